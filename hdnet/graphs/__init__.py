@@ -1,0 +1,16 @@
+"""Skeleton topologies, swappable anywhere a skeleton is taken.
+
+>>> from hdnet.graphs import get_skeleton
+>>> get_skeleton("h36m_17").num_joints
+17
+"""
+
+from .skeleton import Skeleton, mirror_joint_name
+from .registry import get_skeleton, list_skeletons, register_skeleton, resolve_skeleton
+from .convert import DERIVED_JOINTS, convert_joints, joint_mapping
+from .joint_sets import MUPOTS_EVAL_JOINTS
+
+__all__ = [
+    "Skeleton", "mirror_joint_name", "get_skeleton", "list_skeletons", "register_skeleton",
+    "resolve_skeleton", "convert_joints", "joint_mapping", "DERIVED_JOINTS", "MUPOTS_EVAL_JOINTS",
+]

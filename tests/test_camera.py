@@ -1,0 +1,183 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hdnet.camera import (Camera, apply_affine, backproject_points, coord_map, crop_affine,
+                          depth_from_focal_normalized, distort_normalized, focal_normalized_depth,
+                          invert_affine, pixel_grid, project_points, undistort_normalized)
+
+focal = st.floats(200, 3000)
+centre = st.floats(0, 2000)
+coord = st.floats(-0.6, 0.6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(focal, focal, centre, centre, st.floats(-3000, 3000), st.floats(-3000, 3000),
+       st.floats(500, 20000))
+def test_project_backproject_round_trip(fx, fy, cx, cy, x, y, z):
+    cam = Camera(fx, fy, cx, cy)
+    p = np.array([x, y, z])
+    uv = cam.project(p)
+    np.testing.assert_allclose(uv, [fx * x / z + cx, fy * y / z + cy], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(cam.backproject(uv, z), p, rtol=1e-9, atol=1e-6)
+
+
+@settings(max_examples=80, deadline=None)
+@given(coord, coord, st.floats(-0.3, 0.05), st.floats(-0.05, 0.3), st.floats(-0.01, 0.01),
+       st.floats(-0.003, 0.003), st.floats(-0.003, 0.003))
+def test_distort_undistort_round_trip(x, y, k1, k2, k3, p1, p2):
+    xy = np.array([x, y])
+    k, p = (k1, k2, k3), (p1, p2)
+    d = distort_normalized(xy, k, p)
+    np.testing.assert_allclose(undistort_normalized(d, k, p), xy, atol=1e-10)
+
+
+def _h36m_distort(X, k, p):
+    # written out exactly as Human3.6M's camera code does it, as an independent reference
+    x, y = X[:, 0] / X[:, 2], X[:, 1] / X[:, 2]
+    r2 = x ** 2 + y ** 2
+    radial = 1 + k[0] * r2 + k[1] * r2 ** 2 + k[2] * r2 ** 3
+    tan = p[0] * y + p[1] * x
+    return np.stack([x * (radial + tan) + p[1] * r2, y * (radial + tan) + p[0] * r2], 1)
+
+
+def test_real_h36m_frames_project_within_0_1_px(h36m_frames):
+    for fr in h36m_frames:
+        c = fr["camera"]
+        cam = Camera.from_dict(c)
+        X = np.array(fr["joints_cam_mm"])
+        uv = cam.project(X)
+        assert np.abs(uv - np.array(fr["joints_2d_px"])).max() < 0.1
+        ref = _h36m_distort(X, c["k"], c["p"]) * np.array(c["f"]) + np.array(c["c"])
+        np.testing.assert_allclose(uv, ref, atol=1e-9)
+        # without distortion the error is pixels, not tenths: the model matters
+        assert np.abs(cam.without_distortion().project(X) - fr["joints_2d_px"]).max() > 0.5
+
+
+def test_real_h36m_root_backprojects_within_1_mm(h36m_frames):
+    for fr in h36m_frames:
+        cam = Camera.from_dict(fr["camera"])
+        root = np.array(fr["joints_cam_mm"][0])
+        uv = np.array(fr["joints_2d_px"][0])
+        back = cam.backproject(uv, root[2])
+        assert np.linalg.norm(back - root) < 1.0
+        # torch path, batched over all joints
+        X = torch.tensor(fr["joints_cam_mm"], dtype=torch.float64)
+        b = cam.backproject(torch.tensor(fr["joints_2d_px"], dtype=torch.float64), X[:, 2])
+        assert torch.linalg.norm(b - X, dim=-1).max() < 1.0
+
+
+def test_undistort_pixels(h36m_frames):
+    fr = h36m_frames[0]
+    cam = Camera.from_dict(fr["camera"])
+    X = np.array(fr["joints_cam_mm"])
+    ideal = cam.without_distortion().project(X)
+    np.testing.assert_allclose(cam.undistort(fr["joints_2d_px"]), ideal, atol=0.1)
+    np.testing.assert_allclose(cam.distort(ideal), cam.project(X), atol=1e-6)
+
+
+def test_torch_is_differentiable_and_keeps_dtype():
+    p = torch.tensor([[100.0, -50.0, 4000.0]], requires_grad=True)
+    uv = project_points(p, 1000.0, 1000.0, 500.0, 500.0, (-0.2, 0.2, 0.0), (0.001, 0.001))
+    assert uv.dtype == torch.float32
+    uv.sum().backward()
+    assert torch.isfinite(p.grad).all() and p.grad.abs().sum() > 0
+
+
+def test_focal_normalized_depth():
+    d = focal_normalized_depth(np.array([4000.0, 5000.0]), 1000.0, 1210.0)
+    np.testing.assert_allclose(d, np.array([4000.0, 5000.0]) / 1100.0)
+    np.testing.assert_allclose(depth_from_focal_normalized(d, 1000.0, 1210.0), [4000.0, 5000.0])
+
+
+def test_crop_affine_maps_box_edges_to_pixel_edges():
+    a = crop_affine([300.0, 200.0], [200.0, 100.0], (64, 32))
+    out = apply_affine(a, np.array([[200.0, 150.0], [400.0, 250.0], [300.0, 200.0]]))
+    np.testing.assert_allclose(out, [[-0.5, -0.5], [63.5, 31.5], [31.5, 15.5]], atol=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(0, 1000), st.floats(0, 1000), st.floats(10, 800), st.floats(-180, 180),
+       st.booleans())
+def test_crop_affine_inverse_and_geometry(u, v, size, rot, flip):
+    a = crop_affine([u, v], size, 256, rot, flip)
+    inv = invert_affine(a)
+    pts = np.random.default_rng(0).uniform(-100, 1000, size=(5, 2))
+    np.testing.assert_allclose(apply_affine(inv, apply_affine(a, pts)), pts, atol=1e-7)
+    # a similarity: distances scale by 256 / size
+    q = apply_affine(a, pts)
+    ratio = np.linalg.norm(q[0] - q[1]) / np.linalg.norm(pts[0] - pts[1])
+    assert math.isclose(ratio, 256 / size, rel_tol=1e-9)
+    assert np.sign(np.linalg.det(a[:, :2])) == (-1 if flip else 1)
+
+
+def test_rotation_direction():
+    # +90 degrees: a point right of the centre goes above it (counter-clockwise as displayed)
+    a = crop_affine([0.0, 0.0], 2.0, 2, 90.0)
+    np.testing.assert_allclose(apply_affine(a, [1.0, 0.0]), [0.5, -0.5], atol=1e-12)
+    # flip: a point right of the centre goes left
+    a = crop_affine([0.0, 0.0], 2.0, 2, 0.0, True)
+    np.testing.assert_allclose(apply_affine(a, [1.0, 0.0]), [-0.5, 0.5], atol=1e-12)
+
+
+def test_coord_map_through_actual_affine():
+    cam = Camera(1145.0, 1143.0, 512.5, 515.4)
+    a = crop_affine([480.0, 400.0], 300.0, 256, 15.0, True)
+    cm = cam.coord_map(a, 256, 64)
+    assert cm.shape == (2, 64, 64)
+    inv = invert_affine(a)
+    # cell (i=10, j=20): centre at input pixel ((20+0.5)*4-0.5, (10+0.5)*4-0.5)
+    src = inv[:, :2] @ np.array([81.5, 41.5]) + inv[:, 2]
+    np.testing.assert_allclose(cm[:, 10, 20], cam.normalize(src), atol=1e-12)
+    # a batch of affines gives a batch of maps
+    b = crop_affine(np.array([[480.0, 400.0], [300.0, 300.0]]), np.array([300.0, 200.0]), 256)
+    cmb = coord_map(torch.from_numpy(b), 256, 64, 1145.0, 1143.0, 512.5, 515.4)
+    assert cmb.shape == (2, 2, 64, 64)
+    assert torch.allclose(cmb[0], torch.from_numpy(coord_map(b[0], 256, 64, 1145.0, 1143.0, 512.5, 515.4)))
+
+
+def test_identity_framing_coord_map_is_the_pixel_grid():
+    cam = Camera(100.0, 100.0, 31.5, 31.5)
+    a = crop_affine([31.5, 31.5], 64.0, 64)
+    np.testing.assert_allclose(a, [[1, 0, 0], [0, 1, 0]], atol=1e-12)
+    cm = cam.coord_map(a, 64, 64)
+    g = pixel_grid(64, 64, dtype=torch.float64).numpy()
+    np.testing.assert_allclose(cm, (g - 31.5) / 100.0, atol=1e-12)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="fx"):
+        Camera(0.0, 100.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="fy"):
+        Camera(100.0, -1.0, 0.0, 0.0)
+    with pytest.raises(TypeError, match="cx"):
+        Camera(100.0, 100.0, "a", 0.0)
+    cam = Camera(100.0, 100.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match=r"points_mm: expected shape \[..., 3\]"):
+        cam.project(np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="Z > 0"):
+        cam.project(np.array([0.0, 0.0, -5.0]))
+    with pytest.raises(ValueError, match="depth_mm"):
+        cam.backproject(np.zeros(2), -1.0)
+    with pytest.raises(ValueError, match="depth_mm"):
+        cam.backproject(np.zeros((3, 2)), np.ones(4))
+    with pytest.raises(ValueError, match="uv_px"):
+        cam.normalize(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="depth_mm"):
+        focal_normalized_depth(0.0, 100.0, 100.0)
+    with pytest.raises(ValueError, match="fx"):
+        focal_normalized_depth(1.0, 0.0, 100.0)
+    with pytest.raises(ValueError, match="size"):
+        crop_affine([0.0, 0.0], 0.0, 64)
+    with pytest.raises(ValueError, match="output_size"):
+        crop_affine([0.0, 0.0], 10.0, (0, 64))
+    with pytest.raises(ValueError, match="singular"):
+        invert_affine(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="radial"):
+        Camera(1.0, 1.0, 0.0, 0.0, radial=(1.0,))
+    with pytest.raises(ValueError, match="uniform downscale"):
+        cam.coord_map(crop_affine([0.0, 0.0], 10.0, 64), (256, 256), (64, 32))
