@@ -1,0 +1,139 @@
+"""HDNet's loss terms and :class:`HDNetLoss` with the original weights and epoch schedule.
+
+Every term is computed per sample (``[P]``) so a batch can be reduced, weighted or masked
+freely. Terms that divide by a count of visible joints return 0, never NaN, for a sample
+with none.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Mapping, Optional
+
+import torch
+from torch import Tensor, nn
+
+from .layers._checks import check_tensor
+
+__all__ = ["heatmap_loss", "pose_loss", "bins_loss", "bin_index_loss", "HDNetLoss"]
+
+
+def _vis(vis: Optional[Tensor], p: int, j: int, like: Tensor) -> Tensor:
+    if vis is None:
+        return like.new_ones(p, j)
+    check_tensor(vis, "vis", "[P, J]", shape=(p, j))
+    return vis.to(like.dtype)
+
+
+def heatmap_loss(pred: Tensor, target: Tensor, vis: Optional[Tensor] = None) -> Tensor:
+    r"""Mean squared error of heatmaps, averaged over visible joints, per sample ``[P]``.
+
+    :math:`L_p = \sum_j v_{pj}\, \mathrm{mean}_x (H_{pj}(x) - \hat H_{pj}(x))^2 / \sum_j v_{pj}`
+    on the normalised maps ``[P, J, H, W]``.
+    """
+    check_tensor(pred, "heatmap", "[P, J, H, W]", ndim=4)
+    check_tensor(target, "target heatmap", "[P, J, H, W]", shape=tuple(pred.shape))
+    v = _vis(vis, pred.shape[0], pred.shape[1], pred)
+    per_joint = ((pred - target) ** 2).mean(dim=(-2, -1))
+    return (per_joint * v).sum(-1) / v.sum(-1).clamp_min(1)
+
+
+def pose_loss(pred: Tensor, target: Tensor, vis: Optional[Tensor] = None) -> Tensor:
+    r"""L1 error of 2D joints ``[P, J, 2]``, averaged over the coordinates of visible joints,
+    per sample ``[P]``: :math:`\sum_j v_{pj} \|u_{pj} - \hat u_{pj}\|_1 / (2 \sum_j v_{pj})`."""
+    check_tensor(pred, "pose", "[P, J, 2]", shape=(None, None, 2))
+    check_tensor(target, "target pose", "[P, J, 2]", shape=tuple(pred.shape))
+    v = _vis(vis, pred.shape[0], pred.shape[1], pred)
+    err = (pred - target).abs().sum(-1)
+    return (err * v).sum(-1) / (2 * v.sum(-1)).clamp_min(1)
+
+
+def bins_loss(pred_probs: Tensor, target: Tensor, eps: float = 1e-8) -> Tensor:
+    r"""Cross-entropy :math:`-\sum_k t_k \log(p_k + \epsilon)` of bin probabilities ``[P, K]``
+    against a (two-hot) target ``[P, K]``, per sample ``[P]``."""
+    check_tensor(pred_probs, "bins", "[P, K]", ndim=2)
+    check_tensor(target, "target bins", "[P, K]", shape=tuple(pred_probs.shape))
+    return -(target * torch.log(pred_probs + eps)).sum(-1)
+
+
+def bin_index_loss(pred_index: Tensor, target_index: Tensor, num_bins: int) -> Tensor:
+    r"""L1 error of bin indices scaled to ``[0, 1]``: :math:`|b - \hat b| / (K - 1)`, ``[P]``."""
+    check_tensor(pred_index, "bin_idx", "[P]", ndim=1)
+    check_tensor(target_index, "target bin_idx", "[P]", shape=tuple(pred_index.shape))
+    return (pred_index - target_index).abs() / (num_bins - 1)
+
+
+class HDNetLoss(nn.Module):
+    r"""The original HDNet training loss.
+
+    .. math::
+        L = w_h(e)\, L_{heatmap} + w_p\, L_{pose} + w_b(e)\, L_{bins} + w_i\, L_{bin\_idx},
+        \quad w_h(e) = 10 \cdot 0.5^{e/10},\ w_b(e) = 10^{-3} \cdot 0.5^{e/10},\ w_p = w_i = 1
+
+    with :math:`e` the epoch (the heatmap and bin-distribution terms fade as training goes on).
+
+    Args:
+        num_bins: K, for the bin-index term (read from ``pred["bins"]`` when None).
+        heatmap_weight, pose_weight, bins_weight, bin_idx_weight: base weights.
+        decay_base, decay_epochs: the schedule ``decay_base ** (epoch / decay_epochs)`` on the
+            heatmap and bins weights.
+
+    ``forward(pred, target, epoch, reduction="mean")``: ``pred`` holds ``heatmap``
+    ``[P, J, H, W]``, ``pose`` ``[P, J, 2]``, ``bins`` ``[P, K]`` (probabilities) and
+    ``bin_idx`` ``[P]``; ``target`` the same keys plus ``vis`` ``[P, J]`` and optionally
+    ``have_depth`` ``[P]`` (0 for samples without depth ground truth, e.g. 2D-only datasets:
+    their bins and bin-index terms are masked). Returns a dict with each term (``heatmap``,
+    ``pose``, ``bins``, ``bin_idx``, unweighted), ``total`` and ``weights``; terms are
+    per-sample ``[P]`` with ``reduction="none"``.
+    """
+
+    TERMS = ("heatmap", "pose", "bins", "bin_idx")
+
+    def __init__(self, num_bins: Optional[int] = None, heatmap_weight: float = 10.0,
+                 pose_weight: float = 1.0, bins_weight: float = 1e-3, bin_idx_weight: float = 1.0,
+                 decay_base: float = 0.5, decay_epochs: float = 10.0):
+        super().__init__()
+        self.num_bins = num_bins
+        self.base = {"heatmap": heatmap_weight, "pose": pose_weight, "bins": bins_weight,
+                     "bin_idx": bin_idx_weight}
+        self.decay_base = decay_base
+        self.decay_epochs = decay_epochs
+
+    def weights(self, epoch: float) -> Dict[str, float]:
+        """Loss weights at ``epoch``."""
+        if epoch < 0:
+            raise ValueError(f"epoch: expected >= 0, got {epoch}")
+        decay = self.decay_base ** (epoch / self.decay_epochs)
+        return {"heatmap": self.base["heatmap"] * decay, "pose": self.base["pose"],
+                "bins": self.base["bins"] * decay, "bin_idx": self.base["bin_idx"]}
+
+    def forward(self, pred: Mapping[str, Tensor], target: Mapping[str, Tensor], epoch: float = 0,
+                reduction: str = "mean") -> Dict[str, Tensor]:
+        if reduction not in ("mean", "none", "sum"):
+            raise ValueError(f"reduction: expected 'mean', 'sum' or 'none', got {reduction!r}")
+        for name, d in (("pred", pred), ("target", target)):
+            missing = [k for k in self.TERMS if k not in d]
+            if missing:
+                raise KeyError(f"{name}: missing keys {missing}; expected {list(self.TERMS)}")
+        vis = target.get("vis")
+        k = self.num_bins or pred["bins"].shape[-1]
+        terms = {
+            "heatmap": heatmap_loss(pred["heatmap"], target["heatmap"], vis),
+            "pose": pose_loss(pred["pose"], target["pose"], vis),
+            "bins": bins_loss(pred["bins"], target["bins"]),
+            "bin_idx": bin_index_loss(pred["bin_idx"], target["bin_idx"], k),
+        }
+        have_depth = target.get("have_depth")
+        if have_depth is not None:
+            check_tensor(have_depth, "have_depth", "[P]", shape=tuple(terms["bins"].shape))
+            m = have_depth.to(terms["bins"].dtype)
+            terms["bins"] = terms["bins"] * m
+            terms["bin_idx"] = terms["bin_idx"] * m
+        w = self.weights(epoch)
+        total = sum(w[t] * terms[t] for t in self.TERMS)
+        out = dict(terms, total=total)
+        if reduction == "mean":
+            out = {t: v.mean() for t, v in out.items()}
+        elif reduction == "sum":
+            out = {t: v.sum() for t, v in out.items()}
+        out["weights"] = w
+        return out
