@@ -157,6 +157,18 @@ class HeatmapAttentionPooling(nn.Module):
         return f"{self.__class__.__name__}(check_masks={self.check_masks})"
 
 
+def _bmm_pool(prob: Tensor, feats: Tensor) -> Tensor:
+    """``prob [B, M, HW] @ feats[B, C, HW]^T -> [B, M, C]``.
+
+    When the feature maps need a gradient it is computed as ``(feats @ prob^T)^T``, so that
+    gradient comes out contiguous in the maps' own layout (no transposing copy of
+    ``[B, C, HW]`` in the backward); otherwise in the orientation that is faster forward.
+    """
+    if feats.requires_grad and torch.is_grad_enabled():
+        return torch.bmm(feats, prob.transpose(1, 2)).transpose(1, 2)
+    return torch.bmm(prob, feats.transpose(1, 2))
+
+
 def _pool_per_image(prob: Tensor, feats: Tensor, index: Optional[Tensor]) -> Tensor:
     """``out[p] = prob[p] @ feats[index[p]]^T`` for ``prob [P, J, HW]``, ``feats [N, C, HW]``.
 
@@ -166,11 +178,11 @@ def _pool_per_image(prob: Tensor, feats: Tensor, index: Optional[Tensor]) -> Ten
     p, j, hw = prob.shape
     n, c = feats.shape[:2]
     if index is None:
-        return torch.bmm(prob, feats.transpose(1, 2))
+        return _bmm_pool(prob, feats)
     if n == 1:
-        return torch.matmul(prob.reshape(p * j, hw), feats[0].t()).reshape(p, j, c)
+        return _bmm_pool(prob.reshape(1, p * j, hw), feats).reshape(p, j, c)
     if is_tracing():  # data-independent path for export/compile: gather (copies per person)
-        return torch.bmm(prob, feats.index_select(0, index).transpose(1, 2))
+        return _bmm_pool(prob, feats.index_select(0, index))
     if p == 0:
         return prob.new_zeros(0, j, c)
     order = torch.argsort(index, stable=True)
@@ -182,7 +194,7 @@ def _pool_per_image(prob: Tensor, feats: Tensor, index: Optional[Tensor]) -> Ten
             continue
         sel = order[start:start + k]
         start += k
-        res = torch.matmul(prob.index_select(0, sel).reshape(k * j, hw), feats[img].t())
+        res = _bmm_pool(prob.index_select(0, sel).reshape(1, k * j, hw), feats[img:img + 1])
         if out is None:
             out = res.new_empty(p, j, c)
         out.index_copy_(0, sel, res.reshape(k, j, c))

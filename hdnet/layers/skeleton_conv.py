@@ -14,7 +14,7 @@ from torch_geometric.nn.aggr import Aggregation
 from torch_geometric.utils import degree, spmm
 
 from ..graphs import Skeleton, resolve_skeleton
-from ._checks import check_tensor
+from ._checks import check_tensor, is_tracing
 
 __all__ = ["SkeletonConv", "SkeletonGNN", "GNNOutput"]
 
@@ -222,7 +222,8 @@ class SkeletonGNN(nn.Module):
 
     The batched graph is built once per batch size and device and cached; for
     :class:`SkeletonConv` layers it is the fused sparse operator (one matmul and one sparse
-    product per layer).
+    product per layer). While traced (``torch.export``, ONNX export, ``torch.compile``) the
+    plain batched ``edge_index`` is used instead, since sparse tensors cannot be traced.
 
     Shapes:
         - **x** ``[B, J, C]`` dense (the skeleton's graph), or ``[num_nodes, C]`` with
@@ -261,16 +262,18 @@ class SkeletonGNN(nn.Module):
 
     def _graph(self, layer: int, batch_size: int, device, dtype) -> Tensor:
         conv = self.convs[layer]
-        fused = isinstance(conv, SkeletonConv)
+        # sparse CSR tensors cannot be traced (torch.export, ONNX, compile): edge_index there
+        fused = isinstance(conv, SkeletonConv) and not is_tracing()
         key = (conv.normalize if fused else "edge_index", batch_size, device, dtype if fused else None)
         g = self._graphs.get(key)
         if g is None:
             ei = self.skeleton.batch_edge_index(batch_size).to(device)
             n = batch_size * self.skeleton.num_joints
             g = conv.operator(ei, n, dtype=dtype) if fused else ei
-            if len(self._graphs) > 32:
-                self._graphs.clear()
-            self._graphs[key] = g
+            if not is_tracing():  # a traced graph holds its own constant
+                if len(self._graphs) > 32:
+                    self._graphs.clear()
+                self._graphs[key] = g
         return g
 
     def forward(self, x: Tensor, edge_index: Optional[Tensor] = None,
