@@ -6,11 +6,12 @@
 """
 
 from .skeleton import Skeleton, mirror_joint_name
-from .registry import get_skeleton, list_skeletons, register_skeleton, resolve_skeleton
+from .registry import (get_skeleton, list_skeletons, register_skeleton, resolve_skeleton,
+                       unregister_skeleton)
 from .convert import DERIVED_JOINTS, convert_joints, joint_mapping
 from .joint_sets import MUPOTS_EVAL_JOINTS
 
 __all__ = [
     "Skeleton", "mirror_joint_name", "get_skeleton", "list_skeletons", "register_skeleton",
-    "resolve_skeleton", "convert_joints", "joint_mapping", "DERIVED_JOINTS", "MUPOTS_EVAL_JOINTS",
+    "resolve_skeleton", "unregister_skeleton", "convert_joints", "joint_mapping", "DERIVED_JOINTS", "MUPOTS_EVAL_JOINTS",
 ]

@@ -6,7 +6,8 @@ from typing import Dict, Optional, Union
 
 from .skeleton import Skeleton
 
-__all__ = ["get_skeleton", "list_skeletons", "register_skeleton", "resolve_skeleton"]
+__all__ = ["get_skeleton", "list_skeletons", "register_skeleton", "unregister_skeleton",
+           "resolve_skeleton"]
 
 _REGISTRY: Dict[str, Skeleton] = {}
 _ALIASES: Dict[str, str] = {}
@@ -29,6 +30,15 @@ def register_skeleton(skeleton: Skeleton, aliases=(), overwrite: bool = False) -
     _ALIASES.pop(skeleton.name, None)
     for alias in aliases:
         _ALIASES[alias] = skeleton.name
+    return skeleton
+
+
+def unregister_skeleton(name: str) -> Skeleton:
+    """Remove a skeleton (and its aliases) from the registry; returns it."""
+    skeleton = get_skeleton(name)
+    del _REGISTRY[skeleton.name]
+    for alias in [a for a, target in _ALIASES.items() if target == skeleton.name]:
+        del _ALIASES[alias]
     return skeleton
 
 

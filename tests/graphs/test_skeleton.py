@@ -4,7 +4,7 @@ import torch
 from torch_geometric.data import Batch
 
 from hdnet.graphs import (MUPOTS_EVAL_JOINTS, Skeleton, get_skeleton, list_skeletons,
-                          mirror_joint_name, register_skeleton)
+                          mirror_joint_name, register_skeleton, unregister_skeleton)
 
 REQUIRED = ["h36m_17", "mpi_inf_3dhp_17", "mupots_17", "muco_21", "coco_17", "coco_19",
             "mpii_16", "panoptic_19", "panoptic_15", "smpl_24", "halpe_26"]
@@ -153,8 +153,13 @@ def test_bad_skeletons_raise():
 
 def test_register_custom_skeleton_and_subset():
     sk = Skeleton("test_tri", ("pelvis", "l_hip", "r_hip"), ((0, 1), (0, 2)), 0)
-    register_skeleton(sk, overwrite=True)
-    assert get_skeleton("test_tri") is sk and sk.flip_pairs == ((1, 2),)
+    register_skeleton(sk, aliases=("test_tri_alias",))
+    try:
+        assert get_skeleton("test_tri_alias") is sk and sk.flip_pairs == ((1, 2),)
+    finally:
+        assert unregister_skeleton("test_tri") is sk
+    assert "test_tri" not in list_skeletons(aliases=True)
+    assert "test_tri_alias" not in list_skeletons(aliases=True)
     sub = get_skeleton("panoptic_19").subset(range(15))
     assert sub.joints == get_skeleton("panoptic_15").joints
     assert set(sub.bones) == set(get_skeleton("panoptic_15").bones)
