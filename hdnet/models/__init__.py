@@ -1,0 +1,8 @@
+"""The reference HDNet and its backbone."""
+
+from .backbone import BasicBlock, Bottleneck, ResNet, ResNetFPN
+from .hdnet import FeatureBranch, HDNet
+from .original import convert_original_checkpoint, load_original_state_dict
+
+__all__ = ["HDNet", "FeatureBranch", "ResNet", "ResNetFPN", "BasicBlock", "Bottleneck",
+           "convert_original_checkpoint", "load_original_state_dict"]
