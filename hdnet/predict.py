@@ -1,0 +1,171 @@
+"""Run a trained HDNet on your own image, boxes and camera: camera-space roots in millimetres."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+
+from .camera import Camera
+from .data.transforms import (IMAGENET_MEAN, IMAGENET_STD, box_masks, image_framing, load_image,
+                              normalize_image, principal_point_framing, warp_image)
+
+__all__ = ["Predictor", "PersonPrediction", "guess_camera", "to_rootnet_json"]
+
+
+def guess_camera(width: int, height: int, focal_px: Optional[float] = None) -> Camera:
+    """A camera for an image whose intrinsics are unknown.
+
+    The principal point is the image centre and, unless ``focal_px`` is given,
+    ``fx = fy = max(width, height)``: a field of view of about 53 degrees across the longer
+    side, between a phone's wide lens (about 0.7 x width) and a 50 mm lens on a full-frame
+    camera (about 1.4 x width); Human3.6M's cameras are 1.15 x width. Depth scales linearly
+    with the focal length, so a wrong guess scales every person's depth by the same factor and
+    keeps who is in front of whom.
+    """
+    f = float(max(width, height)) if focal_px is None else float(focal_px)
+    return Camera(f, f, (width - 1) / 2.0, (height - 1) / 2.0)
+
+
+@dataclass
+class PersonPrediction:
+    """One person's result. Pixels are in the source image, millimetres in camera space."""
+
+    root_cam_mm: np.ndarray  #: ``[3]`` X, Y, Z of the root joint
+    root_2d_px: np.ndarray  #: ``[2]`` where the root appears in the image
+    depth_mm: float  #: Z
+    depth_std_mm: float  #: spread of the depth-bin distribution (uncertainty)
+    joints_2d_px: np.ndarray  #: ``[J, 2]`` the soft-argmax of every joint's heatmap
+    box_xyxy: np.ndarray  #: ``[4]`` the box after clipping to the image
+    score: float
+
+    def to_dict(self) -> dict:
+        return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in asdict(self).items()}
+
+
+class Predictor:
+    """Image + boxes + camera -> camera-space root of every person, one backbone pass per image.
+
+    Args:
+        model: an :class:`~hdnet.models.HDNet` (put in eval mode here).
+        input_size: network input side (256 in the original; a multiple of 32).
+        framing: ``"principal"`` (the original: a square window centred on the principal
+            point, ``window_px`` wide or just large enough for the whole image) or ``"image"``
+            (the whole image, centred and letterboxed). Either way the coordinate map comes from
+            the actual affine.
+        window_px: window side for ``"principal"`` framing (None: fit the whole image).
+        device: where to run (default: the model's device).
+        mean, std: input normalisation (ImageNet's by default, as the original).
+    """
+
+    def __init__(self, model, input_size: int = 256, framing: str = "principal",
+                 window_px: Optional[float] = None, device=None,
+                 mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD):
+        if framing not in ("principal", "image"):
+            raise ValueError(f"framing: expected 'principal' or 'image', got {framing!r}")
+        if input_size <= 0 or input_size % 32:
+            raise ValueError(f"input_size: expected a positive multiple of 32, got {input_size}")
+        self.model = model.eval()
+        self.input_size = input_size
+        self.output_size = input_size // 4
+        self.framing = framing
+        self.window_px = window_px
+        self.device = torch.device(device) if device is not None else next(model.parameters()).device
+        self.mean, self.std = mean, std
+
+    def _boxes(self, boxes, box_format: str, width: int, height: int):
+        if box_format not in ("xyxy", "xywh"):
+            raise ValueError(f"box_format: expected 'xyxy' or 'xywh', got {box_format!r}")
+        b = np.asarray(boxes, dtype=np.float64)
+        if b.size == 0:
+            return np.zeros((0, 4))
+        if b.ndim != 2 or b.shape[1] != 4 or not np.all(np.isfinite(b)):
+            raise ValueError(f"boxes: expected a finite array [P, 4], got shape {b.shape}")
+        if box_format == "xywh":
+            if np.any(b[:, 2:] <= 0):
+                bad = np.nonzero(np.any(b[:, 2:] <= 0, axis=1))[0].tolist()
+                raise ValueError(f"boxes: non-positive width or height for boxes {bad}")
+            b = np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], axis=1)
+        bad = np.nonzero((b[:, 2] <= b[:, 0]) | (b[:, 3] <= b[:, 1]))[0].tolist()
+        if bad:
+            raise ValueError(f"boxes: x2 <= x1 or y2 <= y1 for boxes {bad} (box_format="
+                             f"{box_format!r}; pass box_format='xywh' for x, y, w, h)")
+        clipped = b.copy()
+        clipped[:, [0, 2]] = b[:, [0, 2]].clip(-0.5, width - 0.5)
+        clipped[:, [1, 3]] = b[:, [1, 3]].clip(-0.5, height - 0.5)
+        bad = np.nonzero((clipped[:, 2] - clipped[:, 0] < 1e-6) | (clipped[:, 3] - clipped[:, 1] < 1e-6))[0]
+        if bad.size:
+            raise ValueError(f"boxes: boxes {bad.tolist()} lie outside the {width}x{height} image")
+        return clipped
+
+    @torch.no_grad()
+    def predict(self, image, boxes, camera: Optional[Camera] = None, box_format: str = "xyxy",
+                scores=None, focal_px: Optional[float] = None) -> List[PersonPrediction]:
+        """Predict every person's root.
+
+        Args:
+            image: a path, a numpy ``H x W x 3`` uint8 RGB array, or a tensor ``[3, H, W]``.
+            boxes: ``[P, 4]`` in ``box_format``: ``"xyxy"`` (x1, y1, x2, y2) or ``"xywh"``
+                (x, y, width, height), in source pixels. Boxes partly outside the image are
+                clipped to it.
+            camera: the image's intrinsics; None uses :func:`guess_camera` (``focal_px``
+                overrides the guessed focal length).
+            scores: optional ``[P]`` detection scores, passed through (default 1).
+
+        Returns:
+            one :class:`PersonPrediction` per box, in order (empty for P = 0).
+        """
+        img = load_image(image)
+        height, width = img.shape[-2:]
+        if camera is None:
+            camera = guess_camera(width, height, focal_px)
+        elif not isinstance(camera, Camera):
+            raise TypeError(f"camera: expected an hdnet.camera.Camera or None, got {type(camera).__name__}")
+        b = self._boxes(boxes, box_format, width, height)
+        p = b.shape[0]
+        sc = np.ones(p) if scores is None else np.asarray(scores, dtype=np.float64).reshape(-1)
+        if sc.shape != (p,):
+            raise ValueError(f"scores: expected shape [{p}], got {sc.shape}")
+        if p == 0:
+            return []
+        if self.framing == "principal":
+            affine = principal_point_framing(camera, self.input_size, (width, height), self.window_px)
+        else:
+            affine = image_framing((width, height), self.input_size)
+        x = normalize_image(warp_image(img, affine, self.input_size), self.mean, self.std)
+        cmap = camera.coord_map(affine, self.input_size, self.output_size)
+        masks = box_masks(b, affine, self.input_size, self.output_size)
+        dev = self.device
+        out = self.model(x[None].to(dev), torch.as_tensor(cmap, dtype=torch.float32)[None].to(dev),
+                         masks.to(dev), index=torch.zeros(p, dtype=torch.long, device=dev),
+                         fx=camera.fx, fy=camera.fy)
+        pose_norm = out["pose"].double().cpu().numpy()  # [P, J, 2]
+        joints_px = camera.denormalize(pose_norm)
+        root = self.model.skeleton.root
+        root_px = joints_px[:, root]
+        depth = out["depth_mm"].double().cpu().numpy()
+        root_cam = camera.backproject(root_px, depth)  # undistorts when the camera has distortion
+        std = out["depth_std_mm"].double().cpu().numpy()
+        return [PersonPrediction(root_cam[i], root_px[i], float(depth[i]), float(std[i]),
+                                 joints_px[i], b[i], float(sc[i])) for i in range(p)]
+
+
+def to_rootnet_json(results: List[PersonPrediction], image_id, path: Optional[Union[str, os.PathLike]] = None
+                    ) -> list:
+    """RootNet's ``bbox_root`` output format: ``[{"image_id", "root_cam", "bbox", "score"}]``
+    with ``root_cam`` in mm and ``bbox`` as x, y, width, height, so tools that read RootNet's
+    roots (e.g. root-relative pose estimators) take HDNet's unchanged. Writes JSON to ``path``
+    when given; returns the list."""
+    records = []
+    for r in results:
+        x1, y1, x2, y2 = (float(v) for v in r.box_xyxy)
+        records.append({"image_id": image_id, "root_cam": [float(v) for v in r.root_cam_mm],
+                        "bbox": [x1, y1, x2 - x1, y2 - y1], "score": float(r.score)})
+    if path is not None:
+        with open(path, "w") as f:
+            json.dump(records, f)
+    return records

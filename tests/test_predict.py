@@ -1,0 +1,125 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from hdnet import Camera
+from hdnet.graphs import get_skeleton
+from hdnet.layers import HeatmapAttentionPooling
+from hdnet.models import HDNet, ResNetFPN
+from hdnet.predict import Predictor, guess_camera, to_rootnet_json
+
+
+class BrightSpotModel(torch.nn.Module):
+    """A stand-in with HDNet's interface whose heatmap probabilities are proportional to the
+    image brightness: every joint lands on the centroid of the bright spot (computed through
+    the real warp, coordinate map and pooling), and every depth is 5000 mm."""
+
+    skeleton = get_skeleton("h36m_17")
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+        self.pool = HeatmapAttentionPooling()
+
+    def forward(self, images, coord_map, person_mask, index=None, fx=None, fy=None):
+        raw = images[:, :1] * 0.229 + 0.485  # undo the ImageNet normalisation of channel 0
+        small = F.avg_pool2d(raw, 4)  # brightness on the output grid
+        logits = torch.log(small.clamp_min(1e-12)).expand(-1, 17, -1, -1)[index]
+        out = self.pool(logits, small.expand(-1, 4, -1, -1), person_mask, coord_map, index)
+        p = person_mask.shape[0]
+        return {"pose": out.coords, "depth_mm": torch.full((p,), 5000.0),
+                "depth_std_mm": torch.full((p,), 10.0)}
+
+
+def spot_image(w, h, u0, v0, sigma=20.0):
+    v, u = np.mgrid[0:h, 0:w]
+    img = np.exp(-((u - u0) ** 2 + (v - v0) ** 2) / (2 * sigma ** 2))
+    return np.round(img[..., None].repeat(3, 2) * 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("framing", ["principal", "image"])
+def test_framing_and_coord_map_are_exact(framing):
+    w, h, u0, v0 = 640, 480, 401.3, 150.7
+    cam = Camera(800.0, 790.0, 300.0, 260.0)  # principal point off-centre
+    pred = Predictor(BrightSpotModel(), input_size=256, framing=framing)
+    res = pred.predict(spot_image(w, h, u0, v0), [[300, 60, 520, 260]], cam)
+    assert len(res) == 1
+    np.testing.assert_allclose(res[0].root_2d_px, [u0, v0], atol=0.05)
+    z = 5000.0
+    np.testing.assert_allclose(res[0].root_cam_mm, [(res[0].root_2d_px[0] - 300) / 800 * z,
+                                                   (res[0].root_2d_px[1] - 260) / 790 * z, z])
+
+
+def test_distorted_camera_undistorts_the_root(h36m_frames):
+    fr = h36m_frames[0]
+    cam = Camera.from_dict(fr["camera"])
+    u0, v0 = fr["joints_2d_px"][0]
+    root = np.array(fr["joints_cam_mm"][0])
+    pred = Predictor(BrightSpotModel(), input_size=256, framing="principal", window_px=1000.0)
+    res = pred.predict(spot_image(1000, 1002, u0, v0), [[u0 - 100, v0 - 150, u0 + 100, v0 + 150]], cam)
+    np.testing.assert_allclose(res[0].root_2d_px, [u0, v0], atol=0.05)
+    expected = cam.backproject(res[0].root_2d_px, 5000.0)
+    np.testing.assert_allclose(res[0].root_cam_mm, expected)
+    # direction of the true root within the 0.5 px tolerance of the spot centroid
+    assert np.linalg.norm(res[0].root_cam_mm / 5000.0 - root / root[2]) < 0.5 / 1145 * 2
+
+
+def test_real_model_on_an_image_file(tmp_path):
+    torch.manual_seed(0)
+    model = HDNet(backbone=ResNetFPN(18, out_channels=64), branch_channels=16, gnn_channels=32)
+    rng = np.random.default_rng(0)
+    path = tmp_path / "img.png"
+    Image.fromarray(rng.integers(0, 255, size=(240, 320, 3), dtype=np.uint8)).save(path)
+    boxes = [[10, 20, 50, 120], [100, 30, 60, 150], [-40, 200, 80, 100]]  # xywh, last clipped
+    res = Predictor(model, input_size=128).predict(path, boxes, box_format="xywh",
+                                                  scores=[0.9, 0.8, 0.5])
+    assert len(res) == 3
+    np.testing.assert_allclose(res[2].box_xyxy, [-0.5, 200, 40, 239.5])
+    for r in res:
+        assert r.joints_2d_px.shape == (17, 2) and np.isfinite(r.root_cam_mm).all()
+        assert r.depth_std_mm >= 0 and r.root_cam_mm[2] == pytest.approx(r.depth_mm)
+    records = to_rootnet_json(res, image_id=7, path=tmp_path / "roots.json")
+    assert json.loads((tmp_path / "roots.json").read_text()) == records
+    assert set(records[0]) == {"image_id", "root_cam", "bbox", "score"}
+    assert records[0]["bbox"] == [10.0, 20.0, 50.0, 120.0] and records[1]["score"] == 0.8
+
+
+def test_guess_camera_and_empty():
+    cam = guess_camera(640, 480)
+    assert (cam.fx, cam.fy, cam.cx, cam.cy) == (640.0, 640.0, 319.5, 239.5)
+    assert guess_camera(640, 480, focal_px=1500.0).fx == 1500.0
+    pred = Predictor(BrightSpotModel(), input_size=64)
+    assert pred.predict(spot_image(64, 48, 10, 10), np.zeros((0, 4))) == []
+
+
+def test_bad_input(tmp_path):
+    pred = Predictor(BrightSpotModel(), input_size=64)
+    img = spot_image(64, 48, 10, 10)
+    with pytest.raises(ValueError, match=r"boxes \[1\]"):
+        pred.predict(img, [[0, 0, 10, 10], [10, 10, 5, 20]])
+    with pytest.raises(ValueError, match="box_format='xywh'"):
+        pred.predict(img, [[10, 10, 5, 5]])
+    with pytest.raises(ValueError, match="outside"):
+        pred.predict(img, [[100, 100, 120, 120]])
+    with pytest.raises(ValueError, match="box_format"):
+        pred.predict(img, [[0, 0, 10, 10]], box_format="cxcywh")
+    with pytest.raises(ValueError, match=r"boxes: expected a finite array \[P, 4\]"):
+        pred.predict(img, [[0, 0, 10]])
+    with pytest.raises(ValueError, match="non-positive width"):
+        pred.predict(img, [[0, 0, 0, 10]], box_format="xywh")
+    with pytest.raises(FileNotFoundError, match="image"):
+        pred.predict(tmp_path / "missing.jpg", [[0, 0, 10, 10]])
+    with pytest.raises(ValueError, match="image"):
+        pred.predict(np.zeros((10, 10), dtype=np.uint8), [[0, 0, 5, 5]])
+    with pytest.raises(TypeError, match="camera"):
+        pred.predict(img, [[0, 0, 10, 10]], camera={"fx": 1})
+    with pytest.raises(ValueError, match="scores"):
+        pred.predict(img, [[0, 0, 10, 10]], scores=[1, 2])
+    with pytest.raises(ValueError, match="input_size"):
+        Predictor(BrightSpotModel(), input_size=100)
+    with pytest.raises(ValueError, match="framing"):
+        Predictor(BrightSpotModel(), framing="person")
