@@ -27,3 +27,10 @@ def test_gnn_benchmark_backward_and_bad_conv(capsys):
     assert gnn.main(["--batch", "2", "--channels", "8", "--repeats", "2", "--backward"]) == 0
     assert gnn.main(["--conv", "NoSuchConv"]) == 2
     assert "NoSuchConv" in capsys.readouterr().err
+
+
+def test_model_benchmark_runs(capsys):
+    from benchmarks import model
+    model.main(["--quick"])
+    out = capsys.readouterr().out
+    assert "People per image" in out and "original img/s" in out and "channels_last" in out

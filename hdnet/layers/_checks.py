@@ -13,7 +13,10 @@ def is_tracing() -> bool:
     if torch.jit.is_tracing() or torch.jit.is_scripting():
         return True
     compiler = getattr(torch, "compiler", None)
-    return bool(compiler is not None and compiler.is_compiling())
+    if compiler is None:
+        return False
+    exporting = getattr(compiler, "is_exporting", None)  # non-strict torch.export (ONNX uses it)
+    return bool(compiler.is_compiling() or (exporting is not None and exporting()))
 
 
 def check_tensor(t, name: str, expected: str, ndim: Optional[int] = None,

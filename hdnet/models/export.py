@@ -1,0 +1,54 @@
+"""ONNX export of the reference HDNet for a fixed number of images and people."""
+
+from __future__ import annotations
+
+import os
+from typing import Union
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["export_onnx", "ExportWrapper", "OUTPUT_NAMES", "INPUT_NAMES"]
+
+INPUT_NAMES = ["images", "coord_map", "person_mask", "index", "fx", "fy"]
+OUTPUT_NAMES = ["heatmap", "pose", "bins", "bin_idx", "depth_mm", "depth_std_mm"]
+
+
+class ExportWrapper(nn.Module):
+    """HDNet with positional inputs and a tuple of outputs (what exporters want).
+
+    Inputs: ``images [N, 3, H, W]``, ``coord_map [N, 2, h, w]``, ``person_mask [P, h, w]`` (bool),
+    ``index [P]`` (int64), ``fx, fy [P]``. Outputs in :data:`OUTPUT_NAMES` order.
+    """
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, images: Tensor, coord_map: Tensor, person_mask: Tensor, index: Tensor,
+                fx: Tensor, fy: Tensor):
+        out = self.model(images, coord_map, person_mask, index, fx, fy)
+        return tuple(out[k] for k in OUTPUT_NAMES)
+
+
+def export_onnx(model: nn.Module, path: Union[str, os.PathLike], input_size: int = 256,
+                num_images: int = 1, num_people: int = 1) -> str:
+    """Export ``model`` (eval mode) to ONNX with ``torch.onnx.export(dynamo=True)``.
+
+    Shapes are fixed: ``num_images`` images of ``input_size`` squared, ``num_people`` people.
+    While exporting, the skeleton GNN runs on the batched ``edge_index`` (sparse tensors do not
+    trace) and the pooling gathers each person's feature maps; both are equal to the eager
+    paths (tested). Returns the path written.
+    """
+    if input_size % 32:
+        raise ValueError(f"input_size: expected a multiple of 32, got {input_size}")
+    model = model.eval()
+    h = input_size // 4
+    mask = torch.zeros(num_people, h, h, dtype=torch.bool)
+    mask[:, h // 4: 3 * h // 4, h // 4: 3 * h // 4] = True
+    args = (torch.zeros(num_images, 3, input_size, input_size), torch.zeros(num_images, 2, h, h),
+            mask, torch.arange(num_people) % num_images, torch.full((num_people,), 1000.0),
+            torch.full((num_people,), 1000.0))
+    torch.onnx.export(ExportWrapper(model), args, os.fspath(path), dynamo=True,
+                      input_names=INPUT_NAMES, output_names=OUTPUT_NAMES)
+    return os.fspath(path)
