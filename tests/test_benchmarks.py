@@ -34,3 +34,11 @@ def test_model_benchmark_runs(capsys):
     model.main(["--quick"])
     out = capsys.readouterr().out
     assert "People per image" in out and "original img/s" in out and "channels_last" in out
+
+
+def test_baselines_benchmark_runs(capsys):
+    from benchmarks import baselines
+
+    from .conftest import shared_path
+    baselines.main([str(shared_path())])
+    assert "skeleton_fit" in capsys.readouterr().out
