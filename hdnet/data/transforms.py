@@ -18,7 +18,8 @@ from torch import Tensor
 from ..camera import Camera, apply_affine, crop_affine, invert_affine, pixel_grid
 
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "principal_point_framing", "image_framing",
-           "warp_image", "box_masks", "load_image", "normalize_image"]
+           "person_framing", "warp_image", "box_masks", "load_image", "normalize_image",
+           "Augmentation", "gaussian_heatmaps", "to_grid", "encode_targets"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -141,3 +142,130 @@ def normalize_image(image: Tensor, mean: Sequence[float] = IMAGENET_MEAN,
     m = torch.as_tensor(mean, dtype=image.dtype, device=image.device).view(3, 1, 1)
     s = torch.as_tensor(std, dtype=image.dtype, device=image.device).view(3, 1, 1)
     return (image - m) / s
+
+
+# ---------------------------------------------------------------------------- person crops
+def person_framing(box_xyxy, input_size: int, scale: float = 1.25, rotation_deg: float = 0.0,
+                   flip: bool = False, shift=(0.0, 0.0)) -> np.ndarray:
+    """A person-centred square crop: the box's longer side times ``scale``, centred on the box
+    (moved by ``shift`` times the crop size), rotated and flipped as asked. Affine ``[2, 3]``."""
+    b = np.asarray(box_xyxy, dtype=np.float64).reshape(4)
+    w, h = b[2] - b[0], b[3] - b[1]
+    if w <= 0 or h <= 0:
+        raise ValueError(f"box_xyxy: expected x2 > x1 and y2 > y1, got {b.tolist()}")
+    size = max(w, h) * scale
+    centre = np.array([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]) + np.asarray(shift) * size
+    return crop_affine(centre, size, int(input_size), rotation_deg, flip)
+
+
+# ---------------------------------------------------------------------------- augmentation
+class Augmentation:
+    """Random framing and colour changes for training (seeded through the generator given).
+
+    Args:
+        scale: range of the crop-size factor (around the framing's own size).
+        rotation_deg: maximum absolute rotation; applied with probability ``rotation_prob``.
+        flip_prob: probability of a horizontal flip (joints are swapped with the skeleton's flip
+            pairs by :func:`encode_targets`).
+        shift: maximum centre shift as a fraction of the crop size.
+        color: maximum relative change of each colour channel's gain.
+    """
+
+    def __init__(self, scale=(0.8, 1.2), rotation_deg: float = 30.0, rotation_prob: float = 0.6,
+                 flip_prob: float = 0.5, shift: float = 0.1, color: float = 0.2):
+        self.scale, self.rotation_deg, self.rotation_prob = scale, rotation_deg, rotation_prob
+        self.flip_prob, self.shift, self.color = flip_prob, shift, color
+
+    def sample(self, rng: np.random.Generator) -> dict:
+        """Draw one set of parameters: ``scale``, ``rotation_deg``, ``flip``, ``shift``, ``gain``."""
+        rot = rng.uniform(-self.rotation_deg, self.rotation_deg) if rng.random() < self.rotation_prob else 0.0
+        return {"scale": float(rng.uniform(*self.scale)), "rotation_deg": float(rot),
+                "flip": bool(rng.random() < self.flip_prob),
+                "shift": rng.uniform(-self.shift, self.shift, 2),
+                "gain": rng.uniform(1 - self.color, 1 + self.color, 3)}
+
+    @staticmethod
+    def framing(base_affine, params: dict, input_size: int) -> np.ndarray:
+        """The base framing changed by ``params``: scaled, rotated and shifted about the
+        input's centre, then flipped."""
+        c = (input_size - 1) / 2.0
+        inner = crop_affine([c - params["shift"][0] * input_size, c - params["shift"][1] * input_size],
+                            input_size * params["scale"], input_size, params["rotation_deg"],
+                            params["flip"])
+        a = np.vstack([np.asarray(base_affine, dtype=np.float64), [0, 0, 1]])
+        b = np.vstack([inner, [0, 0, 1]])
+        return (b @ a)[:2]
+
+    @staticmethod
+    def colour(image: Tensor, params: dict) -> Tensor:
+        """Per-channel gain on an image ``[3, H, W]`` in ``[0, 1]``."""
+        g = torch.as_tensor(params["gain"], dtype=image.dtype).view(3, 1, 1)
+        return (image * g).clamp(0, 1)
+
+
+# ---------------------------------------------------------------------------- targets
+def gaussian_heatmaps(points_grid, size: int, sigma: float = 0.75, vis=None) -> Tensor:
+    """Normalised Gaussian heatmaps ``[..., J, size, size]`` (each sums to 1) centred on
+    ``points_grid [..., J, 2]`` in output-grid cell coordinates (cell centres on integers).
+    Joints with ``vis == 0`` get an all-zero map."""
+    p = torch.as_tensor(np.asarray(points_grid, dtype=np.float64)) if not torch.is_tensor(points_grid) \
+        else points_grid.double()
+    if sigma <= 0:
+        raise ValueError(f"sigma: expected > 0, got {sigma}")
+    ax = torch.arange(size, dtype=torch.float64)
+    gx = torch.exp(-(ax - p[..., 0:1]) ** 2 / (2 * sigma ** 2))  # [..., J, W]
+    gy = torch.exp(-(ax - p[..., 1:2]) ** 2 / (2 * sigma ** 2))  # [..., J, H]
+    maps = gy[..., :, None] * gx[..., None, :]
+    total = maps.sum((-2, -1), keepdim=True)
+    maps = torch.where(total > 0, maps / total.clamp_min(1e-300), maps)
+    if vis is not None:
+        v = torch.as_tensor(np.asarray(vis), dtype=torch.float64)
+        maps = maps * v[..., None, None]
+    return maps.float()
+
+
+def to_grid(points_input_px, input_size: int, output_size: int):
+    """Input-image pixels -> output-grid cell coordinates (cell centres on integers)."""
+    stride = input_size / output_size
+    return (np.asarray(points_input_px, dtype=np.float64) + 0.5) / stride - 0.5
+
+
+def encode_targets(joints_2d_px, root_depth_mm: float, camera: Camera, affine, bins,
+                   input_size: int, output_size: int, box_xyxy=None, joints_vis=None,
+                   flip_pairs=None, flipped: bool = False, sigma: float = 0.75) -> dict:
+    """HDNet's training targets for one person.
+
+    Args:
+        joints_2d_px: ``[J, 2]`` joints in the source image (pixels, as the camera sees them).
+        root_depth_mm: Z of the root (mm); bins: a :class:`~hdnet.layers.DepthBins`.
+        affine: the framing, source px -> input px; ``flipped``: whether it mirrors (then joints
+            are swapped with ``flip_pairs`` so left stays left in the picture's meaning).
+        box_xyxy: the person's box in the source (default: the joints' bounds).
+        joints_vis: ``[J]`` annotation visibility (default all 1).
+
+    Returns:
+        ``heatmap [J, h, w]`` (normalised Gaussians), ``pose [J, 2]`` (normalised camera
+        coordinates, the soft-argmax target over :func:`hdnet.camera.coord_map`), ``bin_idx``
+        (scalar) and ``bins [K]`` (two-hot), ``depth_in_range`` (False: clamped), ``mask``
+        ``[h, w]`` (the box on the output grid), ``vis [J]`` (annotated and inside the output
+        frame).
+    """
+    j = np.asarray(joints_2d_px, dtype=np.float64)
+    n = j.shape[0]
+    vis = np.ones(n) if joints_vis is None else np.asarray(joints_vis, dtype=np.float64).reshape(n)
+    if flipped and flip_pairs:
+        perm = list(range(n))
+        for a, b in flip_pairs:
+            perm[a], perm[b] = b, a
+        j, vis = j[perm], vis[perm]
+    grid = to_grid(apply_affine(np.asarray(affine, dtype=np.float64), j), input_size, output_size)
+    inside = ((grid >= -0.5) & (grid <= output_size - 0.5)).all(-1)
+    vis = vis * inside
+    pose = camera.normalize(j)
+    idx, in_range = bins.index(torch.tensor(float(root_depth_mm)), camera.fx, camera.fy)
+    box = np.concatenate([j.min(0), j.max(0)]) if box_xyxy is None else np.asarray(box_xyxy, np.float64)
+    return {"heatmap": gaussian_heatmaps(grid, output_size, sigma, vis),
+            "pose": torch.as_tensor(pose, dtype=torch.float32),
+            "bin_idx": idx.float(), "bins": bins.soft_target(idx).float(),
+            "depth_in_range": bool(in_range), "mask": box_masks(box[None], affine, input_size, output_size)[0],
+            "vis": torch.as_tensor(vis, dtype=torch.float32)}
