@@ -29,7 +29,7 @@ __all__ = [
     "Camera", "normalize_points", "denormalize_points", "project_points", "backproject_points",
     "distort_normalized", "undistort_normalized", "focal_normalized_depth",
     "depth_from_focal_normalized", "crop_affine", "invert_affine", "apply_affine", "pixel_grid",
-    "coord_map",
+    "coord_map", "guess_camera",
 ]
 
 ArrayLike = Union[np.ndarray, torch.Tensor, float, Sequence[float]]
@@ -490,3 +490,17 @@ class Camera:
         sy = sx if sy is None else sy
         return Camera(self.fx * sx, self.fy * sy, (self.cx + 0.5) * sx - 0.5,
                       (self.cy + 0.5) * sy - 0.5, self.radial, self.tangential)
+
+
+def guess_camera(width: int, height: int, focal_px: Optional[float] = None) -> Camera:
+    """A camera for an image whose intrinsics are unknown.
+
+    The principal point is the image centre and, unless ``focal_px`` is given,
+    ``fx = fy = max(width, height)``: a field of view of about 53 degrees across the longer
+    side, between a phone's wide lens (about 0.7 x width) and a 50 mm lens on a full-frame
+    camera (about 1.4 x width); Human3.6M's cameras are 1.15 x width. Depth scales linearly
+    with the focal length, so a wrong guess scales every person's depth by the same factor and
+    keeps who is in front of whom.
+    """
+    f = float(max(width, height)) if focal_px is None else float(focal_px)
+    return Camera(f, f, (width - 1) / 2.0, (height - 1) / 2.0)

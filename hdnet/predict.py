@@ -10,25 +10,12 @@ from typing import List, Optional, Sequence, Union
 import numpy as np
 import torch
 
-from .camera import Camera
-from .data.transforms import (IMAGENET_MEAN, IMAGENET_STD, box_masks, image_framing, load_image,
-                              normalize_image, principal_point_framing, warp_image)
+from .camera import Camera, guess_camera
+from .data.transforms import (DEPTH_REFERENCE_SCALE, IMAGENET_MEAN, IMAGENET_STD, bin_focal,
+                              box_masks, image_framing, load_image, normalize_image,
+                              principal_point_framing, warp_image)
 
 __all__ = ["Predictor", "PersonPrediction", "guess_camera", "to_rootnet_json"]
-
-
-def guess_camera(width: int, height: int, focal_px: Optional[float] = None) -> Camera:
-    """A camera for an image whose intrinsics are unknown.
-
-    The principal point is the image centre and, unless ``focal_px`` is given,
-    ``fx = fy = max(width, height)``: a field of view of about 53 degrees across the longer
-    side, between a phone's wide lens (about 0.7 x width) and a 50 mm lens on a full-frame
-    camera (about 1.4 x width); Human3.6M's cameras are 1.15 x width. Depth scales linearly
-    with the focal length, so a wrong guess scales every person's depth by the same factor and
-    keeps who is in front of whom.
-    """
-    f = float(max(width, height)) if focal_px is None else float(focal_px)
-    return Camera(f, f, (width - 1) / 2.0, (height - 1) / 2.0)
 
 
 @dataclass
@@ -60,6 +47,9 @@ class Predictor:
         window_px: window side for ``"principal"`` framing (None: fit the whole image).
         device: where to run (default: the model's device).
         mean, std: input normalisation (ImageNet's by default, as the original).
+        reference_scale: input pixels per source pixel of the framing the model's depth bins
+            were trained with (the original: 256 / 1000); see
+            :func:`hdnet.data.transforms.bin_focal`.
         channels_last: run the convolutions in channels-last memory format (1.23x faster on
             this project's CPU at ResNet-50 256x256; see docs/benchmarks.md).
     """
@@ -67,7 +57,7 @@ class Predictor:
     def __init__(self, model, input_size: int = 256, framing: str = "principal",
                  window_px: Optional[float] = None, device=None,
                  mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD,
-                 channels_last: bool = True):
+                 channels_last: bool = True, reference_scale: float = DEPTH_REFERENCE_SCALE):
         if framing not in ("principal", "image"):
             raise ValueError(f"framing: expected 'principal' or 'image', got {framing!r}")
         if input_size <= 0 or input_size % 32:
@@ -80,6 +70,7 @@ class Predictor:
         self.device = torch.device(device) if device is not None else next(model.parameters()).device
         self.mean, self.std = mean, std
         self.channels_last = channels_last
+        self.reference_scale = reference_scale
         if channels_last:
             self.model.to(memory_format=torch.channels_last)
 
@@ -149,9 +140,10 @@ class Predictor:
         x = x[None].to(dev)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
+        fx_bins, fy_bins = bin_focal(camera, affine, self.reference_scale)
         out = self.model(x, torch.as_tensor(cmap, dtype=torch.float32)[None].to(dev),
                          masks.to(dev), index=torch.zeros(p, dtype=torch.long, device=dev),
-                         fx=camera.fx, fy=camera.fy)
+                         fx=fx_bins, fy=fy_bins)
         pose_norm = out["pose"].double().cpu().numpy()  # [P, J, 2]
         joints_px = camera.denormalize(pose_norm)
         root = self.model.skeleton.root

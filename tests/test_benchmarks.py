@@ -42,3 +42,9 @@ def test_baselines_benchmark_runs(capsys):
     from .conftest import shared_path
     baselines.main([str(shared_path())])
     assert "skeleton_fit" in capsys.readouterr().out
+
+
+def test_synthetic_benchmark_runs(capsys):
+    from benchmarks import synthetic
+    synthetic.main(["--images", "3", "--size", "64"])
+    assert "write_mupots_json" in capsys.readouterr().out

@@ -19,10 +19,35 @@ from ..camera import Camera, apply_affine, crop_affine, invert_affine, pixel_gri
 
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "principal_point_framing", "image_framing",
            "person_framing", "warp_image", "box_masks", "load_image", "normalize_image",
-           "Augmentation", "gaussian_heatmaps", "to_grid", "encode_targets"]
+           "Augmentation", "gaussian_heatmaps", "to_grid", "encode_targets", "affine_scale",
+           "bin_focal", "DEPTH_REFERENCE_SCALE"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+
+#: Input pixels per source pixel of the original HDNet framing (a 1000 px window -> 256 px).
+DEPTH_REFERENCE_SCALE = 256.0 / 1000.0
+
+
+def affine_scale(affine) -> float:
+    """Input pixels per source pixel of an affine ``[2, 3]`` (``sqrt |det|``)."""
+    a = np.asarray(affine, dtype=np.float64)
+    return float(np.sqrt(abs(np.linalg.det(a[:2, :2]))))
+
+
+def bin_focal(camera: Camera, affine, reference_scale: float = DEPTH_REFERENCE_SCALE):
+    """The focal lengths ``(fx, fy)`` that HDNet's depth bins use for an image framed by
+    ``affine``: the camera's, rescaled to the original framing's scale,
+    ``f * affine_scale / reference_scale``.
+
+    The network sees a person's size in *input* pixels, which is proportional to
+    ``f * affine_scale / Z``; with this focal length ``d = Z / sqrt(fx fy)`` is a function of
+    that apparent size whatever the crop, and equals the original's ``Z / sqrt(fx fy)`` for its
+    own framing (1000 px window to 256 px), so the original bins (2.0-8.0) and checkpoint keep
+    their meaning.
+    """
+    k = affine_scale(affine) / reference_scale
+    return camera.fx * k, camera.fy * k
 
 
 def principal_point_framing(camera: Camera, input_size: int, image_size: Optional[Tuple[int, int]] = None,
@@ -232,7 +257,8 @@ def to_grid(points_input_px, input_size: int, output_size: int):
 
 def encode_targets(joints_2d_px, root_depth_mm: float, camera: Camera, affine, bins,
                    input_size: int, output_size: int, box_xyxy=None, joints_vis=None,
-                   flip_pairs=None, flipped: bool = False, sigma: float = 0.75) -> dict:
+                   flip_pairs=None, flipped: bool = False, sigma: float = 0.75,
+                   focal=None) -> dict:
     """HDNet's training targets for one person.
 
     Args:
@@ -242,6 +268,7 @@ def encode_targets(joints_2d_px, root_depth_mm: float, camera: Camera, affine, b
             are swapped with ``flip_pairs`` so left stays left in the picture's meaning).
         box_xyxy: the person's box in the source (default: the joints' bounds).
         joints_vis: ``[J]`` annotation visibility (default all 1).
+        focal: ``(fx, fy)`` for the depth bins (default the camera's; see :func:`bin_focal`).
 
     Returns:
         ``heatmap [J, h, w]`` (normalised Gaussians), ``pose [J, 2]`` (normalised camera
@@ -262,7 +289,8 @@ def encode_targets(joints_2d_px, root_depth_mm: float, camera: Camera, affine, b
     inside = ((grid >= -0.5) & (grid <= output_size - 0.5)).all(-1)
     vis = vis * inside
     pose = camera.normalize(j)
-    idx, in_range = bins.index(torch.tensor(float(root_depth_mm)), camera.fx, camera.fy)
+    fx, fy = (camera.fx, camera.fy) if focal is None else focal
+    idx, in_range = bins.index(torch.tensor(float(root_depth_mm)), fx, fy)
     box = np.concatenate([j.min(0), j.max(0)]) if box_xyxy is None else np.asarray(box_xyxy, np.float64)
     return {"heatmap": gaussian_heatmaps(grid, output_size, sigma, vis),
             "pose": torch.as_tensor(pose, dtype=torch.float32),

@@ -104,3 +104,13 @@ def test_augmentation_framing():
 
 def test_to_grid():
     np.testing.assert_allclose(to_grid([[1.5, 253.5], [-0.5, 255.5]], 256, 64), [[0, 63], [-0.5, 63.5]])
+
+
+def test_bin_focal_equals_the_camera_for_the_original_framing():
+    from hdnet.data.transforms import bin_focal
+    cam = Camera(1145.0, 1143.0, 512.5, 515.0)
+    a = principal_point_framing(cam, 256, window_px=1000.0)
+    assert bin_focal(cam, a) == pytest.approx((1145.0, 1143.0))
+    # a crop twice as tight shows people twice as large: the bins see a focal twice as long
+    b = person_framing([0, 0, 400, 400], 256, scale=1.25)  # 500 px -> 256
+    assert bin_focal(cam, b) == pytest.approx((2290.0, 2286.0))

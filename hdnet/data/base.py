@@ -1,0 +1,216 @@
+"""What every reader yields (:class:`Sample`), and the wrapper that turns samples into training
+tensors (:class:`HDNetTrainingSet`) with its collate function."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from ..camera import Camera
+from ..graphs import convert_joints, resolve_skeleton
+from .transforms import (Augmentation, bin_focal, encode_targets, image_framing, load_image,
+                         normalize_image, person_framing, principal_point_framing, warp_image)
+
+__all__ = ["Person", "Sample", "ReaderBase", "HDNetTrainingSet", "collate_people", "read_json"]
+
+
+def read_json(path, what: str):
+    """``json.load`` with an error that names the file."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{what}: no file at {os.fspath(path)!r}")
+    with open(path) as f:
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{what}: {os.fspath(path)!r} is not valid JSON ({e})") from None
+
+
+def field_array(record: dict, key: str, shape, source: str) -> np.ndarray:
+    """``record[key]`` as float64 of ``shape`` (None = any), or a ValueError naming the file and
+    the field."""
+    if key not in record:
+        raise ValueError(f"{source}: field {key!r} is missing")
+    a = np.asarray(record[key], dtype=np.float64)
+    if len(a.shape) != len(shape) or any(s is not None and s != d for s, d in zip(shape, a.shape)):
+        raise ValueError(f"{source}: field {key!r} has shape {a.shape}, expected "
+                         f"{tuple('*' if s is None else s for s in shape)}")
+    return a
+
+
+@dataclass
+class Person:
+    """One annotated person. 2D joints are pixels as the camera sees them (distorted)."""
+
+    joints_2d: np.ndarray  #: ``[J, 2]`` px
+    joints_3d: Optional[np.ndarray]  #: ``[J, 3]`` camera coordinates (mm), None for 2D-only data
+    vis: np.ndarray  #: ``[J]`` 1 where annotated
+    box_xyxy: np.ndarray  #: ``[4]``
+    score: float = 1.0
+
+    @property
+    def has_depth(self) -> bool:
+        return self.joints_3d is not None
+
+
+@dataclass
+class Sample:
+    """One image and the people in it (possibly none), in the reader's joint set."""
+
+    image_path: str
+    image_id: object
+    camera: Camera
+    width: int
+    height: int
+    people: List[Person] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+
+class ReaderBase(Dataset):
+    """A lazily indexed list of :class:`Sample` (images are not opened until asked for)."""
+
+    skeleton = None  # the joint set of the annotations (a registered name)
+
+    def __init__(self):
+        self.samples: List[Sample] = []
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, i: int) -> Sample:
+        return self.samples[i]
+
+
+class HDNetTrainingSet(Dataset):
+    """Samples -> the tensors HDNet trains on, one image (and all of its people) per item.
+
+    Args:
+        reader: a reader (:class:`ReaderBase`).
+        skeleton: the model's joint set; annotations are converted to it by joint meaning
+            (joints that cannot be made get ``vis = 0``).
+        bins: the model's :class:`~hdnet.layers.DepthBins`.
+        input_size: network input side; the output grid is ``input_size / 4``.
+        framing: ``"principal"`` (the original's window on the principal point, ``window_px``
+            wide or fitting the image), ``"image"`` or ``"person"`` (a crop around the first
+            person, the original's single-person training).
+        augmentation: an :class:`~hdnet.data.transforms.Augmentation` or None.
+        seed: base seed; item ``i`` of epoch ``e`` draws from ``seed, e, i`` (reproducible with
+            any number of workers). Call :meth:`set_epoch`.
+
+    Items: ``image [3, S, S]`` (normalised), ``coord_map [2, s, s]``, ``people`` (P), and per
+    person ``heatmap [P, J, s, s]``, ``pose [P, J, 2]``, ``bins [P, K]``, ``bin_idx [P]``,
+    ``vis [P, J]``, ``mask [P, s, s]``, ``have_depth [P]``, ``root_cam [P, 3]``, ``camera``
+    ``[4]`` (fx, fy, cx, cy), ``focal_bins [2]`` (the focal lengths the depth bins use for
+    this framing: :func:`~hdnet.data.transforms.bin_focal`).
+    """
+
+    def __init__(self, reader, skeleton, bins, input_size: int = 256, framing: str = "principal",
+                 window_px: Optional[float] = None, augmentation: Optional[Augmentation] = None,
+                 sigma: float = 0.75, seed: int = 0, max_people: Optional[int] = None):
+        if framing not in ("principal", "image", "person"):
+            raise ValueError(f"framing: expected 'principal', 'image' or 'person', got {framing!r}")
+        self.reader = reader
+        self.skeleton = resolve_skeleton(skeleton)
+        self.src_skeleton = resolve_skeleton(reader.skeleton)
+        self.bins = bins
+        self.input_size, self.output_size = input_size, input_size // 4
+        self.framing, self.window_px = framing, window_px
+        self.augmentation, self.sigma, self.seed = augmentation, sigma, seed
+        self.max_people = max_people
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.reader)
+
+    def _people(self, sample: Sample):
+        out = []
+        for p in sample.people:
+            j2, vis = p.joints_2d, p.vis
+            j3 = p.joints_3d
+            if self.src_skeleton.name != self.skeleton.name:
+                j2, mask = convert_joints(j2, self.src_skeleton, self.skeleton)
+                visc, _ = convert_joints(vis[:, None].astype(float), self.src_skeleton, self.skeleton)
+                vis = np.where(mask, np.nan_to_num(visc[:, 0]), 0.0)
+                vis = (vis >= 1.0).astype(float)  # a derived joint needs all of its parts
+                j2 = np.nan_to_num(j2)
+                if j3 is not None:
+                    j3, _ = convert_joints(j3, self.src_skeleton, self.skeleton)
+            out.append((j2, j3, vis, p))
+        return out
+
+    def __getitem__(self, i: int) -> dict:
+        sample = self.reader[i]
+        rng = np.random.default_rng([self.seed, self.epoch, i])
+        people = self._people(sample)
+        if self.max_people is not None:
+            people = people[: self.max_people]
+        cam = sample.camera
+        if self.framing == "principal":
+            affine = principal_point_framing(cam, self.input_size, (sample.width, sample.height), self.window_px)
+        elif self.framing == "image":
+            affine = image_framing((sample.width, sample.height), self.input_size)
+        else:
+            if not people:
+                raise ValueError(f"framing: 'person' needs a person in image {sample.image_id!r}")
+            affine = person_framing(people[0][3].box_xyxy, self.input_size)
+        params = self.augmentation.sample(rng) if self.augmentation is not None else None
+        if params is not None:
+            affine = Augmentation.framing(affine, params, self.input_size)
+        img = load_image(sample.image_path)
+        if params is not None:
+            img = Augmentation.colour(img, params)
+        image = normalize_image(warp_image(img, affine, self.input_size))
+        flipped = bool(params["flip"]) if params is not None else False
+        focal = bin_focal(cam, affine)
+        targets = []
+        for j2, j3, vis, p in people:
+            root = self.skeleton.root
+            has_depth = j3 is not None and bool(np.isfinite(j3[root, 2]) and j3[root, 2] > 0)
+            # without depth ground truth the depth targets are placeholders, masked by have_depth
+            depth = float(j3[root, 2]) if has_depth else float(
+                self.bins.depth(torch.tensor((self.bins.num_bins - 1) / 2.0), *focal))
+            t = encode_targets(j2, depth, cam, affine, self.bins, self.input_size, self.output_size,
+                               p.box_xyxy, vis, self.skeleton.flip_pairs, flipped, self.sigma, focal)
+            t["have_depth"] = float(has_depth)
+            t["root_cam"] = torch.as_tensor(j3[root] if j3 is not None else np.zeros(3), dtype=torch.float32)
+            targets.append(t)
+        s = self.output_size
+        k, j = self.bins.num_bins, self.skeleton.num_joints
+        stack = lambda key, shape, dtype=torch.float32: (torch.stack([t[key] for t in targets])  # noqa: E731
+                                                        if targets else torch.zeros(shape, dtype=dtype))
+        return {
+            "image": image,
+            "coord_map": torch.as_tensor(cam.coord_map(affine, self.input_size, s), dtype=torch.float32),
+            "people": len(targets),
+            "heatmap": stack("heatmap", (0, j, s, s)), "pose": stack("pose", (0, j, 2)),
+            "bins": stack("bins", (0, k)), "bin_idx": stack("bin_idx", (0,)),
+            "vis": stack("vis", (0, j)), "mask": stack("mask", (0, s, s), torch.bool),
+            "have_depth": torch.tensor([t["have_depth"] for t in targets], dtype=torch.float32),
+            "root_cam": stack("root_cam", (0, 3)),
+            "camera": torch.tensor([cam.fx, cam.fy, cam.cx, cam.cy], dtype=torch.float64),
+            "focal_bins": torch.tensor(focal, dtype=torch.float64),
+            "image_id": sample.image_id,
+        }
+
+
+def collate_people(items: Sequence[dict]) -> dict:
+    """Batch items of :class:`HDNetTrainingSet`: images stacked ``[N, ...]``, people
+    concatenated ``[P, ...]`` with ``index [P]`` naming each person's image."""
+    out = {"images": torch.stack([it["image"] for it in items]),
+           "coord_map": torch.stack([it["coord_map"] for it in items]),
+           "index": torch.cat([torch.full((it["people"],), n, dtype=torch.long)
+                               for n, it in enumerate(items)]),
+           "camera": torch.stack([it["camera"] for it in items]),
+           "focal_bins": torch.stack([it["focal_bins"] for it in items]),
+           "image_id": [it["image_id"] for it in items]}
+    for key in ("heatmap", "pose", "bins", "bin_idx", "vis", "mask", "have_depth", "root_cam"):
+        out[key] = torch.cat([it[key] for it in items])
+    return out
