@@ -17,7 +17,8 @@ from ..graphs import convert_joints, resolve_skeleton
 from .transforms import (Augmentation, bin_focal, encode_targets, image_framing, load_image,
                          normalize_image, person_framing, principal_point_framing, warp_image)
 
-__all__ = ["Person", "Sample", "ReaderBase", "HDNetTrainingSet", "collate_people", "read_json"]
+__all__ = ["Person", "Sample", "ReaderBase", "HDNetTrainingSet", "collate_people", "read_json",
+           "read_coco_style", "field_array"]
 
 
 def read_json(path, what: str):
@@ -29,6 +30,20 @@ def read_json(path, what: str):
             return json.load(f)
         except json.JSONDecodeError as e:
             raise ValueError(f"{what}: {os.fspath(path)!r} is not valid JSON ({e})") from None
+
+
+def read_coco_style(annotation_file, what: str):
+    """A COCO-style JSON file: ``(data, file name, annotations grouped by image_id)``, with
+    errors that name the file when it or its ``images``/``annotations`` are missing."""
+    data = read_json(annotation_file, what)
+    source = os.path.basename(os.fspath(annotation_file))
+    for key in ("images", "annotations"):
+        if key not in data:
+            raise ValueError(f"{source}: field {key!r} is missing")
+    by_image: dict = {}
+    for ann in data["annotations"]:
+        by_image.setdefault(ann["image_id"], []).append(ann)
+    return data, source, by_image
 
 
 def field_array(record: dict, key: str, shape, source: str) -> np.ndarray:

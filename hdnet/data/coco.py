@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from collections import defaultdict
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
 from ..camera import guess_camera
-from .base import Person, ReaderBase, Sample, field_array, read_json
+from .base import Person, ReaderBase, Sample, field_array, read_coco_style
 
 __all__ = ["COCOKeypoints"]
 
@@ -28,14 +25,7 @@ class COCOKeypoints(ReaderBase):
 
     def __init__(self, annotation_file, image_root, min_keypoints: int = 1):
         super().__init__()
-        data = read_json(annotation_file, "COCOKeypoints")
-        source = os.path.basename(os.fspath(annotation_file))
-        for key in ("images", "annotations"):
-            if key not in data:
-                raise ValueError(f"{source}: field {key!r} is missing")
-        anns = defaultdict(list)
-        for ann in data["annotations"]:
-            anns[ann["image_id"]].append(ann)
+        data, source, anns = read_coco_style(annotation_file, "COCOKeypoints")
         root = Path(image_root)
         for img in data["images"]:
             people = []

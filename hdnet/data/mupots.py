@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from pathlib import Path
-from typing import Optional
-
 import numpy as np
 
 from ..camera import Camera
-from .base import Person, ReaderBase, Sample, field_array, read_json
+from .base import Person, ReaderBase, Sample, field_array, read_coco_style, read_json
 
 __all__ = ["MuPoTS", "MuCo"]
 
@@ -27,15 +24,8 @@ class _CocoStyle3D(ReaderBase):
         raise NotImplementedError
 
     def _read(self, annotation_file, image_root, keep_invalid: bool) -> None:
-        data = read_json(annotation_file, type(self).__name__)
-        source = os.path.basename(os.fspath(annotation_file))
+        data, source, anns = read_coco_style(annotation_file, type(self).__name__)
         self.image_root = Path(image_root)
-        for key in ("images", "annotations"):
-            if key not in data:
-                raise ValueError(f"{source}: field {key!r} is missing")
-        anns = defaultdict(list)
-        for ann in data["annotations"]:
-            anns[ann["image_id"]].append(ann)
         self._images = {}
         for img in data["images"]:
             cam = self._camera(img, source)
