@@ -70,26 +70,32 @@ RESNET_BLOCKS = {18: (BasicBlock, (2, 2, 2, 2)), 34: (BasicBlock, (3, 4, 6, 3)),
 
 
 class ResNet(nn.Module):
-    """The ResNet trunk (no pooling or classifier), returning C2..C5 (strides 4..32)."""
+    """The ResNet trunk (no pooling or classifier), returning C2..C5 (strides 4..32).
 
-    def __init__(self, depth: int = 50):
+    ``width`` is the channels of the first stage (64 in torchvision; smaller values give the
+    compact backbones the demo trains from scratch on a CPU)."""
+
+    def __init__(self, depth: int = 50, width: int = 64):
         super().__init__()
         if depth not in RESNET_BLOCKS:
             raise ValueError(f"depth: expected one of {sorted(RESNET_BLOCKS)}, got {depth!r}")
+        if width < 1:
+            raise ValueError(f"width: expected >= 1, got {width}")
         block, counts = RESNET_BLOCKS[depth]
-        self.depth = depth
-        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
+        self.depth, self.width = depth, width
+        self.conv1 = nn.Conv2d(3, width, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(3, 2, 1)
-        in_planes = 64
-        for i, (planes, n) in enumerate(zip((64, 128, 256, 512), counts)):
+        in_planes = width
+        stages = tuple(width * m for m in (1, 2, 4, 8))
+        for i, (planes, n) in enumerate(zip(stages, counts)):
             blocks = []
             for k in range(n):
                 blocks.append(block(in_planes, planes, (1 if i == 0 else 2) if k == 0 else 1))
                 in_planes = planes * block.expansion
             setattr(self, f"layer{i + 1}", nn.Sequential(*blocks))
-        self.out_channels = [c * block.expansion for c in (64, 128, 256, 512)]
+        self.out_channels = [c * block.expansion for c in stages]
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -126,6 +132,7 @@ class ResNetFPN(nn.Module):
         out_channels: channels of every pyramid level (256).
         weights: optional path to a torchvision ImageNet state dict for the ResNet
             (see :meth:`load_backbone_weights`); nothing is ever downloaded.
+        width: first-stage channels of the ResNet (64 = torchvision's).
 
     Shapes:
         input ``[N, 3, H, W]`` (H, W multiples of 32); output four maps
@@ -133,9 +140,9 @@ class ResNetFPN(nn.Module):
     """
 
     def __init__(self, depth: int = 50, out_channels: int = 256,
-                 weights: Optional[Union[str, os.PathLike]] = None):
+                 weights: Optional[Union[str, os.PathLike]] = None, width: int = 64):
         super().__init__()
-        self.resnet = ResNet(depth)
+        self.resnet = ResNet(depth, width)
         self.out_channels = out_channels
         self.lateral = nn.ModuleList(nn.Conv2d(c, out_channels, 1) for c in self.resnet.out_channels)
         self.smooth = nn.ModuleList(nn.Conv2d(out_channels, out_channels, 3, padding=1)
@@ -214,4 +221,5 @@ class ResNetFPN(nn.Module):
         return [self.smooth[0](t2), self.smooth[1](t3), self.smooth[2](t4), p5]
 
     def extra_repr(self) -> str:
-        return f"depth={self.depth}, out_channels={self.out_channels}, bn_frozen={self._bn_frozen}"
+        return (f"depth={self.depth}, width={self.resnet.width}, out_channels={self.out_channels}, "
+                f"bn_frozen={self._bn_frozen}")

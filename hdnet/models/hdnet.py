@@ -112,10 +112,28 @@ class HDNet(nn.Module):
     def num_joints(self) -> int:
         return self.skeleton.num_joints
 
+    @classmethod
+    def from_config(cls, config: dict) -> "HDNet":
+        """Build the architecture that :meth:`config` describes (weights random)."""
+        from ..graphs import Skeleton, get_skeleton
+        try:
+            sk = get_skeleton(config["skeleton"])
+            if list(sk.joints) != list(config.get("joints", sk.joints)):
+                raise KeyError
+        except KeyError:
+            raise ValueError(f"config: skeleton {config.get('skeleton')!r} is not registered with "
+                             "the stored joints; register it first") from None
+        backbone = ResNetFPN(config["backbone_depth"], config.get("backbone_channels", 256),
+                             width=config.get("backbone_width", 64))
+        return cls(sk, DepthBins(**config["bins"]), backbone, config["branch_channels"],
+                   config["gnn_layers"], config["gnn_channels"])
+
     def config(self) -> dict:
         """What defines the architecture (stored in checkpoints, compared on load)."""
         return {"skeleton": self.skeleton.name, "joints": list(self.skeleton.joints),
                 "bins": self.bins.config(), "backbone_depth": self.backbone.depth,
+                "backbone_width": self.backbone.resnet.width,
+                "backbone_channels": self.backbone.out_channels,
                 "branch_channels": self.branch_channels, "gnn_layers": self.gnn.num_layers,
                 "gnn_channels": self.gnn.channels}
 

@@ -1,0 +1,445 @@
+"""Training: the original recipe as defaults, configs, mixed precision, exact resume, DDP.
+
+``Trainer(config).fit()`` trains on one process, or on many when started by ``torchrun``
+(DistributedDataParallel; ``backend`` gloo on CPUs, nccl on GPUs). See docs/training.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
+
+from .data import HDNetTrainingSet, collate_people
+from .data.transforms import Augmentation
+from .layers import DepthBins
+from .losses import HDNetLoss
+from .models import HDNet, ResNetFPN
+
+__all__ = ["TrainConfig", "Trainer", "load_config", "load_checkpoint", "build_reader",
+           "CheckpointError"]
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is corrupt or does not fit the configured model."""
+
+
+# ---------------------------------------------------------------------------- configuration
+@dataclass
+class TrainConfig:
+    """Everything a training run needs. Defaults are the original HDNet recipe (Adam 1e-4,
+    x0.8 every 10 epochs, the original loss weights and schedule), except the data.
+
+    Datasets are dicts: ``{"type": "mupots" | "muco" | "h36m" | "coco", ...reader arguments}``
+    (``annotation_file``/``image_root`` or ``root``/``split``/``layout``); several are mixed
+    (2D-only sets have their depth terms masked).
+    """
+
+    datasets: List[Dict[str, Any]] = field(default_factory=list)
+    out_dir: str = "runs/hdnet"
+    skeleton: str = "h36m_17"
+    input_size: int = 256
+    framing: str = "principal"
+    window_px: Optional[float] = None
+    augment: bool = True
+    backbone_depth: int = 50
+    backbone_width: int = 64
+    backbone_channels: int = 256
+    backbone_weights: Optional[str] = None
+    branch_channels: int = 64
+    gnn_layers: int = 2
+    gnn_channels: int = 256
+    bins_d_min: float = 2.0
+    bins_d_max: float = 8.0
+    num_bins: int = 61
+    bins_spacing: str = "log"
+    epochs: int = 25
+    max_steps: Optional[int] = None
+    max_minutes: Optional[float] = None
+    batch_size: int = 8
+    lr: float = 1e-4
+    lr_decay: float = 0.8
+    lr_decay_epochs: int = 10
+    weight_decay: float = 0.0
+    grad_clip: Optional[float] = None
+    amp: bool = False
+    freeze_bn: bool = False
+    num_workers: int = 0
+    seed: int = 0
+    checkpoint_every: int = 0
+    log_every: int = 20
+    backend: Optional[str] = None
+    progress: bool = True
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"config: unknown keys {unknown}; known keys are {sorted(known)}")
+        return cls(**d)
+
+    def bins(self) -> DepthBins:
+        return DepthBins(self.bins_d_min, self.bins_d_max, self.num_bins, self.bins_spacing)
+
+    def build_model(self) -> HDNet:
+        backbone = ResNetFPN(self.backbone_depth, self.backbone_channels, self.backbone_weights,
+                             width=self.backbone_width)
+        model = HDNet(self.skeleton, self.bins(), backbone, self.branch_channels,
+                      self.gnn_layers, self.gnn_channels)
+        if self.freeze_bn:
+            model.backbone.freeze_bn()
+        return model
+
+
+def _parse_value(text: str):
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if text.lower() in ("none", "null"):
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def load_config(path: Optional[str] = None, overrides: Optional[List[str]] = None) -> TrainConfig:
+    """A :class:`TrainConfig` from a TOML (``.toml``) or YAML (``.yaml``/``.yml``, needs PyYAML)
+    or JSON file, then ``key=value`` overrides (values parsed as numbers, booleans, JSON, or
+    strings)."""
+    data: dict = {}
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise FileNotFoundError(f"config: no file at {os.fspath(path)!r}")
+        if p.suffix == ".toml":
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # Python 3.10
+                import tomli as tomllib
+            data = tomllib.loads(p.read_text())
+        elif p.suffix in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ModuleNotFoundError:
+                raise ValueError("config: YAML needs PyYAML (pip install pyyaml); or use TOML") from None
+            data = yaml.safe_load(p.read_text()) or {}
+        elif p.suffix == ".json":
+            data = json.loads(p.read_text())
+        else:
+            raise ValueError(f"config: expected a .toml, .yaml or .json file, got {p.name!r}")
+        data = dict(data.get("train", data))
+    for item in overrides or []:
+        if "=" not in item:
+            raise ValueError(f"--set: expected key=value, got {item!r}")
+        key, value = item.split("=", 1)
+        data[key.strip()] = _parse_value(value.strip())
+    return TrainConfig.from_dict(data)
+
+
+def build_reader(spec: Dict[str, Any]):
+    """A reader from a dataset spec (see :class:`TrainConfig`)."""
+    from .data import COCOKeypoints, Human36M, MuCo, MuPoTS
+    spec = dict(spec)
+    kind = spec.pop("type", None)
+    readers = {"mupots": MuPoTS, "muco": MuCo, "h36m": Human36M, "coco": COCOKeypoints}
+    if kind not in readers:
+        raise ValueError(f"datasets: type must be one of {sorted(readers)}, got {kind!r}")
+    try:
+        return readers[kind](**spec)
+    except TypeError as e:
+        raise ValueError(f"datasets: bad arguments for {kind!r}: {e}") from None
+
+
+class _Concat(Dataset):
+    """Several training sets back to back (each keeps its own skeleton conversion)."""
+
+    def __init__(self, sets):
+        self.sets = sets
+        self.offsets = np.cumsum([0] + [len(s) for s in sets])
+
+    def __len__(self):
+        return int(self.offsets[-1])
+
+    def set_epoch(self, epoch):
+        for s in self.sets:
+            s.set_epoch(epoch)
+
+    def __getitem__(self, i):
+        k = int(np.searchsorted(self.offsets, i, side="right") - 1)
+        return self.sets[k][i - int(self.offsets[k])]
+
+
+class _EpochSampler(DistributedSampler):
+    """PyTorch's DistributedSampler (a seeded permutation per epoch, split across ranks, the
+    tail dropped so every rank sees as many samples) that can also start mid-epoch, which an
+    exact resume needs."""
+
+    def __init__(self, dataset, seed: int, rank: int = 0, world: int = 1):
+        super().__init__(dataset, num_replicas=world, rank=rank, shuffle=True, seed=seed,
+                         drop_last=True)
+        self.skip = 0
+
+    def set_epoch(self, epoch: int, skip_batches: int = 0, batch_size: int = 1) -> None:
+        super().set_epoch(epoch)
+        self.skip = skip_batches * batch_size
+
+    def __iter__(self):
+        return iter(list(super().__iter__())[self.skip:])
+
+    def __len__(self):
+        return max(self.num_samples - self.skip, 0)
+
+
+# ---------------------------------------------------------------------------- checkpoints
+def _atomic_save(obj, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path, map_location="cpu") -> HDNet:
+    """An :class:`HDNet` from a checkpoint written by :class:`Trainer` (or the original
+    authors' ``ckpt.pth.tar``, recognised by its keys)."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"checkpoint: no file at {os.fspath(path)!r}")
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=False)
+    except Exception as e:  # a truncated or foreign file
+        raise CheckpointError(f"checkpoint: {os.fspath(path)!r} cannot be read ({type(e).__name__}: {e})") from None
+    if isinstance(ckpt, dict) and "model_config" in ckpt:
+        model = HDNet.from_config(ckpt["model_config"])
+        model.load_state_dict(ckpt["model"])
+        return model
+    if isinstance(ckpt, dict) and any(k.removeprefix("module.").startswith("fpn.")
+                                      for k in ckpt.get("model", ckpt)):
+        return HDNet.from_original_checkpoint(ckpt)
+    raise CheckpointError(f"checkpoint: {os.fspath(path)!r} is neither an hdnet nor an original HDNet checkpoint")
+
+
+# ---------------------------------------------------------------------------- trainer
+class Trainer:
+    """Train an HDNet as configured.
+
+    ``fit()`` runs until ``epochs``, ``max_steps`` or ``max_minutes``; ``resume=True`` continues
+    from ``out_dir/last.pt`` so that the next step's loss equals an uninterrupted run's.
+    Writes ``out_dir/last.pt`` (every ``checkpoint_every`` steps and at each epoch end),
+    ``out_dir/log.csv`` (per epoch) and ``out_dir/steps.csv`` (per logged step), on rank 0 only.
+    """
+
+    def __init__(self, config: TrainConfig, resume: bool = False, model: Optional[HDNet] = None):
+        self.cfg = config
+        self.distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+        if self.distributed and not dist.is_initialized():
+            backend = config.backend or ("nccl" if torch.cuda.is_available() else "gloo")
+            dist.init_process_group(backend)
+        self.rank = dist.get_rank() if self.distributed else 0
+        self.world = dist.get_world_size() if self.distributed else 1
+        self.device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+                                   if torch.cuda.is_available() else "cpu")
+        self._seed_everything(config.seed)
+        self.model = (model or config.build_model()).to(self.device)
+        self.loss_fn = HDNetLoss(config.num_bins)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr,
+                                          weight_decay=config.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, config.lr_decay_epochs,
+                                                         config.lr_decay)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=config.amp and self.device.type == "cuda")
+        self.epoch, self.step, self.step_in_epoch = 0, 0, 0
+        self.history: List[dict] = []
+        self.out = Path(config.out_dir)
+        if self.rank == 0:
+            self.out.mkdir(parents=True, exist_ok=True)
+        self.train_set = self._build_data()
+        self.sampler = _EpochSampler(self.train_set, config.seed, self.rank, self.world)
+        if resume:
+            self.load(self.out / "last.pt")
+        self.ddp = (torch.nn.parallel.DistributedDataParallel(
+            self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+            if self.distributed else self.model)
+
+    # ------------------------------------------------------------------ set-up
+    @staticmethod
+    def _seed_everything(seed: int) -> None:
+        random.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
+
+    def _build_data(self) -> Dataset:
+        cfg = self.cfg
+        if not cfg.datasets:
+            raise ValueError("datasets: the config lists no dataset")
+        aug = Augmentation() if cfg.augment else None
+        sets = [HDNetTrainingSet(build_reader(spec), cfg.skeleton, self.model.bins, cfg.input_size,
+                                 cfg.framing, cfg.window_px, aug, seed=cfg.seed + 7919 * k)
+                for k, spec in enumerate(cfg.datasets)]
+        return sets[0] if len(sets) == 1 else _Concat(sets)
+
+    def _loader(self) -> DataLoader:
+        return DataLoader(self.train_set, batch_size=self.cfg.batch_size, sampler=self.sampler,
+                          num_workers=self.cfg.num_workers, collate_fn=collate_people,
+                          drop_last=True, persistent_workers=False)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.sampler.num_samples // self.cfg.batch_size
+
+    # ------------------------------------------------------------------ checkpoints
+    def state(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
+                "epoch": self.epoch, "step": self.step, "step_in_epoch": self.step_in_epoch,
+                "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
+                        "python": random.getstate()},
+                "model_config": self.model.config(), "train_config": asdict(self.cfg),
+                "history": self.history, "format": "hdnet-train-1"}
+
+    def save(self, path: Optional[Path] = None) -> Optional[Path]:
+        if self.rank != 0:
+            return None
+        path = path or self.out / "last.pt"
+        _atomic_save(self.state(), path)
+        return path
+
+    def load(self, path: Path) -> None:
+        if not path.is_file():
+            raise FileNotFoundError(f"--resume: no checkpoint at {os.fspath(path)!r}")
+        try:
+            ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        except Exception as e:
+            raise CheckpointError(f"--resume: {os.fspath(path)!r} cannot be read ({type(e).__name__}: {e})") from None
+        if not isinstance(ckpt, dict) or ckpt.get("format") != "hdnet-train-1":
+            raise CheckpointError(f"--resume: {os.fspath(path)!r} is not an hdnet training checkpoint")
+        mine, theirs = self.model.config(), ckpt["model_config"]
+        diff = {k: (theirs.get(k), v) for k, v in mine.items() if theirs.get(k) != v}
+        if diff:
+            raise CheckpointError(f"--resume: the checkpoint's model differs from the config: "
+                                  f"{ {k: f'checkpoint {a!r} vs config {b!r}' for k, (a, b) in diff.items()} }")
+        self.model.load_state_dict(ckpt["model"])
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        self.scheduler.load_state_dict(ckpt["scheduler"])
+        self.scaler.load_state_dict(ckpt["scaler"])
+        self.epoch, self.step, self.step_in_epoch = ckpt["epoch"], ckpt["step"], ckpt["step_in_epoch"]
+        self.history = ckpt.get("history", [])
+        torch.set_rng_state(ckpt["rng"]["torch"])
+        np.random.set_state(ckpt["rng"]["numpy"])
+        random.setstate(ckpt["rng"]["python"])
+
+    # ------------------------------------------------------------------ one step
+    def train_step(self, batch: dict) -> dict:
+        cfg, dev = self.cfg, self.device
+        self.ddp.train()
+        images = batch["images"].to(dev)
+        fx = batch["focal_bins"][batch["index"], 0].to(dev, torch.float32)
+        fy = batch["focal_bins"][batch["index"], 1].to(dev, torch.float32)
+        amp_dtype = torch.float16 if dev.type == "cuda" else torch.bfloat16
+        with torch.autocast(dev.type, dtype=amp_dtype, enabled=cfg.amp):
+            out = self.ddp(images, batch["coord_map"].to(dev), batch["mask"].to(dev),
+                           batch["index"].to(dev), fx, fy)
+        target = {k: batch[k].to(dev) for k in ("heatmap", "pose", "bins", "bin_idx", "vis", "have_depth")}
+        out = {k: v.float() for k, v in out.items()}
+        losses = self.loss_fn(out, target, epoch=self.epoch)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(losses["total"]).backward()
+        if cfg.grad_clip:
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.step += 1
+        self.step_in_epoch += 1
+        return {k: float(v.detach()) for k, v in losses.items() if k != "weights"}
+
+    # ------------------------------------------------------------------ the loop
+    def fit(self) -> List[dict]:
+        cfg = self.cfg
+        start = time.time()
+        deadline = start + 60 * cfg.max_minutes if cfg.max_minutes else None
+        steps_log = self.out / "steps.csv"
+        if self.rank == 0 and not steps_log.exists():
+            steps_log.write_text("step,epoch,total,heatmap,pose,bins,bin_idx,lr,seconds\n")
+        stop = False
+        while self.epoch < cfg.epochs and not stop:
+            self.sampler.set_epoch(self.epoch, self.step_in_epoch, cfg.batch_size)
+            if hasattr(self.train_set, "set_epoch"):
+                self.train_set.set_epoch(self.epoch)
+            loader = self._loader()
+            bar = self._bar(len(loader))
+            sums, n = {}, 0
+            t_epoch = time.time()
+            for batch in loader:
+                losses = self.train_step(batch)
+                n += 1
+                for k, v in losses.items():
+                    sums[k] = sums.get(k, 0.0) + v
+                if self.rank == 0:
+                    if bar is not None:
+                        bar.set_postfix(loss=f"{losses['total']:.4f}", refresh=False)
+                        bar.update(1)
+                    if cfg.log_every and self.step % cfg.log_every == 0:
+                        with open(steps_log, "a") as f:
+                            f.write(f"{self.step},{self.epoch},{losses['total']:.6g},{losses['heatmap']:.6g},"
+                                    f"{losses['pose']:.6g},{losses['bins']:.6g},{losses['bin_idx']:.6g},"
+                                    f"{self.optimizer.param_groups[0]['lr']:.3g},{time.time() - start:.1f}\n")
+                    if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
+                        self.save()
+                if (cfg.max_steps and self.step >= cfg.max_steps) or (deadline and time.time() > deadline):
+                    stop = True
+                    break
+            if bar is not None:
+                bar.close()
+            epoch_done = not stop or self.step_in_epoch >= self.steps_per_epoch
+            if n and self.rank == 0:
+                row = {"epoch": self.epoch, "steps": n, "seconds": round(time.time() - t_epoch, 2),
+                       "lr": self.optimizer.param_groups[0]["lr"], **{k: v / n for k, v in sums.items()}}
+                self.history.append(row)
+                self._log_epoch(row)
+            if epoch_done:
+                self.epoch += 1
+                self.step_in_epoch = 0
+                self.scheduler.step()
+            self.save()
+        return self.history
+
+    def _bar(self, total: int):
+        if self.rank != 0 or not self.cfg.progress:
+            return None
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return None
+        return tqdm(total=total, desc=f"epoch {self.epoch}", unit="step", leave=False,
+                    file=sys.stderr, dynamic_ncols=True)
+
+    def _log_epoch(self, row: dict) -> None:
+        path = self.out / "log.csv"
+        new = not path.exists()
+        with open(path, "a", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(row))
+            if new:
+                w.writeheader()
+            w.writerow(row)
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except Exception:
+            return
+        with SummaryWriter(os.fspath(self.out / "tb")) as tb:
+            for k, v in row.items():
+                if isinstance(v, float):
+                    tb.add_scalar(f"train/{k}", v, row["epoch"])
