@@ -5,6 +5,7 @@ PY      = $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 
 .PHONY: test demo bench clean
+DEMO_OUT ?= demo_out
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,8 +16,15 @@ $(VENV)/.installed: pyproject.toml
 test: $(VENV)/.installed
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
+$(VENV)/.installed-plot: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[test,plot]"
+	touch $@
+
+demo: $(VENV)/.installed-plot
+	$(PY) -m hdnet demo --out $(DEMO_OUT)
+
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks.layers
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info $(DEMO_OUT)

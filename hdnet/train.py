@@ -53,6 +53,9 @@ class TrainConfig:
     framing: str = "principal"
     window_px: Optional[float] = None
     augment: bool = True
+    aug_scale: List[float] = field(default_factory=lambda: [0.8, 1.2])
+    aug_rotation_deg: float = 30.0
+    aug_flip: float = 0.5
     backbone_depth: int = 50
     backbone_width: int = 64
     backbone_channels: int = 256
@@ -74,8 +77,10 @@ class TrainConfig:
     weight_decay: float = 0.0
     grad_clip: Optional[float] = None
     amp: bool = False
+    channels_last: bool = False
     freeze_bn: bool = False
     num_workers: int = 0
+    cache_items: bool = False
     seed: int = 0
     checkpoint_every: int = 0
     log_every: int = 20
@@ -255,6 +260,8 @@ class Trainer:
                                    if torch.cuda.is_available() else "cpu")
         self._seed_everything(config.seed)
         self.model = (model or config.build_model()).to(self.device)
+        if config.channels_last:
+            self.model.to(memory_format=torch.channels_last)
         self.loss_fn = HDNetLoss(config.num_bins)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr,
                                           weight_decay=config.weight_decay)
@@ -285,9 +292,11 @@ class Trainer:
         cfg = self.cfg
         if not cfg.datasets:
             raise ValueError("datasets: the config lists no dataset")
-        aug = Augmentation() if cfg.augment else None
+        aug = Augmentation(scale=tuple(cfg.aug_scale), rotation_deg=cfg.aug_rotation_deg,
+                           flip_prob=cfg.aug_flip) if cfg.augment else None
         sets = [HDNetTrainingSet(build_reader(spec), cfg.skeleton, self.model.bins, cfg.input_size,
-                                 cfg.framing, cfg.window_px, aug, seed=cfg.seed + 7919 * k)
+                                 cfg.framing, cfg.window_px, aug, seed=cfg.seed + 7919 * k,
+                                 cache=cfg.cache_items)
                 for k, spec in enumerate(cfg.datasets)]
         return sets[0] if len(sets) == 1 else _Concat(sets)
 
@@ -346,6 +355,8 @@ class Trainer:
         cfg, dev = self.cfg, self.device
         self.ddp.train()
         images = batch["images"].to(dev)
+        if cfg.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
         fx = batch["focal_bins"][batch["index"], 0].to(dev, torch.float32)
         fy = batch["focal_bins"][batch["index"], 1].to(dev, torch.float32)
         amp_dtype = torch.float16 if dev.type == "cuda" else torch.bfloat16
@@ -424,8 +435,9 @@ class Trainer:
             from tqdm import tqdm
         except ImportError:
             return None
+        # disable=None: a bar on a terminal, nothing in a log file (the CSV logs have it all)
         return tqdm(total=total, desc=f"epoch {self.epoch}", unit="step", leave=False,
-                    file=sys.stderr, dynamic_ncols=True)
+                    file=sys.stderr, dynamic_ncols=True, disable=None)
 
     def _log_epoch(self, row: dict) -> None:
         path = self.out / "log.csv"

@@ -1,7 +1,6 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -29,7 +28,7 @@ def tiny(scenes, out_dir, **kw):
 
 
 def test_resume_continues_exactly(scenes, tmp_path):
-    full = Trainer(tiny(scenes, tmp_path / "a", max_steps=9)).fit()
+    Trainer(tiny(scenes, tmp_path / "a", max_steps=9)).fit()
     losses_full = [float(x) for x in (tmp_path / "a" / "steps.csv").read_text().split("\n")[1:] if x
                    for x in [x.split(",")[2]]]
     # stop after 4 steps (mid-epoch: 6 steps per epoch), then resume in a new Trainer

@@ -116,6 +116,9 @@ class HDNetTrainingSet(Dataset):
         augmentation: an :class:`~hdnet.data.transforms.Augmentation` or None.
         seed: base seed; item ``i`` of epoch ``e`` draws from ``seed, e, i`` (reproducible with
             any number of workers). Call :meth:`set_epoch`.
+        cache: keep every item in memory once made (only without augmentation, where items do
+            not change between epochs; the cache lives in the process that reads, so use it
+            with ``num_workers=0``).
 
     Items: ``image [3, S, S]`` (normalised), ``coord_map [2, s, s]``, ``people`` (P), and per
     person ``heatmap [P, J, s, s]``, ``pose [P, J, 2]``, ``bins [P, K]``, ``bin_idx [P]``,
@@ -126,7 +129,8 @@ class HDNetTrainingSet(Dataset):
 
     def __init__(self, reader, skeleton, bins, input_size: int = 256, framing: str = "principal",
                  window_px: Optional[float] = None, augmentation: Optional[Augmentation] = None,
-                 sigma: float = 0.75, seed: int = 0, max_people: Optional[int] = None):
+                 sigma: float = 0.75, seed: int = 0, max_people: Optional[int] = None,
+                 cache: bool = False):
         if framing not in ("principal", "image", "person"):
             raise ValueError(f"framing: expected 'principal', 'image' or 'person', got {framing!r}")
         self.reader = reader
@@ -138,6 +142,9 @@ class HDNetTrainingSet(Dataset):
         self.augmentation, self.sigma, self.seed = augmentation, sigma, seed
         self.max_people = max_people
         self.epoch = 0
+        if cache and augmentation is not None:
+            raise ValueError("cache: items are only cacheable without augmentation")
+        self._cache: Optional[dict] = {} if cache else None
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -162,6 +169,13 @@ class HDNetTrainingSet(Dataset):
         return out
 
     def __getitem__(self, i: int) -> dict:
+        if self._cache is not None:
+            if i not in self._cache:
+                self._cache[i] = self._item(i)
+            return self._cache[i]
+        return self._item(i)
+
+    def _item(self, i: int) -> dict:
         sample = self.reader[i]
         rng = np.random.default_rng([self.seed, self.epoch, i])
         people = self._people(sample)

@@ -115,7 +115,7 @@ class HDNet(nn.Module):
     @classmethod
     def from_config(cls, config: dict) -> "HDNet":
         """Build the architecture that :meth:`config` describes (weights random)."""
-        from ..graphs import Skeleton, get_skeleton
+        from ..graphs import get_skeleton
         try:
             sk = get_skeleton(config["skeleton"])
             if list(sk.joints) != list(config.get("joints", sk.joints)):

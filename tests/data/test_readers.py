@@ -187,3 +187,15 @@ def test_reader_errors(tmp_path):
         Human36M(tmp_path, "train")
     with pytest.raises(ValueError, match="split"):
         Human36M(tmp_path, "val")
+
+
+def test_item_cache(mupots_set):
+    path, out = mupots_set
+    from hdnet.data import Augmentation
+    ts = HDNetTrainingSet(MuPoTS(path, out), "mpi_inf_3dhp_17", DepthBins(3.0, 40.0), 64, "image", cache=True)
+    assert ts[2] is ts[2]
+    ref = HDNetTrainingSet(MuPoTS(path, out), "mpi_inf_3dhp_17", DepthBins(3.0, 40.0), 64, "image")[2]
+    torch.testing.assert_close(ts[2]["heatmap"], ref["heatmap"])
+    with pytest.raises(ValueError, match="cache"):
+        HDNetTrainingSet(MuPoTS(path, out), "mpi_inf_3dhp_17", DepthBins(), 64, "image",
+                         augmentation=Augmentation(), cache=True)

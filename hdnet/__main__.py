@@ -1,0 +1,7 @@
+"""``python -m hdnet``: the same as the ``hdnet`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

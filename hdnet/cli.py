@@ -1,0 +1,285 @@
+"""The ``hdnet`` command: train, eval, predict, bench, demo. ``hdnet COMMAND --help`` for each."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+__all__ = ["main", "build_parser"]
+
+
+class CLIError(Exception):
+    """An error to report as ``error: ...`` with exit status 2, without a traceback."""
+
+
+def _add_train(sub):
+    p = sub.add_parser("train", help="train an HDNet from a config file",
+                       description="Train an HDNet. Defaults are the original recipe; the config "
+                       "(TOML, YAML or JSON) and --set override them. Under torchrun "
+                       "(torchrun --nproc_per_node=N -m hdnet train CONFIG) it trains with "
+                       "DistributedDataParallel; only rank 0 writes checkpoints and logs.")
+    p.add_argument("config", help="config file (.toml, .yaml/.yml or .json); see docs/training.md")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key, e.g. --set lr=1e-3 (repeatable)")
+    p.add_argument("--out", help="output folder (overrides out_dir)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from OUT/last.pt exactly where it stopped")
+    p.add_argument("--backend", choices=["gloo", "nccl"],
+                   help="distributed backend under torchrun (default: nccl with GPUs, else gloo)")
+    p.set_defaults(run=_run_train)
+
+
+def _add_eval(sub):
+    p = sub.add_parser("eval", help="evaluate a checkpoint with the published protocols",
+                       description="Evaluate root localisation: MRPE (and its x, y, z parts), "
+                       "AP_root at 25 cm and by depth band, on a MuPoTS-style JSON or Human3.6M, "
+                       "with ground-truth boxes. Prints a table and writes JSON.")
+    p.add_argument("--dataset", required=True, choices=["mupots", "h36m"], help="dataset layout")
+    p.add_argument("--annotations", help="MuPoTS-style JSON file (mupots)")
+    p.add_argument("--images", help="image folder (mupots) or the Human36M root (h36m)")
+    p.add_argument("--split", default="test", choices=["train", "test"], help="Human3.6M split")
+    p.add_argument("--checkpoint", required=True, help="hdnet or original HDNet checkpoint")
+    p.add_argument("--input-size", type=int, help="network input (default: the training config's, else 256)")
+    p.add_argument("--framing", default="principal", choices=["principal", "image"],
+                   help="input framing (default: the original's principal-point window)")
+    p.add_argument("--out", default="eval.json", help="JSON results file (default eval.json)")
+    p.set_defaults(run=_run_eval)
+
+
+def _add_predict(sub):
+    p = sub.add_parser("predict", help="camera-space roots for your own images and boxes",
+                       description="Run a checkpoint on images with given boxes. Writes RootNet-"
+                       "format JSON (image_id, root_cam, bbox, score) and a picture per image with "
+                       "each root drawn and a bird's-eye view of where everyone stands.")
+    p.add_argument("images", nargs="+", help="image files")
+    p.add_argument("--boxes", required=True,
+                   help="JSON: {image file name: [[x1, y1, x2, y2, (score)], ...]} (or xywh with --box-format)")
+    p.add_argument("--box-format", default="xyxy", choices=["xyxy", "xywh"], help="box format (never guessed)")
+    p.add_argument("--camera", help="JSON intrinsics {fx, fy, cx, cy} (or per image: {file name: {...}}); "
+                   "default: a guess (focal = the longer image side; see docs/model.md)")
+    p.add_argument("--checkpoint", required=True, help="hdnet or original HDNet checkpoint")
+    p.add_argument("--input-size", type=int, help="network input size (default: the checkpoint's)")
+    p.add_argument("--framing", default="principal", choices=["principal", "image"], help="input framing")
+    p.add_argument("--out", default="predictions", help="output folder (default ./predictions)")
+    p.set_defaults(run=_run_predict)
+
+
+def _add_bench(sub):
+    p = sub.add_parser("bench", help="run the benchmarks in benchmarks/ (from a source checkout)",
+                       description="Run a benchmark: layers, gnn, model, synthetic or baselines; "
+                       "remaining arguments go to it (hdnet bench gnn --conv GCNConv ...).")
+    p.add_argument("name", nargs="?", default="layers",
+                   choices=["layers", "gnn", "model", "synthetic", "baselines"], help="which benchmark")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the benchmark")
+    p.set_defaults(run=_run_bench)
+
+
+def _add_demo(sub):
+    p = sub.add_parser("demo", help="train and evaluate on synthetic scenes (about 12 minutes on a CPU)",
+                       description="Write synthetic multi-person scenes in MuPoTS layout, train a "
+                       "compact HDNet on the CPU, evaluate against geometric baselines, and write "
+                       "report.json, report.md and plots to --out.")
+    p.add_argument("--out", default="demo_out", help="output folder (default ./demo_out)")
+    p.add_argument("--minutes", type=float, default=10.0, help="training time budget (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed for scenes and training (default 0)")
+    p.add_argument("--quick", action="store_true", help="tiny data and a few steps (a smoke test)")
+    p.set_defaults(run=_run_demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="hdnet", description="Camera-space human depth (HDNet).")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_train, _add_eval, _add_predict, _add_bench, _add_demo):
+        add(sub)
+    return ap
+
+
+# ---------------------------------------------------------------------------- commands
+def _run_train(args) -> int:
+    from .train import Trainer, load_config
+    overrides = list(args.overrides)
+    if args.out:
+        overrides.append(f"out_dir={args.out}")
+    if args.backend:
+        overrides.append(f"backend={args.backend}")
+    cfg = load_config(args.config, overrides)
+    trainer = Trainer(cfg, resume=args.resume)
+    history = trainer.fit()
+    if trainer.rank == 0:
+        print(f"trained {trainer.step} steps; checkpoint {Path(cfg.out_dir) / 'last.pt'}")
+        if history:
+            print(f"last epoch: {history[-1]}")
+    return 0
+
+
+def _load_model(path):
+    import torch
+    from .train import load_checkpoint
+    model = load_checkpoint(path)
+    ckpt_cfg = {}
+    try:
+        ckpt_cfg = torch.load(path, map_location="cpu", weights_only=False).get("train_config", {}) or {}
+    except Exception:
+        pass
+    return model.eval(), ckpt_cfg
+
+
+def _run_eval(args) -> int:
+    import numpy as np
+    from .data import Human36M, MuPoTS
+    from .demo import predict_scenes
+    from .metrics import ap_root, mrpe
+    model, tcfg = _load_model(args.checkpoint)
+    size = args.input_size or tcfg.get("input_size", 256)
+    if args.dataset == "mupots":
+        if not args.annotations or not args.images:
+            raise CLIError("--annotations and --images are required for --dataset mupots")
+        reader = MuPoTS(args.annotations, args.images)
+    else:
+        if not args.images:
+            raise CLIError("--images (the Human36M root) is required for --dataset h36m")
+        reader = Human36M(args.images, args.split)
+    records = predict_scenes(model, reader, size, framing=args.framing)
+    if not records:
+        raise CLIError("the dataset has no annotated person")
+    pred = np.array([r["pred_root"] for r in records])
+    gt_roots = np.array([r["gt_root"] for r in records])
+    m = mrpe(pred, gt_roots)
+    gt = {"annotations": [{"image_id": r["image_id"], "is_valid": 1,
+                           "keypoints_cam": [[0, 0, 0]] * 14 + [list(r["gt_root"])] + [[0, 0, 0]] * 2}
+                          for r in records]}
+    preds = [{"image_id": r["image_id"], "root_cam": p.tolist(), "score": 1.0} for r, p in zip(records, pred)]
+    result = {"dataset": args.dataset, "people": m["count"], "mrpe_mm": m["mrpe"], "mrpe_x_mm": m["x"],
+              "mrpe_y_mm": m["y"], "mrpe_z_mm": m["z"], "ap_root_25": ap_root(preds, gt, 250.0)}
+    print(f"{'people':>10} {'MRPE':>8} {'x':>7} {'y':>7} {'z':>7} {'AP_root25':>10}")
+    print(f"{m['count']:>10} {m['mrpe']:>8.1f} {m['x']:>7.1f} {m['y']:>7.1f} {m['z']:>7.1f} "
+          f"{100 * result['ap_root_25']:>9.1f}%")
+    Path(args.out).write_text(json.dumps(result, indent=2))
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _camera_for(spec, name: str, width: int, height: int):
+    from .camera import Camera
+    if spec is None:
+        return None
+    entry = spec.get(name, spec) if isinstance(spec, dict) else spec
+    try:
+        return Camera.from_dict(entry)
+    except (ValueError, TypeError, KeyError) as e:
+        raise CLIError(f"--camera: no usable intrinsics for {name!r} ({e})") from None
+
+
+def _run_predict(args) -> int:
+    import numpy as np
+    from PIL import Image
+    from .predict import Predictor, to_rootnet_json
+    model, tcfg = _load_model(args.checkpoint)
+    size = args.input_size or tcfg.get("input_size", 256)
+    boxes_all = _read_json(args.boxes, "--boxes")
+    cams = _read_json(args.camera, "--camera") if args.camera else None
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    predictor = Predictor(model, input_size=size, framing=args.framing)
+    records = []
+    for k, image in enumerate(args.images):
+        name = os.path.basename(image)
+        if not os.path.isfile(image):
+            raise CLIError(f"image: no file at {image!r}")
+        entry = boxes_all.get(name, boxes_all.get(image)) if isinstance(boxes_all, dict) else None
+        if entry is None:
+            raise CLIError(f"--boxes: no boxes for {name!r}")
+        b = np.asarray(entry, dtype=float).reshape(-1, len(entry[0]) if entry else 4)
+        scores = b[:, 4] if b.shape[1] == 5 else None
+        with Image.open(image) as im:
+            width, height = im.size
+        cam = _camera_for(cams, name, width, height)
+        res = predictor.predict(image, b[:, :4], cam, box_format=args.box_format, scores=scores)
+        records += to_rootnet_json(res, image_id=name)
+        _draw(image, res, out / f"{Path(name).stem}_roots.png")
+        print(f"{name}: {len(res)} people; depths (m) " + ", ".join(f"{r.depth_mm / 1000:.2f}" for r in res))
+    (out / "roots.json").write_text(json.dumps(records, indent=1))
+    print(f"wrote {out / 'roots.json'}")
+    return 0
+
+
+def _draw(image_path, results, path) -> None:
+    """The image with each box and root, and beside it a bird's-eye view (X right, Z up)."""
+    from PIL import Image, ImageDraw
+    with Image.open(image_path) as im:
+        img = im.convert("RGB")
+    w, h = img.size
+    side = h
+    canvas = Image.new("RGB", (w + side, h), (245, 245, 245))
+    canvas.paste(img, (0, 0))
+    d = ImageDraw.Draw(canvas)
+    colors = [(230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240)]
+    zmax = max([r.root_cam_mm[2] for r in results] + [1000.0]) * 1.15
+    xmax = max([abs(r.root_cam_mm[0]) for r in results] + [zmax / 2])
+    for i, r in enumerate(results):
+        c = colors[i % len(colors)]
+        x1, y1, x2, y2 = r.box_xyxy
+        d.rectangle([x1, y1, x2, y2], outline=c, width=2)
+        u, v = r.root_2d_px
+        d.ellipse([u - 4, v - 4, u + 4, v + 4], fill=c)
+        d.text((x1 + 3, y1 + 3), f"{r.depth_mm / 1000:.2f} m", fill=c)
+        bx = w + side / 2 + r.root_cam_mm[0] / xmax * side * 0.45
+        by = h - 10 - r.root_cam_mm[2] / zmax * (h - 20)
+        d.ellipse([bx - 5, by - 5, bx + 5, by + 5], fill=c)
+    d.polygon([(w + side / 2, h - 12), (w + side / 2 - 6, h - 2), (w + side / 2 + 6, h - 2)], fill=(0, 0, 0))
+    d.text((w + 5, 5), f"bird's-eye view, depth up to {zmax / 1000:.1f} m", fill=(0, 0, 0))
+    canvas.save(path)
+
+
+def _run_bench(args) -> int:
+    import importlib
+    try:
+        mod = importlib.import_module(f"benchmarks.{args.name}")
+    except ModuleNotFoundError:
+        raise CLIError("bench: the benchmarks/ folder is not importable; run from a source "
+                       "checkout of hdnet (the repository root)") from None
+    result = mod.main(args.args)
+    return int(result or 0)
+
+
+def _run_demo(args) -> int:
+    from .demo import run_demo
+    r = run_demo(args.out, minutes=args.minutes, seed=args.seed, quick=args.quick)
+    print((Path(args.out) / "report.md").read_text())
+    print(f"HDNet / k_value MRPE: {r['ratio_to_k_value']:.2f}; total {r['seconds_total']:.0f} s")
+    return 0
+
+
+def _read_json(path, what: str):
+    if not os.path.isfile(path):
+        raise CLIError(f"{what}: no file at {path!r}")
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except json.JSONDecodeError as e:
+        raise CLIError(f"{what}: {path!r} is not valid JSON ({e})") from None
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except CLIError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError, KeyError, FileNotFoundError) as e:
+        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+        print(f"error: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

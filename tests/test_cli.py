@@ -1,0 +1,114 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hdnet.cli import build_parser, main
+
+COMMANDS = ["train", "eval", "predict", "bench", "demo"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_explains_every_option(command, capsys):
+    with pytest.raises(SystemExit) as e:
+        main([command, "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    sub = build_parser()._subparsers._group_actions[0].choices[command]
+    for action in sub._actions:
+        if action.help == argparse_suppress():
+            continue
+        assert action.help, f"{command}: {action.dest} has no help"
+        for flag in action.option_strings:
+            assert flag in out
+
+
+def argparse_suppress():
+    import argparse
+    return argparse.SUPPRESS
+
+
+def test_errors_exit_nonzero_without_traceback(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "hdnet", "train", str(tmp_path / "missing.toml")],
+                         capture_output=True, text=True)
+    assert res.returncode == 2 and "error: config: no file" in res.stderr
+    assert "Traceback" not in res.stderr
+    res = subprocess.run([sys.executable, "-m", "hdnet", "predict", "x.jpg", "--boxes", "b.json",
+                          "--checkpoint", str(tmp_path / "none.pt")], capture_output=True, text=True)
+    assert res.returncode == 2 and "checkpoint" in res.stderr and "Traceback" not in res.stderr
+    res = subprocess.run([sys.executable, "-m", "hdnet", "eval", "--dataset", "kinect",
+                          "--checkpoint", "x"], capture_output=True, text=True)
+    assert res.returncode == 2 and "invalid choice" in res.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--out", str(out), "--quick"]) == 0
+    return out
+
+
+def test_demo_quick_writes_the_report(demo_run):
+    report = json.loads((demo_run / "report.json").read_text())
+    for key in ("mrpe_mm", "mrpe_x_mm", "mrpe_y_mm", "mrpe_z_mm", "ap_root_25"):
+        assert key in report["hdnet"]
+        for b in ("k_value", "skeleton_fit", "skeleton_fit_oracle"):
+            assert key in report["baselines"][b]
+    assert report["train"]["steps"] == 6 and report["train"]["seconds"] > 0
+    assert (demo_run / "report.md").read_text().startswith("# hdnet demo report")
+    assert (demo_run / "train" / "last.pt").is_file()
+
+
+def test_predict_and_eval_with_the_demo_checkpoint(demo_run, tmp_path, capsys):
+    ckpt = demo_run / "train" / "last.pt"
+    img = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (96, 128, 3), dtype=np.uint8)).save(img)
+    (tmp_path / "boxes.json").write_text(json.dumps({"photo.png": [[10, 10, 40, 90, 0.9], [60, 5, 100, 80, 0.5]]}))
+    (tmp_path / "cam.json").write_text(json.dumps({"fx": 150.0, "fy": 150.0, "cx": 64.0, "cy": 48.0}))
+    assert main(["predict", str(img), "--boxes", str(tmp_path / "boxes.json"), "--camera",
+                 str(tmp_path / "cam.json"), "--checkpoint", str(ckpt), "--out", str(tmp_path / "p")]) == 0
+    roots = json.loads((tmp_path / "p" / "roots.json").read_text())
+    assert len(roots) == 2 and roots[0]["image_id"] == "photo.png" and roots[1]["score"] == 0.5
+    assert (tmp_path / "p" / "photo_roots.png").is_file()
+    out = tmp_path / "eval.json"
+    assert main(["eval", "--dataset", "mupots", "--annotations", str(demo_run / "data" / "test" / "MuPoTS-3D.json"),
+                 "--images", str(demo_run / "data" / "test"), "--checkpoint", str(ckpt),
+                 "--framing", "image", "--out", str(out)]) == 0
+    res = json.loads(out.read_text())
+    assert res["people"] > 0 and res["mrpe_mm"] > 0 and 0 <= res["ap_root_25"] <= 1
+    assert "MRPE" in capsys.readouterr().out
+
+
+def test_bench_runs_a_benchmark(capsys):
+    assert main(["bench", "gnn", "--batch", "2", "--channels", "8", "--repeats", "2"]) == 0
+    assert "ratio" in capsys.readouterr().out
+
+
+def test_train_command(tmp_path):
+    from hdnet.data.synthetic import SceneConfig, write_mupots_json
+    path = write_mupots_json(tmp_path / "d", 8, config=SceneConfig(image_size=64, people=(1, 2)))
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'''skeleton = "mupots_17"
+input_size = 64
+framing = "image"
+backbone_depth = 18
+backbone_width = 8
+backbone_channels = 16
+branch_channels = 8
+gnn_channels = 16
+bins_d_min = 1.0
+bins_d_max = 40.0
+batch_size = 4
+max_steps = 2
+progress = false
+[[datasets]]
+type = "mupots"
+annotation_file = "{path}"
+image_root = "{tmp_path / 'd'}"
+''')
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run"), "--set", "lr=0.001"]) == 0
+    assert (tmp_path / "run" / "last.pt").is_file()
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run"), "--resume", "--set", "max_steps=4"]) == 0
