@@ -117,21 +117,15 @@ def _run_train(args) -> int:
 
 
 def _load_model(path):
-    import torch
     from .train import load_checkpoint
-    model = load_checkpoint(path)
-    ckpt_cfg = {}
-    try:
-        ckpt_cfg = torch.load(path, map_location="cpu", weights_only=False).get("train_config", {}) or {}
-    except Exception:
-        pass
-    return model.eval(), ckpt_cfg
+    model, train_config = load_checkpoint(path, with_train_config=True)
+    return model.eval(), train_config
 
 
 def _run_eval(args) -> int:
     import numpy as np
     from .data import Human36M, MuPoTS
-    from .demo import predict_scenes
+    from .predict import predict_scenes
     from .metrics import ap_root, mrpe
     model, tcfg = _load_model(args.checkpoint)
     size = args.input_size or tcfg.get("input_size", 256)

@@ -20,15 +20,16 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import numpy as np
-import torch
 
 from .baselines import fit_k_value, fit_skeleton_scale, k_value_depth, skeleton_fit_depth
-from .data import HDNetTrainingSet, MuPoTS, collate_people
+from .data import MuPoTS
 from .data.synthetic import SceneConfig, camera_for, write_mupots_json
+from .graphs import get_skeleton
 from .metrics import ap_root, mrpe
+from .predict import predict_scenes
 from .train import TrainConfig, Trainer
 
-__all__ = ["run_demo", "predict_scenes"]
+__all__ = ["run_demo"]
 
 BANDS_MM = [(1500, 3000), (3000, 5000), (5000, 7500), (7500, 10500)]
 
@@ -48,51 +49,11 @@ def _config(out: Path, data: Path, minutes: float, seed: int, image_size: int, q
         num_workers=0, log_every=10, progress=not quick)
 
 
-@torch.no_grad()
-def predict_scenes(model, reader, input_size: int, batch_size: int = 32,
-                   framing: str = "image") -> List[dict]:
-    """Run the model on every person of every image of a reader (ground-truth boxes as the
-    person masks): one record per person with the prediction and the ground truth."""
-    model.eval()
-    ts = HDNetTrainingSet(reader, model.skeleton, model.bins, input_size, framing=framing)
-    records = []
-    for start in range(0, len(ts), batch_size):
-        items = [ts[i] for i in range(start, min(start + batch_size, len(ts)))]
-        b = collate_people(items)
-        if b["index"].numel() == 0:
-            continue
-        fx = b["focal_bins"][b["index"], 0].float()
-        fy = b["focal_bins"][b["index"], 1].float()
-        out = model(b["images"], b["coord_map"], b["mask"], b["index"], fx, fy)
-        people_seen = {}
-        for p in range(b["index"].numel()):
-            n = int(b["index"][p])
-            sample = reader[start + n]
-            k = people_seen.get(n, 0)
-            people_seen[n] = k + 1
-            cam = sample.camera
-            gt = sample.people[k]
-            joints_px = cam.denormalize(out["pose"][p].double().numpy())
-            z = float(out["depth_mm"][p])
-            records.append({
-                "image_id": sample.image_id, "camera": cam, "gt_root": gt.joints_3d[reader_root(reader)],
-                "gt_joints_2d": gt.joints_2d, "box_xyxy": gt.box_xyxy,
-                "pred_joints_2d": joints_px, "pred_depth": z,
-                "pred_root": cam.backproject(joints_px[model.skeleton.root], z),
-                "depth_std": float(out["depth_std_mm"][p])})
-    return records
-
-
-def reader_root(reader) -> int:
-    from .graphs import get_skeleton
-    return get_skeleton(reader.skeleton).root
-
-
 def _xywh(box):
     return [box[0], box[1], box[2] - box[0], box[3] - box[1]]
 
 
-def _scores(name: str, pred_roots: np.ndarray, records: List[dict], gt: dict) -> dict:
+def _scores(pred_roots: np.ndarray, records: List[dict], gt: dict) -> dict:
     gt_roots = np.array([r["gt_root"] for r in records])
     m = mrpe(pred_roots, gt_roots)
     preds = [{"image_id": r["image_id"], "root_cam": pr.tolist(), "score": 1.0}
@@ -158,18 +119,23 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
     z_o = skeleton_fit_depth(np.array([r["gt_joints_2d"] for r in test]), cams, "mpi_inf_3dhp_17",
                              scale=s_gt)
 
+    root = get_skeleton(test_reader.skeleton).root
+
     def at_depth(z, joints_key):
-        return np.stack([r["camera"].backproject(r[joints_key][14], zi) for r, zi in zip(test, z)])
+        return np.stack([r["camera"].backproject(r[joints_key][root], zi) for r, zi in zip(test, z)])
 
     hdnet_roots = np.array([r["pred_root"] for r in test])
+    baseline_roots = {"k_value": at_depth(z_k, "pred_joints_2d"),
+                      "skeleton_fit": at_depth(z_s, "pred_joints_2d"),
+                      "skeleton_fit_oracle": at_depth(z_o, "gt_joints_2d")}
     report = {
-        "hdnet": _scores("hdnet", hdnet_roots, test, gt),
+        "hdnet": _scores(hdnet_roots, test, gt),
         "baselines": {
-            "k_value": {**_scores("k_value", at_depth(z_k, "pred_joints_2d"), test, gt),
+            "k_value": {**_scores(baseline_roots["k_value"], test, gt),
                         "real_area_mm2": area},
-            "skeleton_fit": {**_scores("skeleton_fit", at_depth(z_s, "pred_joints_2d"), test, gt),
+            "skeleton_fit": {**_scores(baseline_roots["skeleton_fit"], test, gt),
                              "scale": s_pred},
-            "skeleton_fit_oracle": {**_scores("oracle", at_depth(z_o, "gt_joints_2d"), test, gt),
+            "skeleton_fit_oracle": {**_scores(baseline_roots["skeleton_fit_oracle"], test, gt),
                                     "scale": s_gt},
         },
         "train": {"steps": trainer.step, "epochs": trainer.epoch, "seconds": round(t_train, 1),
@@ -181,8 +147,7 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
         "seconds_total": None,
     }
     report["ratio_to_k_value"] = report["hdnet"]["mrpe_mm"] / report["baselines"]["k_value"]["mrpe_mm"]
-    plots = _plots(out, test, hdnet_roots, {"k_value": z_k, "skeleton_fit": z_s,
-                                            "skeleton_fit_oracle": z_o}, history, out / "train" / "steps.csv")
+    plots = _plots(out, test, hdnet_roots, baseline_roots, history, out / "train" / "steps.csv")
     report["plots"] = plots
     report["seconds_total"] = round(time.time() - t0, 1)
     (out / "report.json").write_text(json.dumps(report, indent=2, default=float))
@@ -215,6 +180,7 @@ def _markdown(r: dict) -> str:
 
 def _plots(out: Path, test: List[dict], hdnet_roots: np.ndarray, baselines: Dict[str, np.ndarray],
            history, steps_csv: Path) -> List[str]:
+    """``baselines``: each baseline's predicted roots ``[P, 3]`` (mm)."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -225,7 +191,7 @@ def _plots(out: Path, test: List[dict], hdnet_roots: np.ndarray, baselines: Dict
     names = []
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.scatter(gt[:, 2] / 1000, hdnet_roots[:, 2] / 1000, s=6, label="hdnet")
-    ax.scatter(gt[:, 2] / 1000, baselines["k_value"] / 1000, s=6, alpha=0.5, label="k_value")
+    ax.scatter(gt[:, 2] / 1000, baselines["k_value"][:, 2] / 1000, s=6, alpha=0.5, label="k_value")
     lim = [0, max(gt[:, 2].max(), hdnet_roots[:, 2].max()) / 1000 * 1.05]
     ax.plot(lim, lim, "k--", lw=1)
     ax.set(xlabel="true depth (m)", ylabel="predicted depth (m)", title="Depth on held-out scenes")
@@ -235,9 +201,7 @@ def _plots(out: Path, test: List[dict], hdnet_roots: np.ndarray, baselines: Dict
     fig, ax = plt.subplots(figsize=(6, 4))
     bins = np.linspace(0, 3000, 41)
     ax.hist(np.linalg.norm(hdnet_roots - gt, axis=1).clip(0, 3000), bins, alpha=0.7, label="hdnet")
-    for name, z in baselines.items():
-        roots = np.stack([r["camera"].backproject(r["pred_joints_2d" if name != "skeleton_fit_oracle"
-                                                    else "gt_joints_2d"][14], zi) for r, zi in zip(test, z)])
+    for name, roots in baselines.items():
         ax.hist(np.linalg.norm(roots - gt, axis=1).clip(0, 3000), bins, histtype="step", lw=1.5, label=name)
     ax.set(xlabel="root position error (mm, clipped at 3000)", ylabel="people", title="Error histogram")
     ax.legend()

@@ -11,11 +11,13 @@ import numpy as np
 import torch
 
 from .camera import Camera, guess_camera
+from .data import HDNetTrainingSet, collate_people
+from .graphs import resolve_skeleton
 from .data.transforms import (DEPTH_REFERENCE_SCALE, IMAGENET_MEAN, IMAGENET_STD, bin_focal,
                               box_masks, image_framing, load_image, normalize_image,
                               principal_point_framing, warp_image)
 
-__all__ = ["Predictor", "PersonPrediction", "guess_camera", "to_rootnet_json"]
+__all__ = ["Predictor", "PersonPrediction", "guess_camera", "to_rootnet_json", "predict_scenes"]
 
 
 @dataclass
@@ -169,4 +171,40 @@ def to_rootnet_json(results: List[PersonPrediction], image_id, path: Optional[Un
     if path is not None:
         with open(path, "w") as f:
             json.dump(records, f)
+    return records
+
+
+@torch.no_grad()
+def predict_scenes(model, reader, input_size: int, batch_size: int = 32,
+                   framing: str = "image") -> List[dict]:
+    """Run the model on every person of every image of a reader (ground-truth boxes as the
+    person masks): one record per person with the prediction and the ground truth."""
+    model.eval()
+    gt_root = resolve_skeleton(reader.skeleton).root
+    ts = HDNetTrainingSet(reader, model.skeleton, model.bins, input_size, framing=framing)
+    records = []
+    for start in range(0, len(ts), batch_size):
+        items = [ts[i] for i in range(start, min(start + batch_size, len(ts)))]
+        b = collate_people(items)
+        if b["index"].numel() == 0:
+            continue
+        fx = b["focal_bins"][b["index"], 0].float()
+        fy = b["focal_bins"][b["index"], 1].float()
+        out = model(b["images"], b["coord_map"], b["mask"], b["index"], fx, fy)
+        people_seen = {}
+        for p in range(b["index"].numel()):
+            n = int(b["index"][p])
+            sample = reader[start + n]
+            k = people_seen.get(n, 0)
+            people_seen[n] = k + 1
+            cam = sample.camera
+            gt = sample.people[k]
+            joints_px = cam.denormalize(out["pose"][p].double().numpy())
+            z = float(out["depth_mm"][p])
+            records.append({
+                "image_id": sample.image_id, "camera": cam, "gt_root": gt.joints_3d[gt_root],
+                "gt_joints_2d": gt.joints_2d, "box_xyxy": gt.box_xyxy,
+                "pred_joints_2d": joints_px, "pred_depth": z,
+                "pred_root": cam.backproject(joints_px[model.skeleton.root], z),
+                "depth_std": float(out["depth_std_mm"][p])})
     return records

@@ -219,23 +219,31 @@ def _atomic_save(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def load_checkpoint(path, map_location="cpu") -> HDNet:
-    """An :class:`HDNet` from a checkpoint written by :class:`Trainer` (or the original
-    authors' ``ckpt.pth.tar``, recognised by its keys)."""
+def _read_checkpoint(path, what: str, map_location="cpu"):
+    """``torch.load`` with the errors a user can act on: a missing file, an unreadable one."""
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"checkpoint: no file at {os.fspath(path)!r}")
+        raise FileNotFoundError(f"{what}: no checkpoint at {os.fspath(path)!r}")
     try:
-        ckpt = torch.load(path, map_location=map_location, weights_only=False)
+        return torch.load(path, map_location=map_location, weights_only=False)
     except Exception as e:  # a truncated or foreign file
-        raise CheckpointError(f"checkpoint: {os.fspath(path)!r} cannot be read ({type(e).__name__}: {e})") from None
+        raise CheckpointError(f"{what}: {os.fspath(path)!r} cannot be read ({type(e).__name__}: {e})") from None
+
+
+def load_checkpoint(path, map_location="cpu", with_train_config: bool = False):
+    """An :class:`HDNet` from a checkpoint written by :class:`Trainer` (or the original
+    authors' ``ckpt.pth.tar``, recognised by its keys). With ``with_train_config`` also the
+    training configuration stored in it (a dict; empty for the original checkpoint)."""
+    ckpt = _read_checkpoint(path, "checkpoint", map_location)
     if isinstance(ckpt, dict) and "model_config" in ckpt:
         model = HDNet.from_config(ckpt["model_config"])
         model.load_state_dict(ckpt["model"])
-        return model
-    if isinstance(ckpt, dict) and any(k.removeprefix("module.").startswith("fpn.")
-                                      for k in ckpt.get("model", ckpt)):
-        return HDNet.from_original_checkpoint(ckpt)
-    raise CheckpointError(f"checkpoint: {os.fspath(path)!r} is neither an hdnet nor an original HDNet checkpoint")
+        train_config = ckpt.get("train_config") or {}
+    elif isinstance(ckpt, dict) and any(k.removeprefix("module.").startswith("fpn.")
+                                        for k in ckpt.get("model", ckpt)):
+        model, train_config = HDNet.from_original_checkpoint(ckpt), {}
+    else:
+        raise CheckpointError(f"checkpoint: {os.fspath(path)!r} is neither an hdnet nor an original HDNet checkpoint")
+    return (model, train_config) if with_train_config else model
 
 
 # ---------------------------------------------------------------------------- trainer
@@ -327,12 +335,7 @@ class Trainer:
         return path
 
     def load(self, path: Path) -> None:
-        if not path.is_file():
-            raise FileNotFoundError(f"--resume: no checkpoint at {os.fspath(path)!r}")
-        try:
-            ckpt = torch.load(path, map_location="cpu", weights_only=False)
-        except Exception as e:
-            raise CheckpointError(f"--resume: {os.fspath(path)!r} cannot be read ({type(e).__name__}: {e})") from None
+        ckpt = _read_checkpoint(path, "--resume")
         if not isinstance(ckpt, dict) or ckpt.get("format") != "hdnet-train-1":
             raise CheckpointError(f"--resume: {os.fspath(path)!r} is not an hdnet training checkpoint")
         mine, theirs = self.model.config(), ckpt["model_config"]
