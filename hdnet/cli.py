@@ -107,12 +107,12 @@ def _run_train(args) -> int:
     if args.backend:
         overrides.append(f"backend={args.backend}")
     cfg = load_config(args.config, overrides)
-    trainer = Trainer(cfg, resume=args.resume)
-    history = trainer.fit()
-    if trainer.rank == 0:
-        print(f"trained {trainer.step} steps; checkpoint {Path(cfg.out_dir) / 'last.pt'}")
-        if history:
-            print(f"last epoch: {history[-1]}")
+    with Trainer(cfg, resume=args.resume) as trainer:
+        history = trainer.fit()
+        if trainer.rank == 0:
+            print(f"trained {trainer.step} steps; checkpoint {Path(cfg.out_dir) / 'last.pt'}")
+            if history:
+                print(f"last epoch: {history[-1]}")
     return 0
 
 

@@ -259,9 +259,11 @@ class Trainer:
     def __init__(self, config: TrainConfig, resume: bool = False, model: Optional[HDNet] = None):
         self.cfg = config
         self.distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+        self._owns_group = False
         if self.distributed and not dist.is_initialized():
             backend = config.backend or ("nccl" if torch.cuda.is_available() else "gloo")
             dist.init_process_group(backend)
+            self._owns_group = True
         self.rank = dist.get_rank() if self.distributed else 0
         self.world = dist.get_world_size() if self.distributed else 1
         self.device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
@@ -413,7 +415,8 @@ class Trainer:
                                     f"{self.optimizer.param_groups[0]['lr']:.3g},{time.time() - start:.1f}\n")
                     if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
                         self.save()
-                if (cfg.max_steps and self.step >= cfg.max_steps) or (deadline and time.time() > deadline):
+                out_of_time = deadline is not None and self._any_rank(time.time() > deadline)
+                if (cfg.max_steps and self.step >= cfg.max_steps) or out_of_time:
                     stop = True
                     break
             if bar is not None:
@@ -429,7 +432,35 @@ class Trainer:
                 self.step_in_epoch = 0
                 self.scheduler.step()
             self.save()
+        if self.distributed:
+            dist.barrier()  # rank 0's checkpoint is complete before any rank goes on
         return self.history
+
+    def _any_rank(self, flag: bool) -> bool:
+        """True on every rank if ``flag`` is true on any rank.
+
+        Clock-based decisions (``max_minutes``) must agree across ranks: a rank that stops while
+        another takes one more step would leave the other waiting in DDP's all-reduce forever.
+        """
+        if not self.distributed:
+            return bool(flag)
+        t = torch.tensor([int(bool(flag))], device=self.device)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return bool(t.item())
+
+    def close(self) -> None:
+        """Release the process group if this Trainer created it (a barrier first, so that no
+        rank tears its connections down while another still uses them). Safe to call twice."""
+        if self._owns_group and dist.is_initialized():
+            dist.barrier()
+            dist.destroy_process_group()
+        self._owns_group = False
+
+    def __enter__(self) -> "Trainer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _bar(self, total: int):
         if self.rank != 0 or not self.cfg.progress:

@@ -98,16 +98,21 @@ t.fit()
 flat = torch.cat([p.detach().flatten() for p in t.model.parameters()])
 gathered = [torch.zeros_like(flat) for _ in range(2)]
 dist.all_gather(gathered, flat)
+stop = t._any_rank(t.rank == 0)          # only rank 0 asks; both must stop
 if t.rank == 0:
     assert torch.equal(gathered[0], gathered[1]), "parameters differ between ranks"
-    print("IDENTICAL", flat.numel())
-dist.destroy_process_group()
+    print("IDENTICAL", flat.numel(), flush=True)
+if stop:
+    print("AGREED", t.rank, flush=True)
+t.close()
+assert not dist.is_initialized()
 """)
     env = dict(os.environ, OMP_NUM_THREADS="1")
     res = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
-                          "--master_port=29517", str(script)], capture_output=True, text=True,
+                          "--standalone", str(script)], capture_output=True, text=True,
                          timeout=300, env=env)
-    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-6000:]
     assert "IDENTICAL" in res.stdout
+    assert "AGREED 0" in res.stdout and "AGREED 1" in res.stdout
     files = sorted(p.name for p in out.iterdir())
     assert files == ["last.pt", "log.csv", "steps.csv"]  # written once, by rank 0
