@@ -44,8 +44,11 @@ def _add_eval(sub):
     p.add_argument("--split", default="test", choices=["train", "test"], help="Human3.6M split")
     p.add_argument("--checkpoint", required=True, help="hdnet or original HDNet checkpoint")
     p.add_argument("--input-size", type=int, help="network input (default: the training config's, else 256)")
-    p.add_argument("--framing", default="principal", choices=["principal", "image"],
-                   help="input framing (default: the original's principal-point window)")
+    p.add_argument("--framing", choices=["principal", "image", "person"],
+                   help="input framing (default: the training config's, else the original's "
+                   "principal-point window)")
+    p.add_argument("--flip-test", action="store_true",
+                   help="also run every input mirrored and average the two (twice the work)")
     p.add_argument("--out", default="eval.json", help="JSON results file (default eval.json)")
     p.set_defaults(run=_run_eval)
 
@@ -63,7 +66,10 @@ def _add_predict(sub):
                    "default: a guess (focal = the longer image side; see docs/model.md)")
     p.add_argument("--checkpoint", required=True, help="hdnet or original HDNet checkpoint")
     p.add_argument("--input-size", type=int, help="network input size (default: the checkpoint's)")
-    p.add_argument("--framing", default="principal", choices=["principal", "image"], help="input framing")
+    p.add_argument("--framing", choices=["principal", "image", "person"],
+                   help="input framing (default: the training config's, else 'principal')")
+    p.add_argument("--flip-test", action="store_true",
+                   help="also run every input mirrored and average the two (twice the work)")
     p.add_argument("--out", default="predictions", help="output folder (default ./predictions)")
     p.set_defaults(run=_run_predict)
 
@@ -137,7 +143,8 @@ def _run_eval(args) -> int:
         if not args.images:
             raise CLIError("--images (the Human36M root) is required for --dataset h36m")
         reader = Human36M(args.images, args.split)
-    records = predict_scenes(model, reader, size, framing=args.framing)
+    framing = args.framing or tcfg.get("framing", "principal")
+    records = predict_scenes(model, reader, size, framing=framing, flip_test=args.flip_test)
     if not records:
         raise CLIError("the dataset has no annotated person")
     pred = np.array([r["pred_root"] for r in records])
@@ -178,7 +185,8 @@ def _run_predict(args) -> int:
     cams = _read_json(args.camera, "--camera") if args.camera else None
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    predictor = Predictor(model, input_size=size, framing=args.framing)
+    predictor = Predictor(model, input_size=size, framing=args.framing or tcfg.get("framing", "principal"),
+                          flip_test=args.flip_test)
     records = []
     for k, image in enumerate(args.images):
         name = os.path.basename(image)

@@ -4,11 +4,13 @@
 
 1. writes synthetic multi-person scenes in MuPoTS-3D layout (training and held-out sets) and
    reads them back through :class:`hdnet.data.MuPoTS`;
-2. trains a compact HDNet (ResNet-18-FPN at a quarter of the width, 128 px) for ``minutes``;
+2. trains a compact HDNet (ResNet-18-FPN at a quarter of the width) on 64 px crops around each
+   person of the 256 px scenes, for ``minutes`` with a cosine learning-rate schedule;
 3. evaluates it on the held-out scenes against the geometric baselines given the same inputs,
    their constants fitted on the training scenes: ``k_value`` (ground-truth boxes),
    ``skeleton_fit`` (the 2D joints the trained model predicts) and ``skeleton_fit_oracle``
    (ground-truth 2D joints: the best a size-based method can do when heights vary);
+   HDNet is evaluated with flip testing (and its single-pass numbers are reported too);
 4. writes ``DIR/report.json``, ``DIR/report.md`` and PNG plots (with matplotlib).
 """
 
@@ -23,7 +25,8 @@ import numpy as np
 
 from .baselines import fit_k_value, fit_skeleton_scale, k_value_depth, skeleton_fit_depth
 from .data import MuPoTS
-from .data.synthetic import SceneConfig, camera_for, write_mupots_json
+from .data.synthetic import SceneConfig, write_mupots_json
+from .data.transforms import bin_focal, image_framing, person_framing
 from .graphs import get_skeleton
 from .metrics import ap_root, mrpe
 from .predict import predict_scenes
@@ -34,18 +37,30 @@ __all__ = ["run_demo"]
 BANDS_MM = [(1500, 3000), (3000, 5000), (5000, 7500), (7500, 10500)]
 
 
-def _config(out: Path, data: Path, minutes: float, seed: int, image_size: int, quick: bool) -> TrainConfig:
-    cam = camera_for("mupots", image_size)
-    f_bins = cam.fx / 0.256  # image framing: input scale 1 (see hdnet.data.transforms.bin_focal)
+def _depth_range(reader, framing: str, input_size: int, root: int):
+    """The normalised depths ``d = Z / sqrt(fx fy)`` (bin focal lengths of the framing) that the
+    training people span, widened by 25 % each way: the depth bins' range."""
+    d = []
+    for sample in reader.samples:
+        for p in sample.people:
+            affine = (person_framing(p.box_xyxy, input_size) if framing == "person"
+                      else image_framing((sample.width, sample.height), input_size))
+            fx, fy = bin_focal(sample.camera, affine)
+            d.append(p.joints_3d[root, 2] / np.sqrt(fx * fy))
+    return float(np.min(d)) / 1.25, float(np.max(d)) * 1.25
+
+
+def _config(out: Path, data: Path, minutes: float, seed: int, framing: str, input_size: int,
+            d_range, quick: bool) -> TrainConfig:
     return TrainConfig(
         datasets=[{"type": "mupots", "annotation_file": str(data / "train" / "MuPoTS-3D.json"),
                    "image_root": str(data / "train")}],
-        out_dir=str(out / "train"), skeleton="mupots_17", input_size=image_size, framing="image",
+        out_dir=str(out / "train"), skeleton="mupots_17", input_size=input_size, framing=framing,
         augment=False, cache_items=True, backbone_depth=18, backbone_width=16, backbone_channels=64,
         branch_channels=16, gnn_channels=64,
-        bins_d_min=0.9 * 1300.0 / f_bins, bins_d_max=1.1 * 10500.0 / f_bins, num_bins=61,
-        epochs=1000, max_minutes=minutes, max_steps=6 if quick else None, batch_size=16,
-        lr=2e-3, lr_decay=0.8, lr_decay_epochs=2, grad_clip=5.0, seed=seed,
+        bins_d_min=d_range[0], bins_d_max=d_range[1], num_bins=61,
+        epochs=1000, max_minutes=minutes, max_steps=6 if quick else None, batch_size=32,
+        lr=2e-3, lr_schedule="cosine", grad_clip=5.0, seed=seed,
         num_workers=0, log_every=10, progress=not quick)
 
 
@@ -71,8 +86,18 @@ def _scores(pred_roots: np.ndarray, records: List[dict], gt: dict) -> dict:
 
 def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
              train_images: Optional[int] = None, test_images: Optional[int] = None,
-             image_size: int = 128) -> dict:
-    """Run the whole demo; returns the report (also written to ``out_dir``)."""
+             image_size: int = 256, framing: str = "person", input_size: Optional[int] = None,
+             flip_test: bool = True) -> dict:
+    """Run the whole demo; returns the report (also written to ``out_dir``).
+
+    ``image_size``: the scenes' side; ``framing``: ``"person"`` (a crop per person, the
+    default) or ``"image"`` (whole scenes, every person at once); ``input_size``: the network's
+    input side (default 64 for person crops, ``image_size`` for whole images); ``flip_test``:
+    evaluate with :func:`~hdnet.predict.average_mirrored` (the single-pass numbers are reported
+    too, as ``hdnet_single_pass``)."""
+    if framing not in ("person", "image"):
+        raise ValueError(f"framing: expected 'person' or 'image', got {framing!r}")
+    input_size = input_size or (64 if framing == "person" else image_size)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
@@ -84,19 +109,22 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
     write_mupots_json(data / "test", n_test, seed=seed + 10_000, config=scene_cfg)
     t_data = time.time() - t0
 
-    cfg = _config(out, data, minutes, seed, image_size, quick)
+    train_reader = MuPoTS(data / "train" / "MuPoTS-3D.json", data / "train")
+    root = get_skeleton(train_reader.skeleton).root
+    d_range = _depth_range(train_reader, framing, input_size, root)
+    cfg = _config(out, data, minutes, seed, framing, input_size, d_range, quick)
     trainer = Trainer(cfg)
     t1 = time.time()
     history = trainer.fit()
     t_train = time.time() - t1
     model = trainer.model.eval()
 
-    train_reader = MuPoTS(data / "train" / "MuPoTS-3D.json", data / "train")
     test_reader = MuPoTS(data / "test" / "MuPoTS-3D.json", data / "test")
-    test = predict_scenes(model, test_reader, image_size)
+    test = predict_scenes(model, test_reader, input_size, framing=framing, flip_test=flip_test)
+    single = predict_scenes(model, test_reader, input_size, framing=framing) if flip_test else test
     fit_subset = MuPoTS(data / "train" / "MuPoTS-3D.json", data / "train")
     fit_subset.samples = fit_subset.samples[: min(len(fit_subset), 8 if quick else 400)]
-    fit = predict_scenes(model, fit_subset, image_size)
+    fit = predict_scenes(model, fit_subset, input_size, framing=framing, flip_test=flip_test)
     gt = test_reader.ground_truth()
 
     cams_fit = [r["camera"] for r in fit]
@@ -104,7 +132,7 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
     depth_fit = np.array([r["gt_root"][2] for r in fit])
     # k_value: ground-truth boxes, A fitted on the training scenes
     train_boxes = np.array([_xywh(p.box_xyxy) for s in train_reader.samples for p in s.people])
-    train_depths = np.array([p.joints_3d[14, 2] for s in train_reader.samples for p in s.people])
+    train_depths = np.array([p.joints_3d[root, 2] for s in train_reader.samples for p in s.people])
     train_cams = [s.camera for s in train_reader.samples for _ in s.people]
     area = fit_k_value(train_boxes, train_cams, train_depths)
     z_k = k_value_depth(np.array([_xywh(r["box_xyxy"]) for r in test]), cams, area)
@@ -119,8 +147,6 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
     z_o = skeleton_fit_depth(np.array([r["gt_joints_2d"] for r in test]), cams, "mpi_inf_3dhp_17",
                              scale=s_gt)
 
-    root = get_skeleton(test_reader.skeleton).root
-
     def at_depth(z, joints_key):
         return np.stack([r["camera"].backproject(r[joints_key][root], zi) for r, zi in zip(test, z)])
 
@@ -130,6 +156,7 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
                       "skeleton_fit_oracle": at_depth(z_o, "gt_joints_2d")}
     report = {
         "hdnet": _scores(hdnet_roots, test, gt),
+        "hdnet_single_pass": _scores(np.array([r["pred_root"] for r in single]), single, gt),
         "baselines": {
             "k_value": {**_scores(baseline_roots["k_value"], test, gt),
                         "real_area_mm2": area},
@@ -140,6 +167,7 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
         },
         "train": {"steps": trainer.step, "epochs": trainer.epoch, "seconds": round(t_train, 1),
                   "images": n_train, "people_per_image": "1-5", "image_size": image_size,
+                  "framing": framing, "input_size": input_size, "flip_test": flip_test,
                   "parameters": sum(p.numel() for p in model.parameters()),
                   "batch_size": cfg.batch_size, "history": history},
         "data": {"train_images": n_train, "test_images": n_test, "test_people": len(test),
@@ -156,13 +184,18 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
 
 
 def _markdown(r: dict) -> str:
-    rows = [("hdnet", r["hdnet"])] + list(r["baselines"].items())
+    t = r["train"]
+    rows = [("hdnet" + (" (flip test)" if t["flip_test"] else ""), r["hdnet"])]
+    if t["flip_test"]:
+        rows.append(("hdnet (single pass)", r["hdnet_single_pass"]))
+    rows += list(r["baselines"].items())
+    framing = (f"{t['input_size']} px crops around each person" if t["framing"] == "person"
+               else f"whole images at {t['input_size']} px")
     lines = ["# hdnet demo report", "",
              f"Synthetic MuPoTS-style scenes, {r['data']['train_images']} training and "
              f"{r['data']['test_images']} held-out images ({r['data']['test_people']} people), "
-             f"{r['train']['image_size']} px; compact HDNet ({r['train']['parameters'] / 1e6:.2f} M "
-             f"parameters) trained for {r['train']['seconds']:.0f} s ({r['train']['steps']} steps) "
-             "on the CPU.", "",
+             f"{t['image_size']} px; compact HDNet ({t['parameters'] / 1e6:.2f} M parameters, "
+             f"{framing}) trained for {t['seconds']:.0f} s ({t['steps']} steps) on the CPU.", "",
              "| method | MRPE mm | x | y | z | AP_root^25 |", "|---|---|---|---|---|---|"]
     for name, s in rows:
         lines.append(f"| {name} | {s['mrpe_mm']:.0f} | {s['mrpe_x_mm']:.0f} | {s['mrpe_y_mm']:.0f} | "

@@ -14,10 +14,11 @@ from .camera import Camera, guess_camera
 from .data import HDNetTrainingSet, collate_people
 from .graphs import resolve_skeleton
 from .data.transforms import (DEPTH_REFERENCE_SCALE, IMAGENET_MEAN, IMAGENET_STD, bin_focal,
-                              box_masks, image_framing, load_image, normalize_image,
-                              principal_point_framing, warp_image)
+                              box_masks, image_framing, load_image, mirror_framing,
+                              normalize_image, person_framing, principal_point_framing, warp_image)
 
-__all__ = ["Predictor", "PersonPrediction", "guess_camera", "to_rootnet_json", "predict_scenes"]
+__all__ = ["Predictor", "PersonPrediction", "guess_camera", "to_rootnet_json", "predict_scenes",
+           "average_mirrored"]
 
 
 @dataclass
@@ -36,16 +37,39 @@ class PersonPrediction:
         return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in asdict(self).items()}
 
 
+def average_mirrored(out: dict, out_mirrored: dict, flip_pairs) -> dict:
+    r"""Flip testing: combine the model's outputs for the same people seen as framed and
+    horizontally mirrored (:func:`~hdnet.data.transforms.mirror_framing`).
+
+    The mirrored pass's joints come back in camera coordinates (its coordinate map follows the
+    mirror) but with left and right swapped, so they are swapped back through ``flip_pairs``
+    before the mean; depths are averaged geometrically (the bins are log-spaced), and the
+    spread combines both passes' spreads with their disagreement,
+    :math:`\sigma^2 = (\sigma_1^2 + \sigma_2^2) / 2 + ((Z_1 - Z_2) / 2)^2`.
+    """
+    j = out["pose"].shape[1]
+    perm = list(range(j))
+    for a, b in flip_pairs:
+        perm[a], perm[b] = b, a
+    d1, d2 = out["depth_mm"], out_mirrored["depth_mm"]
+    s1, s2 = out["depth_std_mm"], out_mirrored["depth_std_mm"]
+    return {"pose": (out["pose"] + out_mirrored["pose"][:, perm]) / 2, "depth_mm": (d1 * d2).sqrt(),
+            "depth_std_mm": ((s1 ** 2 + s2 ** 2) / 2 + ((d1 - d2) / 2) ** 2).sqrt()}
+
+
 class Predictor:
-    """Image + boxes + camera -> camera-space root of every person, one backbone pass per image.
+    """Image + boxes + camera -> camera-space root of every person: one backbone pass per
+    image, or one per person under ``framing="person"``.
 
     Args:
         model: an :class:`~hdnet.models.HDNet` (put in eval mode here).
         input_size: network input side (256 in the original; a multiple of 32).
         framing: ``"principal"`` (the original: a square window centred on the principal
             point, ``window_px`` wide or just large enough for the whole image) or ``"image"``
-            (the whole image, centred and letterboxed). Either way the coordinate map comes from
-            the actual affine.
+            (the whole image, centred and letterboxed): one pass for all people; or
+            ``"person"`` (a square crop around each box, 1.25 times its longer side, RootNet's
+            framing: one pass per person, for models trained so). The coordinate map always
+            comes from the actual affine.
         window_px: window side for ``"principal"`` framing (None: fit the whole image).
         device: where to run (default: the model's device).
         mean, std: input normalisation (ImageNet's by default, as the original).
@@ -54,14 +78,17 @@ class Predictor:
             :func:`hdnet.data.transforms.bin_focal`.
         channels_last: run the convolutions in channels-last memory format (1.23x faster on
             this project's CPU at ResNet-50 256x256; see docs/benchmarks.md).
+        flip_test: also run every input mirrored and average the two
+            (:func:`average_mirrored`); twice the work, usually a few per cent less error.
     """
 
     def __init__(self, model, input_size: int = 256, framing: str = "principal",
                  window_px: Optional[float] = None, device=None,
                  mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD,
-                 channels_last: bool = True, reference_scale: float = DEPTH_REFERENCE_SCALE):
-        if framing not in ("principal", "image"):
-            raise ValueError(f"framing: expected 'principal' or 'image', got {framing!r}")
+                 channels_last: bool = True, reference_scale: float = DEPTH_REFERENCE_SCALE,
+                 flip_test: bool = False):
+        if framing not in ("principal", "image", "person"):
+            raise ValueError(f"framing: expected 'principal', 'image' or 'person', got {framing!r}")
         if input_size <= 0 or input_size % 32:
             raise ValueError(f"input_size: expected a positive multiple of 32, got {input_size}")
         self.model = model.eval()
@@ -73,8 +100,27 @@ class Predictor:
         self.mean, self.std = mean, std
         self.channels_last = channels_last
         self.reference_scale = reference_scale
+        self.flip_test = bool(flip_test)
         if channels_last:
             self.model.to(memory_format=torch.channels_last)
+
+    def _run(self, img, camera: Camera, boxes: np.ndarray, affines: List[np.ndarray], index) -> dict:
+        """One forward pass: every framing in ``affines`` (one per image in the batch), person
+        ``i`` read from image ``index[i]``."""
+        size, grid = self.input_size, self.output_size
+        x = torch.stack([normalize_image(warp_image(img, a, size), self.mean, self.std) for a in affines])
+        cmap = torch.as_tensor(np.stack([camera.coord_map(a, size, grid) for a in affines]),
+                               dtype=torch.float32)
+        masks = torch.cat([box_masks(boxes[i:i + 1], affines[int(n)], size, grid)
+                           for i, n in enumerate(index)])
+        focal = torch.tensor([bin_focal(camera, affines[int(n)], self.reference_scale) for n in index],
+                             dtype=torch.float32)  # [P, 2]: each person's framing's bin focal
+        dev = self.device
+        x = x.to(dev)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return self.model(x, cmap.to(dev), masks.to(dev), index=index.to(dev),
+                          fx=focal[:, 0].to(dev), fy=focal[:, 1].to(dev))
 
     def _boxes(self, boxes, box_format: str, width: int, height: int):
         if box_format not in ("xyxy", "xywh"):
@@ -131,21 +177,21 @@ class Predictor:
             raise ValueError(f"scores: expected shape [{p}], got {sc.shape}")
         if p == 0:
             return []
-        if self.framing == "principal":
-            affine = principal_point_framing(camera, self.input_size, (width, height), self.window_px)
+        size = self.input_size
+        if self.framing == "person":
+            affines = [person_framing(box, size) for box in b]
+            index = torch.arange(p)
+        elif self.framing == "principal":
+            affines = [principal_point_framing(camera, size, (width, height), self.window_px)]
+            index = torch.zeros(p, dtype=torch.long)
         else:
-            affine = image_framing((width, height), self.input_size)
-        x = normalize_image(warp_image(img, affine, self.input_size), self.mean, self.std)
-        cmap = camera.coord_map(affine, self.input_size, self.output_size)
-        masks = box_masks(b, affine, self.input_size, self.output_size)
-        dev = self.device
-        x = x[None].to(dev)
-        if self.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        fx_bins, fy_bins = bin_focal(camera, affine, self.reference_scale)
-        out = self.model(x, torch.as_tensor(cmap, dtype=torch.float32)[None].to(dev),
-                         masks.to(dev), index=torch.zeros(p, dtype=torch.long, device=dev),
-                         fx=fx_bins, fy=fy_bins)
+            affines = [image_framing((width, height), size)]
+            index = torch.zeros(p, dtype=torch.long)
+        out = self._run(img, camera, b, affines, index)
+        if self.flip_test:
+            mirrored = [mirror_framing(a, size) for a in affines]
+            out = average_mirrored(out, self._run(img, camera, b, mirrored, index),
+                                   self.model.skeleton.flip_pairs)
         pose_norm = out["pose"].double().cpu().numpy()  # [P, J, 2]
         joints_px = camera.denormalize(pose_norm)
         root = self.model.skeleton.root
@@ -176,27 +222,37 @@ def to_rootnet_json(results: List[PersonPrediction], image_id, path: Optional[Un
 
 @torch.no_grad()
 def predict_scenes(model, reader, input_size: int, batch_size: int = 32,
-                   framing: str = "image") -> List[dict]:
+                   framing: str = "image", flip_test: bool = False) -> List[dict]:
     """Run the model on every person of every image of a reader (ground-truth boxes as the
-    person masks): one record per person with the prediction and the ground truth."""
+    person masks, and as the crops under ``framing="person"``): one record per person with the
+    prediction and the ground truth, in reader order. ``flip_test``: average with the mirrored
+    inputs (:func:`average_mirrored`)."""
     model.eval()
     gt_root = resolve_skeleton(reader.skeleton).root
-    ts = HDNetTrainingSet(reader, model.skeleton, model.bins, input_size, framing=framing)
-    records = []
-    for start in range(0, len(ts), batch_size):
-        items = [ts[i] for i in range(start, min(start + batch_size, len(ts)))]
-        b = collate_people(items)
+    sets = [HDNetTrainingSet(reader, model.skeleton, model.bins, input_size, framing=framing, mirror=m)
+            for m in ((False, True) if flip_test else (False,))]
+
+    def run(ts, start):
+        b = collate_people([ts[i] for i in range(start, min(start + batch_size, len(ts)))])
         if b["index"].numel() == 0:
-            continue
+            return b, None
         fx = b["focal_bins"][b["index"], 0].float()
         fy = b["focal_bins"][b["index"], 1].float()
-        out = model(b["images"], b["coord_map"], b["mask"], b["index"], fx, fy)
+        return b, model(b["images"], b["coord_map"], b["mask"], b["index"], fx, fy)
+
+    records = []
+    for start in range(0, len(sets[0]), batch_size):
+        b, out = run(sets[0], start)
+        if out is None:
+            continue
+        if flip_test:
+            out = average_mirrored(out, run(sets[1], start)[1], model.skeleton.flip_pairs)
         people_seen = {}
         for p in range(b["index"].numel()):
             n = int(b["index"][p])
-            sample = reader[start + n]
-            k = people_seen.get(n, 0)
-            people_seen[n] = k + 1
+            k = int(b["person_index"][n]) + people_seen.get(n, 0)
+            people_seen[n] = people_seen.get(n, 0) + 1
+            sample = reader[int(b["sample_index"][n])]
             cam = sample.camera
             gt = sample.people[k]
             joints_px = cam.denormalize(out["pose"][p].double().numpy())

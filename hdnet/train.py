@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import random
 import sys
@@ -74,6 +75,7 @@ class TrainConfig:
     lr: float = 1e-4
     lr_decay: float = 0.8
     lr_decay_epochs: int = 10
+    lr_schedule: str = "step"
     weight_decay: float = 0.0
     grad_clip: Optional[float] = None
     amp: bool = False
@@ -277,8 +279,11 @@ class Trainer:
                                           weight_decay=config.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, config.lr_decay_epochs,
                                                          config.lr_decay)
+        if config.lr_schedule not in ("step", "cosine"):
+            raise ValueError(f"lr_schedule: expected 'step' or 'cosine', got {config.lr_schedule!r}")
         self.scaler = torch.amp.GradScaler("cuda", enabled=config.amp and self.device.type == "cuda")
         self.epoch, self.step, self.step_in_epoch = 0, 0, 0
+        self.seconds = 0.0  # training time so far, resumed runs included
         self.history: List[dict] = []
         self.out = Path(config.out_dir)
         if self.rank == 0:
@@ -324,7 +329,7 @@ class Trainer:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
                 "epoch": self.epoch, "step": self.step, "step_in_epoch": self.step_in_epoch,
-                "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
+                "seconds": self.seconds, "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
                         "python": random.getstate()},
                 "model_config": self.model.config(), "train_config": asdict(self.cfg),
                 "history": self.history, "format": "hdnet-train-1"}
@@ -350,6 +355,7 @@ class Trainer:
         self.scheduler.load_state_dict(ckpt["scheduler"])
         self.scaler.load_state_dict(ckpt["scaler"])
         self.epoch, self.step, self.step_in_epoch = ckpt["epoch"], ckpt["step"], ckpt["step_in_epoch"]
+        self.seconds = float(ckpt.get("seconds", 0.0))
         self.history = ckpt.get("history", [])
         torch.set_rng_state(ckpt["rng"]["torch"])
         np.random.set_state(ckpt["rng"]["numpy"])
@@ -364,6 +370,9 @@ class Trainer:
             images = images.contiguous(memory_format=torch.channels_last)
         fx = batch["focal_bins"][batch["index"], 0].to(dev, torch.float32)
         fy = batch["focal_bins"][batch["index"], 1].to(dev, torch.float32)
+        if cfg.lr_schedule == "cosine":
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.cosine_lr()
         amp_dtype = torch.float16 if dev.type == "cuda" else torch.bfloat16
         with torch.autocast(dev.type, dtype=amp_dtype, enabled=cfg.amp):
             out = self.ddp(images, batch["coord_map"].to(dev), batch["mask"].to(dev),
@@ -385,8 +394,7 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def fit(self) -> List[dict]:
         cfg = self.cfg
-        start = time.time()
-        deadline = start + 60 * cfg.max_minutes if cfg.max_minutes else None
+        start, seconds_before = time.time(), self.seconds
         steps_log = self.out / "steps.csv"
         if self.rank == 0 and not steps_log.exists():
             steps_log.write_text("step,epoch,total,heatmap,pose,bins,bin_idx,lr,seconds\n")
@@ -415,7 +423,10 @@ class Trainer:
                                     f"{self.optimizer.param_groups[0]['lr']:.3g},{time.time() - start:.1f}\n")
                     if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
                         self.save()
-                out_of_time = deadline is not None and self._any_rank(time.time() > deadline)
+                self.seconds = seconds_before + time.time() - start
+                if cfg.max_minutes or cfg.lr_schedule == "cosine":  # clock-based: agreed by all ranks
+                    self.seconds = self._max_over_ranks(self.seconds)
+                out_of_time = bool(cfg.max_minutes) and self.seconds > 60 * cfg.max_minutes
                 if (cfg.max_steps and self.step >= cfg.max_steps) or out_of_time:
                     stop = True
                     break
@@ -430,23 +441,46 @@ class Trainer:
             if epoch_done:
                 self.epoch += 1
                 self.step_in_epoch = 0
-                self.scheduler.step()
+                if cfg.lr_schedule == "step":
+                    self.scheduler.step()
             self.save()
         if self.distributed:
             dist.barrier()  # rank 0's checkpoint is complete before any rank goes on
         return self.history
 
-    def _any_rank(self, flag: bool) -> bool:
-        """True on every rank if ``flag`` is true on any rank.
+    def progress(self) -> float:
+        """How far training is, 0 to 1: the furthest of steps / ``max_steps``, seconds /
+        ``max_minutes`` and epochs / ``epochs``."""
+        cfg = self.cfg
+        p = (self.epoch + self.step_in_epoch / max(1, self.steps_per_epoch)) / cfg.epochs
+        if cfg.max_steps:
+            p = max(p, self.step / cfg.max_steps)
+        if cfg.max_minutes:
+            p = max(p, self.seconds / (60 * cfg.max_minutes))
+        return min(1.0, max(0.0, p))
 
-        Clock-based decisions (``max_minutes``) must agree across ranks: a rank that stops while
-        another takes one more step would leave the other waiting in DDP's all-reduce forever.
+    def cosine_lr(self) -> float:
+        """``lr_schedule = "cosine"``: ``lr (1 + cos(pi progress)) / 2``, from ``lr`` to 0 over
+        the run, whichever of ``epochs``, ``max_steps`` and ``max_minutes`` ends it."""
+        return self.cfg.lr * 0.5 * (1.0 + math.cos(math.pi * self.progress()))
+
+    def _max_over_ranks(self, value: float) -> float:
+        """The largest ``value`` over all ranks, on every rank.
+
+        Clock-based decisions (``max_minutes``, a time-driven cosine schedule) must agree across
+        ranks: a rank that stops while another takes one more step would leave the other
+        waiting in DDP's all-reduce forever, and different learning rates would part the
+        replicas' weights.
         """
         if not self.distributed:
-            return bool(flag)
-        t = torch.tensor([int(bool(flag))], device=self.device)
+            return float(value)
+        t = torch.tensor([float(value)], dtype=torch.float64, device=self.device)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
-        return bool(t.item())
+        return float(t.item())
+
+    def _any_rank(self, flag: bool) -> bool:
+        """True on every rank if ``flag`` is true on any rank."""
+        return self._max_over_ranks(float(bool(flag))) > 0
 
     def close(self) -> None:
         """Release the process group if this Trainer created it (a barrier first, so that no

@@ -69,16 +69,21 @@ def test_predict_and_eval_with_the_demo_checkpoint(demo_run, tmp_path, capsys):
     (tmp_path / "boxes.json").write_text(json.dumps({"photo.png": [[10, 10, 40, 90, 0.9], [60, 5, 100, 80, 0.5]]}))
     (tmp_path / "cam.json").write_text(json.dumps({"fx": 150.0, "fy": 150.0, "cx": 64.0, "cy": 48.0}))
     assert main(["predict", str(img), "--boxes", str(tmp_path / "boxes.json"), "--camera",
-                 str(tmp_path / "cam.json"), "--checkpoint", str(ckpt), "--out", str(tmp_path / "p")]) == 0
+                 str(tmp_path / "cam.json"), "--checkpoint", str(ckpt), "--out", str(tmp_path / "p"),
+                 "--flip-test"]) == 0
     roots = json.loads((tmp_path / "p" / "roots.json").read_text())
     assert len(roots) == 2 and roots[0]["image_id"] == "photo.png" and roots[1]["score"] == 0.5
     assert (tmp_path / "p" / "photo_roots.png").is_file()
     out = tmp_path / "eval.json"
     assert main(["eval", "--dataset", "mupots", "--annotations", str(demo_run / "data" / "test" / "MuPoTS-3D.json"),
                  "--images", str(demo_run / "data" / "test"), "--checkpoint", str(ckpt),
-                 "--framing", "image", "--out", str(out)]) == 0
+                 "--out", str(out)]) == 0  # framing: the training config's (person crops)
     res = json.loads(out.read_text())
     assert res["people"] > 0 and res["mrpe_mm"] > 0 and 0 <= res["ap_root_25"] <= 1
+    # the same numbers as the demo's own evaluation of that checkpoint (no flip test there
+    # when asked for none; the demo reports both)
+    demo = json.loads((demo_run / "report.json").read_text())
+    assert res["mrpe_mm"] == pytest.approx(demo["hdnet_single_pass"]["mrpe_mm"], rel=1e-6)
     assert "MRPE" in capsys.readouterr().out
 
 

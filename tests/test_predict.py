@@ -10,7 +10,8 @@ from hdnet import Camera
 from hdnet.graphs import get_skeleton
 from hdnet.layers import HeatmapAttentionPooling
 from hdnet.models import HDNet, ResNetFPN
-from hdnet.predict import Predictor, guess_camera, to_rootnet_json
+from hdnet.data.transforms import mirror_framing
+from hdnet.predict import Predictor, average_mirrored, guess_camera, to_rootnet_json
 
 
 class BrightSpotModel(torch.nn.Module):
@@ -41,7 +42,7 @@ def spot_image(w, h, u0, v0, sigma=20.0):
     return np.round(img[..., None].repeat(3, 2) * 255).astype(np.uint8)
 
 
-@pytest.mark.parametrize("framing", ["principal", "image"])
+@pytest.mark.parametrize("framing", ["principal", "image", "person"])
 def test_framing_and_coord_map_are_exact(framing):
     w, h, u0, v0 = 640, 480, 401.3, 150.7
     cam = Camera(800.0, 790.0, 300.0, 260.0)  # principal point off-centre
@@ -52,6 +53,108 @@ def test_framing_and_coord_map_are_exact(framing):
     z = 5000.0
     np.testing.assert_allclose(res[0].root_cam_mm, [(res[0].root_2d_px[0] - 300) / 800 * z,
                                                    (res[0].root_2d_px[1] - 260) / 790 * z, z])
+
+
+class FocalRecorder(BrightSpotModel):
+    def forward(self, images, coord_map, person_mask, index=None, fx=None, fy=None):
+        self.seen = (images.shape[0], index.tolist(), torch.as_tensor(fx).tolist(), torch.as_tensor(fy).tolist())
+        return super().forward(images, coord_map, person_mask, index, fx, fy)
+
+
+def test_person_framing_crops_every_box():
+    w, h = 640, 480
+    spots = [(120.0, 300.0), (500.0, 100.0)]
+    img = np.maximum(spot_image(w, h, *spots[0], sigma=8), spot_image(w, h, *spots[1], sigma=8))
+    cam = Camera(800.0, 780.0, 320.0, 240.0)
+    boxes = [[80, 220, 160, 380], [470, 40, 530, 160]]  # 80 x 160 and 60 x 120
+    model = FocalRecorder()
+    res = Predictor(model, input_size=64, framing="person").predict(img, boxes, cam)
+    for r, (u, v) in zip(res, spots):  # each person's crop finds its own spot
+        np.testing.assert_allclose(r.root_2d_px, [u, v], atol=0.1)
+    n_images, index, fx, fy = model.seen
+    assert n_images == 2 and index == [0, 1]
+    # each crop's bin focal: f * (64 / (1.25 x the longer side)) / 0.256
+    for k, side in enumerate([160, 120]):
+        assert fx[k] == pytest.approx(800.0 * 64 / (1.25 * side) / 0.256, rel=1e-6)
+        assert fy[k] == pytest.approx(780.0 * 64 / (1.25 * side) / 0.256, rel=1e-6)
+
+
+class HandedModel(BrightSpotModel):
+    """BrightSpotModel with handedness: left joints sit ``4`` input pixels to the input's right
+    of the spot and right joints 4 to its left (a step along the input's x axis, read from the
+    coordinate map, so mirroring the input mirrors it), and the depth grows with how much
+    brighter the input's left half is than its right half."""
+
+    def forward(self, images, coord_map, person_mask, index=None, fx=None, fy=None):
+        out = super().forward(images, coord_map, person_mask, index, fx, fy)
+        step = (coord_map[:, :, 0, 1] - coord_map[:, :, 0, 0])[index]  # [P, 2] per output cell
+        sk = self.skeleton
+        k = torch.tensor([1.0 if n.startswith("l_") else -1.0 if n.startswith("r_") else 0.0
+                          for n in sk.joints])
+        out["pose"] = out["pose"] + k[None, :, None] * step[:, None, :]
+        w = images.shape[-1]
+        tilt = (images[:, 0, :, : w // 2].mean((1, 2)) - images[:, 0, :, w // 2:].mean((1, 2)))[index]
+        out["depth_mm"] = 5000.0 * torch.exp(tilt)
+        return out
+
+
+@pytest.mark.parametrize("framing", ["principal", "image", "person"])
+def test_flip_test_swaps_left_and_right_back(framing):
+    w, h, u0, v0 = 320, 240, 150.0, 120.0
+    img = spot_image(w, h, u0, v0, sigma=10)
+    img[:, 88:99] = 255  # a bright band left of the box, inside every crop: an asymmetry
+    cam = Camera(300.0, 300.0, 160.0, 120.0)
+    box = [[100, 60, 200, 180]]
+    plain = Predictor(HandedModel(), input_size=64, framing=framing).predict(img, box, cam)[0]
+    flip = Predictor(HandedModel(), input_size=64, framing=framing, flip_test=True).predict(img, box, cam)[0]
+    sk = HandedModel.skeleton
+    left, right, root = sk.index("l_wrist"), sk.index("r_wrist"), sk.root
+    # handedness survives the average (without swapping back, left and right would meet)
+    np.testing.assert_allclose(flip.joints_2d_px[[left, right, root]], plain.joints_2d_px[[left, right, root]],
+                               atol=0.1)
+    assert abs(plain.joints_2d_px[left, 0] - plain.joints_2d_px[right, 0]) > 1.0
+    # the input's left-right asymmetry cancels in the geometric mean of the depths
+    assert plain.depth_mm != pytest.approx(5000.0, rel=1e-3)
+    assert flip.depth_mm == pytest.approx(5000.0, rel=1e-5)
+
+
+def test_predict_scenes_flip_test(tmp_path):
+    from hdnet.data import MuPoTS
+    from hdnet.data.synthetic import SceneConfig, write_mupots_json
+    from hdnet.layers import DepthBins
+    from hdnet.predict import predict_scenes
+    path = write_mupots_json(tmp_path, 3, seed=1, config=SceneConfig(image_size=128))
+    reader = MuPoTS(path, tmp_path)
+    model = HandedModel()
+    model.bins = DepthBins(2.0, 20.0)
+    plain = predict_scenes(model, reader, 64, framing="person")
+    flip = predict_scenes(model, reader, 64, framing="person", flip_test=True)
+    people = [p for s in reader.samples for p in s.people]
+    assert len(plain) == len(flip) == len(people)
+    for r, q, person in zip(plain, flip, people):  # reader order, each record its own person
+        np.testing.assert_allclose(r["gt_root"], person.joints_3d[14])
+        assert q["pred_depth"] == pytest.approx(5000.0, rel=1e-5)
+        np.testing.assert_allclose(q["pred_joints_2d"], r["pred_joints_2d"], atol=1e-3)
+    assert max(abs(r["pred_depth"] - 5000.0) for r in plain) > 1.0
+
+
+def test_average_mirrored_and_mirror_framing():
+    sk = get_skeleton("h36m_17")
+    pose = torch.arange(2 * 17 * 2, dtype=torch.float32).reshape(2, 17, 2)
+    a = {"pose": pose, "depth_mm": torch.tensor([4000.0, 1000.0]), "depth_std_mm": torch.tensor([30.0, 0.0])}
+    b = {"pose": pose.clone(), "depth_mm": torch.tensor([9000.0, 1000.0]), "depth_std_mm": torch.tensor([40.0, 0.0])}
+    out = average_mirrored(a, b, sk.flip_pairs)
+    torch.testing.assert_close(out["depth_mm"], torch.tensor([6000.0, 1000.0]))
+    torch.testing.assert_close(out["depth_std_mm"], torch.tensor([(1250.0 + 2500.0 ** 2) ** 0.5, 0.0]))
+    l, r = sk.index("l_wrist"), sk.index("r_wrist")
+    torch.testing.assert_close(out["pose"][:, l], (pose[:, l] + pose[:, r]) / 2)
+    torch.testing.assert_close(out["pose"][:, sk.root], pose[:, sk.root])
+    affine = np.array([[0.5, 0.1, 3.0], [-0.1, 0.5, 7.0]])
+    m = mirror_framing(affine, 64)
+    src = np.array([10.0, 20.0, 1.0])
+    x, y = affine @ src
+    np.testing.assert_allclose(m @ src, [63 - x, y])
+    np.testing.assert_allclose(mirror_framing(m, 64), affine, atol=1e-12)
 
 
 def test_distorted_camera_undistorts_the_root(h36m_frames):
@@ -122,4 +225,4 @@ def test_bad_input(tmp_path):
     with pytest.raises(ValueError, match="input_size"):
         Predictor(BrightSpotModel(), input_size=100)
     with pytest.raises(ValueError, match="framing"):
-        Predictor(BrightSpotModel(), framing="person")
+        Predictor(BrightSpotModel(), framing="people")

@@ -46,6 +46,23 @@ def test_resume_continues_exactly(scenes, tmp_path):
     assert (tmp_path / "a" / "log.csv").read_text().count("\n") >= 2
 
 
+def test_cosine_schedule(scenes, tmp_path):
+    import math
+    t = Trainer(tiny(scenes, tmp_path / "cos", max_steps=6, epochs=100, lr_schedule="cosine"))
+    t.fit()
+    lrs = [float(line.split(",")[7]) for line in (tmp_path / "cos" / "steps.csv").read_text().split("\n")[1:] if line]
+    expected = [1e-3 * 0.5 * (1 + math.cos(math.pi * k / 6)) for k in range(6)]  # step k sees k/6 done
+    assert lrs == pytest.approx(expected, rel=5e-3, abs=1e-9)
+    # time-driven: half of max_minutes gone is half of the learning rate
+    t2 = Trainer(tiny(scenes, tmp_path / "cos2", max_minutes=2.0, epochs=100, lr_schedule="cosine"))
+    t2.seconds = 60.0
+    assert t2.progress() == pytest.approx(0.5) and t2.cosine_lr() == pytest.approx(0.5e-3)
+    t2.seconds = 500.0
+    assert t2.cosine_lr() == 0.0
+    with pytest.raises(ValueError, match="lr_schedule"):
+        Trainer(tiny(scenes, tmp_path / "cos3", lr_schedule="linear"))
+
+
 def test_checkpoint_errors(scenes, tmp_path):
     Trainer(tiny(scenes, tmp_path / "c", max_steps=1)).fit()
     with pytest.raises(CheckpointError, match="skeleton"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -15,7 +15,7 @@ from torch.utils.data import Dataset
 from ..camera import Camera
 from ..graphs import convert_joints, resolve_skeleton
 from .transforms import (Augmentation, bin_focal, encode_targets, image_framing, load_image,
-                         normalize_image, person_framing, principal_point_framing, warp_image)
+                         mirror_framing, normalize_image, person_framing, principal_point_framing, warp_image)
 
 __all__ = ["Person", "Sample", "ReaderBase", "HDNetTrainingSet", "collate_people", "read_json",
            "read_coco_style", "field_array"]
@@ -111,16 +111,21 @@ class HDNetTrainingSet(Dataset):
         bins: the model's :class:`~hdnet.layers.DepthBins`.
         input_size: network input side; the output grid is ``input_size / 4``.
         framing: ``"principal"`` (the original's window on the principal point, ``window_px``
-            wide or fitting the image), ``"image"`` or ``"person"`` (a crop around the first
-            person, the original's single-person training).
+            wide or fitting the image), ``"image"`` (the whole image) — one item per image, with
+            all of its people — or ``"person"``: one item per *person*, a square crop around
+            its box (RootNet's framing; the depth bins then see the person's size relative to
+            its box, see :func:`~hdnet.data.transforms.bin_focal`), holding that person only.
         augmentation: an :class:`~hdnet.data.transforms.Augmentation` or None.
         seed: base seed; item ``i`` of epoch ``e`` draws from ``seed, e, i`` (reproducible with
             any number of workers). Call :meth:`set_epoch`.
+        mirror: mirror every item's framing horizontally (after any augmentation; joints are
+            swapped with the skeleton's flip pairs), for flip testing.
         cache: keep every item in memory once made (only without augmentation, where items do
             not change between epochs; the cache lives in the process that reads, so use it
             with ``num_workers=0``).
 
-    Items: ``image [3, S, S]`` (normalised), ``coord_map [2, s, s]``, ``people`` (P), and per
+    Items: ``image [3, S, S]`` (normalised), ``coord_map [2, s, s]``, ``people`` (P),
+    ``sample_index`` and ``person_index`` (where the item's first person is in the reader), and per
     person ``heatmap [P, J, s, s]``, ``pose [P, J, 2]``, ``bins [P, K]``, ``bin_idx [P]``,
     ``vis [P, J]``, ``mask [P, s, s]``, ``have_depth [P]``, ``root_cam [P, 3]``, ``camera``
     ``[4]`` (fx, fy, cx, cy), ``focal_bins [2]`` (the focal lengths the depth bins use for
@@ -130,7 +135,7 @@ class HDNetTrainingSet(Dataset):
     def __init__(self, reader, skeleton, bins, input_size: int = 256, framing: str = "principal",
                  window_px: Optional[float] = None, augmentation: Optional[Augmentation] = None,
                  sigma: float = 0.75, seed: int = 0, max_people: Optional[int] = None,
-                 cache: bool = False):
+                 cache: bool = False, mirror: bool = False):
         if framing not in ("principal", "image", "person"):
             raise ValueError(f"framing: expected 'principal', 'image' or 'person', got {framing!r}")
         self.reader = reader
@@ -141,16 +146,21 @@ class HDNetTrainingSet(Dataset):
         self.framing, self.window_px = framing, window_px
         self.augmentation, self.sigma, self.seed = augmentation, sigma, seed
         self.max_people = max_people
+        self.mirror = bool(mirror)
         self.epoch = 0
         if cache and augmentation is not None:
             raise ValueError("cache: items are only cacheable without augmentation")
         self._cache: Optional[dict] = {} if cache else None
+        #: ``(sample index, person index)`` of every item under ``"person"`` framing
+        self.pairs: Optional[List[Tuple[int, int]]] = (
+            [(i, k) for i in range(len(reader)) for k in range(len(reader[i].people))]
+            if framing == "person" else None)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
     def __len__(self) -> int:
-        return len(self.reader)
+        return len(self.pairs) if self.pairs is not None else len(self.reader)
 
     def _people(self, sample: Sample):
         out = []
@@ -176,10 +186,15 @@ class HDNetTrainingSet(Dataset):
         return self._item(i)
 
     def _item(self, i: int) -> dict:
-        sample = self.reader[i]
         rng = np.random.default_rng([self.seed, self.epoch, i])
+        first = 0
+        if self.pairs is not None:
+            i, first = self.pairs[i]
+        sample = self.reader[i]
         people = self._people(sample)
-        if self.max_people is not None:
+        if self.pairs is not None:
+            people = people[first:first + 1]
+        elif self.max_people is not None:
             people = people[: self.max_people]
         cam = sample.camera
         if self.framing == "principal":
@@ -187,17 +202,17 @@ class HDNetTrainingSet(Dataset):
         elif self.framing == "image":
             affine = image_framing((sample.width, sample.height), self.input_size)
         else:
-            if not people:
-                raise ValueError(f"framing: 'person' needs a person in image {sample.image_id!r}")
             affine = person_framing(people[0][3].box_xyxy, self.input_size)
         params = self.augmentation.sample(rng) if self.augmentation is not None else None
         if params is not None:
             affine = Augmentation.framing(affine, params, self.input_size)
+        if self.mirror:
+            affine = mirror_framing(affine, self.input_size)
         img = load_image(sample.image_path)
         if params is not None:
             img = Augmentation.colour(img, params)
         image = normalize_image(warp_image(img, affine, self.input_size))
-        flipped = bool(params["flip"]) if params is not None else False
+        flipped = (bool(params["flip"]) if params is not None else False) != self.mirror
         focal = bin_focal(cam, affine)
         targets = []
         for j2, j3, vis, p in people:
@@ -226,7 +241,7 @@ class HDNetTrainingSet(Dataset):
             "root_cam": stack("root_cam", (0, 3)),
             "camera": torch.tensor([cam.fx, cam.fy, cam.cx, cam.cy], dtype=torch.float64),
             "focal_bins": torch.tensor(focal, dtype=torch.float64),
-            "image_id": sample.image_id,
+            "image_id": sample.image_id, "sample_index": i, "person_index": first,
         }
 
 
@@ -239,7 +254,9 @@ def collate_people(items: Sequence[dict]) -> dict:
                                for n, it in enumerate(items)]),
            "camera": torch.stack([it["camera"] for it in items]),
            "focal_bins": torch.stack([it["focal_bins"] for it in items]),
-           "image_id": [it["image_id"] for it in items]}
+           "image_id": [it["image_id"] for it in items],
+           "sample_index": torch.tensor([it["sample_index"] for it in items], dtype=torch.long),
+           "person_index": torch.tensor([it["person_index"] for it in items], dtype=torch.long)}
     for key in ("heatmap", "pose", "bins", "bin_idx", "vis", "mask", "have_depth", "root_cam"):
         out[key] = torch.cat([it[key] for it in items])
     return out

@@ -20,7 +20,7 @@ from ..camera import Camera, apply_affine, crop_affine, invert_affine, pixel_gri
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "principal_point_framing", "image_framing",
            "person_framing", "warp_image", "box_masks", "load_image", "normalize_image",
            "Augmentation", "gaussian_heatmaps", "to_grid", "encode_targets", "affine_scale",
-           "bin_focal", "DEPTH_REFERENCE_SCALE"]
+           "bin_focal", "mirror_framing", "DEPTH_REFERENCE_SCALE"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -226,6 +226,13 @@ class Augmentation:
         """Per-channel gain on an image ``[3, H, W]`` in ``[0, 1]``."""
         g = torch.as_tensor(params["gain"], dtype=image.dtype).view(3, 1, 1)
         return (image * g).clamp(0, 1)
+
+
+def mirror_framing(affine, input_size: int) -> np.ndarray:
+    """``affine`` followed by a horizontal mirror of the input (input x -> ``input_size - 1 - x``
+    with pixel centres at integers), for flip testing. Affine ``[2, 3]``."""
+    return Augmentation.framing(affine, {"shift": (0.0, 0.0), "scale": 1.0, "rotation_deg": 0.0,
+                                         "flip": True}, input_size)
 
 
 # ---------------------------------------------------------------------------- targets

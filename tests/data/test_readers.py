@@ -78,6 +78,34 @@ def test_training_set_and_collate(mupots_set):
     assert not torch.equal(ts3[1]["image"], ts[1]["image"])
 
 
+def test_person_framing_gives_one_item_per_person(mupots_set):
+    path, out = mupots_set
+    reader = MuPoTS(path, out)
+    bins = DepthBins(2.0, 20.0)
+    ts = HDNetTrainingSet(reader, "mpi_inf_3dhp_17", bins, input_size=64, framing="person")
+    pairs = [(i, k) for i, s in enumerate(reader.samples) for k in range(len(s.people))]
+    assert len(ts) == len(pairs) > len(reader) and ts.pairs == pairs
+    for n in (0, len(ts) - 1):
+        i, k = pairs[n]
+        person, cam = reader[i].people[k], reader[i].camera
+        it = ts[n]
+        assert it["people"] == 1 and (it["sample_index"], it["person_index"]) == (i, k)
+        torch.testing.assert_close(it["root_cam"][0].double(), torch.as_tensor(person.joints_3d[14]))
+        # the crop: 1.25 x the box's longer side onto 64 px, so the bins' focal is
+        # f * (64 / side) / 0.256, and the bin target decodes to the root depth
+        b = person.box_xyxy
+        side = 1.25 * max(b[2] - b[0], b[3] - b[1])
+        fx, fy = it["focal_bins"].tolist()
+        assert fx == pytest.approx(cam.fx * 64 / side / 0.256) and fy == pytest.approx(cam.fy * 64 / side / 0.256)
+        d = bins.depth(it["bin_idx"][0], fx, fy)
+        assert float(d) == pytest.approx(person.joints_3d[14, 2], rel=1e-4)
+        # the pose target is the person's 2D joints in normalised camera coordinates
+        expected = (person.joints_2d - [cam.cx, cam.cy]) / [cam.fx, cam.fy]
+        np.testing.assert_allclose(it["pose"][0].numpy(), expected, atol=1e-5)
+    batch = collate_people([ts[0], ts[1]])
+    assert batch["index"].tolist() == [0, 1] and batch["person_index"].tolist() == [pairs[0][1], pairs[1][1]]
+
+
 def test_h36m_hdnet_layout(tmp_path):
     root = write_h36m_h5(tmp_path / "Human36M", subjects=(1, 9), sequences_per_subject=2,
                          frames_per_sequence=6, config=SceneConfig(image_size=64, camera="h36m"))
