@@ -92,6 +92,10 @@ def _add_demo(sub):
     p.add_argument("--out", default="demo_out", help="output folder (default ./demo_out)")
     p.add_argument("--minutes", type=float, default=10.0, help="training time budget (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed for scenes and training (default 0)")
+    p.add_argument("--image-size", type=int, default=256, help="side of the synthetic scenes in px (default 256)")
+    p.add_argument("--framing", default="person", choices=["person", "image"],
+                   help="train on 64 px crops around each person (default) or on whole images")
+    p.add_argument("--no-flip-test", action="store_true", help="evaluate with one pass instead of flip testing")
     p.add_argument("--quick", action="store_true", help="tiny data and a few steps (a smoke test)")
     p.set_defaults(run=_run_demo)
 
@@ -250,7 +254,10 @@ def _run_bench(args) -> int:
 
 def _run_demo(args) -> int:
     from .demo import run_demo
-    r = run_demo(args.out, minutes=args.minutes, seed=args.seed, quick=args.quick)
+    if args.image_size < 64:
+        raise CLIError(f"--image-size: expected at least 64, got {args.image_size}")
+    r = run_demo(args.out, minutes=args.minutes, seed=args.seed, quick=args.quick,
+                 image_size=args.image_size, framing=args.framing, flip_test=not args.no_flip_test)
     print((Path(args.out) / "report.md").read_text())
     print(f"HDNet / k_value MRPE: {r['ratio_to_k_value']:.2f}; total {r['seconds_total']:.0f} s")
     return 0

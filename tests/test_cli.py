@@ -42,6 +42,9 @@ def test_errors_exit_nonzero_without_traceback(tmp_path):
     res = subprocess.run([sys.executable, "-m", "hdnet", "eval", "--dataset", "kinect",
                           "--checkpoint", "x"], capture_output=True, text=True)
     assert res.returncode == 2 and "invalid choice" in res.stderr
+    res = subprocess.run([sys.executable, "-m", "hdnet", "demo", "--image-size", "32", "--quick",
+                          "--out", str(tmp_path / "d")], capture_output=True, text=True)
+    assert res.returncode == 2 and "--image-size" in res.stderr and "Traceback" not in res.stderr
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +61,10 @@ def test_demo_quick_writes_the_report(demo_run):
         for b in ("k_value", "skeleton_fit", "skeleton_fit_oracle"):
             assert key in report["baselines"][b]
     assert report["train"]["steps"] == 6 and report["train"]["seconds"] > 0
-    assert (demo_run / "report.md").read_text().startswith("# hdnet demo report")
+    assert report["train"]["framing"] == "person" and report["train"]["flip_test"] is True
+    assert set(report["hdnet_single_pass"]) == set(report["hdnet"])
+    md = (demo_run / "report.md").read_text()
+    assert md.startswith("# hdnet demo report") and "| hdnet (flip test) |" in md
     assert (demo_run / "train" / "last.pt").is_file()
 
 
