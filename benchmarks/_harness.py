@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import multiprocessing as mp
 import resource
@@ -10,6 +11,15 @@ import time
 from typing import Callable, Iterable, Optional, Sequence
 
 import torch
+
+
+def bench_parser(prog: str, doc: str, repeats: int, quick_help: str) -> argparse.ArgumentParser:
+    """A benchmark's command line with the two options they all take: ``--quick`` (a smoke
+    test) and ``--repeats`` (timed runs per variant; the median is reported)."""
+    ap = argparse.ArgumentParser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help=quick_help)
+    ap.add_argument("--repeats", type=int, default=repeats, help="timed runs per variant (median)")
+    return ap
 
 
 def median_ms(fn: Callable[[], object], repeats: int = 20, warmup: int = 3) -> float:

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import argparse
 
 import torch
 import torch.nn.functional as F
@@ -17,7 +16,7 @@ import torch.nn.functional as F
 from hdnet.graphs import get_skeleton
 from hdnet.layers import HeatmapAttentionPooling, SkeletonGNN
 
-from ._harness import environment, median_ms, peak_memory_mib, table
+from ._harness import bench_parser, environment, median_ms, peak_memory_mib, table
 
 
 # ------------------------------------------------------------------ pooling
@@ -169,10 +168,7 @@ def scatter_note() -> str:
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.layers", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test, not a measurement)")
-    ap.add_argument("--repeats", type=int, default=20, help="timed runs per variant (median)")
+    ap = bench_parser("python -m benchmarks.layers", __doc__, 20, "tiny sizes (a smoke test, not a measurement)")
     args = ap.parse_args(argv)
     if args.quick:
         p, j, c, hw, b, ch, reps = 2, 5, 8, 8, 4, 16, 3

@@ -12,7 +12,6 @@ CPU, eval mode, ResNet-50-FPN at 256x256 unless --quick.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 
 import torch
@@ -20,7 +19,7 @@ import torch.nn.functional as F
 
 from hdnet.models import HDNet, ResNetFPN
 
-from ._harness import environment, median_ms, peak_memory_mib, table
+from ._harness import bench_parser, environment, median_ms, peak_memory_mib, table
 
 
 def build(depth: int, size: int, n: int, p: int, seed: int = 0):
@@ -153,10 +152,7 @@ def bench_options(depth, size, repeats, batch=1):
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.model", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="ResNet-18 at 64x64 (a smoke test)")
-    ap.add_argument("--repeats", type=int, default=10, help="timed runs per variant (median)")
+    ap = bench_parser("python -m benchmarks.model", __doc__, 10, "ResNet-18 at 64x64 (a smoke test)")
     args = ap.parse_args(argv)
     depth, size, reps = (18, 64, 2) if args.quick else (50, 256, args.repeats)
     torch.set_grad_enabled(True)

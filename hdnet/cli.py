@@ -33,6 +33,17 @@ def _add_train(sub):
     p.set_defaults(run=_run_train)
 
 
+def _add_model_options(p):
+    """The options that say which model runs and how its input is framed (eval and predict)."""
+    p.add_argument("--checkpoint", required=True, help="hdnet or original HDNet checkpoint")
+    p.add_argument("--input-size", type=int, help="network input (default: the training config's, else 256)")
+    p.add_argument("--framing", choices=["principal", "image", "person"],
+                   help="input framing (default: the training config's, else the original's "
+                   "principal-point window)")
+    p.add_argument("--flip-test", action="store_true",
+                   help="also run every input mirrored and average the two (twice the work)")
+
+
 def _add_eval(sub):
     p = sub.add_parser("eval", help="evaluate a checkpoint with the published protocols",
                        description="Evaluate root localisation: MRPE (and its x, y, z parts), "
@@ -42,13 +53,7 @@ def _add_eval(sub):
     p.add_argument("--annotations", help="MuPoTS-style JSON file (mupots)")
     p.add_argument("--images", help="image folder (mupots) or the Human36M root (h36m)")
     p.add_argument("--split", default="test", choices=["train", "test"], help="Human3.6M split")
-    p.add_argument("--checkpoint", required=True, help="hdnet or original HDNet checkpoint")
-    p.add_argument("--input-size", type=int, help="network input (default: the training config's, else 256)")
-    p.add_argument("--framing", choices=["principal", "image", "person"],
-                   help="input framing (default: the training config's, else the original's "
-                   "principal-point window)")
-    p.add_argument("--flip-test", action="store_true",
-                   help="also run every input mirrored and average the two (twice the work)")
+    _add_model_options(p)
     p.add_argument("--out", default="eval.json", help="JSON results file (default eval.json)")
     p.set_defaults(run=_run_eval)
 
@@ -64,12 +69,7 @@ def _add_predict(sub):
     p.add_argument("--box-format", default="xyxy", choices=["xyxy", "xywh"], help="box format (never guessed)")
     p.add_argument("--camera", help="JSON intrinsics {fx, fy, cx, cy} (or per image: {file name: {...}}); "
                    "default: a guess (focal = the longer image side; see docs/model.md)")
-    p.add_argument("--checkpoint", required=True, help="hdnet or original HDNet checkpoint")
-    p.add_argument("--input-size", type=int, help="network input size (default: the checkpoint's)")
-    p.add_argument("--framing", choices=["principal", "image", "person"],
-                   help="input framing (default: the training config's, else 'principal')")
-    p.add_argument("--flip-test", action="store_true",
-                   help="also run every input mirrored and average the two (twice the work)")
+    _add_model_options(p)
     p.add_argument("--out", default="predictions", help="output folder (default ./predictions)")
     p.set_defaults(run=_run_predict)
 
@@ -126,10 +126,13 @@ def _run_train(args) -> int:
     return 0
 
 
-def _load_model(path):
+def _load_model(args):
+    """The ``_add_model_options`` choices resolved: ``(model, input size, framing)``, the
+    checkpoint's training config filling in what was not given."""
     from .train import load_checkpoint
-    model, train_config = load_checkpoint(path, with_train_config=True)
-    return model.eval(), train_config
+    model, tcfg = load_checkpoint(args.checkpoint, with_train_config=True)
+    return (model.eval(), args.input_size or tcfg.get("input_size", 256),
+            args.framing or tcfg.get("framing", "principal"))
 
 
 def _run_eval(args) -> int:
@@ -137,8 +140,7 @@ def _run_eval(args) -> int:
     from .data import Human36M, MuPoTS
     from .predict import predict_scenes
     from .metrics import ap_root, mrpe
-    model, tcfg = _load_model(args.checkpoint)
-    size = args.input_size or tcfg.get("input_size", 256)
+    model, size, framing = _load_model(args)
     if args.dataset == "mupots":
         if not args.annotations or not args.images:
             raise CLIError("--annotations and --images are required for --dataset mupots")
@@ -147,7 +149,6 @@ def _run_eval(args) -> int:
         if not args.images:
             raise CLIError("--images (the Human36M root) is required for --dataset h36m")
         reader = Human36M(args.images, args.split)
-    framing = args.framing or tcfg.get("framing", "principal")
     records = predict_scenes(model, reader, size, framing=framing, flip_test=args.flip_test)
     if not records:
         raise CLIError("the dataset has no annotated person")
@@ -183,14 +184,12 @@ def _run_predict(args) -> int:
     import numpy as np
     from PIL import Image
     from .predict import Predictor, to_rootnet_json
-    model, tcfg = _load_model(args.checkpoint)
-    size = args.input_size or tcfg.get("input_size", 256)
+    model, size, framing = _load_model(args)
     boxes_all = _read_json(args.boxes, "--boxes")
     cams = _read_json(args.camera, "--camera") if args.camera else None
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    predictor = Predictor(model, input_size=size, framing=args.framing or tcfg.get("framing", "principal"),
-                          flip_test=args.flip_test)
+    predictor = Predictor(model, input_size=size, framing=framing, flip_test=args.flip_test)
     records = []
     for k, image in enumerate(args.images):
         name = os.path.basename(image)

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from pathlib import Path
@@ -122,8 +123,8 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
     test_reader = MuPoTS(data / "test" / "MuPoTS-3D.json", data / "test")
     test = predict_scenes(model, test_reader, input_size, framing=framing, flip_test=flip_test)
     single = predict_scenes(model, test_reader, input_size, framing=framing) if flip_test else test
-    fit_subset = MuPoTS(data / "train" / "MuPoTS-3D.json", data / "train")
-    fit_subset.samples = fit_subset.samples[: min(len(fit_subset), 8 if quick else 400)]
+    fit_subset = copy.copy(train_reader)  # the first training scenes, for the baselines' fits
+    fit_subset.samples = train_reader.samples[: 8 if quick else 400]
     fit = predict_scenes(model, fit_subset, input_size, framing=framing, flip_test=flip_test)
     gt = test_reader.ground_truth()
 

@@ -111,8 +111,8 @@ class Predictor:
         x = torch.stack([normalize_image(warp_image(img, a, size), self.mean, self.std) for a in affines])
         cmap = torch.as_tensor(np.stack([camera.coord_map(a, size, grid) for a in affines]),
                                dtype=torch.float32)
-        masks = torch.cat([box_masks(boxes[i:i + 1], affines[int(n)], size, grid)
-                           for i, n in enumerate(index)])
+        masks = (box_masks(boxes, affines[0], size, grid) if len(affines) == 1 else  # one image
+                 torch.cat([box_masks(boxes[i:i + 1], affines[int(n)], size, grid) for i, n in enumerate(index)]))
         focal = torch.tensor([bin_focal(camera, affines[int(n)], self.reference_scale) for n in index],
                              dtype=torch.float32)  # [P, 2]: each person's framing's bin focal
         dev = self.device

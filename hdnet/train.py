@@ -425,7 +425,7 @@ class Trainer:
                     if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
                         self.save()
                 self.seconds = seconds_before + time.time() - start
-                if cfg.max_minutes or cfg.lr_schedule == "cosine":  # clock-based: agreed by all ranks
+                if cfg.max_minutes:  # the clock decides (stop, cosine progress): agreed by all ranks
                     self.seconds = self._max_over_ranks(self.seconds)
                 out_of_time = bool(cfg.max_minutes) and self.seconds > 60 * cfg.max_minutes
                 if (cfg.max_steps and self.step >= cfg.max_steps) or out_of_time:
@@ -478,10 +478,6 @@ class Trainer:
         t = torch.tensor([float(value)], dtype=torch.float64, device=self.device)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return float(t.item())
-
-    def _any_rank(self, flag: bool) -> bool:
-        """True on every rank if ``flag`` is true on any rank."""
-        return self._max_over_ranks(float(bool(flag))) > 0
 
     def close(self) -> None:
         """Release the process group if this Trainer created it. Safe to call twice.

@@ -115,7 +115,7 @@ t.fit()
 flat = torch.cat([p.detach().flatten() for p in t.model.parameters()])
 gathered = [torch.zeros_like(flat) for _ in range(2)]
 dist.all_gather(gathered, flat)
-stop = t._any_rank(t.rank == 0)          # only rank 0 asks; both must stop
+stop = t._max_over_ranks(1.0 if t.rank == 0 else 0.0) == 1.0  # only rank 0 asks; both must stop
 if t.rank == 0:
     assert torch.equal(gathered[0], gathered[1]), "parameters differ between ranks"
     print("IDENTICAL", flat.numel(), flush=True)
