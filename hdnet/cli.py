@@ -33,13 +33,20 @@ def _add_train(sub):
     p.set_defaults(run=_run_train)
 
 
+def _add_import_option(p):
+    p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
+                   help="import a Python module first (one that registers your skeletons, convs "
+                   "or readers); repeatable")
+
+
 def _add_model_options(p):
     """The options that say which model runs and how its input is framed (eval and predict)."""
-    p.add_argument("--checkpoint", required=True, help="hdnet or original HDNet checkpoint")
-    p.add_argument("--input-size", type=int, help="network input (default: the training config's, else 256)")
+    p.add_argument("--checkpoint", required=True,
+                   help="hdnet checkpoint (model.save / hdnet train), a bare hdnet state_dict, or "
+                   "the authors' original HDNet checkpoint")
+    p.add_argument("--input-size", type=int, help="network input (default: the checkpoint's)")
     p.add_argument("--framing", choices=["principal", "image", "person"],
-                   help="input framing (default: the training config's, else the original's "
-                   "principal-point window)")
+                   help="input framing (default: the checkpoint's)")
     p.add_argument("--flip-test", action="store_true",
                    help="also run every input mirrored and average the two (twice the work)")
 
@@ -75,7 +82,7 @@ def _add_predict(sub):
 
 
 def _add_bench(sub):
-    p = sub.add_parser("bench", help="run the benchmarks in benchmarks/ (from a source checkout)",
+    p = sub.add_parser("bench", help="run a benchmark (hdnet.benchmarks)",
                        description="Run a benchmark: layers, gnn, model, synthetic or baselines; "
                        "remaining arguments go to it (hdnet bench gnn --conv GCNConv ...).")
     p.add_argument("name", nargs="?", default="layers",
@@ -102,10 +109,24 @@ def _add_demo(sub):
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="hdnet", description="Camera-space human depth (HDNet).")
+    _add_import_option(ap)
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_train, _add_eval, _add_predict, _add_bench, _add_demo):
         add(sub)
+    for name, p in sub.choices.items():
+        if name != "bench":  # bench passes everything after its name to the benchmark
+            p.add_argument("--import", dest="sub_imports", action="append", default=[],
+                           metavar="MODULE", help=argparse.SUPPRESS)
     return ap
+
+
+def _import_modules(names: List[str]) -> None:
+    import importlib
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError as e:
+            raise CLIError(f"--import: cannot import {name!r} ({e})") from None
 
 
 # ---------------------------------------------------------------------------- commands
@@ -127,46 +148,68 @@ def _run_train(args) -> int:
 
 
 def _load_model(args):
-    """The ``_add_model_options`` choices resolved: ``(model, input size, framing)``, the
-    checkpoint's training config filling in what was not given."""
-    from .train import load_checkpoint
-    model, tcfg = load_checkpoint(args.checkpoint, with_train_config=True)
-    return (model.eval(), args.input_size or tcfg.get("input_size", 256),
-            args.framing or tcfg.get("framing", "principal"))
+    """The ``_add_model_options`` choices resolved: ``(model, preprocessing)``, the checkpoint's
+    stored preprocessing filling in what was not given."""
+    import dataclasses
+    from .models.checkpoint import load_model
+    model = load_model(args.checkpoint)
+    prep = model.preprocessing
+    changes = {k: v for k, v in (("input_size", args.input_size), ("framing", args.framing)) if v is not None}
+    return model, dataclasses.replace(prep, **changes) if changes else prep
 
 
 def _run_eval(args) -> int:
     import numpy as np
-    from .data import Human36M, MuPoTS
+    from .data import build_reader
+    from .metrics import evaluate_roots
     from .predict import predict_scenes
-    from .metrics import ap_root, mrpe
-    model, size, framing = _load_model(args)
+    model, prep = _load_model(args)
     if args.dataset == "mupots":
         if not args.annotations or not args.images:
             raise CLIError("--annotations and --images are required for --dataset mupots")
-        reader = MuPoTS(args.annotations, args.images)
+        reader = build_reader({"type": "mupots", "annotation_file": args.annotations,
+                               "image_root": args.images})
     else:
         if not args.images:
             raise CLIError("--images (the Human36M root) is required for --dataset h36m")
-        reader = Human36M(args.images, args.split)
-    records = predict_scenes(model, reader, size, framing=framing, flip_test=args.flip_test)
+        reader = build_reader({"type": "h36m", "root": args.images, "split": args.split})
+    records = predict_scenes(model, reader, prep, flip_test=args.flip_test)
     if not records:
         raise CLIError("the dataset has no annotated person")
-    pred = np.array([r["pred_root"] for r in records])
-    gt_roots = np.array([r["gt_root"] for r in records])
-    m = mrpe(pred, gt_roots)
-    gt = {"annotations": [{"image_id": r["image_id"], "is_valid": 1,
-                           "keypoints_cam": [[0, 0, 0]] * 14 + [list(r["gt_root"])] + [[0, 0, 0]] * 2}
-                          for r in records]}
-    preds = [{"image_id": r["image_id"], "root_cam": p.tolist(), "score": 1.0} for r, p in zip(records, pred)]
-    result = {"dataset": args.dataset, "people": m["count"], "mrpe_mm": m["mrpe"], "mrpe_x_mm": m["x"],
-              "mrpe_y_mm": m["y"], "mrpe_z_mm": m["z"], "ap_root_25": ap_root(preds, gt, 250.0)}
+    r = evaluate_roots(np.array([x["pred_root"] for x in records]),
+                       np.array([x["gt_root"] for x in records]), [x["image_id"] for x in records])
+    result = {"dataset": args.dataset, **r}
     print(f"{'people':>10} {'MRPE':>8} {'x':>7} {'y':>7} {'z':>7} {'AP_root25':>10}")
-    print(f"{m['count']:>10} {m['mrpe']:>8.1f} {m['x']:>7.1f} {m['y']:>7.1f} {m['z']:>7.1f} "
-          f"{100 * result['ap_root_25']:>9.1f}%")
-    Path(args.out).write_text(json.dumps(result, indent=2))
+    print(f"{r['people']:>10} {r['mrpe_mm']:>8.1f} {r['mrpe_x_mm']:>7.1f} {r['mrpe_y_mm']:>7.1f} "
+          f"{r['mrpe_z_mm']:>7.1f} {100 * r['ap_root_25']:>9.1f}%")
+    _write_text(args.out, json.dumps(result, indent=2), "--out")
     print(f"wrote {args.out}")
     return 0
+
+
+def _write_text(path, text: str, what: str) -> None:
+    """Write a file atomically (a temporary file renamed over it): no partial output."""
+    import tempfile
+    p = Path(path)
+    if p.is_dir():
+        raise CLIError(f"{what}: {os.fspath(path)!r} is a folder; give a file name")
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise CLIError(f"{what}: the folder {os.fspath(folder)!r} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise CLIError(f"{what}: cannot write in {os.fspath(folder)!r} ({e.strerror})") from None
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, p)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise CLIError(f"{what}: cannot write {os.fspath(path)!r} ({e.strerror})") from None
 
 
 def _camera_for(spec, name: str, width: int, height: int):
@@ -184,12 +227,12 @@ def _run_predict(args) -> int:
     import numpy as np
     from PIL import Image
     from .predict import Predictor, to_rootnet_json
-    model, size, framing = _load_model(args)
+    model, prep = _load_model(args)
     boxes_all = _read_json(args.boxes, "--boxes")
     cams = _read_json(args.camera, "--camera") if args.camera else None
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    predictor = Predictor(model, input_size=size, framing=framing, flip_test=args.flip_test)
+    predictor = Predictor(model, prep, flip_test=args.flip_test)
     records = []
     for k, image in enumerate(args.images):
         name = os.path.basename(image)
@@ -242,11 +285,7 @@ def _draw(image_path, results, path) -> None:
 
 def _run_bench(args) -> int:
     import importlib
-    try:
-        mod = importlib.import_module(f"benchmarks.{args.name}")
-    except ModuleNotFoundError:
-        raise CLIError("bench: the benchmarks/ folder is not importable; run from a source "
-                       "checkout of hdnet (the repository root)") from None
+    mod = importlib.import_module(f"hdnet.benchmarks.{args.name}")
     result = mod.main(args.args)
     return int(result or 0)
 
@@ -276,6 +315,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _import_modules(list(args.imports) + list(getattr(args, "sub_imports", [])))
         return args.run(args)
     except CLIError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -29,13 +29,11 @@ from .data import MuPoTS
 from .data.synthetic import SceneConfig, write_mupots_json
 from .data.transforms import bin_focal, image_framing, person_framing
 from .graphs import get_skeleton
-from .metrics import ap_root, mrpe
+from .metrics import DEPTH_BANDS_MM as BANDS_MM, evaluate_roots
 from .predict import predict_scenes
 from .train import TrainConfig, Trainer
 
 __all__ = ["run_demo"]
-
-BANDS_MM = [(1500, 3000), (3000, 5000), (5000, 7500), (7500, 10500)]
 
 
 def _depth_range(reader, framing: str, input_size: int, root: int):
@@ -69,20 +67,10 @@ def _xywh(box):
     return [box[0], box[1], box[2] - box[0], box[3] - box[1]]
 
 
-def _scores(pred_roots: np.ndarray, records: List[dict], gt: dict) -> dict:
-    gt_roots = np.array([r["gt_root"] for r in records])
-    m = mrpe(pred_roots, gt_roots)
-    preds = [{"image_id": r["image_id"], "root_cam": pr.tolist(), "score": 1.0}
-             for r, pr in zip(records, pred_roots)]
-    bands = {}
-    z = gt_roots[:, 2]
-    for lo, hi in BANDS_MM:
-        sel = (z >= lo) & (z < hi)
-        if sel.any():
-            mb = mrpe(pred_roots[sel], gt_roots[sel])
-            bands[f"{lo / 1000:.1f}-{hi / 1000:.1f} m"] = {"mrpe_mm": mb["mrpe"], "count": mb["count"]}
-    return {"mrpe_mm": m["mrpe"], "mrpe_x_mm": m["x"], "mrpe_y_mm": m["y"], "mrpe_z_mm": m["z"],
-            "ap_root_25": ap_root(preds, gt, 250.0), "count": m["count"], "by_depth": bands}
+def _scores(pred_roots: np.ndarray, records: List[dict]) -> dict:
+    r = evaluate_roots(pred_roots, [x["gt_root"] for x in records], [x["image_id"] for x in records])
+    r["count"] = r.pop("people")
+    return r
 
 
 def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
@@ -121,12 +109,11 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
     model = trainer.model.eval()
 
     test_reader = MuPoTS(data / "test" / "MuPoTS-3D.json", data / "test")
-    test = predict_scenes(model, test_reader, input_size, framing=framing, flip_test=flip_test)
-    single = predict_scenes(model, test_reader, input_size, framing=framing) if flip_test else test
+    test = predict_scenes(model, test_reader, flip_test=flip_test)
+    single = predict_scenes(model, test_reader) if flip_test else test
     fit_subset = copy.copy(train_reader)  # the first training scenes, for the baselines' fits
     fit_subset.samples = train_reader.samples[: 8 if quick else 400]
-    fit = predict_scenes(model, fit_subset, input_size, framing=framing, flip_test=flip_test)
-    gt = test_reader.ground_truth()
+    fit = predict_scenes(model, fit_subset, flip_test=flip_test)
 
     cams_fit = [r["camera"] for r in fit]
     cams = [r["camera"] for r in test]
@@ -156,14 +143,14 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
                       "skeleton_fit": at_depth(z_s, "pred_joints_2d"),
                       "skeleton_fit_oracle": at_depth(z_o, "gt_joints_2d")}
     report = {
-        "hdnet": _scores(hdnet_roots, test, gt),
-        "hdnet_single_pass": _scores(np.array([r["pred_root"] for r in single]), single, gt),
+        "hdnet": _scores(hdnet_roots, test),
+        "hdnet_single_pass": _scores(np.array([r["pred_root"] for r in single]), single),
         "baselines": {
-            "k_value": {**_scores(baseline_roots["k_value"], test, gt),
+            "k_value": {**_scores(baseline_roots["k_value"], test),
                         "real_area_mm2": area},
-            "skeleton_fit": {**_scores(baseline_roots["skeleton_fit"], test, gt),
+            "skeleton_fit": {**_scores(baseline_roots["skeleton_fit"], test),
                              "scale": s_pred},
-            "skeleton_fit_oracle": {**_scores(baseline_roots["skeleton_fit_oracle"], test, gt),
+            "skeleton_fit_oracle": {**_scores(baseline_roots["skeleton_fit_oracle"], test),
                                     "scale": s_gt},
         },
         "train": {"steps": trainer.step, "epochs": trainer.epoch, "seconds": round(t_train, 1),

@@ -110,6 +110,8 @@ class HDNetLoss(nn.Module):
                 reduction: str = "mean") -> Dict[str, Tensor]:
         if reduction not in ("mean", "none", "sum"):
             raise ValueError(f"reduction: expected 'mean', 'sum' or 'none', got {reduction!r}")
+        if hasattr(pred, "_asdict"):  # an HDNetOutput
+            pred = pred._asdict()
         for name, d in (("pred", pred), ("target", target)):
             missing = [k for k in self.TERMS if k not in d]
             if missing:

@@ -11,11 +11,11 @@ Inputs are numpy arrays or anything ``np.asarray`` takes; computations are in fl
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["mrpe", "ap_root", "pck3d", "match_people_2d", "rescale_bones", "mpjpe", "pa_mpjpe",
+__all__ = ["evaluate_roots", "DEPTH_BANDS_MM", "mrpe", "ap_root", "pck3d", "match_people_2d", "rescale_bones", "mpjpe", "pa_mpjpe",
            "n_mpjpe", "pcod", "MUPOTS_PARENTS", "MUPOTS_RESCALE_ORDER", "MUPOTS_JOINT_GROUPS"]
 
 
@@ -363,3 +363,48 @@ def pcod(pred_depths, gt_depths, threshold_mm: float = 300.0) -> float:
         correct += int((rel(p) == rel(g)).sum())
         total += len(i)
     return 100.0 * correct / total if total else float("nan")
+
+
+#: Depth bands (mm) that root evaluations report separately.
+DEPTH_BANDS_MM = ((1500, 3000), (3000, 5000), (5000, 7500), (7500, 10500))
+
+
+def evaluate_roots(pred_roots, gt_roots, image_ids: Sequence, scores=None,
+                   bands: Sequence[Tuple[float, float]] = DEPTH_BANDS_MM) -> Dict[str, Any]:
+    """The one root evaluation (``hdnet eval``, the demos): MRPE and its x, y, z parts, RootNet's
+    AP_root at 25 cm (every person a valid ground truth of its image), and MRPE by depth band.
+
+    Args:
+        pred_roots, gt_roots: ``[P, 3]`` camera-space roots in mm, person by person.
+        image_ids: ``[P]`` the image of each person (AP_root matches within an image).
+        scores: ``[P]`` detection scores for AP_root's ordering (default all 1).
+        bands: ``(low, high)`` ground-truth depth bands in mm.
+
+    Returns:
+        ``{"people", "mrpe_mm", "mrpe_x_mm", "mrpe_y_mm", "mrpe_z_mm", "ap_root_25",
+        "by_depth": {"1.5-3.0 m": {"mrpe_mm", "count"}, ...}}``.
+    """
+    pred = _arr(pred_roots, "pred_roots", 3).reshape(-1, 3)
+    gt = _arr(gt_roots, "gt_roots", 3).reshape(-1, 3)
+    _same_shape(pred, gt, "pred_roots", "gt_roots")
+    ids = list(image_ids)
+    if len(ids) != len(gt):
+        raise ValueError(f"image_ids: expected {len(gt)} ids, one per person, got {len(ids)}")
+    if len(gt) == 0:
+        raise ValueError("gt_roots: no person to evaluate")
+    sc = np.ones(len(gt)) if scores is None else np.asarray(scores, dtype=np.float64).reshape(-1)
+    m = mrpe(pred, gt)
+    root_only = [[0.0, 0.0, 0.0]] * 14
+    truth = {"annotations": [{"image_id": i, "is_valid": 1,
+                              "keypoints_cam": root_only + [g.tolist()] + [[0.0, 0.0, 0.0]] * 2}
+                             for i, g in zip(ids, gt)]}
+    preds = [{"image_id": i, "root_cam": p.tolist(), "score": float(s)} for i, p, s in zip(ids, pred, sc)]
+    by_depth = {}
+    for lo, hi in bands:
+        sel = (gt[:, 2] >= lo) & (gt[:, 2] < hi)
+        if sel.any():
+            mb = mrpe(pred[sel], gt[sel])
+            by_depth[f"{lo / 1000:.1f}-{hi / 1000:.1f} m"] = {"mrpe_mm": mb["mrpe"], "count": mb["count"]}
+    return {"people": m["count"], "mrpe_mm": m["mrpe"], "mrpe_x_mm": m["x"], "mrpe_y_mm": m["y"],
+            "mrpe_z_mm": m["z"], "ap_root_25": ap_root(preds, truth, 250.0, root_index=14),
+            "by_depth": by_depth}

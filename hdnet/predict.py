@@ -13,9 +13,8 @@ import torch
 from .camera import Camera, guess_camera
 from .data import HDNetTrainingSet, collate_people
 from .graphs import resolve_skeleton
-from .data.transforms import (DEPTH_REFERENCE_SCALE, IMAGENET_MEAN, IMAGENET_STD, bin_focal,
-                              box_masks, image_framing, load_image, mirror_framing,
-                              normalize_image, person_framing, principal_point_framing, warp_image)
+from .data.transforms import Preprocessing, box_masks, load_image, mirror_framing
+from .models.hdnet import output_dict
 
 __all__ = ["Predictor", "PersonPrediction", "guess_camera", "to_rootnet_json", "predict_scenes",
            "average_mirrored"]
@@ -37,7 +36,7 @@ class PersonPrediction:
         return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in asdict(self).items()}
 
 
-def average_mirrored(out: dict, out_mirrored: dict, flip_pairs) -> dict:
+def average_mirrored(out, out_mirrored, flip_pairs) -> dict:
     r"""Flip testing: combine the model's outputs for the same people seen as framed and
     horizontally mirrored (:func:`~hdnet.data.transforms.mirror_framing`).
 
@@ -46,7 +45,11 @@ def average_mirrored(out: dict, out_mirrored: dict, flip_pairs) -> dict:
     before the mean; depths are averaged geometrically (the bins are log-spaced), and the
     spread combines both passes' spreads with their disagreement,
     :math:`\sigma^2 = (\sigma_1^2 + \sigma_2^2) / 2 + ((Z_1 - Z_2) / 2)^2`.
+
+    ``out``, ``out_mirrored``: model outputs (:class:`~hdnet.models.HDNetOutput` or mappings)
+    with ``pose``, ``depth_mm``, ``depth_std_mm``. Returns a dict of those three.
     """
+    out, out_mirrored = output_dict(out), output_dict(out_mirrored)
     j = out["pose"].shape[1]
     perm = list(range(j))
     for a, b in flip_pairs:
@@ -59,68 +62,71 @@ def average_mirrored(out: dict, out_mirrored: dict, flip_pairs) -> dict:
 
 class Predictor:
     """Image + boxes + camera -> camera-space root of every person: one backbone pass per
-    image, or one per person under ``framing="person"``.
+    image, or one per person under ``"person"`` framing.
 
     Args:
         model: an :class:`~hdnet.models.HDNet` (put in eval mode here).
-        input_size: network input side (256 in the original; a multiple of 32).
-        framing: ``"principal"`` (the original: a square window centred on the principal
-            point, ``window_px`` wide or just large enough for the whole image) or ``"image"``
-            (the whole image, centred and letterboxed): one pass for all people; or
-            ``"person"`` (a square crop around each box, 1.25 times its longer side, RootNet's
-            framing: one pass per person, for models trained so). The coordinate map always
-            comes from the actual affine.
-        window_px: window side for ``"principal"`` framing (None: fit the whole image).
+        preprocessing: how inputs are framed and normalised (default: the model's own,
+            ``model.preprocessing``, which its checkpoint carries; see
+            :class:`~hdnet.data.Preprocessing`). ``"principal"`` and ``"image"`` framing run
+            one pass for all people of an image, ``"person"`` one crop per box. The coordinate
+            map always comes from the actual affine.
         device: where to run (default: the model's device).
-        mean, std: input normalisation (ImageNet's by default, as the original).
-        reference_scale: input pixels per source pixel of the framing the model's depth bins
-            were trained with (the original: 256 / 1000); see
-            :func:`hdnet.data.transforms.bin_focal`.
         channels_last: run the convolutions in channels-last memory format (1.23x faster on
             this project's CPU at ResNet-50 256x256; see docs/benchmarks.md).
         flip_test: also run every input mirrored and average the two
             (:func:`average_mirrored`); twice the work, usually a few per cent less error.
+        max_batch: at most this many crops per forward pass under ``"person"`` framing, so
+            memory stays flat however many boxes an image has.
+
+    ``Predictor.from_checkpoint(path)`` builds the model and its preprocessing from a file.
     """
 
-    def __init__(self, model, input_size: int = 256, framing: str = "principal",
-                 window_px: Optional[float] = None, device=None,
-                 mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD,
-                 channels_last: bool = True, reference_scale: float = DEPTH_REFERENCE_SCALE,
-                 flip_test: bool = False):
-        if framing not in ("principal", "image", "person"):
-            raise ValueError(f"framing: expected 'principal', 'image' or 'person', got {framing!r}")
-        if input_size <= 0 or input_size % 32:
-            raise ValueError(f"input_size: expected a positive multiple of 32, got {input_size}")
+    def __init__(self, model, preprocessing: Optional[Preprocessing] = None, device=None,
+                 channels_last: bool = True, flip_test: bool = False, max_batch: int = 16):
+        if preprocessing is None:
+            preprocessing = getattr(model, "preprocessing", None) or Preprocessing()
+        if not isinstance(preprocessing, Preprocessing):
+            raise TypeError(f"preprocessing: expected a Preprocessing, got {type(preprocessing).__name__}")
+        if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
+            raise ValueError(f"max_batch: expected an int >= 1, got {max_batch!r}")
         self.model = model.eval()
-        self.input_size = input_size
-        self.output_size = input_size // 4
-        self.framing = framing
-        self.window_px = window_px
+        self.preprocessing = preprocessing
         self.device = torch.device(device) if device is not None else next(model.parameters()).device
-        self.mean, self.std = mean, std
         self.channels_last = channels_last
-        self.reference_scale = reference_scale
         self.flip_test = bool(flip_test)
+        self.max_batch = max_batch
         if channels_last:
             self.model.to(memory_format=torch.channels_last)
+
+    @classmethod
+    def from_checkpoint(cls, path, map_location="cpu", **kwargs) -> "Predictor":
+        """A Predictor for the model in a checkpoint, with the preprocessing stored beside its
+        weights (``kwargs`` as for the constructor, e.g. ``flip_test=True``)."""
+        from .models.checkpoint import load_model
+        return cls(load_model(path, map_location=map_location), **kwargs)
+
+    @property
+    def input_size(self) -> int:
+        return self.preprocessing.input_size
 
     def _run(self, img, camera: Camera, boxes: np.ndarray, affines: List[np.ndarray], index) -> dict:
         """One forward pass: every framing in ``affines`` (one per image in the batch), person
         ``i`` read from image ``index[i]``."""
-        size, grid = self.input_size, self.output_size
-        x = torch.stack([normalize_image(warp_image(img, a, size), self.mean, self.std) for a in affines])
-        cmap = torch.as_tensor(np.stack([camera.coord_map(a, size, grid) for a in affines]),
-                               dtype=torch.float32)
+        prep = self.preprocessing
+        size, grid = prep.input_size, prep.output_size
+        framed = [prep.frame(img, camera, a) for a in affines]
+        x = torch.stack([f[0] for f in framed])
+        cmap = torch.stack([f[1] for f in framed])
         masks = (box_masks(boxes, affines[0], size, grid) if len(affines) == 1 else  # one image
                  torch.cat([box_masks(boxes[i:i + 1], affines[int(n)], size, grid) for i, n in enumerate(index)]))
-        focal = torch.tensor([bin_focal(camera, affines[int(n)], self.reference_scale) for n in index],
-                             dtype=torch.float32)  # [P, 2]: each person's framing's bin focal
+        focal = torch.tensor([framed[int(n)][2] for n in index], dtype=torch.float32)  # [P, 2]
         dev = self.device
         x = x.to(dev)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        return self.model(x, cmap.to(dev), masks.to(dev), index=index.to(dev),
-                          fx=focal[:, 0].to(dev), fy=focal[:, 1].to(dev))
+        return output_dict(self.model(x, cmap.to(dev), masks.to(dev), index=index.to(dev),
+                                      fx=focal[:, 0].to(dev), fy=focal[:, 1].to(dev)))
 
     def _boxes(self, boxes, box_format: str, width: int, height: int):
         if box_format not in ("xyxy", "xywh"):
@@ -146,6 +152,16 @@ class Predictor:
         if bad.size:
             raise ValueError(f"boxes: boxes {bad.tolist()} lie outside the {width}x{height} image")
         return clipped
+
+    def _pass(self, img, camera: Camera, boxes: np.ndarray, affines: List[np.ndarray], index) -> dict:
+        """One pass, and its mirrored twin averaged in under flip testing."""
+        out = self._run(img, camera, boxes, affines, index)
+        if self.flip_test:
+            size = self.preprocessing.input_size
+            mirrored = [mirror_framing(a, size) for a in affines]
+            out = average_mirrored(out, self._run(img, camera, boxes, mirrored, index),
+                                   self.model.skeleton.flip_pairs)
+        return out
 
     @torch.no_grad()
     def predict(self, image, boxes, camera: Optional[Camera] = None, box_format: str = "xyxy",
@@ -177,21 +193,17 @@ class Predictor:
             raise ValueError(f"scores: expected shape [{p}], got {sc.shape}")
         if p == 0:
             return []
-        size = self.input_size
-        if self.framing == "person":
-            affines = [person_framing(box, size) for box in b]
-            index = torch.arange(p)
-        elif self.framing == "principal":
-            affines = [principal_point_framing(camera, size, (width, height), self.window_px)]
-            index = torch.zeros(p, dtype=torch.long)
+        prep = self.preprocessing
+        if prep.framing == "person":  # one crop per person, at most max_batch per pass
+            outs = []
+            for start in range(0, p, self.max_batch):
+                part = b[start:start + self.max_batch]
+                outs.append(self._pass(img, camera, part, [prep.affine(camera, (width, height), box)
+                                                           for box in part], torch.arange(len(part))))
+            out = {k: torch.cat([o[k] for o in outs]) for k in ("pose", "depth_mm", "depth_std_mm")}
         else:
-            affines = [image_framing((width, height), size)]
-            index = torch.zeros(p, dtype=torch.long)
-        out = self._run(img, camera, b, affines, index)
-        if self.flip_test:
-            mirrored = [mirror_framing(a, size) for a in affines]
-            out = average_mirrored(out, self._run(img, camera, b, mirrored, index),
-                                   self.model.skeleton.flip_pairs)
+            out = self._pass(img, camera, b, [prep.affine(camera, (width, height))],
+                             torch.zeros(p, dtype=torch.long))
         pose_norm = out["pose"].double().cpu().numpy()  # [P, J, 2]
         joints_px = camera.denormalize(pose_norm)
         root = self.model.skeleton.root
@@ -221,15 +233,17 @@ def to_rootnet_json(results: List[PersonPrediction], image_id, path: Optional[Un
 
 
 @torch.no_grad()
-def predict_scenes(model, reader, input_size: int, batch_size: int = 32,
-                   framing: str = "image", flip_test: bool = False) -> List[dict]:
+def predict_scenes(model, reader, preprocessing: Optional[Preprocessing] = None, batch_size: int = 32,
+                   flip_test: bool = False) -> List[dict]:
     """Run the model on every person of every image of a reader (ground-truth boxes as the
-    person masks, and as the crops under ``framing="person"``): one record per person with the
-    prediction and the ground truth, in reader order. ``flip_test``: average with the mirrored
-    inputs (:func:`average_mirrored`)."""
+    person masks, and as the crops under ``"person"`` framing): one record per person with the
+    prediction and the ground truth, in reader order. ``preprocessing``: default the model's
+    own; ``flip_test``: average with the mirrored inputs (:func:`average_mirrored`)."""
     model.eval()
+    prep = preprocessing or getattr(model, "preprocessing", None) or Preprocessing()
     gt_root = resolve_skeleton(reader.skeleton).root
-    sets = [HDNetTrainingSet(reader, model.skeleton, model.bins, input_size, framing=framing, mirror=m)
+    sets = [HDNetTrainingSet(reader, model.skeleton, model.bins, prep.input_size, framing=prep.framing,
+                             window_px=prep.window_px, mirror=m)
             for m in ((False, True) if flip_test else (False,))]
 
     def run(ts, start):
@@ -238,7 +252,7 @@ def predict_scenes(model, reader, input_size: int, batch_size: int = 32,
             return b, None
         fx = b["focal_bins"][b["index"], 0].float()
         fy = b["focal_bins"][b["index"], 1].float()
-        return b, model(b["images"], b["coord_map"], b["mask"], b["index"], fx, fy)
+        return b, output_dict(model(b["images"], b["coord_map"], b["mask"], index=b["index"], fx=fx, fy=fy))
 
     records = []
     for start in range(0, len(sets[0]), batch_size):

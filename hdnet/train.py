@@ -24,17 +24,21 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from .data import HDNetTrainingSet, collate_people
-from .data.transforms import Augmentation
+from .data.registry import build_reader
+from .data.transforms import Augmentation, Preprocessing
 from .layers import DepthBins
 from .losses import HDNetLoss
 from .models import HDNet, ResNetFPN
+from .models.checkpoint import (CheckpointError, check_same_architecture, read_checkpoint,
+                                save_checkpoint)
+from .models.hdnet import output_dict
 
-__all__ = ["TrainConfig", "Trainer", "load_config", "load_checkpoint", "build_reader",
-           "CheckpointError"]
+__all__ = ["TrainConfig", "Trainer", "load_config", "build_reader", "CheckpointError",
+           "TrainingError"]
 
 
-class CheckpointError(ValueError):
-    """A checkpoint that is corrupt or does not fit the configured model."""
+class TrainingError(RuntimeError):
+    """Training cannot go on (a non-finite loss, say): the message names the step and batch."""
 
 
 # ---------------------------------------------------------------------------- configuration
@@ -101,11 +105,15 @@ class TrainConfig:
     def bins(self) -> DepthBins:
         return DepthBins(self.bins_d_min, self.bins_d_max, self.num_bins, self.bins_spacing)
 
+    def preprocessing(self) -> Preprocessing:
+        """The framing the model is trained with (stored in its checkpoints)."""
+        return Preprocessing(self.input_size, self.framing, self.window_px)
+
     def build_model(self) -> HDNet:
         backbone = ResNetFPN(self.backbone_depth, self.backbone_channels, self.backbone_weights,
                              width=self.backbone_width)
         model = HDNet(self.skeleton, self.bins(), backbone, self.branch_channels,
-                      self.gnn_layers, self.gnn_channels)
+                      self.gnn_layers, self.gnn_channels, preprocessing=self.preprocessing())
         if self.freeze_bn:
             model.backbone.freeze_bn()
         return model
@@ -161,20 +169,6 @@ def load_config(path: Optional[str] = None, overrides: Optional[List[str]] = Non
     return TrainConfig.from_dict(data)
 
 
-def build_reader(spec: Dict[str, Any]):
-    """A reader from a dataset spec (see :class:`TrainConfig`)."""
-    from .data import COCOKeypoints, Human36M, MuCo, MuPoTS
-    spec = dict(spec)
-    kind = spec.pop("type", None)
-    readers = {"mupots": MuPoTS, "muco": MuCo, "h36m": Human36M, "coco": COCOKeypoints}
-    if kind not in readers:
-        raise ValueError(f"datasets: type must be one of {sorted(readers)}, got {kind!r}")
-    try:
-        return readers[kind](**spec)
-    except TypeError as e:
-        raise ValueError(f"datasets: bad arguments for {kind!r}: {e}") from None
-
-
 class _Concat(Dataset):
     """Several training sets back to back (each keeps its own skeleton conversion)."""
 
@@ -213,40 +207,6 @@ class _EpochSampler(DistributedSampler):
 
     def __len__(self):
         return max(self.num_samples - self.skip, 0)
-
-
-# ---------------------------------------------------------------------------- checkpoints
-def _atomic_save(obj, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def _read_checkpoint(path, what: str, map_location="cpu"):
-    """``torch.load`` with the errors a user can act on: a missing file, an unreadable one."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{what}: no checkpoint at {os.fspath(path)!r}")
-    try:
-        return torch.load(path, map_location=map_location, weights_only=False)
-    except Exception as e:  # a truncated or foreign file
-        raise CheckpointError(f"{what}: {os.fspath(path)!r} cannot be read ({type(e).__name__}: {e})") from None
-
-
-def load_checkpoint(path, map_location="cpu", with_train_config: bool = False):
-    """An :class:`HDNet` from a checkpoint written by :class:`Trainer` (or the original
-    authors' ``ckpt.pth.tar``, recognised by its keys). With ``with_train_config`` also the
-    training configuration stored in it (a dict; empty for the original checkpoint)."""
-    ckpt = _read_checkpoint(path, "checkpoint", map_location)
-    if isinstance(ckpt, dict) and "model_config" in ckpt:
-        model = HDNet.from_config(ckpt["model_config"])
-        model.load_state_dict(ckpt["model"])
-        train_config = ckpt.get("train_config") or {}
-    elif isinstance(ckpt, dict) and any(k.removeprefix("module.").startswith("fpn.")
-                                        for k in ckpt.get("model", ckpt)):
-        model, train_config = HDNet.from_original_checkpoint(ckpt), {}
-    else:
-        raise CheckpointError(f"checkpoint: {os.fspath(path)!r} is neither an hdnet nor an original HDNet checkpoint")
-    return (model, train_config) if with_train_config else model
 
 
 # ---------------------------------------------------------------------------- trainer
@@ -326,41 +286,48 @@ class Trainer:
         return self.sampler.num_samples // self.cfg.batch_size
 
     # ------------------------------------------------------------------ checkpoints
-    def state(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
-                "epoch": self.epoch, "step": self.step, "step_in_epoch": self.step_in_epoch,
-                "seconds": self.seconds, "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
+    def training_state(self) -> dict:
+        """Everything besides the weights that an exact resume needs (plain data and tensors,
+        so the checkpoint loads with ``weights_only=True``)."""
+        kind, keys, pos, has_gauss, gauss = np.random.get_state()
+        return {"optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                "scaler": self.scaler.state_dict(), "epoch": self.epoch, "step": self.step,
+                "step_in_epoch": self.step_in_epoch, "seconds": self.seconds,
+                "rng": {"torch": torch.get_rng_state(),
+                        "numpy": [str(kind), torch.from_numpy(np.asarray(keys, dtype=np.int64)),
+                                  int(pos), int(has_gauss), float(gauss)],
                         "python": random.getstate()},
-                "model_config": self.model.config(), "train_config": asdict(self.cfg),
-                "history": self.history, "format": "hdnet-train-1"}
+                "train_config": asdict(self.cfg), "history": self.history}
 
     def save(self, path: Optional[Path] = None) -> Optional[Path]:
+        """Write the model's checkpoint with the training state (rank 0 only), atomically.
+        Non-finite weights are never written."""
         if self.rank != 0:
             return None
-        path = path or self.out / "last.pt"
-        _atomic_save(self.state(), path)
+        path = Path(path or self.out / "last.pt")
+        save_checkpoint(self.model, path, training=self.training_state())
         return path
 
     def load(self, path: Path) -> None:
-        ckpt = _read_checkpoint(path, "--resume")
-        if not isinstance(ckpt, dict) or ckpt.get("format") != "hdnet-train-1":
+        ckpt = read_checkpoint(path, "--resume")
+        training = ckpt.get("training")
+        if ckpt.get("format") != "hdnet-checkpoint" or not isinstance(training, dict):
             raise CheckpointError(f"--resume: {os.fspath(path)!r} is not an hdnet training checkpoint")
-        mine, theirs = self.model.config(), ckpt["model_config"]
-        diff = {k: (theirs.get(k), v) for k, v in mine.items() if theirs.get(k) != v}
-        if diff:
-            raise CheckpointError(f"--resume: the checkpoint's model differs from the config: "
-                                  f"{ {k: f'checkpoint {a!r} vs config {b!r}' for k, (a, b) in diff.items()} }")
-        self.model.load_state_dict(ckpt["model"])
-        self.optimizer.load_state_dict(ckpt["optimizer"])
-        self.scheduler.load_state_dict(ckpt["scheduler"])
-        self.scaler.load_state_dict(ckpt["scaler"])
-        self.epoch, self.step, self.step_in_epoch = ckpt["epoch"], ckpt["step"], ckpt["step_in_epoch"]
-        self.seconds = float(ckpt.get("seconds", 0.0))
-        self.history = ckpt.get("history", [])
-        torch.set_rng_state(ckpt["rng"]["torch"])
-        np.random.set_state(ckpt["rng"]["numpy"])
-        random.setstate(ckpt["rng"]["python"])
+        check_same_architecture(ckpt["architecture"], self.model.config(), "--resume")
+        self.model.load_state_dict(ckpt["state_dict"])
+        self.optimizer.load_state_dict(training["optimizer"])
+        self.scheduler.load_state_dict(training["scheduler"])
+        self.scaler.load_state_dict(training["scaler"])
+        self.epoch, self.step = training["epoch"], training["step"]
+        self.step_in_epoch = training["step_in_epoch"]
+        self.seconds = float(training.get("seconds", 0.0))
+        self.history = training.get("history", [])
+        rng = training["rng"]
+        torch.set_rng_state(rng["torch"])
+        kind, keys, pos, has_gauss, gauss = rng["numpy"]
+        np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
+        py = rng["python"]
+        random.setstate((py[0], tuple(py[1]), py[2]))
 
     # ------------------------------------------------------------------ one step
     def train_step(self, batch: dict) -> dict:
@@ -377,10 +344,16 @@ class Trainer:
         amp_dtype = torch.float16 if dev.type == "cuda" else torch.bfloat16
         with torch.autocast(dev.type, dtype=amp_dtype, enabled=cfg.amp):
             out = self.ddp(images, batch["coord_map"].to(dev), batch["mask"].to(dev),
-                           batch["index"].to(dev), fx, fy)
+                           index=batch["index"].to(dev), fx=fx, fy=fy)
         target = {k: batch[k].to(dev) for k in ("heatmap", "pose", "bins", "bin_idx", "vis", "have_depth")}
-        out = {k: v.float() for k, v in out.items()}
+        out = {k: v.float() for k, v in output_dict(out).items()}
         losses = self.loss_fn(out, target, epoch=self.epoch)
+        if not torch.isfinite(losses["total"]):
+            bad = [k for k in HDNetLoss.TERMS if not torch.isfinite(losses[k])]
+            raise TrainingError(f"step {self.step + 1} (epoch {self.epoch}): the loss is "
+                                f"{float(losses['total'])} (non-finite terms {bad}) on the batch of "
+                                f"images {list(batch.get('image_id', []))[:8]}; training stopped, "
+                                "no checkpoint written from it")
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(losses["total"]).backward()
         if cfg.grad_clip:

@@ -6,13 +6,13 @@ import torch
 
 from hdnet.losses import HDNetLoss, bins_loss, heatmap_loss, pose_loss
 
-from .conftest import shared_path
+from .conftest import fixture_path
 
 
 @pytest.fixture(scope="module")
 def case():
-    npz = np.load(shared_path("fixtures", "official_hdnet", "case.npz"))
-    meta = json.loads(shared_path("fixtures", "official_hdnet", "case.json").read_text())
+    npz = np.load(fixture_path("official_hdnet", "case.npz"))
+    meta = json.loads(fixture_path("official_hdnet", "case.json").read_text())
     return npz, meta
 
 

@@ -6,13 +6,13 @@ import pytest
 from hdnet.metrics import (ap_root, match_people_2d, mpjpe, mrpe, n_mpjpe, pa_mpjpe, pck3d, pcod,
                            rescale_bones)
 
-from .conftest import shared_path
+from .conftest import fixture_path
 
 
 # ------------------------------------------------------------------ fixtures from ../shared
 @pytest.fixture(scope="module")
 def rootnet_case():
-    d = shared_path("fixtures", "rootnet_ap")
+    d = fixture_path("rootnet_ap")
     return (json.loads((d / "preds.json").read_text()), json.loads((d / "gt.json").read_text()),
             json.loads((d / "expected.json").read_text()))
 
@@ -25,7 +25,7 @@ def test_ap_root_equals_rootnet(rootnet_case, threshold):
 
 @pytest.fixture(scope="module")
 def pck_case():
-    d = shared_path("fixtures", "mupots_pck")
+    d = fixture_path("mupots_pck")
     case = json.loads((d / "case.json").read_text())
     seqs = [{"name": s["name"], "frames": [{"gt_2d": f["gt_2d"], "gt_3d": f["gt_univ_3d"],
                                             "pred_2d": f["pred_2d"], "pred_3d": f["pred_3d"]}
@@ -70,7 +70,7 @@ def test_matching_equals_official(pck_case):
 def test_annot3_mistake_is_visible(pck_case):
     """Scoring against annot3 instead of univ_annot3 gives the documented wrong numbers."""
     seqs, expected = pck_case
-    case = json.loads(shared_path("fixtures", "mupots_pck", "case.json").read_text())
+    case = json.loads(fixture_path("mupots_pck", "case.json").read_text())
     wrong = [{"name": s["name"], "frames": [dict(f, gt_3d=c["gt_3d"]) for f, c in zip(s["frames"], cs["frames"])]}
              for s, cs in zip(seqs, case["sequences"])]
     ours = pck3d(wrong, "all", "relative")

@@ -10,7 +10,7 @@ from hdnet import Camera
 from hdnet.graphs import get_skeleton
 from hdnet.layers import HeatmapAttentionPooling
 from hdnet.models import HDNet, ResNetFPN
-from hdnet.data.transforms import mirror_framing
+from hdnet.data.transforms import Preprocessing, mirror_framing
 from hdnet.predict import Predictor, average_mirrored, guess_camera, to_rootnet_json
 
 
@@ -30,7 +30,7 @@ class BrightSpotModel(torch.nn.Module):
         raw = images[:, :1] * 0.229 + 0.485  # undo the ImageNet normalisation of channel 0
         small = F.avg_pool2d(raw, 4)  # brightness on the output grid
         logits = torch.log(small.clamp_min(1e-12)).expand(-1, 17, -1, -1)[index]
-        out = self.pool(logits, small.expand(-1, 4, -1, -1), person_mask, coord_map, index)
+        out = self.pool(logits, small.expand(-1, 4, -1, -1), mask=person_mask, coord_map=coord_map, index=index)
         p = person_mask.shape[0]
         return {"pose": out.coords, "depth_mm": torch.full((p,), 5000.0),
                 "depth_std_mm": torch.full((p,), 10.0)}
@@ -46,7 +46,7 @@ def spot_image(w, h, u0, v0, sigma=20.0):
 def test_framing_and_coord_map_are_exact(framing):
     w, h, u0, v0 = 640, 480, 401.3, 150.7
     cam = Camera(800.0, 790.0, 300.0, 260.0)  # principal point off-centre
-    pred = Predictor(BrightSpotModel(), input_size=256, framing=framing)
+    pred = Predictor(BrightSpotModel(), Preprocessing(input_size=256, framing=framing))
     res = pred.predict(spot_image(w, h, u0, v0), [[300, 60, 520, 260]], cam)
     assert len(res) == 1
     np.testing.assert_allclose(res[0].root_2d_px, [u0, v0], atol=0.05)
@@ -68,7 +68,7 @@ def test_person_framing_crops_every_box():
     cam = Camera(800.0, 780.0, 320.0, 240.0)
     boxes = [[80, 220, 160, 380], [470, 40, 530, 160]]  # 80 x 160 and 60 x 120
     model = FocalRecorder()
-    res = Predictor(model, input_size=64, framing="person").predict(img, boxes, cam)
+    res = Predictor(model, Preprocessing(input_size=64, framing="person")).predict(img, boxes, cam)
     for r, (u, v) in zip(res, spots):  # each person's crop finds its own spot
         np.testing.assert_allclose(r.root_2d_px, [u, v], atol=0.1)
     n_images, index, fx, fy = model.seen
@@ -105,8 +105,8 @@ def test_flip_test_swaps_left_and_right_back(framing):
     img[:, 88:99] = 255  # a bright band left of the box, inside every crop: an asymmetry
     cam = Camera(300.0, 300.0, 160.0, 120.0)
     box = [[100, 60, 200, 180]]
-    plain = Predictor(HandedModel(), input_size=64, framing=framing).predict(img, box, cam)[0]
-    flip = Predictor(HandedModel(), input_size=64, framing=framing, flip_test=True).predict(img, box, cam)[0]
+    plain = Predictor(HandedModel(), Preprocessing(input_size=64, framing=framing)).predict(img, box, cam)[0]
+    flip = Predictor(HandedModel(), Preprocessing(input_size=64, framing=framing), flip_test=True).predict(img, box, cam)[0]
     sk = HandedModel.skeleton
     left, right, root = sk.index("l_wrist"), sk.index("r_wrist"), sk.root
     # handedness survives the average (without swapping back, left and right would meet)
@@ -127,8 +127,8 @@ def test_predict_scenes_flip_test(tmp_path):
     reader = MuPoTS(path, tmp_path)
     model = HandedModel()
     model.bins = DepthBins(2.0, 20.0)
-    plain = predict_scenes(model, reader, 64, framing="person")
-    flip = predict_scenes(model, reader, 64, framing="person", flip_test=True)
+    plain = predict_scenes(model, reader, Preprocessing(64, "person"))
+    flip = predict_scenes(model, reader, Preprocessing(64, "person"), flip_test=True)
     people = [p for s in reader.samples for p in s.people]
     assert len(plain) == len(flip) == len(people)
     for r, q, person in zip(plain, flip, people):  # reader order, each record its own person
@@ -162,7 +162,7 @@ def test_distorted_camera_undistorts_the_root(h36m_frames):
     cam = Camera.from_dict(fr["camera"])
     u0, v0 = fr["joints_2d_px"][0]
     root = np.array(fr["joints_cam_mm"][0])
-    pred = Predictor(BrightSpotModel(), input_size=256, framing="principal", window_px=1000.0)
+    pred = Predictor(BrightSpotModel(), Preprocessing(input_size=256, framing="principal", window_px=1000.0))
     res = pred.predict(spot_image(1000, 1002, u0, v0), [[u0 - 100, v0 - 150, u0 + 100, v0 + 150]], cam)
     np.testing.assert_allclose(res[0].root_2d_px, [u0, v0], atol=0.05)
     expected = cam.backproject(res[0].root_2d_px, 5000.0)
@@ -178,7 +178,7 @@ def test_real_model_on_an_image_file(tmp_path):
     path = tmp_path / "img.png"
     Image.fromarray(rng.integers(0, 255, size=(240, 320, 3), dtype=np.uint8)).save(path)
     boxes = [[10, 20, 50, 120], [100, 30, 60, 150], [-40, 200, 80, 100]]  # xywh, last clipped
-    res = Predictor(model, input_size=128).predict(path, boxes, box_format="xywh",
+    res = Predictor(model, Preprocessing(input_size=128)).predict(path, boxes, box_format="xywh",
                                                   scores=[0.9, 0.8, 0.5])
     assert len(res) == 3
     np.testing.assert_allclose(res[2].box_xyxy, [-0.5, 200, 40, 239.5])
@@ -195,12 +195,12 @@ def test_guess_camera_and_empty():
     cam = guess_camera(640, 480)
     assert (cam.fx, cam.fy, cam.cx, cam.cy) == (640.0, 640.0, 319.5, 239.5)
     assert guess_camera(640, 480, focal_px=1500.0).fx == 1500.0
-    pred = Predictor(BrightSpotModel(), input_size=64)
+    pred = Predictor(BrightSpotModel(), Preprocessing(input_size=64))
     assert pred.predict(spot_image(64, 48, 10, 10), np.zeros((0, 4))) == []
 
 
 def test_bad_input(tmp_path):
-    pred = Predictor(BrightSpotModel(), input_size=64)
+    pred = Predictor(BrightSpotModel(), Preprocessing(input_size=64))
     img = spot_image(64, 48, 10, 10)
     with pytest.raises(ValueError, match=r"boxes \[1\]"):
         pred.predict(img, [[0, 0, 10, 10], [10, 10, 5, 20]])
@@ -223,6 +223,10 @@ def test_bad_input(tmp_path):
     with pytest.raises(ValueError, match="scores"):
         pred.predict(img, [[0, 0, 10, 10]], scores=[1, 2])
     with pytest.raises(ValueError, match="input_size"):
-        Predictor(BrightSpotModel(), input_size=100)
+        Preprocessing(input_size=100)
     with pytest.raises(ValueError, match="framing"):
-        Predictor(BrightSpotModel(), framing="people")
+        Preprocessing(framing="people")
+    with pytest.raises(TypeError, match="preprocessing"):
+        Predictor(BrightSpotModel(), {"input_size": 64})
+    with pytest.raises(ValueError, match="max_batch"):
+        Predictor(BrightSpotModel(), max_batch=0)

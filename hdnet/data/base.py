@@ -14,8 +14,7 @@ from torch.utils.data import Dataset
 
 from ..camera import Camera
 from ..graphs import convert_joints, resolve_skeleton
-from .transforms import (Augmentation, bin_focal, encode_targets, image_framing, load_image,
-                         mirror_framing, normalize_image, person_framing, principal_point_framing, warp_image)
+from .transforms import Augmentation, Preprocessing, encode_targets, load_image, mirror_framing
 
 __all__ = ["Person", "Sample", "ReaderBase", "HDNetTrainingSet", "collate_people", "read_json",
            "read_coco_style", "field_array"]
@@ -136,8 +135,8 @@ class HDNetTrainingSet(Dataset):
                  window_px: Optional[float] = None, augmentation: Optional[Augmentation] = None,
                  sigma: float = 0.75, seed: int = 0, max_people: Optional[int] = None,
                  cache: bool = False, mirror: bool = False):
-        if framing not in ("principal", "image", "person"):
-            raise ValueError(f"framing: expected 'principal', 'image' or 'person', got {framing!r}")
+        #: the framing pipeline (shared with the Predictor; stored in checkpoints)
+        self.preprocessing = Preprocessing(input_size, framing, window_px)
         self.reader = reader
         self.skeleton = resolve_skeleton(skeleton)
         self.src_skeleton = resolve_skeleton(reader.skeleton)
@@ -197,12 +196,8 @@ class HDNetTrainingSet(Dataset):
         elif self.max_people is not None:
             people = people[: self.max_people]
         cam = sample.camera
-        if self.framing == "principal":
-            affine = principal_point_framing(cam, self.input_size, (sample.width, sample.height), self.window_px)
-        elif self.framing == "image":
-            affine = image_framing((sample.width, sample.height), self.input_size)
-        else:
-            affine = person_framing(people[0][3].box_xyxy, self.input_size)
+        affine = self.preprocessing.affine(cam, (sample.width, sample.height),
+                                           people[0][3].box_xyxy if self.pairs is not None else None)
         params = self.augmentation.sample(rng) if self.augmentation is not None else None
         if params is not None:
             affine = Augmentation.framing(affine, params, self.input_size)
@@ -211,9 +206,8 @@ class HDNetTrainingSet(Dataset):
         img = load_image(sample.image_path)
         if params is not None:
             img = Augmentation.colour(img, params)
-        image = normalize_image(warp_image(img, affine, self.input_size))
+        image, coord_map, focal = self.preprocessing.frame(img, cam, affine)
         flipped = (bool(params["flip"]) if params is not None else False) != self.mirror
-        focal = bin_focal(cam, affine)
         targets = []
         for j2, j3, vis, p in people:
             root = self.skeleton.root
@@ -232,7 +226,7 @@ class HDNetTrainingSet(Dataset):
                                                         if targets else torch.zeros(shape, dtype=dtype))
         return {
             "image": image,
-            "coord_map": torch.as_tensor(cam.coord_map(affine, self.input_size, s), dtype=torch.float32),
+            "coord_map": coord_map,
             "people": len(targets),
             "heatmap": stack("heatmap", (0, j, s, s)), "pose": stack("pose", (0, j, 2)),
             "bins": stack("bins", (0, k)), "bin_idx": stack("bin_idx", (0,)),

@@ -8,6 +8,7 @@ pixel centres on integer coordinates), so the coordinate map built from it with
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, fields
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -20,7 +21,7 @@ from ..camera import Camera, apply_affine, crop_affine, invert_affine, pixel_gri
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "principal_point_framing", "image_framing",
            "person_framing", "warp_image", "box_masks", "load_image", "normalize_image",
            "Augmentation", "gaussian_heatmaps", "to_grid", "encode_targets", "affine_scale",
-           "bin_focal", "mirror_framing", "DEPTH_REFERENCE_SCALE"]
+           "bin_focal", "mirror_framing", "DEPTH_REFERENCE_SCALE", "Preprocessing", "FRAMINGS"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -181,6 +182,95 @@ def person_framing(box_xyxy, input_size: int, scale: float = 1.25, rotation_deg:
     size = max(w, h) * scale
     centre = np.array([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]) + np.asarray(shift) * size
     return crop_affine(centre, size, int(input_size), rotation_deg, flip)
+
+
+# ---------------------------------------------------------------------------- the pipeline
+FRAMINGS = ("principal", "image", "person")
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How a model's input is made from a source image: the one framing pipeline that training
+    (:class:`~hdnet.data.HDNetTrainingSet`), evaluation and the :class:`~hdnet.Predictor` share,
+    and that checkpoints store beside the weights (so it is never retyped).
+
+    Args:
+        input_size: network input side in pixels (a positive multiple of 32).
+        framing: ``"principal"`` (the original: a square window on the principal point,
+            ``window_px`` wide or just holding the whole image), ``"image"`` (the whole image,
+            letterboxed) or ``"person"`` (a square crop 1.25 times each box's longer side).
+        window_px: window side for ``"principal"`` framing (None: fit the whole image).
+        reference_scale: input pixels per source pixel of the framing the depth bins were
+            trained for (the original: 256 / 1000); see :func:`bin_focal`.
+        mean, std: per-channel input normalisation (ImageNet's by default).
+
+    >>> Preprocessing(framing="person", input_size=64).output_size
+    16
+    """
+
+    input_size: int = 256
+    framing: str = "principal"
+    window_px: Optional[float] = None
+    reference_scale: float = DEPTH_REFERENCE_SCALE
+    mean: Tuple[float, float, float] = IMAGENET_MEAN
+    std: Tuple[float, float, float] = IMAGENET_STD
+
+    def __post_init__(self) -> None:
+        if isinstance(self.input_size, bool) or not isinstance(self.input_size, int) \
+                or self.input_size <= 0 or self.input_size % 32:
+            raise ValueError(f"input_size: expected a positive multiple of 32, got {self.input_size!r}")
+        if self.framing not in FRAMINGS:
+            raise ValueError(f"framing: expected one of {FRAMINGS}, got {self.framing!r}")
+        if self.window_px is not None and not (np.isfinite(self.window_px) and self.window_px > 0):
+            raise ValueError(f"window_px: expected a positive size in px or None, got {self.window_px!r}")
+        if not (np.isfinite(self.reference_scale) and self.reference_scale > 0):
+            raise ValueError(f"reference_scale: expected > 0, got {self.reference_scale!r}")
+        for name in ("mean", "std"):
+            v = tuple(float(x) for x in getattr(self, name))
+            if len(v) != 3 or not all(np.isfinite(v)) or (name == "std" and min(v) <= 0):
+                raise ValueError(f"{name}: expected 3 finite numbers (std > 0), got {getattr(self, name)!r}")
+            object.__setattr__(self, name, v)
+
+    @property
+    def output_size(self) -> int:
+        """Side of the network's output grid (``input_size / 4``)."""
+        return self.input_size // 4
+
+    def affine(self, camera: Camera, image_size: Tuple[int, int], box_xyxy=None) -> np.ndarray:
+        """The framing affine ``[2, 3]`` (source px -> input px) of one input: the image's for
+        ``"principal"`` and ``"image"``, the person's (``box_xyxy`` needed) for ``"person"``."""
+        if self.framing == "principal":
+            return principal_point_framing(camera, self.input_size, image_size, self.window_px)
+        if self.framing == "image":
+            return image_framing(image_size, self.input_size)
+        if box_xyxy is None:
+            raise ValueError("box_xyxy: person framing needs the person's box")
+        return person_framing(box_xyxy, self.input_size)
+
+    def frame(self, image: Tensor, camera: Camera, affine) -> Tuple[Tensor, Tensor, Tuple[float, float]]:
+        """One framed input: ``(normalised image [3, S, S], coord map [2, s, s] float32,
+        bin focal lengths (fx, fy))`` for ``image [3, H, W]`` in ``[0, 1]``."""
+        x = normalize_image(warp_image(image, affine, self.input_size), self.mean, self.std)
+        cmap = torch.as_tensor(camera.coord_map(affine, self.input_size, self.output_size),
+                               dtype=torch.float32)
+        return x, cmap, bin_focal(camera, affine, self.reference_scale)
+
+    def to_dict(self) -> dict:
+        return {"input_size": self.input_size, "framing": self.framing, "window_px": self.window_px,
+                "reference_scale": self.reference_scale, "mean": list(self.mean), "std": list(self.std)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Preprocessing":
+        if not isinstance(data, dict):
+            raise TypeError(f"preprocessing: expected a dict, got {type(data).__name__}")
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"preprocessing: unknown keys {unknown}")
+        d = dict(data)
+        for k in ("mean", "std"):
+            if k in d:
+                d[k] = tuple(d[k])
+        return cls(**d)
 
 
 # ---------------------------------------------------------------------------- augmentation

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Iterable, Optional
 
 import torch
@@ -184,15 +183,14 @@ class Skeleton:
         return deg
 
     # ------------------------------------------------------------------ graph views
-    @cached_property
-    def _edge_index(self) -> torch.Tensor:
-        if not self.bones:
-            return torch.zeros(2, 0, dtype=torch.long)
-        b = torch.tensor(self.bones, dtype=torch.long).t()
-        both = torch.cat([b, b.flip(0)], dim=1)
-        # sort by target then source, the order PyG's CSR conversion prefers
-        order = torch.argsort(both[1] * self.num_joints + both[0])
-        return both[:, order].contiguous()
+    @property
+    def _directed_edges(self) -> tuple:
+        """Both directions of every bone as ``(source, target)`` ints, sorted by target then
+        source (the order PyG's CSR conversion prefers). Plain Python, never a cached tensor:
+        a tensor cached while ``torch.export`` / ONNX export traces would be a fake one that
+        poisons every later eager call on this shared skeleton."""
+        pairs = [(a, b) for a, b in self.bones] + [(b, a) for a, b in self.bones]
+        return tuple(sorted(pairs, key=lambda e: (e[1], e[0])))
 
     def edge_index(self, self_loops: bool = False) -> torch.Tensor:
         """Both directions of every bone as a PyG ``edge_index``, LongTensor ``[2, E]``.
@@ -200,7 +198,9 @@ class Skeleton:
         ``E = 2 * num_bones`` (plus ``J`` when ``self_loops``). Row 0 holds sources, row 1
         targets; edges are sorted by target.
         """
-        ei = self._edge_index.clone()
+        edges = self._directed_edges
+        ei = (torch.tensor(edges, dtype=torch.long).t().contiguous() if edges
+              else torch.zeros(2, 0, dtype=torch.long))
         if self_loops:
             loops = torch.arange(self.num_joints).repeat(2, 1)
             ei = torch.cat([ei, loops], dim=1)
@@ -220,7 +220,7 @@ class Skeleton:
         if normalize not in (None, "row", "sym"):
             raise ValueError(f"normalize: expected None, 'row' or 'sym', got {normalize!r}")
         a = torch.zeros(self.num_joints, self.num_joints, dtype=dtype)
-        ei = self._edge_index
+        ei = self.edge_index()
         a[ei[1], ei[0]] = 1
         if self_loops:
             a = a + torch.eye(self.num_joints, dtype=dtype)
@@ -252,6 +252,33 @@ class Skeleton:
         if x is not None and (x.dim() < 1 or x.shape[0] != self.num_joints):
             raise ValueError(f"x: expected shape [{self.num_joints}, ...], got {tuple(x.shape)}")
         return Data(x=x, edge_index=self.edge_index(), num_nodes=self.num_joints)
+
+    # ------------------------------------------------------------------ serialisation
+    def to_dict(self) -> dict:
+        """Everything that defines the skeleton, as plain lists and strings (what checkpoints
+        store, so a model on a custom skeleton loads in a process that never registered it)."""
+        return {"name": self.name, "joints": list(self.joints),
+                "bones": [list(b) for b in self.bones], "root": self.root,
+                "flip_pairs": [list(p) for p in self.flip_pairs], "source": self.source}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Skeleton":
+        """The skeleton :meth:`to_dict` wrote (validated like any new skeleton)."""
+        if not isinstance(data, dict):
+            raise TypeError(f"skeleton: expected a dict from Skeleton.to_dict(), got {type(data).__name__}")
+        missing = [k for k in ("name", "joints", "bones", "root") if k not in data]
+        if missing:
+            raise ValueError(f"skeleton: the stored skeleton lacks {missing}")
+        flips = data.get("flip_pairs")
+        return cls(str(data["name"]), tuple(data["joints"]), tuple(tuple(b) for b in data["bones"]),
+                   int(data["root"]), None if flips is None else tuple(tuple(p) for p in flips),
+                   str(data.get("source", "")))
+
+    def same_as(self, other: "Skeleton") -> bool:
+        """Same joints in the same order, same bones, root and flip pairs (names aside)."""
+        return (self.joints == other.joints and self.root == other.root
+                and sorted(map(sorted, self.bones)) == sorted(map(sorted, other.bones))
+                and sorted(map(sorted, self.flip_pairs)) == sorted(map(sorted, other.flip_pairs)))
 
     # ------------------------------------------------------------------ derived skeletons
     def subset(self, joints: Iterable, name: Optional[str] = None, root: Optional[int] = None,

@@ -1,9 +1,11 @@
 """HDNet's ideas as standalone modules: heatmap-attention pooling, skeleton GNN, depth bins."""
 
 from .heatmap_pooling import HeatmapAttentionPooling, PoolingOutput, masked_spatial_softmax
-from .skeleton_conv import GNNOutput, SkeletonConv, SkeletonGNN
+from .skeleton_conv import GNNOutput, SkeletonConv, SkeletonGNN, closed_neighbourhood_weights
+from .conv_registry import list_convs, register_conv, resolve_conv, unregister_conv
 from .depth_bins import BinIndex, DepthBinHead, DepthBinOutput, DepthBins
 
 __all__ = ["HeatmapAttentionPooling", "PoolingOutput", "masked_spatial_softmax",
            "SkeletonConv", "SkeletonGNN", "GNNOutput", "DepthBins", "DepthBinHead",
-           "DepthBinOutput", "BinIndex"]
+           "DepthBinOutput", "BinIndex", "closed_neighbourhood_weights", "register_conv",
+           "unregister_conv", "resolve_conv", "list_convs"]

@@ -215,5 +215,5 @@ class DepthBinHead(nn.Module):
             std = ((p * (centers - mean[:, None]) ** 2).sum(-1)).clamp_min(0).sqrt()
         return DepthBinOutput(logits, probs, index, depth, std)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({self.in_channels}, bins={self.bins!r})"
+    def extra_repr(self) -> str:
+        return f"in_channels={self.in_channels}"

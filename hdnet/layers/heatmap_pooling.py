@@ -78,7 +78,7 @@ class HeatmapAttentionPooling(nn.Module):
     def reset_parameters(self) -> None:
         """No learnable parameters."""
 
-    def forward(self, logits: Tensor, features: Tensor, mask: Optional[Tensor] = None,
+    def forward(self, logits: Tensor, features: Tensor, *, mask: Optional[Tensor] = None,
                 coord_map: Optional[Tensor] = None, index: Optional[Tensor] = None
                 ) -> PoolingOutput:
         check_tensor(logits, "logits", "[P, J, H, W]", ndim=4)
@@ -153,8 +153,8 @@ class HeatmapAttentionPooling(nn.Module):
                              f"got {tuple(coord_map.shape)}")
         return coord_map
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(check_masks={self.check_masks})"
+    def extra_repr(self) -> str:
+        return f"check_masks={self.check_masks}"
 
 
 def _bmm_pool(prob: Tensor, feats: Tensor) -> Tensor:

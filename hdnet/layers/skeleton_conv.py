@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Callable, NamedTuple, Optional, Union
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -15,8 +15,9 @@ from torch_geometric.utils import degree, spmm
 
 from ..graphs import Skeleton, resolve_skeleton
 from ._checks import check_tensor, is_tracing
+from .conv_registry import resolve_conv
 
-__all__ = ["SkeletonConv", "SkeletonGNN", "GNNOutput"]
+__all__ = ["SkeletonConv", "SkeletonGNN", "GNNOutput", "closed_neighbourhood_weights"]
 
 _NORMALIZE = ("closed_mean", "sum", "sym")
 
@@ -49,8 +50,9 @@ class SkeletonConv(MessagePassing):
     Shapes:
         - **x** ``[num_nodes, C]``.
         - **edge_index** ``[2, E]`` (both directions of every bone, any PyG graph or
-          ``Batch``), or a sparse CSR ``adj_t [num_nodes, num_nodes]`` with unit values, or the
-          fused operator from :meth:`operator` (what :class:`SkeletonGNN` caches).
+          ``Batch``), or a sparse CSR ``adj_t [num_nodes, num_nodes]`` with unit values; or,
+          keyword-only, **operator**: the fused operator from :meth:`operator` (what
+          :class:`SkeletonGNN` caches).
         - output ``[num_nodes, C']``.
     """
 
@@ -87,26 +89,33 @@ class SkeletonConv(MessagePassing):
         return self.weight[self.out_channels:]
 
     # ------------------------------------------------------------------ forward
-    def forward(self, x: Tensor, edge_index) -> Tensor:
+    def forward(self, x: Tensor, edge_index: Optional[Tensor] = None, *,
+                operator: Optional[Tensor] = None) -> Tensor:
+        """``x [num_nodes, C]`` on a graph: ``edge_index [2, E]`` (or a sparse CSR adjacency
+        ``[N, N]``), or the fused ``operator`` from :meth:`operator` (keyword-only)."""
         check_tensor(x, "x", "[num_nodes, C]", shape=(None, self.in_channels))
         n, c_out = x.shape[0], self.out_channels
         h = F.linear(x, self.weight, self.bias)  # [N, 2C']: self | neighbour
-        if _is_operator(edge_index, n):
+        if operator is not None:
+            if edge_index is not None:
+                raise ValueError("edge_index, operator: pass one of them, not both")
+            if not (torch.is_tensor(operator) and operator.layout == torch.sparse_csr
+                    and tuple(operator.shape) == (n, 2 * n)):
+                raise ValueError(f"operator: expected the sparse CSR [{n}, {2 * n}] from "
+                                 "SkeletonConv.operator()")
             # one sparse product does neighbours, self term and normalisation together
-            return self.propagate(edge_index, x=h.reshape(2 * n, c_out), size=(2 * n, n))
-        h_self, h_nb = h[:, :c_out], h[:, c_out:]
-        deg = self._degree(edge_index, n, h.dtype)
-        if self.normalize == "sym":
-            s = (deg + 1).rsqrt()[:, None]
-            agg = self.propagate(edge_index, x=(h_nb * s).contiguous(), size=(n, n))
-            return h_self * (s * s) + agg * s
-        agg = self.propagate(edge_index, x=h_nb.contiguous(), size=(n, n))
-        if self.normalize == "sum":
-            return h_self + agg
-        return (h_self + agg) / (deg + 1)[:, None]
+            return self.propagate(operator, x=h.reshape(2 * n, c_out), edge_weight=None,
+                                  size=(2 * n, n))
+        if edge_index is None:
+            raise ValueError("edge_index: required (or pass operator=)")
+        ei = _as_edge_index(edge_index, n)
+        deg = degree(ei[1], n, dtype=h.dtype)
+        w_self, w_nb = closed_neighbourhood_weights(self.normalize, deg, deg[ei[1]], deg[ei[0]])
+        agg = self.propagate(ei, x=h[:, c_out:], edge_weight=w_nb, size=(n, n))
+        return h[:, :c_out] * w_self[:, None] + agg
 
-    def message(self, x_j: Tensor) -> Tensor:
-        return x_j
+    def message(self, x_j: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
+        return x_j if edge_weight is None else x_j * edge_weight[:, None]
 
     def message_and_aggregate(self, adj_t, x: Tensor) -> Tensor:
         if x.device.type == "cpu" and (x.dtype in (torch.float16, torch.bfloat16)
@@ -119,37 +128,19 @@ class SkeletonConv(MessagePassing):
             adj_t = adj_t.to(x.dtype)
         return spmm(adj_t, x, reduce="sum")
 
-    @staticmethod
-    def _degree(edge_index, n: int, dtype) -> Tensor:
-        if torch.is_tensor(edge_index) and edge_index.layout == torch.sparse_csr:
-            crow = edge_index.crow_indices()
-            return (crow[1:] - crow[:-1]).to(dtype)
-        if not torch.is_tensor(edge_index) or edge_index.dim() != 2 or edge_index.shape[0] != 2:
-            raise ValueError("edge_index: expected a LongTensor [2, E] or a sparse CSR adjacency")
-        return degree(edge_index[1], n, dtype=dtype)
-
     # ------------------------------------------------------------------ fused operator
     def operator(self, edge_index: Tensor, num_nodes: int, dtype=torch.float32) -> Tensor:
         """The fused sparse operator ``M [N, 2N]`` (CSR) of this layer on a fixed graph.
 
         With ``h = x W^T + b`` viewed as ``[2N, C']`` (row ``2i`` = node i's self term, row
         ``2j + 1`` = node j's neighbour term), ``M @ h`` is the layer's output. Build it once per
-        graph and pass it as ``edge_index``: one matmul and one sparse product per layer.
+        graph and pass it as ``operator=``: one matmul and one sparse product per layer.
         """
         check_tensor(edge_index, "edge_index", "[2, E]", shape=(2, None))
         ei = edge_index.to(torch.long)
         deg = degree(ei[1], num_nodes, dtype=torch.float64)
+        w_self, w_nb = closed_neighbourhood_weights(self.normalize, deg, deg[ei[1]], deg[ei[0]])
         nodes = torch.arange(num_nodes, device=ei.device)
-        if self.normalize == "closed_mean":
-            w_self = 1.0 / (deg + 1)
-            w_nb = w_self[ei[1]]
-        elif self.normalize == "sum":
-            w_self = torch.ones_like(deg)
-            w_nb = torch.ones(ei.shape[1], dtype=torch.float64, device=ei.device)
-        else:
-            w_self = 1.0 / (deg + 1)
-            s = (deg + 1).rsqrt()
-            w_nb = s[ei[1]] * s[ei[0]]
         rows = torch.cat([nodes, ei[1]])
         cols = torch.cat([2 * nodes, 2 * ei[0] + 1])
         vals = torch.cat([w_self, w_nb]).to(dtype)
@@ -164,24 +155,60 @@ class SkeletonConv(MessagePassing):
         (0/1, no self loops): plain matmuls, for export paths without sparse ops."""
         check_tensor(x, "x", "[B, J, C]", shape=(None, None, self.in_channels))
         h = F.linear(x, self.weight, self.bias)
-        h_self, h_nb = h[..., : self.out_channels], h[..., self.out_channels:]
-        deg = adjacency.sum(-1)
-        if self.normalize == "sym":
-            s = (deg + 1).rsqrt()
-            return h_self * (s * s)[:, None] + torch.matmul(adjacency * s[:, None] * s[None, :], h_nb)
-        agg = torch.matmul(adjacency.to(h.dtype), h_nb)
-        if self.normalize == "sum":
-            return h_self + agg
-        return (h_self + agg) / (deg + 1).to(h.dtype)[:, None]
+        a = adjacency.to(h.dtype)
+        deg = a.sum(-1)
+        w_self, w_nb = closed_neighbourhood_weights(self.normalize, deg, deg[:, None], deg[None, :])
+        return h[..., : self.out_channels] * w_self[:, None] + torch.matmul(a * w_nb, h[..., self.out_channels:])
 
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__name__}({self.in_channels}, {self.out_channels}, "
-                f"normalize={self.normalize!r}, bias={self.bias is not None})")
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, normalize={self.normalize!r}, "
+                f"bias={self.bias is not None}")
+
+    def __repr__(self) -> str:  # MessagePassing defines its own; use extra_repr's
+        return f"{self.__class__.__name__}({self.extra_repr()})"
 
 
-def _is_operator(edge_index, n: int) -> bool:
-    return (torch.is_tensor(edge_index) and edge_index.layout == torch.sparse_csr
-            and edge_index.shape[0] == n and edge_index.shape[1] == 2 * n)
+def closed_neighbourhood_weights(normalize: str, deg: Tensor, deg_target: Tensor,
+                                 deg_source: Tensor) -> Tuple[Tensor, Tensor]:
+    r"""The weights of :class:`SkeletonConv`'s normalisation, used by all of its paths.
+
+    For node :math:`i` with :math:`d_i` bone neighbours, the self term is weighted by
+    :math:`w_i` and the message from neighbour :math:`j` by :math:`w_{ij}`:
+
+    - ``"closed_mean"``: :math:`w_i = w_{ij} = 1 / (d_i + 1)`;
+    - ``"sum"``: :math:`w_i = w_{ij} = 1`;
+    - ``"sym"``: :math:`w_i = 1 / (d_i + 1)`, :math:`w_{ij} = 1 / \sqrt{(d_i + 1)(d_j + 1)}`.
+
+    Args:
+        deg: ``[N]`` degrees (for the self weights).
+        deg_target, deg_source: degrees of each message's target ``i`` and source ``j``, any
+            broadcastable shape (``[E]`` per edge, ``[J, 1]`` and ``[1, J]`` for a matrix).
+
+    Returns:
+        ``(w_self [N], w_neighbour)`` in the broadcast shape of the two degree arguments.
+    """
+    if normalize == "sum":
+        return torch.ones_like(deg), torch.ones_like(deg_target * deg_source)
+    w_self = 1.0 / (deg + 1)
+    if normalize == "closed_mean":
+        return w_self, (1.0 / (deg_target + 1)) * torch.ones_like(deg_source)
+    if normalize == "sym":
+        return w_self, ((deg_target + 1) * (deg_source + 1)).rsqrt()
+    raise ValueError(f"normalize: expected one of {_NORMALIZE}, got {normalize!r}")
+
+
+def _as_edge_index(edge_index, n: int) -> Tensor:
+    """``edge_index [2, E]`` from itself or a sparse CSR adjacency ``[N, N]`` (row = target)."""
+    if torch.is_tensor(edge_index) and edge_index.layout == torch.sparse_csr:
+        if tuple(edge_index.shape) != (n, n):
+            raise ValueError(f"edge_index: a sparse adjacency must be [{n}, {n}], got "
+                             f"{tuple(edge_index.shape)} (pass the fused operator as operator=)")
+        crow = edge_index.crow_indices()
+        target = torch.repeat_interleave(torch.arange(n, device=crow.device), crow[1:] - crow[:-1])
+        return torch.stack([edge_index.col_indices().long(), target])
+    if not torch.is_tensor(edge_index) or edge_index.dim() != 2 or edge_index.shape[0] != 2:
+        raise ValueError("edge_index: expected a LongTensor [2, E] or a sparse CSR adjacency")
+    return edge_index
 
 
 class GNNOutput(NamedTuple):
@@ -213,9 +240,12 @@ class SkeletonGNN(nn.Module):
         skeleton: a :class:`~hdnet.graphs.Skeleton` or registered name.
         channels: output channels of every layer.
         num_layers: number of layers.
-        conv: a factory ``conv(in_channels, out_channels) -> MessagePassing`` (default
-            :class:`SkeletonConv`); any PyG conv class (``GCNConv``, ``GraphConv``,
-            ``functools.partial(GATConv, heads=1)``, ...) works.
+        conv: the conv: None (:class:`SkeletonConv`), a name (``"GCNConv"``, any class of
+            ``torch_geometric.nn``, or one registered with
+            :func:`~hdnet.layers.register_conv`), or a class / factory callable as
+            ``conv(in_channels, out_channels)`` returning a module called as
+            ``conv(x, edge_index)`` (e.g. ``functools.partial(GATConv, heads=1)``).
+        conv_kwargs: keyword arguments for every conv (stored in checkpoints with its name).
         norm: ``"batch"``, ``"layer"`` or None.
         readout: ``"mean"``, ``"max"``, ``"sum"``, or a :class:`torch_geometric.nn.aggr.Aggregation`.
         in_channels: input channels (default ``channels``).
@@ -225,19 +255,26 @@ class SkeletonGNN(nn.Module):
     product per layer). While traced (``torch.export``, ONNX export, ``torch.compile``) the
     plain batched ``edge_index`` is used instead, since sparse tensors cannot be traced.
 
+    The skeleton travels with the weights: :meth:`state_dict` holds it (as ``_extra_state``),
+    and loading the weights of a GNN on another skeleton raises an error naming the difference.
+
     Shapes:
         - **x** ``[B, J, C]`` dense (the skeleton's graph), or ``[num_nodes, C]`` with
           **edge_index** ``[2, E]`` and **batch** ``[num_nodes]`` (any PyG ``Batch``, e.g. of
           different skeletons).
-        - output: :class:`GNNOutput` ``(nodes [B, J, C'], graph [B, C'])``.
+        - output: :class:`GNNOutput` ``(nodes [B, J, C'], graph [B, C'])``; ``B = 0`` gives
+          empty outputs.
     """
 
     def __init__(self, skeleton: Union[str, Skeleton], channels: int, num_layers: int = 2,
-                 conv: Optional[Callable[..., nn.Module]] = None, norm: Optional[str] = "batch",
-                 readout: Union[str, Aggregation] = "mean", in_channels: Optional[int] = None):
+                 conv: Any = None, norm: Optional[str] = "batch",
+                 readout: Union[str, Aggregation] = "mean", in_channels: Optional[int] = None,
+                 conv_kwargs: Optional[Dict[str, Any]] = None):
         super().__init__()
-        if num_layers < 1:
-            raise ValueError(f"num_layers: expected >= 1, got {num_layers}")
+        if not isinstance(num_layers, int) or num_layers < 1:
+            raise ValueError(f"num_layers: expected an int >= 1, got {num_layers!r}")
+        if not isinstance(channels, int) or channels < 1:
+            raise ValueError(f"channels: expected an int >= 1, got {channels!r}")
         if not (isinstance(readout, Aggregation) or readout in ("mean", "max", "sum")):
             raise ValueError(f"readout: expected 'mean', 'max', 'sum' or an Aggregation, got {readout!r}")
         self.skeleton = resolve_skeleton(skeleton)
@@ -245,12 +282,40 @@ class SkeletonGNN(nn.Module):
         self.in_channels = channels if in_channels is None else in_channels
         self.num_layers = num_layers
         self.norm = norm
-        factory = SkeletonConv if conv is None else conv
-        self.convs = nn.ModuleList(
-            factory(self.in_channels if i == 0 else channels, channels) for i in range(num_layers))
+        factory, self.conv_name = resolve_conv(conv, conv_kwargs)
+        self.conv_kwargs = dict(getattr(factory, "keywords", None) or {})
+        self.convs = nn.ModuleList(self._make_conv(factory, self.in_channels if i == 0 else channels)
+                                   for i in range(num_layers))
         self.norms = nn.ModuleList(_make_norm(norm, channels) for _ in range(num_layers))
         self.readout = readout
         self._graphs: dict = {}
+
+    def _make_conv(self, factory, in_channels: int) -> nn.Module:
+        try:
+            conv = factory(in_channels, self.channels)
+        except TypeError as e:
+            raise TypeError(f"conv: must be callable as conv(in_channels, out_channels); "
+                            f"{self.conv_name}({in_channels}, {self.channels}) failed: {e}") from None
+        if not isinstance(conv, nn.Module):
+            raise TypeError(f"conv: {self.conv_name}(in_channels, out_channels) must return an "
+                            f"nn.Module, got {type(conv).__name__}")
+        # one call on the skeleton's own graph: the output width must be `channels`
+        x = torch.zeros(self.skeleton.num_joints, in_channels)
+        was_training = conv.training
+        try:
+            with torch.no_grad():
+                out = conv.eval()(x, self.skeleton.edge_index())
+        except Exception as e:
+            raise ValueError(f"conv: {self.conv_name} cannot run as conv(x [J, {in_channels}], "
+                             f"edge_index [2, E]): {type(e).__name__}: {e}") from None
+        finally:
+            conv.train(was_training)
+        if not torch.is_tensor(out) or tuple(out.shape) != (self.skeleton.num_joints, self.channels):
+            got = tuple(out.shape) if torch.is_tensor(out) else type(out).__name__
+            raise ValueError(f"conv: {self.conv_name}({in_channels}, {self.channels}) must output "
+                             f"[num_nodes, {self.channels}], got {got} (e.g. GATConv needs "
+                             "heads=1 or concat=False)")
+        return conv
 
     def reset_parameters(self) -> None:
         for conv, nrm in zip(self.convs, self.norms):
@@ -260,6 +325,26 @@ class SkeletonGNN(nn.Module):
         if isinstance(self.readout, Aggregation):
             self.readout.reset_parameters()
 
+    # ------------------------------------------------------------------ the skeleton in state_dict
+    def get_extra_state(self) -> dict:
+        return {"skeleton": self.skeleton.name, "joints": list(self.skeleton.joints),
+                "bones": [list(b) for b in self.skeleton.bones]}
+
+    def set_extra_state(self, state) -> None:
+        if not isinstance(state, dict) or "joints" not in state:
+            raise ValueError("state_dict: the SkeletonGNN entry '_extra_state' is not a skeleton")
+        joints = [str(j) for j in state["joints"]]
+        mine = list(self.skeleton.joints)
+        if joints != mine:
+            raise ValueError(f"state_dict: the weights are for skeleton {state.get('skeleton')!r} "
+                             f"with joints {joints}, this GNN's skeleton {self.skeleton.name!r} "
+                             f"has {mine}")
+        bones = sorted(tuple(sorted(b)) for b in state.get("bones", []))
+        if bones != sorted(tuple(sorted(b)) for b in self.skeleton.bones):
+            raise ValueError(f"state_dict: the weights are for skeleton {state.get('skeleton')!r} "
+                             f"whose bones differ from {self.skeleton.name!r}'s")
+
+    # ------------------------------------------------------------------ forward
     def _graph(self, layer: int, batch_size: int, device, dtype) -> Tensor:
         conv = self.convs[layer]
         # sparse CSR tensors cannot be traced (torch.export, ONNX, compile): edge_index there
@@ -276,6 +361,12 @@ class SkeletonGNN(nn.Module):
                 self._graphs[key] = g
         return g
 
+    def _layer(self, i: int, h: Tensor, graph: Tensor) -> Tensor:
+        conv = self.convs[i]
+        if graph.layout == torch.sparse_csr:
+            return conv(h, operator=graph)
+        return conv(h, graph)
+
     def forward(self, x: Tensor, edge_index: Optional[Tensor] = None,
                 batch: Optional[Tensor] = None) -> GNNOutput:
         if x.dim() == 3:
@@ -283,13 +374,16 @@ class SkeletonGNN(nn.Module):
                 raise ValueError("edge_index, batch: not used with dense x [B, J, C]")
             check_tensor(x, "x", "[B, J, C]", shape=(None, self.skeleton.num_joints, self.in_channels))
             b, j = x.shape[:2]
+            if b == 0 and not is_tracing():
+                empty = x.new_zeros(0, j, self.channels)
+                return GNNOutput(empty, x.new_zeros(0, self.channels))
             h = x.reshape(b * j, -1)
             dtype = torch.get_autocast_dtype(x.device.type) \
                 if torch.is_autocast_enabled(x.device.type) else x.dtype
             if x.device.type == "cpu" and dtype in (torch.float16, torch.bfloat16):
                 dtype = torch.float32  # see SkeletonConv.message_and_aggregate
-            for i, (conv, nrm) in enumerate(zip(self.convs, self.norms)):
-                h = F.relu(nrm(conv(h, self._graph(i, b, x.device, dtype))))
+            for i, nrm in enumerate(self.norms):
+                h = F.relu(nrm(self._layer(i, h, self._graph(i, b, x.device, dtype))))
             nodes = h.reshape(b, j, -1)
             if isinstance(self.readout, Aggregation):
                 idx = torch.arange(b, device=x.device).repeat_interleave(j)
@@ -306,8 +400,8 @@ class SkeletonGNN(nn.Module):
         if batch is None:
             batch = x.new_zeros(x.shape[0], dtype=torch.long)
         h = x
-        for conv, nrm in zip(self.convs, self.norms):
-            h = F.relu(nrm(conv(h, edge_index)))
+        for i, nrm in enumerate(self.norms):
+            h = F.relu(nrm(self._layer(i, h, edge_index)))
         size = int(batch.max()) + 1 if batch.numel() else 0
         readout = self.readout
         if not isinstance(readout, Aggregation):
@@ -315,9 +409,8 @@ class SkeletonGNN(nn.Module):
             return GNNOutput(h, scatter(h, batch, dim=0, dim_size=size, reduce=readout))
         return GNNOutput(h, readout(h, batch, dim_size=size))
 
-    def __repr__(self) -> str:
-        conv = self.convs[0].__class__.__name__
+    def extra_repr(self) -> str:
         ro = self.readout if isinstance(self.readout, str) else self.readout.__class__.__name__
-        return (f"{self.__class__.__name__}(skeleton={self.skeleton.name!r}, "
-                f"{self.in_channels}->{self.channels}, num_layers={self.num_layers}, conv={conv}, "
-                f"norm={self.norm!r}, readout={ro!r})")
+        return (f"skeleton={self.skeleton.name!r}, {self.in_channels}->{self.channels}, "
+                f"num_layers={self.num_layers}, conv={self.conv_name}, norm={self.norm!r}, "
+                f"readout={ro!r}")

@@ -1,9 +1,13 @@
-"""The reference HDNet and its backbone."""
+"""The reference HDNet, its backbone, and self-describing checkpoints."""
 
 from .backbone import BasicBlock, Bottleneck, ResNet, ResNetFPN
-from .hdnet import FeatureBranch, HDNet
+from .checkpoint import (CheckpointError, load_model, read_checkpoint, register_model_class,
+                         save_checkpoint)
+from .hdnet import FeatureBranch, HDNet, HDNetOutput
 from .export import ExportWrapper, export_onnx
 from .original import convert_original_checkpoint, load_original_state_dict
 
-__all__ = ["HDNet", "FeatureBranch", "ResNet", "ResNetFPN", "BasicBlock", "Bottleneck",
-           "convert_original_checkpoint", "load_original_state_dict", "export_onnx", "ExportWrapper"]
+__all__ = ["HDNet", "HDNetOutput", "FeatureBranch", "ResNet", "ResNetFPN", "BasicBlock",
+           "Bottleneck", "convert_original_checkpoint", "load_original_state_dict", "export_onnx",
+           "ExportWrapper", "CheckpointError", "load_model", "read_checkpoint",
+           "register_model_class", "save_checkpoint"]

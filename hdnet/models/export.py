@@ -24,11 +24,12 @@ class ExportWrapper(nn.Module):
     def __init__(self, model: nn.Module):
         super().__init__()
         self.model = model
+        self.eval()
 
     def forward(self, images: Tensor, coord_map: Tensor, person_mask: Tensor, index: Tensor,
                 fx: Tensor, fy: Tensor):
-        out = self.model(images, coord_map, person_mask, index, fx, fy)
-        return tuple(out[k] for k in OUTPUT_NAMES)
+        out = self.model(images, coord_map, person_mask, index=index, fx=fx, fy=fy)
+        return tuple(getattr(out, k) for k in OUTPUT_NAMES)
 
 
 def export_onnx(model: nn.Module, path: Union[str, os.PathLike], input_size: int = 256,
@@ -42,13 +43,17 @@ def export_onnx(model: nn.Module, path: Union[str, os.PathLike], input_size: int
     """
     if input_size % 32:
         raise ValueError(f"input_size: expected a multiple of 32, got {input_size}")
-    model = model.eval()
+    was_training = model.training
+    model.eval()
     h = input_size // 4
     mask = torch.zeros(num_people, h, h, dtype=torch.bool)
     mask[:, h // 4: 3 * h // 4, h // 4: 3 * h // 4] = True
     args = (torch.zeros(num_images, 3, input_size, input_size), torch.zeros(num_images, 2, h, h),
             mask, torch.arange(num_people) % num_images, torch.full((num_people,), 1000.0),
             torch.full((num_people,), 1000.0))
-    torch.onnx.export(ExportWrapper(model), args, os.fspath(path), dynamo=True,
-                      input_names=INPUT_NAMES, output_names=OUTPUT_NAMES)
+    try:
+        torch.onnx.export(ExportWrapper(model), args, os.fspath(path), dynamo=True,
+                          input_names=INPUT_NAMES, output_names=OUTPUT_NAMES)
+    finally:
+        model.train(was_training)
     return os.fspath(path)

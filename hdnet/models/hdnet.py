@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import os
-from typing import Dict, List, Optional, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Union
 
 import torch
 from torch import Tensor, nn
 
 from ..graphs import Skeleton, resolve_skeleton
 from ..layers import DepthBinHead, DepthBins, HeatmapAttentionPooling, SkeletonGNN
-from ..layers._checks import check_tensor
+from ..data.transforms import Preprocessing
+from ..layers._checks import check_tensor, is_tracing
 from .backbone import ResNetFPN
+from .checkpoint import register_model_class
 
-__all__ = ["HDNet", "FeatureBranch"]
+__all__ = ["HDNet", "FeatureBranch", "HDNetOutput", "output_dict"]
+
+
+class HDNetOutput(NamedTuple):
+    """What :class:`HDNet` returns, per person (consistent with the layers' NamedTuples; the
+    field names are the original code's output keys, which :class:`~hdnet.losses.HDNetLoss`
+    reads)."""
+
+    heatmap: Tensor  #: ``[P, J, h, w]`` per-joint spatial probabilities (inside the box)
+    pose: Tensor  #: ``[P, J, 2]`` soft-argmax, in the coordinate map's coordinates
+    bins: Tensor  #: ``[P, K]`` depth-bin probabilities
+    bin_idx: Tensor  #: ``[P]`` soft-argmax bin index
+    bin_logits: Tensor  #: ``[P, K]``
+    depth_mm: Optional[Tensor] = None  #: ``[P]`` root depth (with ``fx, fy``)
+    depth_std_mm: Optional[Tensor] = None  #: ``[P]`` its uncertainty (with ``fx, fy``)
+
+
+def output_dict(out) -> Dict[str, Tensor]:
+    """A model output as ``{name: tensor}`` (None fields dropped): the one place where the typed
+    output meets code that takes mappings (losses, stand-in models returning dicts)."""
+    if hasattr(out, "_asdict"):
+        out = out._asdict()
+    return {k: v for k, v in out.items() if v is not None}
 
 
 class _BranchLevel(nn.Module):
@@ -77,23 +101,33 @@ class HDNet(nn.Module):
             with ``backbone.load_backbone_weights(path)``).
         branch_channels: channels per pyramid level in each branch (64 -> 256 per branch).
         gnn_layers, gnn_channels: the skeleton GNN (2 layers of 256 in the original).
-        conv: optional PyG conv factory for the GNN (default :class:`~hdnet.layers.SkeletonConv`).
+        conv, conv_kwargs: the GNN's conv (see :class:`~hdnet.layers.SkeletonGNN`; default
+            :class:`~hdnet.layers.SkeletonConv`).
+        preprocessing: how inputs are framed and normalised
+            (:class:`~hdnet.data.Preprocessing`; the original's by default). It travels with
+            the weights: :meth:`save`, :meth:`from_checkpoint` and the
+            :class:`~hdnet.Predictor` use it, so it is never retyped.
 
-    ``forward(images, coord_map, person_mask, index=None, fx=None, fy=None)``:
+    ``forward(images, coord_map, person_mask, *, index=None, fx=None, fy=None)``:
 
     - **images** ``[N, 3, H, W]`` (normalised; H, W multiples of 32), **coord_map**
       ``[N, 2, H/4, W/4]`` (normalised camera coordinates of each output cell, from
       :func:`hdnet.camera.coord_map`), **person_mask** ``[P, H/4, W/4]`` (each person's box),
-      **index** ``[P]`` the image of each person (default: one person per image, N == P),
-      **fx, fy** optional focal lengths (scalars or ``[P]``) to also get depths in mm.
-    - returns a dict: ``heatmap`` ``[P, J, h, w]`` (probabilities), ``pose`` ``[P, J, 2]``
-      (soft-argmax in the coord map's coordinates), ``bins`` ``[P, K]``, ``bin_idx`` ``[P]``,
-      ``bin_logits`` ``[P, K]``, and with ``fx, fy``: ``depth_mm`` and ``depth_std_mm`` ``[P]``.
+      **index** ``[P]`` the image of each person (PyG would call it ``batch``; default: one
+      person per image, N == P), **fx, fy** optional focal lengths (scalars or ``[P]``) to
+      also get depths in mm.
+    - returns :class:`HDNetOutput` (``depth_mm``, ``depth_std_mm`` only with ``fx, fy``);
+      P = 0 gives empty outputs.
+
+    The architecture and preprocessing are part of :meth:`state_dict` (``_extra_state``), so
+    even a bare ``torch.save(model.state_dict())`` says what it is, and loading the weights of
+    another architecture or skeleton is an error naming the difference.
     """
 
     def __init__(self, skeleton: Union[str, Skeleton] = "h36m_17", bins: Optional[DepthBins] = None,
                  backbone: Optional[ResNetFPN] = None, branch_channels: int = 64,
-                 gnn_layers: int = 2, gnn_channels: int = 256, conv=None):
+                 gnn_layers: int = 2, gnn_channels: int = 256, conv: Any = None,
+                 conv_kwargs: Optional[dict] = None, preprocessing: Optional[Preprocessing] = None):
         super().__init__()
         self.skeleton = resolve_skeleton(skeleton)
         self.bins = DepthBins() if bins is None else bins
@@ -104,38 +138,52 @@ class HDNet(nn.Module):
         self.heatmap_head = nn.Conv2d(self.heatmap_branch.out_channels, self.skeleton.num_joints, 1)
         self.pooling = HeatmapAttentionPooling()
         self.gnn = SkeletonGNN(self.skeleton, gnn_channels, num_layers=gnn_layers, conv=conv,
-                               in_channels=self.depth_branch.out_channels)
+                               conv_kwargs=conv_kwargs, in_channels=self.depth_branch.out_channels)
         self.bin_head = DepthBinHead(gnn_channels, self.bins)
         self.branch_channels = branch_channels
+        self.preprocessing = Preprocessing() if preprocessing is None else preprocessing
+        if not isinstance(self.preprocessing, Preprocessing):
+            raise TypeError(f"preprocessing: expected a Preprocessing, got {type(preprocessing).__name__}")
 
     @property
     def num_joints(self) -> int:
         return self.skeleton.num_joints
 
     @classmethod
-    def from_config(cls, config: dict) -> "HDNet":
+    def from_config(cls, config: dict, preprocessing: Optional[Preprocessing] = None) -> "HDNet":
         """Build the architecture that :meth:`config` describes (weights random)."""
-        from ..graphs import get_skeleton
+        from .checkpoint import skeleton_from_config
         try:
-            sk = get_skeleton(config["skeleton"])
-            if list(sk.joints) != list(config.get("joints", sk.joints)):
-                raise KeyError
-        except KeyError:
-            raise ValueError(f"config: skeleton {config.get('skeleton')!r} is not registered with "
-                             "the stored joints; register it first") from None
-        backbone = ResNetFPN(config["backbone_depth"], config.get("backbone_channels", 256),
-                             width=config.get("backbone_width", 64))
-        return cls(sk, DepthBins(**config["bins"]), backbone, config["branch_channels"],
-                   config["gnn_layers"], config["gnn_channels"])
+            sk = skeleton_from_config(config)
+            backbone = ResNetFPN(config["backbone_depth"], config.get("backbone_channels", 256),
+                                 width=config.get("backbone_width", 64))
+            return cls(sk, DepthBins(**config["bins"]), backbone, config["branch_channels"],
+                       config["gnn_layers"], config["gnn_channels"], config.get("conv"),
+                       config.get("conv_kwargs") or None, preprocessing)
+        except KeyError as e:
+            raise ValueError(f"architecture: the stored config lacks {e}") from None
 
     def config(self) -> dict:
-        """What defines the architecture (stored in checkpoints, compared on load)."""
-        return {"skeleton": self.skeleton.name, "joints": list(self.skeleton.joints),
-                "bins": self.bins.config(), "backbone_depth": self.backbone.depth,
-                "backbone_width": self.backbone.resnet.width,
+        """What defines the architecture, as plain data (stored in checkpoints, compared on
+        load): the whole skeleton, the bins, the backbone, the branches and the GNN's conv."""
+        return {"skeleton": self.skeleton.to_dict(), "bins": self.bins.config(),
+                "backbone_depth": self.backbone.depth, "backbone_width": self.backbone.resnet.width,
                 "backbone_channels": self.backbone.out_channels,
                 "branch_channels": self.branch_channels, "gnn_layers": self.gnn.num_layers,
-                "gnn_channels": self.gnn.channels}
+                "gnn_channels": self.gnn.channels, "conv": self.gnn.conv_name,
+                "conv_kwargs": dict(self.gnn.conv_kwargs)}
+
+    def get_extra_state(self) -> dict:
+        return {"model_class": type(self).__name__, "architecture": self.config(),
+                "preprocessing": self.preprocessing.to_dict()}
+
+    def set_extra_state(self, state) -> None:
+        from .checkpoint import check_same_architecture
+        if not isinstance(state, dict) or "architecture" not in state:
+            raise ValueError("state_dict: '_extra_state' does not describe an HDNet")
+        check_same_architecture(state["architecture"], self.config())
+        if state.get("preprocessing") is not None:
+            self.preprocessing = Preprocessing.from_dict(state["preprocessing"])
 
     def reset_parameters(self) -> None:
         self.backbone.reset_parameters()
@@ -144,6 +192,23 @@ class HDNet(nn.Module):
         self.heatmap_head.reset_parameters()
         self.gnn.reset_parameters()
         self.bin_head.reset_parameters()
+
+    # ------------------------------------------------------------------ checkpoints
+    def save(self, path, **meta) -> str:
+        """Write a self-describing checkpoint (architecture, preprocessing, weights, checksum;
+        see :mod:`hdnet.models.checkpoint`). ``meta``: plain data to store beside them."""
+        from .checkpoint import save_checkpoint
+        return save_checkpoint(self, path, meta=meta or None)
+
+    @classmethod
+    def from_checkpoint(cls, path, map_location="cpu") -> "HDNet":
+        """The model a checkpoint describes, weights loaded, in eval mode (any hdnet checkpoint,
+        a bare ``state_dict`` file of an HDNet, or the authors' original checkpoint)."""
+        from .checkpoint import load_model
+        model = load_model(path, map_location=map_location)
+        if not isinstance(model, cls):
+            raise ValueError(f"checkpoint: {path!r} holds a {type(model).__name__}, not a {cls.__name__}")
+        return model
 
     # ------------------------------------------------------------------ the two levels
     def image_forward(self, images: Tensor):
@@ -157,8 +222,8 @@ class HDNet(nn.Module):
         return logits, self.depth_branch(pyramid)
 
     def person_forward(self, logits: Tensor, depth_features: Tensor, coord_map: Tensor,
-                       person_mask: Tensor, index: Optional[Tensor] = None, fx=None, fy=None
-                       ) -> Dict[str, Tensor]:
+                       person_mask: Tensor, *, index: Optional[Tensor] = None, fx=None, fy=None
+                       ) -> HDNetOutput:
         """Per-person part on the outputs of :meth:`image_forward`."""
         n, j, h, w = logits.shape
         check_tensor(coord_map, "coord_map", "[N, 2, h, w]", shape=(n, 2, h, w))
@@ -171,20 +236,28 @@ class HDNet(nn.Module):
         else:
             check_tensor(index, "index", "[P]", shape=(p,))
             person_logits = logits.index_select(0, index)  # J maps per person: cheap
-        pooled = self.pooling(person_logits, depth_features, person_mask, coord_map, index)
+        pooled = self.pooling(person_logits, depth_features, mask=person_mask, coord_map=coord_map,
+                              index=index)
+        if p == 0 and not is_tracing():
+            k = self.bins.num_bins
+            empty = pooled.coords.new_zeros(0)
+            with_depth = fx is not None or fy is not None
+            return HDNetOutput(pooled.prob, pooled.coords, empty.new_zeros(0, k), empty,
+                               empty.new_zeros(0, k), empty if with_depth else None,
+                               empty if with_depth else None)
         gnn = self.gnn(pooled.features)
         depth = self.bin_head(gnn.graph, fx, fy)
-        out = {"heatmap": pooled.prob, "pose": pooled.coords, "bins": depth.probs,
-               "bin_idx": depth.index, "bin_logits": depth.logits}
-        if depth.depth_mm is not None:
-            out["depth_mm"] = depth.depth_mm
-            out["depth_std_mm"] = depth.depth_std_mm
-        return out
+        return HDNetOutput(pooled.prob, pooled.coords, depth.probs, depth.index, depth.logits,
+                           depth.depth_mm, depth.depth_std_mm)
 
-    def forward(self, images: Tensor, coord_map: Tensor, person_mask: Tensor,
-                index: Optional[Tensor] = None, fx=None, fy=None) -> Dict[str, Tensor]:
+    def forward(self, images: Tensor, coord_map: Tensor, person_mask: Tensor, *,
+                index: Optional[Tensor] = None, fx=None, fy=None) -> HDNetOutput:
         logits, depth_features = self.image_forward(images)
-        return self.person_forward(logits, depth_features, coord_map, person_mask, index, fx, fy)
+        return self.person_forward(logits, depth_features, coord_map, person_mask, index=index,
+                                   fx=fx, fy=fy)
+
+    def extra_repr(self) -> str:
+        return f"skeleton={self.skeleton.name!r}, {self.preprocessing}"
 
     # ------------------------------------------------------------------ the original weights
     @classmethod
@@ -220,4 +293,7 @@ class HDNet(nn.Module):
         depth = 101 if any(k.startswith("fpn.resnet.layer3.22.") for k in state) else 50
         model = cls(sk, bins, ResNetFPN(depth))
         model.load_state_dict(convert_original_checkpoint(state, model), strict=True)
-        return model
+        return model.eval()
+
+
+register_model_class(HDNet)

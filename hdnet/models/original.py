@@ -31,11 +31,12 @@ def load_original_state_dict(checkpoint: Union[str, os.PathLike, dict]) -> Dict[
     if isinstance(checkpoint, (str, os.PathLike)):
         if not os.path.isfile(checkpoint):
             raise FileNotFoundError(f"checkpoint: no file at {os.fspath(checkpoint)!r}")
-        checkpoint = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        from .checkpoint import torch_load
+        checkpoint = torch_load(checkpoint, "checkpoint")
     if not isinstance(checkpoint, dict):
         raise TypeError(f"checkpoint: expected a path or a dict, got {type(checkpoint).__name__}")
     state = checkpoint.get("model", checkpoint)
-    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
+    if not isinstance(state, dict) or not state or not all(torch.is_tensor(v) for v in state.values()):
         raise ValueError("checkpoint: expected a state dict of tensors (or a dict with 'model')")
     return {k.removeprefix("module."): v for k, v in state.items()}
 
@@ -116,10 +117,12 @@ def convert_original_checkpoint(state_dict: Dict[str, Tensor], model: Optional[n
         raise KeyError(f"checkpoint: keys the original HDNet does not have: {unknown[:20]}")
     if model is not None:
         own = model.state_dict()
+        # the model's own description (architecture, skeleton) is not in the original file
+        out.update({k: v for k, v in own.items() if k.endswith("_extra_state")})
         missing = sorted(set(own) - set(out))
         unexpected = sorted(set(out) - set(own))
         shapes = [f"{k}: {tuple(out[k].shape)} vs {tuple(own[k].shape)}"
-                  for k in set(own) & set(out) if out[k].shape != own[k].shape]
+                  for k in set(own) & set(out) if torch.is_tensor(own[k]) and out[k].shape != own[k].shape]
         if missing or unexpected or shapes:
             raise KeyError(f"checkpoint does not fit the model: missing {missing[:20]}, "
                            f"unexpected {unexpected[:20]}, shape mismatches {shapes[:20]}")

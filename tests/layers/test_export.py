@@ -17,7 +17,7 @@ class Pool(torch.nn.Module):
         self.pool = HeatmapAttentionPooling()
 
     def forward(self, logits, feats, mask, cmap):
-        out = self.pool(logits, feats, mask, cmap)
+        out = self.pool(logits, feats, mask=mask, coord_map=cmap)
         return out.prob, out.features, out.coords
 
 

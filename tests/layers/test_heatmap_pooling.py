@@ -33,13 +33,13 @@ def test_equals_original_formulation():
     feats = torch.randn(p, c, h, w, dtype=torch.float64)
     cmap = torch.randn(p, 2, h, w, dtype=torch.float64)
     mask = box_masks(p, h, w)
-    out = HeatmapAttentionPooling()(logits, feats, mask, cmap)
+    out = HeatmapAttentionPooling()(logits, feats, mask=mask, coord_map=cmap)
     prob, pooled, pose = original_pooling(logits, feats, mask, cmap)
     torch.testing.assert_close(out.prob, prob, rtol=1e-6, atol=1e-12)
     torch.testing.assert_close(out.features, pooled, rtol=1e-6, atol=1e-12)
     torch.testing.assert_close(out.coords, pose, rtol=1e-6, atol=1e-12)
     # float32 too, against the same reference computed in float64
-    out32 = HeatmapAttentionPooling()(logits.float(), feats.float(), mask, cmap.float())
+    out32 = HeatmapAttentionPooling()(logits.float(), feats.float(), mask=mask, coord_map=cmap.float())
     torch.testing.assert_close(out32.features.double(), pooled, rtol=1e-5, atol=1e-6)
 
 
@@ -50,16 +50,16 @@ def test_index_maps_people_to_their_images():
     logits = torch.randn(p, j, h, w, dtype=torch.float64)
     mask = box_masks(p, h, w, seed=1)
     index = torch.tensor([2, 0, 2, 1, 0, 2, 2])
-    out = HeatmapAttentionPooling()(logits, feats, mask, cmap, index=index)
+    out = HeatmapAttentionPooling()(logits, feats, mask=mask, coord_map=cmap, index=index)
     # reference: copy each person's image explicitly
-    ref = HeatmapAttentionPooling()(logits, feats[index], mask, cmap[index])
+    ref = HeatmapAttentionPooling()(logits, feats[index], mask=mask, coord_map=cmap[index])
     torch.testing.assert_close(out.features, ref.features)
     torch.testing.assert_close(out.coords, ref.coords)
     # one image, many people; and a shared [2, H, W] coord map
     index1 = torch.zeros(p, dtype=torch.long)
-    out1 = HeatmapAttentionPooling()(logits, feats[:1], mask, cmap[0], index=index1)
-    ref1 = HeatmapAttentionPooling()(logits, feats[:1].expand(p, -1, -1, -1), mask,
-                                     cmap[:1].expand(p, -1, -1, -1))
+    out1 = HeatmapAttentionPooling()(logits, feats[:1], mask=mask, coord_map=cmap[0], index=index1)
+    ref1 = HeatmapAttentionPooling()(logits, feats[:1].expand(p, -1, -1, -1), mask=mask,
+                                     coord_map=cmap[:1].expand(p, -1, -1, -1))
     torch.testing.assert_close(out1.features, ref1.features)
     torch.testing.assert_close(out1.coords, ref1.coords)
 
@@ -83,7 +83,7 @@ def test_default_coords_are_pixel_centres():
 def test_gradients_flow():
     logits = torch.randn(2, 3, 5, 5, requires_grad=True)
     feats = torch.randn(1, 4, 5, 5, requires_grad=True)
-    out = HeatmapAttentionPooling()(logits, feats, box_masks(2, 5, 5), index=torch.tensor([0, 0]))
+    out = HeatmapAttentionPooling()(logits, feats, mask=box_masks(2, 5, 5), index=torch.tensor([0, 0]))
     (out.features.sum() + out.coords.sum()).backward()
     assert logits.grad.abs().sum() > 0 and feats.grad.abs().sum() > 0
 
@@ -92,7 +92,7 @@ def test_gradients_flow():
 def test_half_precision_masking_is_finite(dtype):
     logits = (torch.randn(2, 3, 8, 8) * 10).to(dtype)
     feats = torch.randn(2, 4, 8, 8).to(dtype)
-    out = HeatmapAttentionPooling()(logits, feats, box_masks(2, 8, 8))
+    out = HeatmapAttentionPooling()(logits, feats, mask=box_masks(2, 8, 8))
     for t in out:
         assert torch.isfinite(t).all()
     assert (out.prob.float() * (~box_masks(2, 8, 8)[:, None])).abs().max() == 0
@@ -102,8 +102,8 @@ def test_autocast_bfloat16():
     logits = torch.randn(2, 17, 16, 16)
     feats = torch.randn(2, 32, 16, 16)
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        out = HeatmapAttentionPooling()(logits, feats, box_masks(2, 16, 16))
-    ref = HeatmapAttentionPooling()(logits, feats, box_masks(2, 16, 16))
+        out = HeatmapAttentionPooling()(logits, feats, mask=box_masks(2, 16, 16))
+    ref = HeatmapAttentionPooling()(logits, feats, mask=box_masks(2, 16, 16))
     for t in out:
         assert torch.isfinite(t).all()
     torch.testing.assert_close(out.features.float(), ref.features, atol=0.05, rtol=0.05)
@@ -115,7 +115,7 @@ def test_bad_input():
     mask = torch.ones(2, 4, 4, dtype=torch.bool)
     mask[1] = False
     with pytest.raises(ValueError, match=r"empty box mask for person indices \[1\]"):
-        pool(logits, feats, mask)
+        pool(logits, feats, mask=mask)
     with pytest.raises(ValueError, match=r"logits: expected shape \[P, J, H, W\]"):
         pool(logits[0], feats)
     with pytest.raises(ValueError, match="features: expected spatial size"):
@@ -127,9 +127,9 @@ def test_bad_input():
     with pytest.raises(TypeError, match="index"):
         pool(logits, feats, index=torch.tensor([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"mask: expected shape \[P, H, W\]"):
-        pool(logits, feats, torch.ones(2, 4, 5, dtype=torch.bool))
+        pool(logits, feats, mask=torch.ones(2, 4, 5, dtype=torch.bool))
     with pytest.raises(ValueError, match="mask: expected a bool or 0/1"):
-        pool(logits, feats, torch.full((2, 4, 4), 0.5))
+        pool(logits, feats, mask=torch.full((2, 4, 4), 0.5))
     with pytest.raises(ValueError, match="coord_map"):
         pool(logits, feats, coord_map=torch.randn(3, 2, 4, 4))
     with pytest.raises(TypeError, match="features"):
@@ -139,6 +139,6 @@ def test_bad_input():
 
 def test_zero_people():
     out = HeatmapAttentionPooling()(torch.randn(0, 3, 4, 4), torch.randn(2, 5, 4, 4),
-                                    torch.ones(0, 4, 4, dtype=torch.bool),
+                                    mask=torch.ones(0, 4, 4, dtype=torch.bool),
                                     index=torch.zeros(0, dtype=torch.long))
     assert out.features.shape == (0, 3, 5) and out.coords.shape == (0, 3, 2)

@@ -39,12 +39,14 @@ def test_conv_equals_dense_equation(name, normalize):
     ref = dense_reference(x, conv, sk, normalize)
     ei = sk.edge_index()
     torch.testing.assert_close(conv(x, ei), ref, rtol=1e-5, atol=1e-10)
-    torch.testing.assert_close(conv(x, conv.operator(ei, sk.num_joints, torch.float64)), ref,
+    torch.testing.assert_close(conv(x, operator=conv.operator(ei, sk.num_joints, torch.float64)), ref,
                                rtol=1e-5, atol=1e-10)
     adj_t = sk.adjacency(self_loops=False, dtype=torch.float64).to_sparse_csr()
     torch.testing.assert_close(conv(x, adj_t), ref, rtol=1e-5, atol=1e-10)
     dense = conv.forward_dense(x[None], sk.adjacency(self_loops=False, dtype=torch.float64))[0]
     torch.testing.assert_close(dense, ref, rtol=1e-5, atol=1e-10)
+    with pytest.raises(ValueError, match="operator"):  # a fused operator is never guessed from its shape
+        conv(x, conv.operator(ei, sk.num_joints, torch.float64))
 
 
 def test_conv_on_a_batch_of_different_skeletons():
@@ -68,9 +70,9 @@ def test_gradients_reach_every_weight():
     sk = get_skeleton("h36m_17")
     conv = SkeletonConv(4, 3)
     x = torch.randn(17, 4)
-    for graph in (sk.edge_index(), conv.operator(sk.edge_index(), 17)):
+    for graph in ({"edge_index": sk.edge_index()}, {"operator": conv.operator(sk.edge_index(), 17)}):
         conv.zero_grad()
-        (conv(x, graph) ** 2).sum().backward()
+        (conv(x, **graph) ** 2).sum().backward()
         for g in (conv.weight.grad[:3], conv.weight.grad[3:], conv.bias.grad[:3], conv.bias.grad[3:]):
             assert g.abs().sum() > 0
 

@@ -21,13 +21,13 @@ def test_onnx_export_matches_torch(tmp_path):
     index = torch.tensor([0, 1, 1])
     fx, fy = torch.tensor([1100.0, 900.0, 900.0]), torch.tensor([1090.0, 905.0, 905.0])
     with torch.no_grad():
-        ref = model(images, cmap, mask, index, fx, fy)
+        ref = model(images, cmap, mask, index=index, fx=fx, fy=fy)
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     feeds = {"images": images.numpy(), "coord_map": cmap.numpy(), "person_mask": mask.numpy(),
              "index": index.numpy(), "fx": fx.numpy(), "fy": fy.numpy()}
     feeds = {i.name: feeds[i.name] for i in sess.get_inputs()}
     outs = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds)))
     for name in OUTPUT_NAMES:
-        expected = ref[name].numpy()
+        expected = getattr(ref, name).numpy()
         err = np.abs(outs[name] - expected).max() / max(np.abs(expected).max(), 1e-12)
         assert err < 1e-4, (name, err)

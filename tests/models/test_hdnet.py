@@ -8,11 +8,11 @@ import torch
 from hdnet.layers import DepthBins
 from hdnet.models import HDNet, ResNetFPN, convert_original_checkpoint
 
-from ..conftest import shared_path
+from ..conftest import fixture_path
 
 
 def _original_state():
-    folder = shared_path("fixtures", "official_hdnet")
+    folder = fixture_path("official_hdnet")
     spec = importlib.util.spec_from_file_location("official_weights", folder / "weights.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -37,12 +37,12 @@ def test_original_checkpoint_parity(original, tmp_path):
     b, j = case["vis"].shape
     for ours, ref, shape in [("heatmap", "out_heatmap", None), ("pose", "out_pose", (b, 2 * j)),
                              ("bins", "out_bins", None), ("bin_idx", "out_bin_idx", None)]:
-        a = out[ours].numpy()
+        a = getattr(out, ours).numpy()
         a = a.reshape(shape) if shape else a
         expected = case[ref]
         err = np.abs(a - expected).max() / np.abs(expected).max()
         assert err < 1e-5, (ours, err)
-    torch.testing.assert_close(out["bins"].sum(-1), torch.ones(b))
+    torch.testing.assert_close(out.bins.sum(-1), torch.ones(b))
 
 
 def test_converter_errors(original):
@@ -91,9 +91,9 @@ def test_people_on_one_image_equal_one_person_per_image():
         out = model(images, cmap, mask, index=index, fx=1000.0, fy=1000.0)
         ref = model(images[index], cmap[index], mask, fx=1000.0, fy=1000.0)
     for k in ("heatmap", "pose", "bins", "bin_idx", "depth_mm", "depth_std_mm"):
-        torch.testing.assert_close(out[k], ref[k], rtol=1e-4, atol=1e-5)
-    assert out["heatmap"].shape == (5, 17, 32, 32) and out["pose"].shape == (5, 17, 2)
-    assert out["bins"].shape == (5, 61) and out["bin_idx"].shape == (5,)
+        torch.testing.assert_close(getattr(out, k), getattr(ref, k), rtol=1e-4, atol=1e-5)
+    assert out.heatmap.shape == (5, 17, 32, 32) and out.pose.shape == (5, 17, 2)
+    assert out.bins.shape == (5, 61) and out.bin_idx.shape == (5,)
 
 
 def test_training_step_reaches_every_parameter():
@@ -123,4 +123,4 @@ def test_bad_input():
     with pytest.raises(ValueError, match="images"):
         model(torch.randn(1, 4, 128, 128), cmap, mask[:1])
     cfg = model.config()
-    assert cfg["skeleton"] == "h36m_17" and cfg["backbone_depth"] == 18
+    assert cfg["skeleton"]["name"] == "h36m_17" and cfg["backbone_depth"] == 18

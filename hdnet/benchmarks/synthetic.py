@@ -1,4 +1,4 @@
-"""Synthetic scene generation speed: ``python -m benchmarks.synthetic [--images N] [--size S]``.
+"""Synthetic scene generation speed: ``hdnet bench synthetic [--images N] [--size S]``.
 
 One core (torch and numpy threads don't matter here: Pillow draws on one thread). Times the
 whole path to disk: scene sampling, rendering and JPEG encoding, against the time Pillow alone
@@ -15,13 +15,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from hdnet.data.synthetic import SceneConfig, make_scene, render_scene, write_mupots_json
-
-from ._harness import environment, table
+from ..data.synthetic import SceneConfig, make_scene, render_scene, write_mupots_json
+from ._harness import Report, Table, environment
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.synthetic", description=__doc__)
+    ap = argparse.ArgumentParser(prog="hdnet bench synthetic", description=__doc__)
     ap.add_argument("--images", type=int, default=500)
     ap.add_argument("--size", type=int, default=256)
     args = ap.parse_args(argv)
@@ -45,8 +44,8 @@ def main(argv=None) -> None:
     rows.append(["JPEG encode + write of a blank image (floor)", n / t_floor])
     rows.append(["sample + render (in memory)", n / t_render])
     rows.append(["write_mupots_json (sample, render, JPEG, JSON)", n / t_all])
-    print(f"# {environment()}")
-    print(table(["step", "images/s"], rows, f"Synthetic scenes, {args.size}x{args.size}, one core, {n} images"))
+    Report("synthetic", environment(), [Table(f"Synthetic scenes, {args.size}x{args.size}, one core, {n} images",
+                                              ["step", "images/s"], rows)]).emit()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Geometric baselines on the real Human3.6M frames: ``python -m benchmarks.baselines [SHARED]``.
+"""Geometric baselines on the real Human3.6M frames: ``hdnet bench baselines SHARED``.
 
 Inputs per person: the ground-truth 2D joints, a box around them (the tight box of the 17
 joints grown by 20% about its centre), and the camera with its distortion. Depth from each
@@ -14,11 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hdnet.baselines import fit_k_value, fit_skeleton_scale, k_value_depth, skeleton_fit_depth
-from hdnet.camera import Camera
-from hdnet.metrics import mrpe
-
-from ._harness import table
+from ..baselines import fit_k_value, fit_skeleton_scale, k_value_depth, skeleton_fit_depth
+from ..camera import Camera
+from ..metrics import mrpe
+from ._harness import Report, Table, environment
 
 
 def load(shared: Path):
@@ -61,15 +60,23 @@ def evaluate(shared: Path) -> str:
     for name, depths in rows:
         m = mrpe(roots_at(depths), roots)
         out.append([name, m["mrpe"], m["x"], m["y"], m["z"]])
-    return table(["baseline", "MRPE mm", "x", "y", "z"], out,
-                 f"Human3.6M real frames ({n}: S1, S5, S7, S8), ground-truth 2D joints and boxes")
+    return Table(f"Human3.6M real frames ({n}: S1, S5, S7, S8), ground-truth 2D joints and boxes",
+                 ["baseline", "MRPE mm", "x", "y", "z"], out)
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    shared = Path(argv[0]) if argv else Path(__file__).resolve().parents[2] / "shared"
-    print(evaluate(shared))
+    if not argv or argv[0].startswith("-"):
+        print("usage: hdnet bench baselines SHARED  (the folder holding realdata/h36m; licensed "
+              "data, not shipped with hdnet)", file=sys.stderr)
+        return 2
+    shared = Path(argv[0])
+    if not (shared / "realdata" / "h36m" / "annotations.json").is_file():
+        print(f"error: no realdata/h36m/annotations.json under {str(shared)!r}", file=sys.stderr)
+        return 2
+    Report("baselines", environment(), [evaluate(shared)]).emit()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""Layer benchmarks: ``python -m benchmarks.layers [--quick]``.
+"""Layer benchmarks: ``hdnet bench layers [--quick] [--device cuda] [--json FILE]``.
 
 1. HeatmapAttentionPooling vs the original repeat_interleave formulation (P people, J joints,
    C channels, HxW grid): forward and forward+backward time, peak memory.
@@ -13,10 +13,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from hdnet.graphs import get_skeleton
-from hdnet.layers import HeatmapAttentionPooling, SkeletonGNN
-
-from ._harness import bench_parser, environment, median_ms, peak_memory_mib, table
+from ..graphs import get_skeleton
+from ..layers import HeatmapAttentionPooling, SkeletonGNN
+from ._harness import (Report, Table, bench_parser, environment, interleaved_medians, median_ms,
+                       peak_memory_mib, resolve_device)
 
 
 # ------------------------------------------------------------------ pooling
@@ -29,20 +29,20 @@ def original_pooling(logits, feats, mask):
     return torch.sum(rep * feats.repeat(1, j, 1, 1), dim=[-2, -1]).view(b, j, -1)
 
 
-def _pool_inputs(p, j, c, hw, grad):
+def _pool_inputs(p, j, c, hw, grad, device="cpu"):
     g = torch.Generator().manual_seed(0)
-    logits = torch.randn(p, j, hw, hw, generator=g, requires_grad=grad)
-    feats = torch.randn(p, c, hw, hw, generator=g, requires_grad=grad)
-    mask = torch.zeros(p, hw, hw, dtype=torch.bool)
+    logits = torch.randn(p, j, hw, hw, generator=g).to(device).requires_grad_(grad)
+    feats = torch.randn(p, c, hw, hw, generator=g).to(device).requires_grad_(grad)
+    mask = torch.zeros(p, hw, hw, dtype=torch.bool, device=device)
     mask[:, hw // 8: hw - hw // 8, hw // 4: hw - hw // 4] = True
     return logits, feats, mask
 
 
-def pooling_fn(impl: str, p: int, j: int, c: int, hw: int, backward: bool):
+def pooling_fn(impl: str, p: int, j: int, c: int, hw: int, backward: bool, device: str = "cpu"):
     """Factory: the callable to time/measure for one pooling variant."""
-    logits, feats, mask = _pool_inputs(p, j, c, hw, backward)
+    logits, feats, mask = _pool_inputs(p, j, c, hw, backward, device)
     pool = HeatmapAttentionPooling()
-    run = (lambda: pool(logits, feats, mask).features) if impl == "hdnet" \
+    run = (lambda: pool(logits, feats, mask=mask).features) if impl == "hdnet" \
         else (lambda: original_pooling(logits, feats, mask))
 
     def fn():
@@ -55,23 +55,23 @@ def pooling_fn(impl: str, p: int, j: int, c: int, hw: int, backward: bool):
     return fn
 
 
-def bench_pooling(p, j, c, hw, repeats):
+def bench_pooling(p, j, c, hw, repeats, device="cpu"):
     # correctness first: the two must agree
-    logits, feats, mask = _pool_inputs(p, j, c, hw, False)
-    torch.testing.assert_close(HeatmapAttentionPooling()(logits, feats, mask).features,
+    logits, feats, mask = _pool_inputs(p, j, c, hw, False, device)
+    torch.testing.assert_close(HeatmapAttentionPooling()(logits, feats, mask=mask).features,
                                original_pooling(logits, feats, mask), rtol=1e-4, atol=1e-4)
     rows = []
     for backward in (False, True):
-        kw = dict(p=p, j=j, c=c, hw=hw, backward=backward)
+        kw = dict(p=p, j=j, c=c, hw=hw, backward=backward, device=str(device))
         t_ref = median_ms(pooling_fn("original", **kw), repeats)
         t_new = median_ms(pooling_fn("hdnet", **kw), repeats)
-        m_ref = peak_memory_mib("benchmarks.layers:pooling_fn", impl="original", **kw)
-        m_new = peak_memory_mib("benchmarks.layers:pooling_fn", impl="hdnet", **kw)
+        m_ref = peak_memory_mib("hdnet.benchmarks.layers:pooling_fn", impl="original", **kw)
+        m_new = peak_memory_mib("hdnet.benchmarks.layers:pooling_fn", impl="hdnet", **kw)
         rows.append(["forward+backward" if backward else "forward", t_ref, t_new, t_ref / t_new,
                      m_ref, m_new, m_ref / max(m_new, 1e-3)])
-    return table(["pass", "original ms", "hdnet ms", "speed-up", "original peak MiB",
-                  "hdnet peak MiB", "memory ratio"], rows,
-                 f"HeatmapAttentionPooling vs repeat_interleave, P={p}, J={j}, C={c}, {hw}x{hw}")
+    return Table(f"HeatmapAttentionPooling vs repeat_interleave, P={p}, J={j}, C={c}, {hw}x{hw}",
+                 ["pass", "original ms", "hdnet ms", "speed-up", "original peak MiB",
+                  "hdnet peak MiB", "memory ratio"], rows)
 
 
 # ------------------------------------------------------------------ GNN
@@ -108,7 +108,7 @@ class OriginalDenseGCN(torch.nn.Module):
     def forward(self, x):
         b, j, _ = x.shape
         att = self.att[None].repeat(b, 1, 1)
-        diag = torch.eye(j)
+        diag = torch.eye(j, device=x.device)
         h = x
         for conv, bn in zip(self.gnn.convs, self.gnn.norms):
             xt = h.transpose(1, 2)
@@ -123,19 +123,19 @@ class OriginalDenseGCN(torch.nn.Module):
 def edge_index_gnn(gnn: SkeletonGNN, x):
     """Plain PyG: the same convs on the batched edge_index (scatter aggregation)."""
     b, j, c = x.shape
-    ei = gnn.skeleton.batch_edge_index(b)
+    ei = gnn.skeleton.batch_edge_index(b).to(x.device)
     h = x.reshape(b * j, c)
     for conv, bn in zip(gnn.convs, gnn.norms):
         h = F.relu(bn(conv(h, ei)))
     return h.reshape(b, j, -1).mean(1)
 
 
-def bench_gnn(batch, channels, layers, repeats, skeleton="h36m_17"):
+def bench_gnn(batch, channels, layers, repeats, skeleton="h36m_17", device="cpu"):
     sk = get_skeleton(skeleton)
-    gnn = SkeletonGNN(sk, channels, num_layers=layers).eval()
-    dense = DenseSkeletonGNN(gnn).eval()
-    orig = OriginalDenseGCN(gnn).eval()
-    x = torch.randn(batch, sk.num_joints, channels)
+    gnn = SkeletonGNN(sk, channels, num_layers=layers).to(device).eval()
+    dense = DenseSkeletonGNN(gnn).to(device).eval()
+    orig = OriginalDenseGCN(gnn).to(device).eval()
+    x = torch.randn(batch, sk.num_joints, channels, device=device)
     with torch.no_grad():
         ref = dense(x)
         for out in (gnn(x).graph, orig(x), edge_index_gnn(gnn, x)):
@@ -146,16 +146,11 @@ def bench_gnn(batch, channels, layers, repeats, skeleton="h36m_17"):
             ("PyG edge_index (scatter)", lambda: edge_index_gnn(gnn, x)),
             ("hdnet SkeletonGNN (PyG, fused CSR)", lambda: gnn(x)),
         ]
-        # interleave repeats so drift in machine load hits every variant alike
-        times = {name: [] for name, _ in variants}
-        for _ in range(5):
-            for name, fn in variants:
-                times[name].append(median_ms(fn, max(repeats // 5, 3), warmup=2))
-    import statistics
-    t_ref = statistics.median(times[variants[0][0]])
-    rows = [[name, statistics.median(ts), statistics.median(ts) / t_ref] for name, ts in times.items()]
-    return table(["implementation", "forward ms", "time / dense"], rows,
-                 f"SkeletonGNN forward, {skeleton}, B={batch}, C={channels}, {layers} layers, eval")
+        times = interleaved_medians(variants, max(repeats, 10), rounds=5)
+    t_ref = times[variants[0][0]]
+    rows = [[name, ms, ms / t_ref] for name, ms in times.items()]
+    return Table(f"SkeletonGNN forward, {skeleton}, B={batch}, C={channels}, {layers} layers, eval",
+                 ["implementation", "forward ms", "time / dense"], rows)
 
 
 def scatter_note() -> str:
@@ -167,18 +162,27 @@ def scatter_note() -> str:
                 "kernels. Install the `scatter` extra and rerun to compare.")
 
 
-def main(argv=None) -> None:
-    ap = bench_parser("python -m benchmarks.layers", __doc__, 20, "tiny sizes (a smoke test, not a measurement)")
-    args = ap.parse_args(argv)
-    if args.quick:
+def run(quick: bool = False, repeats: int = 20, device: str = "cpu") -> Report:
+    dev = resolve_device(device)
+    if quick:
         p, j, c, hw, b, ch, reps = 2, 5, 8, 8, 4, 16, 3
     else:
-        p, j, c, hw, b, ch, reps = 16, 17, 256, 64, 64, 256, args.repeats
-    print(f"# hdnet layer benchmarks ({environment()})")
-    print(bench_pooling(p, j, c, hw, reps))
-    print(bench_gnn(b, ch, 2, reps))
-    print()
-    print(scatter_note())
+        p, j, c, hw, b, ch, reps = 16, 17, 256, 64, 64, 256, repeats
+    pool = bench_pooling(p, j, c, hw, reps, dev)
+    gnn = bench_gnn(b, ch, 2, reps, device=dev)
+    gnn.notes.append(scatter_note())
+    fwd, fwdbwd = pool.rows
+    summary = {"pooling": {"forward_speedup": fwd[3], "forward_backward_speedup": fwdbwd[3],
+                           "memory_ratio": fwd[6], "forward_backward_memory_ratio": fwdbwd[6]},
+               "gnn": {"time_over_dense": gnn.rows[-1][2]}}
+    return Report("layers", environment(dev), [pool, gnn], summary)
+
+
+def main(argv=None) -> int:
+    ap = bench_parser("hdnet bench layers", __doc__, 20, "tiny sizes (a smoke test, not a measurement)")
+    args = ap.parse_args(argv)
+    run(args.quick, args.repeats, args.device).emit(args.json, args.markdown)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,175 @@
+"""Whole-model benchmarks: ``hdnet bench model [--quick] [--device cuda] [--json FILE]``.
+
+1. People per image: HDNet on one image with P = 1, 4, 16 people (one backbone pass), against
+   running the whole network once per person (the original's one-person-per-sample way).
+2. Whole model at batch 1 and 8 (one person per image), against an original-style forward:
+   the same weights, but the original's pooling (-1e15 masking, repeat_interleave) and dense
+   GCN (two Conv1d per layer, masked attention matmuls). Images/s and peak memory.
+3. Inference options: torch.inference_mode, channels_last, bfloat16 autocast.
+
+CPU, eval mode, ResNet-50-FPN at 256x256 unless --quick.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..models import HDNet, ResNetFPN
+from ._harness import (Report, Table, bench_parser, environment, interleaved_medians, median_ms,
+                       peak_memory_mib, resolve_device)
+
+
+def build(depth: int, size: int, n: int, p: int, seed: int = 0, device: str = "cpu"):
+    torch.manual_seed(seed)
+    model = HDNet(backbone=ResNetFPN(depth)).eval().to(device)
+    h = size // 4
+    images = torch.randn(n, 3, size, size, device=device)
+    cmap = torch.randn(n, 2, h, h, device=device) * 0.3
+    mask = torch.zeros(p, h, h, dtype=torch.bool, device=device)
+    for i in range(p):
+        y, x = (5 * i) % (h // 2), (7 * i) % (h // 2)
+        mask[i, y:y + h // 2, x:x + h // 3] = True
+    return model, images, cmap, mask
+
+
+def original_forward(model: HDNet, images, cmap, mask):
+    """HDNet's original person-level computation on hdnet's modules (one person per image)."""
+    logits, dfeat = model.image_forward(images)
+    b, j, h, w = logits.shape
+    m = mask.view(b, 1, h, w).repeat(1, j, 1, 1).to(logits.dtype)
+    prob = F.softmax((m * logits + (1 - m) * -1e15).view(b, j, -1), -1).view(b, j, h, w)
+    pose = torch.sum(torch.repeat_interleave(prob, 2, 1) * cmap.repeat(1, j, 1, 1), dim=[-2, -1])
+    rep = torch.repeat_interleave(prob, dfeat.size(1), dim=1)
+    feat = torch.sum(rep * dfeat.repeat(1, j, 1, 1), dim=[-2, -1]).view(b, j, -1)
+    att = model.skeleton.adjacency(normalize="row").to(images.device)[None].repeat(b, 1, 1)
+    diag = torch.eye(j, device=images.device)
+    hdn = feat
+    for conv, bn in zip(model.gnn.convs, model.gnn.norms):
+        c = conv.out_channels
+        xt = hdn.transpose(1, 2)
+        fs = F.conv1d(xt, conv.weight[:c, :, None], conv.bias[:c]).transpose(1, 2)
+        fo = F.conv1d(xt, conv.weight[c:, :, None], conv.bias[c:]).transpose(1, 2)
+        out = torch.matmul(att * diag, fs) + torch.matmul(att * (1 - diag), fo)
+        hdn = F.relu(bn(out.transpose(1, 2))).transpose(1, 2)
+    bins = F.softmax(model.bin_head.linear(hdn.mean(1)), -1)
+    return {"pose": pose.view(b, j, 2), "bins": bins,
+            "bin_idx": (bins * torch.arange(bins.shape[-1], dtype=bins.dtype, device=bins.device)).sum(-1)}
+
+
+def whole_model_fn(impl: str, depth: int, size: int, batch: int, device: str = "cpu"):
+    """Factory for peak-memory runs: one forward of the model at this batch size."""
+    model, images, cmap, mask = build(depth, size, batch, batch, device=device)
+    if impl == "original":
+        return lambda: _no_grad(original_forward, model, images, cmap, mask)
+    return lambda: _inference(model, images, cmap, mask)
+
+
+def _no_grad(fn, *args):
+    with torch.no_grad():
+        return fn(*args)
+
+
+def _inference(model, *args, **kw):
+    with torch.inference_mode():
+        return model(*args, **kw)
+
+
+def bench_people(depth, size, repeats, people=(1, 4, 16), device="cpu"):
+    model, images, cmap, _ = build(depth, size, 1, 1, device=device)
+    rows, t1 = [], None
+    for p in people:
+        _, _, _, mask = build(depth, size, 1, p, device=device)
+        idx = torch.zeros(p, dtype=torch.long, device=device)
+        t = median_ms(lambda: _inference(model, images, cmap, mask, index=idx), repeats)
+        t1 = t if t1 is None else t1
+        rows.append([f"hdnet, {p} people, one image", t, t / t1])
+    # the original's way: every person is a sample, the image repeated P times
+    p = people[-1]
+    _, _, _, mask = build(depth, size, 1, p, device=device)
+    rep_images, rep_cmap = images.expand(p, -1, -1, -1).contiguous(), cmap.expand(p, -1, -1, -1)
+    t_per = median_ms(lambda: _inference(model, rep_images, rep_cmap, mask), max(repeats // 4, 2), 1)
+    rows.append([f"whole network per person, {p} people", t_per, t_per / t1])
+    speedup = t_per / rows[len(people) - 1][1]
+    table = Table(f"People per image, ResNet-{depth}-FPN {size}x{size}, eval, inference_mode",
+                  ["run", "ms", "time / (1 person)"], rows, [f"speed-up at {p} people: {speedup:.1f}x"])
+    return table, {"t16_over_t1": rows[len(people) - 1][2], "per_person_speedup": speedup}
+
+
+def bench_whole(depth, size, repeats, batches=(1, 8), memory=True, device="cpu"):
+    rows, summary = [], []
+    for b in batches:
+        model, images, cmap, mask = build(depth, size, b, b, device=device)
+        with torch.no_grad():
+            ref = original_forward(model, images, cmap, mask)
+            ours = model(images, cmap, mask)
+            torch.testing.assert_close(ours.bin_idx, ref["bin_idx"], rtol=1e-4, atol=1e-3)
+        reps = max(repeats // b, 3)
+        t = interleaved_medians([("original", lambda: _no_grad(original_forward, model, images, cmap, mask)),
+                                 ("hdnet", lambda: _inference(model, images, cmap, mask))], reps * 3, warmup=1)
+        t_o, t_h = t["original"], t["hdnet"]
+        m_o = m_h = float("nan")
+        if memory:
+            kw = dict(depth=depth, size=size, batch=b, device=str(device))
+            m_o = peak_memory_mib("hdnet.benchmarks.model:whole_model_fn", impl="original", **kw)
+            m_h = peak_memory_mib("hdnet.benchmarks.model:whole_model_fn", impl="hdnet", **kw)
+        rows.append([b, 1e3 * b / t_o, 1e3 * b / t_h, t_o / t_h, m_o, m_h, m_h / m_o])
+        summary.append({"batch": b, "original_img_s": 1e3 * b / t_o, "hdnet_img_s": 1e3 * b / t_h,
+                        "speedup": t_o / t_h, "memory_ratio": m_h / m_o})
+    return Table(f"Whole model, one person per image, ResNet-{depth}-FPN {size}x{size}, eval",
+                 ["batch", "original img/s", "hdnet img/s", "speed-up", "original peak MiB",
+                  "hdnet peak MiB", "memory hdnet/original"], rows), summary
+
+
+def bench_options(depth, size, repeats, batch=1, device="cpu"):
+    model, images, cmap, mask = build(depth, size, batch, batch, device=device)
+    dev_type = torch.device(device).type
+    rows = []
+
+    def run_no_grad():
+        with torch.no_grad():
+            return model(images, cmap, mask)
+
+    def run_bf16():
+        with torch.inference_mode(), torch.autocast(dev_type, dtype=torch.bfloat16):
+            return model(images, cmap, mask)
+
+    base = median_ms(run_no_grad, repeats, 1)
+    rows.append(["no_grad (baseline)", base, 1.0])
+    t = median_ms(lambda: _inference(model, images, cmap, mask), repeats, 1)
+    rows.append(["inference_mode", t, base / t])
+    model_cl = model.to(memory_format=torch.channels_last)
+    images_cl = images.contiguous(memory_format=torch.channels_last)
+    t = median_ms(lambda: _inference(model_cl, images_cl, cmap, mask), repeats, 1)
+    rows.append(["inference_mode + channels_last", t, base / t])
+    model.to(memory_format=torch.contiguous_format)
+    t = median_ms(run_bf16, min(repeats, 2) if dev_type == "cpu" else repeats, 1)
+    with torch.no_grad():
+        ref = model(images, cmap, mask).bin_idx
+    err = float((run_bf16().bin_idx.float() - ref).abs().max())
+    rows.append([f"inference_mode + bfloat16 autocast (max bin_idx error {err:.2f})", t, base / t])
+    return Table(f"Inference options, batch {batch}, ResNet-{depth}-FPN {size}x{size}",
+                 ["option", "ms", "speed-up"], rows)
+
+
+def run(quick: bool = False, repeats: int = 10, device: str = "cpu") -> Report:
+    dev = resolve_device(device)
+    depth, size, reps = (18, 64, 2) if quick else (50, 256, repeats)
+    torch.set_grad_enabled(True)
+    people, people_summary = bench_people(depth, size, reps, (1, 2) if quick else (1, 4, 16), dev)
+    whole, throughput = bench_whole(depth, size, reps, (1, 2) if quick else (1, 8), memory=not quick,
+                                    device=dev)
+    options = bench_options(depth, size, reps, device=dev)
+    return Report("model", environment(dev), [people, whole, options],
+                  {"throughput": throughput, "people": people_summary})
+
+
+def main(argv=None) -> int:
+    ap = bench_parser("hdnet bench model", __doc__, 10, "ResNet-18 at 64x64 (a smoke test)")
+    args = ap.parse_args(argv)
+    run(args.quick, args.repeats, args.device).emit(args.json, args.markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    main()
