@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 
-.PHONY: test demo bench clean
+.PHONY: test lint demo bench clean
 DEMO_OUT ?= demo_out
 
 $(VENV)/.installed: pyproject.toml
@@ -13,7 +13,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q $(TORCH) -e ".[test]"
 	touch $@
 
-test: $(VENV)/.installed
+lint: $(VENV)/.installed
+	$(PY) -m ruff check hdnet tests
+	$(PY) -m mypy
+
+test: lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 $(VENV)/.installed-plot: $(VENV)/.installed
@@ -24,7 +28,7 @@ demo: $(VENV)/.installed-plot
 	$(PY) -m hdnet demo --out $(DEMO_OUT)
 
 bench: $(VENV)/.installed
-	$(PY) -m benchmarks.layers
+	$(PY) -m hdnet bench layers
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info $(DEMO_OUT)

@@ -4,10 +4,10 @@ __version__ = "0.1.0"
 
 from . import camera, graphs, layers, losses
 from .camera import Camera
+from .data.transforms import Preprocessing
 from .graphs import Skeleton, convert_joints, get_skeleton, list_skeletons, register_skeleton
 from .layers import DepthBinHead, DepthBins, HeatmapAttentionPooling, SkeletonConv, SkeletonGNN
 from .losses import HDNetLoss
-from .data.transforms import Preprocessing
 from .models import HDNet, HDNetOutput, ResNetFPN, load_model, save_checkpoint
 from .predict import PersonPrediction, Predictor, guess_camera, to_rootnet_json
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 import torch
@@ -33,6 +33,10 @@ __all__ = [
 ]
 
 ArrayLike = Union[np.ndarray, torch.Tensor, float, Sequence[float]]
+#: Points in, points out of the same kind: numpy arrays give numpy arrays (float64), tensors give
+#: tensors (same dtype and device, differentiable). Nested lists are read as numpy.
+Points = TypeVar("Points", np.ndarray, torch.Tensor)
+Scalar = Union[float, np.ndarray, torch.Tensor]
 
 
 # ---------------------------------------------------------------------------- array helpers
@@ -67,7 +71,7 @@ def _positive(t: torch.Tensor, name: str) -> None:
         raise ValueError(f"{name}: expected finite values > 0, got {t.detach().cpu().flatten()[:8].tolist()}")
 
 
-def _intrinsics(like, fx, fy, cx, cy):
+def _intrinsics(like: torch.Tensor, fx, fy, cx, cy) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     fx, fy = _as_tensor(fx, like), _as_tensor(fy, like)
     _positive(fx, "fx")
     _positive(fy, "fy")
@@ -75,7 +79,7 @@ def _intrinsics(like, fx, fy, cx, cy):
 
 
 # ---------------------------------------------------------------------------- pinhole
-def normalize_points(uv_px, fx, fy, cx, cy):
+def normalize_points(uv_px: Points, fx: Scalar, fy: Scalar, cx: Scalar, cy: Scalar) -> Points:
     """Pixels to normalised camera coordinates, ``((u - cx) / fx, (v - cy) / fy)``.
 
     Args:
@@ -86,16 +90,16 @@ def normalize_points(uv_px, fx, fy, cx, cy):
         ``[..., 2]`` normalised coordinates (no undistortion: see :func:`undistort_normalized`).
     """
     uv, np_out = _main(uv_px, "uv_px", 2)
-    fx, fy, cx, cy = _intrinsics(uv, fx, fy, cx, cy)
-    out = torch.stack([(uv[..., 0] - cx) / fx, (uv[..., 1] - cy) / fy], dim=-1)
+    f_x, f_y, c_x, c_y = _intrinsics(uv, fx, fy, cx, cy)
+    out = torch.stack([(uv[..., 0] - c_x) / f_x, (uv[..., 1] - c_y) / f_y], dim=-1)
     return _out(out, np_out)
 
 
-def denormalize_points(xy_norm, fx, fy, cx, cy):
+def denormalize_points(xy_norm: Points, fx: Scalar, fy: Scalar, cx: Scalar, cy: Scalar) -> Points:
     """Normalised camera coordinates ``[..., 2]`` to pixels, ``(fx x + cx, fy y + cy)``."""
     xy, np_out = _main(xy_norm, "xy_norm", 2)
-    fx, fy, cx, cy = _intrinsics(xy, fx, fy, cx, cy)
-    out = torch.stack([xy[..., 0] * fx + cx, xy[..., 1] * fy + cy], dim=-1)
+    f_x, f_y, c_x, c_y = _intrinsics(xy, fx, fy, cx, cy)
+    out = torch.stack([xy[..., 0] * f_x + c_x, xy[..., 1] * f_y + c_y], dim=-1)
     return _out(out, np_out)
 
 
@@ -111,7 +115,8 @@ def _distortion(like, radial, tangential):
     return k, p
 
 
-def distort_normalized(xy_norm, radial=None, tangential=None):
+def distort_normalized(xy_norm: Points, radial: Optional[ArrayLike] = None,
+                       tangential: Optional[ArrayLike] = None) -> Points:
     """Apply Human3.6M lens distortion to normalised coordinates ``[..., 2]``.
 
     ``(x, y) -> (x (R + T) + p2 r2, y (R + T) + p1 r2)`` with ``r2 = x^2 + y^2``,
@@ -168,7 +173,8 @@ def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations:
     return _out(torch.stack([x, y], dim=-1), np_out)
 
 
-def project_points(points_mm, fx, fy, cx, cy, radial=None, tangential=None):
+def project_points(points_mm: Points, fx: Scalar, fy: Scalar, cx: Scalar, cy: Scalar,
+                   radial: Optional[ArrayLike] = None, tangential: Optional[ArrayLike] = None) -> Points:
     """Project camera-space points ``[..., 3]`` (mm, Z > 0) to pixels ``[..., 2]``.
 
     Distortion (Human3.6M model) is applied when ``radial`` or ``tangential`` is given.
@@ -186,7 +192,8 @@ def project_points(points_mm, fx, fy, cx, cy, radial=None, tangential=None):
     return _out(denormalize_points(xy, fx, fy, cx, cy), np_out)
 
 
-def backproject_points(uv_px, depth_mm, fx, fy, cx, cy, radial=None, tangential=None):
+def backproject_points(uv_px: Points, depth_mm: ArrayLike, fx: Scalar, fy: Scalar, cx: Scalar, cy: Scalar,
+                       radial: Optional[ArrayLike] = None, tangential: Optional[ArrayLike] = None) -> Points:
     """Pixels ``[..., 2]`` and depths ``[...]`` (mm, > 0) to camera-space points ``[..., 3]``.
 
     ``X = x_n Z, Y = y_n Z`` with ``(x_n, y_n)`` the normalised (undistorted, when distortion is
@@ -210,7 +217,7 @@ def backproject_points(uv_px, depth_mm, fx, fy, cx, cy, radial=None, tangential=
 
 
 # ---------------------------------------------------------------------------- depth
-def focal_normalized_depth(depth_mm, fx, fy):
+def focal_normalized_depth(depth_mm: Points, fx: Scalar, fy: Scalar) -> Points:
     """Focal-normalised depth ``d = Z / sqrt(fx * fy)`` (HDNet's bin variable)."""
     z, np_out = _main(depth_mm, "depth_mm")
     _positive(z, "depth_mm")
@@ -220,7 +227,7 @@ def focal_normalized_depth(depth_mm, fx, fy):
     return _out(z / torch.sqrt(fx * fy), np_out)
 
 
-def depth_from_focal_normalized(d, fx, fy):
+def depth_from_focal_normalized(d: Points, fx: Scalar, fy: Scalar) -> Points:
     """Inverse of :func:`focal_normalized_depth`: ``Z = d * sqrt(fx * fy)`` (mm)."""
     dn, np_out = _main(d, "d")
     _positive(dn, "d")
@@ -231,7 +238,8 @@ def depth_from_focal_normalized(d, fx, fy):
 
 
 # ---------------------------------------------------------------------------- affines
-def crop_affine(center, size, output_size, rotation_deg=0.0, flip=False):
+def crop_affine(center: ArrayLike, size: ArrayLike, output_size: Union[int, Sequence[int]],
+                rotation_deg: ArrayLike = 0.0, flip: bool = False) -> np.ndarray:
     """Affine ``[..., 2, 3]`` that maps a (rotated, flipped) box of the source image onto an
     output image.
 
@@ -279,7 +287,7 @@ def crop_affine(center, size, output_size, rotation_deg=0.0, flip=False):
     return _out(a, np_out)
 
 
-def invert_affine(affine):
+def invert_affine(affine: Points) -> Points:
     """Inverse of an affine ``[..., 2, 3]`` (raises ValueError when singular)."""
     a, np_out = _main(affine, "affine")
     if a.shape[-2:] != (2, 3):
@@ -294,7 +302,7 @@ def invert_affine(affine):
     return _out(torch.cat([inv, t], dim=-1), np_out)
 
 
-def apply_affine(affine, points):
+def apply_affine(affine: ArrayLike, points: Points) -> Points:
     """Apply ``affine [..., 2, 3]`` to ``points [..., N, 2]`` (or ``[..., 2]``)."""
     a, _ = _main(affine, "affine")
     p, np_out = _main(points, "points", 2)
@@ -323,7 +331,8 @@ def pixel_grid(height: int, width: int, stride: float = 1.0, dtype=torch.float32
     return torch.stack([u[None, :].expand(height, width), v[:, None].expand(height, width)])
 
 
-def coord_map(affine, input_size, output_size, fx, fy, cx, cy):
+def coord_map(affine: ArrayLike, input_size: Union[int, Sequence[int]], output_size: Union[int, Sequence[int]],
+              fx: Scalar, fy: Scalar, cx: Scalar, cy: Scalar) -> np.ndarray:
     """Normalised camera coordinates of every cell centre of an output grid ``[..., 2, h, w]``.
 
     The network sees an ``input_size`` (W, H) image made from the source image by ``affine``
@@ -347,9 +356,9 @@ def coord_map(affine, input_size, output_size, fx, fy, cx, cy):
     inv = invert_affine(a)
     pts = grid.permute(1, 2, 0).reshape(-1, 2)  # [h*w, 2]
     src = pts @ inv[..., :2].transpose(-1, -2) + inv[..., None, :, 2]  # [..., h*w, 2]
-    fx, fy, cx, cy = _intrinsics(src, fx, fy, cx, cy)
-    xn = (src[..., 0] - cx[..., None]) / fx[..., None]
-    yn = (src[..., 1] - cy[..., None]) / fy[..., None]
+    f_x, f_y, c_x, c_y = _intrinsics(src, fx, fy, cx, cy)
+    xn = (src[..., 0] - c_x[..., None]) / f_x[..., None]
+    yn = (src[..., 1] - c_y[..., None]) / f_y[..., None]
     out = torch.stack([xn, yn], dim=-2).reshape(*src.shape[:-2], 2, oh, ow)
     return _out(out, np_out)
 
@@ -417,7 +426,7 @@ class Camera:
                    None if tangential is None else tuple(np.ravel(tangential)))
 
     def to_dict(self) -> dict:
-        d = {"fx": self.fx, "fy": self.fy, "cx": self.cx, "cy": self.cy}
+        d: dict = {"fx": self.fx, "fy": self.fy, "cx": self.cx, "cy": self.cy}
         if self.radial is not None:
             d["radial"] = list(self.radial)
         if self.tangential is not None:
@@ -441,24 +450,24 @@ class Camera:
     def without_distortion(self) -> "Camera":
         return Camera(self.fx, self.fy, self.cx, self.cy)
 
-    def project(self, points_mm):
+    def project(self, points_mm: Points) -> Points:
         """Camera-space points ``[..., 3]`` (mm) to pixels ``[..., 2]``, distortion included."""
         return project_points(points_mm, self.fx, self.fy, self.cx, self.cy, self.radial,
                               self.tangential)
 
-    def backproject(self, uv_px, depth_mm):
+    def backproject(self, uv_px: Points, depth_mm: ArrayLike) -> Points:
         """Pixels ``[..., 2]`` (undistorted first) and depths ``[...]`` to points ``[..., 3]``."""
         return backproject_points(uv_px, depth_mm, self.fx, self.fy, self.cx, self.cy,
                                   self.radial, self.tangential)
 
-    def normalize(self, uv_px):
+    def normalize(self, uv_px: Points) -> Points:
         """Pixels to ``((u - cx) / fx, (v - cy) / fy)``; no undistortion (see :meth:`undistort`)."""
         return normalize_points(uv_px, self.fx, self.fy, self.cx, self.cy)
 
-    def denormalize(self, xy_norm):
+    def denormalize(self, xy_norm: Points) -> Points:
         return denormalize_points(xy_norm, self.fx, self.fy, self.cx, self.cy)
 
-    def undistort(self, uv_px):
+    def undistort(self, uv_px: Points) -> Points:
         """Distorted pixels ``[..., 2]`` to the pixels an ideal pinhole camera would see."""
         if not self.has_distortion:
             uv, np_out = _main(uv_px, "uv_px", 2)
@@ -466,22 +475,23 @@ class Camera:
         xy = undistort_normalized(self.normalize(uv_px), self.radial, self.tangential)
         return self.denormalize(xy)
 
-    def distort(self, uv_px):
+    def distort(self, uv_px: Points) -> Points:
         """Ideal pinhole pixels ``[..., 2]`` to distorted pixels (inverse of :meth:`undistort`)."""
         xy = self.normalize(uv_px)
         if self.has_distortion:
             xy = distort_normalized(xy, self.radial, self.tangential)
         return self.denormalize(xy)
 
-    def depth_to_normalized(self, depth_mm):
+    def depth_to_normalized(self, depth_mm: Points) -> Points:
         """``Z / sqrt(fx fy)``."""
         return focal_normalized_depth(depth_mm, self.fx, self.fy)
 
-    def normalized_to_depth(self, d):
+    def normalized_to_depth(self, d: Points) -> Points:
         """``d * sqrt(fx fy)`` (mm)."""
         return depth_from_focal_normalized(d, self.fx, self.fy)
 
-    def coord_map(self, affine, input_size, output_size):
+    def coord_map(self, affine: ArrayLike, input_size: Union[int, Sequence[int]],
+                  output_size: Union[int, Sequence[int]]) -> np.ndarray:
         """See :func:`coord_map`."""
         return coord_map(affine, input_size, output_size, self.fx, self.fy, self.cx, self.cy)
 

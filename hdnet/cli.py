@@ -151,6 +151,7 @@ def _load_model(args):
     """The ``_add_model_options`` choices resolved: ``(model, preprocessing)``, the checkpoint's
     stored preprocessing filling in what was not given."""
     import dataclasses
+
     from .models.checkpoint import load_model
     model = load_model(args.checkpoint)
     prep = model.preprocessing
@@ -160,6 +161,7 @@ def _load_model(args):
 
 def _run_eval(args) -> int:
     import numpy as np
+
     from .data import build_reader
     from .metrics import evaluate_roots
     from .predict import predict_scenes
@@ -226,6 +228,7 @@ def _camera_for(spec, name: str, width: int, height: int):
 def _run_predict(args) -> int:
     import numpy as np
     from PIL import Image
+
     from .predict import Predictor, to_rootnet_json
     model, prep = _load_model(args)
     boxes_all = _read_json(args.boxes, "--boxes")
@@ -234,7 +237,7 @@ def _run_predict(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     predictor = Predictor(model, prep, flip_test=args.flip_test)
     records = []
-    for k, image in enumerate(args.images):
+    for image in args.images:
         name = os.path.basename(image)
         if not os.path.isfile(image):
             raise CLIError(f"image: no file at {image!r}")

@@ -20,7 +20,7 @@ import copy
 import json
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from .data import MuPoTS
 from .data.synthetic import SceneConfig, write_mupots_json
 from .data.transforms import bin_focal, image_framing, person_framing
 from .graphs import get_skeleton
-from .metrics import DEPTH_BANDS_MM as BANDS_MM, evaluate_roots
+from .metrics import evaluate_roots
 from .predict import predict_scenes
 from .train import TrainConfig, Trainer
 
@@ -120,7 +120,7 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
     depth_fit = np.array([r["gt_root"][2] for r in fit])
     # k_value: ground-truth boxes, A fitted on the training scenes
     train_boxes = np.array([_xywh(p.box_xyxy) for s in train_reader.samples for p in s.people])
-    train_depths = np.array([p.joints_3d[root, 2] for s in train_reader.samples for p in s.people])
+    train_depths = np.array([np.asarray(p.joints_3d)[root, 2] for s in train_reader.samples for p in s.people])
     train_cams = [s.camera for s in train_reader.samples for _ in s.people]
     area = fit_k_value(train_boxes, train_cams, train_depths)
     z_k = k_value_depth(np.array([_xywh(r["box_xyxy"]) for r in test]), cams, area)
@@ -142,7 +142,7 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
     baseline_roots = {"k_value": at_depth(z_k, "pred_joints_2d"),
                       "skeleton_fit": at_depth(z_s, "pred_joints_2d"),
                       "skeleton_fit_oracle": at_depth(z_o, "gt_joints_2d")}
-    report = {
+    report: Dict[str, Any] = {
         "hdnet": _scores(hdnet_roots, test),
         "hdnet_single_pass": _scores(np.array([r["pred_root"] for r in single]), single),
         "baselines": {

@@ -7,7 +7,7 @@ with none.
 
 from __future__ import annotations
 
-from typing import Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 import torch
 from torch import Tensor, nn
@@ -34,6 +34,8 @@ def heatmap_loss(pred: Tensor, target: Tensor, vis: Optional[Tensor] = None) -> 
     check_tensor(target, "target heatmap", "[P, J, H, W]", shape=tuple(pred.shape))
     v = _vis(vis, pred.shape[0], pred.shape[1], pred)
     per_joint = ((pred - target) ** 2).mean(dim=(-2, -1))
+    # an invisible joint's target may hold anything (NaN included): it never reaches the sum
+    per_joint = torch.where(v > 0, per_joint, torch.zeros_like(per_joint))
     return (per_joint * v).sum(-1) / v.sum(-1).clamp_min(1)
 
 
@@ -44,6 +46,7 @@ def pose_loss(pred: Tensor, target: Tensor, vis: Optional[Tensor] = None) -> Ten
     check_tensor(target, "target pose", "[P, J, 2]", shape=tuple(pred.shape))
     v = _vis(vis, pred.shape[0], pred.shape[1], pred)
     err = (pred - target).abs().sum(-1)
+    err = torch.where(v > 0, err, torch.zeros_like(err))  # NaN x 0 would be NaN
     return (err * v).sum(-1) / (2 * v.sum(-1)).clamp_min(1)
 
 
@@ -128,13 +131,13 @@ class HDNetLoss(nn.Module):
         if have_depth is not None:
             check_tensor(have_depth, "have_depth", "[P]", shape=tuple(terms["bins"].shape))
             m = have_depth.to(terms["bins"].dtype)
-            terms["bins"] = terms["bins"] * m
-            terms["bin_idx"] = terms["bin_idx"] * m
+            terms["bins"] = torch.where(m > 0, terms["bins"], torch.zeros_like(terms["bins"])) * m
+            terms["bin_idx"] = torch.where(m > 0, terms["bin_idx"], torch.zeros_like(terms["bin_idx"])) * m
         w = self.weights(epoch)
         total = sum(w[t] * terms[t] for t in self.TERMS)
-        out = dict(terms, total=total)
-        if reduction == "mean":
-            out = {t: v.mean() for t, v in out.items()}
+        out: Dict[str, Any] = dict(terms, total=total)
+        if reduction == "mean":  # no person: a zero loss that still carries the graph, not NaN
+            out = {t: v.mean() if v.numel() else v.sum() for t, v in out.items()}
         elif reduction == "sum":
             out = {t: v.sum() for t, v in out.items()}
         out["weights"] = w

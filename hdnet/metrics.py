@@ -15,8 +15,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["evaluate_roots", "DEPTH_BANDS_MM", "mrpe", "ap_root", "pck3d", "match_people_2d", "rescale_bones", "mpjpe", "pa_mpjpe",
-           "n_mpjpe", "pcod", "MUPOTS_PARENTS", "MUPOTS_RESCALE_ORDER", "MUPOTS_JOINT_GROUPS"]
+__all__ = ["evaluate_roots", "DEPTH_BANDS_MM", "mrpe", "ap_root", "pck3d", "match_people_2d",
+           "rescale_bones", "mpjpe", "pa_mpjpe", "n_mpjpe", "pcod", "MUPOTS_PARENTS",
+           "MUPOTS_RESCALE_ORDER", "MUPOTS_JOINT_GROUPS"]
 
 
 def _arr(x, name: str, last: Optional[int] = None) -> np.ndarray:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Union
 
 import numpy as np
 import torch
 
 from .camera import Camera, guess_camera
 from .data import HDNetTrainingSet, collate_people
-from .graphs import resolve_skeleton
 from .data.transforms import Preprocessing, box_masks, load_image, mirror_framing
+from .graphs import resolve_skeleton
 from .models.hdnet import output_dict
 
 __all__ = ["Predictor", "PersonPrediction", "guess_camera", "to_rootnet_json", "predict_scenes",
@@ -261,7 +261,7 @@ def predict_scenes(model, reader, preprocessing: Optional[Preprocessing] = None,
             continue
         if flip_test:
             out = average_mirrored(out, run(sets[1], start)[1], model.skeleton.flip_pairs)
-        people_seen = {}
+        people_seen: dict = {}
         for p in range(b["index"].numel()):
             n = int(b["index"][p])
             k = int(b["person_index"][n]) + people_seen.get(n, 0)

@@ -29,8 +29,7 @@ from .data.transforms import Augmentation, Preprocessing
 from .layers import DepthBins
 from .losses import HDNetLoss
 from .models import HDNet, ResNetFPN
-from .models.checkpoint import (CheckpointError, check_same_architecture, read_checkpoint,
-                                save_checkpoint)
+from .models.checkpoint import CheckpointError, check_same_architecture, read_checkpoint, save_checkpoint
 from .models.hdnet import output_dict
 
 __all__ = ["TrainConfig", "Trainer", "load_config", "build_reader", "CheckpointError",
@@ -234,7 +233,7 @@ class Trainer:
         self._seed_everything(config.seed)
         self.model = (model or config.build_model()).to(self.device)
         if config.channels_last:
-            self.model.to(memory_format=torch.channels_last)
+            self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.loss_fn = HDNetLoss(config.num_bins)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr,
                                           weight_decay=config.weight_decay)
@@ -379,7 +378,8 @@ class Trainer:
                 self.train_set.set_epoch(self.epoch)
             loader = self._loader()
             bar = self._bar(len(loader))
-            sums, n = {}, 0
+            sums: Dict[str, float] = {}
+            n = 0
             t_epoch = time.time()
             for batch in loader:
                 losses = self.train_step(batch)
@@ -400,7 +400,7 @@ class Trainer:
                 self.seconds = seconds_before + time.time() - start
                 if cfg.max_minutes:  # the clock decides (stop, cosine progress): agreed by all ranks
                     self.seconds = self._max_over_ranks(self.seconds)
-                out_of_time = bool(cfg.max_minutes) and self.seconds > 60 * cfg.max_minutes
+                out_of_time = cfg.max_minutes is not None and cfg.max_minutes > 0 and self.seconds > 60 * cfg.max_minutes
                 if (cfg.max_steps and self.step >= cfg.max_steps) or out_of_time:
                     stop = True
                     break

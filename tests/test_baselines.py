@@ -1,8 +1,14 @@
 import numpy as np
 import pytest
 
-from hdnet.baselines import (MEAN_BONE_LENGTHS_MM, fit_k_value, fit_skeleton_scale, k_value_depth,
-                             rootnet_box, skeleton_fit_depth)
+from hdnet.baselines import (
+    MEAN_BONE_LENGTHS_MM,
+    fit_k_value,
+    fit_skeleton_scale,
+    k_value_depth,
+    rootnet_box,
+    skeleton_fit_depth,
+)
 from hdnet.camera import Camera
 from hdnet.graphs import get_skeleton
 

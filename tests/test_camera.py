@@ -6,9 +6,19 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hdnet.camera import (Camera, apply_affine, coord_map, crop_affine,
-                          depth_from_focal_normalized, distort_normalized, focal_normalized_depth,
-                          invert_affine, pixel_grid, project_points, undistort_normalized)
+from hdnet.camera import (
+    Camera,
+    apply_affine,
+    coord_map,
+    crop_affine,
+    depth_from_focal_normalized,
+    distort_normalized,
+    focal_normalized_depth,
+    invert_affine,
+    pixel_grid,
+    project_points,
+    undistort_normalized,
+)
 
 focal = st.floats(200, 3000)
 centre = st.floats(0, 2000)

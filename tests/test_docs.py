@@ -8,7 +8,7 @@ import pytest
 from hdnet.graphs import list_skeletons
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-RUNNABLE = ["layers.md", "camera.md", "model.md"]
+RUNNABLE = ["layers.md", "camera.md", "model.md", "checkpoints.md"]
 
 
 def _blocks(text: str):

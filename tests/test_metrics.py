@@ -3,8 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from hdnet.metrics import (ap_root, match_people_2d, mpjpe, mrpe, n_mpjpe, pa_mpjpe, pck3d, pcod,
-                           rescale_bones)
+from hdnet.metrics import ap_root, match_people_2d, mpjpe, mrpe, n_mpjpe, pa_mpjpe, pck3d, pcod, rescale_bones
 
 from .conftest import fixture_path
 

@@ -7,10 +7,10 @@ import torch.nn.functional as F
 from PIL import Image
 
 from hdnet import Camera
+from hdnet.data.transforms import Preprocessing, mirror_framing
 from hdnet.graphs import get_skeleton
 from hdnet.layers import HeatmapAttentionPooling
 from hdnet.models import HDNet, ResNetFPN
-from hdnet.data.transforms import Preprocessing, mirror_framing
 from hdnet.predict import Predictor, average_mirrored, guess_camera, to_rootnet_json
 
 
@@ -146,8 +146,8 @@ def test_average_mirrored_and_mirror_framing():
     out = average_mirrored(a, b, sk.flip_pairs)
     torch.testing.assert_close(out["depth_mm"], torch.tensor([6000.0, 1000.0]))
     torch.testing.assert_close(out["depth_std_mm"], torch.tensor([(1250.0 + 2500.0 ** 2) ** 0.5, 0.0]))
-    l, r = sk.index("l_wrist"), sk.index("r_wrist")
-    torch.testing.assert_close(out["pose"][:, l], (pose[:, l] + pose[:, r]) / 2)
+    lw, rw = sk.index("l_wrist"), sk.index("r_wrist")
+    torch.testing.assert_close(out["pose"][:, lw], (pose[:, lw] + pose[:, rw]) / 2)
     torch.testing.assert_close(out["pose"][:, sk.root], pose[:, sk.root])
     affine = np.array([[0.5, 0.1, 3.0], [-0.1, 0.5, 7.0]])
     m = mirror_framing(affine, 64)

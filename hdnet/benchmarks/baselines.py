@@ -31,7 +31,7 @@ def load(shared: Path):
     return cams, joints, roots, boxes
 
 
-def evaluate(shared: Path) -> str:
+def evaluate(shared: Path) -> Table:
     cams, joints, roots, boxes = load(shared)
     n = len(cams)
 

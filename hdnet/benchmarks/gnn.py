@@ -28,8 +28,7 @@ import torch.nn.functional as F
 
 from ..graphs import Skeleton, list_skeletons, resolve_skeleton
 from ..layers import SkeletonConv, SkeletonGNN, resolve_conv
-from ._harness import (Report, Table, bench_parser, environment, interleaved_medians,
-                       resolve_device)
+from ._harness import Report, Table, bench_parser, environment, interleaved_medians, resolve_device
 
 __all__ = ["run", "main", "dense_reference"]
 
@@ -115,7 +114,9 @@ def run(conv: Union[str, Callable[..., Any], None] = "SkeletonConv",
     sk = resolve_skeleton(skeleton)
     _, conv_label = resolve_conv(conv, conv_kwargs)
     gnn = _gnn(conv, conv_kwargs, sk, channels, layers, dev)
-    ref_name, ref_fn, ref_modules = None, None, []
+    ref_name: str = ""
+    ref_fn: Optional[Callable] = None
+    ref_modules: List[torch.nn.Module] = []
     if baseline is not None:
         _, base_label = resolve_conv(baseline, baseline_kwargs)
         base = _gnn(baseline, baseline_kwargs, sk, channels, layers, dev)

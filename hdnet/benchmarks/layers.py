@@ -9,14 +9,21 @@
 
 from __future__ import annotations
 
-
 import torch
 import torch.nn.functional as F
 
 from ..graphs import get_skeleton
 from ..layers import HeatmapAttentionPooling, SkeletonGNN
-from ._harness import (Report, Table, bench_parser, environment, interleaved_medians, median_ms,
-                       peak_memory_mib, resolve_device)
+from ._harness import (
+    Report,
+    Table,
+    bench_parser,
+    environment,
+    interleaved_medians,
+    median_ms,
+    peak_memory_mib,
+    resolve_device,
+)
 
 
 # ------------------------------------------------------------------ pooling

@@ -16,8 +16,16 @@ import torch
 import torch.nn.functional as F
 
 from ..models import HDNet, ResNetFPN
-from ._harness import (Report, Table, bench_parser, environment, interleaved_medians, median_ms,
-                       peak_memory_mib, resolve_device)
+from ._harness import (
+    Report,
+    Table,
+    bench_parser,
+    environment,
+    interleaved_medians,
+    median_ms,
+    peak_memory_mib,
+    resolve_device,
+)
 
 
 def build(depth: int, size: int, n: int, p: int, seed: int = 0, device: str = "cpu"):
@@ -48,8 +56,10 @@ def original_forward(model: HDNet, images, cmap, mask):
     for conv, bn in zip(model.gnn.convs, model.gnn.norms):
         c = conv.out_channels
         xt = hdn.transpose(1, 2)
-        fs = F.conv1d(xt, conv.weight[:c, :, None], conv.bias[:c]).transpose(1, 2)
-        fo = F.conv1d(xt, conv.weight[c:, :, None], conv.bias[c:]).transpose(1, 2)
+        wt: torch.Tensor = conv.weight  # type: ignore[assignment]
+        bias: torch.Tensor = conv.bias  # type: ignore[assignment]
+        fs = F.conv1d(xt, wt[:c, :, None], bias[:c]).transpose(1, 2)
+        fo = F.conv1d(xt, wt[c:, :, None], bias[c:]).transpose(1, 2)
         out = torch.matmul(att * diag, fs) + torch.matmul(att * (1 - diag), fo)
         hdn = F.relu(bn(out.transpose(1, 2))).transpose(1, 2)
     bins = F.softmax(model.bin_head.linear(hdn.mean(1)), -1)

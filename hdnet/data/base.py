@@ -88,7 +88,7 @@ class Sample:
 class ReaderBase(Dataset):
     """A lazily indexed list of :class:`Sample` (images are not opened until asked for)."""
 
-    skeleton = None  # the joint set of the annotations (a registered name)
+    skeleton: Optional[str] = None  # the joint set of the annotations (a registered name)
 
     def __init__(self):
         self.samples: List[Sample] = []

@@ -68,7 +68,8 @@ class Human36M(ReaderBase):
         self.subjects = tuple(subjects) if subjects is not None else (
             TRAIN_SUBJECTS if split == "train" else TEST_SUBJECTS)
         self.stride = stride or _DEFAULT_STRIDE[split]
-        self.image_size = tuple(int(v) for v in image_size)
+        w, h = (int(v) for v in image_size)
+        self.image_size = (w, h)
         if layout == "hdnet":
             self._load_hdnet(use_cpn)
         else:
@@ -123,14 +124,14 @@ class Human36M(ReaderBase):
             fi, ci = (f_all[i] if f_all.ndim == 2 else f_all), (c_all[i] if c_all.ndim == 2 else c_all)
             camera = Camera(float(fi[0]), float(fi[1]), float(ci[0]), float(ci[1]))
             path = self.root / "images" / self.split / folder / f"{folder}_{i + 1:06d}.jpg"
-            meta = {"subject": sub, "action": act, "subaction": subact, "camera_id": cam, "frame": i + 1}
+            meta: dict = {"subject": sub, "action": act, "subaction": subact, "camera_id": cam, "frame": i + 1}
             if "action_name" in g.attrs:
                 meta["action_name"] = str(g.attrs["action_name"])
             if cpn is not None:
                 meta["joints_2d_cpn"] = cpn[i]
             person = Person(j2[i], j3[i], np.ones(17), _box(j2[i]))
-            self.samples.append(Sample(str(path), f"{folder}_{i + 1:06d}", camera, *self.image_size,
-                                       [person], meta))
+            w, h = self.image_size
+            self.samples.append(Sample(str(path), f"{folder}_{i + 1:06d}", camera, w, h, [person], meta))
 
     # ------------------------------------------------------------------ RootNet (JSON)
     def _load_rootnet(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+
 import numpy as np
 
 from ..camera import Camera
@@ -88,7 +89,7 @@ class MuPoTS(_CocoStyle3D):
     def ground_truth(self) -> dict:
         """The ground truth as :func:`hdnet.metrics.ap_root` takes it."""
         return {"annotations": [{"image_id": s.image_id, "is_valid": 1,
-                                 "keypoints_cam": p.joints_3d.tolist()}
+                                 "keypoints_cam": np.asarray(p.joints_3d).tolist()}
                                 for s in self.samples for p in s.people]}
 
 

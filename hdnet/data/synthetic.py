@@ -223,8 +223,8 @@ def make_scene(rng: np.random.Generator, config: SceneConfig) -> Scene:
 
 def _background(rng: np.random.Generator, size: int) -> Image.Image:
     base = rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)
-    img = Image.fromarray(base).resize((size, size), Image.BILINEAR)
-    fine = Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).resize((size, size), Image.BICUBIC)
+    img = Image.fromarray(base).resize((size, size), Image.Resampling.BILINEAR)
+    fine = Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).resize((size, size), Image.Resampling.BICUBIC)
     img = Image.blend(img, fine, 0.25)
     draw = ImageDraw.Draw(img)
     for _ in range(int(rng.integers(3, 9))):  # distractor shapes
@@ -316,7 +316,8 @@ def write_mupots_json(out_dir, num_images: int, seed: int = 0, config: Optional[
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    images, anns = [], []
+    images: list = []
+    anns: list = []
     for i in range(num_images):
         scene = make_scene(rng, config)
         pixels = render_scene(scene, rng, config.noise)

@@ -5,11 +5,10 @@
 17
 """
 
-from .skeleton import Skeleton, mirror_joint_name
-from .registry import (get_skeleton, list_skeletons, register_skeleton, resolve_skeleton,
-                       unregister_skeleton)
 from .convert import DERIVED_JOINTS, convert_joints, joint_mapping
 from .joint_sets import MUPOTS_EVAL_JOINTS
+from .registry import get_skeleton, list_skeletons, register_skeleton, resolve_skeleton, unregister_skeleton
+from .skeleton import Skeleton, mirror_joint_name
 
 __all__ = [
     "Skeleton", "mirror_joint_name", "get_skeleton", "list_skeletons", "register_skeleton",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Tuple, Union
+from typing import Dict, List, Tuple, Union
 
 import numpy as np
 import torch
@@ -30,7 +30,7 @@ def joint_mapping(src: Union[str, Skeleton], dst: Union[str, Skeleton]) -> list:
     """
     src, dst = resolve_skeleton(src), resolve_skeleton(dst)
     where = {name: i for i, name in enumerate(src.joints)}
-    out = []
+    out: List[Tuple[int, ...]] = []
     for name in dst.joints:
         if name in where:
             out.append((where[name],))

@@ -112,7 +112,7 @@ class Skeleton:
         object.__setattr__(self, "_parents", self._tree())
 
     def _tree(self) -> tuple:
-        neighbours = [[] for _ in self.joints]
+        neighbours: list = [[] for _ in self.joints]
         for a, b in self.bones:
             neighbours[a].append(b)
             neighbours[b].append(a)
@@ -170,7 +170,7 @@ class Skeleton:
     def flip_permutation(self) -> list:
         """Index permutation that swaps left and right joints (apply as ``x[..., perm, :]``)."""
         perm = list(range(self.num_joints))
-        for a, b in self.flip_pairs:
+        for a, b in self.flip_pairs or ():
             perm[a], perm[b] = b, a
         return perm
 
@@ -259,7 +259,7 @@ class Skeleton:
         store, so a model on a custom skeleton loads in a process that never registered it)."""
         return {"name": self.name, "joints": list(self.joints),
                 "bones": [list(b) for b in self.bones], "root": self.root,
-                "flip_pairs": [list(p) for p in self.flip_pairs], "source": self.source}
+                "flip_pairs": [list(p) for p in self.flip_pairs or ()], "source": self.source}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Skeleton":
@@ -278,7 +278,7 @@ class Skeleton:
         """Same joints in the same order, same bones, root and flip pairs (names aside)."""
         return (self.joints == other.joints and self.root == other.root
                 and sorted(map(sorted, self.bones)) == sorted(map(sorted, other.bones))
-                and sorted(map(sorted, self.flip_pairs)) == sorted(map(sorted, other.flip_pairs)))
+                and sorted(map(sorted, self.flip_pairs or ())) == sorted(map(sorted, other.flip_pairs or ())))
 
     # ------------------------------------------------------------------ derived skeletons
     def subset(self, joints: Iterable, name: Optional[str] = None, root: Optional[int] = None,
@@ -291,7 +291,7 @@ class Skeleton:
             if self.root not in remap:
                 raise ValueError("root: the subset drops the root joint; pass root=")
             root = remap[self.root]
-        return Skeleton(name or f"{self.name}_subset", [self.joints[i] for i in idx], bones, root,
+        return Skeleton(name or f"{self.name}_subset", tuple(self.joints[i] for i in idx), tuple(bones), root,
                         source=self.source if source is None else source)
 
     def __repr__(self) -> str:

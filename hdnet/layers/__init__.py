@@ -1,9 +1,9 @@
 """HDNet's ideas as standalone modules: heatmap-attention pooling, skeleton GNN, depth bins."""
 
-from .heatmap_pooling import HeatmapAttentionPooling, PoolingOutput, masked_spatial_softmax
-from .skeleton_conv import GNNOutput, SkeletonConv, SkeletonGNN, closed_neighbourhood_weights
 from .conv_registry import list_convs, register_conv, resolve_conv, unregister_conv
 from .depth_bins import BinIndex, DepthBinHead, DepthBinOutput, DepthBins
+from .heatmap_pooling import HeatmapAttentionPooling, PoolingOutput, masked_spatial_softmax
+from .skeleton_conv import GNNOutput, SkeletonConv, SkeletonGNN, closed_neighbourhood_weights
 
 __all__ = ["HeatmapAttentionPooling", "PoolingOutput", "masked_spatial_softmax",
            "SkeletonConv", "SkeletonGNN", "GNNOutput", "DepthBins", "DepthBinHead",

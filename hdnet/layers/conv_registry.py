@@ -90,8 +90,9 @@ def resolve_conv(spec: ConvSpec, kwargs: Optional[Dict[str, Any]] = None
     """``(factory, name)`` for a conv given by name, class or factory (None: SkeletonConv).
 
     A name is looked up among the registered convs, hdnet's ``SkeletonConv``, the classes of
-    ``torch_geometric.nn``, and ``module:qualname`` of a module *already imported* (nothing is
-    imported here: a name from a checkpoint never runs code). ``kwargs`` are bound with
+    ``torch_geometric.nn``, and ``module:qualname`` of an ``nn.Module`` subclass in a module
+    *already imported* (nothing is imported here, and no other callable is accepted: a name
+    from a checkpoint never runs code of its choosing). ``kwargs`` are bound with
     :func:`functools.partial`.
 
     Raises:
@@ -127,7 +128,8 @@ def _lookup(name: str) -> Callable[..., Any]:
         obj: Any = sys.modules.get(mod)
         for part in attr.split("."):
             obj = getattr(obj, part, None) if obj is not None else None
-        if obj is not None and callable(obj):
+        import torch.nn as nn
+        if isinstance(obj, type) and issubclass(obj, nn.Module):  # a module class, never any callable
             return obj
     raise ValueError(f"conv: {name!r} is neither registered nor a class of torch_geometric.nn; "
                      "import the module that defines it first (hdnet --import MODULE, or import "

@@ -19,7 +19,7 @@ Number = Union[float, int, Tensor]
 class BinIndex(NamedTuple):
     """What :meth:`DepthBins.index` returns."""
 
-    index: Tensor  #: continuous bin index in ``[0, K - 1]`` (clamped)
+    index: Tensor  # type: ignore[assignment]  # continuous bin index in ``[0, K - 1]`` (clamped)
     in_range: Tensor  #: bool, False where the depth was outside ``[d_min, d_max]`` and clamped
 
 
@@ -135,8 +135,9 @@ class DepthBins(nn.Module):
         """The value of every bin ``[K]``: :math:`d` (or mm when ``fx, fy`` are given)."""
         k = torch.arange(self.num_bins, dtype=torch.float32)
         d = self._from_unit(k / (self.num_bins - 1))
-        if self.focal_normalized and fx is not None:
-            return d * self._scale(fx, fy, d)
+        scale = self._scale(fx, fy, d) if self.focal_normalized and fx is not None else None
+        if scale is not None:
+            return d * scale
         if not self.focal_normalized and fx is not None:
             raise ValueError("fx, fy: not used by bins that are not focal-normalised")
         return d
@@ -156,7 +157,7 @@ class DepthBinOutput(NamedTuple):
 
     logits: Tensor  #: ``[B, K]``
     probs: Tensor  #: ``[B, K]`` softmax
-    index: Tensor  #: ``[B]`` soft-argmax bin index
+    index: Tensor  # type: ignore[assignment]  # ``[B]`` soft-argmax bin index
     depth_mm: Optional[Tensor]  #: ``[B]`` depth of ``index``
     depth_std_mm: Optional[Tensor]  #: ``[B]`` standard deviation of depth under ``probs``
 
@@ -200,11 +201,13 @@ class DepthBinHead(nn.Module):
         check_tensor(x, "x", "[B, C]", shape=(None, self.in_channels))
         logits = self.linear(x)
         probs = F.softmax(logits.float(), dim=-1).to(logits.dtype)
-        index = (probs.float() * self.bin_ids).sum(-1)
+        bin_ids: Tensor = self.bin_ids  # type: ignore[assignment]
+        index = (probs.float() * bin_ids).sum(-1)
         depth = std = None
         if fx is not None or fy is not None or not self.bins.focal_normalized:
             if self.bins.focal_normalized:
                 scale = self.bins._scale(fx, fy, index)
+                assert scale is not None
                 centers = self.bins.centers().to(index.device)[None] * scale.reshape(-1, 1)
             else:
                 centers = self.bins.centers().to(index.device)[None]

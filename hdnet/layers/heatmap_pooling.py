@@ -198,4 +198,5 @@ def _pool_per_image(prob: Tensor, feats: Tensor, index: Optional[Tensor]) -> Ten
         if out is None:
             out = res.new_empty(p, j, c)
         out.index_copy_(0, sel, res.reshape(k, j, c))
+    assert out is not None
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, NamedTuple, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -319,9 +319,9 @@ class SkeletonGNN(nn.Module):
 
     def reset_parameters(self) -> None:
         for conv, nrm in zip(self.convs, self.norms):
-            conv.reset_parameters()
+            conv.reset_parameters()  # type: ignore[operator]
             if hasattr(nrm, "reset_parameters"):
-                nrm.reset_parameters()
+                nrm.reset_parameters()  # type: ignore[operator]
         if isinstance(self.readout, Aggregation):
             self.readout.reset_parameters()
 
@@ -347,18 +347,23 @@ class SkeletonGNN(nn.Module):
     # ------------------------------------------------------------------ forward
     def _graph(self, layer: int, batch_size: int, device, dtype) -> Tensor:
         conv = self.convs[layer]
-        # sparse CSR tensors cannot be traced (torch.export, ONNX, compile): edge_index there
-        fused = isinstance(conv, SkeletonConv) and not is_tracing()
+        if is_tracing():
+            # sparse CSR tensors cannot be traced (torch.export, ONNX, compile), and the batch
+            # size may be symbolic (a dynamic number of people): a plain edge_index, built with
+            # tensor ops and never cached
+            ei = self.skeleton.edge_index().to(device)
+            offsets = torch.arange(batch_size, device=device) * self.skeleton.num_joints
+            return (ei[:, None, :] + offsets[None, :, None]).reshape(2, -1)
+        fused = isinstance(conv, SkeletonConv)
         key = (conv.normalize if fused else "edge_index", batch_size, device, dtype if fused else None)
         g = self._graphs.get(key)
         if g is None:
             ei = self.skeleton.batch_edge_index(batch_size).to(device)
             n = batch_size * self.skeleton.num_joints
-            g = conv.operator(ei, n, dtype=dtype) if fused else ei
-            if not is_tracing():  # a traced graph holds its own constant
-                if len(self._graphs) > 32:
-                    self._graphs.clear()
-                self._graphs[key] = g
+            g = conv.operator(ei, n, dtype=dtype) if fused else ei  # type: ignore[operator]
+            if len(self._graphs) > 32:
+                self._graphs.clear()
+            self._graphs[key] = g
         return g
 
     def _layer(self, i: int, h: Tensor, graph: Tensor) -> Tensor:

@@ -1,10 +1,9 @@
 """The reference HDNet, its backbone, and self-describing checkpoints."""
 
 from .backbone import BasicBlock, Bottleneck, ResNet, ResNetFPN
-from .checkpoint import (CheckpointError, load_model, read_checkpoint, register_model_class,
-                         save_checkpoint)
-from .hdnet import FeatureBranch, HDNet, HDNetOutput
+from .checkpoint import CheckpointError, load_model, read_checkpoint, register_model_class, save_checkpoint
 from .export import ExportWrapper, export_onnx
+from .hdnet import FeatureBranch, HDNet, HDNetOutput
 from .original import convert_original_checkpoint, load_original_state_dict
 
 __all__ = ["HDNet", "HDNetOutput", "FeatureBranch", "ResNet", "ResNetFPN", "BasicBlock",

@@ -93,9 +93,9 @@ class ResNet(nn.Module):
             blocks = []
             for k in range(n):
                 blocks.append(block(in_planes, planes, (1 if i == 0 else 2) if k == 0 else 1))
-                in_planes = planes * block.expansion
+                in_planes = planes * block.expansion  # type: ignore[attr-defined]
             setattr(self, f"layer{i + 1}", nn.Sequential(*blocks))
-        self.out_channels = [c * block.expansion for c in stages]
+        self.out_channels = [c * block.expansion for c in stages]  # type: ignore[attr-defined]
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -109,11 +109,11 @@ class ResNet(nn.Module):
 
     def forward(self, x: Tensor) -> List[Tensor]:
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        c2 = self.layer1(x)
-        c3 = self.layer2(c2)
-        c4 = self.layer3(c3)
-        c5 = self.layer4(c4)
-        return [c2, c3, c4, c5]
+        out = []
+        for i in range(1, 5):
+            x = getattr(self, f"layer{i}")(x)
+            out.append(x)
+        return out
 
 
 class ResNetFPN(nn.Module):

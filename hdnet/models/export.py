@@ -1,4 +1,4 @@
-"""ONNX export of the reference HDNet for a fixed number of images and people."""
+"""ONNX export of the reference HDNet: a fixed number of images, any number of people."""
 
 from __future__ import annotations
 
@@ -33,27 +33,41 @@ class ExportWrapper(nn.Module):
 
 
 def export_onnx(model: nn.Module, path: Union[str, os.PathLike], input_size: int = 256,
-                num_images: int = 1, num_people: int = 1) -> str:
-    """Export ``model`` (eval mode) to ONNX with ``torch.onnx.export(dynamo=True)``.
+                num_images: int = 1, num_people: int = 1, dynamic_people: bool = True) -> str:
+    """Export ``model`` to ONNX with ``torch.onnx.export(dynamo=True)`` (in eval mode; the
+    model's own mode is restored afterwards).
 
-    Shapes are fixed: ``num_images`` images of ``input_size`` squared, ``num_people`` people.
-    While exporting, the skeleton GNN runs on the batched ``edge_index`` (sparse tensors do not
-    trace) and the pooling gathers each person's feature maps; both are equal to the eager
-    paths (tested). Returns the path written.
+    ``num_images`` images of ``input_size`` squared. With ``dynamic_people`` (default) the
+    number of people is a dynamic axis (``person_mask``, ``index``, ``fx``, ``fy`` and every
+    output), so one file serves any number of people from 1 to 4096; ``num_people`` is then
+    only the example traced. While exporting, the skeleton GNN runs on the batched
+    ``edge_index`` (sparse tensors do not trace) and the pooling gathers each person's feature
+    maps; both are equal to the eager paths (tested).
+
+    The weights go to a sidecar file ``<path>.data`` beside the graph (the ONNX external-data
+    format): keep the two together; onnxruntime finds the sidecar by its name. Returns the
+    path written.
     """
     if input_size % 32:
         raise ValueError(f"input_size: expected a multiple of 32, got {input_size}")
+    if num_people < 1 or num_images < 1:
+        raise ValueError(f"num_images, num_people: expected >= 1, got {(num_images, num_people)}")
     was_training = model.training
     model.eval()
     h = input_size // 4
-    mask = torch.zeros(num_people, h, h, dtype=torch.bool)
+    people = max(num_people, 2) if dynamic_people else num_people  # 1 would be specialised
+    mask = torch.zeros(people, h, h, dtype=torch.bool)
     mask[:, h // 4: 3 * h // 4, h // 4: 3 * h // 4] = True
     args = (torch.zeros(num_images, 3, input_size, input_size), torch.zeros(num_images, 2, h, h),
-            mask, torch.arange(num_people) % num_images, torch.full((num_people,), 1000.0),
-            torch.full((num_people,), 1000.0))
+            mask, torch.arange(people) % num_images, torch.full((people,), 1000.0),
+            torch.full((people,), 1000.0))
+    dynamic = None
+    if dynamic_people:
+        p = torch.export.Dim("people", min=1, max=4096)
+        dynamic = ({}, {}, {0: p}, {0: p}, {0: p}, {0: p})
     try:
         torch.onnx.export(ExportWrapper(model), args, os.fspath(path), dynamo=True,
-                          input_names=INPUT_NAMES, output_names=OUTPUT_NAMES)
+                          input_names=INPUT_NAMES, output_names=OUTPUT_NAMES, dynamic_shapes=dynamic)
     finally:
         model.train(was_training)
     return os.fspath(path)

@@ -8,9 +8,9 @@ from typing import Any, Dict, List, NamedTuple, Optional, Union
 import torch
 from torch import Tensor, nn
 
+from ..data.transforms import Preprocessing
 from ..graphs import Skeleton, resolve_skeleton
 from ..layers import DepthBinHead, DepthBins, HeatmapAttentionPooling, SkeletonGNN
-from ..data.transforms import Preprocessing
 from ..layers._checks import check_tensor, is_tracing
 from .backbone import ResNetFPN
 from .checkpoint import register_model_class

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hdnet.data.synthetic import (SceneConfig, camera_for, make_scene, render_scene, sample_pose)
+from hdnet.data.synthetic import SceneConfig, camera_for, make_scene, render_scene, sample_pose
 from hdnet.graphs import get_skeleton
 
 SK = get_skeleton("mpi_inf_3dhp_17")

@@ -3,8 +3,16 @@ import pytest
 import torch
 
 from hdnet.camera import Camera, apply_affine
-from hdnet.data.transforms import (Augmentation, box_masks, encode_targets, gaussian_heatmaps,
-                                   person_framing, principal_point_framing, to_grid, warp_image)
+from hdnet.data.transforms import (
+    Augmentation,
+    box_masks,
+    encode_targets,
+    gaussian_heatmaps,
+    person_framing,
+    principal_point_framing,
+    to_grid,
+    warp_image,
+)
 from hdnet.graphs import get_skeleton
 from hdnet.layers import DepthBins
 

@@ -2,8 +2,15 @@ import pytest
 import torch
 from torch_geometric.data import Batch
 
-from hdnet.graphs import (MUPOTS_EVAL_JOINTS, Skeleton, get_skeleton, list_skeletons,
-                          mirror_joint_name, register_skeleton, unregister_skeleton)
+from hdnet.graphs import (
+    MUPOTS_EVAL_JOINTS,
+    Skeleton,
+    get_skeleton,
+    list_skeletons,
+    mirror_joint_name,
+    register_skeleton,
+    unregister_skeleton,
+)
 
 REQUIRED = ["h36m_17", "mpi_inf_3dhp_17", "mupots_17", "muco_21", "coco_17", "coco_19",
             "mpii_16", "panoptic_19", "panoptic_15", "smpl_24", "halpe_26"]
@@ -168,7 +175,8 @@ def test_register_custom_skeleton_and_subset():
 
 def test_skeletons_are_immutable_and_hashable():
     sk = get_skeleton("coco_19")
-    with pytest.raises(Exception):
+    from dataclasses import FrozenInstanceError
+    with pytest.raises(FrozenInstanceError):
         sk.root = 3
     assert hash(sk) == hash(get_skeleton("coco_19"))
     assert "coco_19" in repr(sk)
