@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Union
+from typing import Optional, Union
 
 import torch
 from torch import Tensor, nn
@@ -61,7 +61,7 @@ def export_onnx(model: nn.Module, path: Union[str, os.PathLike], input_size: int
     args = (torch.zeros(num_images, 3, input_size, input_size), torch.zeros(num_images, 2, h, h),
             mask, torch.arange(people) % num_images, torch.full((people,), 1000.0),
             torch.full((people,), 1000.0))
-    dynamic = None
+    dynamic: Optional[tuple] = None
     if dynamic_people:
         p = torch.export.Dim("people", min=1, max=4096)
         dynamic = ({}, {}, {0: p}, {0: p}, {0: p}, {0: p})
