@@ -58,9 +58,15 @@ def rootnet_box(boxes_xywh, aspect_ratio: float = 1.0, scale: float = 1.25,
     """RootNet's box processing: optional clipping to the image (its 'sanitize' step), then
     growing the shorter side to ``aspect_ratio`` (width / height of the network input) and both
     sides by ``scale``. Returns ``[N, 4]`` x, y, w, h."""
-    b = np.asarray(boxes_xywh, dtype=np.float64).reshape(-1, 4).copy()
+    b = np.asarray(boxes_xywh, dtype=np.float64)
+    if b.size % 4 or (b.ndim > 1 and b.shape[-1] != 4):
+        raise ValueError(f"boxes_xywh: expected [N, 4] boxes (x, y, width, height), got shape {b.shape}")
+    b = b.reshape(-1, 4).copy()
+    if not np.isfinite(b).all():
+        raise ValueError("boxes_xywh: boxes must be finite")
     if np.any(b[:, 2:] <= 0):
-        raise ValueError("boxes_xywh: width and height must be > 0")
+        raise ValueError(f"boxes_xywh: width and height must be > 0 (boxes "
+                         f"{np.nonzero(np.any(b[:, 2:] <= 0, axis=1))[0].tolist()})")
     if image_size is not None:
         w_img, h_img = image_size
         x1 = np.maximum(0, b[:, 0])
@@ -68,6 +74,10 @@ def rootnet_box(boxes_xywh, aspect_ratio: float = 1.0, scale: float = 1.25,
         x2 = np.minimum(w_img - 1, x1 + np.maximum(0, b[:, 2] - 1))
         y2 = np.minimum(h_img - 1, y1 + np.maximum(0, b[:, 3] - 1))
         b = np.stack([x1, y1, x2 - x1, y2 - y1], 1)
+        outside = np.nonzero((b[:, 2] <= 0) | (b[:, 3] <= 0))[0]
+        if outside.size:
+            raise ValueError(f"boxes_xywh: boxes {outside.tolist()} lie outside the {w_img}x{h_img} "
+                             "image (nothing is left after clipping)")
     w, h = b[:, 2].copy(), b[:, 3].copy()
     cx, cy = b[:, 0] + w / 2, b[:, 1] + h / 2
     wide = w > aspect_ratio * h

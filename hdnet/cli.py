@@ -16,6 +16,7 @@ class CLIError(Exception):
     """An error to report as ``error: ...`` with exit status 2, without a traceback."""
 
 
+
 def _add_train(sub):
     p = sub.add_parser("train", help="train an HDNet from a config file",
                        description="Train an HDNet. Defaults are the original recipe; the config "
@@ -225,41 +226,93 @@ def _camera_for(spec, name: str, width: int, height: int):
         raise CLIError(f"--camera: no usable intrinsics for {name!r} ({e})") from None
 
 
-def _run_predict(args) -> int:
+def _boxes_for(entry, key: str):
+    """One image's boxes from the ``--boxes`` JSON: ``[[x1, y1, x2, y2(, score)], ...]`` with one
+    length for all, as ``(boxes [P, 4], scores [P] or None)``; a clear error otherwise."""
     import numpy as np
-    from PIL import Image
+    if not isinstance(entry, list) or not all(isinstance(b, list) for b in entry):
+        raise CLIError(f"--boxes: the entry for {key!r} must be a list of boxes, each a list of 4 "
+                       "numbers (or 5 with a score)")
+    lengths = sorted({len(b) for b in entry})
+    if entry and (len(lengths) > 1 or lengths[0] not in (4, 5)):
+        raise CLIError(f"--boxes: the boxes of {key!r} must all have 4 numbers (x1, y1, x2, y2) or all "
+                       f"5 (with a score); found lengths {lengths}")
+    try:
+        b = np.asarray(entry, dtype=float).reshape(-1, lengths[0] if entry else 4)
+    except (TypeError, ValueError):
+        raise CLIError(f"--boxes: the boxes of {key!r} must hold numbers only") from None
+    if not np.isfinite(b).all():
+        raise CLIError(f"--boxes: the boxes of {key!r} hold NaN or inf")
+    return b[:, :4], (b[:, 4] if b.shape[1] == 5 else None)
 
+
+def _check_out_folder(path: str) -> Path:
+    """``--out`` as a folder that exists or can be made and is writable (checked before any work)."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out: {path!r} is an existing file; give a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CLIError(f"--out: cannot create {path!r} ({e.strerror})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise CLIError(f"--out: {path!r} is not writable")
+    return out
+
+
+def _run_predict(args) -> int:
+    from .data.transforms import load_image
     from .predict import Predictor, to_rootnet_json
     model, prep = _load_model(args)
     boxes_all = _read_json(args.boxes, "--boxes")
+    if not isinstance(boxes_all, dict):
+        raise CLIError("--boxes: expected a JSON object {image file name: [[x1, y1, x2, y2], ...]}")
     cams = _read_json(args.camera, "--camera") if args.camera else None
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    predictor = Predictor(model, prep, flip_test=args.flip_test)
-    records = []
-    for image in args.images:
-        name = os.path.basename(image)
+    out = _check_out_folder(args.out)
+    # everything is read and checked before anything is written
+    names = [os.path.basename(p) for p in args.images]
+    shared = {n for n in names if names.count(n) > 1}
+    jobs = []
+    for image, name in zip(args.images, names):
         if not os.path.isfile(image):
             raise CLIError(f"image: no file at {image!r}")
-        entry = boxes_all.get(name, boxes_all.get(image)) if isinstance(boxes_all, dict) else None
-        if entry is None:
-            raise CLIError(f"--boxes: no boxes for {name!r}")
-        b = np.asarray(entry, dtype=float).reshape(-1, len(entry[0]) if entry else 4)
-        scores = b[:, 4] if b.shape[1] == 5 else None
-        with Image.open(image) as im:
-            width, height = im.size
-        cam = _camera_for(cams, name, width, height)
-        res = predictor.predict(image, b[:, :4], cam, box_format=args.box_format, scores=scores)
-        records += to_rootnet_json(res, image_id=name)
-        _draw(image, res, out / f"{Path(name).stem}_roots.png")
-        print(f"{name}: {len(res)} people; depths (m) " + ", ".join(f"{r.depth_mm / 1000:.2f}" for r in res))
-    (out / "roots.json").write_text(json.dumps(records, indent=1))
+        if image in boxes_all:
+            key = image
+        elif name in boxes_all and name not in shared:
+            key = name
+        elif name in shared:
+            raise CLIError(f"--boxes: several images are called {name!r}; key their boxes by the paths "
+                           f"given on the command line (e.g. {image!r})")
+        else:
+            raise CLIError(f"--boxes: no boxes for {image!r}")
+        boxes, scores = _boxes_for(boxes_all[key], key)
+        img = load_image(image)  # a clear error naming the file if it is not a readable image
+        cam = _camera_for(cams, key if cams and key in cams else name, img.shape[2], img.shape[1])
+        stem = Path(image).stem if name not in shared else \
+            "_".join(Path(os.path.normpath(image)).parts[-2:]).rsplit(".", 1)[0].replace(os.sep, "_")
+        jobs.append((image, key, img, boxes, scores, cam, stem))
+    stems = [j[6] for j in jobs]
+    for k, stem in enumerate(stems):  # still equal (same name, same folder name): number them
+        if stems.count(stem) > 1:
+            stems[k] = f"{stem}_{k}"
+    predictor = Predictor(model, prep, flip_test=args.flip_test)
+    results = []
+    for _image, key, img, boxes, scores, cam, _ in jobs:
+        res = predictor.predict(img, boxes, cam, box_format=args.box_format, scores=scores)
+        results.append(res)
+        print(f"{key}: {len(res)} people; depths (m) " + ", ".join(f"{r.depth_mm / 1000:.2f}" for r in res))
+    records = []
+    for (image, key, *_), res, stem in zip(jobs, results, stems):
+        records += to_rootnet_json(res, image_id=key)
+        _draw(image, res, out / f"{stem}_roots.png")
+    _write_text(out / "roots.json", json.dumps(records, indent=1), "--out")
     print(f"wrote {out / 'roots.json'}")
     return 0
 
 
 def _draw(image_path, results, path) -> None:
-    """The image with each box and root, and beside it a bird's-eye view (X right, Z up)."""
+    """The image with each box and root, and beside it a bird's-eye view (X right, Z up),
+    written atomically."""
     from PIL import Image, ImageDraw
     with Image.open(image_path) as im:
         img = im.convert("RGB")
@@ -283,7 +336,13 @@ def _draw(image_path, results, path) -> None:
         d.ellipse([bx - 5, by - 5, bx + 5, by + 5], fill=c)
     d.polygon([(w + side / 2, h - 12), (w + side / 2 - 6, h - 2), (w + side / 2 + 6, h - 2)], fill=(0, 0, 0))
     d.text((w + 5, 5), f"bird's-eye view, depth up to {zmax / 1000:.1f} m", fill=(0, 0, 0))
-    canvas.save(path)
+    tmp = Path(path).with_name(Path(path).name + ".tmp")
+    try:
+        canvas.save(tmp, format="PNG")
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise CLIError(f"--out: cannot write {os.fspath(path)!r} ({e.strerror or e})") from None
 
 
 def _run_bench(args) -> int:
@@ -310,11 +369,12 @@ def _read_json(path, what: str):
     try:
         with open(path) as f:
             return json.load(f)
-    except json.JSONDecodeError as e:
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CLIError(f"{what}: {path!r} is not valid JSON ({e})") from None
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    from .train import TrainingError
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -323,9 +383,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except CLIError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except (ValueError, TypeError, KeyError, FileNotFoundError) as e:
+    except (ValueError, TypeError, KeyError, OSError, TrainingError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
-        print(f"error: {msg}", file=sys.stderr)
+        print(f"error: {str(msg).splitlines()[0] if str(msg) else type(e).__name__}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -281,11 +281,14 @@ def pck3d(sequences: Sequence[Mapping], mode: str = "all", coords: str = "relati
                         "n_instances": len(instances), "matching": matchings,
                         "instances": instances})
     all_err = np.concatenate(pooled) if pooled else np.zeros((0, len(_EVAL_JOINTS)))
+    if all_err.size == 0:
+        raise ValueError("sequences: no person to score (no sequence, no annotated person, or in "
+                         "'matched' mode no matched person); 3DPCK is undefined")
     return {
         "sequences": results,
         "overall_mean_of_sequences": {
-            "pck_total": float(np.nanmean([r["pck_total"] for r in results])),
-            "auc_total": float(np.nanmean([r["auc_total"] for r in results]))},
+            "pck_total": float(np.mean([r["pck_total"] for r in results if np.isfinite(r["pck_total"])])),
+            "auc_total": float(np.mean([r["auc_total"] for r in results if np.isfinite(r["auc_total"])]))},
         "overall_pooled": _summary(all_err, threshold_mm, auc_thresholds, groups),
     }
 
@@ -294,12 +297,22 @@ def pck3d(sequences: Sequence[Mapping], mode: str = "all", coords: str = "relati
 def mpjpe(pred, gt, root_index: Optional[int] = None) -> float:
     """Mean per-joint position error (mm) of poses ``[..., J, 3]``; with ``root_index`` both are
     centred on that joint first."""
-    p, g = _arr(pred, "pred", 3), _arr(gt, "gt", 3)
-    _same_shape(p, g, "pred", "gt")
+    p, g = _poses(pred, gt)
     if root_index is not None:
         p = p - p[..., root_index:root_index + 1, :]
         g = g - g[..., root_index:root_index + 1, :]
     return float(np.linalg.norm(p - g, axis=-1).mean())
+
+
+def _poses(pred, gt) -> Tuple[np.ndarray, np.ndarray]:
+    """Poses ``[..., J, 3]`` checked: same shape, at least one joint, finite."""
+    p, g = _arr(pred, "pred", 3), _arr(gt, "gt", 3)
+    _same_shape(p, g, "pred", "gt")
+    if p.ndim < 2 or p.size == 0:
+        raise ValueError(f"pred: expected poses [..., J, 3] with at least one joint, got shape {p.shape}")
+    if not (np.isfinite(p).all() and np.isfinite(g).all()):
+        raise ValueError("pred, gt: poses must be finite (NaN or inf found)")
+    return p, g
 
 
 def _procrustes(p: np.ndarray, g: np.ndarray, scale: bool = True) -> np.ndarray:
@@ -310,15 +323,15 @@ def _procrustes(p: np.ndarray, g: np.ndarray, scale: bool = True) -> np.ndarray:
     d = np.sign(np.linalg.det(u @ vt))
     fix = np.diag([1.0, 1.0, d])
     r = u @ fix @ vt  # rotation applied on the right: p0 @ r ~ g0
-    a = (s * np.diag(fix)).sum() / (p0 ** 2).sum() if scale else 1.0
+    norm = (p0 ** 2).sum()
+    a = ((s * np.diag(fix)).sum() / norm if norm > 0 else 0.0) if scale else 1.0
     return a * p0 @ r + mg
 
 
 def pa_mpjpe(pred, gt) -> float:
     """MPJPE after similarity Procrustes alignment (scale, rotation, translation) of each
     predicted pose ``[..., J, 3]`` to its ground truth."""
-    p, g = _arr(pred, "pred", 3), _arr(gt, "gt", 3)
-    _same_shape(p, g, "pred", "gt")
+    p, g = _poses(pred, gt)
     p2, g2 = p.reshape(-1, *p.shape[-2:]), g.reshape(-1, *g.shape[-2:])
     aligned = np.stack([_procrustes(a, b) for a, b in zip(p2, g2)])
     return float(np.linalg.norm(aligned - g2, axis=-1).mean())
@@ -327,8 +340,7 @@ def pa_mpjpe(pred, gt) -> float:
 def n_mpjpe(pred, gt, root_index: Optional[int] = 0) -> float:
     """MPJPE after the least-squares scale of each (root-centred) prediction to its ground
     truth (Rhodin et al. 2018)."""
-    p, g = _arr(pred, "pred", 3), _arr(gt, "gt", 3)
-    _same_shape(p, g, "pred", "gt")
+    p, g = _poses(pred, gt)
     if root_index is not None:
         p = p - p[..., root_index:root_index + 1, :]
         g = g - g[..., root_index:root_index + 1, :]

@@ -82,6 +82,9 @@ class Predictor:
     ``Predictor.from_checkpoint(path)`` builds the model and its preprocessing from a file.
     """
 
+    #: boxes narrower or lower than this (in source pixels, after clipping) are refused
+    MIN_BOX_PX = 2.0
+
     def __init__(self, model, preprocessing: Optional[Preprocessing] = None, device=None,
                  channels_last: bool = True, flip_test: bool = False, max_batch: int = 16):
         if preprocessing is None:
@@ -151,6 +154,12 @@ class Predictor:
         bad = np.nonzero((clipped[:, 2] - clipped[:, 0] < 1e-6) | (clipped[:, 3] - clipped[:, 1] < 1e-6))[0]
         if bad.size:
             raise ValueError(f"boxes: boxes {bad.tolist()} lie outside the {width}x{height} image")
+        small = np.nonzero(np.minimum(clipped[:, 2] - clipped[:, 0], clipped[:, 3] - clipped[:, 1])
+                           < self.MIN_BOX_PX)[0]
+        if small.size:
+            raise ValueError(f"boxes: boxes {small.tolist()} are under {self.MIN_BOX_PX:g} px wide or high "
+                             f"inside the image ({clipped[small].round(2).tolist()}); a person that small "
+                             "has no measurable size, and its depth would be meaningless")
         return clipped
 
     def _pass(self, img, camera: Camera, boxes: np.ndarray, affines: List[np.ndarray], index) -> dict:

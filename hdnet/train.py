@@ -14,6 +14,7 @@ import os
 import random
 import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -92,14 +93,35 @@ class TrainConfig:
     log_every: int = 20
     backend: Optional[str] = None
     progress: bool = True
+    #: the largest fraction of training people whose depth may fall outside the bins' range
+    #: (they are clamped to the end bins); above it training refuses to start
+    max_depth_out_of_range: float = 0.2
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
         known = {f.name for f in fields(cls)}
+        if not isinstance(d, dict):
+            raise ValueError(f"config: expected a mapping of keys to values, got {type(d).__name__}")
         unknown = sorted(set(d) - known)
         if unknown:
             raise ValueError(f"config: unknown keys {unknown}; known keys are {sorted(known)}")
         return cls(**d)
+
+    def __post_init__(self) -> None:
+        def need(ok: bool, key: str, what: str) -> None:
+            if not ok:
+                raise ValueError(f"{key}: expected {what}, got {getattr(self, key)!r}")
+        for key in ("epochs", "batch_size", "input_size", "num_bins", "gnn_layers", "gnn_channels",
+                    "branch_channels"):
+            v = getattr(self, key)
+            need(isinstance(v, int) and not isinstance(v, bool) and v >= 1, key, "an int >= 1")
+        need(self.max_steps is None or (isinstance(self.max_steps, int) and self.max_steps >= 1),
+             "max_steps", "an int >= 1 or None")
+        need(self.max_minutes is None or (isinstance(self.max_minutes, (int, float)) and self.max_minutes > 0),
+             "max_minutes", "a number > 0 or None")
+        need(isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr), "lr", "a number > 0")
+        need(isinstance(self.datasets, list), "datasets", "a list of dataset specs")
+        need(0.0 <= float(self.max_depth_out_of_range) <= 1.0, "max_depth_out_of_range", "a fraction in [0, 1]")
 
     def bins(self) -> DepthBins:
         return DepthBins(self.bins_d_min, self.bins_d_max, self.num_bins, self.bins_spacing)
@@ -148,7 +170,10 @@ def load_config(path: Optional[str] = None, overrides: Optional[List[str]] = Non
                 import tomllib
             except ModuleNotFoundError:  # Python 3.10
                 import tomli as tomllib
-            data = tomllib.loads(p.read_text())
+            try:
+                data = tomllib.loads(p.read_text())
+            except tomllib.TOMLDecodeError as e:
+                raise ValueError(f"config: {p.name!r} is not valid TOML ({e})") from None
         elif p.suffix in (".yaml", ".yml"):
             try:
                 import yaml
@@ -156,10 +181,18 @@ def load_config(path: Optional[str] = None, overrides: Optional[List[str]] = Non
                 raise ValueError("config: YAML needs PyYAML (pip install pyyaml); or use TOML") from None
             data = yaml.safe_load(p.read_text()) or {}
         elif p.suffix == ".json":
-            data = json.loads(p.read_text())
+            try:
+                data = json.loads(p.read_text())
+            except json.JSONDecodeError as e:
+                raise ValueError(f"config: {p.name!r} is not valid JSON ({e})") from None
         else:
             raise ValueError(f"config: expected a .toml, .yaml or .json file, got {p.name!r}")
-        data = dict(data.get("train", data))
+        if not isinstance(data, dict):
+            raise ValueError(f"config: {p.name!r} holds a {type(data).__name__}, not a mapping of keys to values")
+        data = data.get("train", data)
+        if not isinstance(data, dict):
+            raise ValueError(f"config: the 'train' entry of {p.name!r} is not a mapping")
+        data = dict(data)
     for item in overrides or []:
         if "=" not in item:
             raise ValueError(f"--set: expected key=value, got {item!r}")
@@ -273,7 +306,34 @@ class Trainer:
                                  cfg.framing, cfg.window_px, aug, seed=cfg.seed + 7919 * k,
                                  cache=cfg.cache_items)
                 for k, spec in enumerate(cfg.datasets)]
-        return sets[0] if len(sets) == 1 else _Concat(sets)
+        self._check_depths(sets)
+        data = sets[0] if len(sets) == 1 else _Concat(sets)
+        per_rank = len(data) // self.world
+        if per_rank < cfg.batch_size:
+            raise ValueError(f"batch_size: {cfg.batch_size} is more than the {per_rank} training items "
+                             f"{'per process ' if self.world > 1 else ''}(the last incomplete batch is "
+                             "dropped, so no step would run); lower batch_size or add data")
+        return data
+
+    def _check_depths(self, sets) -> None:
+        """Depth targets outside the bins are clamped to the end bins and teach nothing: say how
+        many, suggest a range, and refuse above ``max_depth_out_of_range``."""
+        cov = [s.depth_coverage() for s in sets]
+        people = sum(c["people"] for c in cov)
+        out = sum(c["out_of_range"] for c in cov)
+        if not people or not out:
+            return
+        lo = min(c["d_min"] for c in cov if c["d_min"] is not None)
+        hi = max(c["d_max"] for c in cov if c["d_max"] is not None)
+        b = self.model.bins
+        msg = (f"depth bins: {out} of {people} training people ({out / people:.1%}) have a normalised "
+               f"depth outside the bins' [{b.d_min:g}, {b.d_max:g}] and are clamped to the end bins; "
+               f"the data spans [{lo:.3g}, {hi:.3g}]: set bins_d_min = {lo / 1.1:.3g} and "
+               f"bins_d_max = {hi * 1.1:.3g} (see docs/training.md)")
+        if out / people > self.cfg.max_depth_out_of_range:
+            raise ValueError(msg + f"; refusing to train with more than "
+                             f"{self.cfg.max_depth_out_of_range:.0%} out of range (max_depth_out_of_range)")
+        warnings.warn(msg, stacklevel=3)
 
     def _loader(self) -> DataLoader:
         return DataLoader(self.train_set, batch_size=self.cfg.batch_size, sampler=self.sampler,
@@ -332,6 +392,12 @@ class Trainer:
     def train_step(self, batch: dict) -> dict:
         cfg, dev = self.cfg, self.device
         self.ddp.train()
+        if batch["index"].numel() == 0 and not self.distributed:
+            # nobody in any image of the batch: nothing to learn from (under DDP every rank still
+            # joins the all-reduce, with a zero loss)
+            self.step += 1
+            self.step_in_epoch += 1
+            return {**{k: 0.0 for k in HDNetLoss.TERMS}, "total": 0.0}
         images = batch["images"].to(dev)
         if cfg.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)

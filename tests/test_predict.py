@@ -217,7 +217,7 @@ def test_bad_input(tmp_path):
     with pytest.raises(FileNotFoundError, match="image"):
         pred.predict(tmp_path / "missing.jpg", [[0, 0, 10, 10]])
     with pytest.raises(ValueError, match="image"):
-        pred.predict(np.zeros((10, 10), dtype=np.uint8), [[0, 0, 5, 5]])
+        pred.predict(np.zeros((10, 10, 4), dtype=np.uint8), [[0, 0, 5, 5]])
     with pytest.raises(TypeError, match="camera"):
         pred.predict(img, [[0, 0, 10, 10]], camera={"fx": 1})
     with pytest.raises(ValueError, match="scores"):

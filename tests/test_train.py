@@ -22,7 +22,7 @@ def tiny(scenes, out_dir, **kw):
     base = dict(datasets=[{"type": "mupots", "annotation_file": str(path), "image_root": str(root)}],
                 out_dir=str(out_dir), skeleton="mupots_17", input_size=64, framing="image",
                 backbone_depth=18, backbone_width=8, backbone_channels=16, branch_channels=8,
-                gnn_channels=16, bins_d_min=1.0, bins_d_max=40.0, batch_size=4, lr=1e-3,
+                gnn_channels=16, bins_d_min=5.0, bins_d_max=80.0, batch_size=4, lr=1e-3,
                 epochs=3, progress=False, log_every=1)
     base.update(kw)
     return TrainConfig(**base)
@@ -109,7 +109,7 @@ from hdnet.train import TrainConfig, Trainer
 cfg = TrainConfig(datasets=[{{"type": "mupots", "annotation_file": {str(path)!r}, "image_root": {str(root)!r}}}],
                   out_dir={str(out)!r}, skeleton="mupots_17", input_size=64, framing="image",
                   backbone_depth=18, backbone_width=8, backbone_channels=16, branch_channels=8,
-                  gnn_channels=16, bins_d_min=1.0, bins_d_max=40.0, batch_size=2, max_steps=3,
+                  gnn_channels=16, bins_d_min=5.0, bins_d_max=80.0, batch_size=2, max_steps=3,
                   backend="gloo", progress=False, log_every=1)
 t = Trainer(cfg)
 t.fit()

@@ -13,11 +13,11 @@ import torch
 from torch.utils.data import Dataset
 
 from ..camera import Camera
-from ..graphs import convert_joints, resolve_skeleton
-from .transforms import Augmentation, Preprocessing, encode_targets, load_image, mirror_framing
+from ..graphs import convert_joints, joint_mapping, resolve_skeleton
+from .transforms import Augmentation, Preprocessing, bin_focal, encode_targets, load_image, mirror_framing
 
 __all__ = ["Person", "Sample", "ReaderBase", "HDNetTrainingSet", "collate_people", "read_json",
-           "read_coco_style", "field_array"]
+           "read_coco_style", "field_array", "open_h5"]
 
 
 def read_json(path, what: str):
@@ -27,8 +27,22 @@ def read_json(path, what: str):
     with open(path) as f:
         try:
             return json.load(f)
-        except json.JSONDecodeError as e:
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ValueError(f"{what}: {os.fspath(path)!r} is not valid JSON ({e})") from None
+
+
+def open_h5(path, what: str):
+    """``h5py.File(path, "r")`` with an error that names the file when it is empty, truncated or
+    not HDF5."""
+    import h5py
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise FileNotFoundError(f"{what}: no file at {p!r}")
+    try:
+        return h5py.File(p, "r")
+    except OSError as e:
+        raise ValueError(f"{what}: {p!r} is not a readable HDF5 file (empty, truncated or another "
+                         f"format: {str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
 
 
 def read_coco_style(annotation_file, what: str):
@@ -36,11 +50,29 @@ def read_coco_style(annotation_file, what: str):
     errors that name the file when it or its ``images``/``annotations`` are missing."""
     data = read_json(annotation_file, what)
     source = os.path.basename(os.fspath(annotation_file))
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: expected a JSON object with 'images' and 'annotations', got a "
+                         f"{type(data).__name__}")
     for key in ("images", "annotations"):
         if key not in data:
             raise ValueError(f"{source}: field {key!r} is missing")
+        if not isinstance(data[key], list) or not all(isinstance(x, dict) for x in data[key]):
+            raise ValueError(f"{source}: field {key!r} must be a list of objects")
+    ids = set()
+    for k, img in enumerate(data["images"]):
+        for key in ("id", "file_name"):
+            if key not in img:
+                raise ValueError(f"{source}: images[{k}] has no field {key!r}")
+        if img["id"] in ids:
+            raise ValueError(f"{source}: images[{k}] repeats image id {img['id']!r}; ids must be unique")
+        ids.add(img["id"])
     by_image: dict = {}
-    for ann in data["annotations"]:
+    for k, ann in enumerate(data["annotations"]):
+        if "image_id" not in ann:
+            raise ValueError(f"{source}: annotations[{k}] has no field 'image_id'")
+        if ann["image_id"] not in ids:
+            raise ValueError(f"{source}: annotations[{k}] refers to image id {ann['image_id']!r}, "
+                             "which no entry of 'images' has")
         by_image.setdefault(ann["image_id"], []).append(ann)
     return data, source, by_image
 
@@ -50,7 +82,12 @@ def field_array(record: dict, key: str, shape, source: str) -> np.ndarray:
     the field."""
     if key not in record:
         raise ValueError(f"{source}: field {key!r} is missing")
-    a = np.asarray(record[key], dtype=np.float64)
+    try:
+        a = np.asarray(record[key], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{source}: field {key!r} is not an array of numbers") from None
+    if not np.isfinite(a).all():
+        raise ValueError(f"{source}: field {key!r} holds NaN or inf")
     if len(a.shape) != len(shape) or any(s is not None and s != d for s, d in zip(shape, a.shape)):
         raise ValueError(f"{source}: field {key!r} has shape {a.shape}, expected "
                          f"{tuple('*' if s is None else s for s in shape)}")
@@ -140,6 +177,14 @@ class HDNetTrainingSet(Dataset):
         self.reader = reader
         self.skeleton = resolve_skeleton(skeleton)
         self.src_skeleton = resolve_skeleton(reader.skeleton)
+        made = sum(bool(parts) for parts in joint_mapping(self.src_skeleton, self.skeleton))
+        if made == 0:
+            raise ValueError(f"skeleton: the model's {self.skeleton.name!r} shares no joint with the "
+                             f"data's {self.src_skeleton.name!r} (joints are matched by name); "
+                             "nothing could be learned")
+        if not joint_mapping(self.src_skeleton, self.skeleton)[self.skeleton.root]:
+            raise ValueError(f"skeleton: the data's {self.src_skeleton.name!r} cannot provide the root "
+                             f"{self.skeleton.root_name!r} of the model's {self.skeleton.name!r}")
         self.bins = bins
         self.input_size, self.output_size = input_size, input_size // 4
         self.framing, self.window_px = framing, window_px
@@ -160,6 +205,37 @@ class HDNetTrainingSet(Dataset):
 
     def __len__(self) -> int:
         return len(self.pairs) if self.pairs is not None else len(self.reader)
+
+    def depth_coverage(self) -> dict:
+        """How the people's root depths fall on the depth bins under this framing (no image is
+        opened): ``{"people", "out_of_range", "fraction_out_of_range", "d_min", "d_max"}`` with
+        ``d`` the focal-normalised depth the bins see. Augmentation is not applied.
+
+        Raises:
+            ValueError: a root depth that is not > 0 (the camera looks along +Z: people in
+                front of it have Z > 0 mm), naming the sample.
+        """
+        ds = []
+        for i, sample in enumerate(self.reader.samples if hasattr(self.reader, "samples") else
+                                   (self.reader[k] for k in range(len(self.reader)))):
+            for _j2, j3, _vis, person in self._people(sample):
+                if j3 is None or not np.isfinite(j3[self.skeleton.root, 2]):
+                    continue
+                z = float(j3[self.skeleton.root, 2])
+                if z <= 0:
+                    raise ValueError(f"root depth: {z:g} mm for a person of sample {i} "
+                                     f"({sample.image_id!r}); camera coordinates have +Z in front of "
+                                     "the camera, so depths must be > 0 (flip the sign if your data "
+                                     "uses -Z)")
+                affine = self.preprocessing.affine(sample.camera, (sample.width, sample.height),
+                                                   person.box_xyxy)
+                fx, fy = bin_focal(sample.camera, affine, self.preprocessing.reference_scale)
+                ds.append(z / np.sqrt(fx * fy) if self.bins.focal_normalized else z)
+        d = np.asarray(ds, dtype=np.float64)
+        out = ((d < self.bins.d_min) | (d > self.bins.d_max)) if d.size else np.zeros(0, bool)
+        return {"people": int(d.size), "out_of_range": int(out.sum()),
+                "fraction_out_of_range": float(out.mean()) if d.size else 0.0,
+                "d_min": float(d.min()) if d.size else None, "d_max": float(d.max()) if d.size else None}
 
     def _people(self, sample: Sample):
         out = []

@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..camera import Camera
-from .base import Person, ReaderBase, Sample, field_array, read_json
+from .base import Person, ReaderBase, Sample, field_array, open_h5, read_json
 
 __all__ = ["Human36M", "TRAIN_SUBJECTS", "TEST_SUBJECTS"]
 
@@ -77,7 +77,6 @@ class Human36M(ReaderBase):
 
     # ------------------------------------------------------------------ HDNet (HDF5)
     def _load_hdnet(self, use_cpn: bool) -> None:
-        import h5py
 
         for s in self.subjects:
             path = self.root / "annotations" / f"subject_{s}.h5"
@@ -88,8 +87,8 @@ class Human36M(ReaderBase):
                 cpn_path = self.root / "annotations" / f"subject_{s}_cpn.h5"
                 if not cpn_path.is_file():
                     raise FileNotFoundError(f"Human36M: no file {os.fspath(cpn_path)!r}")
-                cpn = h5py.File(cpn_path, "r")
-            with h5py.File(path, "r") as f:
+                cpn = open_h5(cpn_path, "Human36M")
+            with open_h5(path, "Human36M") as f:
                 for name in sorted(f.keys(), key=lambda k: int(k) if k.isdigit() else k):
                     self._add_sequence(f[name], f"{path}:{name}", cpn[name] if cpn is not None else None)
             if cpn is not None:

@@ -137,29 +137,88 @@ def box_masks(boxes_xyxy, affine, input_size: int, output_size: int) -> Tensor:
     return masks
 
 
+_SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+
+
+def _read_image_file(path) -> np.ndarray:
+    """Decode an image file to ``H x W x 3`` float32 in ``[0, 1]``: 8-bit images by 255, 16-bit
+    ones (PNG, TIFF) by 65535 (their real range, not clipped to 255), float images as they are
+    if they lie in ``[0, 1]``."""
+    from PIL import Image, UnidentifiedImageError
+    p = os.fspath(path)
+    try:
+        with Image.open(p) as im:
+            im.load()
+            mode = im.mode
+            if mode in _SIXTEEN_BIT_MODES or mode == "I":
+                a = np.asarray(im, dtype=np.float64)
+                if a.min() < 0 or a.max() > 65535:
+                    raise ValueError(f"image: {p!r} holds 32-bit integers outside 0..65535; convert "
+                                     "it to 8 or 16 bits")
+                a = a / 65535.0
+            elif mode == "F":
+                a = np.asarray(im, dtype=np.float64)
+                if not np.isfinite(a).all() or a.min() < 0 or a.max() > 1:
+                    raise ValueError(f"image: {p!r} is a float image with values outside [0, 1] "
+                                     f"(range {np.nanmin(a):g}..{np.nanmax(a):g}); scale it to [0, 1]")
+            else:
+                return np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
+    except UnidentifiedImageError:
+        raise ValueError(f"image: {p!r} is not an image file Pillow can read") from None
+    except (OSError, SyntaxError) as e:  # truncated or corrupt data
+        raise ValueError(f"image: {p!r} cannot be decoded ({e}); is it truncated?") from None
+    return np.repeat(a[..., None], 3, axis=2).astype(np.float32)
+
+
 def load_image(image) -> Tensor:
     """An RGB image as a float tensor ``[3, H, W]`` in ``[0, 1]``.
 
-    Accepts a path (decoded with Pillow), a numpy ``H x W x 3`` uint8 RGB array, or a tensor
-    ``[3, H, W]`` (uint8, or float in ``[0, 1]``).
+    Accepts a path (decoded with Pillow; 8-bit images scaled by 255, 16-bit PNG/TIFF by 65535;
+    greyscale repeated to three channels), a numpy ``H x W x 3`` (or ``H x W`` greyscale) array
+    (uint8, uint16, or float in ``[0, 1]``), or a tensor ``[3, H, W]`` (uint8, or float in
+    ``[0, 1]``).
+
+    Raises:
+        FileNotFoundError: no file at the path. ValueError: a file that is not a readable image
+            (named), a wrong shape, values outside ``[0, 1]`` or NaN. TypeError: another type.
     """
     if isinstance(image, (str, os.PathLike)):
         if not os.path.isfile(image):
             raise FileNotFoundError(f"image: no file at {os.fspath(image)!r}")
-        from PIL import Image
-        with Image.open(image) as im:
-            image = np.asarray(im.convert("RGB"))
+        return torch.from_numpy(np.ascontiguousarray(_read_image_file(image))).permute(2, 0, 1).contiguous()
     if isinstance(image, np.ndarray):
+        if image.ndim == 2:
+            image = np.repeat(image[..., None], 3, axis=2)
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"image: expected an H x W x 3 RGB array, got shape {image.shape}")
-        if image.dtype != np.uint8:
-            raise TypeError(f"image: expected a uint8 array, got {image.dtype}")
-        return torch.from_numpy(np.array(image, copy=True)).permute(2, 0, 1).float() / 255.0
+        if image.dtype == np.uint8:
+            scale = 255.0
+        elif image.dtype == np.uint16:
+            scale = 65535.0
+        elif np.issubdtype(image.dtype, np.floating):
+            scale = 1.0
+        else:
+            raise TypeError(f"image: expected a uint8, uint16 or float array, got {image.dtype}")
+        t = torch.from_numpy(np.array(image, dtype=np.float32, copy=True) / np.float32(scale)).permute(2, 0, 1)
+        return _check_unit_range(t.contiguous())
     if torch.is_tensor(image):
         if image.dim() != 3 or image.shape[0] != 3:
             raise ValueError(f"image: expected a tensor [3, H, W], got {tuple(image.shape)}")
-        return image.float() / 255.0 if image.dtype == torch.uint8 else image.float()
+        if image.dtype == torch.uint8:
+            return image.float() / 255.0
+        if not image.is_floating_point():
+            raise TypeError(f"image: expected a uint8 or float tensor, got {image.dtype}")
+        return _check_unit_range(image.float())
     raise TypeError(f"image: expected a path, numpy array or tensor, got {type(image).__name__}")
+
+
+def _check_unit_range(t: Tensor) -> Tensor:
+    if t.numel() and (bool(torch.isnan(t).any()) or float(t.min()) < 0 or float(t.max()) > 1):
+        lo, hi = float(torch.nan_to_num(t, nan=0.0).min()), float(torch.nan_to_num(t, nan=0.0).max())
+        raise ValueError(f"image: float images must lie in [0, 1] without NaN, got values "
+                         f"{lo:g}..{hi:g}{' and NaN' if bool(torch.isnan(t).any()) else ''}; for 0..255 "
+                         "data pass a uint8 array or divide by 255")
+    return t
 
 
 def normalize_image(image: Tensor, mean: Sequence[float] = IMAGENET_MEAN,

@@ -78,8 +78,9 @@ class DepthBins(nn.Module):
             return None
         if fx is None or fy is None:
             raise ValueError("fx, fy: required for focal-normalised bins")
-        fx = torch.as_tensor(fx, dtype=like.dtype, device=like.device)
-        fy = torch.as_tensor(fy, dtype=like.dtype, device=like.device)
+        dtype = torch.float64 if like.dtype == torch.float64 else torch.float32
+        fx = fx.to(like.device, dtype) if torch.is_tensor(fx) else torch.as_tensor(fx, dtype=dtype, device=like.device)
+        fy = fy.to(like.device, dtype) if torch.is_tensor(fy) else torch.as_tensor(fy, dtype=dtype, device=like.device)
         _positive(fx, "fx")
         _positive(fy, "fy")
         return torch.sqrt(fx * fy)
@@ -105,8 +106,8 @@ class DepthBins(nn.Module):
             bins and flagged False in ``in_range`` (never silently).
         """
         z = torch.as_tensor(depth_mm)
-        if not z.is_floating_point():
-            z = z.float()
+        if not z.is_floating_point() or z.dtype in (torch.float16, torch.bfloat16):
+            z = z.float()  # fx * fy overflows float16 (1000 * 1000 > 65504): fp32 inside
         _positive(z, "depth_mm")
         scale = self._scale(fx, fy, z)
         d = z / scale if scale is not None else z
@@ -117,8 +118,8 @@ class DepthBins(nn.Module):
     def depth(self, index, fx: Optional[Number] = None, fy: Optional[Number] = None) -> Tensor:
         """Depth in mm of continuous bin indices ``[...]`` (inverse of :meth:`index`)."""
         b = torch.as_tensor(index)
-        if not b.is_floating_point():
-            b = b.float()
+        if not b.is_floating_point() or b.dtype in (torch.float16, torch.bfloat16):
+            b = b.float()  # depths in mm and fx * fy overflow float16: fp32 inside and out
         d = self._from_unit(b / (self.num_bins - 1))
         scale = self._scale(fx, fy, d)
         return d * scale if scale is not None else d

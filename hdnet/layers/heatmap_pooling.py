@@ -26,11 +26,19 @@ def masked_spatial_softmax(logits: Tensor, mask: Optional[Tensor] = None) -> Ten
 
     Logits outside the mask are replaced by the dtype's finite minimum (safe in float16 and
     bfloat16, unlike a literal such as ``-1e15``), so they get exactly zero probability as
-    long as the mask is not empty. Half-precision logits are normalised in float32.
+    long as the mask is not empty. Logits inside are first clamped to half the dtype's finite
+    range, so ``-inf`` (or hugely negative) logits inside a box still leave all the mass inside
+    it (spread evenly over the box where every logit is ``-inf``) and ``+inf`` gives no NaN.
+    Half-precision logits are normalised in float32. NaN logits raise a ``ValueError``
+    (outside tracing).
     """
     p, j, h, w = logits.shape
+    if not is_tracing() and logits.numel() and bool(torch.isnan(logits).any()):
+        raise ValueError("logits: NaN heatmap logits (the network's output is broken)")
+    info = torch.finfo(logits.dtype)
+    logits = logits.clamp(info.min / 2, info.max / 2)
     if mask is not None:
-        logits = logits.masked_fill(~mask[:, None], torch.finfo(logits.dtype).min)
+        logits = logits.masked_fill(~mask[:, None], info.min)
     flat = logits.reshape(p, j, h * w)
     if flat.dtype in (torch.float16, torch.bfloat16):
         prob = torch.softmax(flat, dim=-1, dtype=torch.float32).to(flat.dtype)
