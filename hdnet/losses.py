@@ -33,9 +33,10 @@ def heatmap_loss(pred: Tensor, target: Tensor, vis: Optional[Tensor] = None) -> 
     check_tensor(pred, "heatmap", "[P, J, H, W]", ndim=4)
     check_tensor(target, "target heatmap", "[P, J, H, W]", shape=tuple(pred.shape))
     v = _vis(vis, pred.shape[0], pred.shape[1], pred)
+    # an invisible joint's target may hold anything (NaN included): it never reaches the loss or
+    # its gradient (NaN x 0 is NaN, so it is replaced, not multiplied away)
+    target = torch.where(v[..., None, None] > 0, target, torch.zeros_like(target))
     per_joint = ((pred - target) ** 2).mean(dim=(-2, -1))
-    # an invisible joint's target may hold anything (NaN included): it never reaches the sum
-    per_joint = torch.where(v > 0, per_joint, torch.zeros_like(per_joint))
     return (per_joint * v).sum(-1) / v.sum(-1).clamp_min(1)
 
 
@@ -45,8 +46,8 @@ def pose_loss(pred: Tensor, target: Tensor, vis: Optional[Tensor] = None) -> Ten
     check_tensor(pred, "pose", "[P, J, 2]", shape=(None, None, 2))
     check_tensor(target, "target pose", "[P, J, 2]", shape=tuple(pred.shape))
     v = _vis(vis, pred.shape[0], pred.shape[1], pred)
+    target = torch.where(v[..., None] > 0, target, torch.zeros_like(target))  # NaN x 0 would be NaN
     err = (pred - target).abs().sum(-1)
-    err = torch.where(v > 0, err, torch.zeros_like(err))  # NaN x 0 would be NaN
     return (err * v).sum(-1) / (2 * v.sum(-1)).clamp_min(1)
 
 
@@ -121,18 +122,23 @@ class HDNetLoss(nn.Module):
                 raise KeyError(f"{name}: missing keys {missing}; expected {list(self.TERMS)}")
         vis = target.get("vis")
         k = self.num_bins or pred["bins"].shape[-1]
+        have_depth = target.get("have_depth")
+        if have_depth is not None:  # samples without depth may carry any placeholder, NaN included
+            check_tensor(have_depth, "have_depth", "[P]", shape=(pred["bins"].shape[0],))
+            keep = have_depth > 0
+            target = dict(target)
+            target["bins"] = torch.where(keep[:, None], target["bins"], torch.zeros_like(target["bins"]))
+            target["bin_idx"] = torch.where(keep, target["bin_idx"], torch.zeros_like(target["bin_idx"]))
         terms = {
             "heatmap": heatmap_loss(pred["heatmap"], target["heatmap"], vis),
             "pose": pose_loss(pred["pose"], target["pose"], vis),
             "bins": bins_loss(pred["bins"], target["bins"]),
             "bin_idx": bin_index_loss(pred["bin_idx"], target["bin_idx"], k),
         }
-        have_depth = target.get("have_depth")
         if have_depth is not None:
-            check_tensor(have_depth, "have_depth", "[P]", shape=tuple(terms["bins"].shape))
             m = have_depth.to(terms["bins"].dtype)
-            terms["bins"] = torch.where(m > 0, terms["bins"], torch.zeros_like(terms["bins"])) * m
-            terms["bin_idx"] = torch.where(m > 0, terms["bin_idx"], torch.zeros_like(terms["bin_idx"])) * m
+            terms["bins"] = terms["bins"] * m
+            terms["bin_idx"] = terms["bin_idx"] * m
         w = self.weights(epoch)
         total = sum(w[t] * terms[t] for t in self.TERMS)
         out: Dict[str, Any] = dict(terms, total=total)
