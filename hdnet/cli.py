@@ -56,9 +56,18 @@ def _add_eval(sub):
     p = sub.add_parser("eval", help="evaluate a checkpoint with the published protocols",
                        description="Evaluate root localisation: MRPE (and its x, y, z parts), "
                        "AP_root at 25 cm and by depth band, on a MuPoTS-style JSON or Human3.6M, "
-                       "with ground-truth boxes. Prints a table and writes JSON.")
-    p.add_argument("--dataset", required=True, choices=["mupots", "h36m"], help="dataset layout")
-    p.add_argument("--annotations", help="MuPoTS-style JSON file (mupots)")
+                       "with ground-truth boxes (image models); or a keypoint model on the real "
+                       "MuPoTS-3D annotations (--dataset mupots-3d: ground-truth 2D joints in, "
+                       "also 3DPCK, against the geometric baselines). Prints a table, writes JSON.")
+    p.add_argument("--dataset", required=True, choices=["mupots", "h36m", "mupots-3d"],
+                   help="mupots: RootNet's MuPoTS-3D.json with images; h36m: Human3.6M with images; "
+                   "mupots-3d: the MuPoTS-3D annotation folder (TS*.npz + cameras.json, or the "
+                   "official TS*/annot.mat), for keypoint models")
+    p.add_argument("--annotations", help="MuPoTS-style JSON file (mupots) or folder (mupots-3d)")
+    p.add_argument("--sequences", nargs="+", metavar="TS", help="mupots-3d: only these sequences")
+    p.add_argument("--noise-px", type=float, default=0.0,
+                   help="mupots-3d: Gaussian noise (pixels) added to the ground-truth 2D joints")
+    p.add_argument("--seed", type=int, default=0, help="mupots-3d: seed of the noise")
     p.add_argument("--images", help="image folder (mupots) or the Human36M root (h36m)")
     p.add_argument("--split", default="test", choices=["train", "test"], help="Human3.6M split")
     _add_model_options(p)
@@ -71,9 +80,13 @@ def _add_predict(sub):
                        description="Run a checkpoint on images with given boxes. Writes RootNet-"
                        "format JSON (image_id, root_cam, bbox, score) and a picture per image with "
                        "each root drawn and a bird's-eye view of where everyone stands.")
-    p.add_argument("images", nargs="+", help="image files")
-    p.add_argument("--boxes", required=True,
+    p.add_argument("images", nargs="*", help="image files (with --keypoints: only to guess cameras)")
+    p.add_argument("--boxes",
                    help="JSON: {image file name: [[x1, y1, x2, y2, (score)], ...]} (or xywh with --box-format)")
+    p.add_argument("--keypoints", help="keypoint models: your detector's 2D keypoints, JSON {image name: "
+                   "[[[x, y, score], ...], ...]} or COCO results [{image_id, keypoints: [x, y, s, ...]}]")
+    p.add_argument("--keypoint-format", default=None,
+                   help="joint set of --keypoints (default: the model's; coco_17 for COCO results)")
     p.add_argument("--box-format", default="xyxy", choices=["xyxy", "xywh"], help="box format (never guessed)")
     p.add_argument("--camera", help="JSON intrinsics {fx, fy, cx, cy} (or per image: {file name: {...}}); "
                    "default: a guess (focal = the longer image side; see docs/model.md)")
@@ -105,6 +118,9 @@ def _add_demo(sub):
                    help="train on 64 px crops around each person (default) or on whole images")
     p.add_argument("--no-flip-test", action="store_true", help="evaluate with one pass instead of flip testing")
     p.add_argument("--quick", action="store_true", help="tiny data and a few steps (a smoke test)")
+    p.add_argument("--real", metavar="DIR",
+                   help="the real-people demo instead: train a keypoint model on DIR/h36m_poses.h5 "
+                   "(Human3.6M motion capture) and evaluate it on DIR/mupots (MuPoTS-3D)")
     p.set_defaults(run=_run_demo)
 
 
@@ -155,9 +171,33 @@ def _load_model(args):
 
     from .models.checkpoint import load_model
     model = load_model(args.checkpoint)
-    prep = model.preprocessing
+    prep = getattr(model, "preprocessing", None)
+    if prep is None:
+        raise CLIError(f"--checkpoint: {args.checkpoint!r} holds a keypoint model; use --keypoints "
+                       "(predict) or --dataset mupots-3d (eval)")
     changes = {k: v for k, v in (("input_size", args.input_size), ("framing", args.framing)) if v is not None}
     return model, dataclasses.replace(prep, **changes) if changes else prep
+
+
+def _run_eval_keypoints(args) -> int:
+    from .data.mupots_annotations import read_mupots_annotations
+    from .demo_real import public_report, report_markdown
+    from .models import KeypointHDNet, load_model
+    from .mupots_eval import evaluate_mupots
+    if not args.annotations:
+        raise CLIError("--annotations: the MuPoTS-3D annotation folder is required for --dataset mupots-3d")
+    if args.noise_px < 0:
+        raise CLIError(f"--noise-px: expected >= 0, got {args.noise_px}")
+    model = load_model(args.checkpoint)
+    if not isinstance(model, KeypointHDNet):
+        raise CLIError(f"--checkpoint: --dataset mupots-3d takes a keypoint model (KeypointHDNet); "
+                       f"{args.checkpoint!r} holds a {type(model).__name__}")
+    seqs = read_mupots_annotations(args.annotations, args.sequences)
+    report = public_report(evaluate_mupots(model, seqs, noise_px=args.noise_px, seed=args.seed))
+    print(report_markdown(report))
+    _write_text(args.out, json.dumps(report, indent=2, default=float), "--out")
+    print(f"wrote {args.out}")
+    return 0
 
 
 def _run_eval(args) -> int:
@@ -166,6 +206,8 @@ def _run_eval(args) -> int:
     from .data import build_reader
     from .metrics import evaluate_roots
     from .predict import predict_scenes
+    if args.dataset == "mupots-3d":
+        return _run_eval_keypoints(args)
     model, prep = _load_model(args)
     if args.dataset == "mupots":
         if not args.annotations or not args.images:
@@ -260,9 +302,100 @@ def _check_out_folder(path: str) -> Path:
     return out
 
 
+def _keypoint_sets(data, fmt: Optional[str]):
+    """``{image id: [P, J, 3] array}`` and the joint set from a ``--keypoints`` JSON."""
+    import numpy as np
+    out: dict = {}
+    if isinstance(data, list):  # COCO results
+        fmt = fmt or "coco_17"
+        for k, rec in enumerate(data):
+            if not isinstance(rec, dict) or "image_id" not in rec or "keypoints" not in rec:
+                raise CLIError(f"--keypoints: entry {k} must be an object with image_id and keypoints")
+            try:
+                kp = np.asarray(rec["keypoints"], dtype=float).reshape(-1, 3)
+            except (TypeError, ValueError):
+                raise CLIError(f"--keypoints: entry {k}: keypoints must be [x, y, score, ...] numbers") from None
+            out.setdefault(str(rec["image_id"]), []).append(kp)
+    elif isinstance(data, dict):
+        for name, people in data.items():
+            try:
+                arr = np.asarray(people, dtype=float)
+            except (TypeError, ValueError):
+                raise CLIError(f"--keypoints: the people of {name!r} must be [[[x, y(, score)], ...], ...] "
+                               "with one joint count") from None
+            if arr.ndim != 3 or arr.shape[-1] not in (2, 3):
+                raise CLIError(f"--keypoints: the people of {name!r} must have shape [P, J, 2 or 3], got {arr.shape}")
+            if arr.shape[-1] == 2:
+                arr = np.concatenate([arr, np.ones(arr.shape[:2] + (1,))], -1)
+            out[str(name)] = list(arr)
+    else:
+        raise CLIError("--keypoints: expected a JSON object {image: people} or a list of COCO results")
+    for name, people in out.items():
+        if len({len(p) for p in people}) > 1:
+            raise CLIError(f"--keypoints: the people of {name!r} have different joint counts")
+        if not np.isfinite(np.asarray(people)).all():
+            raise CLIError(f"--keypoints: the keypoints of {name!r} hold NaN or inf")
+    return {k: np.stack(v) for k, v in out.items()}, fmt
+
+
+def _run_predict_keypoints(args, model) -> int:
+    from .camera import guess_camera
+    from .graphs import get_skeleton
+    sets, fmt = _keypoint_sets(_read_json(args.keypoints, "--keypoints"), args.keypoint_format)
+    cams = _read_json(args.camera, "--camera") if args.camera else None
+    try:
+        src = get_skeleton(fmt) if fmt else model.skeleton
+    except KeyError as e:
+        raise CLIError(f"--keypoint-format: {e.args[0]}") from None
+    out = _check_out_folder(args.out)
+    sizes = {}
+    for image in args.images:  # images only give their sizes, for a guessed camera
+        from PIL import Image
+        try:
+            with Image.open(image) as im:
+                sizes[os.path.basename(image)] = im.size
+        except OSError as e:
+            raise CLIError(f"image: {image!r} cannot be read ({e})") from None
+    jobs = []
+    for name, kp in sets.items():
+        if kp.shape[1] != src.num_joints:
+            raise CLIError(f"--keypoints: {name!r} has {kp.shape[1]} joints; {src.name!r} has {src.num_joints} "
+                           "(set --keypoint-format)")
+        if cams is not None:
+            cam = _camera_for(cams, name, 0, 0)
+        elif name in sizes or os.path.basename(name) in sizes:
+            w, h = sizes.get(name) or sizes[os.path.basename(name)]
+            cam = guess_camera(w, h)
+        else:
+            raise CLIError(f"--camera: no intrinsics for {name!r}; pass --camera JSON or the image "
+                           "(its size gives a guessed camera)")
+        jobs.append((name, kp, cam))
+    records = []
+    for name, kp, cam in jobs:
+        res = model.predict(kp, cam, skeleton=src)
+        for i in range(kp.shape[0]):
+            records.append({"image_id": name, "root_cam": res.root_mm[i].tolist(),
+                            "depth_std_mm": float(res.depth_std_mm[i]),
+                            "joints_cam": res.joints_mm[i].tolist(), "joints": list(model.skeleton.joints)})
+        print(f"{name}: {kp.shape[0]} people; depths (m) "
+              + ", ".join(f"{float(z) / 1000:.2f}" for z in res.depth_mm))
+    _write_text(out / "people.json", json.dumps(records, indent=1), "--out")
+    print(f"wrote {out / 'people.json'}")
+    return 0
+
+
 def _run_predict(args) -> int:
     from .data.transforms import load_image
+    from .models import KeypointHDNet, load_model
     from .predict import Predictor, to_rootnet_json
+    if args.keypoints:
+        model = load_model(args.checkpoint)
+        if not isinstance(model, KeypointHDNet):
+            raise CLIError(f"--keypoints: needs a keypoint model (KeypointHDNet); {args.checkpoint!r} holds "
+                           f"a {type(model).__name__}")
+        return _run_predict_keypoints(args, model)
+    if not args.boxes or not args.images:
+        raise CLIError("predict: give images and --boxes (image models), or --keypoints (keypoint models)")
     model, prep = _load_model(args)
     boxes_all = _read_json(args.boxes, "--boxes")
     if not isinstance(boxes_all, dict):
@@ -353,6 +486,16 @@ def _run_bench(args) -> int:
 
 
 def _run_demo(args) -> int:
+    if args.real:
+        from .demo_real import run_real_demo
+        if args.minutes <= 0:
+            raise CLIError(f"--minutes: expected > 0, got {args.minutes}")
+        _check_out_folder(args.out)
+        r = run_real_demo(args.real, args.out, minutes=args.minutes, seed=args.seed, quick=args.quick)
+        print((Path(args.out) / "report.md").read_text())
+        print(f"keypoint HDNet / skeleton_fit MRPE: {r['ratio_mrpe_to_skeleton_fit']:.2f}; total "
+              f"{r['seconds_total']:.0f} s; model in {Path(args.out) / 'model.pt'}")
+        return 0
     from .demo import run_demo
     if args.image_size < 64:
         raise CLIError(f"--image-size: expected at least 64, got {args.image_size}")

@@ -220,7 +220,7 @@ def _plots(out: Path, test: List[dict], hdnet_roots: np.ndarray, baselines: Dict
     fig.tight_layout(); fig.savefig(out / "depth_scatter.png", dpi=110); plt.close(fig)
     names.append("depth_scatter.png")
     fig, ax = plt.subplots(figsize=(6, 4))
-    bins = np.linspace(0, 3000, 41)
+    bins = np.linspace(0, 3000, 41).tolist()
     ax.hist(np.linalg.norm(hdnet_roots - gt, axis=1).clip(0, 3000), bins, alpha=0.7, label="hdnet")
     for name, roots in baselines.items():
         ax.hist(np.linalg.norm(roots - gt, axis=1).clip(0, 3000), bins, histtype="step", lw=1.5, label=name)

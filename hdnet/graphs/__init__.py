@@ -5,12 +5,13 @@
 17
 """
 
-from .convert import DERIVED_JOINTS, convert_joints, joint_mapping
+from .convert import DERIVED_JOINTS, H36M_AS_MUPOTS, convert_joints, joint_mapping
 from .joint_sets import MUPOTS_EVAL_JOINTS
 from .registry import get_skeleton, list_skeletons, register_skeleton, resolve_skeleton, unregister_skeleton
 from .skeleton import Skeleton, mirror_joint_name
 
 __all__ = [
     "Skeleton", "mirror_joint_name", "get_skeleton", "list_skeletons", "register_skeleton",
-    "resolve_skeleton", "unregister_skeleton", "convert_joints", "joint_mapping", "DERIVED_JOINTS", "MUPOTS_EVAL_JOINTS",
+    "resolve_skeleton", "unregister_skeleton", "convert_joints", "joint_mapping", "DERIVED_JOINTS", "H36M_AS_MUPOTS",
+    "MUPOTS_EVAL_JOINTS",
 ]

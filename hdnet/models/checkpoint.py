@@ -60,7 +60,7 @@ def register_model_class(cls: Type[nn.Module]) -> Type[nn.Module]:
 
 
 def _model_classes() -> Dict[str, Type[nn.Module]]:
-    from . import hdnet  # noqa: F401  (registers HDNet)
+    from . import hdnet, keypoint  # noqa: F401  (they register themselves)
     return _MODEL_CLASSES
 
 

@@ -1,0 +1,227 @@
+"""Motion-capture poses: 3D people without images, for training models on keypoints.
+
+:class:`MocapPoses` holds any ``[N, J, 3]`` array of poses on a skeleton (with the subject and
+sequence of each pose, and the dataset's calibrated cameras where it has them);
+:func:`read_h36m_mocap` reads the Human3.6M motion-capture file layout (``S*/poses/<action>``
+world coordinates and ``S*/cameras/<id>``).
+
+>>> import numpy as np
+>>> poses = MocapPoses(np.zeros((2, 17, 3)), "h36m_17")
+>>> len(poses)
+2
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+
+from ..camera import Camera
+from ..graphs import Skeleton, resolve_skeleton
+from .base import open_h5
+
+__all__ = ["MocapPoses", "MocapCamera", "read_h36m_mocap", "world_to_camera", "H36M_TRAIN_SUBJECTS",
+           "H36M_TEST_SUBJECTS", "scale_bones", "bone_length_ratios", "topological_order",
+           "H36M_TO_MUPOTS_BONE_RATIOS"]
+
+H36M_TRAIN_SUBJECTS = ("S1", "S5", "S6", "S7", "S8")
+H36M_TEST_SUBJECTS = ("S9", "S11")
+
+
+@dataclass(frozen=True)
+class MocapCamera:
+    """A calibrated camera of a capture: intrinsics and its pose, world to camera
+    ``X_cam = R^T (X_world - T)`` (Human3.6M's convention, ``R`` as stored)."""
+
+    camera: Camera
+    R: np.ndarray  #: ``[3, 3]``
+    T: np.ndarray  #: ``[3]`` mm, the camera centre in world coordinates
+    width: int = 1000
+    height: int = 1000
+
+
+#: Median bone length in MuPoTS-3D's ``annot3`` over Human3.6M's (motion capture, with the
+#: :data:`~hdnet.graphs.H36M_AS_MUPOTS` stand-ins), per MuPoTS bone ``(joint, parent)``: how the
+#: two datasets' joint definitions differ (the head joints most: MuPoTS' head top sits 77 mm
+#: above where Human3.6M's "Head" marker is). Measured once on the dev split TS1-TS10 (allowed
+#: for calibration) with :func:`bone_length_ratios`; applied to training poses only.
+H36M_TO_MUPOTS_BONE_RATIOS: Dict[str, float] = {
+    "head_top": 1.67, "head": 0.80, "neck": 1.08, "spine": 0.97, "r_hip": 0.96, "l_hip": 0.96,
+    "r_knee": 1.03, "l_knee": 1.04, "r_ankle": 0.89, "l_ankle": 0.89, "r_shoulder": 1.10,
+    "l_shoulder": 1.09, "r_elbow": 1.10, "l_elbow": 1.10, "r_wrist": 0.98, "l_wrist": 0.98,
+}
+
+
+def topological_order(parents: Sequence[int]) -> List[int]:
+    """Joint indices with every parent before its children."""
+    order: List[int] = []
+    seen: set = set()
+
+    def visit(j: int) -> None:
+        if j in seen:
+            return
+        if parents[j] >= 0:
+            visit(parents[j])
+        seen.add(j)
+        order.append(j)
+    for j in range(len(parents)):
+        visit(j)
+    return order
+
+
+def scale_bones(poses, skeleton: Union[str, Skeleton], factors):
+    """Each bone (joint to its parent in the kinematic tree) scaled by ``factors`` (``[J]`` or
+    ``[N, J]``, indexed by the child joint; the root's entry is unused), rebuilt from the root
+    outwards: the root stays, the shape of each bone is kept. numpy or torch in, same out."""
+    sk = resolve_skeleton(skeleton)
+    lib = np if isinstance(poses, np.ndarray) else None
+    out = poses.copy() if lib is not None else poses.clone()
+    f = factors
+    for k in topological_order(sk.parents):
+        p = sk.parents[k]
+        if p < 0:
+            continue
+        fk = f[..., k:k + 1] if getattr(f, "ndim", 1) > 1 else f[k]
+        out[:, k] = out[:, p] + (poses[:, k] - poses[:, p]) * fk
+    return out
+
+
+def bone_length_ratios(source: np.ndarray, target: np.ndarray, skeleton: Union[str, Skeleton]) -> Dict[str, float]:
+    """Median bone length of ``target`` poses over ``source`` poses ``[N, J, 3]`` (one skeleton),
+    per child joint name (how :data:`H36M_TO_MUPOTS_BONE_RATIOS` was measured)."""
+    sk = resolve_skeleton(skeleton)
+    out = {}
+    for k, p in enumerate(sk.parents):
+        if p < 0:
+            continue
+        a = np.median(np.linalg.norm(source[:, k] - source[:, p], axis=-1))
+        b = np.median(np.linalg.norm(target[:, k] - target[:, p], axis=-1))
+        out[sk.joints[k]] = float(b / a)
+    return out
+
+
+def world_to_camera(points_mm: np.ndarray, R: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """``X_cam = R^T (X_world - T)`` for points ``[..., 3]`` (mm)."""
+    p = np.asarray(points_mm, dtype=np.float64)
+    return (p - np.asarray(T, dtype=np.float64)) @ np.asarray(R, dtype=np.float64)
+
+
+@dataclass
+class MocapPoses:
+    """3D poses ``[N, J, 3]`` (mm) of one skeleton, with where each came from.
+
+    Args:
+        poses: ``[N, J, 3]`` float, world (or any fixed) coordinates in mm.
+        skeleton: the joint set (a registered name or a :class:`~hdnet.graphs.Skeleton`).
+        subject: ``[N]`` subject of each pose (default all ``""``).
+        sequence: ``[N]`` sequence (action) of each pose.
+        frame: ``[N]`` index of each pose within its sequence.
+        cameras: per subject, that subject's calibrated cameras by id.
+        up: the world's vertical axis (``"z"`` for Human3.6M: Z up, floor near 0).
+    """
+
+    poses: np.ndarray
+    skeleton: Union[str, Skeleton]
+    subject: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    sequence: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    frame: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cameras: Dict[str, Dict[str, MocapCamera]] = field(default_factory=dict)
+    up: str = "z"
+
+    def __post_init__(self) -> None:
+        self.skeleton = resolve_skeleton(self.skeleton)
+        p = np.asarray(self.poses, dtype=np.float32)
+        j = self.skeleton.num_joints
+        if p.ndim != 3 or p.shape[1:] != (j, 3):
+            raise ValueError(f"poses: expected [N, {j}, 3] for skeleton {self.skeleton.name!r}, got {p.shape}")
+        if not np.isfinite(p).all():
+            raise ValueError("poses: NaN or inf coordinates")
+        self.poses = p
+        n = len(p)
+        self.subject = np.asarray(self.subject if len(self.subject) else [""] * n, dtype=object)
+        self.sequence = np.asarray(self.sequence if len(self.sequence) else [""] * n, dtype=object)
+        self.frame = np.asarray(self.frame if len(self.frame) else np.arange(n), dtype=np.int64)
+        for name in ("subject", "sequence", "frame"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"{name}: expected {n} entries, one per pose, got {len(getattr(self, name))}")
+        if self.up not in ("x", "y", "z"):
+            raise ValueError(f"up: expected 'x', 'y' or 'z', got {self.up!r}")
+
+    def __len__(self) -> int:
+        return len(self.poses)
+
+    def select(self, subjects: Optional[Sequence[str]] = None, stride: int = 1) -> "MocapPoses":
+        """The poses of some subjects, every ``stride``-th."""
+        keep = np.ones(len(self), bool) if subjects is None else np.isin(self.subject, list(subjects))
+        idx = np.nonzero(keep)[0][::stride]
+        if subjects is not None and not idx.size:
+            raise ValueError(f"subjects: none of {list(subjects)} is in the data "
+                             f"({sorted(set(self.subject.tolist()))})")
+        return MocapPoses(self.poses[idx], self.skeleton, self.subject[idx], self.sequence[idx],
+                          self.frame[idx], {s: c for s, c in self.cameras.items()
+                                            if subjects is None or s in subjects}, self.up)
+
+    def pose(self, subject: str, sequence: str, frame: int) -> np.ndarray:
+        """One stored pose ``[J, 3]`` by subject, sequence and frame index."""
+        hit = np.nonzero((self.subject == subject) & (self.sequence == sequence) & (self.frame == frame))[0]
+        if not hit.size:
+            raise KeyError(f"no pose {subject!r} {sequence!r} frame {frame}")
+        return self.poses[hit[0]]
+
+
+def read_h36m_mocap(path, subjects: Optional[Sequence[str]] = None) -> MocapPoses:
+    """Human3.6M motion capture from the HDF5 layout ``S*/poses/<action> [T, 17, 3]`` (world mm,
+    H36M 17-joint order) and ``S*/cameras/<id>`` (``R``, ``T``, ``f``, ``c``, ``k``, ``p``).
+
+    Raises:
+        FileNotFoundError, ValueError: a missing, unreadable or malformed file (named).
+    """
+    poses: List[np.ndarray] = []
+    subj: List[str] = []
+    seq: List[str] = []
+    frames: List[np.ndarray] = []
+    cameras: Dict[str, Dict[str, MocapCamera]] = {}
+    with open_h5(path, "mocap") as f:
+        names = sorted(k for k in f.keys() if k.startswith("S"))
+        if not names:
+            raise ValueError(f"mocap: {str(path)!r} has no subject groups S*")
+        joints = f.attrs.get("joints")
+        if joints is not None:
+            stored = json.loads(joints) if isinstance(joints, str) else list(joints)
+            if len(stored) != 17:
+                raise ValueError(f"mocap: {str(path)!r} stores {len(stored)} joints, expected the 17 of h36m_17")
+        for s in names:
+            if subjects is not None and s not in subjects:
+                continue
+            g = f[s]
+            if "poses" not in g:
+                raise ValueError(f"mocap: {str(path)!r} group {s!r} has no 'poses'")
+            for action in sorted(g["poses"].keys()):
+                a = np.asarray(g["poses"][action], dtype=np.float32)
+                if a.ndim != 3 or a.shape[1:] != (17, 3):
+                    raise ValueError(f"mocap: {str(path)!r} {s}/poses/{action} has shape {a.shape}, "
+                                     "expected [T, 17, 3]")
+                poses.append(a)
+                subj += [s] * len(a)
+                seq += [action] * len(a)
+                frames.append(np.arange(len(a)))
+            cams = {}
+            for cid in sorted(g.get("cameras", {}).keys()):
+                c = g["cameras"][cid]
+                k = np.asarray(c["k"], dtype=np.float64).ravel() if "k" in c else None
+                p = np.asarray(c["p"], dtype=np.float64).ravel() if "p" in c else None
+                fl, cc = np.asarray(c["f"], dtype=np.float64).ravel(), np.asarray(c["c"], dtype=np.float64).ravel()
+                height = 1002 if cid in ("54138969", "60457274") else 1000
+                cams[cid] = MocapCamera(Camera(float(fl[0]), float(fl[-1]), float(cc[0]), float(cc[1]),
+                                               None if k is None else (float(k[0]), float(k[1]), float(k[2])),
+                                               None if p is None else (float(p[0]), float(p[1]))),
+                                        np.asarray(c["R"], dtype=np.float64), np.asarray(c["T"], dtype=np.float64).ravel(),
+                                        1000, height)
+            cameras[s] = cams
+    if not poses:
+        raise ValueError(f"subjects: none of {list(subjects or [])} is in {str(path)!r}")
+    return MocapPoses(np.concatenate(poses), "h36m_17", np.asarray(subj, dtype=object),
+                      np.asarray(seq, dtype=object), np.concatenate(frames), cameras, up="z")

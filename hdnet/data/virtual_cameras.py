@@ -1,0 +1,202 @@
+"""Virtual cameras: real 3D poses seen through random, realistic cameras, with the 2D noise of a
+real keypoint detector, so a keypoint model learns from motion capture alone.
+
+:class:`VirtualCameras` takes world poses ``[B, J, 3]`` (mm, one vertical axis) and returns for
+each a camera (intrinsics from real phones' and datasets' fields of view, principal point
+jitter, optional radial distortion), the pose in that camera's coordinates, and its 2D keypoints
+in pixels: Gaussian pixel noise scaled to the person's size, dropped joints, occasional
+outliers, and joints outside the image marked missing. Bodies are rescaled (adult and teenage
+sizes) and their bones lengthened or shortened a little, along the kinematic tree.
+
+>>> import torch
+>>> from hdnet.data.virtual_cameras import VirtualCameras
+>>> views = VirtualCameras(seed=0)(torch.randn(4, 17, 3) * 200 + torch.tensor([0, 0, 900.0]), "h36m_17")
+>>> views["joints_2d_px"].shape, views["joints_cam_mm"].shape
+(torch.Size([4, 17, 2]), torch.Size([4, 17, 3]))
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Dict, Optional, Tuple, Union
+
+import torch
+from torch import Tensor
+
+from ..camera import project_points
+from ..graphs import Skeleton, resolve_skeleton
+from .mocap import scale_bones
+
+__all__ = ["VirtualCameras", "VirtualCameraConfig"]
+
+# (width, height) of images from phones, webcams and datasets (landscape; portrait is drawn too)
+_IMAGE_SIZES = ((4032, 3024), (1920, 1080), (1280, 720), (2048, 2048), (1000, 1000), (1000, 1002),
+                (3840, 2160), (640, 480))
+
+
+@dataclass
+class VirtualCameraConfig:
+    """The distributions the cameras, bodies and 2D noise are drawn from (uniform in each range).
+
+    Fields of view: 40-90 degrees across the longer side covers dataset cameras (Human3.6M ~47,
+    MuPoTS ~68-82) and phones' main and wide lenses. Distances are of the root joint along the
+    optical axis.
+    """
+
+    hfov_deg: Tuple[float, float] = (40.0, 90.0)
+    portrait_prob: float = 0.2
+    principal_jitter: float = 0.03  #: principal point offset, fraction of the image size
+    aspect_jitter: float = 0.01  #: fy / fx - 1
+    distortion_prob: float = 0.3
+    k1: Tuple[float, float] = (-0.12, 0.08)  #: barrel to pincushion, monotonic over the image
+    k2: Tuple[float, float] = (-0.02, 0.02)
+    depth_mm: Tuple[float, float] = (1500.0, 10000.0)
+    log_depth: bool = True  #: draw depth uniform in log (as many near people as far ones)
+    pitch_deg: Tuple[float, float] = (-15.0, 35.0)  #: camera looking down (> 0) or up
+    roll_deg: Tuple[float, float] = (-8.0, 8.0)
+    margin: float = 0.85  #: the root lands inside this fraction of the image
+    body_scale: Tuple[float, float] = (0.86, 1.14)  #: teenage to tall adult, centred on the data
+    bone_jitter: float = 0.06  #: relative change of each bone's length
+    noise_frac: Tuple[float, float] = (0.0, 0.025)  #: pixel noise sigma / person height in px
+    clean_prob: float = 0.35  #: share of samples without any 2D noise (ground-truth-like)
+    drop_prob: float = 0.04  #: per joint, missing
+    outlier_prob: float = 0.01  #: per joint, displaced by 10-50 % of the person's height
+    truncate: bool = True  #: joints outside the image are missing
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, tuple) and (len(v) != 2 or not v[0] <= v[1]):
+                raise ValueError(f"{f.name}: expected a (low, high) range, got {v!r}")
+        if not 0 < self.hfov_deg[0] and self.hfov_deg[1] < 170:
+            raise ValueError(f"hfov_deg: expected degrees in (0, 170), got {self.hfov_deg}")
+        if self.depth_mm[0] <= 0:
+            raise ValueError(f"depth_mm: expected > 0, got {self.depth_mm}")
+
+
+def _uniform(g: torch.Generator, n: int, lo_hi: Tuple[float, float]) -> Tensor:
+    lo, hi = lo_hi
+    return torch.rand(n, generator=g, dtype=torch.float64) * (hi - lo) + lo
+
+
+def _rotation(axis: int, angle: Tensor) -> Tensor:
+    """Rotation matrices ``[B, 3, 3]`` about a coordinate axis."""
+    c, s = torch.cos(angle), torch.sin(angle)
+    one, zero = torch.ones_like(c), torch.zeros_like(c)
+    if axis == 0:
+        rows = [[one, zero, zero], [zero, c, -s], [zero, s, c]]
+    elif axis == 1:
+        rows = [[c, zero, s], [zero, one, zero], [-s, zero, c]]
+    else:
+        rows = [[c, -s, zero], [s, c, zero], [zero, zero, one]]
+    return torch.stack([torch.stack(r, -1) for r in rows], -2)
+
+
+class VirtualCameras:
+    """Draw a camera per pose and see the pose through it (see the module docstring).
+
+    Args:
+        config: the distributions (:class:`VirtualCameraConfig`).
+        seed: seed of the generator (draws are reproducible).
+
+    ``views = cameras(poses_world, skeleton, up="z")`` with ``poses_world [B, J, 3]`` (mm,
+    ``up`` the vertical axis) returns a dict of tensors: ``joints_cam_mm [B, J, 3]`` (after body
+    and bone rescaling), ``joints_2d_px [B, J, 2]`` (noisy, distorted as the lens does),
+    ``joints_2d_clean_px [B, J, 2]``, ``confidence [B, J]`` (0 for missing joints),
+    ``intrinsics [B, 4]`` (fx, fy, cx, cy), ``radial [B, 3]``, ``image_size [B, 2]`` (W, H).
+    """
+
+    def __init__(self, config: Optional[VirtualCameraConfig] = None, seed: int = 0):
+        self.config = config or VirtualCameraConfig()
+        self.generator = torch.Generator().manual_seed(int(seed))
+
+    def rescale_bodies(self, poses: Tensor, skeleton: Skeleton, up: int) -> Tensor:
+        """Scale each body and jitter each bone's length along the kinematic tree, keeping the
+        root where it was and the lowest joint's height above the floor."""
+        cfg, g = self.config, self.generator
+        b, j, _ = poses.shape
+        scale = _uniform(g, b, cfg.body_scale)[:, None]
+        jitter = 1 + (torch.rand(b, j, generator=g, dtype=torch.float64) * 2 - 1) * cfg.bone_jitter
+        out = scale_bones(poses, skeleton, scale * jitter)
+        floor_before = poses[:, :, up].min(1).values
+        out[:, :, up] += (floor_before - out[:, :, up].min(1).values)[:, None]
+        return out
+
+    def __call__(self, poses_world, skeleton: Union[str, Skeleton], up: str = "z") -> Dict[str, Tensor]:
+        cfg, g = self.config, self.generator
+        sk = resolve_skeleton(skeleton)
+        x = torch.as_tensor(poses_world, dtype=torch.float64)
+        if x.dim() != 3 or x.shape[1:] != (sk.num_joints, 3):
+            raise ValueError(f"poses_world: expected [B, {sk.num_joints}, 3], got {tuple(x.shape)}")
+        if up not in ("x", "y", "z"):
+            raise ValueError(f"up: expected 'x', 'y' or 'z', got {up!r}")
+        b = x.shape[0]
+        u = "xyz".index(up)
+        x = self.rescale_bodies(x, sk, u)
+        # the world with Z up, the root at the origin horizontally (its height kept relative)
+        if u != 2:
+            x = x[..., [(u + 1) % 3, (u + 2) % 3, u]]
+        rel = x - x[:, sk.root:sk.root + 1]
+        # a random heading, then world (right, forward, up) -> camera (right, down, forward)
+        yaw = torch.rand(b, generator=g, dtype=torch.float64) * 2 * math.pi
+        rel = rel @ _rotation(2, yaw).transpose(1, 2)
+        to_cam = torch.tensor([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]], dtype=torch.float64)
+        rel = rel @ to_cam.T
+        pitch = torch.deg2rad(_uniform(g, b, cfg.pitch_deg))
+        roll = torch.deg2rad(_uniform(g, b, cfg.roll_deg))
+        rot = _rotation(2, roll) @ _rotation(0, -pitch)
+        rel = rel @ rot.transpose(1, 2)
+        # the camera: image size, field of view, principal point, distortion
+        sizes = torch.tensor(_IMAGE_SIZES, dtype=torch.float64)[torch.randint(len(_IMAGE_SIZES), (b,), generator=g)]
+        portrait = torch.rand(b, generator=g) < cfg.portrait_prob
+        sizes[portrait] = sizes[portrait].flip(-1)
+        w, h = sizes[:, 0], sizes[:, 1]
+        hfov = torch.deg2rad(_uniform(g, b, cfg.hfov_deg))
+        fx = (torch.maximum(w, h) / 2) / torch.tan(hfov / 2)
+        fy = fx * (1 + (torch.rand(b, generator=g, dtype=torch.float64) * 2 - 1) * cfg.aspect_jitter)
+        cx = w / 2 - 0.5 + (torch.rand(b, generator=g, dtype=torch.float64) * 2 - 1) * cfg.principal_jitter * w
+        cy = h / 2 - 0.5 + (torch.rand(b, generator=g, dtype=torch.float64) * 2 - 1) * cfg.principal_jitter * h
+        radial = torch.zeros(b, 3, dtype=torch.float64)
+        dist = torch.rand(b, generator=g) < cfg.distortion_prob
+        radial[dist, 0] = _uniform(g, int(dist.sum()), cfg.k1)
+        radial[dist, 1] = _uniform(g, int(dist.sum()), cfg.k2)
+        # the root somewhere in the image, at a drawn depth
+        lo, hi = cfg.depth_mm
+        z = (torch.exp(_uniform(g, b, (math.log(lo), math.log(hi)))) if cfg.log_depth
+             else _uniform(g, b, cfg.depth_mm))
+        px = (torch.rand(b, generator=g, dtype=torch.float64) * 2 - 1) * cfg.margin * (w / 2)
+        py = (torch.rand(b, generator=g, dtype=torch.float64) * 2 - 1) * cfg.margin * (h / 2)
+        root = torch.stack([(px + w / 2 - 0.5 - cx) / fx * z, (py + h / 2 - 0.5 - cy) / fy * z, z], -1)
+        cam = rel + root[:, None]
+        # keep every joint in front of the camera (a near person that leans in)
+        cam[..., 2] = cam[..., 2].clamp_min(100.0)
+        clean = project_points(cam, fx[:, None], fy[:, None], cx[:, None], cy[:, None],
+                               radial=radial[:, None])
+        noisy, conf = self.detector_noise(clean, sizes)
+        return {"joints_cam_mm": cam.float(), "joints_2d_px": noisy.float(), "joints_2d_clean_px": clean.float(),
+                "confidence": conf.float(), "intrinsics": torch.stack([fx, fy, cx, cy], -1).float(),
+                "radial": radial.float(), "image_size": sizes.float()}
+
+    def detector_noise(self, joints_px: Tensor, image_size: Tensor) -> Tuple[Tensor, Tensor]:
+        """A detector's errors on clean pixels ``[B, J, 2]``: ``(noisy [B, J, 2], confidence
+        [B, J])``."""
+        cfg, g = self.config, self.generator
+        b, j, _ = joints_px.shape
+        height = (joints_px[..., 1].max(1).values - joints_px[..., 1].min(1).values).clamp_min(1.0)
+        sigma = _uniform(g, b, cfg.noise_frac) * height
+        sigma[torch.rand(b, generator=g) < cfg.clean_prob] = 0.0
+        noisy = joints_px + torch.randn(b, j, 2, generator=g, dtype=joints_px.dtype) * sigma[:, None, None]
+        out = torch.rand(b, j, generator=g) < cfg.outlier_prob
+        if out.any():
+            shift = torch.randn(int(out.sum()), 2, generator=g, dtype=joints_px.dtype)
+            shift = shift / shift.norm(dim=-1, keepdim=True).clamp_min(1e-9)
+            amount = (torch.rand(int(out.sum()), generator=g, dtype=joints_px.dtype) * 0.4 + 0.1)
+            noisy[out] += shift * (amount * height[:, None].expand(b, j)[out])[:, None]
+        conf = (torch.rand(b, j, generator=g) >= cfg.drop_prob).to(joints_px.dtype)
+        if cfg.truncate:
+            w, h = image_size[:, None, 0], image_size[:, None, 1]
+            inside = (noisy[..., 0] >= -0.5) & (noisy[..., 0] <= w - 0.5) & (noisy[..., 1] >= -0.5) & \
+                (noisy[..., 1] <= h - 0.5)
+            conf = conf * inside.to(conf.dtype)
+        return noisy, conf

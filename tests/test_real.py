@@ -1,0 +1,267 @@
+"""Real people: motion-capture reader, virtual cameras, the keypoint model, MuPoTS-3D readers,
+camera fitting and the evaluation. Tests on licensed data skip without ../shared."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from hdnet import Camera
+from hdnet.camera import fit_camera
+from hdnet.data.mocap import MocapPoses, read_h36m_mocap, scale_bones, world_to_camera
+from hdnet.data.synthetic import sample_pose
+from hdnet.data.virtual_cameras import VirtualCameraConfig, VirtualCameras
+from hdnet.graphs import get_skeleton
+from hdnet.keypoint_training import KeypointTrainConfig, train_keypoint_model
+from hdnet.models import KeypointHDNet, load_model
+from hdnet.models.keypoint import normalize_keypoints
+
+from .conftest import shared_path
+
+
+def standing_people(n, seed=0):
+    """``[n, 17, 3]`` MuPoTS-order bodies standing on a floor (Z up, mm), from the synthetic poses."""
+    rng = np.random.default_rng(seed)
+    poses = np.stack([sample_pose(rng, rng.uniform(1500, 1900)) for _ in range(n)])  # camera axes, Y down
+    world = np.stack([poses[..., 0], poses[..., 2], -poses[..., 1]], -1)
+    world[..., 2] -= world[..., 2].min(1, keepdims=True)
+    return world
+
+
+# ---------------------------------------------------------------------------- virtual cameras
+def test_virtual_views_round_trip_through_camera_with_distortion():
+    cfg = VirtualCameraConfig(distortion_prob=1.0, noise_frac=(0.0, 0.0), clean_prob=1.0, drop_prob=0.0,
+                              outlier_prob=0.0)
+    views = VirtualCameras(cfg, seed=1)(torch.from_numpy(standing_people(16)), "mupots_17")
+    k, rad = views["intrinsics"].double(), views["radial"].double()
+    assert (rad[:, 0] != 0).all()
+    for i in range(16):
+        cam = Camera(*[float(v) for v in k[i]], tuple(float(v) for v in rad[i]))
+        np.testing.assert_allclose(cam.project(views["joints_cam_mm"][i].double().numpy()),
+                                   views["joints_2d_px"][i].double().numpy(), atol=0.02)
+    # and back: undistorted normalised keypoints times depth give the camera-space joints
+    xy = normalize_keypoints(views["joints_2d_px"], views["intrinsics"], views["radial"])
+    cam3 = views["joints_cam_mm"].double()
+    np.testing.assert_allclose((xy * cam3[..., 2:]).numpy(), cam3[..., :2].numpy(), atol=0.5)
+
+
+def test_virtual_views_cover_the_configured_space():
+    cfg = VirtualCameraConfig(depth_mm=(2000.0, 8000.0), hfov_deg=(50.0, 70.0))
+    views = VirtualCameras(cfg, seed=2)(torch.from_numpy(standing_people(64)), "mupots_17")
+    z = views["joints_cam_mm"][:, 14, 2]
+    assert z.min() >= 2000 - 1e-3 and z.max() <= 8000 + 1e-3
+    w = views["image_size"][:, 0].maximum(views["image_size"][:, 1])
+    hfov = 2 * torch.rad2deg(torch.atan(w / 2 / views["intrinsics"][:, 0]))
+    assert hfov.min() >= 49.9 and hfov.max() <= 70.1
+    root = views["joints_2d_clean_px"][:, 14]
+    assert (root >= 0).all() and (root[:, 0] <= views["image_size"][:, 0]).all()
+    conf = views["confidence"]
+    assert set(conf.unique().tolist()) <= {0.0, 1.0} and conf.mean() > 0.7
+
+
+def test_body_rescaling_keeps_shapes_and_scales_bones():
+    poses = torch.from_numpy(standing_people(4))
+    sk = get_skeleton("mupots_17")
+    factors = torch.full((4, 17), 0.5, dtype=torch.float64)
+    out = scale_bones(poses, sk, factors)
+    for k, p in enumerate(sk.parents):
+        if p >= 0:
+            torch.testing.assert_close(out[:, k] - out[:, p], (poses[:, k] - poses[:, p]) * 0.5)
+    torch.testing.assert_close(out[:, sk.root], poses[:, sk.root])
+
+
+# ---------------------------------------------------------------------------- real data readers
+def test_h36m_mocap_gives_back_the_real_frames(h36m_frames):
+    poses = read_h36m_mocap(shared_path("realdata", "h36m_poses.h5"), ["S1", "S5", "S7", "S8"])
+    stored = [("S1", "Directions 1", 0), ("S5", "SittingDown", 412), ("S7", "Greeting", 79),
+              ("S8", "WalkDog 1", 5)]
+    for frame, (subject, action, index) in zip(h36m_frames, stored):
+        cam = poses.cameras[subject][str(frame["camera"]["id"])]
+        got = world_to_camera(poses.pose(subject, action, index), cam.R, cam.T)
+        np.testing.assert_allclose(got, frame["joints_cam_mm"], atol=1e-3)  # float32 storage
+        np.testing.assert_allclose(cam.camera.fx, frame["camera"]["f"][0])
+    assert len(poses.select(["S1"])) < len(poses)
+
+
+def test_both_mupots_layouts_read_the_same():
+    from hdnet.data.mupots_annotations import read_mupots_annotations
+    root = shared_path("realdata", "mupots")
+    a = read_mupots_annotations(root, ["TS1", "TS9"])
+    b = read_mupots_annotations(root / "official", ["TS1", "TS9"], cameras=json.loads((root / "cameras.json").read_text()))
+    for x, y in zip(a, b):
+        assert x.name == y.name and x.people == y.people
+        for key in ("annot2", "annot3", "univ_annot3"):
+            np.testing.assert_allclose(getattr(x, key), getattr(y, key), atol=1e-3)
+        np.testing.assert_array_equal(x.valid, y.valid)
+        np.testing.assert_array_equal(x.occluded, y.occluded)
+        assert x.camera == y.camera
+    assert a[0].occluded.any()
+
+
+def test_fit_camera_recovers_known_intrinsics():
+    rng = np.random.default_rng(0)
+    cam = Camera(1480.0, 1492.0, 1010.0, 1055.0, (0.02, -0.01, 0.0))
+    pts = rng.uniform([-2500, -1500, 2000], [2500, 1500, 7000], (600, 3))
+    uv = cam.project(pts)
+    uv[:12] += rng.normal(0, 150, (12, 2))  # a few badly annotated joints
+    uv[12:] += rng.normal(0, 0.3, (588, 2))
+    fitted, info = fit_camera(uv, pts)
+    assert fitted.fx == pytest.approx(1480.0, rel=2e-3) and fitted.fy == pytest.approx(1492.0, rel=2e-3)
+    assert fitted.cx == pytest.approx(1010.0, abs=2.0) and fitted.cy == pytest.approx(1055.0, abs=2.0)
+    assert fitted.radial[0] == pytest.approx(0.02, abs=5e-3) and info["inlier_fraction"] > 0.95
+    with pytest.raises(ValueError, match="6 finite points"):
+        fit_camera(uv[:3], pts[:3])
+
+
+def test_fit_camera_matches_the_shared_mupots_cameras():
+    from hdnet.data.mupots_annotations import read_mupots_annotations
+    root = shared_path("realdata", "mupots")
+    shipped = json.loads((root / "cameras.json").read_text())
+    for seq in read_mupots_annotations(root, ["TS2", "TS7"], fit_cameras=True):
+        ref = shipped[seq.name]
+        assert seq.camera_source == "fitted"
+        assert seq.camera.fx == pytest.approx(ref["fx"], rel=2e-3) and seq.camera.fy == pytest.approx(ref["fy"], rel=2e-3)
+        assert seq.camera.cx == pytest.approx(ref["cx"], abs=3.0) and seq.camera.cy == pytest.approx(ref["cy"], abs=3.0)
+
+
+# ---------------------------------------------------------------------------- the keypoint model
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return KeypointHDNet(channels=32, num_layers=2).eval()
+
+
+def _people(n=3, seed=0):
+    views = VirtualCameras(VirtualCameraConfig(noise_frac=(0.0, 0.0), clean_prob=1.0, drop_prob=0.0,
+                                               outlier_prob=0.0, truncate=False), seed=seed)(
+        torch.from_numpy(standing_people(n, seed)), "mupots_17")
+    return normalize_keypoints(views["joints_2d_px"], views["intrinsics"], views["radial"]).float(), views
+
+
+def test_depth_follows_the_persons_apparent_size_exactly(model):
+    xy, _ = _people()
+    root = xy[:, 14:15]
+    with torch.no_grad():
+        near = model(xy)
+        far = model(root + (xy - root) / 2)  # the same shape at half the size, same place
+    torch.testing.assert_close(far.depth_mm, 2 * near.depth_mm, rtol=1e-5, atol=1e-3)
+    torch.testing.assert_close(far.joints_rel_mm, near.joints_rel_mm, rtol=1e-5, atol=1e-3)
+    # the root is where the root joint is seen, at that depth
+    torch.testing.assert_close(near.root_mm[:, :2], root[:, 0] * near.depth_mm[:, None])
+    torch.testing.assert_close(near.joints_mm, near.root_mm[:, None] + near.joints_rel_mm)
+    assert (near.joints_rel_mm[:, 14] == 0).all()
+
+
+def test_zero_people_and_missing_joints(model):
+    out = model(torch.zeros(0, 17, 2))
+    assert out.root_mm.shape == (0, 3) and out.joints_mm.shape == (0, 17, 3)
+    xy, _ = _people()
+    conf = torch.ones(3, 17)
+    conf[:, [0, 4, 7, 10]] = 0  # head top, both wrists, an ankle missing
+    with torch.no_grad():
+        a = model(xy, conf)
+        moved = xy.clone()
+        moved[:, [0, 4, 7, 10]] += 5.0  # missing joints' coordinates are garbage: ignored
+        moved[1, 7] = float("nan")
+        b = model(moved, conf)
+    torch.testing.assert_close(a.root_mm, b.root_mm)
+    assert torch.isfinite(a.joints_mm).all()
+    conf_root = torch.ones(3, 17)
+    conf_root[:, 14] = 0  # no pelvis: the visible joints' centre stands in
+    assert torch.isfinite(model(xy, conf_root).root_mm).all()
+    with pytest.raises(ValueError, match="fewer than 2 visible"):
+        model(xy, torch.zeros(3, 17))
+    with pytest.raises(ValueError, match="keypoints_norm"):
+        model(xy[:, :16])
+
+
+def test_coco_keypoints_from_a_detector(model):
+    from hdnet.graphs import convert_joints
+    _, views = _people(2, seed=3)
+    px = views["joints_2d_px"].double().numpy()
+    cam = [Camera(*[float(v) for v in views["intrinsics"][i]], tuple(float(v) for v in views["radial"][i]))
+           for i in range(2)]
+    # COCO has no pelvis: make COCO-17 keypoints with scores from the MuPoTS ones by joint name
+    coco, made = convert_joints(px, "mupots_17", "coco_17")
+    assert not made.all()  # the face joints do not exist in MuPoTS
+    coco = np.concatenate([np.nan_to_num(coco), made[None, :, None].repeat(2, 0).astype(float) * 0.9], -1)
+    out = model.predict(coco, cam, skeleton="coco_17")
+    direct = model.predict(px, cam)
+    assert torch.isfinite(out.root_mm).all()
+    # the pelvis made from the hips sits where MuPoTS' pelvis is seen (within a few pixels' worth)
+    assert (out.root_2d_norm - direct.root_2d_norm).abs().max() < 0.02
+
+
+def test_checkpoint_round_trip(model, tmp_path):
+    model.skeleton_fit_scale = 0.83
+    path = model.save(tmp_path / "kp.pt")
+    again = load_model(path)
+    assert isinstance(again, KeypointHDNet) and again.skeleton_fit_scale == 0.83
+    xy, _ = _people()
+    with torch.no_grad():
+        torch.testing.assert_close(again(xy).joints_mm, model(xy).joints_mm)
+
+
+def test_training_runs_and_learns_something():
+    from hdnet.keypoint_training import keypoint_losses
+    torch.manual_seed(0)
+    mocap = MocapPoses(standing_people(64), "mupots_17")
+    m = KeypointHDNet(channels=16, num_layers=1)
+    held_out = VirtualCameras(seed=99)(torch.from_numpy(standing_people(128, seed=5)), "mupots_17")
+    cfg = KeypointTrainConfig(minutes=None, max_steps=60, batch_size=64, log_every=10, lr=5e-3)
+    with torch.no_grad():
+        before = keypoint_losses(m.eval(), held_out, cfg)[1]
+    history = train_keypoint_model(m, mocap, cfg)
+    with torch.no_grad():
+        after = keypoint_losses(m.eval(), held_out, cfg)[1]
+    assert history[-1]["step"] == 60 and history[0]["step"] == 1
+    assert after["total"] < before["total"] and after["mpjpe_mm"] < before["mpjpe_mm"]
+    assert 0.3 < m.skeleton_fit_scale < 3.0
+    with pytest.raises(ValueError, match="minutes, max_steps"):
+        KeypointTrainConfig(minutes=None, max_steps=None)
+
+
+def test_mupots_evaluation_and_cli(model, tmp_path):
+    from hdnet.cli import main
+    root = shared_path("realdata", "mupots")
+    model.save(tmp_path / "kp.pt")
+    out = tmp_path / "r.json"
+    assert main(["eval", "--dataset", "mupots-3d", "--checkpoint", str(tmp_path / "kp.pt"), "--annotations",
+                 str(root), "--sequences", "TS10", "--out", str(out), "--noise-px", "2"]) == 0
+    r = json.loads(out.read_text())
+    keys = {"mrpe_mm", "mrpe_x_mm", "mrpe_y_mm", "mrpe_z_mm", "ap_root_25", "pck3d_abs", "pck3d_rel"}
+    assert r["people"] == 502 and keys <= set(r["hdnet"]) and keys <= set(r["baselines"]["skeleton_fit"])
+    assert r["hdnet"]["pck3d_rel"] == r["baselines"]["skeleton_fit"]["pck3d_rel"]  # the same poses
+    assert all(np.isfinite(r["hdnet"][k]) for k in keys)
+
+
+def test_cli_predict_keypoints_coco_results(model, tmp_path):
+    from hdnet.cli import main
+    _, views = _people(2, seed=4)
+    px = views["joints_2d_px"].double().numpy()
+    k = views["intrinsics"][0].tolist()
+    from hdnet.graphs import convert_joints
+    coco, made = convert_joints(px, "mupots_17", "coco_17")
+    coco = np.concatenate([np.nan_to_num(coco), np.broadcast_to(made[None, :, None], coco.shape[:2] + (1,))], -1)
+    results = [{"image_id": 7, "category_id": 1, "keypoints": person.ravel().tolist(), "score": 0.9} for person in coco]
+    (tmp_path / "kp.json").write_text(json.dumps(results))
+    (tmp_path / "cam.json").write_text(json.dumps({"fx": k[0], "fy": k[1], "cx": k[2], "cy": k[3]}))
+    model.save(tmp_path / "kp.pt")
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--camera", str(tmp_path / "cam.json"),
+                 "--checkpoint", str(tmp_path / "kp.pt"), "--out", str(tmp_path / "o")]) == 0
+    people = json.loads((tmp_path / "o" / "people.json").read_text())
+    assert len(people) == 2 and len(people[0]["joints_cam"]) == 17 and people[0]["image_id"] == "7"
+    (tmp_path / "bad.json").write_text(json.dumps({"a.jpg": [[[1, 2, 3], [4, 5]]]}))
+    assert main(["predict", "--keypoints", str(tmp_path / "bad.json"), "--camera", str(tmp_path / "cam.json"),
+                 "--checkpoint", str(tmp_path / "kp.pt"), "--out", str(tmp_path / "o")]) == 2
+
+
+def test_real_demo_quick(tmp_path):
+    from hdnet.cli import main
+    data = shared_path("realdata")
+    assert main(["demo", "--real", str(data), "--out", str(tmp_path / "d"), "--quick"]) == 0
+    r = json.loads((tmp_path / "d" / "report.json").read_text())
+    assert r["people"] == 7811 and "skeleton_fit" in r["baselines"] and (tmp_path / "d" / "model.pt").exists()
+    assert isinstance(load_model(tmp_path / "d" / "model.pt"), KeypointHDNet)
+    assert (tmp_path / "d" / "report.md").read_text().startswith("# Real people")
