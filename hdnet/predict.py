@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass
-from typing import List, Optional, Union
+from typing import Any, List, Optional, Union
 
 import numpy as np
 import torch
@@ -14,6 +14,7 @@ from .camera import Camera, guess_camera
 from .data import HDNetTrainingSet, collate_people
 from .data.transforms import Preprocessing, box_masks, load_image, mirror_framing
 from .graphs import resolve_skeleton
+from .models.fuse import fold_batchnorm
 from .models.hdnet import output_dict
 
 __all__ = ["Predictor", "PersonPrediction", "guess_camera", "to_rootnet_json", "predict_scenes",
@@ -76,8 +77,11 @@ class Predictor:
             this project's CPU at ResNet-50 256x256; see docs/benchmarks.md).
         flip_test: also run every input mirrored and average the two
             (:func:`average_mirrored`); twice the work, usually a few per cent less error.
-        max_batch: at most this many crops per forward pass under ``"person"`` framing, so
-            memory stays flat however many boxes an image has.
+        max_batch: at most this many crops per forward pass under ``"person"`` framing (and
+            images per pass in :meth:`predict_many`), so memory stays flat however many boxes
+            an image has.
+        fold_bn: fold every BatchNorm into the convolution before it (exact in eval mode, fewer
+            passes over the feature maps; see :func:`hdnet.models.fuse.fold_batchnorm`).
 
     ``Predictor.from_checkpoint(path)`` builds the model and its preprocessing from a file.
     """
@@ -86,21 +90,24 @@ class Predictor:
     MIN_BOX_PX = 2.0
 
     def __init__(self, model, preprocessing: Optional[Preprocessing] = None, device=None,
-                 channels_last: bool = True, flip_test: bool = False, max_batch: int = 16):
+                 channels_last: bool = True, flip_test: bool = False, max_batch: int = 16,
+                 fold_bn: bool = True):
         if preprocessing is None:
             preprocessing = getattr(model, "preprocessing", None) or Preprocessing()
         if not isinstance(preprocessing, Preprocessing):
             raise TypeError(f"preprocessing: expected a Preprocessing, got {type(preprocessing).__name__}")
         if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
             raise ValueError(f"max_batch: expected an int >= 1, got {max_batch!r}")
-        self.model = model.eval()
+        # BatchNorm folded into the convolutions before it (exact in eval mode; a copy: the
+        # caller's model is left as it was)
+        self.model: Any = fold_batchnorm(model) if fold_bn else model.eval()
         self.preprocessing = preprocessing
         self.device = torch.device(device) if device is not None else next(model.parameters()).device
         self.channels_last = channels_last
         self.flip_test = bool(flip_test)
         self.max_batch = max_batch
         if channels_last:
-            self.model.to(memory_format=torch.channels_last)
+            self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
     @classmethod
     def from_checkpoint(cls, path, map_location="cpu", **kwargs) -> "Predictor":
@@ -113,23 +120,32 @@ class Predictor:
     def input_size(self) -> int:
         return self.preprocessing.input_size
 
-    def _run(self, img, camera: Camera, boxes: np.ndarray, affines: List[np.ndarray], index) -> dict:
-        """One forward pass: every framing in ``affines`` (one per image in the batch), person
-        ``i`` read from image ``index[i]``."""
+    def _frame(self, img, camera: Camera, boxes: np.ndarray, affines: List[np.ndarray], index) -> dict:
+        """The network's inputs for every framing in ``affines`` (one per input image), person
+        ``i`` read from input ``index[i]``: ``x, coord_map, masks, index, focal``."""
         prep = self.preprocessing
         size, grid = prep.input_size, prep.output_size
         framed = [prep.frame(img, camera, a) for a in affines]
-        x = torch.stack([f[0] for f in framed])
-        cmap = torch.stack([f[1] for f in framed])
         masks = (box_masks(boxes, affines[0], size, grid) if len(affines) == 1 else  # one image
                  torch.cat([box_masks(boxes[i:i + 1], affines[int(n)], size, grid) for i, n in enumerate(index)]))
-        focal = torch.tensor([framed[int(n)][2] for n in index], dtype=torch.float32)  # [P, 2]
+        return {"x": torch.stack([f[0] for f in framed]), "coord_map": torch.stack([f[1] for f in framed]),
+                "masks": masks, "index": index,
+                "focal": torch.tensor([framed[int(n)][2] for n in index], dtype=torch.float32).reshape(-1, 2)}
+
+    def _forward(self, inputs: dict) -> dict:
         dev = self.device
-        x = x.to(dev)
+        x = inputs["x"].to(dev)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        return output_dict(self.model(x, cmap.to(dev), masks.to(dev), index=index.to(dev),
-                                      fx=focal[:, 0].to(dev), fy=focal[:, 1].to(dev)))
+        focal = inputs["focal"]
+        return output_dict(self.model(x, inputs["coord_map"].to(dev), inputs["masks"].to(dev),
+                                      index=inputs["index"].to(dev), fx=focal[:, 0].to(dev),
+                                      fy=focal[:, 1].to(dev)))
+
+    def _run(self, img, camera: Camera, boxes: np.ndarray, affines: List[np.ndarray], index) -> dict:
+        """One forward pass: every framing in ``affines`` (one per image in the batch), person
+        ``i`` read from image ``index[i]``."""
+        return self._forward(self._frame(img, camera, boxes, affines, index))
 
     def _boxes(self, boxes, box_format: str, width: int, height: int):
         if box_format not in ("xyxy", "xywh"):
@@ -189,6 +205,26 @@ class Predictor:
         Returns:
             one :class:`PersonPrediction` per box, in order (empty for P = 0).
         """
+        img, camera, b, sc = self._inputs(image, boxes, camera, box_format, scores, focal_px)
+        p = b.shape[0]
+        if p == 0:
+            return []
+        prep = self.preprocessing
+        width, height = img.shape[-1], img.shape[-2]
+        if prep.framing == "person":  # one crop per person, at most max_batch per pass
+            outs = []
+            for start in range(0, p, self.max_batch):
+                part = b[start:start + self.max_batch]
+                outs.append(self._pass(img, camera, part, [prep.affine(camera, (width, height), box)
+                                                           for box in part], torch.arange(len(part))))
+            out = {k: torch.cat([o[k] for o in outs]) for k in ("pose", "depth_mm", "depth_std_mm")}
+        else:
+            out = self._pass(img, camera, b, [prep.affine(camera, (width, height))],
+                             torch.zeros(p, dtype=torch.long))
+        return self._results(out, camera, b, sc)
+
+    def _inputs(self, image, boxes, camera, box_format, scores, focal_px):
+        """The image decoded and the camera, boxes and scores checked: ``(img, camera, boxes, scores)``."""
         img = load_image(image)
         height, width = img.shape[-2:]
         if camera is None:
@@ -200,19 +236,10 @@ class Predictor:
         sc = np.ones(p) if scores is None else np.asarray(scores, dtype=np.float64).reshape(-1)
         if sc.shape != (p,):
             raise ValueError(f"scores: expected shape [{p}], got {sc.shape}")
-        if p == 0:
-            return []
-        prep = self.preprocessing
-        if prep.framing == "person":  # one crop per person, at most max_batch per pass
-            outs = []
-            for start in range(0, p, self.max_batch):
-                part = b[start:start + self.max_batch]
-                outs.append(self._pass(img, camera, part, [prep.affine(camera, (width, height), box)
-                                                           for box in part], torch.arange(len(part))))
-            out = {k: torch.cat([o[k] for o in outs]) for k in ("pose", "depth_mm", "depth_std_mm")}
-        else:
-            out = self._pass(img, camera, b, [prep.affine(camera, (width, height))],
-                             torch.zeros(p, dtype=torch.long))
+        return img, camera, b, sc
+
+    def _results(self, out: dict, camera: Camera, b: np.ndarray, sc: np.ndarray) -> List[PersonPrediction]:
+        """Model outputs of one image's people to camera-space results (back-projection)."""
         pose_norm = out["pose"].double().cpu().numpy()  # [P, J, 2]
         joints_px = camera.denormalize(pose_norm)
         root = self.model.skeleton.root
@@ -221,7 +248,98 @@ class Predictor:
         root_cam = camera.backproject(root_px, depth)  # undistorts when the camera has distortion
         std = out["depth_std_mm"].double().cpu().numpy()
         return [PersonPrediction(root_cam[i], root_px[i], float(depth[i]), float(std[i]),
-                                 joints_px[i], b[i], float(sc[i])) for i in range(p)]
+                                 joints_px[i], b[i], float(sc[i])) for i in range(len(b))]
+
+    def _prepare(self, item) -> dict:
+        """One item of :meth:`predict_many` decoded, checked and framed (runs in a worker)."""
+        if isinstance(item, dict):
+            image, boxes = item.get("image"), item.get("boxes")
+            camera, fmt, scores = item.get("camera"), item.get("box_format", "xyxy"), item.get("scores")
+        elif isinstance(item, (tuple, list)) and len(item) in (2, 3):
+            image, boxes, camera = (*item, None) if len(item) == 2 else item
+            fmt, scores = "xyxy", None
+        else:
+            raise TypeError("items: expected (image, boxes), (image, boxes, camera) or dicts with "
+                            "image, boxes[, camera, box_format, scores]")
+        img, camera, b, sc = self._inputs(image, boxes, camera, fmt, scores, None)
+        prep = self.preprocessing
+        w, h = img.shape[-1], img.shape[-2]
+        if prep.framing == "person":
+            affines, index = [prep.affine(camera, (w, h), box) for box in b], torch.arange(len(b))
+        else:
+            affines, index = [prep.affine(camera, (w, h))], torch.zeros(len(b), dtype=torch.long)
+        job = {"camera": camera, "boxes": b, "scores": sc}
+        if len(b):
+            job["inputs"] = [self._frame(img, camera, b, affines, index)]
+            if self.flip_test:
+                size = prep.input_size
+                job["inputs"].append(self._frame(img, camera, b, [mirror_framing(a, size) for a in affines], index))
+        return job
+
+    def _forward_jobs(self, jobs: List[dict]) -> List[List[PersonPrediction]]:
+        """Every job's people in one forward pass (two with flip testing), split back per image."""
+        live = [j for j in jobs if "inputs" in j]
+        outs = []
+        for k in range(2 if self.flip_test else 1):
+            parts = [j["inputs"][k] for j in live]
+            offsets = np.cumsum([0] + [part["x"].shape[0] for part in parts])
+            merged = {"x": torch.cat([part["x"] for part in parts]),
+                      "coord_map": torch.cat([part["coord_map"] for part in parts]),
+                      "masks": torch.cat([part["masks"] for part in parts]),
+                      "index": torch.cat([part["index"] + int(o) for part, o in zip(parts, offsets)]),
+                      "focal": torch.cat([part["focal"] for part in parts])}
+            outs.append(self._forward(merged))
+        out = outs[0] if not self.flip_test else average_mirrored(outs[0], outs[1], self.model.skeleton.flip_pairs)
+        results, start = [], 0
+        for j in jobs:
+            p = len(j["boxes"])
+            piece = {key: out[key][start:start + p] for key in ("pose", "depth_mm", "depth_std_mm")}
+            start += p
+            results.append(self._results(piece, j["camera"], j["boxes"], j["scores"]) if p else [])
+        return results
+
+    @torch.no_grad()
+    def predict_many(self, items, workers: int = 2, batch_images: int = 4):
+        """Predict over many images (a list, a folder's files, a video's frames...), yielding one
+        result list per item, in order.
+
+        Decoding, checking and framing run in ``workers`` threads ahead of the network (they
+        release the GIL in Pillow and torch), and ``batch_images`` images go through the network
+        together (capped by ``max_batch`` crops under person framing).
+
+        Args:
+            items: an iterable of ``(image, boxes)``, ``(image, boxes, camera)`` or dicts with
+                ``image``, ``boxes`` and optional ``camera``, ``box_format``, ``scores`` (as for
+                :meth:`predict`).
+            workers: threads preparing images (0: in this thread).
+            batch_images: images per forward pass.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+        from itertools import islice
+        if batch_images < 1 or workers < 0:
+            raise ValueError(f"batch_images, workers: expected >= 1 and >= 0, got {(batch_images, workers)}")
+        iterator = iter(items)
+        pool = ThreadPoolExecutor(max_workers=workers) if workers else None
+        try:
+            ahead = 2 * max(workers, 1) + batch_images
+            pending = [pool.submit(self._prepare, it) if pool else it for it in islice(iterator, ahead)]
+            while pending:
+                group: List[dict] = []
+                frames = 0
+                while pending and len(group) < batch_images:
+                    job = pending.pop(0)
+                    job = job.result() if pool else self._prepare(job)
+                    group.append(job)
+                    frames += sum(int(i["x"].shape[0]) for i in job.get("inputs", [])[:1])
+                    nxt = next(iterator, None)
+                    if nxt is not None:
+                        pending.append(pool.submit(self._prepare, nxt) if pool else nxt)
+                    if self.preprocessing.framing == "person" and frames >= self.max_batch:
+                        break
+                yield from self._forward_jobs(group)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
 
 def to_rootnet_json(results: List[PersonPrediction], image_id, path: Optional[Union[str, os.PathLike]] = None

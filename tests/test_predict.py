@@ -68,10 +68,11 @@ def test_person_framing_crops_every_box():
     cam = Camera(800.0, 780.0, 320.0, 240.0)
     boxes = [[80, 220, 160, 380], [470, 40, 530, 160]]  # 80 x 160 and 60 x 120
     model = FocalRecorder()
-    res = Predictor(model, Preprocessing(input_size=64, framing="person")).predict(img, boxes, cam)
+    pred = Predictor(model, Preprocessing(input_size=64, framing="person"))
+    res = pred.predict(img, boxes, cam)
     for r, (u, v) in zip(res, spots):  # each person's crop finds its own spot
         np.testing.assert_allclose(r.root_2d_px, [u, v], atol=0.1)
-    n_images, index, fx, fy = model.seen
+    n_images, index, fx, fy = pred.model.seen  # the Predictor runs its own (BatchNorm-folded) copy
     assert n_images == 2 and index == [0, 1]
     # each crop's bin focal: f * (64 / (1.25 x the longer side)) / 0.256
     for k, side in enumerate([160, 120]):
@@ -230,3 +231,28 @@ def test_bad_input(tmp_path):
         Predictor(BrightSpotModel(), {"input_size": 64})
     with pytest.raises(ValueError, match="max_batch"):
         Predictor(BrightSpotModel(), max_batch=0)
+
+
+@pytest.mark.parametrize("framing,flip", [("principal", False), ("person", True), ("image", False)])
+def test_predict_many_equals_predict(framing, flip, tmp_path):
+    torch.manual_seed(0)
+    model = HDNet(backbone=ResNetFPN(18, out_channels=32, width=8), branch_channels=8, gnn_channels=16,
+                  preprocessing=Preprocessing(64, framing))
+    rng = np.random.default_rng(0)
+    items = []
+    for k in range(5):
+        path = tmp_path / f"{k}.png"
+        Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(path)
+        boxes = [[2 + k, 3, 30, 40], [20, 5, 60, 45]][: 1 + k % 2] if k != 3 else np.zeros((0, 4))
+        items.append((str(path), boxes, Camera(60.0 + k, 61.0, 32.0, 24.0)))
+    pred = Predictor(model, flip_test=flip, max_batch=3)
+    single = [pred.predict(*item) for item in items]
+    for workers in (0, 2):
+        many = list(pred.predict_many(items, workers=workers, batch_images=2))
+        assert [len(r) for r in many] == [len(r) for r in single] == [1, 2, 1, 0, 1]
+        for a, b in zip(many, single):
+            for x, y in zip(a, b):
+                np.testing.assert_allclose(x.root_cam_mm, y.root_cam_mm, rtol=1e-4)
+                np.testing.assert_allclose(x.joints_2d_px, y.joints_2d_px, atol=1e-3)
+    with pytest.raises(TypeError, match="items"):
+        list(pred.predict_many([42]))

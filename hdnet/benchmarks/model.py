@@ -162,6 +162,63 @@ def bench_options(depth, size, repeats, batch=1, device="cpu"):
                  ["option", "ms", "speed-up"], rows)
 
 
+def bench_end_to_end(depth, size, images=32, people=4, device="cpu", batch_images=8, workers=2):
+    """Photos on disk to camera-space roots (decode, framing, network, back-projection) with
+    ``Predictor.predict_many``, beside the network alone on the same batches and beside the
+    plain loop of ``Predictor.predict`` per image."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    import numpy as np
+    from PIL import Image
+
+    from ..camera import Camera
+    from ..data.transforms import Preprocessing
+    from ..predict import Predictor
+    torch.manual_seed(0)
+    model = HDNet(backbone=ResNetFPN(depth), preprocessing=Preprocessing(size, "principal")).eval().to(device)
+    predictor = Predictor(model, device=device)
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        items = []
+        for k in range(images):
+            path = Path(tmp) / f"photo_{k}.jpg"
+            Image.fromarray(rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)).save(path, quality=90)
+            x0 = rng.uniform(0, 400, people)
+            boxes = np.stack([x0, np.full(people, 60.0), x0 + 150, np.full(people, 440.0)], 1)
+            items.append((str(path), boxes, Camera(600.0, 600.0, 320.0, 240.0)))
+        list(predictor.predict_many(items[:batch_images], workers=workers, batch_images=batch_images))  # warm-up
+        t0 = time.perf_counter()
+        results = list(predictor.predict_many(items, workers=workers, batch_images=batch_images))
+        t_e2e = time.perf_counter() - t0
+        assert len(results) == images and all(len(r) == people for r in results)
+        jobs = [predictor._prepare(it) for it in items]
+        groups = [jobs[i:i + batch_images] for i in range(0, images, batch_images)]
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            for g in groups:
+                predictor._forward_jobs(g)
+        if torch.device(device).type == "cuda":
+            torch.cuda.synchronize()
+        t_net = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for it in items:
+            predictor.predict(*it)
+        t_loop = time.perf_counter() - t0
+    rows = [["predict_many (decode + framing + network + back-projection)", images / t_e2e, people * images / t_e2e],
+            ["network alone, same batches (inputs ready)", images / t_net, people * images / t_net],
+            ["predict(), one image per call", images / t_loop, people * images / t_loop]]
+    gap = 1 - t_net / t_e2e
+    table = Table(f"End to end: {images} photos 640x480 with {people} people each, ResNet-{depth}-FPN {size}x{size}, "
+                  f"batch {batch_images} images, {workers} decode threads",
+                  ["path", "images/s", "people/s"], rows,
+                  [f"gap between end to end and the network alone: {100 * gap:.1f} %"])
+    return table, {"images_per_s": images / t_e2e, "network_only_images_per_s": images / t_net,
+                   "people_per_s": people * images / t_e2e, "loop_images_per_s": images / t_loop,
+                   "gap": gap}
+
+
 def run(quick: bool = False, repeats: int = 10, device: str = "cpu") -> Report:
     dev = resolve_device(device)
     depth, size, reps = (18, 64, 2) if quick else (50, 256, repeats)
@@ -170,8 +227,10 @@ def run(quick: bool = False, repeats: int = 10, device: str = "cpu") -> Report:
     whole, throughput = bench_whole(depth, size, reps, (1, 2) if quick else (1, 8), memory=not quick,
                                     device=dev)
     options = bench_options(depth, size, reps, device=dev)
-    return Report("model", environment(dev), [people, whole, options],
-                  {"throughput": throughput, "people": people_summary})
+    e2e, e2e_summary = bench_end_to_end(depth, size, images=4 if quick else 32, device=str(dev),
+                                        batch_images=2 if quick else 8)
+    return Report("model", environment(dev), [people, whole, options, e2e],
+                  {"throughput": throughput, "people": people_summary, "end_to_end": e2e_summary})
 
 
 def main(argv=None) -> int:

@@ -113,7 +113,7 @@ class KeypointHDNet(nn.Module):
 
     Args:
         skeleton: the joint set of the keypoints and of the output (name or Skeleton).
-        channels, num_layers: the GNN (128 channels, 3 layers by default).
+        channels, num_layers: the GNN (96 channels, 3 layers by default).
         conv, conv_kwargs: the GNN's conv (default :class:`~hdnet.layers.SkeletonConv`).
         bins: depth bins over ``d = Z s`` in mm (default 61 log bins, 300-5000 mm).
         skeleton_fit_scale: the scale of :func:`~hdnet.baselines.skeleton_fit_depth` fitted on
@@ -127,7 +127,7 @@ class KeypointHDNet(nn.Module):
     Use :meth:`predict` for pixels and cameras.
     """
 
-    def __init__(self, skeleton: Union[str, Skeleton] = "mupots_17", channels: int = 128,
+    def __init__(self, skeleton: Union[str, Skeleton] = "mupots_17", channels: int = 96,
                  num_layers: int = 3, conv: Any = None, conv_kwargs: Optional[dict] = None,
                  bins: Optional[DepthBins] = None, skeleton_fit_scale: float = 1.0, preprocessing=None):
         super().__init__()
@@ -141,8 +141,11 @@ class KeypointHDNet(nn.Module):
         self.gnn = SkeletonGNN(self.skeleton, channels, num_layers=num_layers, conv=conv,
                                conv_kwargs=conv_kwargs)
         self.bin_head = DepthBinHead(channels, self.bins)
-        # each joint's 3D offset from its own features and the whole body's (the GNN's readout)
-        self.pose_head = nn.Sequential(nn.Linear(2 * channels, channels), nn.ReLU(), nn.Linear(channels, 3))
+        # each joint's 3D offset from its own features and the whole body's (the GNN's readout):
+        # W [h_j, g] = W_h h_j + W_g g, with W_g g computed once per person, not once per joint
+        self.pose_joint = nn.Linear(channels, channels)
+        self.pose_body = nn.Linear(channels, channels, bias=False)
+        self.pose_out = nn.Linear(channels, 3)
         self.skeleton_fit_scale = float(skeleton_fit_scale)
         self.preprocessing = None  # keypoints need no image framing
 
@@ -150,9 +153,8 @@ class KeypointHDNet(nn.Module):
         self.embed.reset_parameters()
         self.gnn.reset_parameters()
         self.bin_head.reset_parameters()
-        for layer in self.pose_head:
-            if isinstance(layer, nn.Linear):
-                layer.reset_parameters()
+        for layer in (self.pose_joint, self.pose_body, self.pose_out):
+            layer.reset_parameters()
 
     # ------------------------------------------------------------------ checkpoints
     def config(self) -> dict:
@@ -234,8 +236,8 @@ class KeypointHDNet(nn.Module):
         z = depth.depth_mm
         assert z is not None and depth.depth_std_mm is not None
         root_mm = torch.cat([root_2d * z[:, None], z[:, None]], -1)
-        both = torch.cat([gnn.nodes, gnn.graph[:, None].expand(-1, j, -1)], -1)
-        pose = self.pose_head(both) * 1000.0
+        hidden = torch.relu(self.pose_joint(gnn.nodes) + self.pose_body(gnn.graph)[:, None])
+        pose = self.pose_out(hidden) * 1000.0
         pose = pose - pose[:, root:root + 1]
         return KeypointOutput(root_mm, pose, root_mm[:, None] + pose, z, depth.depth_std_mm, depth.probs,
                               depth.index, s, root_2d)

@@ -1,0 +1,45 @@
+import numpy as np
+import torch
+
+from hdnet.models import HDNet, ResNetFPN
+from hdnet.models.fuse import fold_batchnorm, fold_conv_bn
+
+
+def _randomise_bn(model):
+    g = torch.Generator().manual_seed(0)
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.3)
+            m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+            m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+            m.bias.data.copy_(torch.randn(m.num_features, generator=g) * 0.2)
+
+
+def test_fold_conv_bn_equals_the_pair():
+    conv, bn = torch.nn.Conv2d(3, 5, 3, padding=1, bias=False).double(), torch.nn.BatchNorm2d(5).double().eval()
+    _randomise_bn(torch.nn.Sequential(bn))
+    x = torch.randn(2, 3, 8, 8, dtype=torch.float64)
+    torch.testing.assert_close(fold_conv_bn(conv, bn)(x), bn(conv(x)))
+
+
+def test_folded_hdnet_equals_the_original_in_eval_mode():
+    torch.manual_seed(0)
+    for depth in (18, 50):
+        model = HDNet("h36m_17", backbone=ResNetFPN(depth, out_channels=32, width=16), branch_channels=8,
+                      gnn_channels=16).double().eval()
+        _randomise_bn(model)
+        folded = fold_batchnorm(model)
+        n_bn = sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+        assert folded.folded_batchnorms == n_bn
+        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+        x = torch.randn(2, 3, 64, 64, dtype=torch.float64)
+        cmap = torch.randn(2, 2, 16, 16, dtype=torch.float64) * 0.3
+        mask = torch.zeros(2, 16, 16, dtype=torch.bool)
+        mask[:, 3:12, 4:10] = True
+        with torch.no_grad():
+            a = model(x, cmap, mask, fx=1000.0, fy=1000.0)
+            b = folded(x, cmap, mask, fx=1000.0, fy=1000.0)
+        for name in ("heatmap", "pose", "bins", "depth_mm"):
+            torch.testing.assert_close(getattr(b, name), getattr(a, name), rtol=1e-9, atol=1e-9)
+        assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())  # the original is kept
+    assert np.isfinite(float(a.depth_mm[0]))
