@@ -68,6 +68,7 @@ def test_model_benchmark_runs(capsys, tmp_path):
     assert "People per image" in out and "original img/s" in out and "channels_last" in out
     data = json.loads((tmp_path / "m.json").read_text())
     assert data["throughput"][0]["batch"] == 1 and data["people"]["t16_over_t1"] > 0
+    assert set(data["end_to_end"]) >= {"images_per_s", "network_only_images_per_s", "people_per_s"}
 
 
 def test_baselines_benchmark_runs(capsys):
@@ -82,3 +83,11 @@ def test_synthetic_benchmark_runs(capsys):
     from hdnet.benchmarks import synthetic
     synthetic.main(["--images", "3", "--size", "64"])
     assert "write_mupots_json" in capsys.readouterr().out
+
+
+def test_keypoint_benchmark_runs(capsys, tmp_path):
+    from hdnet.benchmarks import keypoint
+    assert keypoint.main(["--quick", "--json", str(tmp_path / "k.json")]) == 0
+    assert "people/s" in capsys.readouterr().out
+    data = json.loads((tmp_path / "k.json").read_text())
+    assert data["keypoint"]["people_per_s_best"] > 0
