@@ -71,7 +71,7 @@ def inference_model(model, inplace: bool = False):
     """hdnet's inference path, as the Predictor runs it: BatchNorm folded into the convolutions,
     channels-last memory format."""
     from ..models.fuse import fold_batchnorm
-    return fold_batchnorm(model, inplace=inplace).to(memory_format=torch.channels_last)
+    return fold_batchnorm(model, inplace=inplace).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
 
 def whole_model_fn(impl: str, depth: int, size: int, batch: int, device: str = "cpu"):
