@@ -234,27 +234,11 @@ def _run_eval(args) -> int:
 
 def _write_text(path, text: str, what: str) -> None:
     """Write a file atomically (a temporary file renamed over it): no partial output."""
-    import tempfile
-    p = Path(path)
-    if p.is_dir():
-        raise CLIError(f"{what}: {os.fspath(path)!r} is a folder; give a file name")
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise CLIError(f"{what}: the folder {os.fspath(folder)!r} does not exist")
+    from .models.checkpoint import atomic_write
     try:
-        fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=folder)
-    except OSError as e:
-        raise CLIError(f"{what}: cannot write in {os.fspath(folder)!r} ({e.strerror})") from None
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, p)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise CLIError(f"{what}: cannot write {os.fspath(path)!r} ({e.strerror})") from None
+        atomic_write(path, lambda f: f.write(text.encode()), what)
+    except OSError as e:  # also a folder given, or a missing folder
+        raise CLIError(str(e) if str(e) else f"{what}: cannot write {os.fspath(path)!r}") from None
 
 
 def _camera_for(spec, name: str, width: int, height: int):

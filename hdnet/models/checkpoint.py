@@ -153,16 +153,25 @@ def atomic_save(obj: Any, path, what: str = "checkpoint") -> str:
     """``torch.save`` to a temporary file beside ``path``, flushed, then renamed over it: a
     reader never sees half a file, and a failed write (disk full) leaves the previous file and
     no temporary one."""
+    return atomic_write(path, lambda f: torch.save(obj, f), what)
+
+
+def atomic_write(path, write: Callable[[Any], None], what: str = "output") -> str:
+    """``write(binary file)`` into a temporary file beside ``path``, flushed, then renamed over
+    it (see :func:`atomic_save`). Raises ``OSError`` naming ``what`` and the path."""
     p = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(p))
     if os.path.isdir(p):
         raise IsADirectoryError(f"{what}: {p!r} is a folder; give a file name")
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"{what}: the folder {folder!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(p) + ".", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=os.path.basename(p) + ".", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise OSError(e.errno, f"{what}: cannot write in {folder!r} ({e.strerror or e})") from None
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, p)
