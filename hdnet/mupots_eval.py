@@ -107,34 +107,31 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         return np.concatenate([r[key] for r in records])
     ids: List[str] = sum((r["ids"] for r in records), [])
     gt_roots = gather("gt_root")
-    rel = _pck(records, "joints_rel_mm", "relative")["overall_mean_of_sequences"]["pck_total"]
+    methods = (("hdnet", "root_mm", "joints_mm"), ("skeleton_fit", "fit_root", "fit_joints"),
+               ("k_value", "k_root", "k_joints"))
+    # each 3DPCK once: its per-sequence values come with the overall mean
+    rel = _pck(records, "joints_rel_mm", "relative")
+    absolute = {name: _pck(records, joints_key, "absolute") for name, _, joints_key in methods}
+
+    def pck_of(result, k=None):
+        return result["overall_mean_of_sequences"]["pck_total"] if k is None else result["sequences"][k]["pck_total"]
+    overall = {name: _scores(gather(root_key), gt_roots, ids, pck_of(rel), pck_of(absolute[name]))
+               for name, root_key, _ in methods}
+    overall["skeleton_fit"]["scale"] = scale
     report: Dict[str, Any] = {
         "people": int(len(gt_roots)), "sequences": [s.name for s in sequences],
         "input": {"keypoints": "ground-truth 2D (annot2)", "noise_px": noise_px,
                   "cameras": {s.name: s.camera_source for s in sequences}},
-        "hdnet": _scores(gather("root_mm"), gt_roots, ids, rel,
-                         _pck(records, "joints_mm", "absolute")["overall_mean_of_sequences"]["pck_total"]),
-        "baselines": {
-            "skeleton_fit": {**_scores(gather("fit_root"), gt_roots, ids, rel,
-                                       _pck(records, "fit_joints", "absolute")["overall_mean_of_sequences"]["pck_total"]),
-                             "scale": scale},
-            "k_value": _scores(gather("k_root"), gt_roots, ids, rel,
-                               _pck(records, "k_joints", "absolute")["overall_mean_of_sequences"]["pck_total"]),
-        },
+        "hdnet": overall["hdnet"],
+        "baselines": {"skeleton_fit": overall["skeleton_fit"], "k_value": overall["k_value"]},
         "per_sequence": {},
         "depth_bands_mm": [list(b) for b in DEPTH_BANDS_MM],
     }
-    for rec in records:
-        seq = rec["sequence"]
-        one = [rec]
-        rel_s = _pck(one, "joints_rel_mm", "relative")["overall_mean_of_sequences"]["pck_total"]
+    for k, rec in enumerate(records):
         row: Dict[str, Any] = {"people": int(len(rec["gt_root"]))}
-        for name, root_key, joints_key in (("hdnet", "root_mm", "joints_mm"), ("skeleton_fit", "fit_root", "fit_joints"),
-                                           ("k_value", "k_root", "k_joints")):
-            s = _scores(rec[root_key], rec["gt_root"], rec["ids"], rel_s,
-                        _pck(one, joints_key, "absolute")["overall_mean_of_sequences"]["pck_total"])
-            s.pop("by_depth")
-            row[name] = s
-        report["per_sequence"][seq.name] = row
+        for name, root_key, _ in methods:
+            row[name] = _scores(rec[root_key], rec["gt_root"], rec["ids"], pck_of(rel, k), pck_of(absolute[name], k))
+            row[name].pop("by_depth")
+        report["per_sequence"][rec["sequence"].name] = row
     report["_records"] = records  # for plots; dropped before writing JSON
     return report

@@ -209,19 +209,22 @@ class Predictor:
         p = b.shape[0]
         if p == 0:
             return []
-        prep = self.preprocessing
-        width, height = img.shape[-1], img.shape[-2]
-        if prep.framing == "person":  # one crop per person, at most max_batch per pass
-            outs = []
-            for start in range(0, p, self.max_batch):
-                part = b[start:start + self.max_batch]
-                outs.append(self._pass(img, camera, part, [prep.affine(camera, (width, height), box)
-                                                           for box in part], torch.arange(len(part))))
+        if self.preprocessing.framing == "person":  # one crop per person, at most max_batch per pass
+            outs = [self._pass(img, camera, b[k:k + self.max_batch], *self._affines(img, camera, b[k:k + self.max_batch]))
+                    for k in range(0, p, self.max_batch)]
             out = {k: torch.cat([o[k] for o in outs]) for k in ("pose", "depth_mm", "depth_std_mm")}
         else:
-            out = self._pass(img, camera, b, [prep.affine(camera, (width, height))],
-                             torch.zeros(p, dtype=torch.long))
+            out = self._pass(img, camera, b, *self._affines(img, camera, b))
         return self._results(out, camera, b, sc)
+
+    def _affines(self, img, camera: Camera, boxes: np.ndarray):
+        """The framings of one image's people and which one each person is read from:
+        ``(affines, index)`` (one per person under person framing, else one for all)."""
+        prep = self.preprocessing
+        size = (img.shape[-1], img.shape[-2])
+        if prep.framing == "person":
+            return [prep.affine(camera, size, box) for box in boxes], torch.arange(len(boxes))
+        return [prep.affine(camera, size)], torch.zeros(len(boxes), dtype=torch.long)
 
     def _inputs(self, image, boxes, camera, box_format, scores, focal_px):
         """The image decoded and the camera, boxes and scores checked: ``(img, camera, boxes, scores)``."""
@@ -262,17 +265,12 @@ class Predictor:
             raise TypeError("items: expected (image, boxes), (image, boxes, camera) or dicts with "
                             "image, boxes[, camera, box_format, scores]")
         img, camera, b, sc = self._inputs(image, boxes, camera, fmt, scores, None)
-        prep = self.preprocessing
-        w, h = img.shape[-1], img.shape[-2]
-        if prep.framing == "person":
-            affines, index = [prep.affine(camera, (w, h), box) for box in b], torch.arange(len(b))
-        else:
-            affines, index = [prep.affine(camera, (w, h))], torch.zeros(len(b), dtype=torch.long)
         job = {"camera": camera, "boxes": b, "scores": sc}
         if len(b):
+            affines, index = self._affines(img, camera, b)
             job["inputs"] = [self._frame(img, camera, b, affines, index)]
             if self.flip_test:
-                size = prep.input_size
+                size = self.preprocessing.input_size
                 job["inputs"].append(self._frame(img, camera, b, [mirror_framing(a, size) for a in affines], index))
         return job
 

@@ -23,7 +23,9 @@ from hdnet.data.synthetic import SceneConfig, write_mupots_json
 from hdnet.layers import DepthBins, HeatmapAttentionPooling, SkeletonGNN, masked_spatial_softmax
 from hdnet.metrics import mpjpe, pa_mpjpe, pck3d
 from hdnet.models import CheckpointError, load_model
-from hdnet.train import TrainConfig, Trainer, TrainingError
+from hdnet.train import Trainer, TrainingError
+
+from .test_train import tiny as tiny_config
 
 
 def tiny(skeleton="mupots_17", **kw):
@@ -59,14 +61,8 @@ def checkpoint(tmp_path_factory):
 
 
 def train_config(scenes, out_dir, **kw):
-    path, root = scenes
-    base = dict(datasets=[{"type": "mupots", "annotation_file": str(path), "image_root": str(root)}],
-                out_dir=str(out_dir), skeleton="mupots_17", input_size=64, framing="image",
-                backbone_depth=18, backbone_width=8, backbone_channels=16, branch_channels=8,
-                gnn_channels=16, bins_d_min=5.0, bins_d_max=80.0, batch_size=4, lr=1e-3,
-                epochs=1, max_steps=2, progress=False)
-    base.update(kw)
-    return TrainConfig(**base)
+    """test_train's tiny config, one short epoch."""
+    return tiny_config(scenes, out_dir, **{"epochs": 1, "max_steps": 2, **kw})
 
 
 # ---------------------------------------------------------------------------- 1. untrusted files

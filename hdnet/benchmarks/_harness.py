@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 import torch
 from torch.utils import benchmark as tbench
 
-__all__ = ["Table", "Report", "bench_parser", "median_ms", "peak_memory_mib", "environment",
+__all__ = ["Table", "Report", "bench_parser", "run_main", "median_ms", "peak_memory_mib", "environment",
            "resolve_device", "interleaved_medians"]
 
 
@@ -35,6 +35,15 @@ def bench_parser(prog: str, doc: Optional[str], repeats: int, quick_help: str,
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     ap.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown")
     return ap
+
+
+def run_main(prog: str, doc: Optional[str], repeats: int, quick_help: str,
+             run: Callable[[bool, int, str], "Report"], argv=None) -> int:
+    """The whole command line of a benchmark whose ``run(quick, repeats, device)`` returns a
+    :class:`Report`: parse, run, print, write ``--json`` / ``--markdown``."""
+    args = bench_parser(prog, doc, repeats, quick_help).parse_args(argv)
+    run(args.quick, args.repeats, args.device).emit(args.json, args.markdown)
+    return 0
 
 
 def resolve_device(name: str) -> torch.device:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from ..models import KeypointHDNet
-from ._harness import Report, Table, bench_parser, environment, interleaved_medians, resolve_device
+from ._harness import Report, Table, environment, interleaved_medians, resolve_device, run_main
 
 
 def run(quick: bool = False, repeats: int = 10, device: str = "cpu", batches=(1, 64, 1024, 4096)) -> Report:
@@ -49,10 +49,7 @@ def run(quick: bool = False, repeats: int = 10, device: str = "cpu", batches=(1,
 
 
 def main(argv=None) -> int:
-    ap = bench_parser("hdnet bench keypoint", __doc__, 10, "small batches (a smoke test)")
-    args = ap.parse_args(argv)
-    run(args.quick, args.repeats, args.device).emit(args.json, args.markdown)
-    return 0
+    return run_main("hdnet bench keypoint", __doc__, 10, "small batches (a smoke test)", run, argv)
 
 
 if __name__ == "__main__":

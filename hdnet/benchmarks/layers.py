@@ -17,12 +17,12 @@ from ..layers import HeatmapAttentionPooling, SkeletonGNN
 from ._harness import (
     Report,
     Table,
-    bench_parser,
     environment,
     interleaved_medians,
     median_ms,
     peak_memory_mib,
     resolve_device,
+    run_main,
 )
 
 
@@ -186,10 +186,7 @@ def run(quick: bool = False, repeats: int = 20, device: str = "cpu") -> Report:
 
 
 def main(argv=None) -> int:
-    ap = bench_parser("hdnet bench layers", __doc__, 20, "tiny sizes (a smoke test, not a measurement)")
-    args = ap.parse_args(argv)
-    run(args.quick, args.repeats, args.device).emit(args.json, args.markdown)
-    return 0
+    return run_main("hdnet bench layers", __doc__, 20, "tiny sizes (a smoke test, not a measurement)", run, argv)
 
 
 if __name__ == "__main__":

@@ -19,12 +19,12 @@ from ..models import HDNet, ResNetFPN
 from ._harness import (
     Report,
     Table,
-    bench_parser,
     environment,
     interleaved_medians,
     median_ms,
     peak_memory_mib,
     resolve_device,
+    run_main,
 )
 
 
@@ -247,10 +247,7 @@ def run(quick: bool = False, repeats: int = 10, device: str = "cpu") -> Report:
 
 
 def main(argv=None) -> int:
-    ap = bench_parser("hdnet bench model", __doc__, 10, "ResNet-18 at 64x64 (a smoke test)")
-    args = ap.parse_args(argv)
-    run(args.quick, args.repeats, args.device).emit(args.json, args.markdown)
-    return 0
+    return run_main("hdnet bench model", __doc__, 10, "ResNet-18 at 64x64 (a smoke test)", run, argv)
 
 
 if __name__ == "__main__":

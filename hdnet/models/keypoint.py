@@ -129,7 +129,7 @@ class KeypointHDNet(nn.Module):
 
     def __init__(self, skeleton: Union[str, Skeleton] = "mupots_17", channels: int = 96,
                  num_layers: int = 3, conv: Any = None, conv_kwargs: Optional[dict] = None,
-                 bins: Optional[DepthBins] = None, skeleton_fit_scale: float = 1.0, preprocessing=None):
+                 bins: Optional[DepthBins] = None, skeleton_fit_scale: float = 1.0):
         super().__init__()
         self.skeleton = resolve_skeleton(skeleton)
         self.bins = DepthBins(300.0, 5000.0, 61, "log", focal_normalized=True) if bins is None else bins
