@@ -124,7 +124,7 @@ def train_keypoint_model(model: KeypointHDNet, poses: MocapPoses, config: Option
     model.skeleton_fit_scale = _fit_baseline_scale(model, data.numpy(), VirtualCameras(
         VirtualCameraConfig(**{**asdict(sampler.config), "clean_prob": 1.0, "drop_prob": 0.0,
                                "outlier_prob": 0.0, "truncate": False}), seed=cfg.seed + 1), poses.up)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
     g = torch.Generator().manual_seed(cfg.seed)
     history: List[dict] = []
     start, step = time.time(), 0

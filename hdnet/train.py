@@ -269,7 +269,7 @@ class Trainer:
             self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.loss_fn = HDNetLoss(config.num_bins)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr,
-                                          weight_decay=config.weight_decay)
+                                          weight_decay=config.weight_decay, fused=True)
         self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, config.lr_decay_epochs,
                                                          config.lr_decay)
         if config.lr_schedule not in ("step", "cosine"):

@@ -180,8 +180,11 @@ def _bmm_pool(prob: Tensor, feats: Tensor) -> Tensor:
 def _pool_per_image(prob: Tensor, feats: Tensor, index: Optional[Tensor]) -> Tensor:
     """``out[p] = prob[p] @ feats[index[p]]^T`` for ``prob [P, J, HW]``, ``feats [N, C, HW]``.
 
-    One batched matmul when people and images pair up (or there is one image); otherwise one
-    matmul per image over all of its people, so feature maps are never copied per person.
+    One batched matmul when people and images pair up, when there is one image, or when every
+    image holds the same number of people in order; otherwise one matmul per image over all of
+    its people, so feature maps are never copied per person. The per-image pieces are taken
+    with ``split``/``unbind`` (whose backward is one concatenation) rather than by slicing
+    (whose backward writes a zero tensor of the whole batch per slice: quadratic in N).
     """
     p, j, hw = prob.shape
     n, c = feats.shape[:2]
@@ -193,18 +196,17 @@ def _pool_per_image(prob: Tensor, feats: Tensor, index: Optional[Tensor]) -> Ten
         return _bmm_pool(prob, feats.index_select(0, index))
     if p == 0:
         return prob.new_zeros(0, j, c)
+    counts_t = torch.bincount(index, minlength=n)
+    k = p // n
+    if k * n == p and bool((counts_t == k).all()) and bool((index[1:] >= index[:-1]).all()):
+        # every image holds k people, listed image by image: one matmul over [N, k J, HW]
+        return _bmm_pool(prob.reshape(n, k * j, hw), feats).reshape(p, j, c)
     order = torch.argsort(index, stable=True)
-    counts = torch.bincount(index, minlength=n).tolist()
-    out = None
-    start = 0
-    for img, k in enumerate(counts):
-        if k == 0:
-            continue
-        sel = order[start:start + k]
-        start += k
-        res = _bmm_pool(prob.index_select(0, sel).reshape(1, k * j, hw), feats[img:img + 1])
-        if out is None:
-            out = res.new_empty(p, j, c)
-        out.index_copy_(0, sel, res.reshape(k, j, c))
-    assert out is not None
-    return out
+    counts = counts_t.tolist()
+    chunks = prob.index_select(0, order).split(counts)
+    maps = feats.unbind(0)
+    pooled = [_bmm_pool(chunk.reshape(1, size * j, hw), maps[img][None]).reshape(size, j, c)
+              for img, (chunk, size) in enumerate(zip(chunks, counts)) if size]
+    inverse = torch.empty_like(order)
+    inverse[order] = torch.arange(p, device=order.device)
+    return torch.cat(pooled).index_select(0, inverse)

@@ -88,6 +88,62 @@ def test_gradients_flow():
     assert logits.grad.abs().sum() > 0 and feats.grad.abs().sum() > 0
 
 
+# every way people can sit in images: one each (no index), one each in order, the same number
+# per image in order, uneven with an image nobody is in, one image for all
+INDEX_CASES = {"none": None, "one_each": [0, 1, 2, 3], "two_each": [0, 0, 1, 1, 2, 2, 3, 3],
+               "uneven": [2, 0, 2, 3, 0, 2], "one_image": [1, 1, 1]}
+
+
+@pytest.mark.parametrize("case", sorted(INDEX_CASES))
+def test_gradcheck_float64(case):
+    """The pooling's backward (every batching path) against finite differences in float64."""
+    index = INDEX_CASES[case]
+    n, j, c, h, w = 4, 3, 4, 5, 4
+    p = n if index is None else len(index)
+    g = torch.Generator().manual_seed(3)
+    logits = torch.randn(p, j, h, w, dtype=torch.float64, generator=g, requires_grad=True)
+    feats = torch.randn(n, c, h, w, dtype=torch.float64, generator=g, requires_grad=True)
+    cmap = torch.randn(n, 2, h, w, dtype=torch.float64, generator=g, requires_grad=True)
+    mask = box_masks(p, h, w, seed=2)
+    idx = None if index is None else torch.tensor(index)
+    pool = HeatmapAttentionPooling()
+
+    def f(lg, ft, cm):
+        out = pool(lg, ft, mask=mask, coord_map=cm, index=idx)
+        return out.prob, out.features, out.coords
+    assert torch.autograd.gradcheck(f, (logits, feats, cmap), eps=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("case", sorted(INDEX_CASES))
+def test_gradients_equal_original_formulation(case):
+    """Values and gradients of every batching path equal the original formulation run on each
+    person's own copy of its image's maps (gradients summed back per image by autograd)."""
+    index = INDEX_CASES[case]
+    n, j, c, h, w = 4, 5, 6, 7, 6
+    p = n if index is None else len(index)
+    g = torch.Generator().manual_seed(4)
+    logits = torch.randn(p, j, h, w, dtype=torch.float64, generator=g) * 2
+    feats = torch.randn(n, c, h, w, dtype=torch.float64, generator=g)
+    cmap = torch.randn(n, 2, h, w, dtype=torch.float64, generator=g)
+    mask = box_masks(p, h, w, seed=5)
+    idx = torch.arange(n) if index is None else torch.tensor(index)
+    w_f = torch.randn(p, j, c, dtype=torch.float64, generator=g)
+    w_c = torch.randn(p, j, 2, dtype=torch.float64, generator=g)
+    grads = []
+    for impl in ("hdnet", "original"):
+        lg, ft, cm = (t.clone().requires_grad_(True) for t in (logits, feats, cmap))
+        if impl == "hdnet":
+            out = HeatmapAttentionPooling()(lg, ft, mask=mask, coord_map=cm,
+                                            index=None if index is None else idx)
+            pooled, coords = out.features, out.coords
+        else:
+            _, pooled, coords = original_pooling(lg, ft[idx], mask, cm[idx])
+        ((pooled * w_f).sum() + (coords * w_c).sum()).backward()
+        grads.append((pooled.detach(), coords.detach(), lg.grad, ft.grad, cm.grad))
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_half_precision_masking_is_finite(dtype):
     logits = (torch.randn(2, 3, 8, 8) * 10).to(dtype)
