@@ -193,6 +193,21 @@ def test_coco_keypoints_from_a_detector(model):
     assert (out.root_2d_norm - direct.root_2d_norm).abs().max() < 0.02
 
 
+def test_predict_in_passes_equals_one_pass(model):
+    """``max_batch`` passes give every person exactly what one forward pass over all gives."""
+    _, views = _people(7, seed=5)
+    px = views["joints_2d_px"].double().numpy()
+    cams = torch.as_tensor(views["intrinsics"], dtype=torch.float64)
+    model.eval()
+    one = model.predict(px, cams, max_batch=100)
+    parts = model.predict(px, cams, max_batch=3)  # passes of 3, 3 and 1
+    for a, b in zip(one, parts):  # the same up to float32 rounding (other matmul blockings)
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-3)
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="max_batch"):
+            model.predict(px, cams, max_batch=bad)
+
+
 def test_checkpoint_round_trip(model, tmp_path):
     model.skeleton_fit_scale = 0.83
     path = model.save(tmp_path / "kp.pt")

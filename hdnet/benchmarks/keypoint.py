@@ -1,14 +1,17 @@
 """Keypoint model throughput: ``hdnet bench keypoint [--quick] [--device cuda] [--json FILE]``.
 
 People per second of :class:`hdnet.models.KeypointHDNet` (the default architecture, random
-weights: speed does not depend on them) on normalised keypoints, at batch 1 and in large
-batches, against the straightforward way of running it: one person per call.
+weights: speed does not depend on them), at batch 1 and in large batches: one forward pass
+over the whole batch of normalised keypoints, and ``predict`` (pixels and a camera in,
+undistortion, passes of ``max_batch`` = 256 people), against the straightforward way of
+running it: one person per call.
 """
 
 from __future__ import annotations
 
 import torch
 
+from ..camera import Camera
 from ..models import KeypointHDNet
 from ._harness import Report, Table, environment, interleaved_medians, resolve_device, run_main
 
@@ -26,26 +29,33 @@ def run(quick: bool = False, repeats: int = 10, device: str = "cpu", batches=(1,
         for i in range(n):
             model(xy[i:i + 1])
 
+    camera = Camera(1000.0, 1000.0, 640.0, 360.0, radial=(0.01, -0.002, 0.0))
+    predict_s = {}
     for b in sizes:
         xy = torch.randn(b, 17, 2, device=dev) * 0.1
+        px = (xy.double().cpu() * 1000 + torch.tensor([640.0, 360.0], dtype=torch.float64)).numpy()
         with torch.inference_mode():
-            variants = [("batched", lambda: model(xy))]
+            variants = [("batched", lambda: model(xy)),
+                        ("predict", lambda: model.predict(px, camera)),
+                        ("one person per call", lambda: per_person(n_ref, xy))]
             n_ref = min(b, 64)
-            variants.append(("one person per call", lambda: per_person(n_ref, xy)))
             t = interleaved_medians(variants, reps)
         people_s = 1e3 * b / t["batched"]
         ref_s = 1e3 * n_ref / t["one person per call"]
-        rows.append([b, t["batched"], people_s, ref_s, people_s / ref_s])
+        predict_s[str(b)] = 1e3 * b / t["predict"]
+        rows.append([b, t["batched"], people_s, predict_s[str(b)], ref_s, predict_s[str(b)] / ref_s])
         summary[str(b)] = people_s
     with torch.inference_mode():
         model(one)
     best = max(summary.values())
     table = Table(f"KeypointHDNet ({model.gnn.num_layers} x {model.channels} ch GNN, {model.skeleton.name}), "
                   f"inference_mode, {dev}",
-                  ["batch", "ms per batch", "people/s", "people/s one per call", "speed-up"], rows)
+                  ["batch", "forward ms", "people/s forward", "people/s predict (px in)",
+                   "people/s one per call", "predict speed-up"], rows)
     return Report("keypoint", environment(dev), [table],
                   {"keypoint": {"people_per_s": summary, "people_per_s_batch1": summary[str(sizes[0])],
-                                "people_per_s_best": best}})
+                                "people_per_s_best": best, "predict_people_per_s": predict_s,
+                                "predict_people_per_s_largest": predict_s[str(sizes[-1])]}})
 
 
 def main(argv=None) -> int:

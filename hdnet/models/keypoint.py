@@ -243,8 +243,8 @@ class KeypointHDNet(nn.Module):
                               depth.index, s, root_2d)
 
     @torch.no_grad()
-    def predict(self, keypoints_px, cameras, confidence=None, skeleton: Union[str, Skeleton, None] = None
-                ) -> KeypointOutput:
+    def predict(self, keypoints_px, cameras, confidence=None, skeleton: Union[str, Skeleton, None] = None,
+                max_batch: int = 256) -> KeypointOutput:
         """Pixels and cameras in, mm out (eval mode).
 
         Args:
@@ -255,7 +255,13 @@ class KeypointHDNet(nn.Module):
             confidence: ``[P, J_in]`` (default: the third column, else 1).
             skeleton: the joint set of the input when it is not the model's (e.g.
                 ``"coco_17"``): converted by joint meaning (the pelvis from the hips...).
+            max_batch: people per forward pass. Larger inputs run in passes of this size
+                (the same to float rounding: in eval mode every person is computed on its own), which keeps the
+                intermediates in the CPU's cache: twice the people per second of one pass over
+                4096 people on a 2-core CPU (docs/benchmarks.md).
         """
+        if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
+            raise ValueError(f"max_batch: expected an int >= 1, got {max_batch!r}")
         self.eval()
         kp = torch.as_tensor(np.asarray(keypoints_px, dtype=np.float64))
         if kp.dim() != 3 or kp.shape[-1] not in (2, 3):
@@ -277,7 +283,11 @@ class KeypointHDNet(nn.Module):
             conf = torch.where(torch.as_tensor(made)[None], mins, torch.zeros_like(mins))
             xy = torch.nan_to_num(xy)
         dev = next(self.parameters()).device
-        return self(xy.to(dev, torch.float32), conf.to(dev, torch.float32))
+        xy, conf = xy.to(dev, torch.float32), conf.to(dev, torch.float32)
+        if xy.shape[0] <= max_batch:
+            return self(xy, conf)
+        passes = [self(a, b) for a, b in zip(xy.split(max_batch), conf.split(max_batch))]
+        return KeypointOutput(*(torch.cat(field) for field in zip(*passes)))
 
     def extra_repr(self) -> str:
         return f"skeleton={self.skeleton.name!r}, bins: d = Z s in [{self.bins.d_min:g}, {self.bins.d_max:g}] mm"
