@@ -34,11 +34,11 @@ def run(quick: bool = False, repeats: int = 10, device: str = "cpu", batches=(1,
     for b in sizes:
         xy = torch.randn(b, 17, 2, device=dev) * 0.1
         px = (xy.double().cpu() * 1000 + torch.tensor([640.0, 360.0], dtype=torch.float64)).numpy()
+        n_ref = min(b, 64)
         with torch.inference_mode():
             variants = [("batched", lambda: model(xy)),
                         ("predict", lambda: model.predict(px, camera)),
                         ("one person per call", lambda: per_person(n_ref, xy))]
-            n_ref = min(b, 64)
             t = interleaved_medians(variants, reps)
         people_s = 1e3 * b / t["batched"]
         ref_s = 1e3 * n_ref / t["one person per call"]
