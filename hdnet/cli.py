@@ -97,10 +97,10 @@ def _add_predict(sub):
 
 def _add_bench(sub):
     p = sub.add_parser("bench", help="run a benchmark (hdnet.benchmarks)",
-                       description="Run a benchmark: layers, gnn, model, keypoint, synthetic or baselines; "
+                       description="Run a benchmark: layers, gnn, model, keypoint, train, synthetic or baselines; "
                        "remaining arguments go to it (hdnet bench gnn --conv GCNConv ...).")
     p.add_argument("name", nargs="?", default="layers",
-                   choices=["layers", "gnn", "model", "keypoint", "synthetic", "baselines"], help="which benchmark")
+                   choices=["layers", "gnn", "model", "keypoint", "train", "synthetic", "baselines"], help="which benchmark")
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the benchmark")
     p.set_defaults(run=_run_bench)
 

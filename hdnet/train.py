@@ -87,11 +87,16 @@ class TrainConfig:
     channels_last: bool = False
     freeze_bn: bool = False
     num_workers: int = 0
+    #: keep every training item in memory, all made before training starts (needs
+    #: ``augment = False``; with ``num_workers = 0``, where the cache lives)
     cache_items: bool = False
     seed: int = 0
     checkpoint_every: int = 0
     log_every: int = 20
     backend: Optional[str] = None
+    #: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``; None: the process's GPU (``LOCAL_RANK``) if torch
+    #: sees one, else the CPU
+    device: Optional[str] = None
     progress: bool = True
     #: the largest fraction of training people whose depth may fall outside the bins' range
     #: (they are clamped to the end bins); above it training refuses to start
@@ -122,9 +127,22 @@ class TrainConfig:
         need(isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr), "lr", "a number > 0")
         need(isinstance(self.datasets, list), "datasets", "a list of dataset specs")
         need(0.0 <= float(self.max_depth_out_of_range) <= 1.0, "max_depth_out_of_range", "a fraction in [0, 1]")
+        if self.device is not None:
+            try:
+                dev = torch.device(self.device)
+            except (RuntimeError, TypeError):
+                dev = None
+            need(dev is not None and dev.type in ("cpu", "cuda"), "device", "'cpu', 'cuda', 'cuda:N' or None")
+            if dev is not None and dev.type == "cuda" and not torch.cuda.is_available():
+                raise ValueError(f"device: {self.device!r} was asked for but torch sees no GPU")
 
     def bins(self) -> DepthBins:
         return DepthBins(self.bins_d_min, self.bins_d_max, self.num_bins, self.bins_spacing)
+
+    def augmentation(self) -> Optional[Augmentation]:
+        """The training augmentation (None with ``augment = False``)."""
+        return Augmentation(scale=tuple(self.aug_scale), rotation_deg=self.aug_rotation_deg,
+                            flip_prob=self.aug_flip) if self.augment else None
 
     def preprocessing(self) -> Preprocessing:
         """The framing the model is trained with (stored in its checkpoints)."""
@@ -261,7 +279,8 @@ class Trainer:
             self._owns_group = True
         self.rank = dist.get_rank() if self.distributed else 0
         self.world = dist.get_world_size() if self.distributed else 1
-        self.device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+        self.device = torch.device(config.device if config.device is not None else
+                                   f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
                                    if torch.cuda.is_available() else "cpu")
         self._seed_everything(config.seed)
         self.model = (model or config.build_model()).to(self.device)
@@ -300,10 +319,8 @@ class Trainer:
         cfg = self.cfg
         if not cfg.datasets:
             raise ValueError("datasets: the config lists no dataset")
-        aug = Augmentation(scale=tuple(cfg.aug_scale), rotation_deg=cfg.aug_rotation_deg,
-                           flip_prob=cfg.aug_flip) if cfg.augment else None
         sets = [HDNetTrainingSet(build_reader(spec), cfg.skeleton, self.model.bins, cfg.input_size,
-                                 cfg.framing, cfg.window_px, aug, seed=cfg.seed + 7919 * k,
+                                 cfg.framing, cfg.window_px, cfg.augmentation(), seed=cfg.seed + 7919 * k,
                                  cache=cfg.cache_items)
                 for k, spec in enumerate(cfg.datasets)]
         self._check_depths(sets)
@@ -313,6 +330,10 @@ class Trainer:
             raise ValueError(f"batch_size: {cfg.batch_size} is more than the {per_rank} training items "
                              f"{'per process ' if self.world > 1 else ''}(the last incomplete batch is "
                              "dropped, so no step would run); lower batch_size or add data")
+        t0 = time.time()
+        #: items made before training (``cache_items``), and the seconds that took
+        self.cached_items = sum(s.fill_cache() for s in sets) if cfg.cache_items else 0
+        self.cache_seconds = time.time() - t0
         return data
 
     def _check_depths(self, sets) -> None:

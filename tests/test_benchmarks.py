@@ -91,3 +91,20 @@ def test_keypoint_benchmark_runs(capsys, tmp_path):
     assert "people/s" in capsys.readouterr().out
     data = json.loads((tmp_path / "k.json").read_text())
     assert data["keypoint"]["people_per_s_best"] > 0
+
+
+def test_train_benchmark_runs_both_recipes(capsys, tmp_path):
+    from hdnet.benchmarks import train
+    assert train.main(["--quick", "--json", str(tmp_path / "t.json")]) == 0
+    out = capsys.readouterr().out
+    assert "straightforward loop" in out and "network only" in out and "data share" in out
+    assert "demo recipe" in out and "reference recipe" in out
+    data = json.loads((tmp_path / "t.json").read_text())["train"]
+    assert set(data) == {"demo", "reference"}
+    for recipe in data.values():
+        assert recipe["trainer_steps_per_s"] > 0 and 0 <= recipe["data_share"] <= 1
+        assert recipe["speedup"] == pytest.approx(recipe["straightforward_ms"] / recipe["trainer_ms"])
+    assert data["demo"]["amp_channels_last"]["on"] is False  # the demo trains with both on
+    assert data["reference"]["amp_channels_last"]["on"] is True
+    with pytest.raises(SystemExit):  # argparse: an unknown recipe
+        train.main(["--recipe", "nope"])

@@ -303,9 +303,14 @@ def test_skeleton_without_shared_joints_and_negative_depths(scenes):
 def test_batch_and_epoch_settings_that_train_nothing(tmp_path, scenes):
     with pytest.raises(ValueError, match="batch_size: 64 is more than the 12 training items"):
         Trainer(train_config(scenes, tmp_path / "c", batch_size=64))
-    for key, value in (("epochs", 0), ("batch_size", 0), ("max_steps", 0), ("lr", -1.0)):
+    for key, value in (("epochs", 0), ("batch_size", 0), ("max_steps", 0), ("lr", -1.0),
+                       ("device", "tpu"), ("device", "gpu:0")):
         with pytest.raises(ValueError, match=key):
             train_config(scenes, tmp_path / "d", **{key: value})
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device: 'cuda' was asked for but torch sees no GPU"):
+            train_config(scenes, tmp_path / "e", device="cuda")
+    assert Trainer(train_config(scenes, tmp_path / "f", device="cpu")).device == torch.device("cpu")
     code, err = cli("train", tmp_path / "nothing.json")
     assert code == 2 and one_clear_line(err)
     (tmp_path / "list.json").write_text("[1, 2]")

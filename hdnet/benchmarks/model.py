@@ -5,7 +5,11 @@
 2. Whole model at batch 1 and 8 (one person per image), against an original-style forward:
    the same weights, but the original's pooling (-1e15 masking, repeat_interleave) and dense
    GCN (two Conv1d per layer, masked attention matmuls). Images/s and peak memory.
-3. Inference options: torch.inference_mode, channels_last, bfloat16 autocast.
+3. Inference options: torch.inference_mode, channels_last, bfloat16 autocast, and with
+   ``--compile`` torch.compile (inductor; its compile time reported).
+4. Framing one input from a 1280x720 photo: hdnet's ``grid_sample`` from the affine against
+   Pillow's affine transform of the 8-bit image then normalising.
+5. End to end: photos on disk to camera-space roots with ``Predictor.predict_many``.
 
 CPU, eval mode, ResNet-50-FPN at 256x256 unless --quick.
 """
@@ -19,12 +23,12 @@ from ..models import HDNet, ResNetFPN
 from ._harness import (
     Report,
     Table,
+    bench_parser,
     environment,
     interleaved_medians,
     median_ms,
     peak_memory_mib,
     resolve_device,
-    run_main,
 )
 
 
@@ -144,7 +148,7 @@ def bench_whole(depth, size, repeats, batches=(1, 8), memory=True, device="cpu")
                   "hdnet peak MiB", "memory hdnet/original"], rows), summary
 
 
-def bench_options(depth, size, repeats, batch=1, device="cpu"):
+def bench_options(depth, size, repeats, batch=1, device="cpu", compile=False):
     model, images, cmap, mask = build(depth, size, batch, batch, device=device)
     dev_type = torch.device(device).type
     rows = []
@@ -171,8 +175,60 @@ def bench_options(depth, size, repeats, batch=1, device="cpu"):
         ref = model(images, cmap, mask).bin_idx
     err = float((run_bf16().bin_idx.float() - ref).abs().max())
     rows.append([f"inference_mode + bfloat16 autocast (max bin_idx error {err:.2f})", t, base / t])
+    fast = inference_model(model)
+    t = median_ms(lambda: _inference(fast, images_cl, cmap, mask), repeats, 1)
+    rows.append(["inference_mode + folded BatchNorm + channels_last (the Predictor's path)", t, base / t])
+    if compile:
+        import time
+        compiled = torch.compile(fast)
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            out = compiled(images_cl, cmap, mask)
+        seconds = time.perf_counter() - t0
+        err = float((out.bin_idx - ref).abs().max())
+        t = median_ms(lambda: _inference(compiled, images_cl, cmap, mask), repeats, 1)
+        rows.append([f"the Predictor's path + torch.compile (inductor; compiling took {seconds:.0f} s, "
+                     f"max bin_idx error {err:.1e})", t, base / t])
     return Table(f"Inference options, batch {batch}, ResNet-{depth}-FPN {size}x{size}",
                  ["option", "ms", "speed-up"], rows)
+
+
+def bench_framing(size, repeats, photo=(1280, 720)):
+    """One network input (``size`` px, principal-point framing) from a photo: hdnet's
+    ``Preprocessing.frame`` (torch ``grid_sample`` on the float image) against Pillow's affine
+    transform of the 8-bit image, then the same normalisation."""
+    import numpy as np
+    from PIL import Image
+
+    from ..camera import Camera, invert_affine
+    from ..data.transforms import Preprocessing, load_image, normalize_image
+    rng = np.random.default_rng(0)
+    w, h = photo
+    pixels = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
+    camera = Camera(1000.0, 1000.0, w / 2 + 13.0, h / 2 - 7.0)
+    prep = Preprocessing(size, "principal")
+    affine = prep.affine(camera, (w, h))
+    inv = invert_affine(np.asarray(affine, dtype=np.float64))
+    pil = Image.fromarray(pixels)
+
+    def with_pil():
+        # Pillow maps output pixel corners (x, y) to input (a x + b y + c, ...); hdnet's affines
+        # map pixel centres, so shift by half a pixel on both sides
+        c = inv @ np.array([0.5, 0.5, 1.0]) - 0.5
+        data = (inv[0, 0], inv[0, 1], c[0], inv[1, 0], inv[1, 1], c[1])
+        out = pil.transform((size, size), Image.Transform.AFFINE, data, resample=Image.Resampling.BILINEAR)
+        x = torch.from_numpy(np.asarray(out, dtype=np.float32) / 255.0).permute(2, 0, 1)
+        return normalize_image(x, prep.mean, prep.std)
+
+    image = load_image(pixels)
+    t = interleaved_medians([("pil", with_pil), ("hdnet", lambda: prep.frame(image, camera, affine))], repeats)
+    a, b = with_pil(), prep.frame(image, camera, affine)[0]
+    inside = (slice(None), slice(4, -4), slice(4, -4))  # the borders differ in edge handling
+    diff = float((a - b)[inside].abs().max())
+    rows = [["Pillow affine transform (uint8) + normalise", t["pil"], 1.0],
+            ["hdnet Preprocessing.frame (grid_sample, float32, + coord map)", t["hdnet"], t["pil"] / t["hdnet"]]]
+    return Table(f"Framing one {size} px input from a {w}x{h} photo", ["path", "ms", "speed-up"], rows,
+                 [f"largest difference inside the frame: {diff:.3f} (normalised units; Pillow rounds to 8 bits)"])
 
 
 def bench_end_to_end(depth, size, images=32, people=4, device="cpu", batch_images=8, workers=2):
@@ -232,22 +288,28 @@ def bench_end_to_end(depth, size, images=32, people=4, device="cpu", batch_image
                    "gap": gap}
 
 
-def run(quick: bool = False, repeats: int = 10, device: str = "cpu") -> Report:
+def run(quick: bool = False, repeats: int = 10, device: str = "cpu", compile: bool = False) -> Report:
     dev = resolve_device(device)
     depth, size, reps = (18, 64, 2) if quick else (50, 256, repeats)
     torch.set_grad_enabled(True)
     people, people_summary = bench_people(depth, size, reps, (1, 2) if quick else (1, 4, 16), dev)
     whole, throughput = bench_whole(depth, size, reps, (1, 2) if quick else (1, 8), memory=not quick,
                                     device=dev)
-    options = bench_options(depth, size, reps, device=dev)
+    options = bench_options(depth, size, reps, device=dev, compile=compile)
+    framing = bench_framing(size, reps)
     e2e, e2e_summary = bench_end_to_end(depth, size, images=4 if quick else 32, device=str(dev),
                                         batch_images=2 if quick else 8)
-    return Report("model", environment(dev), [people, whole, options, e2e],
+    return Report("model", environment(dev), [people, whole, options, framing, e2e],
                   {"throughput": throughput, "people": people_summary, "end_to_end": e2e_summary})
 
 
 def main(argv=None) -> int:
-    return run_main("hdnet bench model", __doc__, 10, "ResNet-18 at 64x64 (a smoke test)", run, argv)
+    ap = bench_parser("hdnet bench model", __doc__, 10, "ResNet-18 at 64x64 (a smoke test)")
+    ap.add_argument("--compile", action="store_true",
+                    help="also time torch.compile (inductor needs a C++ compiler; compiling takes minutes)")
+    args = ap.parse_args(argv)
+    run(args.quick, args.repeats, args.device, args.compile).emit(args.json, args.markdown)
+    return 0
 
 
 if __name__ == "__main__":

@@ -260,7 +260,29 @@ class HDNetTrainingSet(Dataset):
             return self._cache[i]
         return self._item(i)
 
-    def _item(self, i: int) -> dict:
+    def fill_cache(self) -> int:
+        """Make every item not cached yet, now (``cache=True`` only), decoding each image once
+        for all of its people. Returns how many items were made.
+
+        Without it a cached set makes its items during the first epoch, one at a time between
+        training steps, each decoding its image again (the demo's first epoch took 88 s against
+        50 s for later ones). Measured on the demo's data: 3.0 ms an item against 3.6 ms.
+        Worker processes did not help on a 2-core CPU (sending the items back cost more than
+        making them), nor did threads (the GIL).
+        """
+        if self._cache is None:
+            raise ValueError("fill_cache: the set was made without cache=True")
+        by_sample: dict = {}
+        for i in range(len(self)):
+            if i not in self._cache:
+                by_sample.setdefault(self.pairs[i][0] if self.pairs is not None else i, []).append(i)
+        for sample, items in by_sample.items():
+            image = load_image(self.reader[sample].image_path)
+            for i in items:
+                self._cache[i] = self._item(i, image)
+        return sum(len(v) for v in by_sample.values())
+
+    def _item(self, i: int, image: Optional[torch.Tensor] = None) -> dict:
         rng = np.random.default_rng([self.seed, self.epoch, i])
         first = 0
         if self.pairs is not None:
@@ -279,7 +301,7 @@ class HDNetTrainingSet(Dataset):
             affine = Augmentation.framing(affine, params, self.input_size)
         if self.mirror:
             affine = mirror_framing(affine, self.input_size)
-        img = load_image(sample.image_path)
+        img = image if image is not None else load_image(sample.image_path)
         if params is not None:
             img = Augmentation.colour(img, params)
         image, coord_map, focal = self.preprocessing.frame(img, cam, affine)

@@ -344,6 +344,13 @@ class SkeletonGNN(nn.Module):
             raise ValueError(f"state_dict: the weights are for skeleton {state.get('skeleton')!r} "
                              f"whose bones differ from {self.skeleton.name!r}'s")
 
+    def __getstate__(self) -> dict:
+        # the cached graph operators are rebuilt on demand; sparse CSR tensors cannot be
+        # deep-copied or pickled, so copies (``copy.deepcopy``, ``fold_batchnorm``) start empty
+        state = self.__dict__.copy()
+        state["_graphs"] = {}
+        return state
+
     # ------------------------------------------------------------------ forward
     def _graph(self, layer: int, batch_size: int, device, dtype) -> Tensor:
         conv = self.convs[layer]

@@ -227,3 +227,23 @@ def test_item_cache(mupots_set):
     with pytest.raises(ValueError, match="cache"):
         HDNetTrainingSet(MuPoTS(path, out), "mpi_inf_3dhp_17", DepthBins(), 64, "image",
                          augmentation=Augmentation(), cache=True)
+
+
+def test_fill_cache_makes_every_item_as_reading_would(mupots_set):
+    path, out = mupots_set
+    args = (MuPoTS(path, out), "mpi_inf_3dhp_17", DepthBins(2.0, 20.0), 64, "person")
+    ts = HDNetTrainingSet(*args, cache=True)
+    first = ts[1]  # already cached: kept, not made again
+    assert ts.fill_cache() == len(ts) - 1 and ts[1] is first
+    assert ts.fill_cache() == 0
+    plain = HDNetTrainingSet(*args)
+    for n in range(len(ts)):  # the image decoded once per scene gives the same items
+        ref, got = plain[n], ts._cache[n]
+        assert ref.keys() == got.keys()
+        for key, value in ref.items():
+            if torch.is_tensor(value):
+                assert torch.equal(value, got[key]), key
+            else:
+                assert value == got[key], key
+    with pytest.raises(ValueError, match="cache=True"):
+        plain.fill_cache()

@@ -43,3 +43,25 @@ def test_folded_hdnet_equals_the_original_in_eval_mode():
             torch.testing.assert_close(getattr(b, name), getattr(a, name), rtol=1e-9, atol=1e-9)
         assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())  # the original is kept
     assert np.isfinite(float(a.depth_mm[0]))
+
+
+def test_a_model_that_has_run_folds_copies_and_pickles():
+    """A forward pass caches the GNN's sparse graph operator, which cannot be deep-copied: the
+    copy (what the Predictor folds) must start without it and still give the same outputs."""
+    import copy
+    import io
+    torch.manual_seed(1)
+    model = HDNet("h36m_17", backbone=ResNetFPN(18, out_channels=16, width=8), branch_channels=8,
+                  gnn_channels=16).eval()
+    x = torch.randn(2, 3, 64, 64)
+    cmap = torch.randn(2, 2, 16, 16) * 0.3
+    mask = torch.ones(2, 16, 16, dtype=torch.bool)
+    with torch.no_grad():
+        a = model(x, cmap, mask, fx=1000.0, fy=1000.0)
+        assert model.gnn._graphs  # the operator is cached now
+        buf = io.BytesIO()
+        torch.save(model, buf)  # a whole-module pickle (not how checkpoints are written)
+        for other in (fold_batchnorm(model), copy.deepcopy(model)):
+            torch.testing.assert_close(other(x, cmap, mask, fx=1000.0, fy=1000.0).depth_mm, a.depth_mm,
+                                       rtol=1e-5, atol=1e-3)
+    assert model.gnn._graphs  # the original keeps its cache
