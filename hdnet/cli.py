@@ -403,19 +403,23 @@ def _run_predict(args) -> int:
         else:
             raise CLIError(f"--boxes: no boxes for {image!r}")
         boxes, scores = _boxes_for(boxes_all[key], key)
-        img = load_image(image)  # a clear error naming the file if it is not a readable image
-        cam = _camera_for(cams, key if cams and key in cams else name, img.shape[2], img.shape[1])
+        # decoded once to check it (a clear error naming the file if it is not a readable
+        # image) and dropped: predict_many decodes again ahead of the network, so memory stays
+        # flat over a folder of photos
+        height, width = load_image(image).shape[1:]
+        cam = _camera_for(cams, key if cams and key in cams else name, width, height)
         stem = Path(image).stem if name not in shared else \
             "_".join(Path(os.path.normpath(image)).parts[-2:]).rsplit(".", 1)[0].replace(os.sep, "_")
-        jobs.append((image, key, img, boxes, scores, cam, stem))
-    stems = [j[6] for j in jobs]
+        jobs.append((image, key, boxes, scores, cam, stem))
+    stems = [j[5] for j in jobs]
     for k, stem in enumerate(stems):  # still equal (same name, same folder name): number them
         if stems.count(stem) > 1:
             stems[k] = f"{stem}_{k}"
     predictor = Predictor(model, prep, flip_test=args.flip_test)
+    items = ({"image": image, "boxes": boxes, "camera": cam, "box_format": args.box_format, "scores": scores}
+             for image, _key, boxes, scores, cam, _ in jobs)
     results = []
-    for _image, key, img, boxes, scores, cam, _ in jobs:
-        res = predictor.predict(img, boxes, cam, box_format=args.box_format, scores=scores)
+    for (_image, key, *_), res in zip(jobs, predictor.predict_many(items)):
         results.append(res)
         print(f"{key}: {len(res)} people; depths (m) " + ", ".join(f"{r.depth_mm / 1000:.2f}" for r in res))
     records = []

@@ -90,7 +90,7 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    n_train = train_images or (24 if quick else 4000)
+    n_train = train_images or (24 if quick else 12000)
     n_test = test_images or (8 if quick else 400)
     data = out / "data"
     scene_cfg = SceneConfig(image_size=image_size, camera="mupots")
