@@ -80,6 +80,12 @@ def test_predict_and_eval_with_the_demo_checkpoint(demo_run, tmp_path, capsys):
     roots = json.loads((tmp_path / "p" / "roots.json").read_text())
     assert len(roots) == 2 and roots[0]["image_id"] == "photo.png" and roots[1]["score"] == 0.5
     assert (tmp_path / "p" / "photo_roots.png").is_file()
+    assert main(["predict", str(img), "--boxes", str(tmp_path / "boxes.json"), "--camera",
+                 str(tmp_path / "cam.json"), "--checkpoint", str(ckpt), "--out", str(tmp_path / "q"),
+                 "--flip-test", "--autocast"]) == 0
+    half = json.loads((tmp_path / "q" / "roots.json").read_text())
+    for a, b in zip(roots, half):  # bfloat16: the same people, depths within a few per cent
+        assert b["root_cam"][2] == pytest.approx(a["root_cam"][2], rel=0.05)
     out = tmp_path / "eval.json"
     assert main(["eval", "--dataset", "mupots", "--annotations", str(demo_run / "data" / "test" / "MuPoTS-3D.json"),
                  "--images", str(demo_run / "data" / "test"), "--checkpoint", str(ckpt),
