@@ -109,7 +109,7 @@ def _add_bench(sub):
 
 
 def _add_demo(sub):
-    p = sub.add_parser("demo", help="train and evaluate on synthetic scenes (about 13 minutes on a CPU)",
+    p = sub.add_parser("demo", help="train and evaluate on synthetic scenes (about 14 minutes on a CPU)",
                        description="Write synthetic multi-person scenes in MuPoTS layout, train a "
                        "compact HDNet on the CPU, evaluate against geometric baselines, and write "
                        "report.json, report.md and plots to --out.")
