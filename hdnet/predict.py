@@ -149,6 +149,8 @@ class Predictor:
             out = output_dict(self.model(x, inputs["coord_map"].to(dev), inputs["masks"].to(dev),
                                          index=inputs["index"].to(dev), fx=focal[:, 0].to(dev),
                                          fy=focal[:, 1].to(dev)))
+        if not self.autocast:  # the model's own dtype (float64 models stay float64)
+            return out
         return {k: v.float() if v.is_floating_point() else v for k, v in out.items()}
 
     def _run(self, img, camera: Camera, boxes: np.ndarray, affines: List[np.ndarray], index) -> dict:

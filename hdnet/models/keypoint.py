@@ -255,10 +255,10 @@ class KeypointHDNet(nn.Module):
             confidence: ``[P, J_in]`` (default: the third column, else 1).
             skeleton: the joint set of the input when it is not the model's (e.g.
                 ``"coco_17"``): converted by joint meaning (the pelvis from the hips...).
-            max_batch: people per forward pass. Larger inputs run in passes of this size
-                (the same to float rounding: in eval mode every person is computed on its own), which keeps the
-                intermediates in the CPU's cache: twice the people per second of one pass over
-                4096 people on a 2-core CPU (docs/benchmarks.md).
+            max_batch: people per forward pass. Larger inputs run in passes of this size (the
+                same to float rounding: in eval mode every person is computed on its own), which
+                keeps the intermediates in the CPU's cache: twice the people per second of one
+                pass over 4096 people on a 2-core CPU (docs/benchmarks.md).
         """
         if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
             raise ValueError(f"max_batch: expected an int >= 1, got {max_batch!r}")
