@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Dict, Optional, Tuple, Union
 
 import numpy as np
+import torch
 
-from .camera import Camera, undistort_normalized
+from .camera import CameraLike, as_cameras
 from .graphs import Skeleton, resolve_skeleton
 
 __all__ = ["k_value_depth", "rootnet_box", "skeleton_fit_depth", "fit_k_value",
@@ -33,24 +34,10 @@ MEAN_BONE_LENGTHS_MM: Dict[str, Dict[Tuple[int, int], float]] = {
                         (3, 4): 255.3, (1, 5): 165.3, (5, 6): 336.7, (6, 7): 255.3},
 }
 
-CameraLike = Union[Camera, Tuple[float, float]]
-
-
-def _focals(camera, n: int) -> Tuple[np.ndarray, np.ndarray]:
-    """fx, fy as ``[n]`` arrays from a Camera, a sequence of Cameras, or an ``[n, 2]`` array."""
-    if isinstance(camera, Camera):
-        return np.full(n, camera.fx), np.full(n, camera.fy)
-    if isinstance(camera, (list, tuple)) and camera and isinstance(camera[0], Camera):
-        if len(camera) != n:
-            raise ValueError(f"camera: expected {n} cameras, got {len(camera)}")
-        return np.array([c.fx for c in camera]), np.array([c.fy for c in camera])
-    f = np.asarray(camera, dtype=np.float64).reshape(-1, 2)
-    if f.shape[0] not in (1, n):
-        raise ValueError(f"camera: expected a Camera or focal lengths [{n}, 2], got {f.shape}")
-    f = np.broadcast_to(f, (n, 2))
-    if np.any(f <= 0):
-        raise ValueError("camera: focal lengths must be > 0")
-    return f[:, 0], f[:, 1]
+def _focals(camera: CameraLike, n: int) -> Tuple[np.ndarray, np.ndarray]:
+    """fx, fy as ``[n]`` arrays of a camera for all or one per person."""
+    cams = as_cameras(camera, n, what="camera")
+    return cams.fx.double().numpy(), cams.fy.double().numpy()
 
 
 def rootnet_box(boxes_xywh, aspect_ratio: float = 1.0, scale: float = 1.25,
@@ -98,7 +85,8 @@ def k_value_depth(boxes_xywh, camera, real_area_mm2: float = 2000.0 * 2000.0,
 
     Args:
         boxes_xywh: ``[N, 4]`` person boxes (x, y, width, height) in pixels.
-        camera: a :class:`~hdnet.camera.Camera`, a list of N, or focal lengths ``[N, 2]``.
+        camera: a :class:`~hdnet.camera.Camera`, a list of N, or anything
+            :func:`~hdnet.camera.as_cameras` takes.
     """
     if real_area_mm2 <= 0:
         raise ValueError(f"real_area_mm2: expected > 0, got {real_area_mm2}")
@@ -107,23 +95,13 @@ def k_value_depth(boxes_xywh, camera, real_area_mm2: float = 2000.0 * 2000.0,
     return np.sqrt(fx * fy * real_area_mm2 / (b[:, 2] * b[:, 3]))
 
 
-def _normalized_joints(joints_2d_px, camera, num_joints: int) -> np.ndarray:
+def _normalized_joints(joints_2d_px, camera: CameraLike, num_joints: int) -> np.ndarray:
     j = np.asarray(joints_2d_px, dtype=np.float64)
     if j.ndim == 2:
         j = j[None]
     if j.shape[1:] != (num_joints, 2):
         raise ValueError(f"joints_2d_px: expected shape [N, {num_joints}, 2], got {j.shape}")
-    cams = camera if isinstance(camera, (list, tuple)) and camera and isinstance(camera[0], Camera) \
-        else [camera] * len(j)
-    if not all(isinstance(c, Camera) for c in cams) or len(cams) != len(j):
-        raise TypeError("camera: expected a Camera or a list of one Camera per person")
-    out = np.empty_like(j)
-    for i, (pts, cam) in enumerate(zip(j, cams)):
-        xy = cam.normalize(pts)
-        if cam.has_distortion:
-            xy = undistort_normalized(xy, cam.radial, cam.tangential)
-        out[i] = xy
-    return out
+    return as_cameras(camera, len(j), what="camera", dtype=torch.float64).to_rays(torch.from_numpy(j)).numpy()
 
 
 def skeleton_fit_depth(joints_2d_px, camera, skeleton: Union[str, Skeleton],
@@ -143,8 +121,8 @@ def skeleton_fit_depth(joints_2d_px, camera, skeleton: Union[str, Skeleton],
 
     Args:
         joints_2d_px: ``[N, J, 2]`` (or ``[J, 2]``) pixels in the image of ``camera``.
-        camera: a :class:`~hdnet.camera.Camera` or a list of one per person (distortion is
-            undone first).
+        camera: a :class:`~hdnet.camera.Camera` or one per person (a list, a
+            :class:`~hdnet.camera.Cameras`); distortion is undone first.
         skeleton: the joint set (name or Skeleton); bones with a length are used.
         bone_lengths_mm: ``{(a, b): L}`` for the skeleton's bones; default
             :data:`MEAN_BONE_LENGTHS_MM` for ``h36m_17`` and ``mpi_inf_3dhp_17``.

@@ -7,12 +7,12 @@ with none.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Optional
 
 import torch
 from torch import Tensor, nn
 
-from .layers._checks import check_tensor
+from .core.checks import check_tensor
 
 __all__ = ["heatmap_loss", "pose_loss", "bins_loss", "bin_index_loss", "HDNetLoss"]
 
@@ -54,15 +54,15 @@ def pose_loss(pred: Tensor, target: Tensor, vis: Optional[Tensor] = None) -> Ten
 def bins_loss(pred_probs: Tensor, target: Tensor, eps: float = 1e-8) -> Tensor:
     r"""Cross-entropy :math:`-\sum_k t_k \log(p_k + \epsilon)` of bin probabilities ``[P, K]``
     against a (two-hot) target ``[P, K]``, per sample ``[P]``."""
-    check_tensor(pred_probs, "bins", "[P, K]", ndim=2)
-    check_tensor(target, "target bins", "[P, K]", shape=tuple(pred_probs.shape))
+    check_tensor(pred_probs, "bin_probs", "[P, K]", ndim=2)
+    check_tensor(target, "target bin_probs", "[P, K]", shape=tuple(pred_probs.shape))
     return -(target * torch.log(pred_probs + eps)).sum(-1)
 
 
 def bin_index_loss(pred_index: Tensor, target_index: Tensor, num_bins: int) -> Tensor:
     r"""L1 error of bin indices scaled to ``[0, 1]``: :math:`|b - \hat b| / (K - 1)`, ``[P]``."""
-    check_tensor(pred_index, "bin_idx", "[P]", ndim=1)
-    check_tensor(target_index, "target bin_idx", "[P]", shape=tuple(pred_index.shape))
+    check_tensor(pred_index, "bin_index", "[P]", ndim=1)
+    check_tensor(target_index, "target bin_index", "[P]", shape=tuple(pred_index.shape))
     return (pred_index - target_index).abs() / (num_bins - 1)
 
 
@@ -70,35 +70,34 @@ class HDNetLoss(nn.Module):
     r"""The original HDNet training loss.
 
     .. math::
-        L = w_h(e)\, L_{heatmap} + w_p\, L_{pose} + w_b(e)\, L_{bins} + w_i\, L_{bin\_idx},
+        L = w_h(e)\, L_{heatmap} + w_p\, L_{pose} + w_b(e)\, L_{bins} + w_i\, L_{bin\_index},
         \quad w_h(e) = 10 \cdot 0.5^{e/10},\ w_b(e) = 10^{-3} \cdot 0.5^{e/10},\ w_p = w_i = 1
 
     with :math:`e` the epoch (the heatmap and bin-distribution terms fade as training goes on).
 
     Args:
-        num_bins: K, for the bin-index term (read from ``pred["bins"]`` when None).
-        heatmap_weight, pose_weight, bins_weight, bin_idx_weight: base weights.
+        num_bins: K, for the bin-index term (read from ``pred.bin_probs`` when None).
+        heatmap_weight, pose_weight, bins_weight, bin_index_weight: base weights.
         decay_base, decay_epochs: the schedule ``decay_base ** (epoch / decay_epochs)`` on the
             heatmap and bins weights.
 
-    ``forward(pred, target, epoch, reduction="mean")``: ``pred`` holds ``heatmap``
-    ``[P, J, H, W]``, ``pose`` ``[P, J, 2]``, ``bins`` ``[P, K]`` (probabilities) and
-    ``bin_idx`` ``[P]``; ``target`` the same keys plus ``vis`` ``[P, J]`` and optionally
-    ``have_depth`` ``[P]`` (0 for samples without depth ground truth, e.g. 2D-only datasets:
-    their bins and bin-index terms are masked). Returns a dict with each term (``heatmap``,
-    ``pose``, ``bins``, ``bin_idx``, unweighted), ``total`` and ``weights``; terms are
-    per-sample ``[P]`` with ``reduction="none"``.
+    ``forward(pred, target, epoch, reduction="mean")``: ``pred`` an
+    :class:`~hdnet.models.HDNetOutput`, ``target`` the people's
+    :class:`~hdnet.data.HDNetTargets` (people without depth ground truth, ``have_depth = 0``,
+    e.g. from 2D-only datasets, have their bins and bin-index terms masked). Returns a dict with
+    each term (``heatmap``, ``pose``, ``bins``, ``bin_index``, unweighted) and ``total``; terms
+    are per-sample ``[P]`` with ``reduction="none"``.
     """
 
-    TERMS = ("heatmap", "pose", "bins", "bin_idx")
+    TERMS = ("heatmap", "pose", "bins", "bin_index")
 
     def __init__(self, num_bins: Optional[int] = None, heatmap_weight: float = 10.0,
-                 pose_weight: float = 1.0, bins_weight: float = 1e-3, bin_idx_weight: float = 1.0,
+                 pose_weight: float = 1.0, bins_weight: float = 1e-3, bin_index_weight: float = 1.0,
                  decay_base: float = 0.5, decay_epochs: float = 10.0):
         super().__init__()
         self.num_bins = num_bins
         self.base = {"heatmap": heatmap_weight, "pose": pose_weight, "bins": bins_weight,
-                     "bin_idx": bin_idx_weight}
+                     "bin_index": bin_index_weight}
         self.decay_base = decay_base
         self.decay_epochs = decay_epochs
 
@@ -108,37 +107,29 @@ class HDNetLoss(nn.Module):
             raise ValueError(f"epoch: expected >= 0, got {epoch}")
         decay = self.decay_base ** (epoch / self.decay_epochs)
         return {"heatmap": self.base["heatmap"] * decay, "pose": self.base["pose"],
-                "bins": self.base["bins"] * decay, "bin_idx": self.base["bin_idx"]}
+                "bins": self.base["bins"] * decay, "bin_index": self.base["bin_index"]}
 
-    def forward(self, pred: Mapping[str, Tensor], target: Mapping[str, Tensor], epoch: float = 0,
-                reduction: str = "mean") -> Dict[str, Tensor]:
+    def forward(self, pred, target, epoch: float = 0, reduction: str = "mean") -> Dict[str, Tensor]:
         if reduction not in ("mean", "none", "sum"):
             raise ValueError(f"reduction: expected 'mean', 'sum' or 'none', got {reduction!r}")
-        if hasattr(pred, "_asdict"):  # an HDNetOutput
-            pred = pred._asdict()
-        for name, d in (("pred", pred), ("target", target)):
-            missing = [k for k in self.TERMS if k not in d]
+        for name, obj, keys in (("pred", pred, ("heatmap", "pose", "bin_probs", "bin_index")),
+                                ("target", target, ("heatmap", "pose", "bin_probs", "bin_index", "vis", "have_depth"))):
+            missing = [k for k in keys if not torch.is_tensor(getattr(obj, k, None))]
             if missing:
-                raise KeyError(f"{name}: missing keys {missing}; expected {list(self.TERMS)}")
-        vis = target.get("vis")
-        k = self.num_bins or pred["bins"].shape[-1]
-        have_depth = target.get("have_depth")
-        if have_depth is not None:  # samples without depth may carry any placeholder, NaN included
-            check_tensor(have_depth, "have_depth", "[P]", shape=(pred["bins"].shape[0],))
-            keep = have_depth > 0
-            target = dict(target)
-            target["bins"] = torch.where(keep[:, None], target["bins"], torch.zeros_like(target["bins"]))
-            target["bin_idx"] = torch.where(keep, target["bin_idx"], torch.zeros_like(target["bin_idx"]))
+                raise TypeError(f"{name}: expected an {'HDNetOutput' if name == 'pred' else 'HDNetTargets'} "
+                                f"(lacks {missing}), got {type(obj).__name__}")
+        k = self.num_bins or pred.bin_probs.shape[-1]
+        # samples without depth may carry any placeholder, NaN included: replaced, not multiplied
+        check_tensor(target.have_depth, "have_depth", "[P]", shape=(pred.bin_probs.shape[0],))
+        keep = target.have_depth > 0
+        bin_probs = torch.where(keep[:, None], target.bin_probs, torch.zeros_like(target.bin_probs))
+        bin_index = torch.where(keep, target.bin_index, torch.zeros_like(target.bin_index))
         terms = {
-            "heatmap": heatmap_loss(pred["heatmap"], target["heatmap"], vis),
-            "pose": pose_loss(pred["pose"], target["pose"], vis),
-            "bins": bins_loss(pred["bins"], target["bins"]),
-            "bin_idx": bin_index_loss(pred["bin_idx"], target["bin_idx"], k),
+            "heatmap": heatmap_loss(pred.heatmap, target.heatmap, target.vis),
+            "pose": pose_loss(pred.pose, target.pose, target.vis),
+            "bins": bins_loss(pred.bin_probs, bin_probs) * keep.to(pred.bin_probs.dtype),
+            "bin_index": bin_index_loss(pred.bin_index, bin_index, k) * keep.to(pred.bin_index.dtype),
         }
-        if have_depth is not None:
-            m = have_depth.to(terms["bins"].dtype)
-            terms["bins"] = terms["bins"] * m
-            terms["bin_idx"] = terms["bin_idx"] * m
         w = self.weights(epoch)
         total = sum(w[t] * terms[t] for t in self.TERMS)
         out: Dict[str, Any] = dict(terms, total=total)
@@ -146,5 +137,4 @@ class HDNetLoss(nn.Module):
             out = {t: v.mean() if v.numel() else v.sum() for t, v in out.items()}
         elif reduction == "sum":
             out = {t: v.sum() for t, v in out.items()}
-        out["weights"] = w
         return out

@@ -333,7 +333,7 @@ def pa_mpjpe(pred, gt) -> float:
     predicted pose ``[..., J, 3]`` to its ground truth."""
     p, g = _poses(pred, gt)
     p2, g2 = p.reshape(-1, *p.shape[-2:]), g.reshape(-1, *g.shape[-2:])
-    aligned = np.stack([_procrustes(a, b) for a, b in zip(p2, g2)])
+    aligned = np.stack([_procrustes(a, b) for a, b in zip(p2, g2, strict=True)])
     return float(np.linalg.norm(aligned - g2, axis=-1).mean())
 
 
@@ -368,7 +368,7 @@ def pcod(pred_depths, gt_depths, threshold_mm: float = 300.0) -> float:
     if len(pred_depths) != len(gt_depths):
         raise ValueError("pred_depths, gt_depths: different numbers of images")
     correct = total = 0
-    for p, g in zip(pred_depths, gt_depths):
+    for p, g in zip(pred_depths, gt_depths, strict=True):
         p, g = np.asarray(p, dtype=np.float64), np.asarray(g, dtype=np.float64)
         _same_shape(p, g, "pred_depths", "gt_depths")
         i, j = np.triu_indices(len(p), k=1)
@@ -410,8 +410,8 @@ def evaluate_roots(pred_roots, gt_roots, image_ids: Sequence, scores=None,
     root_only = [[0.0, 0.0, 0.0]] * 14
     truth = {"annotations": [{"image_id": i, "is_valid": 1,
                               "keypoints_cam": root_only + [g.tolist()] + [[0.0, 0.0, 0.0]] * 2}
-                             for i, g in zip(ids, gt)]}
-    preds = [{"image_id": i, "root_cam": p.tolist(), "score": float(s)} for i, p, s in zip(ids, pred, sc)]
+                             for i, g in zip(ids, gt, strict=True)]}
+    preds = [{"image_id": i, "root_cam": p.tolist(), "score": float(s)} for i, p, s in zip(ids, pred, sc, strict=True)]
     by_depth = {}
     for lo, hi in bands:
         sel = (gt[:, 2] >= lo) & (gt[:, 2] < hi)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass
 from typing import Any, List, Optional, Union
@@ -11,11 +10,13 @@ import numpy as np
 import torch
 
 from .camera import Camera, guess_camera
-from .data import HDNetTrainingSet, collate_people
-from .data.transforms import Preprocessing, box_masks, load_image, mirror_framing
+from .core.checkpoint import load_model
+from .core.files import write_json
+from .data import HDNetTrainingSet, ImageBatch
+from .data.transforms import Preprocessing, load_image, mirror_framing
 from .graphs import resolve_skeleton
 from .models.fuse import fold_batchnorm
-from .models.hdnet import output_dict
+from .models.hdnet import HDNetOutput
 
 __all__ = ["Predictor", "PersonPrediction", "guess_camera", "to_rootnet_json", "predict_scenes",
            "average_mirrored"]
@@ -37,7 +38,7 @@ class PersonPrediction:
         return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in asdict(self).items()}
 
 
-def average_mirrored(out, out_mirrored, flip_pairs) -> dict:
+def average_mirrored(out: HDNetOutput, out_mirrored: HDNetOutput, flip_pairs) -> HDNetOutput:
     r"""Flip testing: combine the model's outputs for the same people seen as framed and
     horizontally mirrored (:func:`~hdnet.data.transforms.mirror_framing`).
 
@@ -47,18 +48,16 @@ def average_mirrored(out, out_mirrored, flip_pairs) -> dict:
     spread combines both passes' spreads with their disagreement,
     :math:`\sigma^2 = (\sigma_1^2 + \sigma_2^2) / 2 + ((Z_1 - Z_2) / 2)^2`.
 
-    ``out``, ``out_mirrored``: model outputs (:class:`~hdnet.models.HDNetOutput` or mappings)
-    with ``pose``, ``depth_mm``, ``depth_std_mm``. Returns a dict of those three.
+    Returns ``out`` with ``pose``, ``depth_mm`` and ``depth_std_mm`` replaced by the combination.
     """
-    out, out_mirrored = output_dict(out), output_dict(out_mirrored)
-    j = out["pose"].shape[1]
+    j = out.pose.shape[1]
     perm = list(range(j))
     for a, b in flip_pairs:
         perm[a], perm[b] = b, a
-    d1, d2 = out["depth_mm"], out_mirrored["depth_mm"]
-    s1, s2 = out["depth_std_mm"], out_mirrored["depth_std_mm"]
-    return {"pose": (out["pose"] + out_mirrored["pose"][:, perm]) / 2, "depth_mm": (d1 * d2).sqrt(),
-            "depth_std_mm": ((s1 ** 2 + s2 ** 2) / 2 + ((d1 - d2) / 2) ** 2).sqrt()}
+    d1, d2 = out.depth_mm, out_mirrored.depth_mm
+    s1, s2 = out.depth_std_mm, out_mirrored.depth_std_mm
+    return out._replace(pose=(out.pose + out_mirrored.pose[:, perm]) / 2, depth_mm=(d1 * d2).sqrt(),
+                        depth_std_mm=((s1 ** 2 + s2 ** 2) / 2 + ((d1 - d2) / 2) ** 2).sqrt())
 
 
 class Predictor:
@@ -73,8 +72,8 @@ class Predictor:
             one pass for all people of an image, ``"person"`` one crop per box. The coordinate
             map always comes from the actual affine.
         device: where to run (default: the model's device).
-        channels_last: run the convolutions in channels-last memory format (1.23x faster on
-            this project's CPU at ResNet-50 256x256; see docs/benchmarks.md).
+        channels_last: run the convolutions in channels-last memory format (faster on CPUs; see
+            docs/benchmarks.md).
         flip_test: also run every input mirrored and average the two
             (:func:`average_mirrored`); twice the work, usually a few per cent less error.
         max_batch: at most this many crops per forward pass under ``"person"`` framing (and
@@ -83,10 +82,8 @@ class Predictor:
         fold_bn: fold every BatchNorm into the convolution before it (exact in eval mode, fewer
             passes over the feature maps; see :func:`hdnet.models.fuse.fold_batchnorm`).
         autocast: run the network under autocast, bfloat16 on a CPU and float16 on CUDA
-            (default off). Measured on this project's CPU at ResNet-50 256x256: 1.49x faster,
-            the depth bins' expectation within 0.01 bins of float32 with random weights
-            (docs/benchmarks.md); the depth head itself always computes in float32. Outputs
-            are float32.
+            (default off; speed and agreement with float32 in docs/benchmarks.md); the depth
+            head itself always computes in float32. Outputs are float32.
 
     ``Predictor.from_checkpoint(path)`` builds the model and its preprocessing from a file.
     """
@@ -119,44 +116,25 @@ class Predictor:
     def from_checkpoint(cls, path, map_location="cpu", **kwargs) -> "Predictor":
         """A Predictor for the model in a checkpoint, with the preprocessing stored beside its
         weights (``kwargs`` as for the constructor, e.g. ``flip_test=True``)."""
-        from .models.checkpoint import load_model
         return cls(load_model(path, map_location=map_location), **kwargs)
 
     @property
     def input_size(self) -> int:
         return self.preprocessing.input_size
 
-    def _frame(self, img, camera: Camera, boxes: np.ndarray, affines: List[np.ndarray], index) -> dict:
-        """The network's inputs for every framing in ``affines`` (one per input image), person
-        ``i`` read from input ``index[i]``: ``x, coord_map, masks, index, focal``."""
-        prep = self.preprocessing
-        size, grid = prep.input_size, prep.output_size
-        framed = [prep.frame(img, camera, a) for a in affines]
-        masks = (box_masks(boxes, affines[0], size, grid) if len(affines) == 1 else  # one image
-                 torch.cat([box_masks(boxes[i:i + 1], affines[int(n)], size, grid) for i, n in enumerate(index)]))
-        return {"x": torch.stack([f[0] for f in framed]), "coord_map": torch.stack([f[1] for f in framed]),
-                "masks": masks, "index": index,
-                "focal": torch.tensor([framed[int(n)][2] for n in index], dtype=torch.float32).reshape(-1, 2)}
-
-    def _forward(self, inputs: dict) -> dict:
+    def _forward(self, batch: ImageBatch) -> HDNetOutput:
         dev = self.device
-        x = inputs["x"].to(dev)
-        if self.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        focal = inputs["focal"]
         half = torch.float16 if dev.type == "cuda" else torch.bfloat16
         with torch.autocast(dev.type, dtype=half, enabled=self.autocast):
-            out = output_dict(self.model(x, inputs["coord_map"].to(dev), inputs["masks"].to(dev),
-                                         index=inputs["index"].to(dev), fx=focal[:, 0].to(dev),
-                                         fy=focal[:, 1].to(dev)))
+            out = self.model(batch.to(dev, channels_last=self.channels_last))
         if not self.autocast:  # the model's own dtype (float64 models stay float64)
             return out
-        return {k: v.float() if v.is_floating_point() else v for k, v in out.items()}
+        return HDNetOutput(*(v.float() for v in out))
 
-    def _run(self, img, camera: Camera, boxes: np.ndarray, affines: List[np.ndarray], index) -> dict:
-        """One forward pass: every framing in ``affines`` (one per image in the batch), person
-        ``i`` read from image ``index[i]``."""
-        return self._forward(self._frame(img, camera, boxes, affines, index))
+    def _run(self, img, camera: Camera, boxes: np.ndarray, affines: List[np.ndarray], batch) -> HDNetOutput:
+        """One forward pass: every framing in ``affines`` (one per framed input), person ``i``
+        read from input ``batch[i]``."""
+        return self._forward(self.preprocessing.inputs(img, camera, boxes, affines, batch))
 
     def _boxes(self, boxes, box_format: str, width: int, height: int):
         if box_format not in ("xyxy", "xywh"):
@@ -189,13 +167,13 @@ class Predictor:
                              "has no measurable size, and its depth would be meaningless")
         return clipped
 
-    def _pass(self, img, camera: Camera, boxes: np.ndarray, affines: List[np.ndarray], index) -> dict:
+    def _pass(self, img, camera: Camera, boxes: np.ndarray, affines: List[np.ndarray], batch) -> HDNetOutput:
         """One pass, and its mirrored twin averaged in under flip testing."""
-        out = self._run(img, camera, boxes, affines, index)
+        out = self._run(img, camera, boxes, affines, batch)
         if self.flip_test:
             size = self.preprocessing.input_size
             mirrored = [mirror_framing(a, size) for a in affines]
-            out = average_mirrored(out, self._run(img, camera, boxes, mirrored, index),
+            out = average_mirrored(out, self._run(img, camera, boxes, mirrored, batch),
                                    self.model.skeleton.flip_pairs)
         return out
 
@@ -223,14 +201,14 @@ class Predictor:
         if self.preprocessing.framing == "person":  # one crop per person, at most max_batch per pass
             outs = [self._pass(img, camera, b[k:k + self.max_batch], *self._affines(img, camera, b[k:k + self.max_batch]))
                     for k in range(0, p, self.max_batch)]
-            out = {k: torch.cat([o[k] for o in outs]) for k in ("pose", "depth_mm", "depth_std_mm")}
+            out = HDNetOutput(*(torch.cat(field) for field in zip(*outs, strict=True)))
         else:
             out = self._pass(img, camera, b, *self._affines(img, camera, b))
         return self._results(out, camera, b, sc)
 
     def _affines(self, img, camera: Camera, boxes: np.ndarray):
         """The framings of one image's people and which one each person is read from:
-        ``(affines, index)`` (one per person under person framing, else one for all)."""
+        ``(affines, batch)`` (one per person under person framing, else one for all)."""
         prep = self.preprocessing
         size = (img.shape[-1], img.shape[-2])
         if prep.framing == "person":
@@ -252,15 +230,15 @@ class Predictor:
             raise ValueError(f"scores: expected shape [{p}], got {sc.shape}")
         return img, camera, b, sc
 
-    def _results(self, out: dict, camera: Camera, b: np.ndarray, sc: np.ndarray) -> List[PersonPrediction]:
+    def _results(self, out: HDNetOutput, camera: Camera, b: np.ndarray, sc: np.ndarray) -> List[PersonPrediction]:
         """Model outputs of one image's people to camera-space results (back-projection)."""
-        pose_norm = out["pose"].double().cpu().numpy()  # [P, J, 2]
+        pose_norm = out.pose.double().cpu().numpy()  # [P, J, 2]
         joints_px = camera.denormalize(pose_norm)
         root = self.model.skeleton.root
         root_px = joints_px[:, root]
-        depth = out["depth_mm"].double().cpu().numpy()
+        depth = out.depth_mm.double().cpu().numpy()
         root_cam = camera.backproject(root_px, depth)  # undistorts when the camera has distortion
-        std = out["depth_std_mm"].double().cpu().numpy()
+        std = out.depth_std_mm.double().cpu().numpy()
         return [PersonPrediction(root_cam[i], root_px[i], float(depth[i]), float(std[i]),
                                  joints_px[i], b[i], float(sc[i])) for i in range(len(b))]
 
@@ -278,31 +256,23 @@ class Predictor:
         img, camera, b, sc = self._inputs(image, boxes, camera, fmt, scores, None)
         job = {"camera": camera, "boxes": b, "scores": sc}
         if len(b):
-            affines, index = self._affines(img, camera, b)
-            job["inputs"] = [self._frame(img, camera, b, affines, index)]
+            affines, batch = self._affines(img, camera, b)
+            prep = self.preprocessing
+            job["inputs"] = [prep.inputs(img, camera, b, affines, batch)]
             if self.flip_test:
-                size = self.preprocessing.input_size
-                job["inputs"].append(self._frame(img, camera, b, [mirror_framing(a, size) for a in affines], index))
+                mirrored = [mirror_framing(a, prep.input_size) for a in affines]
+                job["inputs"].append(prep.inputs(img, camera, b, mirrored, batch))
         return job
 
     def _forward_jobs(self, jobs: List[dict]) -> List[List[PersonPrediction]]:
         """Every job's people in one forward pass (two with flip testing), split back per image."""
         live = [j for j in jobs if "inputs" in j]
-        outs = []
-        for k in range(2 if self.flip_test else 1):
-            parts = [j["inputs"][k] for j in live]
-            offsets = np.cumsum([0] + [part["x"].shape[0] for part in parts])
-            merged = {"x": torch.cat([part["x"] for part in parts]),
-                      "coord_map": torch.cat([part["coord_map"] for part in parts]),
-                      "masks": torch.cat([part["masks"] for part in parts]),
-                      "index": torch.cat([part["index"] + int(o) for part, o in zip(parts, offsets)]),
-                      "focal": torch.cat([part["focal"] for part in parts])}
-            outs.append(self._forward(merged))
+        outs = [self._forward(ImageBatch.collate([j["inputs"][k] for j in live])) for k in range(2 if self.flip_test else 1)]
         out = outs[0] if not self.flip_test else average_mirrored(outs[0], outs[1], self.model.skeleton.flip_pairs)
         results, start = [], 0
         for j in jobs:
             p = len(j["boxes"])
-            piece = {key: out[key][start:start + p] for key in ("pose", "depth_mm", "depth_std_mm")}
+            piece = HDNetOutput(*(v[start:start + p] for v in out))
             start += p
             results.append(self._results(piece, j["camera"], j["boxes"], j["scores"]) if p else [])
         return results
@@ -339,7 +309,7 @@ class Predictor:
                     job = pending.pop(0)
                     job = job.result() if pool else self._prepare(job)
                     group.append(job)
-                    frames += sum(int(i["x"].shape[0]) for i in job.get("inputs", [])[:1])
+                    frames += sum(i.num_images for i in job.get("inputs", [])[:1])
                     nxt = next(iterator, None)
                     if nxt is not None:
                         pending.append(pool.submit(self._prepare, nxt) if pool else nxt)
@@ -363,8 +333,7 @@ def to_rootnet_json(results: List[PersonPrediction], image_id, path: Optional[Un
         records.append({"image_id": image_id, "root_cam": [float(v) for v in r.root_cam_mm],
                         "bbox": [x1, y1, x2 - x1, y2 - y1], "score": float(r.score)})
     if path is not None:
-        with open(path, "w") as f:
-            json.dump(records, f)
+        write_json(path, records, "path")
     return records
 
 
@@ -383,12 +352,8 @@ def predict_scenes(model, reader, preprocessing: Optional[Preprocessing] = None,
             for m in ((False, True) if flip_test else (False,))]
 
     def run(ts, start):
-        b = collate_people([ts[i] for i in range(start, min(start + batch_size, len(ts)))])
-        if b["index"].numel() == 0:
-            return b, None
-        fx = b["focal_bins"][b["index"], 0].float()
-        fy = b["focal_bins"][b["index"], 1].float()
-        return b, output_dict(model(b["images"], b["coord_map"], b["mask"], index=b["index"], fx=fx, fy=fy))
+        b = ImageBatch.collate([ts[i] for i in range(start, min(start + batch_size, len(ts)))])
+        return b, (model(b) if b.num_people else None)
 
     records = []
     for start in range(0, len(sets[0]), batch_size):
@@ -398,19 +363,19 @@ def predict_scenes(model, reader, preprocessing: Optional[Preprocessing] = None,
         if flip_test:
             out = average_mirrored(out, run(sets[1], start)[1], model.skeleton.flip_pairs)
         people_seen: dict = {}
-        for p in range(b["index"].numel()):
-            n = int(b["index"][p])
-            k = int(b["person_index"][n]) + people_seen.get(n, 0)
+        for p in range(b.num_people):
+            n = int(b.batch[p])
+            k = int(b.meta["person_index"][n]) + people_seen.get(n, 0)
             people_seen[n] = people_seen.get(n, 0) + 1
-            sample = reader[int(b["sample_index"][n])]
+            sample = reader[int(b.meta["sample_index"][n])]
             cam = sample.camera
             gt = sample.people[k]
-            joints_px = cam.denormalize(out["pose"][p].double().numpy())
-            z = float(out["depth_mm"][p])
+            joints_px = cam.denormalize(out.pose[p].double().numpy())
+            z = float(out.depth_mm[p])
             records.append({
                 "image_id": sample.image_id, "camera": cam, "gt_root": gt.joints_3d[gt_root],
                 "gt_joints_2d": gt.joints_2d, "box_xyxy": gt.box_xyxy,
                 "pred_joints_2d": joints_px, "pred_depth": z,
                 "pred_root": cam.backproject(joints_px[model.skeleton.root], z),
-                "depth_std": float(out["depth_std_mm"][p])})
+                "depth_std": float(out.depth_std_mm[p])})
     return records

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from hdnet.baselines import (
     MEAN_BONE_LENGTHS_MM,
@@ -21,7 +22,7 @@ def test_k_value_by_hand():
     # RootNet's sanitising step: clip to the image, w - 1
     np.testing.assert_allclose(rootnet_box([[-10, 5, 50, 40]], scale=1.0, image_size=(30, 100)),
                                [[-5, 5, 39, 39]])  # clipped to 0, 5, 29 x 39, then squared
-    z = k_value_depth(np.array([[0, 0, 100, 200], [0, 0, 50, 100]]), np.array([[1000.0, 1000.0]]))
+    z = k_value_depth(np.array([[0, 0, 100, 200], [0, 0, 50, 100]]), torch.tensor([[1000.0, 1000.0, 0.0, 0.0]]))
     np.testing.assert_allclose(z, [8000.0, 16000.0])
 
 
@@ -87,8 +88,10 @@ def test_bad_input():
         k_value_depth([[0, 0, 0, 10]], cam)
     with pytest.raises(ValueError, match="real_area_mm2"):
         k_value_depth([[0, 0, 10, 10]], cam, real_area_mm2=0)
-    with pytest.raises(ValueError, match="camera"):
-        k_value_depth([[0, 0, 10, 10]], np.array([[0.0, 1.0]]))
+    with pytest.raises(ValueError, match="focal lengths must be > 0"):
+        k_value_depth([[0, 0, 10, 10]], np.array([[0.0, 1.0, 0.0, 0.0]]))
+    with pytest.raises(ValueError, match="camera: 2 cameras for 1 rows"):
+        k_value_depth([[0, 0, 10, 10]], [cam, cam])
     with pytest.raises(ValueError, match=r"joints_2d_px: expected shape \[N, 17, 2\]"):
         skeleton_fit_depth(np.zeros((2, 16, 2)), cam, "h36m_17")
     with pytest.raises(ValueError, match="bone_lengths_mm: required"):

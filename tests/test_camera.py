@@ -191,3 +191,79 @@ def test_bad_input():
         Camera(1.0, 1.0, 0.0, 0.0, radial=(1.0,))
     with pytest.raises(ValueError, match="uniform downscale"):
         cam.coord_map(crop_affine([0.0, 0.0], 10.0, 64), (256, 256), (64, 32))
+
+
+# ---------------------------------------------------------------------------- batched cameras
+def _dense_project(X, fx, fy, cx, cy, k, p):
+    x = _h36m_distort(X, k, p)
+    return np.stack([fx * x[:, 0] + cx, fy * x[:, 1] + cy], 1)
+
+
+def test_cameras_project_each_row_with_its_own_camera():
+    from hdnet.camera import Cameras, as_cameras
+    cams = [Camera(1145.0, 1144.0, 512.5, 515.5, radial=(-0.2, 0.24, -0.0017), tangential=(-0.0009, -0.0002)),
+            Camera(1500.0, 1490.0, 960.0, 540.0),                              # no distortion at all
+            Camera(900.0, 900.0, 320.0, 240.0, tangential=(0.001, -0.002)),    # tangential only
+            Camera(800.0, 810.0, 300.0, 200.0, radial=(0.05, 0.01))]           # (k1, k2) only
+    batch = as_cameras(cams)
+    assert isinstance(batch, Cameras) and len(batch) == 4 and batch.distortion.shape == (4, 5)
+    pts = np.random.default_rng(0).uniform([-800, -600, 2000], [800, 600, 6000], (4, 7, 3))
+    uv = batch.project(torch.from_numpy(pts)).numpy()
+    for i, c in enumerate(cams):  # against the formula written out, camera by camera
+        k = c.radial or (0.0, 0.0, 0.0)
+        p = c.tangential or (0.0, 0.0)
+        np.testing.assert_allclose(uv[i], _dense_project(pts[i], c.fx, c.fy, c.cx, c.cy, k, p), atol=1e-8)
+    rays = batch.to_rays(torch.from_numpy(uv)).numpy()
+    np.testing.assert_allclose(rays, pts[..., :2] / pts[..., 2:], atol=1e-9)
+    back = batch.backproject(torch.from_numpy(uv), torch.from_numpy(pts[..., 2])).numpy()
+    np.testing.assert_allclose(back, pts, atol=1e-5)
+    assert batch.camera(2) == cams[2] and batch[1:3].camera(0) == cams[1]
+
+
+def test_as_cameras_forms_and_errors():
+    from hdnet.camera import Cameras, as_cameras
+    one = Camera(1000.0, 1000.0, 500.0, 400.0)
+    assert len(as_cameras(one, 5)) == 5
+    k = torch.tensor([[1000.0, 1000.0, 500.0, 400.0], [900.0, 900.0, 320.0, 240.0]])
+    c = as_cameras(k, distortion=torch.tensor([[0.1, 0.0, 0.0], [0.0, 0.0, 0.0]]))
+    assert c.dtype == torch.float32 and c.radial[0, 0] == pytest.approx(0.1) and c.tangential.abs().sum() == 0
+    assert as_cameras(c, dtype=torch.float64).dtype == torch.float64
+    with pytest.raises(ValueError, match="cameras: 2 cameras for 3 rows"):
+        as_cameras(c, 3)
+    with pytest.raises(TypeError, match="cameras: expected a Camera"):
+        as_cameras("cam")
+    with pytest.raises(ValueError, match=r"intrinsics: expected \[N, 4\]"):
+        Cameras(torch.zeros(2, 3))
+    with pytest.raises(ValueError, match="focal lengths must be > 0"):
+        Cameras(torch.tensor([[0.0, 1.0, 0.0, 0.0]]))
+    with pytest.raises(ValueError, match="intrinsics: non-finite"):
+        Cameras(torch.tensor([[1.0, 1.0, float("nan"), 0.0]]))
+    with pytest.raises(ValueError, match="distortion: non-finite"):
+        Cameras(k, torch.tensor([[float("nan"), 0.0, 0.0], [0.0, 0.0, 0.0]]))
+    with pytest.raises(ValueError, match="uv_px: 3 rows for 2 cameras"):
+        c.to_rays(torch.zeros(3, 5, 2))
+
+
+def test_lens_that_folds_back_is_refused_not_inverted():
+    cam = Camera(1000.0, 1000.0, 500.0, 500.0, radial=(-10.0, 0.0, 0.0))  # folds at r = 0.18
+    np.testing.assert_allclose(cam.distort(cam.undistort(np.array([[520.0, 500.0]]))), [[520.0, 500.0]])
+    with pytest.raises(ValueError, match="cannot be undone at 1 of 2 points"):
+        cam.to_rays(np.array([[520.0, 500.0], [900.0, 900.0]]))
+    strong = Camera(1000.0, 1000.0, 500.0, 500.0, radial=(1e6, 0.0, 0.0))  # monotonic: invertible
+    ray = strong.to_rays(np.array([[900.0, 900.0]]))
+    np.testing.assert_allclose(distort_normalized(ray, (1e6, 0.0, 0.0)), [[0.4, 0.4]], rtol=1e-9)
+
+
+def test_camera_values_are_checked_where_the_camera_is_made():
+    with pytest.raises(ValueError, match="radial: expected a finite number"):
+        Camera(1.0, 1.0, 0.0, 0.0, radial=(float("nan"), 0.0, 0.0))
+    with pytest.raises(TypeError, match="fx: expected a number"):
+        Camera(True, 1.0, 0.0, 0.0)
+    assert Camera.from_dict({"f": 1145.0, "c": [512.0, 515.0]}) == Camera(1145.0, 1145.0, 512.0, 515.0)
+    assert Camera.from_dict({"f": [1145.0, 1144.0], "c": [512.0, 515.0], "k": [0.1, 0.0, 0.0]}).radial == (0.1, 0.0, 0.0)
+    for bad, match in (({"f": [], "c": [1.0, 2.0]}, "cam.json: f: expected 1 or 2 numbers, got 0"),
+                       ({"f": 100.0}, "'f' and 'c' go together"), ({"fx": 1.0}, r"missing \['fy', 'cx', 'cy'\]"),
+                       ({"fx": True, "fy": 1.0, "cx": 0.0, "cy": 0.0}, "fx: expected a number"),
+                       ([1, 2], "expected an object")):
+        with pytest.raises(ValueError, match=match):
+            Camera.from_dict(bad, "cam.json")

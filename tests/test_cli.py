@@ -1,12 +1,13 @@
 import json
-import subprocess
-import sys
+import os
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from hdnet.cli import build_parser, main
+from hdnet.apps.cli import build_parser, main
+
+from .conftest import run_cli
 
 COMMANDS = ["train", "eval", "predict", "bench", "demo"]
 
@@ -31,19 +32,16 @@ def argparse_suppress():
     return argparse.SUPPRESS
 
 
+@pytest.mark.slow
 def test_errors_exit_nonzero_without_traceback(tmp_path):
-    res = subprocess.run([sys.executable, "-m", "hdnet", "train", str(tmp_path / "missing.toml")],
-                         capture_output=True, text=True)
+    res = run_cli("train", tmp_path / "missing.toml")
     assert res.returncode == 2 and "error: config: no file" in res.stderr
     assert "Traceback" not in res.stderr
-    res = subprocess.run([sys.executable, "-m", "hdnet", "predict", "x.jpg", "--boxes", "b.json",
-                          "--checkpoint", str(tmp_path / "none.pt")], capture_output=True, text=True)
+    res = run_cli("predict", "x.jpg", "--boxes", "b.json", "--checkpoint", tmp_path / "none.pt")
     assert res.returncode == 2 and "checkpoint" in res.stderr and "Traceback" not in res.stderr
-    res = subprocess.run([sys.executable, "-m", "hdnet", "eval", "--dataset", "kinect",
-                          "--checkpoint", "x"], capture_output=True, text=True)
+    res = run_cli("eval", "--dataset", "kinect", "--checkpoint", "x")
     assert res.returncode == 2 and "invalid choice" in res.stderr
-    res = subprocess.run([sys.executable, "-m", "hdnet", "demo", "--image-size", "32", "--quick",
-                          "--out", str(tmp_path / "d")], capture_output=True, text=True)
+    res = run_cli("demo", "--image-size", "32", "--quick", "--out", tmp_path / "d")
     assert res.returncode == 2 and "--image-size" in res.stderr and "Traceback" not in res.stderr
 
 
@@ -84,7 +82,7 @@ def test_predict_and_eval_with_the_demo_checkpoint(demo_run, tmp_path, capsys):
                  str(tmp_path / "cam.json"), "--checkpoint", str(ckpt), "--out", str(tmp_path / "q"),
                  "--flip-test", "--autocast"]) == 0
     half = json.loads((tmp_path / "q" / "roots.json").read_text())
-    for a, b in zip(roots, half):  # bfloat16: the same people, depths within a few per cent
+    for a, b in zip(roots, half, strict=True):  # bfloat16: the same people, depths within a few per cent
         assert b["root_cam"][2] == pytest.approx(a["root_cam"][2], rel=0.05)
     out = tmp_path / "eval.json"
     assert main(["eval", "--dataset", "mupots", "--annotations", str(demo_run / "data" / "test" / "MuPoTS-3D.json"),
@@ -99,33 +97,57 @@ def test_predict_and_eval_with_the_demo_checkpoint(demo_run, tmp_path, capsys):
     assert "MRPE" in capsys.readouterr().out
 
 
-def test_bench_runs_a_benchmark(capsys):
+def test_bench_runs_a_benchmark_and_lists_them(capsys):
     assert main(["bench", "gnn", "--batch", "2", "--channels", "8", "--repeats", "2"]) == 0
     assert "time / reference" in capsys.readouterr().out
+    assert main(["bench"]) == 0
+    listed = capsys.readouterr().out
+    for name in ("layers", "gnn", "model", "keypoint", "train", "synthetic", "baselines"):
+        assert f"  {name} " in listed
+    assert main(["bench", "nope"]) == 2
+    assert "unknown benchmark 'nope'; known: layers" in capsys.readouterr().err
+
+
+def test_import_finds_modules_in_the_current_folder(tmp_path, monkeypatch, capsys):
+    (tmp_path / "my_skeletons.py").write_text(
+        "from hdnet import Skeleton, register_skeleton\n"
+        "register_skeleton(Skeleton('cli_hand_2', ['wrist', 'thumb'], [(0, 1)], root=0))\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [p for p in __import__("sys").path if p not in ("", os.getcwd())])
+    from hdnet.graphs import SKELETONS
+    try:
+        assert main(["--import", "my_skeletons", "bench"]) == 0
+        assert "cli_hand_2" in SKELETONS
+    finally:
+        if "cli_hand_2" in SKELETONS:
+            SKELETONS.unregister("cli_hand_2")
+    assert main(["--import", "no_such_module_here", "bench"]) == 2
+    assert "--import: cannot import 'no_such_module_here'" in capsys.readouterr().err
 
 
 def test_train_command(tmp_path):
     from hdnet.data.synthetic import SceneConfig, write_mupots_json
     path = write_mupots_json(tmp_path / "d", 8, config=SceneConfig(image_size=64, people=(1, 2)))
     cfg = tmp_path / "c.toml"
-    cfg.write_text(f'''skeleton = "mupots_17"
+    cfg.write_text(f'''progress = false
+[model]
+skeleton = "mupots_17"
 input_size = 64
 framing = "image"
 backbone_depth = 18
 backbone_width = 8
 backbone_channels = 16
 branch_channels = 8
-gnn_channels = 16
+channels = 16
 bins_d_min = 5.0
 bins_d_max = 80.0
+[data]
 batch_size = 4
+datasets = [{{type = "mupots", annotation_file = "{path}", image_root = "{tmp_path / 'd'}"}}]
+[schedule]
 max_steps = 2
-progress = false
-[[datasets]]
-type = "mupots"
-annotation_file = "{path}"
-image_root = "{tmp_path / 'd'}"
 ''')
-    assert main(["train", str(cfg), "--out", str(tmp_path / "run"), "--set", "lr=0.001"]) == 0
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run"), "--set", "optim.lr=0.001"]) == 0
     assert (tmp_path / "run" / "last.pt").is_file()
-    assert main(["train", str(cfg), "--out", str(tmp_path / "run"), "--resume", "--set", "max_steps=4"]) == 0
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run"), "--resume", "--set", "schedule.max_steps=4"]) == 0
+    assert main(["train"]) == 2

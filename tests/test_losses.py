@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from hdnet.data import HDNetTargets
 from hdnet.losses import HDNetLoss, bins_loss, heatmap_loss, pose_loss
+from hdnet.models import HDNetOutput
 
 from .conftest import fixture_path
 
@@ -19,10 +21,11 @@ def case():
 def _pred_target(npz):
     t = lambda k: torch.from_numpy(npz[k])  # noqa: E731
     b, j = npz["vis"].shape
-    pred = {"heatmap": t("out_heatmap"), "pose": t("out_pose").view(b, j, 2),
-            "bins": t("out_bins"), "bin_idx": t("out_bin_idx")}
-    target = {"heatmap": t("heatmap_gt"), "pose": t("pose_gt").view(b, j, 2), "bins": t("bins_gt"),
-              "bin_idx": t("bin_idx_gt"), "vis": t("vis")}
+    unused = torch.zeros(b)
+    pred = HDNetOutput(heatmap=t("out_heatmap"), pose=t("out_pose").view(b, j, 2), bin_probs=t("out_bins"),
+                       bin_index=t("out_bin_idx"), bin_logits=unused, depth_mm=unused, depth_std_mm=unused)
+    target = HDNetTargets(heatmap=t("heatmap_gt"), pose=t("pose_gt").view(b, j, 2), bin_probs=t("bins_gt"),
+                          bin_index=t("bin_idx_gt"), vis=t("vis"), have_depth=torch.ones(b))
     return pred, target
 
 
@@ -36,11 +39,12 @@ def test_matches_original_losses(case, epoch):
     mean = loss(pred, target, epoch)
     per = loss(pred, target, epoch, reduction="none")
     for ours, theirs in [("total", "tot_loss"), ("heatmap", "heatmap"), ("pose", "pose"),
-                         ("bins", "bins"), ("bin_idx", "bin_idx")]:
+                         ("bins", "bins"), ("bin_index", "bin_idx")]:
         np.testing.assert_allclose(float(mean[ours]), ref[theirs], rtol=1e-5)
         np.testing.assert_allclose(per[ours].numpy(), ref_ps[theirs], rtol=1e-5)
+    weights = loss.weights(epoch)
     for k, w in ref["weights"].items():
-        assert mean["weights"][k] == pytest.approx(w, rel=1e-12)
+        assert weights["bin_index" if k == "bin_idx" else k] == pytest.approx(w, rel=1e-12)
 
 
 def test_no_visible_joint_gives_zero_not_nan():
@@ -55,19 +59,19 @@ def test_no_visible_joint_gives_zero_not_nan():
 def test_have_depth_masks_depth_terms():
     p, j, k = 3, 4, 61
     probs = torch.softmax(torch.randn(p, k), -1)
-    pred = {"heatmap": torch.rand(p, j, 4, 4), "pose": torch.randn(p, j, 2), "bins": probs,
-            "bin_idx": torch.rand(p) * 60}
-    target = {"heatmap": torch.rand(p, j, 4, 4), "pose": torch.randn(p, j, 2),
-              "bins": torch.softmax(torch.randn(p, k), -1), "bin_idx": torch.rand(p) * 60,
-              "vis": torch.ones(p, j), "have_depth": torch.tensor([1.0, 0.0, 1.0])}
+    none = torch.zeros(p)
+    pred = HDNetOutput(torch.rand(p, j, 4, 4), torch.randn(p, j, 2), probs, torch.rand(p) * 60, none, none, none)
+    target = HDNetTargets(heatmap=torch.rand(p, j, 4, 4), pose=torch.randn(p, j, 2),
+                          bin_probs=torch.softmax(torch.randn(p, k), -1), bin_index=torch.rand(p) * 60,
+                          vis=torch.ones(p, j), have_depth=torch.tensor([1.0, 0.0, 1.0]))
     out = HDNetLoss()(pred, target, reduction="none")
-    assert out["bins"][1] == 0 and out["bin_idx"][1] == 0 and out["bins"][0] > 0
-    ce = -(target["bins"][0] * torch.log(probs[0] + 1e-8)).sum()
-    torch.testing.assert_close(bins_loss(probs, target["bins"])[0], ce)
+    assert out["bins"][1] == 0 and out["bin_index"][1] == 0 and out["bins"][0] > 0
+    ce = -(target.bin_probs[0] * torch.log(probs[0] + 1e-8)).sum()
+    torch.testing.assert_close(bins_loss(probs, target.bin_probs)[0], ce)
 
 
 def test_bad_input():
-    with pytest.raises(KeyError, match="bin_idx"):
+    with pytest.raises(TypeError, match=r"pred: expected an HDNetOutput \(lacks \['heatmap', 'pose', 'bin_probs', "):
         HDNetLoss()({"heatmap": 0, "pose": 0, "bins": 0}, {})
     with pytest.raises(ValueError, match="pose"):
         pose_loss(torch.randn(2, 3, 3), torch.randn(2, 3, 3))

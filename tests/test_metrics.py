@@ -49,7 +49,7 @@ def test_pck3d_equals_official_evaluation(pck_case, variant, mode, coords):
             assert a["auc_groups"][g] == pytest.approx(b["auc_groups"][g], abs=1e-9)
         np.testing.assert_allclose(a["mpjpe14_per_joint"], b["mpjpe14_per_joint"], rtol=1e-12)
         assert len(a["instances"]) == len(b["instances"])
-        for ia, ib in zip(a["instances"], b["instances"]):
+        for ia, ib in zip(a["instances"], b["instances"], strict=True):
             assert (ia["frame"], ia["gt_index"], ia["pred_index"]) == \
                 (ib["frame"], ib["gt_index"], ib["pred_index"])
             n = len(ib["error_mm"])
@@ -61,8 +61,8 @@ def test_pck3d_equals_official_evaluation(pck_case, variant, mode, coords):
 
 def test_matching_equals_official(pck_case):
     seqs, expected = pck_case
-    for seq, ref in zip(seqs, expected["matching"]):
-        for frame, rf in zip(seq["frames"], ref["frames"]):
+    for seq, ref in zip(seqs, expected["matching"], strict=True):
+        for frame, rf in zip(seq["frames"], ref["frames"], strict=True):
             assert match_people_2d(frame["gt_2d"], frame["pred_2d"]) == rf["matching_0based"]
 
 
@@ -70,8 +70,9 @@ def test_annot3_mistake_is_visible(pck_case):
     """Scoring against annot3 instead of univ_annot3 gives the documented wrong numbers."""
     seqs, expected = pck_case
     case = json.loads(fixture_path("mupots_pck", "case.json").read_text())
-    wrong = [{"name": s["name"], "frames": [dict(f, gt_3d=c["gt_3d"]) for f, c in zip(s["frames"], cs["frames"])]}
-             for s, cs in zip(seqs, case["sequences"])]
+    wrong = [{"name": s["name"],
+              "frames": [dict(f, gt_3d=c["gt_3d"]) for f, c in zip(s["frames"], cs["frames"], strict=True)]}
+             for s, cs in zip(seqs, case["sequences"], strict=True)]
     ours = pck3d(wrong, "all", "relative")
     ref = expected["diagnostics"]["diag_posenet_gt_annot3"]["all"]["relative"]
     assert ours["overall_mean_of_sequences"]["pck_total"] == pytest.approx(

@@ -10,8 +10,10 @@ from hdnet import Camera
 from hdnet.data.transforms import Preprocessing, mirror_framing
 from hdnet.graphs import get_skeleton
 from hdnet.layers import HeatmapAttentionPooling
-from hdnet.models import HDNet, ResNetFPN
+from hdnet.models import HDNetOutput
 from hdnet.predict import Predictor, average_mirrored, guess_camera, to_rootnet_json
+
+from .conftest import tiny_hdnet
 
 
 class BrightSpotModel(torch.nn.Module):
@@ -26,14 +28,15 @@ class BrightSpotModel(torch.nn.Module):
         self.dummy = torch.nn.Parameter(torch.zeros(1))
         self.pool = HeatmapAttentionPooling()
 
-    def forward(self, images, coord_map, person_mask, index=None, fx=None, fy=None):
-        raw = images[:, :1] * 0.229 + 0.485  # undo the ImageNet normalisation of channel 0
+    def forward(self, batch):
+        raw = batch.images[:, :1] * 0.229 + 0.485  # undo the ImageNet normalisation of channel 0
         small = F.avg_pool2d(raw, 4)  # brightness on the output grid
-        logits = torch.log(small.clamp_min(1e-12)).expand(-1, 17, -1, -1)[index]
-        out = self.pool(logits, small.expand(-1, 4, -1, -1), mask=person_mask, coord_map=coord_map, index=index)
-        p = person_mask.shape[0]
-        return {"pose": out.coords, "depth_mm": torch.full((p,), 5000.0),
-                "depth_std_mm": torch.full((p,), 10.0)}
+        logits = torch.log(small.clamp_min(1e-12)).expand(-1, 17, -1, -1)[batch.batch]
+        out = self.pool(logits, small.expand(-1, 4, -1, -1), mask=batch.masks, coord_map=batch.coord_map,
+                        batch=batch.batch)
+        p = batch.num_people
+        return HDNetOutput(out.prob, out.coords, torch.zeros(p, 2), torch.zeros(p), torch.zeros(p, 2),
+                           torch.full((p,), 5000.0), torch.full((p,), 10.0))
 
 
 def spot_image(w, h, u0, v0, sigma=20.0):
@@ -56,9 +59,9 @@ def test_framing_and_coord_map_are_exact(framing):
 
 
 class FocalRecorder(BrightSpotModel):
-    def forward(self, images, coord_map, person_mask, index=None, fx=None, fy=None):
-        self.seen = (images.shape[0], index.tolist(), torch.as_tensor(fx).tolist(), torch.as_tensor(fy).tolist())
-        return super().forward(images, coord_map, person_mask, index, fx, fy)
+    def forward(self, batch):
+        self.seen = (batch.num_images, batch.batch.tolist(), batch.focal[:, 0].tolist(), batch.focal[:, 1].tolist())
+        return super().forward(batch)
 
 
 def test_person_framing_crops_every_box():
@@ -70,7 +73,7 @@ def test_person_framing_crops_every_box():
     model = FocalRecorder()
     pred = Predictor(model, Preprocessing(input_size=64, framing="person"))
     res = pred.predict(img, boxes, cam)
-    for r, (u, v) in zip(res, spots):  # each person's crop finds its own spot
+    for r, (u, v) in zip(res, spots, strict=True):  # each person's crop finds its own spot
         np.testing.assert_allclose(r.root_2d_px, [u, v], atol=0.1)
     n_images, index, fx, fy = pred.model.seen  # the Predictor runs its own (BatchNorm-folded) copy
     assert n_images == 2 and index == [0, 1]
@@ -86,17 +89,16 @@ class HandedModel(BrightSpotModel):
     coordinate map, so mirroring the input mirrors it), and the depth grows with how much
     brighter the input's left half is than its right half."""
 
-    def forward(self, images, coord_map, person_mask, index=None, fx=None, fy=None):
-        out = super().forward(images, coord_map, person_mask, index, fx, fy)
-        step = (coord_map[:, :, 0, 1] - coord_map[:, :, 0, 0])[index]  # [P, 2] per output cell
+    def forward(self, batch):
+        out = super().forward(batch)
+        cm, images = batch.coord_map, batch.images
+        step = (cm[:, :, 0, 1] - cm[:, :, 0, 0])[batch.batch]  # [P, 2] per output cell
         sk = self.skeleton
         k = torch.tensor([1.0 if n.startswith("l_") else -1.0 if n.startswith("r_") else 0.0
                           for n in sk.joints])
-        out["pose"] = out["pose"] + k[None, :, None] * step[:, None, :]
         w = images.shape[-1]
-        tilt = (images[:, 0, :, : w // 2].mean((1, 2)) - images[:, 0, :, w // 2:].mean((1, 2)))[index]
-        out["depth_mm"] = 5000.0 * torch.exp(tilt)
-        return out
+        tilt = (images[:, 0, :, : w // 2].mean((1, 2)) - images[:, 0, :, w // 2:].mean((1, 2)))[batch.batch]
+        return out._replace(pose=out.pose + k[None, :, None] * step[:, None, :], depth_mm=5000.0 * torch.exp(tilt))
 
 
 @pytest.mark.parametrize("framing", ["principal", "image", "person"])
@@ -132,7 +134,7 @@ def test_predict_scenes_flip_test(tmp_path):
     flip = predict_scenes(model, reader, Preprocessing(64, "person"), flip_test=True)
     people = [p for s in reader.samples for p in s.people]
     assert len(plain) == len(flip) == len(people)
-    for r, q, person in zip(plain, flip, people):  # reader order, each record its own person
+    for r, q, person in zip(plain, flip, people, strict=True):  # reader order, each record its own person
         np.testing.assert_allclose(r["gt_root"], person.joints_3d[14])
         assert q["pred_depth"] == pytest.approx(5000.0, rel=1e-5)
         np.testing.assert_allclose(q["pred_joints_2d"], r["pred_joints_2d"], atol=1e-3)
@@ -142,14 +144,15 @@ def test_predict_scenes_flip_test(tmp_path):
 def test_average_mirrored_and_mirror_framing():
     sk = get_skeleton("h36m_17")
     pose = torch.arange(2 * 17 * 2, dtype=torch.float32).reshape(2, 17, 2)
-    a = {"pose": pose, "depth_mm": torch.tensor([4000.0, 1000.0]), "depth_std_mm": torch.tensor([30.0, 0.0])}
-    b = {"pose": pose.clone(), "depth_mm": torch.tensor([9000.0, 1000.0]), "depth_std_mm": torch.tensor([40.0, 0.0])}
+    z = torch.zeros(2)
+    a = HDNetOutput(z, pose, z, z, z, torch.tensor([4000.0, 1000.0]), torch.tensor([30.0, 0.0]))
+    b = HDNetOutput(z, pose.clone(), z, z, z, torch.tensor([9000.0, 1000.0]), torch.tensor([40.0, 0.0]))
     out = average_mirrored(a, b, sk.flip_pairs)
-    torch.testing.assert_close(out["depth_mm"], torch.tensor([6000.0, 1000.0]))
-    torch.testing.assert_close(out["depth_std_mm"], torch.tensor([(1250.0 + 2500.0 ** 2) ** 0.5, 0.0]))
+    torch.testing.assert_close(out.depth_mm, torch.tensor([6000.0, 1000.0]))
+    torch.testing.assert_close(out.depth_std_mm, torch.tensor([(1250.0 + 2500.0 ** 2) ** 0.5, 0.0]))
     lw, rw = sk.index("l_wrist"), sk.index("r_wrist")
-    torch.testing.assert_close(out["pose"][:, lw], (pose[:, lw] + pose[:, rw]) / 2)
-    torch.testing.assert_close(out["pose"][:, sk.root], pose[:, sk.root])
+    torch.testing.assert_close(out.pose[:, lw], (pose[:, lw] + pose[:, rw]) / 2)
+    torch.testing.assert_close(out.pose[:, sk.root], pose[:, sk.root])
     affine = np.array([[0.5, 0.1, 3.0], [-0.1, 0.5, 7.0]])
     m = mirror_framing(affine, 64)
     src = np.array([10.0, 20.0, 1.0])
@@ -173,8 +176,7 @@ def test_distorted_camera_undistorts_the_root(h36m_frames):
 
 
 def test_real_model_on_an_image_file(tmp_path):
-    torch.manual_seed(0)
-    model = HDNet(backbone=ResNetFPN(18, out_channels=64), branch_channels=16, gnn_channels=32)
+    model = tiny_hdnet(channels=32)
     rng = np.random.default_rng(0)
     path = tmp_path / "img.png"
     Image.fromarray(rng.integers(0, 255, size=(240, 320, 3), dtype=np.uint8)).save(path)
@@ -195,22 +197,21 @@ def test_real_model_on_an_image_file(tmp_path):
 def test_autocast_predictions_are_float32_and_near_float32():
     """bfloat16 autocast: the same people, depths within 3 % of the float32 run (random
     weights: a trained model's are measured in docs/benchmarks.md), float32 results."""
-    torch.manual_seed(0)
-    model = HDNet(backbone=ResNetFPN(18, out_channels=64), branch_channels=16, gnn_channels=32).eval()
+    model = tiny_hdnet(channels=32, width=16)
     img = torch.rand(3, 240, 320)
     boxes = [[10, 20, 60, 140], [100, 30, 160, 180]]
     ref = Predictor(model, Preprocessing(input_size=128))
     fast = Predictor(model, Preprocessing(input_size=128), autocast=True)
     cam = Camera(300.0, 300.0, 160.0, 120.0)
     image, cam, b, _ = ref._inputs(img, boxes, cam, "xyxy", None, None)
-    out = fast._forward(ref._frame(image, cam, b, *ref._affines(image, cam, b)))
-    assert all(v.dtype == torch.float32 for v in out.values() if v.is_floating_point())
+    out = fast._forward(ref.preprocessing.inputs(image, cam, b, *ref._affines(image, cam, b)))
+    assert all(v.dtype == torch.float32 for v in out)
     a, b = ref.predict(img, boxes, cam), fast.predict(img, boxes, cam)
     assert len(a) == len(b) == 2
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         assert np.isfinite(y.root_cam_mm).all()
         assert y.depth_mm == pytest.approx(x.depth_mm, rel=0.03)
-    assert any(x.depth_mm != y.depth_mm for x, y in zip(a, b))  # it did run in bfloat16
+    assert any(x.depth_mm != y.depth_mm for x, y in zip(a, b, strict=True))  # it did run in bfloat16
 
 
 def test_guess_camera_and_empty():
@@ -256,9 +257,7 @@ def test_bad_input(tmp_path):
 
 @pytest.mark.parametrize("framing,flip", [("principal", False), ("person", True), ("image", False)])
 def test_predict_many_equals_predict(framing, flip, tmp_path):
-    torch.manual_seed(0)
-    model = HDNet(backbone=ResNetFPN(18, out_channels=32, width=8), branch_channels=8, gnn_channels=16,
-                  preprocessing=Preprocessing(64, framing))
+    model = tiny_hdnet(framing=framing)
     rng = np.random.default_rng(0)
     items = []
     for k in range(5):
@@ -271,8 +270,8 @@ def test_predict_many_equals_predict(framing, flip, tmp_path):
     for workers in (0, 2):
         many = list(pred.predict_many(items, workers=workers, batch_images=2))
         assert [len(r) for r in many] == [len(r) for r in single] == [1, 2, 1, 0, 1]
-        for a, b in zip(many, single):
-            for x, y in zip(a, b):
+        for a, b in zip(many, single, strict=True):
+            for x, y in zip(a, b, strict=True):
                 np.testing.assert_allclose(x.root_cam_mm, y.root_cam_mm, rtol=1e-4)
                 np.testing.assert_allclose(x.joints_2d_px, y.joints_2d_px, atol=1e-3)
     with pytest.raises(TypeError, match="items"):

@@ -8,14 +8,16 @@ import pytest
 import torch
 
 from hdnet import Camera
+from hdnet.apps.cli import main
 from hdnet.camera import fit_camera
+from hdnet.core.checkpoint import load_model
 from hdnet.data.mocap import MocapPoses, read_h36m_mocap, scale_bones, world_to_camera
 from hdnet.data.synthetic import sample_pose
 from hdnet.data.virtual_cameras import VirtualCameraConfig, VirtualCameras
 from hdnet.graphs import get_skeleton
-from hdnet.keypoint_training import KeypointTrainConfig, train_keypoint_model
-from hdnet.models import KeypointHDNet, load_model
-from hdnet.models.keypoint import normalize_keypoints
+from hdnet.keypoint import KeypointHDNet, KeypointTask, keypoint_losses, normalize_keypoints
+from hdnet.keypoint.task import keypoint_recipe
+from hdnet.train import Trainer, load_config
 
 from .conftest import shared_path
 
@@ -34,14 +36,13 @@ def test_virtual_views_round_trip_through_camera_with_distortion():
     cfg = VirtualCameraConfig(distortion_prob=1.0, noise_frac=(0.0, 0.0), clean_prob=1.0, drop_prob=0.0,
                               outlier_prob=0.0)
     views = VirtualCameras(cfg, seed=1)(torch.from_numpy(standing_people(16)), "mupots_17")
-    k, rad = views["intrinsics"].double(), views["radial"].double()
-    assert (rad[:, 0] != 0).all()
+    cams = views["cameras"]
+    assert (cams.radial[:, 0] != 0).all()
     for i in range(16):
-        cam = Camera(*[float(v) for v in k[i]], tuple(float(v) for v in rad[i]))
-        np.testing.assert_allclose(cam.project(views["joints_cam_mm"][i].double().numpy()),
+        np.testing.assert_allclose(cams.camera(i).project(views["joints_cam_mm"][i].double().numpy()),
                                    views["joints_2d_px"][i].double().numpy(), atol=0.02)
     # and back: undistorted normalised keypoints times depth give the camera-space joints
-    xy = normalize_keypoints(views["joints_2d_px"], views["intrinsics"], views["radial"])
+    xy = normalize_keypoints(views["joints_2d_px"], cams)
     cam3 = views["joints_cam_mm"].double()
     np.testing.assert_allclose((xy * cam3[..., 2:]).numpy(), cam3[..., :2].numpy(), atol=0.5)
 
@@ -52,7 +53,7 @@ def test_virtual_views_cover_the_configured_space():
     z = views["joints_cam_mm"][:, 14, 2]
     assert z.min() >= 2000 - 1e-3 and z.max() <= 8000 + 1e-3
     w = views["image_size"][:, 0].maximum(views["image_size"][:, 1])
-    hfov = 2 * torch.rad2deg(torch.atan(w / 2 / views["intrinsics"][:, 0]))
+    hfov = 2 * torch.rad2deg(torch.atan(w / 2 / views["cameras"].fx))
     assert hfov.min() >= 49.9 and hfov.max() <= 70.1
     root = views["joints_2d_clean_px"][:, 14]
     assert (root >= 0).all() and (root[:, 0] <= views["image_size"][:, 0]).all()
@@ -76,7 +77,7 @@ def test_h36m_mocap_gives_back_the_real_frames(h36m_frames):
     poses = read_h36m_mocap(shared_path("realdata", "h36m_poses.h5"), ["S1", "S5", "S7", "S8"])
     stored = [("S1", "Directions 1", 0), ("S5", "SittingDown", 412), ("S7", "Greeting", 79),
               ("S8", "WalkDog 1", 5)]
-    for frame, (subject, action, index) in zip(h36m_frames, stored):
+    for frame, (subject, action, index) in zip(h36m_frames, stored, strict=True):
         cam = poses.cameras[subject][str(frame["camera"]["id"])]
         got = world_to_camera(poses.pose(subject, action, index), cam.R, cam.T)
         np.testing.assert_allclose(got, frame["joints_cam_mm"], atol=1e-3)  # float32 storage
@@ -89,7 +90,7 @@ def test_both_mupots_layouts_read_the_same():
     root = shared_path("realdata", "mupots")
     a = read_mupots_annotations(root, ["TS1", "TS9"])
     b = read_mupots_annotations(root / "official", ["TS1", "TS9"], cameras=json.loads((root / "cameras.json").read_text()))
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         assert x.name == y.name and x.people == y.people
         for key in ("annot2", "annot3", "univ_annot3"):
             np.testing.assert_allclose(getattr(x, key), getattr(y, key), atol=1e-3)
@@ -136,7 +137,7 @@ def _people(n=3, seed=0):
     views = VirtualCameras(VirtualCameraConfig(noise_frac=(0.0, 0.0), clean_prob=1.0, drop_prob=0.0,
                                                outlier_prob=0.0, truncate=False), seed=seed)(
         torch.from_numpy(standing_people(n, seed)), "mupots_17")
-    return normalize_keypoints(views["joints_2d_px"], views["intrinsics"], views["radial"]).float(), views
+    return normalize_keypoints(views["joints_2d_px"], views["cameras"]).float(), views
 
 
 def test_depth_follows_the_persons_apparent_size_exactly(model):
@@ -180,8 +181,7 @@ def test_coco_keypoints_from_a_detector(model):
     from hdnet.graphs import convert_joints
     _, views = _people(2, seed=3)
     px = views["joints_2d_px"].double().numpy()
-    cam = [Camera(*[float(v) for v in views["intrinsics"][i]], tuple(float(v) for v in views["radial"][i]))
-           for i in range(2)]
+    cam = [views["cameras"].camera(i) for i in range(2)]
     # COCO has no pelvis: make COCO-17 keypoints with scores from the MuPoTS ones by joint name
     coco, made = convert_joints(px, "mupots_17", "coco_17")
     assert not made.all()  # the face joints do not exist in MuPoTS
@@ -197,11 +197,11 @@ def test_predict_in_passes_equals_one_pass(model):
     """``max_batch`` passes give every person exactly what one forward pass over all gives."""
     _, views = _people(7, seed=5)
     px = views["joints_2d_px"].double().numpy()
-    cams = torch.as_tensor(views["intrinsics"], dtype=torch.float64)
+    cams = views["cameras"].intrinsics
     model.eval()
     one = model.predict(px, cams, max_batch=100)
     parts = model.predict(px, cams, max_batch=3)  # passes of 3, 3 and 1
-    for a, b in zip(one, parts):  # the same up to float32 rounding (other matmul blockings)
+    for a, b in zip(one, parts, strict=True):  # the same up to float32 rounding (other matmul blockings)
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-3)
     for bad in (0, -1, 2.5, True):
         with pytest.raises(ValueError, match="max_batch"):
@@ -218,27 +218,30 @@ def test_checkpoint_round_trip(model, tmp_path):
         torch.testing.assert_close(again(xy).joints_mm, model(xy).joints_mm)
 
 
-def test_training_runs_and_learns_something():
-    from hdnet.keypoint_training import keypoint_losses
+def test_training_runs_and_learns_something(tmp_path):
     torch.manual_seed(0)
     mocap = MocapPoses(standing_people(64), "mupots_17")
-    m = KeypointHDNet(channels=16, num_layers=1)
+    base = keypoint_recipe("", str(tmp_path / "kp"), quick=True)
+    cfg = load_config(base=base, overrides=["model.channels=16", "model.num_layers=1", "schedule.max_steps=60",
+                                            "optim.lr=5e-3", "data.subjects=[]", "checkpoint.log_every=10"])
     held_out = VirtualCameras(seed=99)(torch.from_numpy(standing_people(128, seed=5)), "mupots_17")
-    cfg = KeypointTrainConfig(minutes=None, max_steps=60, batch_size=64, log_every=10, lr=5e-3)
+    trainer = Trainer(cfg, task=KeypointTask(cfg, poses=mocap))
+    m = trainer.model
     with torch.no_grad():
-        before = keypoint_losses(m.eval(), held_out, cfg)[1]
-    history = train_keypoint_model(m, mocap, cfg)
+        before = keypoint_losses(m.eval(), held_out, cfg.loss)
+    trainer.fit()
     with torch.no_grad():
-        after = keypoint_losses(m.eval(), held_out, cfg)[1]
-    assert history[-1]["step"] == 60 and history[0]["step"] == 1
-    assert after["total"] < before["total"] and after["mpjpe_mm"] < before["mpjpe_mm"]
+        after = keypoint_losses(m.eval(), held_out, cfg.loss)
+    assert trainer.step == 60 and (tmp_path / "kp" / "last.pt").is_file()
+    assert after[0] < before[0] and after[1]["mpjpe_mm"] < before[1]["mpjpe_mm"]
     assert 0.3 < m.skeleton_fit_scale < 3.0
-    with pytest.raises(ValueError, match="minutes, max_steps"):
-        KeypointTrainConfig(minutes=None, max_steps=None)
+    again = load_model(tmp_path / "kp" / "last.pt")
+    assert again.skeleton_fit_scale == pytest.approx(m.skeleton_fit_scale)
+    with pytest.raises(ValueError, match="data.mocap: the motion-capture file is required"):
+        Trainer(load_config(base=keypoint_recipe("", str(tmp_path / "x"), quick=True)))
 
 
 def test_mupots_evaluation_and_cli(model, tmp_path):
-    from hdnet.cli import main
     root = shared_path("realdata", "mupots")
     model.save(tmp_path / "kp.pt")
     out = tmp_path / "r.json"
@@ -252,10 +255,9 @@ def test_mupots_evaluation_and_cli(model, tmp_path):
 
 
 def test_cli_predict_keypoints_coco_results(model, tmp_path):
-    from hdnet.cli import main
     _, views = _people(2, seed=4)
     px = views["joints_2d_px"].double().numpy()
-    k = views["intrinsics"][0].tolist()
+    k = views["cameras"].intrinsics[0].tolist()
     from hdnet.graphs import convert_joints
     coco, made = convert_joints(px, "mupots_17", "coco_17")
     coco = np.concatenate([np.nan_to_num(coco), np.broadcast_to(made[None, :, None], coco.shape[:2] + (1,))], -1)
@@ -273,7 +275,6 @@ def test_cli_predict_keypoints_coco_results(model, tmp_path):
 
 
 def test_real_demo_quick(tmp_path):
-    from hdnet.cli import main
     data = shared_path("realdata")
     assert main(["demo", "--real", str(data), "--out", str(tmp_path / "d"), "--quick"]) == 0
     r = json.loads((tmp_path / "d" / "report.json").read_text())

@@ -5,8 +5,6 @@ import errno
 import json
 import math
 import os
-import subprocess
-import sys
 import zipfile
 
 import numpy as np
@@ -16,28 +14,27 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from hdnet import Camera, HDNet, HDNetLoss, Predictor, Preprocessing, ResNetFPN, Skeleton
+from hdnet import Camera, HDNet, HDNetLoss, Predictor, Skeleton
 from hdnet.baselines import k_value_depth
-from hdnet.data import HDNetTrainingSet, MuPoTS, ReaderBase, load_image
+from hdnet.core.checkpoint import CheckpointError, checksum, load_model
+from hdnet.data import HDNetTargets, HDNetTrainingSet, ImageBatch, MuPoTS, ReaderBase, load_image
 from hdnet.data.synthetic import SceneConfig, write_mupots_json
 from hdnet.layers import DepthBins, HeatmapAttentionPooling, SkeletonGNN, masked_spatial_softmax
 from hdnet.metrics import mpjpe, pa_mpjpe, pck3d
-from hdnet.models import CheckpointError, load_model
+from hdnet.models import HDNetOutput
 from hdnet.train import Trainer, TrainingError
 
+from .conftest import image_batch, run_cli, tiny_hdnet
 from .test_train import tiny as tiny_config
 
 
 def tiny(skeleton="mupots_17", **kw):
-    torch.manual_seed(0)
-    return HDNet(skeleton, backbone=ResNetFPN(18, out_channels=16, width=8), branch_channels=8,
-                 gnn_channels=16, **kw).eval()
+    return tiny_hdnet(skeleton, **kw)
 
 
 def cli(*args):
     """Run ``hdnet ARGS`` in a subprocess: (exit status, stderr)."""
-    res = subprocess.run([sys.executable, "-m", "hdnet", *map(str, args)], capture_output=True,
-                         text=True, timeout=300, check=False)
+    res = run_cli(*args)
     return res.returncode, res.stderr
 
 
@@ -56,13 +53,14 @@ def scenes(tmp_path_factory):
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     path = tmp_path_factory.mktemp("ckpt") / "m.pt"
-    tiny(preprocessing=Preprocessing(64, "image")).save(path)
+    tiny().save(path)
     return path
 
 
-def train_config(scenes, out_dir, **kw):
+def train_config(scenes, out_dir, **groups):
     """test_train's tiny config, one short epoch."""
-    return tiny_config(scenes, out_dir, **{"epochs": 1, "max_steps": 2, **kw})
+    return tiny_config(scenes, out_dir, **{**groups, "schedule": {"epochs": 1, "max_steps": 2,
+                                                                   **groups.get("schedule", {})}})
 
 
 # ---------------------------------------------------------------------------- 1. untrusted files
@@ -115,9 +113,13 @@ def test_corrupted_checkpoint_bytes_are_caught(tmp_path, checkpoint):
 
 def test_checkpoint_weights_that_do_not_match_the_config(tmp_path, checkpoint):
     raw = torch.load(checkpoint, weights_only=True)
-    raw["architecture"]["gnn_channels"] = 32
+    raw["architecture"]["channels"] = 32
+    torch.save(raw, tmp_path / "edited.pt")
+    with pytest.raises(CheckpointError, match="corrupt"):  # the checksum covers the architecture too
+        load_model(tmp_path / "edited.pt")
+    raw["checksum"] = checksum(raw)  # a writer that made a consistent file with the wrong description
     torch.save(raw, tmp_path / "mismatch.pt")
-    with pytest.raises(CheckpointError, match="gnn_channels"):
+    with pytest.raises(CheckpointError, match="do not match the stored architecture"):
         load_model(tmp_path / "mismatch.pt")
     (tmp_path / "empty.pt").write_bytes(b"")
     (tmp_path / "text.pt").write_text("hello")
@@ -130,20 +132,20 @@ def test_checkpoint_weights_that_do_not_match_the_config(tmp_path, checkpoint):
 def test_zero_people_everywhere():
     model = tiny()
     with torch.no_grad():
-        out = model(torch.zeros(1, 3, 64, 64), torch.zeros(1, 2, 16, 16), torch.zeros(0, 16, 16, dtype=torch.bool),
-                    index=torch.zeros(0, dtype=torch.long), fx=torch.zeros(0), fy=torch.zeros(0))
-    assert out.pose.shape == (0, 17, 2) and out.bins.shape == (0, 61) and out.depth_mm.shape == (0,)
+        out = model(image_batch(1, 0))
+    assert out.pose.shape == (0, 17, 2) and out.bin_probs.shape == (0, 61) and out.depth_mm.shape == (0,)
     gnn = SkeletonGNN("h36m_17", 8)
     res = gnn(torch.zeros(0, 17, 8))
     assert res.nodes.shape == (0, 17, 8) and res.graph.shape == (0, 8)
-    pred = {"heatmap": torch.zeros(0, 17, 4, 4, requires_grad=True), "pose": torch.zeros(0, 17, 2),
-            "bins": torch.zeros(0, 61), "bin_idx": torch.zeros(0)}
-    target = {**{k: v.detach() for k, v in pred.items()}, "vis": torch.zeros(0, 17), "have_depth": torch.zeros(0)}
+    empty = torch.zeros(0)
+    pred = HDNetOutput(torch.zeros(0, 17, 4, 4, requires_grad=True), torch.zeros(0, 17, 2), torch.zeros(0, 61),
+                       empty, empty, empty, empty)
+    target = HDNetTargets(torch.zeros(0, 17, 4, 4), torch.zeros(0, 17, 2), torch.zeros(0, 61), empty,
+                          torch.zeros(0, 17), empty)
     losses = HDNetLoss()(pred, target)
-    assert float(losses["total"]) == 0.0 and all(math.isfinite(float(v)) for k, v in losses.items() if k != "weights")
+    assert float(losses["total"].detach()) == 0.0 and all(math.isfinite(float(v.detach())) for v in losses.values())
     losses["total"].backward()
-    assert Predictor(tiny(preprocessing=Preprocessing(64, "image"))).predict(
-        np.zeros((48, 64, 3), np.uint8), np.zeros((0, 4))) == []
+    assert Predictor(tiny()).predict(np.zeros((48, 64, 3), np.uint8), np.zeros((0, 4))) == []
 
 
 def test_training_batches_with_nobody(tmp_path, scenes):
@@ -152,15 +154,15 @@ def test_training_batches_with_nobody(tmp_path, scenes):
     first = data["images"][0]["id"]
     data["annotations"] = [a for a in data["annotations"] if a["image_id"] != first]  # image 0: nobody
     (tmp_path / "some.json").write_text(json.dumps(data))
-    cfg = train_config(scenes, tmp_path / "out", batch_size=1, max_steps=3, augment=False,
-                       datasets=[{"type": "mupots", "annotation_file": str(tmp_path / "some.json"),
-                                  "image_root": str(root)}])
+    cfg = train_config(scenes, tmp_path / "out", schedule={"max_steps": 3},
+                       data={"batch_size": 1, "augment": False,
+                             "datasets": [{"type": "mupots", "annotation_file": str(tmp_path / "some.json"),
+                                           "image_root": str(root)}]})
     trainer = Trainer(cfg)
-    batch = next(iter(trainer._loader()))
-    from hdnet.data import collate_people
-    empty = collate_people([trainer.train_set[k] for k in range(len(trainer.train_set))
-                            if trainer.train_set[k]["people"] == 0][:1])
-    assert empty["index"].numel() == 0
+    batch = next(trainer.task.batches(0, 0))
+    data = trainer.task.data
+    empty = ImageBatch.collate([data[k] for k in range(len(data)) if data[k].num_people == 0][:1])
+    assert empty.num_people == 0
     assert trainer.train_step(empty)["total"] == 0.0
     assert math.isfinite(trainer.train_step(batch)["total"])
     trainer.fit()
@@ -169,7 +171,7 @@ def test_training_batches_with_nobody(tmp_path, scenes):
 
 @pytest.mark.parametrize("box", [[10, 10, 10.4, 30], [10, 10, 30, 10.2], [10, 10, 10, 30]])
 def test_sub_pixel_and_zero_area_boxes(box):
-    pred = Predictor(tiny(preprocessing=Preprocessing(64, "person")))
+    pred = Predictor(tiny(framing="person"))
     with pytest.raises(ValueError, match="boxes"):
         pred.predict(np.zeros((48, 64, 3), np.uint8), [box], Camera(60.0, 60.0, 32.0, 24.0))
 
@@ -235,23 +237,25 @@ def test_nan_targets_on_invisible_joints_do_not_poison_the_loss(visible, seed):
     heat_t = torch.rand(1, 17, 4, 4, generator=g)
     pose_t[0, ~vis[0].bool()] = float("nan")
     heat_t[0, ~vis[0].bool()] = float("nan")
-    pred = {"heatmap": torch.rand(1, 17, 4, 4, generator=g, requires_grad=True),
-            "pose": torch.randn(1, 17, 2, generator=g, requires_grad=True),
-            "bins": torch.softmax(torch.randn(1, 61, generator=g), -1), "bin_idx": torch.rand(1) * 60}
-    target = {"heatmap": heat_t, "pose": pose_t, "bins": torch.softmax(torch.randn(1, 61, generator=g), -1),
-              "bin_idx": torch.tensor([float("nan")]), "vis": vis, "have_depth": torch.zeros(1)}
+    heat = torch.rand(1, 17, 4, 4, generator=g, requires_grad=True)
+    pose = torch.randn(1, 17, 2, generator=g, requires_grad=True)
+    none = torch.zeros(1)
+    pred = HDNetOutput(heat, pose, torch.softmax(torch.randn(1, 61, generator=g), -1), torch.rand(1) * 60,
+                       none, none, none)
+    target = HDNetTargets(heat_t, pose_t, torch.softmax(torch.randn(1, 61, generator=g), -1),
+                          torch.tensor([float("nan")]), vis, torch.zeros(1))
     losses = HDNetLoss()(pred, target)
     assert math.isfinite(float(losses["total"]))
     losses["total"].backward()
-    assert torch.isfinite(pred["pose"].grad).all() and torch.isfinite(pred["heatmap"].grad).all()
+    assert torch.isfinite(pose.grad).all() and torch.isfinite(heat.grad).all()
     # the visible joints alone decide the pose term: compare with a dense formula
     v = vis[0].bool()
-    expected = (pred["pose"][0, v] - pose_t[0, v]).abs().sum() / (2 * max(int(v.sum()), 1)) if v.any() else 0.0
+    expected = (pose[0, v] - pose_t[0, v]).abs().sum() / (2 * max(int(v.sum()), 1)) if v.any() else 0.0
     assert float(losses["pose"]) == pytest.approx(float(expected), rel=1e-5, abs=1e-7)
 
 
 def test_non_finite_loss_stops_training_and_writes_nothing(tmp_path, scenes):
-    trainer = Trainer(train_config(scenes, tmp_path / "nan", max_steps=3))
+    trainer = Trainer(train_config(scenes, tmp_path / "nan", schedule={"max_steps": 3}))
     with torch.no_grad():
         trainer.model.bin_head.linear.weight.fill_(float("nan"))
     with pytest.raises(TrainingError, match=r"step 1 .*loss is nan.*images"):
@@ -264,10 +268,11 @@ def test_non_finite_loss_stops_training_and_writes_nothing(tmp_path, scenes):
 
 # ---------------------------------------------------------------------------- 4. runs that learn nothing
 def test_depths_outside_the_bins(tmp_path, scenes):
-    with pytest.raises(ValueError, match=r"outside the bins.*bins_d_min = .*bins_d_max"):
-        Trainer(train_config(scenes, tmp_path / "a", bins_d_min=2.0, bins_d_max=8.0))
+    with pytest.raises(ValueError, match=r"outside the bins.*model.bins_d_min = .*model.bins_d_max"):
+        Trainer(train_config(scenes, tmp_path / "a", model={"bins_d_min": 2.0, "bins_d_max": 8.0}))
     with pytest.warns(UserWarning, match="clamped"):  # some out of range: said, training goes on
-        Trainer(train_config(scenes, tmp_path / "b", bins_d_min=12.0, max_depth_out_of_range=1.0))
+        Trainer(train_config(scenes, tmp_path / "b", model={"bins_d_min": 12.0},
+                             data={"max_depth_out_of_range": 1.0}))
 
 
 class _Stars(ReaderBase):
@@ -301,12 +306,12 @@ def test_skeleton_without_shared_joints_and_negative_depths(scenes):
 
 
 def test_batch_and_epoch_settings_that_train_nothing(tmp_path, scenes):
-    with pytest.raises(ValueError, match="batch_size: 64 is more than the 12 training items"):
-        Trainer(train_config(scenes, tmp_path / "c", batch_size=64))
-    for key, value in (("epochs", 0), ("batch_size", 0), ("max_steps", 0), ("lr", -1.0),
-                       ("device", "tpu"), ("device", "gpu:0")):
-        with pytest.raises(ValueError, match=key):
-            train_config(scenes, tmp_path / "d", **{key: value})
+    with pytest.raises(ValueError, match="data.batch_size: 64 is more than the 12 training items"):
+        Trainer(train_config(scenes, tmp_path / "c", data={"batch_size": 64}))
+    for group, key, value in (("schedule", "epochs", 0), ("data", "batch_size", 0), ("schedule", "max_steps", 0),
+                              ("optim", "lr", -1.0), (None, "device", "tpu"), (None, "device", "gpu:0")):
+        with pytest.raises(ValueError, match=f"{group + '.' if group else ''}{key}"):
+            train_config(scenes, tmp_path / "d", **({group: {key: value}} if group else {key: value}))
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="device: 'cuda' was asked for but torch sees no GPU"):
             train_config(scenes, tmp_path / "e", device="cuda")
@@ -467,9 +472,9 @@ def test_disk_full_while_saving_keeps_the_previous_checkpoint(tmp_path, monkeypa
 
 # ---------------------------------------------------------------------------- 8. memory
 def test_person_framing_runs_in_bounded_batches():
-    model = tiny(preprocessing=Preprocessing(64, "person"))
+    model = tiny(framing="person")
     sizes = []
-    model.register_forward_pre_hook(lambda m, args, kwargs: sizes.append(args[0].shape[0]), with_kwargs=True)
+    model.register_forward_pre_hook(lambda m, args, kwargs: sizes.append(args[0].num_images), with_kwargs=True)
     boxes = [[x, 4, x + 12, 40] for x in range(0, 50, 1)]
     res = Predictor(model, max_batch=8).predict(np.zeros((48, 64, 3), np.uint8), boxes, Camera(60.0, 60.0, 32.0, 24.0))
     assert len(res) == 50 and max(sizes) == 8 and sum(sizes) == 50

@@ -18,7 +18,31 @@ import torch
 from torch.utils import benchmark as tbench
 
 __all__ = ["Table", "Report", "bench_parser", "run_main", "median_ms", "peak_memory_mib", "environment",
-           "resolve_device", "interleaved_medians"]
+           "resolve_device", "interleaved_medians", "import_modules", "json_option"]
+
+
+def import_modules(names: Sequence[str], what: str = "--import") -> None:
+    """Import each module (one that registers skeletons, convs or readers), finding modules in
+    the current folder as ``python -m`` does. ``ImportError`` naming ``what`` otherwise."""
+    import sys
+    if names and os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError as e:
+            raise ImportError(f"{what}: cannot import {name!r} ({e})") from None
+
+
+def json_option(text: str, option: str) -> Dict[str, Any]:
+    """A JSON object given on the command line, or a ``ValueError`` naming the option."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{option}: not valid JSON ({e}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{option}: expected a JSON object of keyword arguments, got {text!r}")
+    return value
 
 
 def bench_parser(prog: str, doc: Optional[str], repeats: int, quick_help: str,
@@ -29,12 +53,25 @@ def bench_parser(prog: str, doc: Optional[str], repeats: int, quick_help: str,
     ap = argparse.ArgumentParser(prog=prog, description=doc,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help=quick_help)
-    ap.add_argument("--repeats", type=int, default=repeats, help="timed runs per variant (median)")
+    ap.add_argument("--repeats", type=_positive_int("--repeats"), default=repeats,
+                    help="timed runs per variant (the median is reported)")
     if device:
         ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default cpu)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     ap.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown")
     return ap
+
+
+def _positive_int(option: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option}: expected an int >= 1, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{option}: expected an int >= 1, got {value}")
+        return value
+    return parse
 
 
 def run_main(prog: str, doc: Optional[str], repeats: int, quick_help: str,
@@ -157,7 +194,7 @@ def environment(device: Optional[torch.device] = None) -> Dict[str, Any]:
     """What the numbers depend on: versions, the device (CPU model or GPU name), threads."""
     import torch_geometric
 
-    from .. import __version__
+    from ..core.version import __version__
     dev = torch.device("cpu") if device is None else torch.device(device)
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else _cpu_model()
     return {"hdnet": __version__, "torch": torch.__version__,
@@ -186,7 +223,7 @@ class Table:
         widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(self.headers)]
 
         def line(cs):
-            return "| " + " | ".join(c.ljust(w) for c, w in zip(cs, widths)) + " |"
+            return "| " + " | ".join(c.ljust(w) for c, w in zip(cs, widths, strict=True)) + " |"
         out = [f"\n{self.title}\n", line(self.headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
         out += [line(r) for r in cells]
         out += [f"\n{n}" for n in self.notes]

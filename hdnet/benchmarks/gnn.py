@@ -28,7 +28,16 @@ import torch.nn.functional as F
 
 from ..graphs import Skeleton, list_skeletons, resolve_skeleton
 from ..layers import SkeletonConv, SkeletonGNN, resolve_conv
-from ._harness import Report, Table, bench_parser, environment, interleaved_medians, resolve_device
+from ._harness import (
+    Report,
+    Table,
+    bench_parser,
+    environment,
+    import_modules,
+    interleaved_medians,
+    json_option,
+    resolve_device,
+)
 
 __all__ = ["run", "main", "dense_reference"]
 
@@ -67,7 +76,7 @@ def dense_reference(gnn: SkeletonGNN) -> Optional[Callable]:
     def forward(x):
         a = gnn.skeleton.adjacency(self_loops=False).to(x.device, x.dtype)
         h = x
-        for conv, norm in zip(gnn.convs, gnn.norms):
+        for conv, norm in zip(gnn.convs, gnn.norms, strict=True):
             y = dense(conv, h, a)
             h = F.relu(norm(y.reshape(-1, y.shape[-1])).reshape(y.shape))
         return h.mean(1)
@@ -171,8 +180,8 @@ def run(conv: Union[str, Callable[..., Any], None] = "SkeletonConv",
 
 def main(argv=None) -> int:
     ap = bench_parser("hdnet bench gnn", __doc__, 20, "tiny sizes and few repeats (a smoke test)")
-    ap.add_argument("--conv", default="SkeletonConv", help="conv name, class path or registered name")
-    ap.add_argument("--conv-kwargs", default="{}", help="JSON keyword arguments for the conv")
+    ap.add_argument("--conv", default="SkeletonConv", help="conv name, module:Class or registered name")
+    ap.add_argument("--conv-kwargs", default="{}", help="JSON keyword arguments for the conv, e.g. '{\"heads\": 1}'")
     ap.add_argument("--baseline", help="a second conv to compare against (default: the dense form)")
     ap.add_argument("--baseline-kwargs", default="{}", help="JSON keyword arguments for the baseline")
     ap.add_argument("--skeleton", default="h36m_17", help=f"a registered skeleton: {list_skeletons()}")
@@ -185,19 +194,19 @@ def main(argv=None) -> int:
                     help="import a module that registers skeletons or convs first")
     args = ap.parse_args(argv)
     try:
-        import importlib
-        import json
-        for name in args.imports:
-            importlib.import_module(name)
-        kw, bkw = json.loads(args.conv_kwargs), json.loads(args.baseline_kwargs)
+        import_modules(args.imports)
+        kw, bkw = json_option(args.conv_kwargs, "--conv-kwargs"), json_option(args.baseline_kwargs, "--baseline-kwargs")
+        for option, value in (("--batch", args.batch), ("--channels", args.channels), ("--layers", args.layers)):
+            if value < 1:
+                raise ValueError(f"{option}: expected an int >= 1, got {value}")
         batch, channels, repeats = (4, 8, 3) if args.quick else (args.batch, args.channels, args.repeats)
         scaling = None
         if args.scaling:
             scaling = [1, 4, 16] if args.quick else [1, 4, 16, 64, 256, 1024]
         report = run(args.conv, args.skeleton, batch, channels, args.layers, repeats, kw,
                      args.backward, args.baseline, bkw, args.device, scaling)
-    except (ValueError, KeyError, TypeError, ImportError) as e:
-        print(f"error: {e.args[0] if isinstance(e, KeyError) and e.args else e}", file=sys.stderr)
+    except (ValueError, LookupError, TypeError, ImportError) as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     report.emit(args.json, args.markdown)
     return 0

@@ -1,6 +1,6 @@
 """Keypoint model throughput: ``hdnet bench keypoint [--quick] [--device cuda] [--json FILE]``.
 
-People per second of :class:`hdnet.models.KeypointHDNet` (the default architecture, random
+People per second of :class:`hdnet.keypoint.KeypointHDNet` (the default architecture, random
 weights: speed does not depend on them), at batch 1 and in large batches: one forward pass
 over the whole batch of normalised keypoints, and ``predict`` (pixels and a camera in,
 undistortion, passes of ``max_batch`` = 256 people), against the straightforward way of
@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from ..camera import Camera
-from ..models import KeypointHDNet
+from ..keypoint import KeypointHDNet
 from ._harness import Report, Table, environment, interleaved_medians, resolve_device, run_main
 
 

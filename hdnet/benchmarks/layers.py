@@ -95,7 +95,7 @@ class DenseSkeletonGNN(torch.nn.Module):
 
     def forward(self, x):
         h = x
-        for conv, bn in zip(self.gnn.convs, self.gnn.norms):
+        for conv, bn in zip(self.gnn.convs, self.gnn.norms, strict=True):
             y = F.linear(h, conv.weight, conv.bias)
             hs, ho = y[..., : conv.out_channels], y[..., conv.out_channels:]
             out = hs * self.self_w[:, None] + torch.matmul(self.a_norm, ho)
@@ -117,7 +117,7 @@ class OriginalDenseGCN(torch.nn.Module):
         att = self.att[None].repeat(b, 1, 1)
         diag = torch.eye(j, device=x.device)
         h = x
-        for conv, bn in zip(self.gnn.convs, self.gnn.norms):
+        for conv, bn in zip(self.gnn.convs, self.gnn.norms, strict=True):
             xt = h.transpose(1, 2)
             c = conv.out_channels
             fs = F.conv1d(xt, conv.weight[:c, :, None], conv.bias[:c]).transpose(1, 2)
@@ -132,7 +132,7 @@ def edge_index_gnn(gnn: SkeletonGNN, x):
     b, j, c = x.shape
     ei = gnn.skeleton.batch_edge_index(b).to(x.device)
     h = x.reshape(b * j, c)
-    for conv, bn in zip(gnn.convs, gnn.norms):
+    for conv, bn in zip(gnn.convs, gnn.norms, strict=True):
         h = F.relu(bn(conv(h, ei)))
     return h.reshape(b, j, -1).mean(1)
 

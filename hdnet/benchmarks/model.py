@@ -19,6 +19,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..data import ImageBatch
 from ..models import HDNet, ResNetFPN
 from ._harness import (
     Report,
@@ -42,11 +43,21 @@ def build(depth: int, size: int, n: int, p: int, seed: int = 0, device: str = "c
     for i in range(p):
         y, x = (5 * i) % (h // 2), (7 * i) % (h // 2)
         mask[i, y:y + h // 2, x:x + h // 3] = True
-    return model, images, cmap, mask
+    return model, _batch(images, cmap, mask)
 
 
-def original_forward(model: HDNet, images, cmap, mask):
+def _batch(images, cmap, mask, channels_last: bool = False) -> ImageBatch:
+    """One image per person when there are as many images as people, else all in image 0."""
+    p, n = mask.shape[0], images.shape[0]
+    people = torch.arange(p, device=images.device) if n == p else torch.zeros(p, dtype=torch.long, device=images.device)
+    if channels_last:
+        images = images.contiguous(memory_format=torch.channels_last)
+    return ImageBatch(images, cmap, mask, people, torch.full((p, 2), 1000.0, device=images.device))
+
+
+def original_forward(model: HDNet, batch: ImageBatch):
     """HDNet's original person-level computation on hdnet's modules (one person per image)."""
+    images, cmap, mask = batch.images, batch.coord_map, batch.masks
     logits, dfeat = model.image_forward(images)
     b, j, h, w = logits.shape
     m = mask.view(b, 1, h, w).repeat(1, j, 1, 1).to(logits.dtype)
@@ -57,7 +68,7 @@ def original_forward(model: HDNet, images, cmap, mask):
     att = model.skeleton.adjacency(normalize="row").to(images.device)[None].repeat(b, 1, 1)
     diag = torch.eye(j, device=images.device)
     hdn = feat
-    for conv, bn in zip(model.gnn.convs, model.gnn.norms):
+    for conv, bn in zip(model.gnn.convs, model.gnn.norms, strict=True):
         c = conv.out_channels
         xt = hdn.transpose(1, 2)
         wt: torch.Tensor = conv.weight  # type: ignore[assignment]
@@ -67,8 +78,8 @@ def original_forward(model: HDNet, images, cmap, mask):
         out = torch.matmul(att * diag, fs) + torch.matmul(att * (1 - diag), fo)
         hdn = F.relu(bn(out.transpose(1, 2))).transpose(1, 2)
     bins = F.softmax(model.bin_head.linear(hdn.mean(1)), -1)
-    return {"pose": pose.view(b, j, 2), "bins": bins,
-            "bin_idx": (bins * torch.arange(bins.shape[-1], dtype=bins.dtype, device=bins.device)).sum(-1)}
+    return {"pose": pose.view(b, j, 2), "bin_probs": bins,
+            "bin_index": (bins * torch.arange(bins.shape[-1], dtype=bins.dtype, device=bins.device)).sum(-1)}
 
 
 def inference_model(model, inplace: bool = False):
@@ -80,12 +91,12 @@ def inference_model(model, inplace: bool = False):
 
 def whole_model_fn(impl: str, depth: int, size: int, batch: int, device: str = "cpu"):
     """Factory for peak-memory runs: one forward of the model at this batch size."""
-    model, images, cmap, mask = build(depth, size, batch, batch, device=device)
+    model, inputs = build(depth, size, batch, batch, device=device)
     if impl == "original":
-        return lambda: _no_grad(original_forward, model, images, cmap, mask)
+        return lambda: _no_grad(original_forward, model, inputs)
     fast = inference_model(model, inplace=True)  # no second copy to inflate the high-water mark
-    images = images.contiguous(memory_format=torch.channels_last)
-    return lambda: _inference(fast, images, cmap, mask)
+    inputs = _batch(inputs.images, inputs.coord_map, inputs.masks, channels_last=True)
+    return lambda: _inference(fast, inputs)
 
 
 def _no_grad(fn, *args):
@@ -93,26 +104,26 @@ def _no_grad(fn, *args):
         return fn(*args)
 
 
-def _inference(model, *args, **kw):
+def _inference(model, batch):
     with torch.inference_mode():
-        return model(*args, **kw)
+        return model(batch)
 
 
 def bench_people(depth, size, repeats, people=(1, 4, 16), device="cpu"):
-    model, images, cmap, _ = build(depth, size, 1, 1, device=device)
-    _inference(model, images, cmap, torch.ones(1, size // 4, size // 4, dtype=torch.bool, device=device))  # warm-up
+    model, one = build(depth, size, 1, 1, device=device)
+    _inference(model, one)  # warm-up
     rows, t1 = [], None
     for p in people:
-        _, _, _, mask = build(depth, size, 1, p, device=device)
-        idx = torch.zeros(p, dtype=torch.long, device=device)
-        t = median_ms(lambda: _inference(model, images, cmap, mask, index=idx), repeats)
+        _, inputs = build(depth, size, 1, p, device=device)
+        t = median_ms(lambda: _inference(model, inputs), repeats)
         t1 = t if t1 is None else t1
         rows.append([f"hdnet, {p} people, one image", t, t / t1])
     # the original's way: every person is a sample, the image repeated P times
     p = people[-1]
-    _, _, _, mask = build(depth, size, 1, p, device=device)
-    rep_images, rep_cmap = images.expand(p, -1, -1, -1).contiguous(), cmap.expand(p, -1, -1, -1)
-    t_per = median_ms(lambda: _inference(model, rep_images, rep_cmap, mask), max(repeats // 4, 2), 1)
+    _, inputs = build(depth, size, 1, p, device=device)
+    per_person = _batch(inputs.images.expand(p, -1, -1, -1).contiguous(), inputs.coord_map.expand(p, -1, -1, -1),
+                        inputs.masks)
+    t_per = median_ms(lambda: _inference(model, per_person), max(repeats // 4, 2), 1)
     rows.append([f"whole network per person, {p} people", t_per, t_per / t1])
     speedup = t_per / rows[len(people) - 1][1]
     table = Table(f"People per image, ResNet-{depth}-FPN {size}x{size}, eval, inference_mode",
@@ -123,16 +134,16 @@ def bench_people(depth, size, repeats, people=(1, 4, 16), device="cpu"):
 def bench_whole(depth, size, repeats, batches=(1, 8), memory=True, device="cpu"):
     rows, summary = [], []
     for b in batches:
-        model, images, cmap, mask = build(depth, size, b, b, device=device)
+        model, inputs = build(depth, size, b, b, device=device)
         fast = inference_model(model)
-        images_cl = images.contiguous(memory_format=torch.channels_last)
+        inputs_cl = _batch(inputs.images, inputs.coord_map, inputs.masks, channels_last=True)
         with torch.no_grad():
-            ref = original_forward(model, images, cmap, mask)
-            ours = fast(images_cl, cmap, mask)
-            torch.testing.assert_close(ours.bin_idx, ref["bin_idx"], rtol=1e-4, atol=1e-3)
+            ref = original_forward(model, inputs)
+            ours = fast(inputs_cl)
+            torch.testing.assert_close(ours.bin_index, ref["bin_index"], rtol=1e-4, atol=1e-3)
         reps = max(repeats // b, 3)
-        t = interleaved_medians([("original", lambda: _no_grad(original_forward, model, images, cmap, mask)),
-                                 ("hdnet", lambda: _inference(fast, images_cl, cmap, mask))], reps * 3, warmup=1)
+        t = interleaved_medians([("original", lambda: _no_grad(original_forward, model, inputs)),
+                                 ("hdnet", lambda: _inference(fast, inputs_cl))], reps * 3, warmup=1)
         t_o, t_h = t["original"], t["hdnet"]
         m_o = m_h = float("nan")
         if memory:
@@ -149,46 +160,46 @@ def bench_whole(depth, size, repeats, batches=(1, 8), memory=True, device="cpu")
 
 
 def bench_options(depth, size, repeats, batch=1, device="cpu", compile=False):
-    model, images, cmap, mask = build(depth, size, batch, batch, device=device)
+    model, inputs = build(depth, size, batch, batch, device=device)
     dev_type = torch.device(device).type
     rows = []
 
     def run_no_grad():
         with torch.no_grad():
-            return model(images, cmap, mask)
+            return model(inputs)
 
     def run_bf16():
         with torch.inference_mode(), torch.autocast(dev_type, dtype=torch.bfloat16):
-            return model(images, cmap, mask)
+            return model(inputs)
 
     base = median_ms(run_no_grad, repeats, 1)
     rows.append(["no_grad (baseline)", base, 1.0])
-    t = median_ms(lambda: _inference(model, images, cmap, mask), repeats, 1)
+    t = median_ms(lambda: _inference(model, inputs), repeats, 1)
     rows.append(["inference_mode", t, base / t])
     model_cl = model.to(memory_format=torch.channels_last)
-    images_cl = images.contiguous(memory_format=torch.channels_last)
-    t = median_ms(lambda: _inference(model_cl, images_cl, cmap, mask), repeats, 1)
+    inputs_cl = _batch(inputs.images, inputs.coord_map, inputs.masks, channels_last=True)
+    t = median_ms(lambda: _inference(model_cl, inputs_cl), repeats, 1)
     rows.append(["inference_mode + channels_last", t, base / t])
     model.to(memory_format=torch.contiguous_format)
     t = median_ms(run_bf16, min(repeats, 2) if dev_type == "cpu" else repeats, 1)
     with torch.no_grad():
-        ref = model(images, cmap, mask).bin_idx
-    err = float((run_bf16().bin_idx.float() - ref).abs().max())
-    rows.append([f"inference_mode + bfloat16 autocast (max bin_idx error {err:.2f})", t, base / t])
+        ref = model(inputs).bin_index
+    err = float((run_bf16().bin_index.float() - ref).abs().max())
+    rows.append([f"inference_mode + bfloat16 autocast (max bin_index error {err:.2f})", t, base / t])
     fast = inference_model(model)
-    t = median_ms(lambda: _inference(fast, images_cl, cmap, mask), repeats, 1)
+    t = median_ms(lambda: _inference(fast, inputs_cl), repeats, 1)
     rows.append(["inference_mode + folded BatchNorm + channels_last (the Predictor's path)", t, base / t])
     if compile:
         import time
         compiled = torch.compile(fast)
         t0 = time.perf_counter()
         with torch.inference_mode():
-            out = compiled(images_cl, cmap, mask)
+            out = compiled(inputs_cl)
         seconds = time.perf_counter() - t0
-        err = float((out.bin_idx - ref).abs().max())
-        t = median_ms(lambda: _inference(compiled, images_cl, cmap, mask), repeats, 1)
+        err = float((out.bin_index - ref).abs().max())
+        t = median_ms(lambda: _inference(compiled, inputs_cl), repeats, 1)
         rows.append([f"the Predictor's path + torch.compile (inductor; compiling took {seconds:.0f} s, "
-                     f"max bin_idx error {err:.1e})", t, base / t])
+                     f"max bin_index error {err:.1e})", t, base / t])
     return Table(f"Inference options, batch {batch}, ResNet-{depth}-FPN {size}x{size}",
                  ["option", "ms", "speed-up"], rows)
 

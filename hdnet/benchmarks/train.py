@@ -29,63 +29,55 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Tuple
 
 import torch
 
-from ..data import MuPoTS
-from ..data.base import collate_people
+from ..data import HDNetTrainingSet, ImageBatch, MuPoTS
 from ..data.synthetic import SceneConfig, write_mupots_json
 from ..losses import HDNetLoss
-from ..models.hdnet import output_dict
+from ..train import RECIPES, TrainConfig, Trainer, load_config
 from ._harness import Report, Table, bench_parser, environment, resolve_device
 
-RECIPES = ("demo", "reference")
+RECIPE_NAMES = ("demo", "reference")
 
 
-def _cycle(make_loader: Callable[[], torch.utils.data.DataLoader]) -> Iterator[dict]:
+def _cycle(make_batches: Callable[[], Iterable]) -> Iterator:
     """Batches forever: a new pass over the data whenever one ends."""
     while True:
-        yield from make_loader()
+        yield from make_batches()
 
 
-def _config(recipe: str, data: Path, out: Path, quick: bool, device: str):
+def _config(recipe: str, data: Path, out: Path, quick: bool, device: str) -> TrainConfig:
     """The recipe's TrainConfig for the scenes in ``data``, with depth bins that hold them."""
-    from ..data import HDNetTrainingSet
-    from ..demo import _config as demo_config
-    from ..train import TrainConfig
-    if recipe == "demo":  # the demo reads DIR/train/MuPoTS-3D.json
-        cfg = demo_config(out, data.parent, 10.0, 0, "person", 64, (1.0, 2.0), quick)
-        cfg.batch_size = 8 if quick else 32
-    else:
-        cfg = TrainConfig(datasets=[{"type": "mupots", "annotation_file": str(data / "MuPoTS-3D.json"),
-                                     "image_root": str(data)}], skeleton="mupots_17")
-        if quick:
-            cfg.backbone_depth, cfg.backbone_width, cfg.input_size, cfg.batch_size = 18, 8, 64, 2
-    cfg.out_dir, cfg.progress, cfg.device = str(out), False, device
-    cover = HDNetTrainingSet(MuPoTS(data / "MuPoTS-3D.json", data), cfg.skeleton, cfg.bins(), cfg.input_size,
-                             cfg.framing, cfg.window_px).depth_coverage()
-    cfg.bins_d_min, cfg.bins_d_max = cover["d_min"] / 1.25, cover["d_max"] * 1.25
+    datasets = [{"type": "mupots", "annotation_file": str(data / "MuPoTS-3D.json"), "image_root": str(data)}]
+    base = RECIPES.get(recipe)(datasets, str(out))
+    overrides = [f"device={device}", "progress=false"]
+    if recipe == "demo":
+        overrides.append(f"data.batch_size={8 if quick else 32}")
+    elif quick:
+        overrides += ["model.backbone_depth=18", "model.backbone_width=8", "model.input_size=64", "data.batch_size=2"]
+    cfg = load_config(base=base, overrides=overrides)
+    m = cfg.model
+    cover = HDNetTrainingSet(MuPoTS(data / "MuPoTS-3D.json", data), m.skeleton, m.bins(), m.input_size,
+                             m.framing, m.window_px).depth_coverage()
+    m.bins_d_min, m.bins_d_max = cover["d_min"] / 1.25, cover["d_max"] * 1.25
     return cfg
 
 
-def _straightforward(cfg, train_set, device: torch.device):
+def _straightforward(trainer: Trainer, train_set, device: torch.device):
     """The plain PyTorch loop over the same data and model: returns one step as a callable."""
+    cfg = trainer.cfg
     torch.manual_seed(cfg.seed)
-    model = cfg.build_model().to(device).train()
-    loss_fn = HDNetLoss(cfg.num_bins)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    batches = _cycle(lambda: torch.utils.data.DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True,
-                                                         drop_last=True, collate_fn=collate_people))
+    model = trainer.task.build_model().to(device).train()
+    loss_fn = HDNetLoss(cfg.model.num_bins)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.optim.lr)
+    batches = _cycle(lambda: torch.utils.data.DataLoader(train_set, batch_size=cfg.data.batch_size, shuffle=True,
+                                                         drop_last=True, collate_fn=ImageBatch.collate))
 
     def step():
-        b = next(batches)
-        fx = b["focal_bins"][b["index"], 0].float()
-        fy = b["focal_bins"][b["index"], 1].float()
-        out = model(b["images"].to(device), b["coord_map"].to(device), b["mask"].to(device),
-                    index=b["index"].to(device), fx=fx.to(device), fy=fy.to(device))
-        target = {k: b[k].to(device) for k in ("heatmap", "pose", "bins", "bin_idx", "vis", "have_depth")}
-        loss = loss_fn(output_dict(out), target)["total"]
+        b = next(batches).to(device)
+        loss = loss_fn(model(b), b.targets)["total"]
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -105,10 +97,8 @@ def _ms_per_step(step: Callable[[], object], steps: int, rounds: int, warmup: in
 
 
 def bench_recipe(recipe: str, quick: bool, repeats: int, device: torch.device) -> Tuple[Table, dict]:
-    from ..data import HDNetTrainingSet
-    from ..train import Trainer
-    if recipe not in RECIPES:
-        raise ValueError(f"recipe: expected one of {RECIPES}, got {recipe!r}")
+    if recipe not in RECIPE_NAMES:
+        raise ValueError(f"--recipe: expected one of {RECIPE_NAMES}, got {recipe!r}")
     images = 8 if quick else (64 if recipe == "demo" else 24)
     with tempfile.TemporaryDirectory(prefix="hdnet-bench-train-") as tmp:
         data = Path(tmp) / "data" / "train"
@@ -117,22 +107,22 @@ def bench_recipe(recipe: str, quick: bool, repeats: int, device: torch.device) -
         t0 = time.perf_counter()
         trainer = Trainer(cfg)
         setup_s = time.perf_counter() - t0
-        plain_set = HDNetTrainingSet(MuPoTS(data / "MuPoTS-3D.json", data), cfg.skeleton, cfg.bins(),
-                                     cfg.input_size, cfg.framing, cfg.window_px,
-                                     cfg.augmentation(), seed=cfg.seed)
-        batches = _cycle(trainer._loader)
+        m = cfg.model
+        plain_set = HDNetTrainingSet(MuPoTS(data / "MuPoTS-3D.json", data), m.skeleton, m.bins(),
+                                     m.input_size, m.framing, m.window_px, cfg.data.augmentation(), seed=cfg.seed)
+        batches = _cycle(lambda: trainer.task.batches(0, 0))
         fixed = next(batches)
         fast = not (cfg.amp and cfg.channels_last)
         other_cfg = copy.deepcopy(cfg)
         other_cfg.amp = other_cfg.channels_last = fast
         other = Trainer(other_cfg)
-        other_batches = _cycle(other._loader)
+        other_batches = _cycle(lambda: other.task.batches(0, 0))
         other_name = ("hdnet Trainer, bf16 autocast + channels_last" if fast else
                       "hdnet Trainer, float32 contiguous (amp, channels_last off)")
         steps = 2 if quick else max(3, repeats)
         rounds, warmup = (1, 1) if quick else (3, 2)
         variants: Dict[str, Callable[[], object]] = {
-            "straightforward loop (items made as read, Adam)": _straightforward(cfg, plain_set, device),
+            "straightforward loop (items made as read, Adam)": _straightforward(trainer, plain_set, device),
             "hdnet Trainer (its loader)": lambda: trainer.train_step(next(batches)),
             "network only (one batch in memory)": lambda: trainer.train_step(fixed),
             other_name: lambda: other.train_step(next(other_batches)),
@@ -141,16 +131,17 @@ def bench_recipe(recipe: str, quick: bool, repeats: int, device: torch.device) -
     ref = times[next(iter(times))]
     rows: List[list] = [[name, ms, 1e3 / ms, ref / ms] for name, ms in times.items()]
     model = trainer.model
-    title = (f"Training steps, {recipe} recipe: {type(model.backbone).__name__}-{cfg.backbone_depth} "
-             f"width {cfg.backbone_width}, {cfg.input_size} px {cfg.framing} framing, batch {cfg.batch_size}, "
+    title = (f"Training steps, {recipe} recipe: ResNetFPN-{m.backbone_depth} "
+             f"width {m.backbone_width}, {m.input_size} px {m.framing} framing, batch {cfg.data.batch_size}, "
              f"{sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters, amp {cfg.amp}, "
              f"channels_last {cfg.channels_last}, {device}")
     table = Table(title, ["loop", "ms per step", "steps/s", "speed-up"], rows)
     trainer_ms, net_ms = times["hdnet Trainer (its loader)"], times["network only (one batch in memory)"]
     table.notes.append(f"data share of the Trainer's step: {max(0.0, 1 - net_ms / trainer_ms):.1%}")
-    if trainer.cached_items:
-        table.notes.append(f"items made before training: {trainer.cached_items} in "
-                           f"{trainer.cache_seconds:.2f} s ({1e3 * trainer.cache_seconds / trainer.cached_items:.2f} "
+    task = trainer.task
+    if task.cached_items:  # type: ignore[attr-defined]
+        table.notes.append(f"items made before training: {task.cached_items} in "  # type: ignore[attr-defined]
+                           f"{task.cache_seconds:.2f} s ({1e3 * task.cache_seconds / task.cached_items:.2f} "  # type: ignore[attr-defined]
                            f"ms each; set-up {setup_s:.1f} s in all)")
     return table, {"straightforward_ms": ref, "trainer_ms": trainer_ms, "network_only_ms": net_ms,
                    "trainer_steps_per_s": 1e3 / trainer_ms, "speedup": ref / trainer_ms,
@@ -158,19 +149,20 @@ def bench_recipe(recipe: str, quick: bool, repeats: int, device: torch.device) -
                    "amp_channels_last": {"on": fast, "trainer_ms": times[other_name]}}
 
 
-def run(quick: bool = False, repeats: int = 5, device: str = "cpu", recipes=RECIPES) -> Report:
+def run(quick: bool = False, repeats: int = 5, device: str = "cpu", recipes=RECIPE_NAMES) -> Report:
     dev = resolve_device(device)
     results = [bench_recipe(r, quick, repeats, dev) for r in recipes]
     return Report("train", environment(dev), [t for t, _ in results],
-                  {"train": {r: summary for r, (_, summary) in zip(recipes, results)}})
+                  {"train": {r: summary for r, (_, summary) in zip(recipes, results, strict=True)}})
 
 
 def main(argv=None) -> int:
     ap: argparse.ArgumentParser = bench_parser("hdnet bench train", __doc__, 5,
                                                "tiny models and data (a smoke test, not a measurement)")
-    ap.add_argument("--recipe", choices=["demo", "reference", "both"], default="both")
+    ap.add_argument("--recipe", choices=["demo", "reference", "both"], default="both",
+                    help="which recipe to time (default both)")
     args = ap.parse_args(argv)
-    recipes = RECIPES if args.recipe == "both" else (args.recipe,)
+    recipes = RECIPE_NAMES if args.recipe == "both" else (args.recipe,)
     run(args.quick, args.repeats, args.device, recipes).emit(args.json, args.markdown)
     return 0
 

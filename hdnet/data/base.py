@@ -3,46 +3,21 @@ tensors (:class:`HDNetTrainingSet`) with its collate function."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..camera import Camera
+from ..camera import Camera, focal_normalized_depth
+from ..core.files import read_json
 from ..graphs import convert_joints, joint_mapping, resolve_skeleton
+from .batch import HDNetTargets, ImageBatch
 from .transforms import Augmentation, Preprocessing, bin_focal, encode_targets, load_image, mirror_framing
 
-__all__ = ["Person", "Sample", "ReaderBase", "HDNetTrainingSet", "collate_people", "read_json",
-           "read_coco_style", "field_array", "open_h5"]
-
-
-def read_json(path, what: str):
-    """``json.load`` with an error that names the file."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{what}: no file at {os.fspath(path)!r}")
-    with open(path) as f:
-        try:
-            return json.load(f)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ValueError(f"{what}: {os.fspath(path)!r} is not valid JSON ({e})") from None
-
-
-def open_h5(path, what: str):
-    """``h5py.File(path, "r")`` with an error that names the file when it is empty, truncated or
-    not HDF5."""
-    import h5py
-    p = os.fspath(path)
-    if not os.path.isfile(p):
-        raise FileNotFoundError(f"{what}: no file at {p!r}")
-    try:
-        return h5py.File(p, "r")
-    except OSError as e:
-        raise ValueError(f"{what}: {p!r} is not a readable HDF5 file (empty, truncated or another "
-                         f"format: {str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+__all__ = ["Person", "Sample", "ReaderBase", "HDNetTrainingSet", "read_coco_style", "field_array"]
 
 
 def read_coco_style(annotation_file, what: str):
@@ -88,7 +63,7 @@ def field_array(record: dict, key: str, shape, source: str) -> np.ndarray:
         raise ValueError(f"{source}: field {key!r} is not an array of numbers") from None
     if not np.isfinite(a).all():
         raise ValueError(f"{source}: field {key!r} holds NaN or inf")
-    if len(a.shape) != len(shape) or any(s is not None and s != d for s, d in zip(shape, a.shape)):
+    if len(a.shape) != len(shape) or any(s is not None and s != d for s, d in zip(shape, a.shape, strict=True)):
         raise ValueError(f"{source}: field {key!r} has shape {a.shape}, expected "
                          f"{tuple('*' if s is None else s for s in shape)}")
     return a
@@ -160,12 +135,10 @@ class HDNetTrainingSet(Dataset):
             not change between epochs; the cache lives in the process that reads, so use it
             with ``num_workers=0``).
 
-    Items: ``image [3, S, S]`` (normalised), ``coord_map [2, s, s]``, ``people`` (P),
-    ``sample_index`` and ``person_index`` (where the item's first person is in the reader), and per
-    person ``heatmap [P, J, s, s]``, ``pose [P, J, 2]``, ``bins [P, K]``, ``bin_idx [P]``,
-    ``vis [P, J]``, ``mask [P, s, s]``, ``have_depth [P]``, ``root_cam [P, 3]``, ``camera``
-    ``[4]`` (fx, fy, cx, cy), ``focal_bins [2]`` (the focal lengths the depth bins use for
-    this framing: :func:`~hdnet.data.transforms.bin_focal`).
+    Items are :class:`~hdnet.data.ImageBatch` es of one framed image with its people's
+    :class:`~hdnet.data.HDNetTargets` and ``meta`` lists ``image_id``, ``sample_index`` and
+    ``person_index`` (where the item's first person is in the reader); join them with
+    ``ImageBatch.collate`` (the ``collate_fn`` of a ``DataLoader``).
     """
 
     def __init__(self, reader, skeleton, bins, input_size: int = 256, framing: str = "principal",
@@ -230,7 +203,7 @@ class HDNetTrainingSet(Dataset):
                 affine = self.preprocessing.affine(sample.camera, (sample.width, sample.height),
                                                    person.box_xyxy)
                 fx, fy = bin_focal(sample.camera, affine, self.preprocessing.reference_scale)
-                ds.append(z / np.sqrt(fx * fy) if self.bins.focal_normalized else z)
+                ds.append(float(focal_normalized_depth(np.float64(z), fx, fy)) if self.bins.focal_normalized else z)
         d = np.asarray(ds, dtype=np.float64)
         out = ((d < self.bins.d_min) | (d > self.bins.d_max)) if d.size else np.zeros(0, bool)
         return {"people": int(d.size), "out_of_range": int(out.sum()),
@@ -253,7 +226,7 @@ class HDNetTrainingSet(Dataset):
             out.append((j2, j3, vis, p))
         return out
 
-    def __getitem__(self, i: int) -> dict:
+    def __getitem__(self, i: int) -> ImageBatch:
         if self._cache is not None:
             if i not in self._cache:
                 self._cache[i] = self._item(i)
@@ -265,10 +238,7 @@ class HDNetTrainingSet(Dataset):
         for all of its people. Returns how many items were made.
 
         Without it a cached set makes its items during the first epoch, one at a time between
-        training steps, each decoding its image again (the demo's first epoch took 88 s against
-        50 s for later ones). Measured on the demo's data: 3.0 ms an item against 3.6 ms.
-        Worker processes did not help on a 2-core CPU (sending the items back cost more than
-        making them), nor did threads (the GIL).
+        training steps, each decoding its image again (docs/training.md, Speed).
         """
         if self._cache is None:
             raise ValueError("fill_cache: the set was made without cache=True")
@@ -282,7 +252,7 @@ class HDNetTrainingSet(Dataset):
                 self._cache[i] = self._item(i, image)
         return sum(len(v) for v in by_sample.values())
 
-    def _item(self, i: int, image: Optional[torch.Tensor] = None) -> dict:
+    def _item(self, i: int, image: Optional[torch.Tensor] = None) -> ImageBatch:
         rng = np.random.default_rng([self.seed, self.epoch, i])
         first = 0
         if self.pairs is not None:
@@ -304,51 +274,27 @@ class HDNetTrainingSet(Dataset):
         img = image if image is not None else load_image(sample.image_path)
         if params is not None:
             img = Augmentation.colour(img, params)
-        image, coord_map, focal = self.preprocessing.frame(img, cam, affine)
         flipped = (bool(params["flip"]) if params is not None else False) != self.mirror
-        targets = []
-        for j2, j3, vis, p in people:
-            root = self.skeleton.root
+        boxes = np.array([p.box_xyxy for *_, p in people], dtype=np.float64).reshape(-1, 4)
+        inputs = self.preprocessing.inputs(img, cam, boxes, [affine], torch.zeros(len(people), dtype=torch.long))
+        focal = bin_focal(cam, affine, self.preprocessing.reference_scale)
+        root = self.skeleton.root
+        s, k, j = self.output_size, self.bins.num_bins, self.skeleton.num_joints
+        rows = []
+        for j2, j3, vis, _person in people:
             has_depth = j3 is not None and bool(np.isfinite(j3[root, 2]) and j3[root, 2] > 0)
             # without depth ground truth the depth targets are placeholders, masked by have_depth
             depth = float(j3[root, 2]) if has_depth else float(
                 self.bins.depth(torch.tensor((self.bins.num_bins - 1) / 2.0), *focal))
-            t = encode_targets(j2, depth, cam, affine, self.bins, self.input_size, self.output_size,
-                               p.box_xyxy, vis, self.skeleton.flip_pairs, flipped, self.sigma, focal)
-            t["have_depth"] = float(has_depth)
-            t["root_cam"] = torch.as_tensor(j3[root] if j3 is not None else np.zeros(3), dtype=torch.float32)
-            targets.append(t)
-        s = self.output_size
-        k, j = self.bins.num_bins, self.skeleton.num_joints
-        stack = lambda key, shape, dtype=torch.float32: (torch.stack([t[key] for t in targets])  # noqa: E731
-                                                        if targets else torch.zeros(shape, dtype=dtype))
-        return {
-            "image": image,
-            "coord_map": coord_map,
-            "people": len(targets),
-            "heatmap": stack("heatmap", (0, j, s, s)), "pose": stack("pose", (0, j, 2)),
-            "bins": stack("bins", (0, k)), "bin_idx": stack("bin_idx", (0,)),
-            "vis": stack("vis", (0, j)), "mask": stack("mask", (0, s, s), torch.bool),
-            "have_depth": torch.tensor([t["have_depth"] for t in targets], dtype=torch.float32),
-            "root_cam": stack("root_cam", (0, 3)),
-            "camera": torch.tensor([cam.fx, cam.fy, cam.cx, cam.cy], dtype=torch.float64),
-            "focal_bins": torch.tensor(focal, dtype=torch.float64),
-            "image_id": sample.image_id, "sample_index": i, "person_index": first,
-        }
+            t = encode_targets(j2, depth, cam, affine, self.bins, self.input_size, self.output_size, joints_vis=vis,
+                               flip_pairs=self.skeleton.flip_pairs, flipped=flipped, sigma=self.sigma, focal=focal)
+            t["have_depth"] = torch.tensor(float(has_depth))
+            rows.append(t)
 
-
-def collate_people(items: Sequence[dict]) -> dict:
-    """Batch items of :class:`HDNetTrainingSet`: images stacked ``[N, ...]``, people
-    concatenated ``[P, ...]`` with ``index [P]`` naming each person's image."""
-    out = {"images": torch.stack([it["image"] for it in items]),
-           "coord_map": torch.stack([it["coord_map"] for it in items]),
-           "index": torch.cat([torch.full((it["people"],), n, dtype=torch.long)
-                               for n, it in enumerate(items)]),
-           "camera": torch.stack([it["camera"] for it in items]),
-           "focal_bins": torch.stack([it["focal_bins"] for it in items]),
-           "image_id": [it["image_id"] for it in items],
-           "sample_index": torch.tensor([it["sample_index"] for it in items], dtype=torch.long),
-           "person_index": torch.tensor([it["person_index"] for it in items], dtype=torch.long)}
-    for key in ("heatmap", "pose", "bins", "bin_idx", "vis", "mask", "have_depth", "root_cam"):
-        out[key] = torch.cat([it[key] for it in items])
-    return out
+        def stack(key, shape):
+            return torch.stack([r[key] for r in rows]).float() if rows else torch.zeros(shape)
+        inputs.targets = HDNetTargets(heatmap=stack("heatmap", (0, j, s, s)), pose=stack("pose", (0, j, 2)),
+                                      bin_probs=stack("bin_probs", (0, k)), bin_index=stack("bin_index", (0,)),
+                                      vis=stack("vis", (0, j)), have_depth=stack("have_depth", (0,)))
+        inputs.meta = {"image_id": [sample.image_id], "sample_index": [i], "person_index": [first]}
+        return inputs

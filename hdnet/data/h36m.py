@@ -14,7 +14,8 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..camera import Camera
-from .base import Person, ReaderBase, Sample, field_array, open_h5, read_json
+from ..core.files import open_h5, read_json
+from .base import Person, ReaderBase, Sample, field_array
 
 __all__ = ["Human36M", "TRAIN_SUBJECTS", "TEST_SUBJECTS"]
 

@@ -20,8 +20,8 @@ from typing import Dict, List, Optional, Sequence, Union
 import numpy as np
 
 from ..camera import Camera
+from ..core.files import open_h5
 from ..graphs import Skeleton, resolve_skeleton
-from .base import open_h5
 
 __all__ = ["MocapPoses", "MocapCamera", "read_h36m_mocap", "world_to_camera", "H36M_TRAIN_SUBJECTS",
            "H36M_TEST_SUBJECTS", "scale_bones", "bone_length_ratios", "topological_order",

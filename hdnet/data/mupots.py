@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from ..camera import Camera
-from .base import Person, ReaderBase, Sample, field_array, read_coco_style, read_json
+from ..core.files import read_json
+from .base import Person, ReaderBase, Sample, field_array, read_coco_style
 
 __all__ = ["MuPoTS", "MuCo"]
 

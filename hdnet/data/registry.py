@@ -1,4 +1,4 @@
-"""The one reader registry: dataset layouts by name, for configs, the CLI and your own readers.
+"""Dataset layouts by name (:data:`READERS`), for configs, the CLI and your own readers.
 
 >>> from hdnet.data import list_readers
 >>> "mupots" in list_readers()
@@ -9,43 +9,43 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict
 
-__all__ = ["register_reader", "build_reader", "list_readers", "get_reader"]
+from ..core.registry import Registry
 
-_READERS: Dict[str, Callable[..., Any]] = {}
+__all__ = ["READERS", "register_reader", "build_reader", "list_readers", "get_reader"]
+
+#: Reader classes by name (``{"type": NAME, ...}`` in a training config).
+READERS: Registry[Callable[..., Any]] = Registry(
+    "dataset type", hint="register your reader with hdnet.data.register_reader(name, cls)")
 
 
 def register_reader(name: str, reader: Callable[..., Any], overwrite: bool = False) -> Callable[..., Any]:
     """Make a reader class (a :class:`~hdnet.data.ReaderBase` subclass, or any callable that
     returns one) known as ``name`` to configs (``{"type": name, ...}``) and ``hdnet eval``."""
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name: expected a non-empty str, got {name!r}")
     if not callable(reader):
         raise TypeError(f"reader: expected a reader class, got {type(reader).__name__}")
-    if name in _READERS and _READERS[name] is not reader and not overwrite:
-        raise ValueError(f"reader name {name!r} is already registered; pass overwrite=True")
-    _READERS[name] = reader
-    return reader
+    return READERS.register(name, reader, overwrite=overwrite)
 
 
 def list_readers() -> list:
     """Registered reader names, sorted."""
-    return sorted(_READERS)
+    return READERS.names()
 
 
 def get_reader(name: str) -> Callable[..., Any]:
-    if name not in _READERS:
-        raise ValueError(f"datasets: type must be one of {list_readers()}, got {name!r}")
-    return _READERS[name]
+    """The reader class registered as ``name`` (:class:`~hdnet.core.NotRegisteredError` if none)."""
+    return READERS.get(name)
 
 
-def build_reader(spec: Dict[str, Any]):
+def build_reader(spec: Dict[str, Any], what: str = "datasets"):
     """A reader from a spec ``{"type": NAME, **arguments}`` (see :class:`~hdnet.train.TrainConfig`)."""
     if not isinstance(spec, dict):
-        raise ValueError(f"datasets: each dataset must be a mapping with a 'type', got {type(spec).__name__}")
+        raise ValueError(f"{what}: each dataset must be a mapping with a 'type', got {type(spec).__name__}")
     spec = dict(spec)
     kind = spec.pop("type", None)
+    if kind is None:
+        raise ValueError(f"{what}: a dataset lacks its 'type' (one of {list_readers()})")
     cls = get_reader(kind)
     try:
         return cls(**spec)
     except TypeError as e:
-        raise ValueError(f"datasets: bad arguments for {kind!r}: {e}") from None
+        raise ValueError(f"{what}: bad arguments for {kind!r}: {e}") from None

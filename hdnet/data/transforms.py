@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..camera import Camera, apply_affine, crop_affine, invert_affine, pixel_grid
+from .batch import ImageBatch
 
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "principal_point_framing", "image_framing",
            "person_framing", "warp_image", "box_masks", "load_image", "normalize_image",
@@ -314,6 +315,23 @@ class Preprocessing:
                                dtype=torch.float32)
         return x, cmap, bin_focal(camera, affine, self.reference_scale)
 
+    def inputs(self, image: Tensor, camera: Camera, boxes_xyxy, affines: Sequence, batch: Tensor) -> ImageBatch:
+        """The :class:`~hdnet.data.ImageBatch` of one source image ``[3, H, W]`` (in ``[0, 1]``)
+        framed by each of ``affines`` (source px -> input px), person ``i`` (box ``i`` of
+        ``boxes_xyxy [P, 4]``, source px) read from framed input ``batch[i]``."""
+        framed = [self.frame(image, camera, a) for a in affines]
+        b = torch.as_tensor(batch, dtype=torch.long)
+        boxes = np.asarray(boxes_xyxy, dtype=np.float64).reshape(-1, 4)
+        if len(boxes) != b.shape[0]:
+            raise ValueError(f"batch: {b.shape[0]} entries for {len(boxes)} boxes")
+        masks = torch.zeros(len(boxes), self.output_size, self.output_size, dtype=torch.bool)
+        for n in b.unique().tolist():
+            sel = (b == n).nonzero().flatten()
+            masks[sel] = box_masks(boxes[sel.numpy()], affines[n], self.input_size, self.output_size)
+        focal = torch.tensor([framed[int(n)][2] for n in b], dtype=torch.float32).reshape(-1, 2)
+        return ImageBatch(images=torch.stack([f[0] for f in framed]), coord_map=torch.stack([f[1] for f in framed]),
+                          masks=masks, batch=b, focal=focal)
+
     def to_dict(self) -> dict:
         return {"input_size": self.input_size, "framing": self.framing, "window_px": self.window_px,
                 "reference_scale": self.reference_scale, "mean": list(self.mean), "std": list(self.std)}
@@ -412,9 +430,8 @@ def to_grid(points_input_px, input_size: int, output_size: int):
 
 
 def encode_targets(joints_2d_px, root_depth_mm: float, camera: Camera, affine, bins,
-                   input_size: int, output_size: int, box_xyxy=None, joints_vis=None,
-                   flip_pairs=None, flipped: bool = False, sigma: float = 0.75,
-                   focal=None) -> dict:
+                   input_size: int, output_size: int, *, joints_vis=None, flip_pairs=None,
+                   flipped: bool = False, sigma: float = 0.75, focal=None) -> dict:
     """HDNet's training targets for one person.
 
     Args:
@@ -422,16 +439,15 @@ def encode_targets(joints_2d_px, root_depth_mm: float, camera: Camera, affine, b
         root_depth_mm: Z of the root (mm); bins: a :class:`~hdnet.layers.DepthBins`.
         affine: the framing, source px -> input px; ``flipped``: whether it mirrors (then joints
             are swapped with ``flip_pairs`` so left stays left in the picture's meaning).
-        box_xyxy: the person's box in the source (default: the joints' bounds).
         joints_vis: ``[J]`` annotation visibility (default all 1).
         focal: ``(fx, fy)`` for the depth bins (default the camera's; see :func:`bin_focal`).
 
     Returns:
         ``heatmap [J, h, w]`` (normalised Gaussians), ``pose [J, 2]`` (normalised camera
-        coordinates, the soft-argmax target over :func:`hdnet.camera.coord_map`), ``bin_idx``
-        (scalar) and ``bins [K]`` (two-hot), ``depth_in_range`` (False: clamped), ``mask``
-        ``[h, w]`` (the box on the output grid), ``vis [J]`` (annotated and inside the output
-        frame).
+        coordinates, the soft-argmax target over :func:`hdnet.camera.coord_map`), ``bin_index``
+        (scalar) and ``bin_probs [K]`` (two-hot), ``depth_in_range`` (False: clamped), ``vis
+        [J]`` (annotated and inside the output frame). The person's box mask comes with the
+        inputs (:meth:`Preprocessing.inputs`).
     """
     j = np.asarray(joints_2d_px, dtype=np.float64)
     n = j.shape[0]
@@ -447,9 +463,8 @@ def encode_targets(joints_2d_px, root_depth_mm: float, camera: Camera, affine, b
     pose = camera.normalize(j)
     fx, fy = (camera.fx, camera.fy) if focal is None else focal
     idx, in_range = bins.index(torch.tensor(float(root_depth_mm)), fx, fy)
-    box = np.concatenate([j.min(0), j.max(0)]) if box_xyxy is None else np.asarray(box_xyxy, np.float64)
     return {"heatmap": gaussian_heatmaps(grid, output_size, sigma, vis),
             "pose": torch.as_tensor(pose, dtype=torch.float32),
-            "bin_idx": idx.float(), "bins": bins.soft_target(idx).float(),
-            "depth_in_range": bool(in_range), "mask": box_masks(box[None], affine, input_size, output_size)[0],
+            "bin_index": idx.float(), "bin_probs": bins.soft_target(idx).float(),
+            "depth_in_range": bool(in_range),
             "vis": torch.as_tensor(vis, dtype=torch.float32)}

@@ -18,13 +18,14 @@ sizes) and their bones lengthened or shortened a little, along the kinematic tre
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
-from typing import Dict, Optional, Tuple, Union
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
 
-from ..camera import project_points
+from ..camera import Cameras, project_points
+from ..core.config import ConfigBase, option
 from ..graphs import Skeleton, resolve_skeleton
 from .mocap import scale_bones
 
@@ -36,7 +37,7 @@ _IMAGE_SIZES = ((4032, 3024), (1920, 1080), (1280, 720), (2048, 2048), (1000, 10
 
 
 @dataclass
-class VirtualCameraConfig:
+class VirtualCameraConfig(ConfigBase):
     """The distributions the cameras, bodies and 2D noise are drawn from (uniform in each range).
 
     Fields of view: 40-90 degrees across the longer side covers dataset cameras (Human3.6M ~47,
@@ -44,35 +45,28 @@ class VirtualCameraConfig:
     optical axis.
     """
 
-    hfov_deg: Tuple[float, float] = (40.0, 90.0)
-    portrait_prob: float = 0.2
-    principal_jitter: float = 0.03  #: principal point offset, fraction of the image size
-    aspect_jitter: float = 0.01  #: fy / fx - 1
-    distortion_prob: float = 0.3
-    k1: Tuple[float, float] = (-0.12, 0.08)  #: barrel to pincushion, monotonic over the image
-    k2: Tuple[float, float] = (-0.02, 0.02)
-    depth_mm: Tuple[float, float] = (1500.0, 10000.0)
-    log_depth: bool = True  #: draw depth uniform in log (as many near people as far ones)
-    pitch_deg: Tuple[float, float] = (-15.0, 35.0)  #: camera looking down (> 0) or up
-    roll_deg: Tuple[float, float] = (-8.0, 8.0)
-    margin: float = 0.85  #: the root lands inside this fraction of the image
-    body_scale: Tuple[float, float] = (0.86, 1.14)  #: teenage to tall adult, centred on the data
-    bone_jitter: float = 0.06  #: relative change of each bone's length
-    noise_frac: Tuple[float, float] = (0.0, 0.025)  #: pixel noise sigma / person height in px
-    clean_prob: float = 0.35  #: share of samples without any 2D noise (ground-truth-like)
-    drop_prob: float = 0.04  #: per joint, missing
-    outlier_prob: float = 0.01  #: per joint, displaced by 10-50 % of the person's height
-    truncate: bool = True  #: joints outside the image are missing
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, tuple) and (len(v) != 2 or not v[0] <= v[1]):
-                raise ValueError(f"{f.name}: expected a (low, high) range, got {v!r}")
-        if not 0 < self.hfov_deg[0] and self.hfov_deg[1] < 170:
-            raise ValueError(f"hfov_deg: expected degrees in (0, 170), got {self.hfov_deg}")
-        if self.depth_mm[0] <= 0:
-            raise ValueError(f"depth_mm: expected > 0, got {self.depth_mm}")
+    hfov_deg: Tuple[float, float] = option((40.0, 90.0), "horizontal field of view across the longer side",
+                                           low=1.0, high=170.0)
+    portrait_prob: float = option(0.2, "share of portrait images", low=0, high=1)
+    principal_jitter: float = option(0.03, "principal point offset, fraction of the image size", low=0, high=0.5)
+    aspect_jitter: float = option(0.01, "fy / fx - 1", low=0, high=0.5)
+    distortion_prob: float = option(0.3, "share of cameras with radial distortion", low=0, high=1)
+    k1: Tuple[float, float] = option((-0.12, 0.08), "radial k1 (barrel to pincushion, monotonic over the image)",
+                                     low=-0.3, high=0.3)
+    k2: Tuple[float, float] = option((-0.02, 0.02), "radial k2", low=-0.1, high=0.1)
+    depth_mm: Tuple[float, float] = option((1500.0, 10000.0), "root depth along the optical axis", low=100.0,
+                                           high=1e6)
+    log_depth: bool = option(True, "depth uniform in log (as many near people as far ones)")
+    pitch_deg: Tuple[float, float] = option((-15.0, 35.0), "camera looking down (> 0) or up", low=-89.0, high=89.0)
+    roll_deg: Tuple[float, float] = option((-8.0, 8.0), "camera roll", low=-90.0, high=90.0)
+    margin: float = option(0.85, "the root lands inside this fraction of the image", low=0, high=1)
+    body_scale: Tuple[float, float] = option((0.86, 1.14), "body size (teenage to tall adult)", low=0.1, high=10)
+    bone_jitter: float = option(0.06, "relative change of each bone's length", low=0, high=0.5)
+    noise_frac: Tuple[float, float] = option((0.0, 0.025), "pixel noise sigma / person height in px", low=0, high=1)
+    clean_prob: float = option(0.35, "share of samples without any 2D noise (ground-truth-like)", low=0, high=1)
+    drop_prob: float = option(0.04, "per joint, missing", low=0, high=1)
+    outlier_prob: float = option(0.01, "per joint, displaced by 10-50 % of the person's height", low=0, high=1)
+    truncate: bool = option(True, "joints outside the image are missing")
 
 
 def _uniform(g: torch.Generator, n: int, lo_hi: Tuple[float, float]) -> Tensor:
@@ -123,7 +117,7 @@ class VirtualCameras:
         out[:, :, up] += (floor_before - out[:, :, up].min(1).values)[:, None]
         return out
 
-    def __call__(self, poses_world, skeleton: Union[str, Skeleton], up: str = "z") -> Dict[str, Tensor]:
+    def __call__(self, poses_world, skeleton: Union[str, Skeleton], up: str = "z") -> Dict[str, Any]:
         cfg, g = self.config, self.generator
         sk = resolve_skeleton(skeleton)
         x = torch.as_tensor(poses_world, dtype=torch.float64)
@@ -175,8 +169,8 @@ class VirtualCameras:
                                radial=radial[:, None])
         noisy, conf = self.detector_noise(clean, sizes)
         return {"joints_cam_mm": cam.float(), "joints_2d_px": noisy.float(), "joints_2d_clean_px": clean.float(),
-                "confidence": conf.float(), "intrinsics": torch.stack([fx, fy, cx, cy], -1).float(),
-                "radial": radial.float(), "image_size": sizes.float()}
+                "confidence": conf.float(), "cameras": Cameras(torch.stack([fx, fy, cx, cy], -1), radial),
+                "image_size": sizes.float()}
 
     def detector_noise(self, joints_px: Tensor, image_size: Tensor) -> Tuple[Tensor, Tensor]:
         """A detector's errors on clean pixels ``[B, J, 2]``: ``(noisy [B, J, 2], confidence

@@ -7,11 +7,19 @@
 
 from .convert import DERIVED_JOINTS, H36M_AS_MUPOTS, convert_joints, joint_mapping
 from .joint_sets import MUPOTS_EVAL_JOINTS
-from .registry import get_skeleton, list_skeletons, register_skeleton, resolve_skeleton, unregister_skeleton
+from .registry import (
+    SKELETONS,
+    get_skeleton,
+    list_skeletons,
+    register_skeleton,
+    resolve_skeleton,
+    skeleton_from_dict,
+    unregister_skeleton,
+)
 from .skeleton import Skeleton, mirror_joint_name
 
 __all__ = [
-    "Skeleton", "mirror_joint_name", "get_skeleton", "list_skeletons", "register_skeleton",
-    "resolve_skeleton", "unregister_skeleton", "convert_joints", "joint_mapping", "DERIVED_JOINTS", "H36M_AS_MUPOTS",
-    "MUPOTS_EVAL_JOINTS",
+    "Skeleton", "SKELETONS", "mirror_joint_name", "get_skeleton", "list_skeletons", "register_skeleton",
+    "resolve_skeleton", "skeleton_from_dict", "unregister_skeleton", "convert_joints", "joint_mapping",
+    "DERIVED_JOINTS", "H36M_AS_MUPOTS", "MUPOTS_EVAL_JOINTS",
 ]

@@ -1,67 +1,57 @@
-"""A name -> :class:`Skeleton` registry, so any registered skeleton can be asked for by name."""
+"""Skeletons by name: :data:`SKELETONS`, a :class:`~hdnet.core.Registry`, and the functions
+every layer calls on its ``skeleton`` argument.
+
+Registering a skeleton that is the same as the one under its name (same joints, bones, root and
+flip pairs) does nothing, so re-running a notebook cell is safe; a different skeleton under a
+taken name is an error unless ``overwrite=True``.
+"""
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Union
+from typing import Iterable, Optional, Union
 
+from ..core.registry import Registry
 from .skeleton import Skeleton
 
-__all__ = ["get_skeleton", "list_skeletons", "register_skeleton", "unregister_skeleton",
-           "resolve_skeleton"]
+__all__ = ["SKELETONS", "get_skeleton", "list_skeletons", "register_skeleton", "unregister_skeleton",
+           "resolve_skeleton", "skeleton_from_dict"]
 
-_REGISTRY: Dict[str, Skeleton] = {}
-_ALIASES: Dict[str, str] = {}
+#: Every named skeleton (``hdnet.graphs.joint_sets`` registers the shipped ones).
+SKELETONS: Registry[Skeleton] = Registry(
+    "skeleton", same=lambda a, b: a.name == b.name and a.same_as(b),
+    hint="register one with hdnet.register_skeleton(Skeleton(...))")
 
 
-def register_skeleton(skeleton: Skeleton, aliases=(), overwrite: bool = False) -> Skeleton:
+def register_skeleton(skeleton: Skeleton, aliases: Iterable[str] = (), overwrite: bool = False) -> Skeleton:
     """Add a skeleton (and optional alias names) to the registry; returns it.
 
     Raises:
         TypeError: ``skeleton`` is not a :class:`Skeleton`.
-        ValueError: the name or an alias is taken and ``overwrite`` is False.
+        ValueError: the name or an alias holds another skeleton and ``overwrite`` is False.
     """
     if not isinstance(skeleton, Skeleton):
         raise TypeError(f"skeleton: expected a Skeleton, got {type(skeleton).__name__}")
-    for name in (skeleton.name, *aliases):
-        taken = name in _REGISTRY or name in _ALIASES
-        if taken and not overwrite:
-            raise ValueError(f"skeleton name {name!r} is already registered; pass overwrite=True")
-    _REGISTRY[skeleton.name] = skeleton
-    _ALIASES.pop(skeleton.name, None)
-    for alias in aliases:
-        _ALIASES[alias] = skeleton.name
-    return skeleton
+    return SKELETONS.register(skeleton.name, skeleton, aliases=aliases, overwrite=overwrite)
 
 
 def unregister_skeleton(name: str) -> Skeleton:
     """Remove a skeleton (and its aliases) from the registry; returns it."""
-    skeleton = get_skeleton(name)
-    del _REGISTRY[skeleton.name]
-    for alias in [a for a, target in _ALIASES.items() if target == skeleton.name]:
-        del _ALIASES[alias]
-    return skeleton
+    return SKELETONS.unregister(name)
 
 
 def get_skeleton(name: str) -> Skeleton:
     """The registered skeleton called ``name`` (or one of its aliases).
 
     Raises:
-        KeyError: unknown name; the message lists every registered name.
+        hdnet.core.NotRegisteredError: (a ``LookupError``) unknown name; the message lists every
+            registered name.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name: expected a skeleton name (str), got {type(name).__name__}")
-    key = _ALIASES.get(name, name)
-    if key not in _REGISTRY:
-        raise KeyError(f"unknown skeleton {name!r}; registered skeletons: {list_skeletons(True)}")
-    return _REGISTRY[key]
+    return SKELETONS.get(name)
 
 
 def list_skeletons(aliases: bool = False) -> list:
     """Sorted names of the registered skeletons (with their aliases when ``aliases``)."""
-    names = list(_REGISTRY)
-    if aliases:
-        names += list(_ALIASES)
-    return sorted(names)
+    return SKELETONS.names(aliases)
 
 
 def resolve_skeleton(skeleton: Optional[Union[str, Skeleton]]) -> Skeleton:
@@ -71,3 +61,14 @@ def resolve_skeleton(skeleton: Optional[Union[str, Skeleton]]) -> Skeleton:
     if isinstance(skeleton, str):
         return get_skeleton(skeleton)
     raise TypeError(f"skeleton: expected a Skeleton or a registered name, got {type(skeleton).__name__}")
+
+
+def skeleton_from_dict(stored: Union[str, dict]) -> Skeleton:
+    """The skeleton a stored architecture holds (:meth:`Skeleton.to_dict`, or a registered name):
+    the registered one when it is the same skeleton, else the stored one rebuilt (checkpoints
+    of custom skeletons load where the skeleton was never registered)."""
+    if isinstance(stored, str):
+        return get_skeleton(stored)
+    sk = Skeleton.from_dict(stored)
+    registered = SKELETONS._lookup(sk.name)
+    return registered if registered is not None and registered.same_as(sk) else sk

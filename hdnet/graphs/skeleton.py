@@ -269,10 +269,28 @@ class Skeleton:
         missing = [k for k in ("name", "joints", "bones", "root") if k not in data]
         if missing:
             raise ValueError(f"skeleton: the stored skeleton lacks {missing}")
+        def ints(value, key, size=None):
+            ok = isinstance(value, (list, tuple)) and all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value) and (size is None or len(value) == size)
+            if not ok:
+                raise ValueError(f"skeleton: {key} must be {'pairs of ' if size else ''}integers, got {value!r:.80}")
+            return tuple(value)
+
+        def pairs(value, key):
+            if not isinstance(value, (list, tuple)) or len(value) > 100_000:
+                raise ValueError(f"skeleton: {key} must be a list of index pairs, got {type(value).__name__}")
+            return tuple(ints(p, key, 2) for p in value)
+        name, joints, root = data["name"], data["joints"], data["root"]
+        if not isinstance(name, str):
+            raise ValueError(f"skeleton: name must be a str, got {name!r:.80}")
+        if not isinstance(joints, (list, tuple)) or not all(isinstance(j, str) for j in joints) or len(joints) > 10_000:
+            raise ValueError(f"skeleton: joints must be a list of names, got {joints!r:.80}")
+        if isinstance(root, bool) or not isinstance(root, int):
+            raise ValueError(f"skeleton: root must be a joint index, got {root!r:.80}")
         flips = data.get("flip_pairs")
-        return cls(str(data["name"]), tuple(data["joints"]), tuple(tuple(b) for b in data["bones"]),
-                   int(data["root"]), None if flips is None else tuple(tuple(p) for p in flips),
-                   str(data.get("source", "")))
+        source = data.get("source", "")
+        return cls(name, tuple(joints), pairs(data["bones"], "bones"), root,
+                   None if flips is None else pairs(flips, "flip_pairs"), source if isinstance(source, str) else "")
 
     def same_as(self, other: "Skeleton") -> bool:
         """Same joints in the same order, same bones, root and flip pairs (names aside)."""

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ._checks import check_tensor, is_tracing
+from ..core.checks import check_tensor, is_tracing
 
 __all__ = ["DepthBins", "DepthBinHead", "BinIndex", "DepthBinOutput"]
 

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from ..camera import pixel_grid
-from ._checks import check_tensor, is_tracing
+from ..core.checks import check_tensor, is_tracing
 
 __all__ = ["HeatmapAttentionPooling", "PoolingOutput", "masked_spatial_softmax"]
 
@@ -50,7 +50,7 @@ def masked_spatial_softmax(logits: Tensor, mask: Optional[Tensor] = None) -> Ten
 class HeatmapAttentionPooling(nn.Module):
     r"""Heatmaps as attention: joint coordinates and joint features pooled from feature maps.
 
-    For person :math:`p` in image :math:`n = \mathrm{index}[p]`, joint :math:`j`:
+    For person :math:`p` in image :math:`n = \mathrm{batch}[p]`, joint :math:`j`:
 
     .. math::
         P_{pj}(x) = \frac{\exp \ell_{pj}(x) \, [x \in M_p]}{\sum_{x' \in M_p} \exp \ell_{pj}(x')},
@@ -74,7 +74,8 @@ class HeatmapAttentionPooling(nn.Module):
         - **features** ``[N, C, H, W]`` per image.
         - **mask** ``[P, H, W]`` bool or 0/1, optional.
         - **coord_map** ``[N, 2, H, W]`` or ``[2, H, W]``, optional.
-        - **index** ``[P]`` long, the image of each person (default: person p in image p).
+        - **batch** ``[P]`` long, the image of each person (PyG's ``batch`` vector; default:
+          person p in image p).
         - output: :class:`PoolingOutput` ``(prob [P, J, H, W], features [P, J, C],
           coords [P, J, 2])``.
     """
@@ -87,7 +88,7 @@ class HeatmapAttentionPooling(nn.Module):
         """No learnable parameters."""
 
     def forward(self, logits: Tensor, features: Tensor, *, mask: Optional[Tensor] = None,
-                coord_map: Optional[Tensor] = None, index: Optional[Tensor] = None
+                coord_map: Optional[Tensor] = None, batch: Optional[Tensor] = None
                 ) -> PoolingOutput:
         check_tensor(logits, "logits", "[P, J, H, W]", ndim=4)
         check_tensor(features, "features", "[N, C, H, W]", ndim=4)
@@ -96,7 +97,7 @@ class HeatmapAttentionPooling(nn.Module):
         if features.shape[-2:] != (h, w):
             raise ValueError(f"features: expected spatial size {(h, w)} like logits, got "
                              f"{tuple(features.shape[-2:])}")
-        index = self._check_index(index, p, n)
+        batch = self._check_batch(batch, p, n)
         mask = self._check_mask(mask, p, h, w)
         prob = masked_spatial_softmax(logits, mask)
 
@@ -106,12 +107,12 @@ class HeatmapAttentionPooling(nn.Module):
             flat_f = flat.to(feats.dtype)
         else:
             flat_f = flat
-        pooled = _pool_per_image(flat_f, feats, index)
+        pooled = _pool_per_image(flat_f, feats, batch)
 
         cmap = self._coord_map(coord_map, n, h, w, flat)
         cm = cmap.reshape(cmap.shape[0], 2, h * w)
-        if index is not None and cm.shape[0] > 1:
-            cm = cm.index_select(0, index)  # [P, 2, HW]: 2 channels, cheap to gather
+        if batch is not None and cm.shape[0] > 1:
+            cm = cm.index_select(0, batch)  # [P, 2, HW]: 2 channels, cheap to gather
         if cm.shape[0] == 1 and p != 1:
             coords = torch.matmul(flat.to(cm.dtype), cm[0].t())
         else:
@@ -119,20 +120,20 @@ class HeatmapAttentionPooling(nn.Module):
         return PoolingOutput(prob, pooled, coords)
 
     # ------------------------------------------------------------------ helpers
-    def _check_index(self, index: Optional[Tensor], p: int, n: int) -> Optional[Tensor]:
-        if index is None:
+    def _check_batch(self, batch: Optional[Tensor], p: int, n: int) -> Optional[Tensor]:
+        if batch is None:
             if n != p:
-                raise ValueError(f"index: required when features has N={n} images for P={p} "
+                raise ValueError(f"batch: required when features has N={n} images for P={p} "
                                  "people (default is one person per image)")
             return None
-        if not torch.is_tensor(index) or index.dtype not in (torch.long, torch.int32, torch.int64):
-            raise TypeError("index: expected a LongTensor [P]")
-        if index.shape != (p,):
-            raise ValueError(f"index: expected shape [{p}], got {tuple(index.shape)}")
-        index = index.long()
-        if not is_tracing() and p > 0 and (int(index.min()) < 0 or int(index.max()) >= n):
-            raise ValueError(f"index: values must be in 0..{n - 1}, got {index.tolist()}")
-        return index
+        if not torch.is_tensor(batch) or batch.dtype not in (torch.long, torch.int32, torch.int64):
+            raise TypeError("batch: expected a LongTensor [P]")
+        if batch.shape != (p,):
+            raise ValueError(f"batch: expected shape [{p}], got {tuple(batch.shape)}")
+        batch = batch.long()
+        if not is_tracing() and p > 0 and (int(batch.min()) < 0 or int(batch.max()) >= n):
+            raise ValueError(f"batch: values must be in 0..{n - 1}, got {batch.tolist()[:20]}")
+        return batch
 
     def _check_mask(self, mask: Optional[Tensor], p: int, h: int, w: int) -> Optional[Tensor]:
         if mask is None:
@@ -177,8 +178,8 @@ def _bmm_pool(prob: Tensor, feats: Tensor) -> Tensor:
     return torch.bmm(prob, feats.transpose(1, 2))
 
 
-def _pool_per_image(prob: Tensor, feats: Tensor, index: Optional[Tensor]) -> Tensor:
-    """``out[p] = prob[p] @ feats[index[p]]^T`` for ``prob [P, J, HW]``, ``feats [N, C, HW]``.
+def _pool_per_image(prob: Tensor, feats: Tensor, batch: Optional[Tensor]) -> Tensor:
+    """``out[p] = prob[p] @ feats[batch[p]]^T`` for ``prob [P, J, HW]``, ``feats [N, C, HW]``.
 
     One batched matmul when people and images pair up, when there is one image, or when every
     image holds the same number of people in order; otherwise one matmul per image over all of
@@ -188,25 +189,25 @@ def _pool_per_image(prob: Tensor, feats: Tensor, index: Optional[Tensor]) -> Ten
     """
     p, j, hw = prob.shape
     n, c = feats.shape[:2]
-    if index is None:
+    if batch is None:
         return _bmm_pool(prob, feats)
     if n == 1:
         return _bmm_pool(prob.reshape(1, p * j, hw), feats).reshape(p, j, c)
     if is_tracing():  # data-independent path for export/compile: gather (copies per person)
-        return _bmm_pool(prob, feats.index_select(0, index))
+        return _bmm_pool(prob, feats.index_select(0, batch))
     if p == 0:
         return prob.new_zeros(0, j, c)
-    counts_t = torch.bincount(index, minlength=n)
+    counts_t = torch.bincount(batch, minlength=n)
     k = p // n
-    if k * n == p and bool((counts_t == k).all()) and bool((index[1:] >= index[:-1]).all()):
+    if k * n == p and bool((counts_t == k).all()) and bool((batch[1:] >= batch[:-1]).all()):
         # every image holds k people, listed image by image: one matmul over [N, k J, HW]
         return _bmm_pool(prob.reshape(n, k * j, hw), feats).reshape(p, j, c)
-    order = torch.argsort(index, stable=True)
+    order = torch.argsort(batch, stable=True)
     counts = counts_t.tolist()
     chunks = prob.index_select(0, order).split(counts)
     maps = feats.unbind(0)
     pooled = [_bmm_pool(chunk.reshape(1, size * j, hw), maps[img][None]).reshape(size, j, c)
-              for img, (chunk, size) in enumerate(zip(chunks, counts)) if size]
+              for img, (chunk, size) in enumerate(zip(chunks, counts, strict=True)) if size]
     inverse = torch.empty_like(order)
     inverse[order] = torch.arange(p, device=order.device)
     return torch.cat(pooled).index_select(0, inverse)

@@ -13,9 +13,10 @@ from torch_geometric.nn import MessagePassing
 from torch_geometric.nn.aggr import Aggregation
 from torch_geometric.utils import degree, spmm
 
-from ..graphs import Skeleton, resolve_skeleton
-from ._checks import check_tensor, is_tracing
-from .conv_registry import resolve_conv
+from ..core.checkpoint import Checkpointable
+from ..core.checks import check_tensor, is_tracing
+from ..graphs import Skeleton, resolve_skeleton, skeleton_from_dict
+from .conv_registry import CONVS, resolve_conv
 
 __all__ = ["SkeletonConv", "SkeletonGNN", "GNNOutput", "closed_neighbourhood_weights"]
 
@@ -168,6 +169,9 @@ class SkeletonConv(MessagePassing):
         return f"{self.__class__.__name__}({self.extra_repr()})"
 
 
+CONVS.register("SkeletonConv", SkeletonConv)
+
+
 def closed_neighbourhood_weights(normalize: str, deg: Tensor, deg_target: Tensor,
                                  deg_source: Tensor) -> Tuple[Tensor, Tensor]:
     r"""The weights of :class:`SkeletonConv`'s normalisation, used by all of its paths.
@@ -228,7 +232,7 @@ def _make_norm(norm: Optional[str], channels: int) -> nn.Module:
     raise ValueError(f"norm: expected 'batch', 'layer' or None, got {norm!r}")
 
 
-class SkeletonGNN(nn.Module):
+class SkeletonGNN(Checkpointable, nn.Module):
     r"""A stack of graph convolutions over batched skeleton graphs, with a graph readout.
 
     Each layer computes :math:`\mathbf{H}^{(l+1)} = \mathrm{ReLU}(\mathrm{Norm}(
@@ -255,8 +259,9 @@ class SkeletonGNN(nn.Module):
     product per layer). While traced (``torch.export``, ONNX export, ``torch.compile``) the
     plain batched ``edge_index`` is used instead, since sparse tensors cannot be traced.
 
-    The skeleton travels with the weights: :meth:`state_dict` holds it (as ``_extra_state``),
-    and loading the weights of a GNN on another skeleton raises an error naming the difference.
+    The architecture, skeleton included, travels with the weights: :meth:`state_dict` holds it
+    (as ``_extra_state``), so loading the weights of a GNN on another skeleton raises an error
+    naming the difference; :meth:`save` and :meth:`from_checkpoint` work on a GNN alone.
 
     Shapes:
         - **x** ``[B, J, C]`` dense (the skeleton's graph), or ``[num_nodes, C]`` with
@@ -266,7 +271,7 @@ class SkeletonGNN(nn.Module):
           empty outputs.
     """
 
-    def __init__(self, skeleton: Union[str, Skeleton], channels: int, num_layers: int = 2,
+    def __init__(self, skeleton: Union[str, Skeleton], channels: int, *, num_layers: int = 2,
                  conv: Any = None, norm: Optional[str] = "batch",
                  readout: Union[str, Aggregation] = "mean", in_channels: Optional[int] = None,
                  conv_kwargs: Optional[Dict[str, Any]] = None):
@@ -299,6 +304,8 @@ class SkeletonGNN(nn.Module):
         if not isinstance(conv, nn.Module):
             raise TypeError(f"conv: {self.conv_name}(in_channels, out_channels) must return an "
                             f"nn.Module, got {type(conv).__name__}")
+        if torch.get_default_device().type == "meta":
+            return conv  # built to read shapes only (checkpoint loading): nothing to run
         # one call on the skeleton's own graph: the output width must be `channels`
         x = torch.zeros(self.skeleton.num_joints, in_channels)
         was_training = conv.training
@@ -318,31 +325,37 @@ class SkeletonGNN(nn.Module):
         return conv
 
     def reset_parameters(self) -> None:
-        for conv, nrm in zip(self.convs, self.norms):
+        for conv, nrm in zip(self.convs, self.norms, strict=True):
             conv.reset_parameters()  # type: ignore[operator]
             if hasattr(nrm, "reset_parameters"):
                 nrm.reset_parameters()  # type: ignore[operator]
         if isinstance(self.readout, Aggregation):
             self.readout.reset_parameters()
 
-    # ------------------------------------------------------------------ the skeleton in state_dict
-    def get_extra_state(self) -> dict:
-        return {"skeleton": self.skeleton.name, "joints": list(self.skeleton.joints),
-                "bones": [list(b) for b in self.skeleton.bones]}
+    # ------------------------------------------------------------------ checkpoints
+    config_limits = {"channels": (1, 65536), "in_channels": (1, 65536), "num_layers": (1, 256)}
 
-    def set_extra_state(self, state) -> None:
-        if not isinstance(state, dict) or "joints" not in state:
-            raise ValueError("state_dict: the SkeletonGNN entry '_extra_state' is not a skeleton")
-        joints = [str(j) for j in state["joints"]]
-        mine = list(self.skeleton.joints)
-        if joints != mine:
-            raise ValueError(f"state_dict: the weights are for skeleton {state.get('skeleton')!r} "
-                             f"with joints {joints}, this GNN's skeleton {self.skeleton.name!r} "
-                             f"has {mine}")
-        bones = sorted(tuple(sorted(b)) for b in state.get("bones", []))
-        if bones != sorted(tuple(sorted(b)) for b in self.skeleton.bones):
-            raise ValueError(f"state_dict: the weights are for skeleton {state.get('skeleton')!r} "
-                             f"whose bones differ from {self.skeleton.name!r}'s")
+    def config(self) -> dict:
+        ro = self.readout if isinstance(self.readout, str) else type(self.readout).__name__
+        return {"skeleton": self.skeleton.to_dict(), "channels": self.channels, "in_channels": self.in_channels,
+                "num_layers": self.num_layers, "conv": self.conv_name, "conv_kwargs": dict(self.conv_kwargs),
+                "norm": self.norm, "readout": ro}
+
+    @classmethod
+    def from_config(cls, config: dict, preprocessing: Optional[dict] = None) -> "SkeletonGNN":
+        readout = config.get("readout", "mean")
+        if readout not in ("mean", "max", "sum"):
+            import torch_geometric.nn.aggr as aggr
+            found = getattr(aggr, str(readout), None)
+            if not (isinstance(found, type) and issubclass(found, Aggregation)):
+                raise ValueError(f"readout: {readout!r} is not an aggregation of torch_geometric.nn.aggr")
+            readout = found()
+        try:
+            return cls(skeleton_from_dict(config["skeleton"]), config["channels"], num_layers=config["num_layers"],
+                       conv=config.get("conv"), conv_kwargs=config.get("conv_kwargs") or None,
+                       norm=config.get("norm", "batch"), readout=readout, in_channels=config.get("in_channels"))
+        except KeyError as e:
+            raise ValueError(f"architecture: the stored config lacks {e}") from None
 
     def __getstate__(self) -> dict:
         # the cached graph operators are rebuilt on demand; sparse CSR tensors cannot be

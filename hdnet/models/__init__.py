@@ -1,13 +1,26 @@
-"""The reference HDNet, its backbone, and self-describing checkpoints."""
+"""The reference HDNet, its backbone, the authors' checkpoint, export and inference folding.
 
+The checkpoint format and loader live in :mod:`hdnet.core.checkpoint`; the image model is
+registered there here.
+"""
+
+from ..core.checkpoint import (
+    FOREIGN_FORMATS,
+    MODELS,
+    CheckpointError,
+    load_model,
+    read_checkpoint,
+    register_model,
+    save_checkpoint,
+)
 from .backbone import BasicBlock, Bottleneck, ResNet, ResNetFPN
-from .checkpoint import CheckpointError, load_model, read_checkpoint, register_model_class, save_checkpoint
 from .export import ExportWrapper, export_onnx
-from .hdnet import FeatureBranch, HDNet, HDNetOutput
-from .keypoint import KeypointHDNet, KeypointOutput
+from .hdnet import FeatureBranch, HDNet, HDNetOutput, recognise_original_checkpoint
 from .original import convert_original_checkpoint, load_original_state_dict
 
-__all__ = ["HDNet", "HDNetOutput", "FeatureBranch", "ResNet", "ResNetFPN", "BasicBlock",
-           "Bottleneck", "convert_original_checkpoint", "load_original_state_dict", "export_onnx",
-           "ExportWrapper", "CheckpointError", "load_model", "read_checkpoint",
-           "register_model_class", "save_checkpoint", "KeypointHDNet", "KeypointOutput"]
+register_model(HDNet)
+FOREIGN_FORMATS.register("original-hdnet", recognise_original_checkpoint)
+
+__all__ = ["HDNet", "HDNetOutput", "FeatureBranch", "ResNet", "ResNetFPN", "BasicBlock", "Bottleneck",
+           "convert_original_checkpoint", "load_original_state_dict", "export_onnx", "ExportWrapper",
+           "CheckpointError", "load_model", "read_checkpoint", "register_model", "save_checkpoint", "MODELS"]

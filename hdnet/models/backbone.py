@@ -89,7 +89,7 @@ class ResNet(nn.Module):
         self.maxpool = nn.MaxPool2d(3, 2, 1)
         in_planes = width
         stages = tuple(width * m for m in (1, 2, 4, 8))
-        for i, (planes, n) in enumerate(zip(stages, counts)):
+        for i, (planes, n) in enumerate(zip(stages, counts, strict=True)):
             blocks = []
             for k in range(n):
                 blocks.append(block(in_planes, planes, (1 if i == 0 else 2) if k == 0 else 1))
@@ -139,7 +139,7 @@ class ResNetFPN(nn.Module):
         ``[N, out_channels, H / s, W / s]`` for s = 4, 8, 16, 32.
     """
 
-    def __init__(self, depth: int = 50, out_channels: int = 256,
+    def __init__(self, depth: int = 50, out_channels: int = 256, *,
                  weights: Optional[Union[str, os.PathLike]] = None, width: int = 64):
         super().__init__()
         self.resnet = ResNet(depth, width)
@@ -155,6 +155,14 @@ class ResNetFPN(nn.Module):
     @property
     def depth(self) -> int:
         return self.resnet.depth
+
+    def config(self) -> dict:
+        """The architecture as plain data: ``{"depth", "width", "channels"}``."""
+        return {"depth": self.depth, "width": self.resnet.width, "channels": self.out_channels}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "ResNetFPN":
+        return cls(config["depth"], config["channels"], width=config["width"])
 
     def reset_parameters(self) -> None:
         self.resnet.reset_parameters()

@@ -8,17 +8,20 @@ from typing import Optional, Union
 import torch
 from torch import Tensor, nn
 
+from ..data.batch import ImageBatch
+
 __all__ = ["export_onnx", "ExportWrapper", "OUTPUT_NAMES", "INPUT_NAMES"]
 
-INPUT_NAMES = ["images", "coord_map", "person_mask", "index", "fx", "fy"]
-OUTPUT_NAMES = ["heatmap", "pose", "bins", "bin_idx", "depth_mm", "depth_std_mm"]
+INPUT_NAMES = ["images", "coord_map", "masks", "batch", "focal"]
+OUTPUT_NAMES = ["heatmap", "pose", "bin_probs", "bin_index", "depth_mm", "depth_std_mm"]
 
 
 class ExportWrapper(nn.Module):
-    """HDNet with positional inputs and a tuple of outputs (what exporters want).
+    """HDNet with positional inputs (the fields of an :class:`~hdnet.data.ImageBatch`) and a
+    tuple of outputs (what exporters want).
 
-    Inputs: ``images [N, 3, H, W]``, ``coord_map [N, 2, h, w]``, ``person_mask [P, h, w]`` (bool),
-    ``index [P]`` (int64), ``fx, fy [P]``. Outputs in :data:`OUTPUT_NAMES` order.
+    Inputs: ``images [N, 3, H, W]``, ``coord_map [N, 2, h, w]``, ``masks [P, h, w]`` (bool),
+    ``batch [P]`` (int64), ``focal [P, 2]``. Outputs in :data:`OUTPUT_NAMES` order.
     """
 
     def __init__(self, model: nn.Module):
@@ -26,9 +29,8 @@ class ExportWrapper(nn.Module):
         self.model = model
         self.eval()
 
-    def forward(self, images: Tensor, coord_map: Tensor, person_mask: Tensor, index: Tensor,
-                fx: Tensor, fy: Tensor):
-        out = self.model(images, coord_map, person_mask, index=index, fx=fx, fy=fy)
+    def forward(self, images: Tensor, coord_map: Tensor, masks: Tensor, batch: Tensor, focal: Tensor):
+        out = self.model(ImageBatch(images, coord_map, masks, batch, focal))
         return tuple(getattr(out, k) for k in OUTPUT_NAMES)
 
 
@@ -38,8 +40,8 @@ def export_onnx(model: nn.Module, path: Union[str, os.PathLike], input_size: int
     model's own mode is restored afterwards).
 
     ``num_images`` images of ``input_size`` squared. With ``dynamic_people`` (default) the
-    number of people is a dynamic axis (``person_mask``, ``index``, ``fx``, ``fy`` and every
-    output), so one file serves any number of people from 1 to 4096; ``num_people`` is then
+    number of people is a dynamic axis (``masks``, ``batch``, ``focal`` and every output), so one
+    file serves any number of people from 1 to 4096; ``num_people`` is then
     only the example traced. While exporting, the skeleton GNN runs on the batched
     ``edge_index`` (sparse tensors do not trace) and the pooling gathers each person's feature
     maps; both are equal to the eager paths (tested).
@@ -59,12 +61,11 @@ def export_onnx(model: nn.Module, path: Union[str, os.PathLike], input_size: int
     mask = torch.zeros(people, h, h, dtype=torch.bool)
     mask[:, h // 4: 3 * h // 4, h // 4: 3 * h // 4] = True
     args = (torch.zeros(num_images, 3, input_size, input_size), torch.zeros(num_images, 2, h, h),
-            mask, torch.arange(people) % num_images, torch.full((people,), 1000.0),
-            torch.full((people,), 1000.0))
+            mask, torch.arange(people) % num_images, torch.full((people, 2), 1000.0))
     dynamic: Optional[tuple] = None
     if dynamic_people:
         p = torch.export.Dim("people", min=1, max=4096)
-        dynamic = ({}, {}, {0: p}, {0: p}, {0: p}, {0: p})
+        dynamic = ({}, {}, {0: p}, {0: p}, {0: p})
     try:
         torch.onnx.export(ExportWrapper(model), args, os.fspath(path), dynamo=True,
                           input_names=INPUT_NAMES, output_names=OUTPUT_NAMES, dynamic_shapes=dynamic)

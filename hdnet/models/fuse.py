@@ -49,7 +49,7 @@ def fold_batchnorm(model: nn.Module, inplace: bool = False) -> nn.Module:
     for module in list(m.modules()):
         if isinstance(module, nn.Sequential):
             names = list(module._modules)
-            for a, b in zip(names, names[1:]):
+            for a, b in zip(names, names[1:], strict=False):
                 conv, bn = module._modules[a], module._modules[b]
                 if isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d):
                     module._modules[a] = fold_conv_bn(conv, bn)

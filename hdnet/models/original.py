@@ -16,6 +16,8 @@ from typing import Dict, Optional, Union
 import torch
 from torch import Tensor, nn
 
+from ..core.checkpoint import torch_load
+
 __all__ = ["convert_original_checkpoint", "load_original_state_dict"]
 
 _LATERAL = {"toplayer": 3, "flatlayer1": 2, "flatlayer2": 1, "flatlayer3": 0}
@@ -31,7 +33,6 @@ def load_original_state_dict(checkpoint: Union[str, os.PathLike, dict]) -> Dict[
     if isinstance(checkpoint, (str, os.PathLike)):
         if not os.path.isfile(checkpoint):
             raise FileNotFoundError(f"checkpoint: no file at {os.fspath(checkpoint)!r}")
-        from .checkpoint import torch_load
         checkpoint = torch_load(checkpoint, "checkpoint")
     if not isinstance(checkpoint, dict):
         raise TypeError(f"checkpoint: expected a path or a dict, got {type(checkpoint).__name__}")

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from hdnet.camera import Camera
-from hdnet.data import COCOKeypoints, HDNetTrainingSet, Human36M, MuCo, MuPoTS, collate_people
+from hdnet.data import COCOKeypoints, HDNetTrainingSet, Human36M, ImageBatch, MuCo, MuPoTS
 from hdnet.data.synthetic import SceneConfig, write_h36m_h5, write_mupots_json
 from hdnet.layers import DepthBins
 
@@ -51,31 +51,34 @@ def test_mupots_detections_and_invalid(tmp_path, mupots_set):
 def test_training_set_and_collate(mupots_set):
     path, out = mupots_set
     bins = DepthBins(3.0, 40.0)  # 128 px images of a MuPoTS-like camera: small focal lengths
-    ts = HDNetTrainingSet(MuPoTS(path, out), "mpi_inf_3dhp_17", bins, input_size=128, framing="image")
+    reader = MuPoTS(path, out)
+    ts = HDNetTrainingSet(reader, "mpi_inf_3dhp_17", bins, input_size=128, framing="image")
     items = [ts[i] for i in range(3)]
-    batch = collate_people(items)
-    p = sum(it["people"] for it in items)
-    assert batch["images"].shape == (3, 3, 128, 128) and batch["coord_map"].shape == (3, 2, 32, 32)
-    assert batch["heatmap"].shape == (p, 17, 32, 32) and batch["index"].shape == (p,)
-    assert batch["mask"].dtype == torch.bool and batch["mask"].flatten(1).any(1).all()
-    assert batch["have_depth"].eq(1).all()
-    # the bin target decodes to the root depth written in the file
-    fx, fy = batch["focal_bins"][0].tolist()
-    # image framing of a 128 px image into a 128 px input: scale 1, so f_bins = f / 0.256
-    assert fx == pytest.approx(batch["camera"][0, 0].item() / 0.256)
-    d = bins.depth(batch["bin_idx"][0], fx, fy)
-    assert float(d) == pytest.approx(float(batch["root_cam"][0, 2]), rel=1e-4)
+    batch = ImageBatch.collate(items)
+    p = sum(it.num_people for it in items)
+    assert p == sum(len(reader[i].people) for i in range(3)) and batch.num_images == 3
+    assert batch.images.shape == (3, 3, 128, 128) and batch.coord_map.shape == (3, 2, 32, 32)
+    assert batch.targets.heatmap.shape == (p, 17, 32, 32) and batch.batch.tolist() == sum(
+        ([n] * it.num_people for n, it in enumerate(items)), [])
+    assert batch.masks.dtype == torch.bool and batch.masks.flatten(1).any(1).all()
+    assert batch.targets.have_depth.eq(1).all() and batch.meta["sample_index"] == [0, 1, 2]
+    # the bin target decodes to the root depth written in the file; image framing of a 128 px
+    # image into a 128 px input: scale 1, so f_bins = f / 0.256
+    fx, fy = batch.focal[0].tolist()
+    assert fx == pytest.approx(reader[0].camera.fx / 0.256, rel=1e-6)
+    d = bins.depth(batch.targets.bin_index[0], fx, fy)
+    assert float(d) == pytest.approx(float(reader[0].people[0].joints_3d[14, 2]), rel=1e-4)
     # converting to another joint set by meaning: MuPoTS -> Human3.6M
     ts2 = HDNetTrainingSet(MuPoTS(path, out), "h36m_17", bins, input_size=128, framing="image")
     it = ts2[0]
-    assert it["heatmap"].shape[1] == 17 and it["vis"][:, 9].eq(0).all()  # neck_nose: not in MuPoTS
+    assert it.targets.heatmap.shape[1] == 17 and it.targets.vis[:, 9].eq(0).all()  # neck_nose: not in MuPoTS
     # reproducible augmentation
     from hdnet.data import Augmentation
     ts3 = HDNetTrainingSet(MuPoTS(path, out), "mpi_inf_3dhp_17", bins, 128, "image",
                            augmentation=Augmentation(), seed=5)
-    torch.testing.assert_close(ts3[1]["image"], ts3[1]["image"])
+    torch.testing.assert_close(ts3[1].images, ts3[1].images)
     ts3.set_epoch(1)
-    assert not torch.equal(ts3[1]["image"], ts[1]["image"])
+    assert not torch.equal(ts3[1].images, ts[1].images)
 
 
 def test_person_framing_gives_one_item_per_person(mupots_set):
@@ -89,21 +92,21 @@ def test_person_framing_gives_one_item_per_person(mupots_set):
         i, k = pairs[n]
         person, cam = reader[i].people[k], reader[i].camera
         it = ts[n]
-        assert it["people"] == 1 and (it["sample_index"], it["person_index"]) == (i, k)
-        torch.testing.assert_close(it["root_cam"][0].double(), torch.as_tensor(person.joints_3d[14]))
+        assert it.num_people == 1 and (it.meta["sample_index"], it.meta["person_index"]) == ([i], [k])
         # the crop: 1.25 x the box's longer side onto 64 px, so the bins' focal is
         # f * (64 / side) / 0.256, and the bin target decodes to the root depth
         b = person.box_xyxy
         side = 1.25 * max(b[2] - b[0], b[3] - b[1])
-        fx, fy = it["focal_bins"].tolist()
-        assert fx == pytest.approx(cam.fx * 64 / side / 0.256) and fy == pytest.approx(cam.fy * 64 / side / 0.256)
-        d = bins.depth(it["bin_idx"][0], fx, fy)
+        fx, fy = it.focal[0].tolist()
+        assert fx == pytest.approx(cam.fx * 64 / side / 0.256, rel=1e-6)
+        assert fy == pytest.approx(cam.fy * 64 / side / 0.256, rel=1e-6)
+        d = bins.depth(it.targets.bin_index[0], fx, fy)
         assert float(d) == pytest.approx(person.joints_3d[14, 2], rel=1e-4)
         # the pose target is the person's 2D joints in normalised camera coordinates
         expected = (person.joints_2d - [cam.cx, cam.cy]) / [cam.fx, cam.fy]
-        np.testing.assert_allclose(it["pose"][0].numpy(), expected, atol=1e-5)
-    batch = collate_people([ts[0], ts[1]])
-    assert batch["index"].tolist() == [0, 1] and batch["person_index"].tolist() == [pairs[0][1], pairs[1][1]]
+        np.testing.assert_allclose(it.targets.pose[0].numpy(), expected, atol=1e-5)
+    batch = ImageBatch.collate([ts[0], ts[1]])
+    assert batch.batch.tolist() == [0, 1] and batch.meta["person_index"] == [pairs[0][1], pairs[1][1]]
 
 
 def test_h36m_hdnet_layout(tmp_path):
@@ -182,8 +185,8 @@ def test_coco_is_2d_only(tmp_path):
     assert p.joints_3d is None and p.vis[3] == 0 and p.vis.sum() == 16
     ts = HDNetTrainingSet(ds, "coco_19", DepthBins(), input_size=64, framing="image")
     item = ts[0]
-    assert item["have_depth"].tolist() == [0.0]
-    assert item["heatmap"].shape == (1, 19, 16, 16)
+    assert item.targets.have_depth.tolist() == [0.0]
+    assert item.targets.heatmap.shape == (1, 19, 16, 16)
 
 
 def test_muco_reader(tmp_path):
@@ -223,7 +226,7 @@ def test_item_cache(mupots_set):
     ts = HDNetTrainingSet(MuPoTS(path, out), "mpi_inf_3dhp_17", DepthBins(3.0, 40.0), 64, "image", cache=True)
     assert ts[2] is ts[2]
     ref = HDNetTrainingSet(MuPoTS(path, out), "mpi_inf_3dhp_17", DepthBins(3.0, 40.0), 64, "image")[2]
-    torch.testing.assert_close(ts[2]["heatmap"], ref["heatmap"])
+    torch.testing.assert_close(ts[2].targets.heatmap, ref.targets.heatmap)
     with pytest.raises(ValueError, match="cache"):
         HDNetTrainingSet(MuPoTS(path, out), "mpi_inf_3dhp_17", DepthBins(), 64, "image",
                          augmentation=Augmentation(), cache=True)
@@ -239,11 +242,10 @@ def test_fill_cache_makes_every_item_as_reading_would(mupots_set):
     plain = HDNetTrainingSet(*args)
     for n in range(len(ts)):  # the image decoded once per scene gives the same items
         ref, got = plain[n], ts._cache[n]
-        assert ref.keys() == got.keys()
-        for key, value in ref.items():
-            if torch.is_tensor(value):
-                assert torch.equal(value, got[key]), key
-            else:
-                assert value == got[key], key
+        for key in ("images", "coord_map", "masks", "batch", "focal"):
+            assert torch.equal(getattr(ref, key), getattr(got, key)), key
+        for key in ("heatmap", "pose", "bin_probs", "bin_index", "vis", "have_depth"):
+            assert torch.equal(getattr(ref.targets, key), getattr(got.targets, key)), key
+        assert ref.meta == got.meta
     with pytest.raises(ValueError, match="cache=True"):
         plain.fill_cache()

@@ -57,5 +57,5 @@ def test_coco_19_equals_its_construction():
 def test_wrong_shape_raises():
     with pytest.raises(ValueError, match=r"x: expected shape \[..., 17, D\]"):
         convert_joints(np.zeros((16, 3)), "h36m_17", "coco_17")
-    with pytest.raises(KeyError, match="registered"):
+    with pytest.raises(LookupError, match="unknown skeleton .nope.; known: .*coco_17"):
         convert_joints(np.zeros((17, 3)), "h36m", "nope")

@@ -133,7 +133,7 @@ def test_to_data_checks_x():
 
 
 def test_unknown_names_list_what_exists():
-    with pytest.raises(KeyError) as e:
+    with pytest.raises(LookupError) as e:
         get_skeleton("h36m_18")
     assert "h36m_17" in str(e.value) and "coco_19" in str(e.value)
     with pytest.raises(KeyError, match="l_hip"):
@@ -151,8 +151,9 @@ def test_bad_skeletons_raise():
         Skeleton("bad", ("a", "a"), ((0, 1),), 0)
     with pytest.raises(ValueError, match="root"):
         Skeleton("bad", ("a", "b"), ((0, 1),), 5)
+    assert register_skeleton(get_skeleton("h36m_17")) is get_skeleton("h36m_17")  # the same again: a no-op
     with pytest.raises(ValueError, match="already registered"):
-        register_skeleton(get_skeleton("h36m_17"))
+        register_skeleton(get_skeleton("coco_17").subset(range(17), name="h36m_17"))
     with pytest.raises(TypeError, match="skeleton"):
         register_skeleton("h36m_17")
 

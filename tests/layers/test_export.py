@@ -67,7 +67,7 @@ CASES = list(_cases())
 
 
 def _close(a, b):
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         np.testing.assert_allclose(np.asarray(x), y.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
@@ -88,7 +88,7 @@ def test_onnx_export_matches_onnxruntime(name, tmp_path):
     path = tmp_path / f"{name}.onnx"
     torch.onnx.export(module, args, str(path), dynamo=True)
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    feeds = {i.name: a.numpy() for i, a in zip(sess.get_inputs(), args)}
+    feeds = {i.name: a.numpy() for i, a in zip(sess.get_inputs(), args, strict=True)}
     _close(sess.run(None, feeds), ref)
 
 
@@ -106,5 +106,5 @@ def test_torch_compile(name):
     module.eval()
     ref = module(*args)
     out = torch.compile(module)(*args)
-    for a, b in zip(out, ref):
+    for a, b in zip(out, ref, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-3)

@@ -43,21 +43,21 @@ def test_equals_original_formulation():
     torch.testing.assert_close(out32.features.double(), pooled, rtol=1e-5, atol=1e-6)
 
 
-def test_index_maps_people_to_their_images():
+def test_batch_maps_people_to_their_images():
     n, p, j, c, h, w = 3, 7, 5, 8, 10, 9
     feats = torch.randn(n, c, h, w, dtype=torch.float64)
     cmap = torch.randn(n, 2, h, w, dtype=torch.float64)
     logits = torch.randn(p, j, h, w, dtype=torch.float64)
     mask = box_masks(p, h, w, seed=1)
     index = torch.tensor([2, 0, 2, 1, 0, 2, 2])
-    out = HeatmapAttentionPooling()(logits, feats, mask=mask, coord_map=cmap, index=index)
+    out = HeatmapAttentionPooling()(logits, feats, mask=mask, coord_map=cmap, batch=index)
     # reference: copy each person's image explicitly
     ref = HeatmapAttentionPooling()(logits, feats[index], mask=mask, coord_map=cmap[index])
     torch.testing.assert_close(out.features, ref.features)
     torch.testing.assert_close(out.coords, ref.coords)
     # one image, many people; and a shared [2, H, W] coord map
     index1 = torch.zeros(p, dtype=torch.long)
-    out1 = HeatmapAttentionPooling()(logits, feats[:1], mask=mask, coord_map=cmap[0], index=index1)
+    out1 = HeatmapAttentionPooling()(logits, feats[:1], mask=mask, coord_map=cmap[0], batch=index1)
     ref1 = HeatmapAttentionPooling()(logits, feats[:1].expand(p, -1, -1, -1), mask=mask,
                                      coord_map=cmap[:1].expand(p, -1, -1, -1))
     torch.testing.assert_close(out1.features, ref1.features)
@@ -83,21 +83,21 @@ def test_default_coords_are_pixel_centres():
 def test_gradients_flow():
     logits = torch.randn(2, 3, 5, 5, requires_grad=True)
     feats = torch.randn(1, 4, 5, 5, requires_grad=True)
-    out = HeatmapAttentionPooling()(logits, feats, mask=box_masks(2, 5, 5), index=torch.tensor([0, 0]))
+    out = HeatmapAttentionPooling()(logits, feats, mask=box_masks(2, 5, 5), batch=torch.tensor([0, 0]))
     (out.features.sum() + out.coords.sum()).backward()
     assert logits.grad.abs().sum() > 0 and feats.grad.abs().sum() > 0
 
 
 # every way people can sit in images: one each (no index), one each in order, the same number
 # per image in order, uneven with an image nobody is in, one image for all
-INDEX_CASES = {"none": None, "one_each": [0, 1, 2, 3], "two_each": [0, 0, 1, 1, 2, 2, 3, 3],
+BATCH_CASES = {"none": None, "one_each": [0, 1, 2, 3], "two_each": [0, 0, 1, 1, 2, 2, 3, 3],
                "uneven": [2, 0, 2, 3, 0, 2], "one_image": [1, 1, 1]}
 
 
-@pytest.mark.parametrize("case", sorted(INDEX_CASES))
+@pytest.mark.parametrize("case", sorted(BATCH_CASES))
 def test_gradcheck_float64(case):
     """The pooling's backward (every batching path) against finite differences in float64."""
-    index = INDEX_CASES[case]
+    index = BATCH_CASES[case]
     n, j, c, h, w = 4, 3, 4, 5, 4
     p = n if index is None else len(index)
     g = torch.Generator().manual_seed(3)
@@ -109,16 +109,16 @@ def test_gradcheck_float64(case):
     pool = HeatmapAttentionPooling()
 
     def f(lg, ft, cm):
-        out = pool(lg, ft, mask=mask, coord_map=cm, index=idx)
+        out = pool(lg, ft, mask=mask, coord_map=cm, batch=idx)
         return out.prob, out.features, out.coords
     assert torch.autograd.gradcheck(f, (logits, feats, cmap), eps=1e-6, atol=1e-7)
 
 
-@pytest.mark.parametrize("case", sorted(INDEX_CASES))
+@pytest.mark.parametrize("case", sorted(BATCH_CASES))
 def test_gradients_equal_original_formulation(case):
     """Values and gradients of every batching path equal the original formulation run on each
     person's own copy of its image's maps (gradients summed back per image by autograd)."""
-    index = INDEX_CASES[case]
+    index = BATCH_CASES[case]
     n, j, c, h, w = 4, 5, 6, 7, 6
     p = n if index is None else len(index)
     g = torch.Generator().manual_seed(4)
@@ -134,13 +134,13 @@ def test_gradients_equal_original_formulation(case):
         lg, ft, cm = (t.clone().requires_grad_(True) for t in (logits, feats, cmap))
         if impl == "hdnet":
             out = HeatmapAttentionPooling()(lg, ft, mask=mask, coord_map=cm,
-                                            index=None if index is None else idx)
+                                            batch=None if index is None else idx)
             pooled, coords = out.features, out.coords
         else:
             _, pooled, coords = original_pooling(lg, ft[idx], mask, cm[idx])
         ((pooled * w_f).sum() + (coords * w_c).sum()).backward()
         grads.append((pooled.detach(), coords.detach(), lg.grad, ft.grad, cm.grad))
-    for a, b in zip(*grads):
+    for a, b in zip(*grads, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12)
 
 
@@ -176,12 +176,12 @@ def test_bad_input():
         pool(logits[0], feats)
     with pytest.raises(ValueError, match="features: expected spatial size"):
         pool(logits, torch.randn(2, 5, 4, 5))
-    with pytest.raises(ValueError, match="index: required"):
+    with pytest.raises(ValueError, match="batch: required"):
         pool(logits, feats[:1])
-    with pytest.raises(ValueError, match=r"index: values must be in 0..1"):
-        pool(logits, feats, index=torch.tensor([0, 2]))
-    with pytest.raises(TypeError, match="index"):
-        pool(logits, feats, index=torch.tensor([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"batch: values must be in 0..1"):
+        pool(logits, feats, batch=torch.tensor([0, 2]))
+    with pytest.raises(TypeError, match="batch"):
+        pool(logits, feats, batch=torch.tensor([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"mask: expected shape \[P, H, W\]"):
         pool(logits, feats, mask=torch.ones(2, 4, 5, dtype=torch.bool))
     with pytest.raises(ValueError, match="mask: expected a bool or 0/1"):
@@ -196,5 +196,5 @@ def test_bad_input():
 def test_zero_people():
     out = HeatmapAttentionPooling()(torch.randn(0, 3, 4, 4), torch.randn(2, 5, 4, 4),
                                     mask=torch.ones(0, 4, 4, dtype=torch.bool),
-                                    index=torch.zeros(0, dtype=torch.long))
+                                    batch=torch.zeros(0, dtype=torch.long))
     assert out.features.shape == (0, 3, 5) and out.coords.shape == (0, 3, 2)

@@ -74,5 +74,5 @@ def test_fpn_equation():
         t3 = fpn.lateral[1](c3) + up(t4)
         t2 = fpn.lateral[0](c2) + up(t3)
         ref = [fpn.smooth[0](t2), fpn.smooth[1](t3), fpn.smooth[2](t4), p5]
-        for a, b in zip(fpn(x), ref):
+        for a, b in zip(fpn(x), ref, strict=True):
             torch.testing.assert_close(a, b)

@@ -2,22 +2,17 @@ import numpy as np
 import pytest
 import torch
 
-from hdnet.models import HDNet, ResNetFPN, export_onnx
-from hdnet.models.export import OUTPUT_NAMES
+from hdnet.data import ImageBatch
+from hdnet.models import export_onnx
+from hdnet.models.export import INPUT_NAMES, OUTPUT_NAMES
 
-ort = pytest.importorskip("onnxruntime")
-
-
-def _feeds(sess, images, cmap, mask, index, fx, fy):
-    feeds = {"images": images.numpy(), "coord_map": cmap.numpy(), "person_mask": mask.numpy(),
-             "index": index.numpy(), "fx": fx.numpy(), "fy": fy.numpy()}
-    return {i.name: feeds[i.name] for i in sess.get_inputs()}
+from ..conftest import tiny_hdnet
 
 
+@pytest.mark.slow
 def test_onnx_export_matches_torch_for_any_number_of_people(tmp_path):
-    torch.manual_seed(0)
-    model = HDNet("h36m_17", backbone=ResNetFPN(18, out_channels=64), branch_channels=16,
-                  gnn_channels=32).train()
+    ort = pytest.importorskip("onnxruntime")
+    model = tiny_hdnet(channels=32).train()
     path = export_onnx(model, tmp_path / "hdnet.onnx", input_size=128, num_images=2, num_people=3)
     assert model.training  # the caller's mode comes back
     model.eval()
@@ -32,11 +27,12 @@ def test_onnx_export_matches_torch_for_any_number_of_people(tmp_path):
         p = index.numel()
         mask = masks[:p]
         fx = torch.linspace(900.0, 1100.0, p)
-        fy = fx + 5.0
+        inputs = ImageBatch(images, cmap, mask, index, torch.stack([fx, fx + 5.0], 1))
         with torch.no_grad():
-            ref = model(images, cmap, mask, index=index, fx=fx, fy=fy)
-        run = sess.run(None, _feeds(sess, images, cmap, mask, index, fx, fy))
-        outs = dict(zip([o.name for o in sess.get_outputs()], run))
+            ref = model(inputs)
+        feeds = {name: getattr(inputs, name).numpy() for name in INPUT_NAMES}
+        run = sess.run(None, {i.name: feeds[i.name] for i in sess.get_inputs()})
+        outs = dict(zip([o.name for o in sess.get_outputs()], run, strict=True))
         for name in OUTPUT_NAMES:
             expected = getattr(ref, name).numpy()
             assert outs[name].shape == expected.shape

@@ -1,8 +1,10 @@
 import numpy as np
 import torch
 
-from hdnet.models import HDNet, ResNetFPN
+from hdnet.models import HDNet, ResNetFPN  # noqa: F401
 from hdnet.models.fuse import fold_batchnorm, fold_conv_bn
+
+from ..conftest import image_batch, tiny_hdnet
 
 
 def _randomise_bn(model):
@@ -25,21 +27,19 @@ def test_fold_conv_bn_equals_the_pair():
 def test_folded_hdnet_equals_the_original_in_eval_mode():
     torch.manual_seed(0)
     for depth in (18, 50):
-        model = HDNet("h36m_17", backbone=ResNetFPN(depth, out_channels=32, width=16), branch_channels=8,
-                      gnn_channels=16).double().eval()
+        model = tiny_hdnet(depth=depth, width=16).double().eval()
         _randomise_bn(model)
         folded = fold_batchnorm(model)
         n_bn = sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
         assert folded.folded_batchnorms == n_bn
         assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
-        x = torch.randn(2, 3, 64, 64, dtype=torch.float64)
-        cmap = torch.randn(2, 2, 16, 16, dtype=torch.float64) * 0.3
-        mask = torch.zeros(2, 16, 16, dtype=torch.bool)
-        mask[:, 3:12, 4:10] = True
+        inputs = image_batch(2, 2)
+        inputs.images, inputs.coord_map, inputs.focal = inputs.images.double(), inputs.coord_map.double(), \
+            inputs.focal.double()
         with torch.no_grad():
-            a = model(x, cmap, mask, fx=1000.0, fy=1000.0)
-            b = folded(x, cmap, mask, fx=1000.0, fy=1000.0)
-        for name in ("heatmap", "pose", "bins", "depth_mm"):
+            a = model(inputs)
+            b = folded(inputs)
+        for name in ("heatmap", "pose", "bin_probs", "depth_mm"):
             torch.testing.assert_close(getattr(b, name), getattr(a, name), rtol=1e-9, atol=1e-9)
         assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())  # the original is kept
     assert np.isfinite(float(a.depth_mm[0]))
@@ -50,18 +50,14 @@ def test_a_model_that_has_run_folds_copies_and_pickles():
     copy (what the Predictor folds) must start without it and still give the same outputs."""
     import copy
     import io
-    torch.manual_seed(1)
-    model = HDNet("h36m_17", backbone=ResNetFPN(18, out_channels=16, width=8), branch_channels=8,
-                  gnn_channels=16).eval()
-    x = torch.randn(2, 3, 64, 64)
-    cmap = torch.randn(2, 2, 16, 16) * 0.3
-    mask = torch.ones(2, 16, 16, dtype=torch.bool)
+    model = tiny_hdnet(seed=1)
+    inputs = image_batch(2, 2, seed=1)
     with torch.no_grad():
-        a = model(x, cmap, mask, fx=1000.0, fy=1000.0)
+        a = model(inputs)
         assert model.gnn._graphs  # the operator is cached now
         buf = io.BytesIO()
         torch.save(model, buf)  # a whole-module pickle (not how checkpoints are written)
         for other in (fold_batchnorm(model), copy.deepcopy(model)):
-            torch.testing.assert_close(other(x, cmap, mask, fx=1000.0, fy=1000.0).depth_mm, a.depth_mm,
+            torch.testing.assert_close(other(inputs).depth_mm, a.depth_mm,
                                        rtol=1e-5, atol=1e-3)
     assert model.gnn._graphs  # the original keeps its cache

@@ -19,9 +19,9 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-from .baselines import k_value_depth, skeleton_fit_depth
-from .data.mupots_annotations import MuPoTSSequence
-from .metrics import DEPTH_BANDS_MM, evaluate_roots, pck3d
+from ..baselines import k_value_depth, skeleton_fit_depth
+from ..data.mupots_annotations import MuPoTSSequence
+from ..metrics import DEPTH_BANDS_MM, evaluate_roots, pck3d
 
 __all__ = ["evaluate_mupots", "mupots_predictions"]
 

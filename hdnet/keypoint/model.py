@@ -19,19 +19,20 @@ the longer side ``s`` of its keypoints' box; the bin focal length is ``1 / s``, 
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional, Sequence, Union
+from typing import Any, NamedTuple, Optional, Union
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..camera import Camera, normalize_points, undistort_normalized
-from ..graphs import Skeleton, convert_joints, resolve_skeleton
+from ..camera import CameraLike
+from ..core.checkpoint import Checkpointable
+from ..core.checks import check_tensor, is_tracing
+from ..graphs import Skeleton, convert_joints, resolve_skeleton, skeleton_from_dict
 from ..layers import DepthBinHead, DepthBins, SkeletonGNN
-from ..layers._checks import check_tensor
-from .checkpoint import register_model_class, skeleton_from_config
+from .inputs import convert_confidence, normalize_keypoints, person_scale
 
-__all__ = ["KeypointHDNet", "KeypointOutput", "normalize_keypoints", "person_scale"]
+__all__ = ["KeypointHDNet", "KeypointOutput"]
 
 #: Keypoints in a box narrower than this (in normalised units, ~0.25 px at f = 1000) are refused.
 MIN_SCALE = 2.5e-4
@@ -45,57 +46,13 @@ class KeypointOutput(NamedTuple):
     joints_mm: Tensor  #: ``[P, J, 3]`` absolute joints, ``root_mm + joints_rel_mm``
     depth_mm: Tensor  #: ``[P]`` the root's Z
     depth_std_mm: Tensor  #: ``[P]`` spread of the bin distribution, in mm
-    bins: Tensor  #: ``[P, K]`` bin probabilities over ``d = Z s``
-    bin_idx: Tensor  #: ``[P]`` soft-argmax bin index
+    bin_probs: Tensor  #: ``[P, K]`` bin probabilities over ``d = Z s``
+    bin_index: Tensor  #: ``[P]`` soft-argmax bin index
     scale: Tensor  #: ``[P]`` ``s``, the keypoints' box side in normalised units
     root_2d_norm: Tensor  #: ``[P, 2]`` where the root is seen, normalised coordinates
 
 
-def normalize_keypoints(keypoints_px, cameras: Union[Camera, Sequence[Camera], Tensor],
-                        radial: Optional[Tensor] = None) -> Tensor:
-    """Pixels ``[P, J, 2]`` to undistorted normalised camera coordinates ``[P, J, 2]``.
-
-    ``cameras``: one :class:`~hdnet.camera.Camera` for all, one per person, or intrinsics
-    ``[P, 4]`` (fx, fy, cx, cy) with optional ``radial [P, 3]`` (k1, k2, k3).
-    """
-    kp = torch.as_tensor(keypoints_px, dtype=torch.float64)
-    if kp.dim() != 3 or kp.shape[-1] != 2:
-        raise ValueError(f"keypoints_px: expected [P, J, 2], got {tuple(kp.shape)}")
-    p = kp.shape[0]
-    if isinstance(cameras, Camera):
-        cameras = [cameras] * p
-    if torch.is_tensor(cameras):
-        k = torch.as_tensor(cameras, dtype=torch.float64)
-        if k.shape != (p, 4):
-            raise ValueError(f"cameras: expected intrinsics [{p}, 4], got {tuple(k.shape)}")
-        rad = None if radial is None else torch.as_tensor(radial, dtype=torch.float64)[:, None]
-        tan = None
-    else:
-        cams = list(cameras)
-        if len(cams) != p or not all(isinstance(c, Camera) for c in cams):
-            raise TypeError(f"cameras: expected a Camera, {p} Cameras or intrinsics [{p}, 4]")
-        k = torch.tensor([[c.fx, c.fy, c.cx, c.cy] for c in cams], dtype=torch.float64).reshape(p, 4)
-        rad = tan = None
-        if any(c.radial is not None or c.tangential is not None for c in cams):
-            rad = torch.tensor([list(c.radial or (0.0, 0.0, 0.0)) + [0.0] * (3 - len(c.radial or ()))
-                                for c in cams], dtype=torch.float64)[:, None]
-            tan = torch.tensor([list(c.tangential or (0.0, 0.0)) for c in cams], dtype=torch.float64)[:, None]
-    xy = normalize_points(kp, k[:, None, 0], k[:, None, 1], k[:, None, 2], k[:, None, 3])
-    if rad is not None:
-        xy = undistort_normalized(xy, rad, tan)
-    return xy
-
-
-def person_scale(keypoints_norm: Tensor, confidence: Tensor) -> Tensor:
-    """``s``: the longer side of the box of each person's visible keypoints ``[P]``."""
-    vis = confidence > 0
-    big = torch.finfo(keypoints_norm.dtype).max
-    lo = torch.where(vis[..., None], keypoints_norm, torch.full_like(keypoints_norm, big)).amin(1)
-    hi = torch.where(vis[..., None], keypoints_norm, torch.full_like(keypoints_norm, -big)).amax(1)
-    return (hi - lo).amax(-1)
-
-
-class KeypointHDNet(nn.Module):
+class KeypointHDNet(Checkpointable, nn.Module):
     r"""2D keypoints + camera -> root, root-relative and absolute 3D pose of every person.
 
     For person :math:`p` with normalised keypoints :math:`\mathbf{u}_j`, confidences
@@ -127,7 +84,9 @@ class KeypointHDNet(nn.Module):
     Use :meth:`predict` for pixels and cameras.
     """
 
-    def __init__(self, skeleton: Union[str, Skeleton] = "mupots_17", channels: int = 96,
+    config_limits = {"channels": (1, 4096), "num_layers": (1, 64), "bins.num_bins": (2, 4096)}
+
+    def __init__(self, skeleton: Union[str, Skeleton] = "mupots_17", *, channels: int = 96,
                  num_layers: int = 3, conv: Any = None, conv_kwargs: Optional[dict] = None,
                  bins: Optional[DepthBins] = None, skeleton_fit_scale: float = 1.0):
         super().__init__()
@@ -160,42 +119,25 @@ class KeypointHDNet(nn.Module):
     def config(self) -> dict:
         return {"skeleton": self.skeleton.to_dict(), "channels": self.channels,
                 "num_layers": self.gnn.num_layers, "conv": self.gnn.conv_name,
-                "conv_kwargs": dict(self.gnn.conv_kwargs), "bins": self.bins.config(),
-                "skeleton_fit_scale": self.skeleton_fit_scale}
+                "conv_kwargs": dict(self.gnn.conv_kwargs), "bins": self.bins.config()}
 
     @classmethod
-    def from_config(cls, config: dict, preprocessing=None) -> "KeypointHDNet":
+    def from_config(cls, config: dict, preprocessing: Optional[dict] = None) -> "KeypointHDNet":
         try:
-            return cls(skeleton_from_config(config), config["channels"], config["num_layers"],
-                       config.get("conv"), config.get("conv_kwargs") or None, DepthBins(**config["bins"]),
-                       config.get("skeleton_fit_scale", 1.0))
+            return cls(skeleton_from_dict(config["skeleton"]), channels=config["channels"],
+                       num_layers=config["num_layers"], conv=config.get("conv"),
+                       conv_kwargs=config.get("conv_kwargs") or None, bins=DepthBins(**config["bins"]))
         except KeyError as e:
             raise ValueError(f"architecture: the stored config lacks {e}") from None
 
-    def get_extra_state(self) -> dict:
-        return {"model_class": type(self).__name__, "architecture": self.config(), "preprocessing": None}
+    def checkpoint_data(self) -> dict:
+        return {"skeleton_fit_scale": self.skeleton_fit_scale}
 
-    def set_extra_state(self, state) -> None:
-        from .checkpoint import check_same_architecture
-        if not isinstance(state, dict) or "architecture" not in state:
-            raise ValueError("state_dict: '_extra_state' does not describe a KeypointHDNet")
-        mine = self.config()
-        stored = dict(state["architecture"])
-        self.skeleton_fit_scale = float(stored.get("skeleton_fit_scale", self.skeleton_fit_scale))
-        stored["skeleton_fit_scale"] = mine["skeleton_fit_scale"]  # data, not architecture
-        check_same_architecture(stored, mine)
-
-    def save(self, path, **meta) -> str:
-        from .checkpoint import save_checkpoint
-        return save_checkpoint(self, path, meta=meta or None)
-
-    @classmethod
-    def from_checkpoint(cls, path, map_location="cpu") -> "KeypointHDNet":
-        from .checkpoint import load_model
-        model = load_model(path, map_location=map_location)
-        if not isinstance(model, cls):
-            raise ValueError(f"checkpoint: {path!r} holds a {type(model).__name__}, not a {cls.__name__}")
-        return model
+    def load_checkpoint_data(self, data: dict) -> None:
+        value = data.get("skeleton_fit_scale", self.skeleton_fit_scale)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 100:
+            raise ValueError(f"data: skeleton_fit_scale must be a number in (0, 100), got {value!r}")
+        self.skeleton_fit_scale = float(value)
 
     # ------------------------------------------------------------------ forward
     def forward(self, keypoints_norm: Tensor, confidence: Optional[Tensor] = None) -> KeypointOutput:
@@ -215,13 +157,13 @@ class KeypointHDNet(nn.Module):
         vis = (conf > 0) & torch.isfinite(kp).all(-1)
         conf = conf * vis
         kp = torch.where(vis[..., None], kp, torch.zeros_like(kp))
-        if not torch.jit.is_tracing():
+        if not is_tracing():
             few = (vis.sum(1) < 2).nonzero().flatten().tolist()
             if few:
                 raise ValueError(f"keypoints: people {few} have fewer than 2 visible joints; a "
                                  "person's size (and so its depth) needs at least two")
         s = person_scale(kp, conf)
-        if not torch.jit.is_tracing() and bool((s < MIN_SCALE).any()):
+        if not is_tracing() and bool((s < MIN_SCALE).any()):
             bad = (s < MIN_SCALE).nonzero().flatten().tolist()
             raise ValueError(f"keypoints: people {bad} span less than {MIN_SCALE:g} normalised units "
                              "(a fraction of a pixel); their size cannot be measured")
@@ -243,22 +185,21 @@ class KeypointHDNet(nn.Module):
                               depth.index, s, root_2d)
 
     @torch.no_grad()
-    def predict(self, keypoints_px, cameras, confidence=None, skeleton: Union[str, Skeleton, None] = None,
+    def predict(self, keypoints_px, cameras: CameraLike, confidence=None, skeleton: Union[str, Skeleton, None] = None,
                 max_batch: int = 256) -> KeypointOutput:
         """Pixels and cameras in, mm out (eval mode).
 
         Args:
             keypoints_px: ``[P, J_in, 2]`` (or ``[P, J_in, 3]`` with confidence as the third
                 column, e.g. COCO's ``[x, y, score]``).
-            cameras: a :class:`~hdnet.camera.Camera` for all, one per person, or ``[P, 4]``
-                intrinsics; lens distortion is undone.
+            cameras: a :class:`~hdnet.camera.Camera` for all, one per person, a
+                :class:`~hdnet.camera.Cameras`, or ``[P, 4]`` intrinsics; lens distortion is undone.
             confidence: ``[P, J_in]`` (default: the third column, else 1).
             skeleton: the joint set of the input when it is not the model's (e.g.
                 ``"coco_17"``): converted by joint meaning (the pelvis from the hips...).
             max_batch: people per forward pass. Larger inputs run in passes of this size (the
                 same to float rounding: in eval mode every person is computed on its own), which
-                keeps the intermediates in the CPU's cache: twice the people per second of one
-                pass over 4096 people on a 2-core CPU (docs/benchmarks.md).
+                keeps the intermediates in the CPU's cache (docs/benchmarks.md).
         """
         if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
             raise ValueError(f"max_batch: expected an int >= 1, got {max_batch!r}")
@@ -279,27 +220,15 @@ class KeypointHDNet(nn.Module):
         if src.name != self.skeleton.name:
             xy, made = convert_joints(xy, src, self.skeleton)
             # a derived joint is as sure as its least sure part
-            mins = convert_joints_min(conf, src, self.skeleton)
+            mins = convert_confidence(conf, src, self.skeleton)
             conf = torch.where(torch.as_tensor(made)[None], mins, torch.zeros_like(mins))
             xy = torch.nan_to_num(xy)
         dev = next(self.parameters()).device
         xy, conf = xy.to(dev, torch.float32), conf.to(dev, torch.float32)
         if xy.shape[0] <= max_batch:
             return self(xy, conf)
-        passes = [self(a, b) for a, b in zip(xy.split(max_batch), conf.split(max_batch))]
-        return KeypointOutput(*(torch.cat(field) for field in zip(*passes)))
+        passes = [self(a, b) for a, b in zip(xy.split(max_batch), conf.split(max_batch), strict=True)]
+        return KeypointOutput(*(torch.cat(field) for field in zip(*passes, strict=True)))
 
     def extra_repr(self) -> str:
         return f"skeleton={self.skeleton.name!r}, bins: d = Z s in [{self.bins.d_min:g}, {self.bins.d_max:g}] mm"
-
-
-def convert_joints_min(conf: Tensor, src: Skeleton, dst: Skeleton) -> Tensor:
-    """Confidences ``[P, J_src]`` to ``dst``'s joints: a derived joint gets its parts' minimum."""
-    from ..graphs import joint_mapping
-    cols = []
-    for parts in joint_mapping(src, dst):
-        cols.append(conf[:, list(parts)].amin(1) if parts else torch.zeros_like(conf[:, 0]))
-    return torch.stack(cols, 1)
-
-
-register_model_class(KeypointHDNet)

@@ -1,9 +1,11 @@
-"""The ``hdnet`` command: train, eval, predict, bench, demo. ``hdnet COMMAND --help`` for each."""
+"""The ``hdnet`` command: train, eval, predict, bench, demo. ``hdnet COMMAND --help`` for each.
+
+No library logic lives here: every command parses its options, calls the library and formats
+what comes back."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -12,23 +14,27 @@ from typing import List, Optional
 __all__ = ["main", "build_parser"]
 
 
+#: Where a pip user finds the documentation the help texts point to.
+DOCS = "https://github.com/hdnet-dev/hdnet/blob/main/docs"
+
+
 class CLIError(Exception):
     """An error to report as ``error: ...`` with exit status 2, without a traceback."""
 
 
-
 def _add_train(sub):
-    p = sub.add_parser("train", help="train an HDNet from a config file",
-                       description="Train an HDNet. Defaults are the original recipe; the config "
-                       "(TOML, YAML or JSON) and --set override them. Under torchrun "
-                       "(torchrun --nproc_per_node=N -m hdnet train CONFIG) it trains with "
-                       "DistributedDataParallel; only rank 0 writes checkpoints and logs.")
-    p.add_argument("config", help="config file (.toml, .yaml/.yml or .json); see docs/training.md")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config key, e.g. --set lr=1e-3 (repeatable)")
-    p.add_argument("--out", help="output folder (overrides out_dir)")
-    p.add_argument("--resume", action="store_true",
-                   help="continue from OUT/last.pt exactly where it stopped")
+    p = sub.add_parser("train", help="train a model from a config file or a recipe",
+                       description="Train the image model (task hdnet) or the keypoint model (task keypoint). "
+                       "A recipe gives the starting settings, the config file (TOML, YAML or JSON) and --set "
+                       "change them. Under torchrun (torchrun --nproc_per_node=N -m hdnet train CONFIG) it "
+                       "trains with DistributedDataParallel; only rank 0 writes checkpoints and logs. Every key: "
+                       f"{DOCS}/training.md")
+    p.add_argument("config", nargs="?", help="config file (.toml, .yaml/.yml or .json), optional with --recipe")
+    p.add_argument("--recipe", help="start from a named recipe (reference, demo, keypoint)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="GROUP.KEY=VALUE",
+                   help="override a config key, e.g. --set optim.lr=1e-3 (repeatable)")
+    p.add_argument("--out", help="output folder (sets checkpoint.out_dir)")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt exactly where it stopped")
     p.add_argument("--backend", choices=["gloo", "nccl"],
                    help="distributed backend under torchrun (default: nccl with GPUs, else gloo)")
     p.set_defaults(run=_run_train)
@@ -44,7 +50,7 @@ def _add_model_options(p):
     """The options that say which model runs and how its input is framed (eval and predict)."""
     p.add_argument("--checkpoint", required=True,
                    help="hdnet checkpoint (model.save / hdnet train), a bare hdnet state_dict, or "
-                   "the authors' original HDNet checkpoint")
+                   f"the authors' original HDNet checkpoint ({DOCS}/checkpoints.md)")
     p.add_argument("--input-size", type=int, help="network input (default: the checkpoint's)")
     p.add_argument("--framing", choices=["principal", "image", "person"],
                    help="input framing (default: the checkpoint's)")
@@ -89,21 +95,30 @@ def _add_predict(sub):
                    help="joint set of --keypoints (default: the model's; coco_17 for COCO results)")
     p.add_argument("--box-format", default="xyxy", choices=["xyxy", "xywh"], help="box format (never guessed)")
     p.add_argument("--camera", help="JSON intrinsics {fx, fy, cx, cy} (or per image: {file name: {...}}); "
-                   "default: a guess (focal = the longer image side; see docs/model.md)")
+                   f"default: a guess (focal = the longer image side; {DOCS}/camera.md)")
     _add_model_options(p)
     p.add_argument("--out", default="predictions", help="output folder (default ./predictions)")
     p.add_argument("--autocast", action="store_true",
-                   help="image models: run the network in bfloat16 (CPU) / float16 (CUDA); 1.5x faster "
-                   "on this project's CPU (docs/benchmarks.md)")
+                   help="image models: run the network in bfloat16 (CPU) / float16 (CUDA); faster on most "
+                   f"machines ({DOCS}/benchmarks.md)")
     p.set_defaults(run=_run_predict)
 
 
+#: The benchmarks of ``hdnet.benchmarks`` that ``hdnet bench`` runs, with what each measures.
+BENCHMARKS = {"layers": "heatmap pooling and the skeleton GNN against the original formulations",
+              "gnn": "any graph conv on any skeleton against a reference",
+              "model": "the whole HDNet: people per image, images/s, memory, framing, end to end",
+              "keypoint": "the keypoint model's people per second",
+              "train": "training steps per second against a plain PyTorch loop",
+              "synthetic": "synthetic scene generation",
+              "baselines": "the geometric baselines on the real Human3.6M frames (needs the data)"}
+
+
 def _add_bench(sub):
-    p = sub.add_parser("bench", help="run a benchmark (hdnet.benchmarks)",
-                       description="Run a benchmark: layers, gnn, model, keypoint, train, synthetic or baselines; "
-                       "remaining arguments go to it (hdnet bench gnn --conv GCNConv ...).")
-    p.add_argument("name", nargs="?", default="layers",
-                   choices=["layers", "gnn", "model", "keypoint", "train", "synthetic", "baselines"], help="which benchmark")
+    p = sub.add_parser("bench", help="run a benchmark (hdnet.benchmarks); no name lists them",
+                       description="Run a benchmark; the arguments after its name go to it "
+                       f"(hdnet bench gnn --help). What each measures: {DOCS}/benchmarks.md")
+    p.add_argument("name", nargs="?", help="which benchmark: " + ", ".join(BENCHMARKS))
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the benchmark")
     p.set_defaults(run=_run_bench)
 
@@ -123,7 +138,7 @@ def _add_demo(sub):
     p.add_argument("--quick", action="store_true", help="tiny data and a few steps (a smoke test)")
     p.add_argument("--real", metavar="DIR",
                    help="the real-people demo instead: train a keypoint model on DIR/h36m_poses.h5 "
-                   "(Human3.6M motion capture) and evaluate it on DIR/mupots (MuPoTS-3D)")
+                   f"(Human3.6M motion capture) and evaluate it on DIR/mupots (MuPoTS-3D); {DOCS}/real.md")
     p.set_defaults(run=_run_demo)
 
 
@@ -141,27 +156,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _import_modules(names: List[str]) -> None:
-    import importlib
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except ImportError as e:
-            raise CLIError(f"--import: cannot import {name!r} ({e})") from None
+    """Import each module, finding modules in the current folder as ``python -m`` does."""
+    from ..benchmarks._harness import import_modules
+    try:
+        import_modules(names)
+    except ImportError as e:
+        raise CLIError(str(e)) from None
 
 
 # ---------------------------------------------------------------------------- commands
 def _run_train(args) -> int:
-    from .train import Trainer, load_config
+    from ..train import RECIPES, Trainer, load_config
+    if args.config is None and args.recipe is None:
+        raise CLIError("train: give a config file, a --recipe, or both")
+    base = None
+    if args.recipe is not None:
+        base = RECIPES.get(args.recipe)()
     overrides = list(args.overrides)
     if args.out:
-        overrides.append(f"out_dir={args.out}")
+        overrides.append(f"checkpoint.out_dir={args.out}")
     if args.backend:
         overrides.append(f"backend={args.backend}")
-    cfg = load_config(args.config, overrides)
+    cfg = load_config(args.config, overrides, base=base)
     with Trainer(cfg, resume=args.resume) as trainer:
         history = trainer.fit()
         if trainer.rank == 0:
-            print(f"trained {trainer.step} steps; checkpoint {Path(cfg.out_dir) / 'last.pt'}")
+            print(f"trained {trainer.step} steps; checkpoint {Path(cfg.checkpoint.out_dir) / 'last.pt'}")
             if history:
                 print(f"last epoch: {history[-1]}")
     return 0
@@ -172,7 +192,7 @@ def _load_model(args):
     stored preprocessing filling in what was not given."""
     import dataclasses
 
-    from .models.checkpoint import load_model
+    from ..core.checkpoint import load_model
     model = load_model(args.checkpoint)
     prep = getattr(model, "preprocessing", None)
     if prep is None:
@@ -183,10 +203,10 @@ def _load_model(args):
 
 
 def _run_eval_keypoints(args) -> int:
-    from .data.mupots_annotations import read_mupots_annotations
+    from ..core.checkpoint import load_model
+    from ..data.mupots_annotations import read_mupots_annotations
+    from ..keypoint import KeypointHDNet, evaluate_mupots
     from .demo_real import public_report, report_markdown
-    from .models import KeypointHDNet, load_model
-    from .mupots_eval import evaluate_mupots
     if not args.annotations:
         raise CLIError("--annotations: the MuPoTS-3D annotation folder is required for --dataset mupots-3d")
     if args.noise_px < 0:
@@ -198,7 +218,7 @@ def _run_eval_keypoints(args) -> int:
     seqs = read_mupots_annotations(args.annotations, args.sequences)
     report = public_report(evaluate_mupots(model, seqs, noise_px=args.noise_px, seed=args.seed))
     print(report_markdown(report))
-    _write_text(args.out, json.dumps(report, indent=2, default=float), "--out")
+    _write_json(args.out, report, "--out")
     print(f"wrote {args.out}")
     return 0
 
@@ -206,9 +226,9 @@ def _run_eval_keypoints(args) -> int:
 def _run_eval(args) -> int:
     import numpy as np
 
-    from .data import build_reader
-    from .metrics import evaluate_roots
-    from .predict import predict_scenes
+    from ..data import build_reader
+    from ..metrics import evaluate_roots
+    from ..predict import predict_scenes
     if args.dataset == "mupots-3d":
         return _run_eval_keypoints(args)
     model, prep = _load_model(args)
@@ -230,29 +250,29 @@ def _run_eval(args) -> int:
     print(f"{'people':>10} {'MRPE':>8} {'x':>7} {'y':>7} {'z':>7} {'AP_root25':>10}")
     print(f"{r['people']:>10} {r['mrpe_mm']:>8.1f} {r['mrpe_x_mm']:>7.1f} {r['mrpe_y_mm']:>7.1f} "
           f"{r['mrpe_z_mm']:>7.1f} {100 * r['ap_root_25']:>9.1f}%")
-    _write_text(args.out, json.dumps(result, indent=2), "--out")
+    _write_json(args.out, result, "--out")
     print(f"wrote {args.out}")
     return 0
 
 
-def _write_text(path, text: str, what: str) -> None:
-    """Write a file atomically (a temporary file renamed over it): no partial output."""
-    from .models.checkpoint import atomic_write
+def _write_json(path, obj, what: str) -> None:
+    """Write strict JSON atomically (a temporary file renamed over it): no partial output."""
+    from ..core.files import write_json
     try:
-        atomic_write(path, lambda f: f.write(text.encode()), what)
+        write_json(path, obj, what)
     except OSError as e:  # also a folder given, or a missing folder
         raise CLIError(str(e) if str(e) else f"{what}: cannot write {os.fspath(path)!r}") from None
 
 
-def _camera_for(spec, name: str, width: int, height: int):
-    from .camera import Camera
+def _camera_for(spec, name: str):
+    from ..camera import Camera
     if spec is None:
         return None
     entry = spec.get(name, spec) if isinstance(spec, dict) else spec
     try:
-        return Camera.from_dict(entry)
-    except (ValueError, TypeError, KeyError) as e:
-        raise CLIError(f"--camera: no usable intrinsics for {name!r} ({e})") from None
+        return Camera.from_dict(entry, f"--camera {name!r}")
+    except (ValueError, TypeError) as e:
+        raise CLIError(str(e)) from None
 
 
 def _boxes_for(entry, key: str):
@@ -289,51 +309,17 @@ def _check_out_folder(path: str) -> Path:
     return out
 
 
-def _keypoint_sets(data, fmt: Optional[str]):
-    """``{image id: [P, J, 3] array}`` and the joint set from a ``--keypoints`` JSON."""
-    import numpy as np
-    out: dict = {}
-    if isinstance(data, list):  # COCO results
-        fmt = fmt or "coco_17"
-        for k, rec in enumerate(data):
-            if not isinstance(rec, dict) or "image_id" not in rec or "keypoints" not in rec:
-                raise CLIError(f"--keypoints: entry {k} must be an object with image_id and keypoints")
-            try:
-                kp = np.asarray(rec["keypoints"], dtype=float).reshape(-1, 3)
-            except (TypeError, ValueError):
-                raise CLIError(f"--keypoints: entry {k}: keypoints must be [x, y, score, ...] numbers") from None
-            out.setdefault(str(rec["image_id"]), []).append(kp)
-    elif isinstance(data, dict):
-        for name, people in data.items():
-            try:
-                arr = np.asarray(people, dtype=float)
-            except (TypeError, ValueError):
-                raise CLIError(f"--keypoints: the people of {name!r} must be [[[x, y(, score)], ...], ...] "
-                               "with one joint count") from None
-            if arr.ndim != 3 or arr.shape[-1] not in (2, 3):
-                raise CLIError(f"--keypoints: the people of {name!r} must have shape [P, J, 2 or 3], got {arr.shape}")
-            if arr.shape[-1] == 2:
-                arr = np.concatenate([arr, np.ones(arr.shape[:2] + (1,))], -1)
-            out[str(name)] = list(arr)
-    else:
-        raise CLIError("--keypoints: expected a JSON object {image: people} or a list of COCO results")
-    for name, people in out.items():
-        if len({len(p) for p in people}) > 1:
-            raise CLIError(f"--keypoints: the people of {name!r} have different joint counts")
-        if not np.isfinite(np.asarray(people)).all():
-            raise CLIError(f"--keypoints: the keypoints of {name!r} hold NaN or inf")
-    return {k: np.stack(v) for k, v in out.items()}, fmt
-
-
 def _run_predict_keypoints(args, model) -> int:
-    from .camera import guess_camera
-    from .graphs import get_skeleton
-    sets, fmt = _keypoint_sets(_read_json(args.keypoints, "--keypoints"), args.keypoint_format)
-    cams = _read_json(args.camera, "--camera") if args.camera else None
+    from ..camera import guess_camera
+    from ..data.keypoint_files import parse_keypoints
+    from ..graphs import get_skeleton
     try:
-        src = get_skeleton(fmt) if fmt else model.skeleton
-    except KeyError as e:
-        raise CLIError(f"--keypoint-format: {e.args[0]}") from None
+        sets, layout = parse_keypoints(_read_json(args.keypoints, "--keypoints"))
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+    fmt = args.keypoint_format or ("coco_17" if layout == "coco-results" else None)
+    cams = _read_json(args.camera, "--camera") if args.camera else None
+    src = get_skeleton(fmt) if fmt else model.skeleton
     out = _check_out_folder(args.out)
     sizes = {}
     for image in args.images:  # images only give their sizes, for a guessed camera
@@ -349,7 +335,7 @@ def _run_predict_keypoints(args, model) -> int:
             raise CLIError(f"--keypoints: {name!r} has {kp.shape[1]} joints; {src.name!r} has {src.num_joints} "
                            "(set --keypoint-format)")
         if cams is not None:
-            cam = _camera_for(cams, name, 0, 0)
+            cam = _camera_for(cams, name)
         elif name in sizes or os.path.basename(name) in sizes:
             w, h = sizes.get(name) or sizes[os.path.basename(name)]
             cam = guess_camera(w, h)
@@ -366,15 +352,17 @@ def _run_predict_keypoints(args, model) -> int:
                             "joints_cam": res.joints_mm[i].tolist(), "joints": list(model.skeleton.joints)})
         print(f"{name}: {kp.shape[0]} people; depths (m) "
               + ", ".join(f"{float(z) / 1000:.2f}" for z in res.depth_mm))
-    _write_text(out / "people.json", json.dumps(records, indent=1), "--out")
+    _write_json(out / "people.json", records, "--out")
     print(f"wrote {out / 'people.json'}")
     return 0
 
 
 def _run_predict(args) -> int:
-    from .data.transforms import load_image
-    from .models import KeypointHDNet, load_model
-    from .predict import Predictor, to_rootnet_json
+    from ..core.checkpoint import load_model
+    from ..data.transforms import load_image
+    from ..keypoint import KeypointHDNet
+    from ..predict import Predictor, to_rootnet_json
+    from .draw import draw_roots
     if args.keypoints:
         model = load_model(args.checkpoint)
         if not isinstance(model, KeypointHDNet):
@@ -393,7 +381,7 @@ def _run_predict(args) -> int:
     names = [os.path.basename(p) for p in args.images]
     shared = {n for n in names if names.count(n) > 1}
     jobs = []
-    for image, name in zip(args.images, names):
+    for image, name in zip(args.images, names, strict=True):
         if not os.path.isfile(image):
             raise CLIError(f"image: no file at {image!r}")
         if image in boxes_all:
@@ -410,7 +398,7 @@ def _run_predict(args) -> int:
         # image) and dropped: predict_many decodes again ahead of the network, so memory stays
         # flat over a folder of photos
         height, width = load_image(image).shape[1:]
-        cam = _camera_for(cams, key if cams and key in cams else name, width, height)
+        cam = _camera_for(cams, key if cams and key in cams else name)
         stem = Path(image).stem if name not in shared else \
             "_".join(Path(os.path.normpath(image)).parts[-2:]).rsplit(".", 1)[0].replace(os.sep, "_")
         jobs.append((image, key, boxes, scores, cam, stem))
@@ -422,55 +410,30 @@ def _run_predict(args) -> int:
     items = ({"image": image, "boxes": boxes, "camera": cam, "box_format": args.box_format, "scores": scores}
              for image, _key, boxes, scores, cam, _ in jobs)
     results = []
-    for (_image, key, *_), res in zip(jobs, predictor.predict_many(items)):
+    for (_image, key, *_), res in zip(jobs, predictor.predict_many(items), strict=True):
         results.append(res)
         print(f"{key}: {len(res)} people; depths (m) " + ", ".join(f"{r.depth_mm / 1000:.2f}" for r in res))
     records = []
-    for (image, key, *_), res, stem in zip(jobs, results, stems):
+    for (image, key, *_), res, stem in zip(jobs, results, stems, strict=True):
         records += to_rootnet_json(res, image_id=key)
-        _draw(image, res, out / f"{stem}_roots.png")
-    _write_text(out / "roots.json", json.dumps(records, indent=1), "--out")
+        try:
+            draw_roots(image, res, out / f"{stem}_roots.png")
+        except OSError as e:
+            raise CLIError(str(e)) from None
+    _write_json(out / "roots.json", records, "--out")
     print(f"wrote {out / 'roots.json'}")
     return 0
 
 
-def _draw(image_path, results, path) -> None:
-    """The image with each box and root, and beside it a bird's-eye view (X right, Z up),
-    written atomically."""
-    from PIL import Image, ImageDraw
-    with Image.open(image_path) as im:
-        img = im.convert("RGB")
-    w, h = img.size
-    side = h
-    canvas = Image.new("RGB", (w + side, h), (245, 245, 245))
-    canvas.paste(img, (0, 0))
-    d = ImageDraw.Draw(canvas)
-    colors = [(230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240)]
-    zmax = max([r.root_cam_mm[2] for r in results] + [1000.0]) * 1.15
-    xmax = max([abs(r.root_cam_mm[0]) for r in results] + [zmax / 2])
-    for i, r in enumerate(results):
-        c = colors[i % len(colors)]
-        x1, y1, x2, y2 = r.box_xyxy
-        d.rectangle([x1, y1, x2, y2], outline=c, width=2)
-        u, v = r.root_2d_px
-        d.ellipse([u - 4, v - 4, u + 4, v + 4], fill=c)
-        d.text((x1 + 3, y1 + 3), f"{r.depth_mm / 1000:.2f} m", fill=c)
-        bx = w + side / 2 + r.root_cam_mm[0] / xmax * side * 0.45
-        by = h - 10 - r.root_cam_mm[2] / zmax * (h - 20)
-        d.ellipse([bx - 5, by - 5, bx + 5, by + 5], fill=c)
-    d.polygon([(w + side / 2, h - 12), (w + side / 2 - 6, h - 2), (w + side / 2 + 6, h - 2)], fill=(0, 0, 0))
-    d.text((w + 5, 5), f"bird's-eye view, depth up to {zmax / 1000:.1f} m", fill=(0, 0, 0))
-    tmp = Path(path).with_name(Path(path).name + ".tmp")
-    try:
-        canvas.save(tmp, format="PNG")
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise CLIError(f"--out: cannot write {os.fspath(path)!r} ({e.strerror or e})") from None
-
-
 def _run_bench(args) -> int:
     import importlib
+    if args.name is None:
+        print("benchmarks (hdnet bench NAME [--help]):")
+        for name, what in BENCHMARKS.items():
+            print(f"  {name:<10} {what}")
+        return 0
+    if args.name not in BENCHMARKS:
+        raise CLIError(f"bench: unknown benchmark {args.name!r}; known: {', '.join(BENCHMARKS)}")
     mod = importlib.import_module(f"hdnet.benchmarks.{args.name}")
     result = mod.main(args.args)
     return int(result or 0)
@@ -498,17 +461,15 @@ def _run_demo(args) -> int:
 
 
 def _read_json(path, what: str):
-    if not os.path.isfile(path):
-        raise CLIError(f"{what}: no file at {path!r}")
+    from ..core.files import read_json
     try:
-        with open(path) as f:
-            return json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CLIError(f"{what}: {path!r} is not valid JSON ({e})") from None
+        return read_json(path, what)
+    except (OSError, ValueError) as e:
+        raise CLIError(str(e)) from None
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    from .train import TrainingError
+    from ..train import TrainingError
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -517,7 +478,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except CLIError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except (ValueError, TypeError, KeyError, OSError, TrainingError) as e:
+    except (ValueError, TypeError, LookupError, OSError, TrainingError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"error: {str(msg).splitlines()[0] if str(msg) else type(e).__name__}", file=sys.stderr)
         return 2

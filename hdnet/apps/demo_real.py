@@ -15,18 +15,18 @@ MuPoTS-3D scenes.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from .data.mocap import read_h36m_mocap
-from .data.mupots_annotations import read_mupots_annotations
-from .keypoint_training import KeypointTrainConfig, train_keypoint_model
-from .models.keypoint import KeypointHDNet
-from .mupots_eval import evaluate_mupots
+from ..core.files import write_json, write_text
+from ..data.mocap import read_h36m_mocap
+from ..data.mupots_annotations import read_mupots_annotations
+from ..keypoint import KeypointTask, evaluate_mupots
+from ..keypoint.task import keypoint_recipe
+from ..train import Trainer, load_config
 
 __all__ = ["run_real_demo", "report_markdown", "PUBLISHED"]
 
@@ -52,27 +52,29 @@ def run_real_demo(data_dir, out_dir, minutes: float = 10.0, seed: int = 0, quick
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     poses = read_h36m_mocap(data / "h36m_poses.h5")
-    model = KeypointHDNet()
-    cfg = KeypointTrainConfig(minutes=None if quick else minutes, max_steps=20 if quick else None,
-                              seed=seed, batch_size=64 if quick else 256)
+    base = keypoint_recipe(str(data / "h36m_poses.h5"), str(out / "train"), minutes, seed, quick)
+    base["data"]["subjects"] = sorted(set(poses.subject.tolist()))  # the demo trains on every subject
+    cfg = load_config(base=base)
     log(f"training on {len(poses)} Human3.6M poses through virtual cameras for "
         f"{'20 steps' if quick else f'{minutes:g} minutes'} ...")
-    history = train_keypoint_model(model, poses, cfg, on_log=lambda r: log(
+    trainer = Trainer(cfg, task=KeypointTask(cfg, poses=poses), on_log=lambda r: log(
         f"  step {r['step']:6d}  {r['seconds']:6.0f} s  loss {r['total']:.4f}  depth err {r['depth_err_mm']:5.0f} mm"
         f"  mpjpe {r['mpjpe_mm']:4.0f} mm") if r["step"] % 1000 == 0 else None)
+    history = trainer.fit()
+    model: Any = trainer.model.eval()
     t_train = time.time() - t0
     model.save(out / "model.pt", trained_on="Human3.6M motion capture, all subjects, virtual cameras",
-               steps=int(history[-1]["step"]), seconds=round(t_train, 1), seed=seed)
+               steps=trainer.step, seconds=round(t_train, 1), seed=seed)
     log(f"evaluating on MuPoTS-3D {', '.join(s.name for s in seqs)} ...")
     report = evaluate_mupots(model, seqs)
-    report["train"] = {"steps": int(history[-1]["step"]), "seconds": round(t_train, 1), "poses": len(poses),
+    report["train"] = {"steps": trainer.step, "seconds": round(t_train, 1), "poses": len(poses),
                        "minutes": minutes, "seed": seed, "history": history}
     report["published"] = PUBLISHED
     report["ratio_mrpe_to_skeleton_fit"] = report["hdnet"]["mrpe_mm"] / report["baselines"]["skeleton_fit"]["mrpe_mm"]
     report["plots"] = _plots(out, report)
     report["seconds_total"] = round(time.time() - t0, 1)
-    (out / "report.json").write_text(json.dumps(public_report(report), indent=2, default=float))
-    (out / "report.md").write_text(report_markdown(report))
+    write_json(out / "report.json", public_report(report), "report")
+    write_text(out / "report.md", report_markdown(report), "report")
     return report
 
 
@@ -145,10 +147,10 @@ def _plots(out: Path, r: Dict[str, Any]) -> List[str]:
     # bird's-eye views of a few real frames
     fig, axes = plt.subplots(1, 4, figsize=(14, 4))
     picks = [recs[i] for i in np.linspace(0, len(recs) - 1, 4).astype(int)]
-    for ax, rec in zip(axes, picks):
+    for ax, rec in zip(axes, picks, strict=True):
         f = int(np.bincount(rec["frames"]).argmax())
         sel = rec["frames"] == f
-        for k, (g, p, q) in enumerate(zip(rec["gt_root"][sel], rec["root_mm"][sel], rec["fit_root"][sel])):
+        for k, (g, p, q) in enumerate(zip(rec["gt_root"][sel], rec["root_mm"][sel], rec["fit_root"][sel], strict=True)):
             ax.scatter(g[0] / 1000, g[2] / 1000, marker="o", s=60, color=f"C{k}", label="true" if k == 0 else None)
             ax.scatter(p[0] / 1000, p[2] / 1000, marker="x", s=60, color=f"C{k}", label="hdnet" if k == 0 else None)
             ax.scatter(q[0] / 1000, q[2] / 1000, marker="+", s=60, color=f"C{k}", alpha=0.6,
@@ -184,7 +186,7 @@ def _plots(out: Path, r: Dict[str, Any]) -> List[str]:
     pred = rec["joints_mm"][i]
     fig = plt.figure(figsize=(5, 5))
     ax3 = fig.add_subplot(projection="3d")
-    from .graphs import get_skeleton
+    from ..graphs import get_skeleton
     for a, b in get_skeleton("mupots_17").bones:
         ax3.plot(*[[truth[a, d], truth[b, d]] for d in (0, 2, 1)], color="k")
         ax3.plot(*[[pred[a, d], pred[b, d]] for d in (0, 2, 1)], color="tab:blue")

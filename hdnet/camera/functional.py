@@ -19,17 +19,18 @@ differentiable); numpy input is computed in float64 and returned as numpy.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 import torch
 
+from ..core.checks import is_tracing
+
 __all__ = [
-    "Camera", "normalize_points", "denormalize_points", "project_points", "backproject_points",
+    "normalize_points", "denormalize_points", "project_points", "backproject_points",
     "distort_normalized", "undistort_normalized", "focal_normalized_depth",
     "depth_from_focal_normalized", "crop_affine", "invert_affine", "apply_affine", "pixel_grid",
-    "coord_map", "guess_camera", "fit_camera",
+    "coord_map",
 ]
 
 ArrayLike = Union[np.ndarray, torch.Tensor, float, Sequence[float]]
@@ -137,12 +138,16 @@ def distort_normalized(xy_norm: Points, radial: Optional[ArrayLike] = None,
     return _out(out, np_out)
 
 
-def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations: int = 20,
+def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations: int = 50,
                          tol: float = 1e-12):
     """Invert :func:`distort_normalized` by Newton's method (analytic 2x2 Jacobian).
 
-    Converges in a few steps for real lenses inside the field of view (the distortion must be
-    invertible there: ``R > 0``). Stops early once every update is below ``tol``.
+    Converges in a few steps for real lenses inside the field of view. Stops early once every
+    update is below ``tol``. The answer is checked (outside tracing): every point must map back
+    onto its distorted position, on the branch where the lens is still one-to-one (a positive
+    Jacobian); otherwise the coefficients do not describe a lens that can be inverted there (the
+    image folds back on itself, e.g. a strongly negative ``k1``, or Newton cannot reach the point)
+    and a ``ValueError`` says how many points failed.
 
     Returns:
         ``[..., 2]`` undistorted normalised coordinates.
@@ -152,7 +157,8 @@ def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations:
     k1, k2, k3 = k[..., 0], k[..., 1], k[..., 2]
     p1, p2 = p[..., 0], p[..., 1]
     x, y = xd[..., 0], xd[..., 1]
-    for _ in range(iterations):
+    det = torch.ones_like(x)
+    for step in range(iterations + 1):
         r2 = x * x + y * y
         rad = 1 + r2 * (k1 + r2 * (k2 + r2 * k3))
         drad = k1 + r2 * (2 * k2 + 3 * k3 * r2)  # dR/d(r2)
@@ -164,12 +170,25 @@ def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations:
         c = y * (2 * x * drad + p2) + 2 * p1 * x
         d = rad + tan + y * (2 * y * drad + p1) + 2 * p1 * y
         det = a * d - b * c
+        if step == iterations:
+            break
         dx = (d * fx_ - b * fy_) / det
         dy = (a * fy_ - c * fx_) / det
         x, y = x - dx, y - dy
         if not (torch.is_grad_enabled() and x.requires_grad):
             if float(torch.max(torch.abs(dx).max(), torch.abs(dy).max()) if dx.numel() else 0) < tol:
                 break
+    if xd.numel() and not is_tracing():
+        with torch.no_grad():
+            back = distort_normalized(torch.stack([x, y], -1), k, p)
+            err = (back - xd).abs().amax(-1)
+            bad = ~torch.isfinite(err) | (err > 1e-6 * (1 + xd.abs().amax(-1))) | ~(det > 0) | ~(rad + tan > 0)
+        if bool(bad.any()):
+            raise ValueError(
+                f"radial, tangential: the lens distortion cannot be undone at {int(bad.sum())} of "
+                f"{bad.numel()} points (radial {k.reshape(-1, 3)[0].tolist()}, tangential "
+                f"{p.reshape(-1, 2)[0].tolist()}): the image folds back on itself there, or the "
+                "coefficients are too large for the field of view; check the camera's distortion")
     return _out(torch.stack([x, y], dim=-1), np_out)
 
 
@@ -217,24 +236,26 @@ def backproject_points(uv_px: Points, depth_mm: ArrayLike, fx: Scalar, fy: Scala
 
 
 # ---------------------------------------------------------------------------- depth
+def _focal_scale(value, name: str, fx: Scalar, fy: Scalar):
+    """``(value as a positive tensor, sqrt(fx fy) like it, whether numpy came in)``."""
+    t, np_out = _main(value, name)
+    _positive(t, name)
+    f_x, f_y = _as_tensor(fx, t), _as_tensor(fy, t)
+    _positive(f_x, "fx")
+    _positive(f_y, "fy")
+    return t, torch.sqrt(f_x * f_y), np_out
+
+
 def focal_normalized_depth(depth_mm: Points, fx: Scalar, fy: Scalar) -> Points:
     """Focal-normalised depth ``d = Z / sqrt(fx * fy)`` (HDNet's bin variable)."""
-    z, np_out = _main(depth_mm, "depth_mm")
-    _positive(z, "depth_mm")
-    fx, fy = _as_tensor(fx, z), _as_tensor(fy, z)
-    _positive(fx, "fx")
-    _positive(fy, "fy")
-    return _out(z / torch.sqrt(fx * fy), np_out)
+    z, scale, np_out = _focal_scale(depth_mm, "depth_mm", fx, fy)
+    return _out(z / scale, np_out)
 
 
 def depth_from_focal_normalized(d: Points, fx: Scalar, fy: Scalar) -> Points:
     """Inverse of :func:`focal_normalized_depth`: ``Z = d * sqrt(fx * fy)`` (mm)."""
-    dn, np_out = _main(d, "d")
-    _positive(dn, "d")
-    fx, fy = _as_tensor(fx, dn), _as_tensor(fy, dn)
-    _positive(fx, "fx")
-    _positive(fy, "fy")
-    return _out(dn * torch.sqrt(fx * fy), np_out)
+    dn, scale, np_out = _focal_scale(d, "d", fx, fy)
+    return _out(dn * scale, np_out)
 
 
 # ---------------------------------------------------------------------------- affines
@@ -361,216 +382,3 @@ def coord_map(affine: ArrayLike, input_size: Union[int, Sequence[int]], output_s
     yn = (src[..., 1] - c_y[..., None]) / f_y[..., None]
     out = torch.stack([xn, yn], dim=-2).reshape(*src.shape[:-2], 2, oh, ow)
     return _out(out, np_out)
-
-
-# ---------------------------------------------------------------------------- Camera
-@dataclass(frozen=True)
-class Camera:
-    """A pinhole camera with optional Human3.6M-convention lens distortion.
-
-    Args:
-        fx, fy: focal lengths in pixels (> 0).
-        cx, cy: principal point in pixels.
-        radial: ``(k1, k2, k3)`` or None; tangential: ``(p1, p2)`` or None.
-    """
-
-    fx: float
-    fy: float
-    cx: float
-    cy: float
-    radial: Optional[Tuple[float, float, float]] = None
-    tangential: Optional[Tuple[float, float]] = None
-
-    def __post_init__(self):
-        for name in ("fx", "fy", "cx", "cy"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
-                raise TypeError(f"{name}: expected a number, got {type(v).__name__}")
-            if not math.isfinite(float(v)):
-                raise ValueError(f"{name}: expected a finite number, got {v}")
-            object.__setattr__(self, name, float(v))
-        for name in ("fx", "fy"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name}: focal length must be > 0, got {getattr(self, name)}")
-        if self.radial is not None:
-            k = tuple(float(v) for v in self.radial)
-            if len(k) == 2:
-                k = k + (0.0,)
-            if len(k) != 3:
-                raise ValueError(f"radial: expected (k1, k2, k3), got {self.radial!r}")
-            object.__setattr__(self, "radial", k)
-        if self.tangential is not None:
-            p = tuple(float(v) for v in self.tangential)
-            if len(p) != 2:
-                raise ValueError(f"tangential: expected (p1, p2), got {self.tangential!r}")
-            object.__setattr__(self, "tangential", p)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Camera":
-        """From ``{"fx", "fy", "cx", "cy"}``, ``{"f": [fx, fy], "c": [cx, cy], "k", "p"}``
-        (Human3.6M / RootNet style) or ``{"intrinsic": [fx, fy, cx, cy]}`` (MuPoTS style)."""
-        if "intrinsic" in d:
-            fx, fy, cx, cy = (float(v) for v in d["intrinsic"])
-        elif "f" in d:
-            f, c = np.ravel(d["f"]), np.ravel(d["c"])
-            fx, fy, cx, cy = float(f[0]), float(f[-1]), float(c[0]), float(c[1])
-        else:
-            try:
-                fx, fy, cx, cy = (float(d[k]) for k in ("fx", "fy", "cx", "cy"))
-            except KeyError as e:
-                raise ValueError(f"camera: missing key {e}; expected fx, fy, cx, cy or f, c") from None
-        radial = d.get("k", d.get("radial"))
-        tangential = d.get("p", d.get("tangential"))
-        return cls(fx, fy, cx, cy,
-                   None if radial is None else tuple(np.ravel(radial)),
-                   None if tangential is None else tuple(np.ravel(tangential)))
-
-    def to_dict(self) -> dict:
-        d: dict = {"fx": self.fx, "fy": self.fy, "cx": self.cx, "cy": self.cy}
-        if self.radial is not None:
-            d["radial"] = list(self.radial)
-        if self.tangential is not None:
-            d["tangential"] = list(self.tangential)
-        return d
-
-    @property
-    def has_distortion(self) -> bool:
-        return self.radial is not None or self.tangential is not None
-
-    @property
-    def K(self) -> np.ndarray:
-        """The 3x3 intrinsic matrix."""
-        return np.array([[self.fx, 0, self.cx], [0, self.fy, self.cy], [0, 0, 1.0]])
-
-    @property
-    def focal_geometric_mean(self) -> float:
-        """``sqrt(fx * fy)``, the scale of HDNet's focal-normalised depth."""
-        return math.sqrt(self.fx * self.fy)
-
-    def without_distortion(self) -> "Camera":
-        return Camera(self.fx, self.fy, self.cx, self.cy)
-
-    def project(self, points_mm: Points) -> Points:
-        """Camera-space points ``[..., 3]`` (mm) to pixels ``[..., 2]``, distortion included."""
-        return project_points(points_mm, self.fx, self.fy, self.cx, self.cy, self.radial,
-                              self.tangential)
-
-    def backproject(self, uv_px: Points, depth_mm: ArrayLike) -> Points:
-        """Pixels ``[..., 2]`` (undistorted first) and depths ``[...]`` to points ``[..., 3]``."""
-        return backproject_points(uv_px, depth_mm, self.fx, self.fy, self.cx, self.cy,
-                                  self.radial, self.tangential)
-
-    def normalize(self, uv_px: Points) -> Points:
-        """Pixels to ``((u - cx) / fx, (v - cy) / fy)``; no undistortion (see :meth:`undistort`)."""
-        return normalize_points(uv_px, self.fx, self.fy, self.cx, self.cy)
-
-    def denormalize(self, xy_norm: Points) -> Points:
-        return denormalize_points(xy_norm, self.fx, self.fy, self.cx, self.cy)
-
-    def undistort(self, uv_px: Points) -> Points:
-        """Distorted pixels ``[..., 2]`` to the pixels an ideal pinhole camera would see."""
-        if not self.has_distortion:
-            uv, np_out = _main(uv_px, "uv_px", 2)
-            return _out(uv, np_out)
-        xy = undistort_normalized(self.normalize(uv_px), self.radial, self.tangential)
-        return self.denormalize(xy)
-
-    def distort(self, uv_px: Points) -> Points:
-        """Ideal pinhole pixels ``[..., 2]`` to distorted pixels (inverse of :meth:`undistort`)."""
-        xy = self.normalize(uv_px)
-        if self.has_distortion:
-            xy = distort_normalized(xy, self.radial, self.tangential)
-        return self.denormalize(xy)
-
-    def depth_to_normalized(self, depth_mm: Points) -> Points:
-        """``Z / sqrt(fx fy)``."""
-        return focal_normalized_depth(depth_mm, self.fx, self.fy)
-
-    def normalized_to_depth(self, d: Points) -> Points:
-        """``d * sqrt(fx fy)`` (mm)."""
-        return depth_from_focal_normalized(d, self.fx, self.fy)
-
-    def coord_map(self, affine: ArrayLike, input_size: Union[int, Sequence[int]],
-                  output_size: Union[int, Sequence[int]]) -> np.ndarray:
-        """See :func:`coord_map`."""
-        return coord_map(affine, input_size, output_size, self.fx, self.fy, self.cx, self.cy)
-
-    def scaled(self, sx: float, sy: Optional[float] = None) -> "Camera":
-        """The camera of the image resized by ``(sx, sy)`` (pixel-centre convention kept)."""
-        sy = sx if sy is None else sy
-        return Camera(self.fx * sx, self.fy * sy, (self.cx + 0.5) * sx - 0.5,
-                      (self.cy + 0.5) * sy - 0.5, self.radial, self.tangential)
-
-
-def guess_camera(width: int, height: int, focal_px: Optional[float] = None) -> Camera:
-    """A camera for an image whose intrinsics are unknown.
-
-    The principal point is the image centre and, unless ``focal_px`` is given,
-    ``fx = fy = max(width, height)``: a field of view of about 53 degrees across the longer
-    side, between a phone's wide lens (about 0.7 x width) and a 50 mm lens on a full-frame
-    camera (about 1.4 x width); Human3.6M's cameras are 1.15 x width. Depth scales linearly
-    with the focal length, so a wrong guess scales every person's depth by the same factor and
-    keeps who is in front of whom.
-    """
-    f = float(max(width, height)) if focal_px is None else float(focal_px)
-    return Camera(f, f, (width - 1) / 2.0, (height - 1) / 2.0)
-
-
-def fit_camera(points_2d_px, points_3d_mm, distortion: bool = True, robust: bool = True,
-               inlier_px: float = 3.0) -> Tuple[Camera, dict]:
-    """Fit intrinsics (and radial distortion ``k1, k2``) to 2D-3D correspondences of points in
-    camera coordinates: for datasets that give 3D joints in camera space and 2D joints but no
-    intrinsics (MuPoTS-3D).
-
-    A linear least-squares start (``u = fx X/Z + cx``, ``v = fy Y/Z + cy``), then a robust
-    non-linear fit (soft-L1 loss with a ``inlier_px`` scale, so a few badly annotated joints do
-    not pull it) of the pinhole and, with ``distortion``, two radial terms.
-
-    Args:
-        points_2d_px: ``[N, 2]`` pixels (any leading shape, flattened); NaN rows are ignored.
-        points_3d_mm: ``[N, 3]`` the same points in camera coordinates (Z > 0).
-
-    Returns:
-        ``(camera, info)`` with ``info = {"rms_px", "median_px", "inlier_fraction", "points"}``
-        (residuals over inliers, those under ``inlier_px``).
-
-    >>> import numpy as np
-    >>> cam = Camera(1000.0, 1000.0, 320.0, 240.0)
-    >>> pts = np.random.default_rng(0).uniform([-500, -500, 2000], [500, 500, 4000], (50, 3))
-    >>> fitted, info = fit_camera(cam.project(pts), pts, distortion=False)
-    >>> round(fitted.fx), round(fitted.cy)
-    (1000, 240)
-    """
-    from scipy.optimize import least_squares
-
-    uv = np.asarray(points_2d_px, dtype=np.float64).reshape(-1, 2)
-    xyz = np.asarray(points_3d_mm, dtype=np.float64).reshape(-1, 3)
-    if len(uv) != len(xyz):
-        raise ValueError(f"points_2d_px, points_3d_mm: {len(uv)} vs {len(xyz)} points")
-    ok = np.isfinite(uv).all(1) & np.isfinite(xyz).all(1) & (xyz[:, 2] > 1e-6)
-    uv, xyz = uv[ok], xyz[ok]
-    if len(uv) < 6:
-        raise ValueError(f"points_3d_mm: need at least 6 finite points in front of the camera, got {len(uv)}")
-    xn, yn = xyz[:, 0] / xyz[:, 2], xyz[:, 1] / xyz[:, 2]
-    if np.ptp(xn) < 1e-9 or np.ptp(yn) < 1e-9:
-        raise ValueError("points_3d_mm: the points do not spread across the view; the focal length "
-                         "cannot be fitted")
-    (fx, cx), (fy, cy) = (np.linalg.lstsq(np.stack([a, np.ones_like(a)], 1), b, rcond=None)[0]
-                          for a, b in ((xn, uv[:, 0]), (yn, uv[:, 1])))
-
-    def residual(params):
-        k = (params[4], params[5], 0.0) if distortion else None
-        return (project_points(xyz, params[0], params[1], params[2], params[3], radial=k) - uv).ravel()
-
-    start = np.array([fx, fy, cx, cy] + ([0.0, 0.0] if distortion else []))
-    fit = least_squares(residual, start, loss="soft_l1" if robust else "linear", f_scale=inlier_px,
-                        x_scale="jac")
-    p = fit.x
-    if not (np.isfinite(p).all() and p[0] > 0 and p[1] > 0):
-        raise ValueError("points_3d_mm: the camera fit diverged (are the points in camera coordinates?)")
-    cam = Camera(float(p[0]), float(p[1]), float(p[2]), float(p[3]),
-                 (float(p[4]), float(p[5]), 0.0) if distortion else None)
-    err = np.linalg.norm(residual(p).reshape(-1, 2), axis=1)
-    inl = err < inlier_px
-    return cam, {"rms_px": float(np.sqrt(np.mean(err[inl] ** 2))) if inl.any() else float("nan"),
-                 "median_px": float(np.median(err)), "inlier_fraction": float(inl.mean()), "points": int(len(err))}

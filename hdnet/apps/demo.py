@@ -17,21 +17,22 @@
 from __future__ import annotations
 
 import copy
-import json
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from .baselines import fit_k_value, fit_skeleton_scale, k_value_depth, skeleton_fit_depth
-from .data import MuPoTS
-from .data.synthetic import SceneConfig, write_mupots_json
-from .data.transforms import bin_focal, image_framing, person_framing
-from .graphs import get_skeleton
-from .metrics import evaluate_roots
-from .predict import predict_scenes
-from .train import TrainConfig, Trainer
+from ..baselines import fit_k_value, fit_skeleton_scale, k_value_depth, skeleton_fit_depth
+from ..camera import focal_normalized_depth
+from ..core.files import write_json, write_text
+from ..data import MuPoTS
+from ..data.synthetic import SceneConfig, write_mupots_json
+from ..data.transforms import bin_focal, image_framing, person_framing
+from ..graphs import get_skeleton
+from ..metrics import evaluate_roots
+from ..predict import predict_scenes
+from ..train import RECIPES, Trainer, load_config
 
 __all__ = ["run_demo"]
 
@@ -45,22 +46,8 @@ def _depth_range(reader, framing: str, input_size: int, root: int):
             affine = (person_framing(p.box_xyxy, input_size) if framing == "person"
                       else image_framing((sample.width, sample.height), input_size))
             fx, fy = bin_focal(sample.camera, affine)
-            d.append(p.joints_3d[root, 2] / np.sqrt(fx * fy))
+            d.append(float(focal_normalized_depth(np.float64(p.joints_3d[root, 2]), fx, fy)))
     return float(np.min(d)) / 1.25, float(np.max(d)) * 1.25
-
-
-def _config(out: Path, data: Path, minutes: float, seed: int, framing: str, input_size: int,
-            d_range, quick: bool) -> TrainConfig:
-    return TrainConfig(
-        datasets=[{"type": "mupots", "annotation_file": str(data / "train" / "MuPoTS-3D.json"),
-                   "image_root": str(data / "train")}],
-        out_dir=str(out / "train"), skeleton="mupots_17", input_size=input_size, framing=framing,
-        augment=False, cache_items=True, amp=True, channels_last=True,
-        backbone_depth=18, backbone_width=16, backbone_channels=64, branch_channels=16, gnn_channels=64,
-        bins_d_min=d_range[0], bins_d_max=d_range[1], num_bins=61,
-        epochs=1000, max_minutes=minutes, max_steps=6 if quick else None, batch_size=32,
-        lr=2e-3, lr_schedule="cosine", grad_clip=5.0, seed=seed,
-        num_workers=0, log_every=10, progress=not quick)
 
 
 def _xywh(box):
@@ -101,7 +88,10 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
     train_reader = MuPoTS(data / "train" / "MuPoTS-3D.json", data / "train")
     root = get_skeleton(train_reader.skeleton).root
     d_range = _depth_range(train_reader, framing, input_size, root)
-    cfg = _config(out, data, minutes, seed, framing, input_size, d_range, quick)
+    datasets = [{"type": "mupots", "annotation_file": str(data / "train" / "MuPoTS-3D.json"),
+                 "image_root": str(data / "train")}]
+    cfg = load_config(base=RECIPES.get("demo")(datasets, str(out / "train"), minutes, seed, framing, input_size,
+                                               d_range, quick))
     trainer = Trainer(cfg)
     t1 = time.time()
     history = trainer.fit()
@@ -136,7 +126,7 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
                              scale=s_gt)
 
     def at_depth(z, joints_key):
-        return np.stack([r["camera"].backproject(r[joints_key][root], zi) for r, zi in zip(test, z)])
+        return np.stack([r["camera"].backproject(r[joints_key][root], zi) for r, zi in zip(test, z, strict=True)])
 
     hdnet_roots = np.array([r["pred_root"] for r in test])
     baseline_roots = {"k_value": at_depth(z_k, "pred_joints_2d"),
@@ -157,18 +147,18 @@ def run_demo(out_dir, minutes: float = 10.0, seed: int = 0, quick: bool = False,
                   "images": n_train, "people_per_image": "1-5", "image_size": image_size,
                   "framing": framing, "input_size": input_size, "flip_test": flip_test,
                   "parameters": sum(p.numel() for p in model.parameters()),
-                  "batch_size": cfg.batch_size, "history": history},
+                  "batch_size": cfg.data.batch_size, "history": history},
         "data": {"train_images": n_train, "test_images": n_test, "test_people": len(test),
-                 "seconds": round(t_data, 1), "training_items": trainer.cached_items,
-                 "items_seconds": round(trainer.cache_seconds, 1)},
+                 "seconds": round(t_data, 1), "training_items": getattr(trainer.task, "cached_items", 0),
+                 "items_seconds": round(getattr(trainer.task, "cache_seconds", 0.0), 1)},
         "seconds_total": None,
     }
     report["ratio_to_k_value"] = report["hdnet"]["mrpe_mm"] / report["baselines"]["k_value"]["mrpe_mm"]
     plots = _plots(out, test, hdnet_roots, baseline_roots, history, out / "train" / "steps.csv")
     report["plots"] = plots
     report["seconds_total"] = round(time.time() - t0, 1)
-    (out / "report.json").write_text(json.dumps(report, indent=2, default=float))
-    (out / "report.md").write_text(_markdown(report))
+    write_json(out / "report.json", report, "report")
+    write_text(out / "report.md", _markdown(report), "report")
     return report
 
 
@@ -233,7 +223,7 @@ def _plots(out: Path, test: List[dict], hdnet_roots: np.ndarray, baselines: Dict
     names.append("error_histogram.png")
     images = sorted({r["image_id"] for r in test})[:4]
     fig, axes = plt.subplots(1, len(images), figsize=(3.2 * len(images), 3.6), squeeze=False)
-    for ax, img in zip(axes[0], images):
+    for ax, img in zip(axes[0], images, strict=True):
         sel = [i for i, r in enumerate(test) if r["image_id"] == img]
         ax.scatter(gt[sel, 0] / 1000, gt[sel, 2] / 1000, marker="o", s=40, label="true")
         ax.scatter(hdnet_roots[sel, 0] / 1000, hdnet_roots[sel, 2] / 1000, marker="x", s=40, label="hdnet")

@@ -1,0 +1,411 @@
+"""Cameras as objects: :class:`Cameras` (N cameras as tensors, what every batched function takes)
+and :class:`Camera` (one camera, the scalar front end with numpy in and out).
+
+:func:`as_cameras` is the one adapter: a :class:`Camera`, a list of them, a :class:`Cameras`, or
+intrinsics ``[N, 4]`` all become a :class:`Cameras`, checked once.
+
+>>> import torch
+>>> cams = Cameras(torch.tensor([[1000.0, 1000.0, 640.0, 360.0], [1500.0, 1500.0, 960.0, 540.0]]))
+>>> cams.project(torch.tensor([[[0.0, 0.0, 2000.0]], [[100.0, 0.0, 3000.0]]]))
+tensor([[[640., 360.]],
+<BLANKLINE>
+        [[1010., 540.]]])
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ..core.checks import is_tracing
+from .functional import (
+    ArrayLike,
+    Points,
+    _main,
+    _out,
+    backproject_points,
+    coord_map,
+    denormalize_points,
+    depth_from_focal_normalized,
+    distort_normalized,
+    focal_normalized_depth,
+    normalize_points,
+    project_points,
+    undistort_normalized,
+)
+
+__all__ = ["Camera", "Cameras", "as_cameras", "CameraLike"]
+
+
+def _number(v, name: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name}: expected a number, got {type(v).__name__} {v!r}")
+    if not math.isfinite(float(v)):
+        raise ValueError(f"{name}: expected a finite number, got {v}")
+    return float(v)
+
+
+def _coefficients(values, name: str, sizes: Tuple[int, ...]) -> Tuple[float, ...]:
+    try:
+        out = tuple(_number(v, name) for v in values)
+    except TypeError:
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"{name}: expected {sizes[-1]} numbers, got {values!r}") from None
+        raise
+    if len(out) not in sizes:
+        raise ValueError(f"{name}: expected {' or '.join(map(str, sizes))} numbers, got {len(out)}")
+    return out
+
+
+# ---------------------------------------------------------------------------- one camera
+@dataclass(frozen=True)
+class Camera:
+    """A pinhole camera with optional Human3.6M-convention lens distortion (see docs/camera.md).
+
+    Args:
+        fx, fy: focal lengths in pixels (finite, > 0).
+        cx, cy: principal point in pixels (finite).
+        radial: ``(k1, k2, k3)`` (or ``(k1, k2)``) or None; tangential: ``(p1, p2)`` or None.
+
+    Methods take and return numpy arrays (float64) or tensors, point by point; for many cameras
+    at once use :class:`Cameras` (``camera.to_cameras()``).
+    """
+
+    fx: float
+    fy: float
+    cx: float
+    cy: float
+    radial: Optional[Tuple[float, float, float]] = None
+    tangential: Optional[Tuple[float, float]] = None
+
+    def __post_init__(self):
+        for name in ("fx", "fy", "cx", "cy"):
+            object.__setattr__(self, name, _number(getattr(self, name), name))
+        for name in ("fx", "fy"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name}: focal length must be > 0 px, got {getattr(self, name)}")
+        if self.radial is not None:
+            k = _coefficients(self.radial, "radial", (2, 3))
+            object.__setattr__(self, "radial", k + (0.0,) * (3 - len(k)))
+        if self.tangential is not None:
+            object.__setattr__(self, "tangential", _coefficients(self.tangential, "tangential", (2,)))
+
+    @classmethod
+    def from_dict(cls, d: dict, what: str = "camera") -> "Camera":
+        """From ``{"fx", "fy", "cx", "cy"}`` (optional ``radial``/``k``, ``tangential``/``p``),
+        ``{"f", "c"}`` (Human3.6M / RootNet style: ``f`` one number or ``[fx, fy]``, ``c``
+        ``[cx, cy]``) or ``{"intrinsic": [fx, fy, cx, cy]}`` (MuPoTS style). ``what`` names the
+        source in errors (a file, a field)."""
+        if not isinstance(d, dict):
+            raise ValueError(f"{what}: expected an object with fx, fy, cx, cy (or f, c), got {type(d).__name__}")
+
+        def numbers(key, sizes):
+            try:
+                return _coefficients(np.ravel(np.asarray(d[key], dtype=object)).tolist(), f"{what}: {key}", sizes)
+            except (TypeError, ValueError) as e:
+                raise ValueError(str(e)) from None
+        if "intrinsic" in d:
+            fx, fy, cx, cy = numbers("intrinsic", (4,))
+        elif "f" in d or "c" in d:
+            if "f" not in d or "c" not in d:
+                raise ValueError(f"{what}: 'f' and 'c' go together (focal length and principal point)")
+            f = numbers("f", (1, 2))
+            (cx, cy), fx, fy = numbers("c", (2,)), f[0], f[-1]
+        else:
+            missing = [k for k in ("fx", "fy", "cx", "cy") if k not in d]
+            if missing:
+                raise ValueError(f"{what}: missing {missing}; expected fx, fy, cx, cy (or f and c, or intrinsic)")
+            fx, fy, cx, cy = (numbers(k, (1,))[0] for k in ("fx", "fy", "cx", "cy"))
+        radial = d.get("k", d.get("radial"))
+        tangential = d.get("p", d.get("tangential"))
+        try:
+            return cls(fx, fy, cx, cy, None if radial is None else numbers("k" if "k" in d else "radial", (2, 3)),
+                       None if tangential is None else numbers("p" if "p" in d else "tangential", (2,)))
+        except (TypeError, ValueError) as e:
+            msg = str(e)
+            raise ValueError(msg if msg.startswith(what) else f"{what}: {msg}") from None
+
+    def to_dict(self) -> dict:
+        d: dict = {"fx": self.fx, "fy": self.fy, "cx": self.cx, "cy": self.cy}
+        if self.radial is not None:
+            d["radial"] = list(self.radial)
+        if self.tangential is not None:
+            d["tangential"] = list(self.tangential)
+        return d
+
+    def to_cameras(self, dtype: torch.dtype = torch.float64, device=None) -> "Cameras":
+        """This camera as a batch of one."""
+        return Cameras.from_list([self], dtype=dtype, device=device)
+
+    @property
+    def has_distortion(self) -> bool:
+        return self.radial is not None or self.tangential is not None
+
+    @property
+    def K(self) -> np.ndarray:
+        """The 3x3 intrinsic matrix."""
+        return np.array([[self.fx, 0, self.cx], [0, self.fy, self.cy], [0, 0, 1.0]])
+
+    @property
+    def focal_geometric_mean(self) -> float:
+        """``sqrt(fx * fy)``, the scale of HDNet's focal-normalised depth."""
+        return math.sqrt(self.fx * self.fy)
+
+    def without_distortion(self) -> "Camera":
+        return Camera(self.fx, self.fy, self.cx, self.cy)
+
+    def project(self, points_mm: Points) -> Points:
+        """Camera-space points ``[..., 3]`` (mm) to pixels ``[..., 2]``, distortion included."""
+        return project_points(points_mm, self.fx, self.fy, self.cx, self.cy, self.radial, self.tangential)
+
+    def backproject(self, uv_px: Points, depth_mm: ArrayLike) -> Points:
+        """Pixels ``[..., 2]`` (undistorted first) and depths ``[...]`` to points ``[..., 3]``."""
+        return backproject_points(uv_px, depth_mm, self.fx, self.fy, self.cx, self.cy, self.radial, self.tangential)
+
+    def normalize(self, uv_px: Points) -> Points:
+        """Pixels to ``((u - cx) / fx, (v - cy) / fy)``; no undistortion (see :meth:`to_rays`)."""
+        return normalize_points(uv_px, self.fx, self.fy, self.cx, self.cy)
+
+    def to_rays(self, uv_px: Points) -> Points:
+        """Pixels ``[..., 2]`` to undistorted normalised coordinates: the ``(X / Z, Y / Z)`` of the
+        points they show."""
+        xy = self.normalize(uv_px)
+        return undistort_normalized(xy, self.radial, self.tangential) if self.has_distortion else xy
+
+    def denormalize(self, xy_norm: Points) -> Points:
+        return denormalize_points(xy_norm, self.fx, self.fy, self.cx, self.cy)
+
+    def undistort(self, uv_px: Points) -> Points:
+        """Distorted pixels ``[..., 2]`` to the pixels an ideal pinhole camera would see."""
+        if not self.has_distortion:
+            uv, np_out = _main(uv_px, "uv_px", 2)
+            return _out(uv, np_out)
+        return self.denormalize(self.to_rays(uv_px))
+
+    def distort(self, uv_px: Points) -> Points:
+        """Ideal pinhole pixels ``[..., 2]`` to distorted pixels (inverse of :meth:`undistort`)."""
+        xy = self.normalize(uv_px)
+        if self.has_distortion:
+            xy = distort_normalized(xy, self.radial, self.tangential)
+        return self.denormalize(xy)
+
+    def depth_to_normalized(self, depth_mm: Points) -> Points:
+        """``Z / sqrt(fx fy)``."""
+        return focal_normalized_depth(depth_mm, self.fx, self.fy)
+
+    def normalized_to_depth(self, d: Points) -> Points:
+        """``d * sqrt(fx fy)`` (mm)."""
+        return depth_from_focal_normalized(d, self.fx, self.fy)
+
+    def coord_map(self, affine: ArrayLike, input_size: Union[int, Sequence[int]],
+                  output_size: Union[int, Sequence[int]]) -> np.ndarray:
+        """See :func:`hdnet.camera.coord_map`."""
+        return coord_map(affine, input_size, output_size, self.fx, self.fy, self.cx, self.cy)
+
+    def scaled(self, sx: float, sy: Optional[float] = None) -> "Camera":
+        """The camera of the image resized by ``(sx, sy)`` (pixel-centre convention kept)."""
+        sy = sx if sy is None else sy
+        return Camera(self.fx * sx, self.fy * sy, (self.cx + 0.5) * sx - 0.5,
+                      (self.cy + 0.5) * sy - 0.5, self.radial, self.tangential)
+
+
+# ---------------------------------------------------------------------------- many cameras
+class Cameras:
+    r"""N pinhole cameras as tensors, on one device and dtype (kornia's camera model, with
+    Human3.6M's lens distortion).
+
+    Args:
+        intrinsics: ``[N, 4]`` as ``(fx, fy, cx, cy)`` in pixels (a ``[4]`` is one camera).
+        distortion: ``[N, 5]`` as ``(k1, k2, k3, p1, p2)``, or ``[N, 3]`` / ``[N, 2]`` radial
+            terms only; None: no distortion.
+
+    Points are batched along the first axis, one camera per row: ``[N, ..., D]`` (a batch of
+    one camera serves any N). Methods keep the points' device; the cameras follow them.
+
+    Raises:
+        TypeError, ValueError: intrinsics or distortion of the wrong shape, non-finite values, or
+            focal lengths that are not > 0.
+    """
+
+    def __init__(self, intrinsics, distortion=None):
+        k = torch.as_tensor(intrinsics)
+        if not k.is_floating_point():
+            k = k.to(torch.float64)
+        if k.dim() == 1:
+            k = k[None]
+        if k.dim() != 2 or k.shape[-1] != 4:
+            raise ValueError(f"intrinsics: expected [N, 4] (fx, fy, cx, cy), got {tuple(k.shape)}")
+        n = k.shape[0]
+        if distortion is None:
+            d = k.new_zeros(n, 5)
+        else:
+            d = torch.as_tensor(distortion).to(device=k.device, dtype=k.dtype)
+            if d.dim() == 1:
+                d = d[None]
+            if d.dim() != 2 or d.shape[0] != n or d.shape[1] not in (2, 3, 5):
+                raise ValueError(f"distortion: expected [{n}, 5] (k1, k2, k3, p1, p2) or [{n}, 3] radial "
+                                 f"terms, got {tuple(d.shape)}")
+            d = torch.cat([d, d.new_zeros(n, 5 - d.shape[1])], 1)
+        if not is_tracing() and n:
+            if not bool(torch.isfinite(k).all()):
+                rows = (~torch.isfinite(k)).any(1).nonzero().flatten().tolist()
+                raise ValueError(f"intrinsics: non-finite values for cameras {rows[:10]}")
+            if not bool((k[:, :2] > 0).all()):
+                rows = (k[:, :2] <= 0).any(1).nonzero().flatten().tolist()
+                raise ValueError(f"intrinsics: focal lengths must be > 0 (cameras {rows[:10]})")
+            if not bool(torch.isfinite(d).all()):
+                rows = (~torch.isfinite(d)).any(1).nonzero().flatten().tolist()
+                raise ValueError(f"distortion: non-finite coefficients for cameras {rows[:10]}")
+        self.intrinsics = k
+        self.distortion = d
+
+    @classmethod
+    def from_list(cls, cameras: Sequence[Camera], dtype: torch.dtype = torch.float64, device=None) -> "Cameras":
+        """Stack scalar cameras; a missing radial or tangential part is zeros."""
+        cams = list(cameras)
+        bad = [i for i, c in enumerate(cams) if not isinstance(c, Camera)]
+        if bad:
+            raise TypeError(f"cameras: expected hdnet Camera objects, got {type(cams[bad[0]]).__name__} at {bad[0]}")
+        k = torch.tensor([[c.fx, c.fy, c.cx, c.cy] for c in cams], dtype=dtype, device=device).reshape(-1, 4)
+        d = torch.tensor([list(c.radial or (0.0, 0.0, 0.0)) + list(c.tangential or (0.0, 0.0)) for c in cams],
+                         dtype=dtype, device=device).reshape(-1, 5)
+        return cls(k, d)
+
+    # ------------------------------------------------------------------ views
+    def __len__(self) -> int:
+        return self.intrinsics.shape[0]
+
+    def __getitem__(self, index) -> "Cameras":
+        if isinstance(index, int):
+            index = slice(index, index + 1 if index != -1 else None)
+        return Cameras(self.intrinsics[index], self.distortion[index])
+
+    def __repr__(self) -> str:
+        return (f"Cameras(n={len(self)}, dtype={self.dtype}, device={self.device}, "
+                f"distortion={self.has_distortion})")
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.intrinsics.dtype
+
+    @property
+    def device(self) -> torch.device:
+        return self.intrinsics.device
+
+    fx = property(lambda self: self.intrinsics[:, 0], doc="``[N]`` focal lengths along x (px)")
+    fy = property(lambda self: self.intrinsics[:, 1], doc="``[N]`` focal lengths along y (px)")
+    cx = property(lambda self: self.intrinsics[:, 2], doc="``[N]`` principal points, x (px)")
+    cy = property(lambda self: self.intrinsics[:, 3], doc="``[N]`` principal points, y (px)")
+    radial = property(lambda self: self.distortion[:, :3], doc="``[N, 3]`` (k1, k2, k3)")
+    tangential = property(lambda self: self.distortion[:, 3:], doc="``[N, 2]`` (p1, p2)")
+
+    @property
+    def has_distortion(self) -> bool:
+        return bool((self.distortion != 0).any())
+
+    def focal_geometric_mean(self) -> Tensor:
+        """``sqrt(fx fy)`` per camera ``[N]``."""
+        return torch.sqrt(self.fx * self.fy)
+
+    def to(self, device=None, dtype: Optional[torch.dtype] = None) -> "Cameras":
+        return Cameras(self.intrinsics.to(device=device, dtype=dtype), self.distortion.to(device=device, dtype=dtype))
+
+    def expand(self, n: int) -> "Cameras":
+        """``n`` cameras: itself, or one camera repeated."""
+        if len(self) == n:
+            return self
+        if len(self) != 1:
+            raise ValueError(f"cameras: {len(self)} cameras cannot serve {n} rows")
+        return Cameras(self.intrinsics.expand(n, 4), self.distortion.expand(n, 5))
+
+    def camera(self, i: int) -> Camera:
+        """Camera ``i`` as a scalar :class:`Camera`."""
+        fx, fy, cx, cy = (float(v) for v in self.intrinsics[i])
+        d = [float(v) for v in self.distortion[i]]
+        return Camera(fx, fy, cx, cy, (d[0], d[1], d[2]) if any(d[:3]) else None, (d[3], d[4]) if any(d[3:]) else None)
+
+    # ------------------------------------------------------------------ geometry
+    def _per_row(self, points: Tensor, name: str, last: int) -> Tuple[Tensor, int]:
+        if not torch.is_tensor(points) or points.dim() < 2 or points.shape[-1] != last:
+            shape = tuple(points.shape) if torch.is_tensor(points) else type(points).__name__
+            raise ValueError(f"{name}: expected a tensor [N, ..., {last}], got {shape}")
+        n = points.shape[0]
+        if len(self) not in (1, n):
+            raise ValueError(f"{name}: {n} rows for {len(self)} cameras (one camera per row along the first axis)")
+        return points, points.dim() - 2
+
+    def _col(self, t: Tensor, like: Tensor, extra: int) -> Tensor:
+        return t.to(device=like.device, dtype=like.dtype).reshape(-1, *([1] * extra))
+
+    def _params(self, like: Tensor, extra: int):
+        k = [self._col(self.intrinsics[:, i], like, extra) for i in range(4)]
+        d = self.distortion.to(device=like.device, dtype=like.dtype).reshape(-1, *([1] * extra), 5)
+        return k, d
+
+    def normalize(self, uv_px: Tensor) -> Tensor:
+        """Pixels ``[N, ..., 2]`` to ``((u - cx) / fx, (v - cy) / fy)`` (no undistortion)."""
+        uv, extra = self._per_row(uv_px, "uv_px", 2)
+        (fx, fy, cx, cy), _ = self._params(uv, extra)
+        return normalize_points(uv, fx, fy, cx, cy)
+
+    def to_rays(self, uv_px: Tensor) -> Tensor:
+        """Pixels ``[N, ..., 2]`` to undistorted normalised coordinates ``(X / Z, Y / Z)``."""
+        uv, extra = self._per_row(uv_px, "uv_px", 2)
+        (fx, fy, cx, cy), d = self._params(uv, extra)
+        xy = normalize_points(uv, fx, fy, cx, cy)
+        return undistort_normalized(xy, d[..., :3], d[..., 3:]) if self.has_distortion else xy
+
+    def project(self, points_mm: Tensor) -> Tensor:
+        """Camera-space points ``[N, ..., 3]`` (mm, Z > 0) to pixels ``[N, ..., 2]``."""
+        pts, extra = self._per_row(points_mm, "points_mm", 3)
+        (fx, fy, cx, cy), d = self._params(pts, extra)
+        if self.has_distortion:
+            return project_points(pts, fx, fy, cx, cy, d[..., :3], d[..., 3:])
+        return project_points(pts, fx, fy, cx, cy)
+
+    def backproject(self, uv_px: Tensor, depth_mm: Tensor) -> Tensor:
+        """Pixels ``[N, ..., 2]`` and depths ``[N, ...]`` (mm, > 0) to points ``[N, ..., 3]``."""
+        xy = self.to_rays(uv_px)
+        z = torch.as_tensor(depth_mm, dtype=xy.dtype, device=xy.device)
+        if z.shape != xy.shape[:-1]:
+            raise ValueError(f"depth_mm: expected {tuple(xy.shape[:-1])} (one depth per point), got {tuple(z.shape)}")
+        if z.numel() and not is_tracing() and not bool(((z > 0) & torch.isfinite(z)).all()):
+            raise ValueError("depth_mm: expected finite depths > 0")
+        return torch.cat([xy * z[..., None], z[..., None]], -1)
+
+
+CameraLike = Union[Camera, Sequence[Camera], Cameras, Tensor, np.ndarray]
+
+
+def as_cameras(cameras: CameraLike, n: Optional[int] = None, *, distortion=None,
+               dtype: Optional[torch.dtype] = None, device=None, what: str = "cameras") -> Cameras:
+    """The one adapter from what users hold to :class:`Cameras`: a :class:`Camera` (for all), a
+    sequence of cameras (one per row), a :class:`Cameras`, or intrinsics ``[N, 4]`` with optional
+    ``distortion [N, 5]`` (or ``[N, 3]``). With ``n``, one camera is repeated to ``n`` and any
+    other count is an error naming ``what``.
+    """
+    if isinstance(cameras, Cameras):
+        out = cameras if distortion is None else Cameras(cameras.intrinsics, distortion)
+    elif isinstance(cameras, Camera):
+        out = Cameras.from_list([cameras])
+    elif torch.is_tensor(cameras) or isinstance(cameras, np.ndarray):
+        out = Cameras(torch.as_tensor(cameras), distortion)
+    elif isinstance(cameras, (list, tuple)) and all(isinstance(c, Camera) for c in cameras):
+        if not cameras:
+            raise ValueError(f"{what}: an empty list of cameras")
+        out = Cameras.from_list(cameras)
+    else:
+        raise TypeError(f"{what}: expected a Camera, a list of Cameras, a Cameras or intrinsics [N, 4], "
+                        f"got {type(cameras).__name__}")
+    if n is not None and len(out) != n:
+        if len(out) != 1:
+            raise ValueError(f"{what}: {len(out)} cameras for {n} rows; give one camera or one per row")
+        out = out.expand(n)
+    if dtype is not None or device is not None:
+        out = out.to(device=device, dtype=dtype)
+    return out

@@ -1,0 +1,68 @@
+"""Input checks shared by every floor: clear errors that name the argument."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import torch
+
+
+def is_tracing() -> bool:
+    """True while torch.jit tracing, torch.compile or torch.export traces the code."""
+    if torch.jit.is_tracing() or torch.jit.is_scripting():
+        return True
+    compiler = getattr(torch, "compiler", None)
+    if compiler is None:
+        return False
+    exporting = getattr(compiler, "is_exporting", None)  # non-strict torch.export (ONNX uses it)
+    return bool(compiler.is_compiling() or (exporting is not None and exporting()))
+
+
+def check_tensor(t, name: str, expected: str, ndim: Optional[int] = None,
+                 shape: Optional[Sequence[Optional[int]]] = None, floating: bool = False) -> None:
+    """Raise TypeError/ValueError naming ``name`` unless ``t`` is a tensor of the expected form.
+
+    ``shape`` may hold None for free axes. ``expected`` is the shape as written in docs
+    (e.g. ``"[P, J, H, W]"``) and goes into the message.
+    """
+    if not torch.is_tensor(t):
+        raise TypeError(f"{name}: expected a tensor {expected}, got {type(t).__name__}")
+    if ndim is not None and t.dim() != ndim:
+        raise ValueError(f"{name}: expected shape {expected}, got {tuple(t.shape)}")
+    if shape is not None:
+        ok = t.dim() == len(shape) and all(s is None or s == d for s, d in zip(shape, t.shape, strict=True))
+        if not ok:
+            want = "[" + ", ".join("*" if s is None else str(s) for s in shape) + "]"
+            raise ValueError(f"{name}: expected shape {expected} = {want}, got {tuple(t.shape)}")
+    if floating and not t.is_floating_point():
+        raise TypeError(f"{name}: expected a floating-point tensor, got {t.dtype}")
+
+
+def check_number(value, name: str, *, low: Optional[float] = None, high: Optional[float] = None,
+                 integer: bool = False, low_open: bool = False, allow_none: bool = False) -> None:
+    """Raise TypeError/ValueError naming ``name`` unless ``value`` is a finite number (an int
+    when ``integer``; bools are neither) in ``[low, high]`` (``(low, high]`` with ``low_open``)."""
+    if value is None and allow_none:
+        return
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or (not integer and value != value):
+        want = "an int" if integer else "a number"
+        raise TypeError(f"{name}: expected {want}, got {value!r}")
+    if not integer and value in (float("inf"), float("-inf")):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    too_low = low is not None and (value <= low if low_open else value < low)
+    if too_low or (high is not None and value > high):
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        raise ValueError(f"{name}: expected a value in {'(' if low_open else '['}{lo}, {hi}], got {value!r}")
+
+
+def check_range(value, name: str, *, low: Optional[float] = None, high: Optional[float] = None) -> None:
+    """Raise unless ``value`` is a ``(low, high)`` pair of numbers with ``low <= high``, both in
+    ``[low, high]``."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"{name}: expected a (low, high) pair, got {value!r}")
+    for v in value:
+        check_number(v, name, low=low, high=high)
+    if value[0] > value[1]:
+        raise ValueError(f"{name}: expected low <= high, got {tuple(value)}")

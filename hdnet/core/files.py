@@ -1,0 +1,172 @@
+"""Files in and out: atomic writes that keep the user's file modes, strict JSON, bounded JSON
+reading, and HDF5 opening with errors that name the file.
+
+>>> import json, os, tempfile
+>>> folder = tempfile.mkdtemp()
+>>> path = write_json(os.path.join(folder, "out.json"), {"depth_mm": 3512.5})
+>>> read_json(path, "--out")
+{'depth_mm': 3512.5}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import threading
+from typing import Any, Callable
+
+__all__ = ["atomic_write", "write_json", "write_text", "read_json", "open_h5", "strict_json",
+           "MAX_JSON_BYTES"]
+
+#: The largest JSON file :func:`read_json` reads (bytes).
+MAX_JSON_BYTES = 512 * 1024 * 1024
+_PARTIAL = ".hdnet-partial"
+_umask_lock = threading.Lock()
+
+
+def _umask() -> int:
+    with _umask_lock:
+        mask = os.umask(0)
+        os.umask(mask)
+    return mask
+
+
+def _clean_stale(folder: str, base: str) -> None:
+    """Remove partial files of ``base`` left by writers that no longer run (killed mid-write)."""
+    prefix = f".{base}."
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(_PARTIAL)):
+            continue
+        pid = name[len(prefix):-len(_PARTIAL)].split(".")[0]
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                os.kill(int(pid), 0)
+                continue  # that writer is still running
+            except ProcessLookupError:
+                pass
+            except OSError:
+                continue
+        try:
+            os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass
+
+
+def atomic_write(path, write: Callable[[Any], None], what: str = "output") -> str:
+    """``write(binary file)`` into a temporary file beside ``path``, flushed, then renamed over it:
+    a reader never sees half a file, a failed write (disk full) leaves the previous file, and the
+    result gets the mode an ordinary ``open()`` would give it (the umask; an existing file keeps
+    its own). The temporary file is ``.NAME.PID.RANDOM.hdnet-partial``; one left by a killed
+    process is removed by the next write of the same file. Returns the path.
+
+    Raises:
+        OSError: naming ``what`` and the path (a folder given, a missing folder, disk full).
+    """
+    p = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(p))
+    base = os.path.basename(p)
+    if os.path.isdir(p):
+        raise IsADirectoryError(f"{what}: {p!r} is a folder; give a file name")
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"{what}: the folder {folder!r} does not exist")
+    _clean_stale(folder, base)
+    try:
+        mode = os.stat(p).st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{base}.{os.getpid()}.", suffix=_PARTIAL, dir=folder)
+    except OSError as e:
+        raise OSError(e.errno, f"{what}: cannot write in {folder!r} ({e.strerror or e})") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, p)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError):
+            raise OSError(e.errno, f"{what}: could not write {p!r} ({e.strerror or e}); any "
+                          "previous file there is unchanged") from None
+        raise
+    return p
+
+
+def strict_json(obj: Any, what: str = "output", indent: int = 2) -> str:
+    """``obj`` as JSON text with no NaN or infinity (which are not JSON): a ``ValueError``
+    naming the first non-finite value's place instead."""
+    def find(o, where):
+        if isinstance(o, float) and not math.isfinite(o):
+            return where
+        items = o.items() if isinstance(o, dict) else enumerate(o) if isinstance(o, (list, tuple)) else ()
+        for k, v in items:
+            hit = find(v, f"{where}[{k!r}]")
+            if hit:
+                return hit
+        return None
+    try:
+        return json.dumps(obj, indent=indent, allow_nan=False)
+    except ValueError:
+        raise ValueError(f"{what}: the value at {find(obj, 'result') or '?'} is not finite (NaN or "
+                         "inf cannot be written as JSON)") from None
+
+
+def write_text(path, text: str, what: str = "output") -> str:
+    """Write ``text`` (UTF-8) atomically (see :func:`atomic_write`)."""
+    data = text.encode()
+    return atomic_write(path, lambda f: f.write(data), what)
+
+
+def write_json(path, obj: Any, what: str = "output", indent: int = 2) -> str:
+    """Write ``obj`` as strict JSON (see :func:`strict_json`), atomically."""
+    return write_text(path, strict_json(obj, what, indent) + "\n", what)
+
+
+def read_json(path, what: str, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """``json.load`` with errors that name ``what`` and the file: missing, larger than
+    ``max_bytes``, not UTF-8, not JSON, nested too deeply to parse, or holding ``NaN``/``Infinity``
+    (not JSON)."""
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise FileNotFoundError(f"{what}: no file at {p!r}")
+    size = os.path.getsize(p)
+    if size > max_bytes:
+        raise ValueError(f"{what}: {p!r} is {size / 2**20:.0f} MiB; hdnet reads JSON files up to "
+                         f"{max_bytes / 2**20:.0f} MiB")
+
+    def no_constants(name):
+        raise ValueError(f"{name} is not JSON")
+    try:
+        with open(p, "rb") as f:
+            return json.loads(f.read().decode("utf-8"), parse_constant=no_constants)
+    except RecursionError:
+        raise ValueError(f"{what}: {p!r} is nested too deeply to read") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{what}: {p!r} is not UTF-8 text") from None
+    except ValueError as e:  # JSONDecodeError and the constants above
+        raise ValueError(f"{what}: {p!r} is not valid JSON ({e})") from None
+
+
+def open_h5(path, what: str):
+    """``h5py.File(path, "r")`` with an error naming the file when it is missing, empty,
+    truncated or not HDF5."""
+    import h5py
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise FileNotFoundError(f"{what}: no file at {p!r}")
+    try:
+        return h5py.File(p, "r")
+    except OSError as e:
+        raise ValueError(f"{what}: {p!r} is not a readable HDF5 file (empty, truncated or another "
+                         f"format: {str(e).splitlines()[0] if str(e) else type(e).__name__})") from None

@@ -1,0 +1,21 @@
+"""The keypoint model in one place: any detector's 2D keypoints + the camera -> every person's
+absolute 3D pose.
+
+- :mod:`~hdnet.keypoint.model`: :class:`KeypointHDNet` (a checkpointable module) and its output;
+- :mod:`~hdnet.keypoint.inputs`: pixels to normalised coordinates, person size, confidences;
+- :mod:`~hdnet.keypoint.task`: the ``keypoint`` training task (motion capture through virtual
+  cameras) for :class:`~hdnet.train.Trainer`;
+- :mod:`~hdnet.keypoint.evaluation`: the MuPoTS-3D protocols against the geometric baselines.
+"""
+
+from ..core.checkpoint import register_model
+from .evaluation import evaluate_mupots, mupots_predictions
+from .inputs import convert_confidence, normalize_keypoints, person_scale
+from .model import KeypointHDNet, KeypointOutput
+from .task import KeypointDataConfig, KeypointLossConfig, KeypointModelConfig, KeypointTask, keypoint_losses
+
+register_model(KeypointHDNet)
+
+__all__ = ["KeypointHDNet", "KeypointOutput", "normalize_keypoints", "person_scale", "convert_confidence",
+           "KeypointTask", "KeypointModelConfig", "KeypointDataConfig", "KeypointLossConfig", "keypoint_losses",
+           "evaluate_mupots", "mupots_predictions"]
