@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 
-.PHONY: test lint demo bench clean
+.PHONY: test test-fast lint demo bench clean
 DEMO_OUT ?= demo_out
 
 $(VENV)/.installed: pyproject.toml
@@ -14,11 +14,15 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 lint: $(VENV)/.installed
-	$(PY) -m ruff check hdnet tests
+	$(PY) -m ruff check hdnet tests benchmarks
 	$(PY) -m mypy
 
 test: lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# the tests not marked slow (no subprocesses, demos, ResNet-50 or benchmark runs): under a minute
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 $(VENV)/.installed-plot: $(VENV)/.installed
 	$(PY) -m pip install -q -e ".[test,plot]"

@@ -11,6 +11,7 @@ from hdnet.benchmarks import gnn, layers, model
 from hdnet.graphs import Skeleton
 
 
+@pytest.mark.slow
 def test_layers_benchmark_runs_and_writes_json(capsys, tmp_path):
     assert layers.main(["--quick", "--json", str(tmp_path / "l.json")]) == 0
     out = capsys.readouterr().out
@@ -62,6 +63,7 @@ def test_gnn_benchmark_errors(capsys):
         assert "CUDA" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_model_benchmark_runs(capsys, tmp_path):
     assert model.main(["--quick", "--json", str(tmp_path / "m.json")]) == 0
     out = capsys.readouterr().out
@@ -86,6 +88,7 @@ def test_synthetic_benchmark_runs(capsys):
     assert "write_mupots_json" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_keypoint_benchmark_runs(capsys, tmp_path):
     from hdnet.benchmarks import keypoint
     assert keypoint.main(["--quick", "--json", str(tmp_path / "k.json")]) == 0
@@ -94,6 +97,7 @@ def test_keypoint_benchmark_runs(capsys, tmp_path):
     assert data["keypoint"]["people_per_s_best"] > 0
 
 
+@pytest.mark.slow
 def test_train_benchmark_runs_both_recipes(capsys, tmp_path):
     from hdnet.benchmarks import train
     assert train.main(["--quick", "--json", str(tmp_path / "t.json")]) == 0
@@ -109,3 +113,38 @@ def test_train_benchmark_runs_both_recipes(capsys, tmp_path):
     assert data["reference"]["amp_channels_last"]["on"] is True
     with pytest.raises(SystemExit):  # argparse: an unknown recipe
         train.main(["--recipe", "nope"])
+
+
+def test_every_benchmark_has_a_script_that_runs(monkeypatch, capsys):
+    """benchmarks/ holds one thin script per table; each passes its arguments on (--help here)."""
+    import runpy
+    from pathlib import Path
+
+    from hdnet.apps.cli import BENCHMARKS
+    folder = Path(__file__).resolve().parents[1] / "benchmarks"
+    assert {p.stem for p in folder.glob("*.py")} == set(BENCHMARKS)
+    for name in BENCHMARKS:
+        monkeypatch.setattr("sys.argv", [f"{name}.py", "--help"])
+        with pytest.raises(SystemExit) as e:
+            runpy.run_path(str(folder / f"{name}.py"), run_name="__main__")
+        assert e.value.code == 0, name
+        assert f"hdnet bench {name}" in capsys.readouterr().out
+
+
+def test_every_benchmark_option_has_help(capsys):
+    import importlib
+    import re
+
+    from hdnet.apps.cli import BENCHMARKS
+    for name in BENCHMARKS:
+        with pytest.raises(SystemExit):
+            importlib.import_module(f"hdnet.benchmarks.{name}").main(["--help"])
+        text = capsys.readouterr().out
+        options = text[text.index("options:"):]
+        # an option line without help ends right after its metavar; its help would follow on the line
+        # or on the next, indented further
+        lines = options.split("\n")[1:]
+        for k, line in enumerate(lines):
+            m = re.match(r"^  (-\S.*?)(\s{2,}\S.*)?$", line)
+            if m and not m.group(2) and not (k + 1 < len(lines) and lines[k + 1].startswith(" " * 10)):
+                raise AssertionError(f"hdnet bench {name}: {line.strip()} has no help")

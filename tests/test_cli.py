@@ -52,6 +52,7 @@ def demo_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_demo_quick_writes_the_report(demo_run):
     report = json.loads((demo_run / "report.json").read_text())
     for key in ("mrpe_mm", "mrpe_x_mm", "mrpe_y_mm", "mrpe_z_mm", "ap_root_25"):
@@ -66,6 +67,7 @@ def test_demo_quick_writes_the_report(demo_run):
     assert (demo_run / "train" / "last.pt").is_file()
 
 
+@pytest.mark.slow
 def test_predict_and_eval_with_the_demo_checkpoint(demo_run, tmp_path, capsys):
     ckpt = demo_run / "train" / "last.pt"
     img = tmp_path / "photo.png"

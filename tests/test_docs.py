@@ -62,3 +62,9 @@ def test_skeleton_page_lists_every_skeleton():
     text = (ROOT / "docs" / "skeletons.md").read_text()
     for name in SHIPPED_SKELETONS:
         assert f"## `{name}`" in text
+
+
+def test_readme_links_every_docs_page():
+    readme = (ROOT / "README.md").read_text()
+    for page in (ROOT / "docs").glob("*.md"):
+        assert f"(docs/{page.name})" in readme, page.name

@@ -28,6 +28,7 @@ def tiny(skeleton="h36m_17", **kw):
     return tiny_hdnet(skeleton, **kw)
 
 
+@pytest.mark.slow
 def test_import_leaves_warning_filters_alone(tmp_path):
     out = run_python("""
         import warnings
@@ -39,6 +40,7 @@ def test_import_leaves_warning_filters_alone(tmp_path):
     assert out.strip() == "True"
 
 
+@pytest.mark.slow
 def test_export_first_then_eager_then_save_in_a_fresh_process(tmp_path):
     pytest.importorskip("onnxruntime")
     out = run_python("""
@@ -65,6 +67,7 @@ def test_export_first_then_eager_then_save_in_a_fresh_process(tmp_path):
     assert out.strip().endswith("ok")
 
 
+@pytest.mark.slow
 def test_custom_skeleton_checkpoint_loads_in_a_process_that_never_registered_it(tmp_path):
     run_python("""
         import functools, json, torch, hdnet
@@ -103,6 +106,7 @@ def test_custom_skeleton_checkpoint_loads_in_a_process_that_never_registered_it(
     assert out.split() == ["my_hand_6", "((1,", "2),)", "GraphConv", "{'aggr':", "'mean'}", "64", "person", "0.5"]
 
 
+@pytest.mark.slow
 def test_wheel_installs_and_works_outside_the_source_tree(tmp_path):
     dist = tmp_path / "dist"
     res = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",

@@ -274,6 +274,7 @@ def test_cli_predict_keypoints_coco_results(model, tmp_path):
                  "--checkpoint", str(tmp_path / "kp.pt"), "--out", str(tmp_path / "o")]) == 2
 
 
+@pytest.mark.slow
 def test_real_demo_quick(tmp_path):
     data = shared_path("realdata")
     assert main(["demo", "--real", str(data), "--out", str(tmp_path / "d"), "--quick"]) == 0

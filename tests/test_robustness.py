@@ -72,6 +72,7 @@ class _Payload:
         return (os.system, (f"touch {self.marker}",))
 
 
+@pytest.mark.slow
 def test_checkpoint_that_runs_code_is_refused_everywhere(tmp_path, scenes):
     marker = tmp_path / "ran"
     evil = tmp_path / "evil.pt"
@@ -90,6 +91,7 @@ def test_checkpoint_that_runs_code_is_refused_everywhere(tmp_path, scenes):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_corrupted_checkpoint_bytes_are_caught(tmp_path, checkpoint):
     # flip bytes inside one stored tensor of the file itself (not through torch)
     bad = tmp_path / "bad.pt"
@@ -111,6 +113,7 @@ def test_corrupted_checkpoint_bytes_are_caught(tmp_path, checkpoint):
     assert code == 2 and one_clear_line(err)
 
 
+@pytest.mark.slow
 def test_checkpoint_weights_that_do_not_match_the_config(tmp_path, checkpoint):
     raw = torch.load(checkpoint, weights_only=True)
     raw["architecture"]["channels"] = 32
@@ -305,6 +308,7 @@ def test_skeleton_without_shared_joints_and_negative_depths(scenes):
         unregister_skeleton("star_3")
 
 
+@pytest.mark.slow
 def test_batch_and_epoch_settings_that_train_nothing(tmp_path, scenes):
     with pytest.raises(ValueError, match="data.batch_size: 64 is more than the 12 training items"):
         Trainer(train_config(scenes, tmp_path / "c", data={"batch_size": 64}))
@@ -387,6 +391,7 @@ def photos(tmp_path):
     ({"a.png": [["x", 1, 30, 40]]}, "numbers only"),
     ([[1, 1, 30, 40]], "JSON object"),
 ])
+@pytest.mark.slow
 def test_cli_malformed_boxes(photos, checkpoint, boxes, needle):
     (photos / "boxes.json").write_text(json.dumps(boxes))
     code, err = cli("predict", photos / "a.png", "--boxes", photos / "boxes.json", "--checkpoint", checkpoint,
@@ -394,6 +399,7 @@ def test_cli_malformed_boxes(photos, checkpoint, boxes, needle):
     assert code == 2 and one_clear_line(err) and needle in err, err
 
 
+@pytest.mark.slow
 def test_cli_validates_every_input_before_writing(photos, checkpoint):
     (photos / "boxes.json").write_text(json.dumps({"a.png": [[1, 1, 30, 40]], "bad.png": [[1, 1, 30, 40]]}))
     out = photos / "out"
@@ -410,6 +416,7 @@ def test_cli_validates_every_input_before_writing(photos, checkpoint):
     assert code == 2 and one_clear_line(err)
 
 
+@pytest.mark.slow
 def test_cli_same_file_names_in_different_folders(photos, checkpoint):
     (photos / "x").mkdir()
     (photos / "y").mkdir()
@@ -429,6 +436,7 @@ def test_cli_same_file_names_in_different_folders(photos, checkpoint):
     assert sorted({r["image_id"] for r in records}) == sorted([x, y]) and len(records) == 3
 
 
+@pytest.mark.slow
 def test_cli_bad_dataset_files(tmp_path, scenes, checkpoint):
     path, root = scenes
     data = json.loads(path.read_text())

@@ -209,8 +209,8 @@ def _run_eval_keypoints(args) -> int:
     from .demo_real import public_report, report_markdown
     if not args.annotations:
         raise CLIError("--annotations: the MuPoTS-3D annotation folder is required for --dataset mupots-3d")
-    if args.noise_px < 0:
-        raise CLIError(f"--noise-px: expected >= 0, got {args.noise_px}")
+    if not args.noise_px >= 0 or args.noise_px == float("inf"):
+        raise CLIError(f"--noise-px: expected a finite number of pixels >= 0, got {args.noise_px}")
     model = load_model(args.checkpoint)
     if not isinstance(model, KeypointHDNet):
         raise CLIError(f"--checkpoint: --dataset mupots-3d takes a keypoint model (KeypointHDNet); "
@@ -440,10 +440,11 @@ def _run_bench(args) -> int:
 
 
 def _run_demo(args) -> int:
+    import math
+    if not (math.isfinite(args.minutes) and 0 < args.minutes <= 10**6):
+        raise CLIError(f"--minutes: expected a number of minutes > 0, got {args.minutes}")
     if args.real:
         from .demo_real import run_real_demo
-        if args.minutes <= 0:
-            raise CLIError(f"--minutes: expected > 0, got {args.minutes}")
         _check_out_folder(args.out)
         r = run_real_demo(args.real, args.out, minutes=args.minutes, seed=args.seed, quick=args.quick)
         print((Path(args.out) / "report.md").read_text())

@@ -8,6 +8,7 @@ ground-truth root. "fitted" constants are fitted leave-one-out (on the other fra
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -65,16 +66,17 @@ def evaluate(shared: Path) -> Table:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0].startswith("-"):
-        print("usage: hdnet bench baselines SHARED  (the folder holding realdata/h36m; licensed "
-              "data, not shipped with hdnet)", file=sys.stderr)
-        return 2
-    shared = Path(argv[0])
+    ap = argparse.ArgumentParser(prog="hdnet bench baselines", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("shared", help="the folder holding realdata/h36m (licensed data, not shipped with hdnet)")
+    ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    ap.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown")
+    args = ap.parse_args(argv)
+    shared = Path(args.shared)
     if not (shared / "realdata" / "h36m" / "annotations.json").is_file():
-        print(f"error: no realdata/h36m/annotations.json under {str(shared)!r}", file=sys.stderr)
+        print(f"error: shared: no realdata/h36m/annotations.json under {str(shared)!r}", file=sys.stderr)
         return 2
-    Report("baselines", environment(), [evaluate(shared)]).emit()
+    Report("baselines", environment(), [evaluate(shared)]).emit(args.json, args.markdown)
     return 0
 
 

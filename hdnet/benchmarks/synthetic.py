@@ -21,8 +21,8 @@ from ._harness import Report, Table, environment
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(prog="hdnet bench synthetic", description=__doc__)
-    ap.add_argument("--images", type=int, default=500)
-    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--images", type=int, default=500, help="scenes to make and time (default 500)")
+    ap.add_argument("--size", type=int, default=256, help="side of each scene in px (default 256)")
     args = ap.parse_args(argv)
     cfg = SceneConfig(image_size=args.size)
     rows = []

@@ -7,7 +7,6 @@ import torch
 from hdnet.graphs import get_skeleton
 from hdnet.layers import DepthBinHead, HeatmapAttentionPooling, SkeletonConv, SkeletonGNN
 
-ort = pytest.importorskip("onnxruntime")
 SK = get_skeleton("h36m_17")
 
 
@@ -82,6 +81,7 @@ def test_torch_export(name):
 
 @pytest.mark.parametrize("name", CASES)
 def test_onnx_export_matches_onnxruntime(name, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
     module, args = _cases()[name]
     module.eval()
     ref = module(*args)

@@ -21,7 +21,7 @@ def torchvision_keys(depth):
     return keys + ["fc.weight", "fc.bias"]
 
 
-@pytest.mark.parametrize("depth", [18, 34, 50, 101])
+@pytest.mark.parametrize("depth", [18, 34, *(pytest.param(d, marks=pytest.mark.slow) for d in (50, 101))])
 def test_torchvision_names_and_pyramid_shapes(depth, tmp_path):
     fpn = ResNetFPN(depth).eval()
     expected = [k for k in torchvision_keys(depth) if not k.startswith("fc.")]

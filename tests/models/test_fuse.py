@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from hdnet.models import HDNet, ResNetFPN  # noqa: F401
@@ -24,6 +25,7 @@ def test_fold_conv_bn_equals_the_pair():
     torch.testing.assert_close(fold_conv_bn(conv, bn)(x), bn(conv(x)))
 
 
+@pytest.mark.slow
 def test_folded_hdnet_equals_the_original_in_eval_mode():
     torch.manual_seed(0)
     for depth in (18, 50):

@@ -26,6 +26,7 @@ def original():
     return _original_state()
 
 
+@pytest.mark.slow
 def test_original_checkpoint_parity(original, tmp_path):
     state, case = original
     path = tmp_path / "ckpt.pth.tar"
@@ -47,6 +48,7 @@ def test_original_checkpoint_parity(original, tmp_path):
     torch.testing.assert_close(out.bin_probs.sum(-1), torch.ones(b))
 
 
+@pytest.mark.slow
 def test_converter_errors(original):
     state, _ = original
     model = HDNet(backbone=ResNetFPN(50))
