@@ -16,10 +16,11 @@ from .registry import (
     skeleton_from_dict,
     unregister_skeleton,
 )
+from .describe import skeleton_markdown, skeleton_table_row
 from .skeleton import Skeleton, mirror_joint_name
 
 __all__ = [
     "Skeleton", "SKELETONS", "mirror_joint_name", "get_skeleton", "list_skeletons", "register_skeleton",
     "resolve_skeleton", "skeleton_from_dict", "unregister_skeleton", "convert_joints", "joint_mapping",
-    "DERIVED_JOINTS", "H36M_AS_MUPOTS", "MUPOTS_EVAL_JOINTS",
+    "DERIVED_JOINTS", "H36M_AS_MUPOTS", "MUPOTS_EVAL_JOINTS", "skeleton_markdown", "skeleton_table_row",
 ]
