@@ -6,6 +6,7 @@
 """
 
 from .convert import DERIVED_JOINTS, H36M_AS_MUPOTS, convert_joints, joint_mapping
+from .describe import skeleton_markdown, skeleton_table_row
 from .joint_sets import MUPOTS_EVAL_JOINTS
 from .registry import (
     SKELETONS,
@@ -16,7 +17,6 @@ from .registry import (
     skeleton_from_dict,
     unregister_skeleton,
 )
-from .describe import skeleton_markdown, skeleton_table_row
 from .skeleton import Skeleton, mirror_joint_name
 
 __all__ = [
