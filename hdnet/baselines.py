@@ -101,7 +101,10 @@ def _normalized_joints(joints_2d_px, camera: CameraLike, num_joints: int) -> np.
         j = j[None]
     if j.shape[1:] != (num_joints, 2):
         raise ValueError(f"joints_2d_px: expected shape [N, {num_joints}, 2], got {j.shape}")
-    return as_cameras(camera, len(j), what="camera", dtype=torch.float64).to_rays(torch.from_numpy(j)).numpy()
+    cams = as_cameras(camera, len(j), what="camera", dtype=torch.float64)
+    finite = np.isfinite(j).all(-1, keepdims=True)
+    rays = cams.to_rays(torch.from_numpy(np.where(finite, j, cams.intrinsics[:, None, 2:].numpy()))).numpy()
+    return np.where(finite, rays, np.nan)
 
 
 def skeleton_fit_depth(joints_2d_px, camera, skeleton: Union[str, Skeleton],
@@ -120,7 +123,8 @@ def skeleton_fit_depth(joints_2d_px, camera, skeleton: Union[str, Skeleton],
     one foreshortened bone from dominating.
 
     Args:
-        joints_2d_px: ``[N, J, 2]`` (or ``[J, 2]``) pixels in the image of ``camera``.
+        joints_2d_px: ``[N, J, 2]`` (or ``[J, 2]``) pixels in the image of ``camera``; NaN marks
+            a missing joint (its bones are left out of both sums).
         camera: a :class:`~hdnet.camera.Camera` or one per person (a list, a
             :class:`~hdnet.camera.Cameras`); distortion is undone first.
         skeleton: the joint set (name or Skeleton); bones with a length are used.
@@ -138,11 +142,14 @@ def skeleton_fit_depth(joints_2d_px, camera, skeleton: Union[str, Skeleton],
     if not bones:
         raise ValueError("bone_lengths_mm: none of the skeleton's bones has a length")
     xy = _normalized_joints(joints_2d_px, camera, sk.num_joints)
-    total_3d = sum(length for _, _, length in bones)
-    total_2d = sum(np.linalg.norm(xy[:, a] - xy[:, b], axis=-1) for a, b, _ in bones)
+    seen = [np.isfinite(xy[:, a]).all(-1) & np.isfinite(xy[:, b]).all(-1) for a, b, _ in bones]
+    total_3d = sum(np.where(ok, length, 0.0) for ok, (_, _, length) in zip(seen, bones, strict=True))
+    total_2d = sum(np.where(ok, np.linalg.norm(np.nan_to_num(xy[:, a] - xy[:, b]), axis=-1), 0.0)
+                   for ok, (a, b, _) in zip(seen, bones, strict=True))
     if np.any(total_2d <= 0):
-        raise ValueError("joints_2d_px: a person whose joints all coincide has no scale")
-    return scale * total_3d / total_2d
+        raise ValueError("joints_2d_px: a person without two seen joints of a bone, or whose joints all "
+                         "coincide, has no scale")
+    return np.asarray(scale * total_3d / total_2d, dtype=np.float64)
 
 
 def fit_k_value(boxes_xywh, camera, depths_mm, **box_kwargs) -> float:

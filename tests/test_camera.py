@@ -267,3 +267,66 @@ def test_camera_values_are_checked_where_the_camera_is_made():
                        ([1, 2], "expected an object")):
         with pytest.raises(ValueError, match=match):
             Camera.from_dict(bad, "cam.json")
+
+
+# ---------------------------------------------------------------------------- cameras from photos
+def _jpeg(path, size=(400, 300), orientation=None, f35=None, f_mm=None, plane_res=None, unit=None, readout=None):
+    from PIL import Image
+    from PIL.TiffImagePlugin import IFDRational
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[0x0112] = orientation
+    ifd = exif.get_ifd(0x8769)
+    for tag, value in ((0xA405, f35), (0x920A, f_mm), (0xA20E, plane_res), (0xA210, unit), (0xA002, readout)):
+        if value is not None:
+            ifd[tag] = IFDRational(*value) if isinstance(value, tuple) else value
+    Image.new("RGB", size).save(path, exif=exif)
+    return path
+
+
+def test_camera_from_exif_35mm_equivalent_on_the_diagonal(tmp_path):
+    # a phone's main camera: 26 mm equivalent; the diagonal of 36 x 24 mm is 43.2666 mm
+    cam = Camera.from_exif(_jpeg(tmp_path / "a.jpg", (4032, 3024), f35=26))
+    assert cam.fx == cam.fy == pytest.approx(26.0 * 5040.0 / 43.2666, rel=2e-3)
+    assert (cam.cx, cam.cy) == (2015.5, 1511.5) and cam.radial is None
+    # turned by 90 degrees (orientation 6): the image as shown is 3024 x 4032, the same focal length
+    turned = Camera.from_exif(_jpeg(tmp_path / "b.jpg", (4032, 3024), orientation=6, f35=26))
+    assert turned.fx == pytest.approx(cam.fx) and (turned.cx, turned.cy) == (1511.5, 2015.5)
+
+
+def test_camera_from_exif_focal_and_sensor_resolution(tmp_path):
+    # 4.2 mm lens, 1000 px per cm of sensor; the image is half the readout's width
+    cam = Camera.from_exif(_jpeg(tmp_path / "a.jpg", (400, 300), f_mm=(42, 10), plane_res=(1000, 1), unit=3,
+                                 readout=800))
+    assert cam.fx == pytest.approx(4.2 * 100.0 * 0.5)
+    from hdnet.camera import read_exif_focal
+    assert read_exif_focal(tmp_path / "a.jpg").source == "focal-plane-resolution"
+
+
+def test_camera_from_exif_refuses_what_it_cannot_know(tmp_path):
+    with pytest.raises(ValueError, match="has no focal length; give the camera"):
+        Camera.from_exif(_jpeg(tmp_path / "a.jpg"))
+    with pytest.raises(ValueError, match="a focal length in mm but no sensor resolution"):
+        Camera.from_exif(_jpeg(tmp_path / "b.jpg", f_mm=(50, 1)))
+    with pytest.raises(ValueError, match="has no focal length"):  # a zero focal length is none
+        Camera.from_exif(_jpeg(tmp_path / "c.jpg", f35=0))
+    (tmp_path / "d.jpg").write_bytes(b"not an image")
+    with pytest.raises(ValueError, match="not a readable image"):
+        Camera.from_exif(tmp_path / "d.jpg")
+    with pytest.raises(FileNotFoundError):
+        Camera.from_exif(tmp_path / "none.jpg")
+
+
+def test_field_of_view_cameras():
+    from hdnet.camera import FOV_PRIOR_DEG, camera_from_fov, guess_camera
+    cam = camera_from_fov(1920, 1080, 90.0)
+    assert cam.fx == pytest.approx(960.0) and (cam.cx, cam.cy) == (959.5, 539.5)
+    assert guess_camera(1920, 1080).fx == pytest.approx(camera_from_fov(1920, 1080, FOV_PRIOR_DEG).fx)
+    assert guess_camera(1920, 1080, fov_deg=60.0).fx == pytest.approx(960.0 / np.tan(np.radians(30.0)))
+    for bad in (0.5, 171.0, float("nan"), "60", True):
+        with pytest.raises(ValueError, match="fov_deg"):
+            camera_from_fov(100, 100, bad)
+    with pytest.raises(ValueError, match="width"):
+        camera_from_fov(0, 100, 60.0)
+    with pytest.raises(ValueError, match="give one of them"):
+        guess_camera(100, 100, focal_px=100.0, fov_deg=60.0)

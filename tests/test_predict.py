@@ -215,8 +215,8 @@ def test_autocast_predictions_are_float32_and_near_float32():
 
 
 def test_guess_camera_and_empty():
-    cam = guess_camera(640, 480)
-    assert (cam.fx, cam.fy, cam.cx, cam.cy) == (640.0, 640.0, 319.5, 239.5)
+    cam = guess_camera(640, 480)  # 55 degrees across the longer side: tan(27.5 deg) = 320 / f
+    assert cam.fx == cam.fy == pytest.approx(320.0 / 0.5205671, rel=1e-6) and (cam.cx, cam.cy) == (319.5, 239.5)
     assert guess_camera(640, 480, focal_px=1500.0).fx == 1500.0
     pred = Predictor(BrightSpotModel(), Preprocessing(input_size=64))
     assert pred.predict(spot_image(64, 48, 10, 10), np.zeros((0, 4))) == []

@@ -14,9 +14,9 @@ from hdnet.core.checkpoint import load_model
 from hdnet.data.mocap import MocapPoses, read_h36m_mocap, scale_bones, world_to_camera
 from hdnet.data.synthetic import sample_pose
 from hdnet.data.virtual_cameras import VirtualCameraConfig, VirtualCameras
-from hdnet.graphs import get_skeleton
+from hdnet.graphs import convert_joints, get_skeleton
 from hdnet.keypoint import KeypointHDNet, KeypointTask, keypoint_losses, normalize_keypoints
-from hdnet.keypoint.task import keypoint_recipe
+from hdnet.keypoint.task import keypoint_recipe, make_views
 from hdnet.train import Trainer, load_config
 
 from .conftest import shared_path
@@ -31,6 +31,15 @@ def standing_people(n, seed=0):
     return world
 
 
+def standing_h36m(n, seed=0):
+    """The same bodies as Human3.6M's 17 joints (its head marker from the head top, its thorax
+    from the neck, its neck/nose from the head)."""
+    out, made = convert_joints(standing_people(n, seed), "mupots_17", "h36m_17",
+                               {"head": "head_top", "thorax": "neck", "neck_nose": "head"})
+    assert made.all()
+    return out
+
+
 # ---------------------------------------------------------------------------- virtual cameras
 def test_virtual_views_round_trip_through_camera_with_distortion():
     cfg = VirtualCameraConfig(distortion_prob=1.0, noise_frac=(0.0, 0.0), clean_prob=1.0, drop_prob=0.0,
@@ -38,13 +47,16 @@ def test_virtual_views_round_trip_through_camera_with_distortion():
     views = VirtualCameras(cfg, seed=1)(torch.from_numpy(standing_people(16)), "mupots_17")
     cams = views["cameras"]
     assert (cams.radial[:, 0] != 0).all()
+    seen = torch.isfinite(views["joints_2d_px"]).all(-1)
+    assert seen.float().mean() > 0.8  # points outside the image are missing (NaN), the rest are there
     for i in range(16):
-        np.testing.assert_allclose(cams.camera(i).project(views["joints_cam_mm"][i].double().numpy()),
-                                   views["joints_2d_px"][i].double().numpy(), atol=0.02)
+        px = cams.camera(i).project(views["joints_cam_mm"][i].double().numpy())
+        np.testing.assert_allclose(px[seen[i]], views["joints_2d_px"][i][seen[i]].double().numpy(), atol=0.02)
     # and back: undistorted normalised keypoints times depth give the camera-space joints
     xy = normalize_keypoints(views["joints_2d_px"], cams)
     cam3 = views["joints_cam_mm"].double()
-    np.testing.assert_allclose((xy * cam3[..., 2:]).numpy(), cam3[..., :2].numpy(), atol=0.5)
+    np.testing.assert_allclose((xy * cam3[..., 2:])[seen].numpy(), cam3[..., :2][seen].numpy(), atol=0.5)
+    assert torch.isnan(xy[~seen]).all()
 
 
 def test_virtual_views_cover_the_configured_space():
@@ -58,7 +70,10 @@ def test_virtual_views_cover_the_configured_space():
     root = views["joints_2d_clean_px"][:, 14]
     assert (root >= 0).all() and (root[:, 0] <= views["image_size"][:, 0]).all()
     conf = views["confidence"]
-    assert set(conf.unique().tolist()) <= {0.0, 1.0} and conf.mean() > 0.7
+    assert ((conf >= 0) & (conf <= 1)).all() and conf.mean() > 0.6
+    assert ((conf > 0) & (conf < 1)).float().mean() > 0.2  # detectors' scores are fractional
+    missing = conf == 0
+    assert torch.isnan(views["joints_2d_px"][missing]).all() and torch.isfinite(views["joints_2d_px"][~missing]).all()
 
 
 def test_body_rescaling_keeps_shapes_and_scales_bones():
@@ -130,7 +145,7 @@ def test_fit_camera_matches_the_shared_mupots_cameras():
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)
-    return KeypointHDNet(channels=32, num_layers=2).eval()
+    return KeypointHDNet(channels=16, num_layers=2, width=64, blocks=1).eval()
 
 
 def _people(n=3, seed=0):
@@ -144,37 +159,47 @@ def test_depth_follows_the_persons_apparent_size_exactly(model):
     xy, _ = _people()
     root = xy[:, 14:15]
     with torch.no_grad():
-        near = model(xy)
-        far = model(root + (xy - root) / 2)  # the same shape at half the size, same place
+        near = model(xy, None, "mupots_17")
+        far = model(root + (xy - root) / 2, None, "mupots_17")  # the same shape at half the size, same place
     torch.testing.assert_close(far.depth_mm, 2 * near.depth_mm, rtol=1e-5, atol=1e-3)
     torch.testing.assert_close(far.joints_rel_mm, near.joints_rel_mm, rtol=1e-5, atol=1e-3)
-    # the root is where the root joint is seen, at that depth
-    torch.testing.assert_close(near.root_mm[:, :2], root[:, 0] * near.depth_mm[:, None])
+    # the root is seen where the pelvis is, moved by a fraction of the person's size
+    torch.testing.assert_close((far.root_2d_norm - root[:, 0]) * 2, near.root_2d_norm - root[:, 0])
+    torch.testing.assert_close(near.root_mm[:, :2], near.root_2d_norm * near.depth_mm[:, None])
     torch.testing.assert_close(near.joints_mm, near.root_mm[:, None] + near.joints_rel_mm)
     assert (near.joints_rel_mm[:, 14] == 0).all()
 
 
 def test_zero_people_and_missing_joints(model):
-    out = model(torch.zeros(0, 17, 2))
+    out = model(torch.zeros(0, 17, 2), None, "mupots_17")
     assert out.root_mm.shape == (0, 3) and out.joints_mm.shape == (0, 17, 3)
     xy, _ = _people()
     conf = torch.ones(3, 17)
     conf[:, [0, 4, 7, 10]] = 0  # head top, both wrists, an ankle missing
     with torch.no_grad():
-        a = model(xy, conf)
+        a = model(xy, conf, "mupots_17")
         moved = xy.clone()
         moved[:, [0, 4, 7, 10]] += 5.0  # missing joints' coordinates are garbage: ignored
         moved[1, 7] = float("nan")
-        b = model(moved, conf)
-    torch.testing.assert_close(a.root_mm, b.root_mm)
+        b = model(moved, conf, "mupots_17")
+        low = conf.clone()
+        low[:, [0, 4, 7, 10]] = 0.05  # scores under MIN_CONFIDENCE are missing joints too
+        c = model(moved, low, "mupots_17")
+        nan_conf = conf.clone()
+        nan_conf[:, [0, 4, 7, 10]] = float("nan")  # a NaN score: missing
+        d = model(moved, nan_conf, "mupots_17")
+    for other in (b, c, d):
+        torch.testing.assert_close(a.root_mm, other.root_mm)
     assert torch.isfinite(a.joints_mm).all()
     conf_root = torch.ones(3, 17)
     conf_root[:, 14] = 0  # no pelvis: the visible joints' centre stands in
-    assert torch.isfinite(model(xy, conf_root).root_mm).all()
-    with pytest.raises(ValueError, match="fewer than 2 visible"):
-        model(xy, torch.zeros(3, 17))
+    assert torch.isfinite(model(xy, conf_root, "mupots_17").root_mm).all()
+    with pytest.raises(ValueError, match="fewer than 2 joints"):
+        model(xy, torch.zeros(3, 17), "mupots_17")
     with pytest.raises(ValueError, match="keypoints_norm"):
-        model(xy[:, :16])
+        model(xy[:, :16], None, "mupots_17")
+    with pytest.raises(ValueError, match="format: 'smpl_24' is not one of this model's formats"):
+        model(xy, None, "smpl_24")
 
 
 def test_coco_keypoints_from_a_detector(model):
@@ -186,11 +211,18 @@ def test_coco_keypoints_from_a_detector(model):
     coco, made = convert_joints(px, "mupots_17", "coco_17")
     assert not made.all()  # the face joints do not exist in MuPoTS
     coco = np.concatenate([np.nan_to_num(coco), made[None, :, None].repeat(2, 0).astype(float) * 0.9], -1)
-    out = model.predict(coco, cam, skeleton="coco_17")
-    direct = model.predict(px, cam)
-    assert torch.isfinite(out.root_mm).all()
-    # the pelvis made from the hips sits where MuPoTS' pelvis is seen (within a few pixels' worth)
-    assert (out.root_2d_norm - direct.root_2d_norm).abs().max() < 0.02
+    out = model.predict(coco, cam, format="coco_17")
+    assert torch.isfinite(out.root_mm).all() and out.joints_mm.shape == (2, 17, 3)
+    assert model.output_skeleton("coco_17") == get_skeleton("mupots_17")
+    # 17 joints fit three formats: never guessed
+    with pytest.raises(ValueError, match=r"17 joints fit \['mupots_17', 'h36m_17', 'coco_17'\]"):
+        model.predict(coco, cam)
+    with pytest.raises(ValueError, match="confidence: scores must lie in"):
+        model.predict(coco[..., :2], cam, confidence=np.full((2, 17), 1.5), format="coco_17")
+    with pytest.raises(ValueError, match="keypoints_px: 17 joints, but format 'halpe_26' has 26"):
+        model.predict(coco, cam, format="halpe_26")
+    # a format of its own joint count needs no name
+    assert model.predict(np.zeros((1, 33, 2)) + np.arange(33)[None, :, None] * 7, cam[0]).joints_mm.shape == (1, 17, 3)
 
 
 def test_predict_in_passes_equals_one_pass(model):
@@ -199,44 +231,56 @@ def test_predict_in_passes_equals_one_pass(model):
     px = views["joints_2d_px"].double().numpy()
     cams = views["cameras"].intrinsics
     model.eval()
-    one = model.predict(px, cams, max_batch=100)
-    parts = model.predict(px, cams, max_batch=3)  # passes of 3, 3 and 1
+    one = model.predict(px, cams, format="mupots_17", max_batch=100)
+    parts = model.predict(px, cams, format="mupots_17", max_batch=3)  # passes of 3, 3 and 1
     for a, b in zip(one, parts, strict=True):  # the same up to float32 rounding (other matmul blockings)
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-3)
     for bad in (0, -1, 2.5, True):
         with pytest.raises(ValueError, match="max_batch"):
-            model.predict(px, cams, max_batch=bad)
+            model.predict(px, cams, format="mupots_17", max_batch=bad)
 
 
 def test_checkpoint_round_trip(model, tmp_path):
-    model.skeleton_fit_scale = 0.83
+    model.skeleton_fit_scale, model.depth_std_scale = 0.83, 1.7
     path = model.save(tmp_path / "kp.pt")
     again = load_model(path)
-    assert isinstance(again, KeypointHDNet) and again.skeleton_fit_scale == 0.83
+    assert isinstance(again, KeypointHDNet) and again.skeleton_fit_scale == 0.83 and again.depth_std_scale == 1.7
+    assert again.formats == model.formats
     xy, _ = _people()
     with torch.no_grad():
-        torch.testing.assert_close(again(xy).joints_mm, model(xy).joints_mm)
+        a, b = again(xy, None, "mupots_17"), model(xy, None, "mupots_17")
+    torch.testing.assert_close(a.joints_mm, b.joints_mm)
+    torch.testing.assert_close(a.depth_std_mm, b.depth_std_mm)
+    model.skeleton_fit_scale, model.depth_std_scale = 1.0, 1.0
 
 
 def test_training_runs_and_learns_something(tmp_path):
     torch.manual_seed(0)
-    mocap = MocapPoses(standing_people(64), "mupots_17")
+    mocap = MocapPoses(standing_h36m(64), "h36m_17", subject=np.array(["A"] * 32 + ["B"] * 32),
+                       sequence=np.array([f"walk {i // 4}" for i in range(64)]))
     base = keypoint_recipe("", str(tmp_path / "kp"), quick=True)
-    cfg = load_config(base=base, overrides=["model.channels=16", "model.num_layers=1", "schedule.max_steps=60",
-                                            "optim.lr=5e-3", "data.subjects=[]", "checkpoint.log_every=10"])
-    held_out = VirtualCameras(seed=99)(torch.from_numpy(standing_people(128, seed=5)), "mupots_17")
+    cfg = load_config(base=base, overrides=["model.channels=16", "model.num_layers=1", "model.width=64",
+                                            "model.blocks=1", "schedule.max_steps=60", "optim.lr=5e-3",
+                                            "data.subjects=[]", "checkpoint.log_every=10"])
     trainer = Trainer(cfg, task=KeypointTask(cfg, poses=mocap))
     m = trainer.model
+    g = torch.Generator().manual_seed(99)
+    cams = VirtualCameras(cfg.data.camera_config())
+    held_out = [make_views(torch.from_numpy(standing_h36m(128, seed=5)), f, cams, cfg.data, "z", g)
+                for f in ("mupots_17", "coco_17")]
     with torch.no_grad():
-        before = keypoint_losses(m.eval(), held_out, cfg.loss)
+        before = [keypoint_losses(m.eval(), v, cfg.loss) for v in held_out]
     trainer.fit()
     with torch.no_grad():
-        after = keypoint_losses(m.eval(), held_out, cfg.loss)
+        after = [keypoint_losses(m.eval(), v, cfg.loss) for v in held_out]
     assert trainer.step == 60 and (tmp_path / "kp" / "last.pt").is_file()
-    assert after[0] < before[0] and after[1]["mpjpe_mm"] < before[1]["mpjpe_mm"]
-    assert 0.3 < m.skeleton_fit_scale < 3.0
+    for a, b in zip(after, before, strict=True):
+        assert a[0] < b[0] and a[1]["mpjpe_mm"] < b[1]["mpjpe_mm"]
+    # the calibrations are fitted after the last step and travel in the checkpoint
+    assert 0.3 < m.skeleton_fit_scale < 3.0 and 0.01 < m.depth_std_scale < 100
     again = load_model(tmp_path / "kp" / "last.pt")
     assert again.skeleton_fit_scale == pytest.approx(m.skeleton_fit_scale)
+    assert again.depth_std_scale == pytest.approx(m.depth_std_scale)
     with pytest.raises(ValueError, match="data.mocap: the motion-capture file is required"):
         Trainer(load_config(base=keypoint_recipe("", str(tmp_path / "x"), quick=True)))
 
@@ -250,6 +294,7 @@ def test_mupots_evaluation_and_cli(model, tmp_path):
     r = json.loads(out.read_text())
     keys = {"mrpe_mm", "mrpe_x_mm", "mrpe_y_mm", "mrpe_z_mm", "ap_root_25", "pck3d_abs", "pck3d_rel"}
     assert r["people"] == 502 and keys <= set(r["hdnet"]) and keys <= set(r["baselines"]["skeleton_fit"])
+    assert 0 <= r["hdnet"]["depth_std_coverage"] <= 1 and 0 <= r["hdnet"]["ap_root_25_uncertainty"] <= 1
     assert r["hdnet"]["pck3d_rel"] == r["baselines"]["skeleton_fit"]["pck3d_rel"]  # the same poses
     assert all(np.isfinite(r["hdnet"][k]) for k in keys)
 
@@ -266,7 +311,8 @@ def test_cli_predict_keypoints_coco_results(model, tmp_path):
     (tmp_path / "cam.json").write_text(json.dumps({"fx": k[0], "fy": k[1], "cx": k[2], "cy": k[3]}))
     model.save(tmp_path / "kp.pt")
     assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--camera", str(tmp_path / "cam.json"),
-                 "--checkpoint", str(tmp_path / "kp.pt"), "--out", str(tmp_path / "o")]) == 0
+                 "--checkpoint", str(tmp_path / "kp.pt"), "--out", str(tmp_path / "o"),
+                 "--keypoint-format", "coco_17"]) == 0
     people = json.loads((tmp_path / "o" / "people.json").read_text())
     assert len(people) == 2 and len(people[0]["joints_cam"]) == 17 and people[0]["image_id"] == "7"
     (tmp_path / "bad.json").write_text(json.dumps({"a.jpg": [[[1, 2, 3], [4, 5]]]}))

@@ -1,4 +1,4 @@
-"""The ``hdnet`` command: train, eval, predict, bench, demo. ``hdnet COMMAND --help`` for each.
+"""The ``hdnet`` command: train, eval, predict, data, bench, demo. ``hdnet COMMAND --help`` for each.
 
 No library logic lives here: every command parses its options, calls the library and formats
 what comes back."""
@@ -48,9 +48,10 @@ def _add_import_option(p):
 
 def _add_model_options(p):
     """The options that say which model runs and how its input is framed (eval and predict)."""
-    p.add_argument("--checkpoint", required=True,
+    p.add_argument("--checkpoint",
                    help="hdnet checkpoint (model.save / hdnet train), a bare hdnet state_dict, or "
-                   f"the authors' original HDNet checkpoint ({DOCS}/checkpoints.md)")
+                   f"the authors' original HDNet checkpoint ({DOCS}/checkpoints.md); keypoint commands "
+                   "default to the shipped keypoint model")
     p.add_argument("--input-size", type=int, help="network input (default: the checkpoint's)")
     p.add_argument("--framing", choices=["principal", "image", "person"],
                    help="input framing (default: the checkpoint's)")
@@ -82,20 +83,33 @@ def _add_eval(sub):
 
 
 def _add_predict(sub):
-    p = sub.add_parser("predict", help="camera-space roots for your own images and boxes",
-                       description="Run a checkpoint on images with given boxes. Writes RootNet-"
-                       "format JSON (image_id, root_cam, bbox, score) and a picture per image with "
-                       "each root drawn and a bird's-eye view of where everyone stands.")
-    p.add_argument("images", nargs="*", help="image files (with --keypoints: only to guess cameras)")
+    p = sub.add_parser("predict", help="camera-space people for your own images (boxes, keypoints or a detector)",
+                       description="Image models: images with boxes -> RootNet-format roots.json and a picture "
+                       "per image. Keypoint models (the shipped one unless --checkpoint): a detector's keypoints "
+                       "(--keypoints) or a detector run here on the images (--detector) -> people.json (each "
+                       "person's root_cam, joints_cam, depth_std_mm and the camera used) and a picture per image "
+                       f"found. Cameras: --camera, else --fov, else the image's EXIF, else a 55 degree field of view "
+                       f"({DOCS}/camera.md).")
+    p.add_argument("images", nargs="*", help="image files (with --keypoints: for their size, EXIF and pictures)")
+    p.add_argument("--images", dest="image_dir", metavar="DIR", help="every image in a folder (jpg, png, ...)")
     p.add_argument("--boxes",
-                   help="JSON: {image file name: [[x1, y1, x2, y2, (score)], ...]} (or xywh with --box-format)")
+                   help="JSON: {image file name: [[x1, y1, x2, y2, (score)], ...]} (or xywh with --box-format); "
+                   "with --detector: one person per box (default: one person per image)")
     p.add_argument("--keypoints", help="keypoint models: your detector's 2D keypoints, JSON {image name: "
                    "[[[x, y, score], ...], ...]} or COCO results [{image_id, keypoints: [x, y, s, ...]}]")
     p.add_argument("--keypoint-format", default=None,
-                   help="joint set of --keypoints (default: the model's; coco_17 for COCO results)")
-    p.add_argument("--box-format", default="xyxy", choices=["xyxy", "xywh"], help="box format (never guessed)")
-    p.add_argument("--camera", help="JSON intrinsics {fx, fy, cx, cy} (or per image: {file name: {...}}); "
-                   f"default: a guess (focal = the longer image side; {DOCS}/camera.md)")
+                   help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17 "
+                   "(required where the joint count fits several)")
+    p.add_argument("--coco-annotations", metavar="FILE",
+                   help="COCO annotation file whose 'images' list ties COCO results' image_id to file names "
+                   "and image sizes")
+    p.add_argument("--detector", choices=["mediapipe"],
+                   help="run a 2D detector here (mediapipe: BlazePose, pip install \"hdnet[mediapipe]\")")
+    p.add_argument("--box-format", default=None, choices=["xyxy", "xywh"], help="box format (default xyxy; never "
+                   "guessed)")
+    p.add_argument("--camera", help="JSON intrinsics {fx, fy, cx, cy} or {f, c} (or per image: {file name: {...}})")
+    p.add_argument("--fov", type=float, metavar="DEG",
+                   help="keypoint models: the cameras' field of view across the longer image side, degrees")
     _add_model_options(p)
     p.add_argument("--out", default="predictions", help="output folder (default ./predictions)")
     p.add_argument("--autocast", action="store_true",
@@ -142,11 +156,41 @@ def _add_demo(sub):
     p.set_defaults(run=_run_demo)
 
 
+def _add_data(sub):
+    p = sub.add_parser("data", help="make training data from a dataset's official release",
+                       description="Convert a dataset's official release to the layout hdnet trains on "
+                       f"({DOCS}/data.md). h36m: Human3.6M's S*/MyPoseFeatures/D3_Positions/*.cdf and metadata.xml "
+                       "-> the motion-capture HDF5 file (pip install cdflib). Human3.6M is for research use only.")
+    p.add_argument("dataset", choices=["h36m"], help="which release")
+    p.add_argument("root", help="the release's root folder (holding S1, S5, ...)")
+    p.add_argument("--metadata", help="metadata.xml (default ROOT/metadata.xml)")
+    p.add_argument("--subjects", nargs="+", metavar="S", help="only these subjects (default: every one found)")
+    p.add_argument("--every", type=int, default=5, help="keep every n-th frame of the 50 fps capture (default 5)")
+    p.add_argument("--out", required=True, help="the HDF5 file to write")
+    p.set_defaults(run=_run_data)
+
+
+def _run_data(args) -> int:
+    from ..data.h36m_official import convert_h36m
+    out = Path(args.out)
+    if out.is_dir():
+        raise CLIError(f"--out: {args.out!r} is a folder; give a file name")
+    if out.exists() and (out.resolve() == Path(args.root).resolve() or
+                         (args.metadata and os.path.exists(args.metadata) and os.path.samefile(out, args.metadata))):
+        raise CLIError(f"--out: {args.out!r} would overwrite an input")
+    try:
+        r = convert_h36m(args.root, out, args.metadata, args.subjects, args.every)
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    print(f"wrote {out}: {len(r['subjects'])} subjects, {r['sequences']} sequences, {r['poses']} poses")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="hdnet", description="Camera-space human depth (HDNet).")
     _add_import_option(ap)
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_train, _add_eval, _add_predict, _add_bench, _add_demo):
+    for add in (_add_train, _add_eval, _add_predict, _add_data, _add_bench, _add_demo):
         add(sub)
     for name, p in sub.choices.items():
         if name != "bench":  # bench passes everything after its name to the benchmark
@@ -193,6 +237,8 @@ def _load_model(args):
     import dataclasses
 
     from ..core.checkpoint import load_model
+    if not args.checkpoint:
+        raise CLIError("--checkpoint: image models need one (only keypoint commands have a shipped model)")
     model = load_model(args.checkpoint)
     prep = getattr(model, "preprocessing", None)
     if prep is None:
@@ -203,20 +249,25 @@ def _load_model(args):
 
 
 def _run_eval_keypoints(args) -> int:
-    from ..core.checkpoint import load_model
     from ..data.mupots_annotations import read_mupots_annotations
-    from ..keypoint import KeypointHDNet, evaluate_mupots
+    from ..keypoint import evaluate_mupots
     from .demo_real import public_report, report_markdown
     if not args.annotations:
         raise CLIError("--annotations: the MuPoTS-3D annotation folder is required for --dataset mupots-3d")
     if not args.noise_px >= 0 or args.noise_px == float("inf"):
         raise CLIError(f"--noise-px: expected a finite number of pixels >= 0, got {args.noise_px}")
-    model = load_model(args.checkpoint)
-    if not isinstance(model, KeypointHDNet):
-        raise CLIError(f"--checkpoint: --dataset mupots-3d takes a keypoint model (KeypointHDNet); "
-                       f"{args.checkpoint!r} holds a {type(model).__name__}")
+    _refuse(args, ["--input-size", "--framing", "--images"], "to keypoint models")
+    out = Path(args.out)
+    if out.is_dir():
+        raise CLIError(f"--out: {args.out!r} is a folder; give a JSON file name")
+    _refuse_overwrite(out, [args.checkpoint, args.annotations, os.path.join(args.annotations, "cameras.json")])
+    if not out.parent.is_dir() if str(out.parent) else False:
+        raise CLIError(f"--out: the folder of {args.out!r} does not exist")
+    model = _keypoint_model(args)
     seqs = read_mupots_annotations(args.annotations, args.sequences)
-    report = public_report(evaluate_mupots(model, seqs, noise_px=args.noise_px, seed=args.seed))
+    report = public_report(evaluate_mupots(model, seqs, noise_px=args.noise_px, seed=args.seed,
+                                           flip_test=args.flip_test))
+    report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
     print(report_markdown(report))
     _write_json(args.out, report, "--out")
     print(f"wrote {args.out}")
@@ -309,66 +360,138 @@ def _check_out_folder(path: str) -> Path:
     return out
 
 
-def _run_predict_keypoints(args, model) -> int:
-    from ..camera import guess_camera
+def _keypoint_model(args):
+    """The keypoint model of ``--checkpoint``, else the shipped one."""
+    from ..core.checkpoint import load_model
+    from ..keypoint import KeypointHDNet
+    if not args.checkpoint:
+        return KeypointHDNet.pretrained()
+    model = load_model(args.checkpoint)
+    if not isinstance(model, KeypointHDNet):
+        raise CLIError(f"--checkpoint: this command needs a keypoint model (KeypointHDNet); {args.checkpoint!r} "
+                       f"holds a {type(model).__name__}")
+    return model
+
+
+def _refuse(args, names: List[str], why: str) -> None:
+    """A clear error for options that do not apply (never silently ignored)."""
+    for name in names:
+        value = getattr(args, name.lstrip("-").replace("-", "_"))
+        if value not in (None, False, []):
+            raise CLIError(f"{name}: does not apply {why}")
+
+
+def _refuse_overwrite(target: Path, inputs) -> None:
+    """Refuse to write ``target`` over one of the command's inputs."""
+    for given in inputs:
+        if given and os.path.exists(given) and target.exists() and os.path.samefile(given, target):
+            raise CLIError(f"--out: writing {str(target)!r} would overwrite the input {given!r}")
+
+
+def _run_predict_keypoints(args) -> int:
     from ..data.keypoint_files import parse_keypoints
-    from ..graphs import get_skeleton
-    try:
-        sets, layout = parse_keypoints(_read_json(args.keypoints, "--keypoints"))
-    except ValueError as e:
-        raise CLIError(str(e)) from None
-    fmt = args.keypoint_format or ("coco_17" if layout == "coco-results" else None)
-    cams = _read_json(args.camera, "--camera") if args.camera else None
-    src = get_skeleton(fmt) if fmt else model.skeleton
+    from . import keypoint_predict as kp
+    if args.keypoints and args.detector:
+        raise CLIError("--keypoints, --detector: give one (keypoints you have, or a detector to run here)")
+    _refuse(args, ["--input-size", "--framing", "--autocast"], "to keypoint models")
+    if args.keypoints:
+        _refuse(args, ["--boxes", "--box-format"], "with --keypoints (the keypoints say where people are)")
+    else:
+        _refuse(args, ["--keypoint-format", "--coco-annotations"], "with --detector (it says its own format)")
+    if args.camera and args.fov is not None:
+        raise CLIError("--camera, --fov: give one (--fov is for images without intrinsics)")
+    if args.fov is not None and not 1.0 <= args.fov <= 170.0:
+        raise CLIError(f"--fov: expected a field of view in [1, 170] degrees, got {args.fov}")
+    images = kp.list_images(args.images, args.image_dir)
+    cams_json = _read_json(args.camera, "--camera") if args.camera else None
+    if cams_json is not None and not isinstance(cams_json, dict):
+        raise CLIError("--camera: expected a JSON object (one camera, or image names mapped to cameras)")
     out = _check_out_folder(args.out)
-    sizes = {}
-    for image in args.images:  # images only give their sizes, for a guessed camera
-        from PIL import Image
+    _refuse_overwrite(out / "people.json", [args.keypoints, args.camera, args.coco_annotations, args.checkpoint,
+                                            args.boxes, *images])
+    model = _keypoint_model(args)
+    if args.keypoints:
+        people, _layout = parse_keypoints(_read_json(args.keypoints, "--keypoints"))
+        coco = (kp.coco_image_table(_read_json(args.coco_annotations, "--coco-annotations"))
+                if args.coco_annotations else None)
+        counts = sorted({int(v.shape[1]) for v in people.values() if v.shape[0]})
+        if len(counts) > 1:
+            raise CLIError(f"--keypoints: images with {counts} joints; one file holds one format")
+        fmt = args.keypoint_format
+        if fmt is None and counts:
+            fits = model.formats_for(counts[0])
+            if len(fits) != 1:
+                raise CLIError(f"--keypoint-format: {counts[0]} joints fit "
+                               f"{', '.join(fits) if fits else 'none'} of the model's formats "
+                               f"({', '.join(model.formats)}); say which")
+            fmt = fits[0]
+        fmt = model.check_format(fmt or model.formats[0])
+        want = model.input_skeleton(fmt).num_joints
+        if counts and counts[0] != want:
+            raise CLIError(f"--keypoints: {counts[0]} joints, but {fmt} has {want}")
+        refs = kp.resolve_images(list(people), images, args.keypoints, coco)
+    else:
+        from ..keypoint.detectors import DETECTORS
+        if not images:
+            raise CLIError("--detector: give the images (files, or --images DIR)")
+        boxes_all = _read_json(args.boxes, "--boxes") if args.boxes else None
+        if boxes_all is not None and not isinstance(boxes_all, dict):
+            raise CLIError("--boxes: expected a JSON object {image file name: [[x1, y1, x2, y2], ...]}")
         try:
-            with Image.open(image) as im:
-                sizes[os.path.basename(image)] = im.size
-        except OSError as e:
-            raise CLIError(f"image: {image!r} cannot be read ({e})") from None
-    jobs = []
-    for name, kp in sets.items():
-        if kp.shape[1] != src.num_joints:
-            raise CLIError(f"--keypoints: {name!r} has {kp.shape[1]} joints; {src.name!r} has {src.num_joints} "
-                           "(set --keypoint-format)")
-        if cams is not None:
-            cam = _camera_for(cams, name)
-        elif name in sizes or os.path.basename(name) in sizes:
-            w, h = sizes.get(name) or sizes[os.path.basename(name)]
-            cam = guess_camera(w, h)
-        else:
-            raise CLIError(f"--camera: no intrinsics for {name!r}; pass --camera JSON or the image "
-                           "(its size gives a guessed camera)")
-        jobs.append((name, kp, cam))
-    records = []
-    for name, kp, cam in jobs:
-        res = model.predict(kp, cam, skeleton=src)
-        for i in range(kp.shape[0]):
-            records.append({"image_id": name, "root_cam": res.root_mm[i].tolist(),
-                            "depth_std_mm": float(res.depth_std_mm[i]),
-                            "joints_cam": res.joints_mm[i].tolist(), "joints": list(model.skeleton.joints)})
-        print(f"{name}: {kp.shape[0]} people; depths (m) "
-              + ", ".join(f"{float(z) / 1000:.2f}" for z in res.depth_mm))
+            detector = DETECTORS.get(args.detector)()
+        except ImportError as e:
+            raise CLIError(str(e)) from None
+        fmt = model.check_format(detector.format)
+        refs = kp.resolve_images(images, images)
+        people = {}
+        for image in images:
+            boxes = None
+            if boxes_all is not None:
+                key = image if image in boxes_all else os.path.basename(image)
+                if key not in boxes_all:
+                    raise CLIError(f"--boxes: no boxes for {image!r}")
+                b, _ = _boxes_for(boxes_all[key], key)
+                boxes = _as_xyxy(b, args.box_format or "xyxy", key)
+            people[image] = detector(image, boxes)
+            print(f"{image}: {int((people[image][:, :, 2] > 0).any(1).sum())} of {len(people[image])} "
+                  "people found by the detector")
+        people = {k: v[(v[:, :, 2] > 0).sum(1) >= 2] for k, v in people.items()}
+    cameras = {key: kp.camera_for(refs[key], cams_json, args.fov) for key in people}
+    records = kp.predict_records(model, people, fmt, refs, cameras, flip_test=args.flip_test)
     _write_json(out / "people.json", records, "--out")
+    taken: set = set()
+    for key, ref in refs.items():
+        mine = [r for r in records if r["image_id"] == key]
+        print(f"{key}: {len(mine)} people; depths (m) " + ", ".join(f"{r['root_cam'][2] / 1000:.2f}" for r in mine)
+              + f"; camera from {cameras[key][1] if key in cameras else '-'}")
+        if ref.path and mine:
+            try:
+                kp.draw_people(ref.path, people[key], mine, out / f"{kp.stem_for(ref.path, taken)}_people.png")
+            except OSError as e:
+                raise CLIError(str(e)) from None
     print(f"wrote {out / 'people.json'}")
     return 0
 
 
+def _as_xyxy(boxes, box_format: str, key: str):
+    b = boxes.copy()
+    if box_format == "xywh":
+        b[:, 2:] += b[:, :2]
+    if (b[:, 2:] <= b[:, :2]).any():
+        raise CLIError(f"--boxes: a box of {key!r} has no area in {box_format} (x2 <= x1 or y2 <= y1)")
+    return b
+
+
 def _run_predict(args) -> int:
-    from ..core.checkpoint import load_model
     from ..data.transforms import load_image
-    from ..keypoint import KeypointHDNet
     from ..predict import Predictor, to_rootnet_json
     from .draw import draw_roots
-    if args.keypoints:
-        model = load_model(args.checkpoint)
-        if not isinstance(model, KeypointHDNet):
-            raise CLIError(f"--keypoints: needs a keypoint model (KeypointHDNet); {args.checkpoint!r} holds "
-                           f"a {type(model).__name__}")
-        return _run_predict_keypoints(args, model)
+    if args.keypoints or args.detector:
+        return _run_predict_keypoints(args)
+    _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov"], "to image models (give --camera)")
+    if args.image_dir:
+        from .keypoint_predict import list_images
+        args.images = list_images(args.images, args.image_dir)
     if not args.boxes or not args.images:
         raise CLIError("predict: give images and --boxes (image models), or --keypoints (keypoint models)")
     model, prep = _load_model(args)
@@ -407,7 +530,8 @@ def _run_predict(args) -> int:
         if stems.count(stem) > 1:
             stems[k] = f"{stem}_{k}"
     predictor = Predictor(model, prep, flip_test=args.flip_test, autocast=args.autocast)
-    items = ({"image": image, "boxes": boxes, "camera": cam, "box_format": args.box_format, "scores": scores}
+    items = ({"image": image, "boxes": boxes, "camera": cam, "box_format": args.box_format or "xyxy",
+              "scores": scores}
              for image, _key, boxes, scores, cam, _ in jobs)
     results = []
     for (_image, key, *_), res in zip(jobs, predictor.predict_many(items), strict=True):

@@ -1,7 +1,7 @@
 """Keypoint model throughput: ``hdnet bench keypoint [--quick] [--device cuda] [--json FILE]``.
 
 People per second of :class:`hdnet.keypoint.KeypointHDNet` (the default architecture, random
-weights: speed does not depend on them), at batch 1 and in large batches: one forward pass
+weights: speed does not depend on them; COCO-17 keypoints), at batch 1 and in large batches: one forward pass
 over the whole batch of normalised keypoints, and ``predict`` (pixels and a camera in,
 undistortion, passes of ``max_batch`` = 256 people), against the straightforward way of
 running it: one person per call.
@@ -24,10 +24,11 @@ def run(quick: bool = False, repeats: int = 10, device: str = "cpu", batches=(1,
     reps = 2 if quick else repeats
     rows, summary = [], {}
     one = torch.randn(1, 17, 2, device=dev) * 0.1
+    fmt = "coco_17"
 
     def per_person(n, xy):
         for i in range(n):
-            model(xy[i:i + 1])
+            model(xy[i:i + 1], None, fmt)
 
     camera = Camera(1000.0, 1000.0, 640.0, 360.0, radial=(0.01, -0.002, 0.0))
     predict_s = {}
@@ -36,8 +37,8 @@ def run(quick: bool = False, repeats: int = 10, device: str = "cpu", batches=(1,
         px = (xy.double().cpu() * 1000 + torch.tensor([640.0, 360.0], dtype=torch.float64)).numpy()
         n_ref = min(b, 64)
         with torch.inference_mode():
-            variants = [("batched", lambda: model(xy)),
-                        ("predict", lambda: model.predict(px, camera)),
+            variants = [("batched", lambda: model(xy, None, fmt)),
+                        ("predict", lambda: model.predict(px, camera, format=fmt)),
                         ("one person per call", lambda: per_person(n_ref, xy))]
             t = interleaved_medians(variants, reps)
         people_s = 1e3 * b / t["batched"]
@@ -46,9 +47,9 @@ def run(quick: bool = False, repeats: int = 10, device: str = "cpu", batches=(1,
         rows.append([b, t["batched"], people_s, predict_s[str(b)], ref_s, predict_s[str(b)] / ref_s])
         summary[str(b)] = people_s
     with torch.inference_mode():
-        model(one)
+        model(one, None, fmt)
     best = max(summary.values())
-    table = Table(f"KeypointHDNet ({model.gnn.num_layers} x {model.channels} ch GNN, {model.skeleton.name}), "
+    table = Table(f"KeypointHDNet ({model.gnn.num_layers} x {model.channels} ch GNN, {fmt} input), "
                   f"inference_mode, {dev}",
                   ["batch", "forward ms", "people/s forward", "people/s predict (px in)",
                    "people/s one per call", "predict speed-up"], rows)

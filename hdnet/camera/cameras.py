@@ -130,6 +130,19 @@ class Camera:
             msg = str(e)
             raise ValueError(msg if msg.startswith(what) else f"{what}: {msg}") from None
 
+    @classmethod
+    def from_exif(cls, path) -> "Camera":
+        """The camera of a photo from its EXIF focal length (35 mm equivalent on the diagonal,
+        or focal length with the sensor's resolution; :mod:`hdnet.camera.exif`), for the image as
+        shown (EXIF orientation applied), principal point at its centre, no distortion.
+
+        Raises:
+            ValueError: the EXIF has no usable focal length (the message says what to pass).
+        """
+        from .exif import read_exif_focal
+        e = read_exif_focal(path)
+        return cls(e.focal_px, e.focal_px, (e.width - 1) / 2.0, (e.height - 1) / 2.0)
+
     def to_dict(self) -> dict:
         d: dict = {"fx": self.fx, "fy": self.fy, "cx": self.cx, "cy": self.cy}
         if self.radial is not None:

@@ -3,6 +3,7 @@ correspondences."""
 
 from __future__ import annotations
 
+import math
 from typing import Optional, Tuple
 
 import numpy as np
@@ -10,21 +11,43 @@ import numpy as np
 from .cameras import Camera
 from .functional import project_points
 
-__all__ = ["guess_camera", "fit_camera"]
+__all__ = ["guess_camera", "fit_camera", "camera_from_fov", "FOV_PRIOR_DEG"]
 
 
-def guess_camera(width: int, height: int, focal_px: Optional[float] = None) -> Camera:
-    """A camera for an image whose intrinsics are unknown.
+#: The field of view (degrees, across the longer image side) assumed when nothing is known
+#: about the camera: MeTRAbs's default. Photos' fields of view run from ~25 degrees (a
+#: portrait lens) to ~80 (a phone's wide lens); phones' main cameras are ~65-70, Human3.6M's
+#: cameras 47, MPI-INF-3DHP's and MuPoTS-3D's 68-82. Depth scales with the focal length, so a
+#: wrong guess scales every person's depth by one factor (docs/camera.md has the table).
+FOV_PRIOR_DEG = 55.0
 
-    The principal point is the image centre and, unless ``focal_px`` is given,
-    ``fx = fy = max(width, height)``: a field of view of about 53 degrees across the longer
-    side, between a phone's wide lens (about 0.7 x width) and a 50 mm lens on a full-frame
-    camera (about 1.4 x width); Human3.6M's cameras are 1.15 x width. Depth scales linearly
-    with the focal length, so a wrong guess scales every person's depth by the same factor and
-    keeps who is in front of whom.
+
+def camera_from_fov(width: int, height: int, fov_deg: float) -> Camera:
+    """The camera of a ``width x height`` image with a field of view of ``fov_deg`` across its
+    longer side: ``f = max(W, H) / (2 tan(fov / 2))``, square pixels, the principal point at the
+    image centre.
+
+    >>> camera_from_fov(1000, 800, 90.0).fx
+    500.00000000000006
     """
-    f = float(max(width, height)) if focal_px is None else float(focal_px)
+    for name, v in (("width", width), ("height", height)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name}: expected an image size >= 1 px, got {v!r}")
+    if isinstance(fov_deg, bool) or not isinstance(fov_deg, (int, float)) or not 1.0 <= fov_deg <= 170.0:
+        raise ValueError(f"fov_deg: expected a field of view in [1, 170] degrees, got {fov_deg!r}")
+    f = max(width, height) / (2.0 * math.tan(math.radians(fov_deg) / 2.0))
     return Camera(f, f, (width - 1) / 2.0, (height - 1) / 2.0)
+
+
+def guess_camera(width: int, height: int, focal_px: Optional[float] = None, fov_deg: Optional[float] = None) -> Camera:
+    """A camera for an image whose intrinsics are unknown: the principal point at the image
+    centre, and the focal length ``focal_px``, else from ``fov_deg`` across the longer side,
+    else from :data:`FOV_PRIOR_DEG` (55 degrees: ``f = 0.96 max(W, H)``)."""
+    if focal_px is not None:
+        if fov_deg is not None:
+            raise ValueError("focal_px, fov_deg: give one of them")
+        return Camera(float(focal_px), float(focal_px), (width - 1) / 2.0, (height - 1) / 2.0)
+    return camera_from_fov(width, height, FOV_PRIOR_DEG if fov_deg is None else fov_deg)
 
 
 def fit_camera(points_2d_px, points_3d_mm, distortion: bool = True, robust: bool = True,

@@ -173,10 +173,11 @@ class Checkpointable:
         self.load_checkpoint_data(data)
 
     # ------------------------------------------------------------------ files
-    def save(self, path, **meta) -> str:
+    def save(self, path, *, half: bool = False, **meta) -> str:
         """Write a self-describing checkpoint (see :mod:`hdnet.core.checkpoint`); ``meta``: plain
-        data to store beside it. Returns the path."""
-        return save_checkpoint(self, path, meta=meta or None)  # type: ignore[arg-type]
+        data to store beside it; ``half``: store floating-point weights as float16 (half the
+        file; loading casts them back to the model's dtype). Returns the path."""
+        return save_checkpoint(self, path, meta=meta or None, half=half)  # type: ignore[arg-type]
 
     @classmethod
     def from_checkpoint(cls, path, map_location: Any = "cpu"):
@@ -246,17 +247,22 @@ def check_same_architecture(stored: dict, own: dict, what: str = "state_dict") -
 
 
 # ---------------------------------------------------------------------------- writing
-def checkpoint_dict(model: nn.Module, training: Optional[dict] = None, meta: Optional[dict] = None) -> dict:
-    """The checkpoint of ``model`` as a dict (what :func:`save_checkpoint` writes)."""
+def checkpoint_dict(model: nn.Module, training: Optional[dict] = None, meta: Optional[dict] = None,
+                    half: bool = False) -> dict:
+    """The checkpoint of ``model`` as a dict (what :func:`save_checkpoint` writes); ``half``
+    stores floating-point weights as float16."""
     cls = type(model).__name__
     if MODELS._lookup(cls) is not type(model):
         raise TypeError(f"model: {cls} is not a registered checkpointable class; register it with "
                         "hdnet.core.checkpoint.register_model")
     assert isinstance(model, Checkpointable)
     state = dict(model.state_dict())
+    if half:
+        state = {k: v.half() if torch.is_tensor(v) and v.is_floating_point() else v for k, v in state.items()}
     for key, value in state.items():
         if torch.is_tensor(value) and value.is_floating_point() and not bool(torch.isfinite(value).all()):
-            raise CheckpointError(f"checkpoint: refusing to save non-finite weights ({key!r} has NaN or inf)")
+            raise CheckpointError(f"checkpoint: refusing to save non-finite weights ({key!r} has NaN or inf"
+                                  f"{', or values beyond float16' if half else ''})")
     ckpt = {"format": FORMAT, "version": VERSION, "hdnet_version": __version__, "model_class": cls,
             "architecture": model.config(), "preprocessing": model.preprocessing_dict(),
             "data": model.checkpoint_data(), "state_dict": state, "training": training, "meta": meta}
@@ -264,9 +270,11 @@ def checkpoint_dict(model: nn.Module, training: Optional[dict] = None, meta: Opt
     return ckpt
 
 
-def save_checkpoint(model: nn.Module, path, training: Optional[dict] = None, meta: Optional[dict] = None) -> str:
-    """Write ``model``'s self-describing checkpoint to ``path`` atomically; returns the path."""
-    ckpt = checkpoint_dict(model, training, meta)
+def save_checkpoint(model: nn.Module, path, training: Optional[dict] = None, meta: Optional[dict] = None,
+                    half: bool = False) -> str:
+    """Write ``model``'s self-describing checkpoint to ``path`` atomically; returns the path
+    (``half``: floating-point weights as float16)."""
+    ckpt = checkpoint_dict(model, training, meta, half)
     return atomic_write(path, lambda f: torch.save(ckpt, f), "checkpoint")
 
 

@@ -16,7 +16,7 @@ class COCOKeypoints(ReaderBase):
     """COCO ``person_keypoints_*.json``: 17 keypoints ``[x, y, v] * 17`` per person.
 
     People without keypoints (``num_keypoints == 0``) and crowd annotations are skipped. COCO
-    has no camera: :func:`hdnet.camera.guess_camera` (focal ``max(W, H)``) gives the 2D pose
+    has no camera: :func:`hdnet.camera.guess_camera` (a 55 degree field of view) gives the 2D pose
     targets their normalised coordinates; ``Person.joints_3d`` is None so the depth terms are
     masked (``have_depth = 0``).
     """

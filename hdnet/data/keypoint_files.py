@@ -18,11 +18,13 @@ __all__ = ["parse_keypoints"]
 
 def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.ndarray], str]:
     """``({image id: [P, J, 3] float64 (x, y, score)}, layout)`` from a loaded keypoint file;
-    ``layout`` is ``"coco-results"`` or ``"by-image"``. People without a score get 1.
+    ``layout`` is ``"coco-results"`` or ``"by-image"``. People without a score get 1; a joint
+    with score 0 is missing and its coordinates may be anything (``null`` included).
 
     Raises:
         ValueError: naming ``what`` and the entry: a malformed entry, people of one image with
-            different joint counts, NaN or infinite coordinates.
+            different joint counts, scores outside [0, 1], NaN or infinite coordinates of a
+            joint with a score above 0.
     """
     out: Dict[str, list] = {}
     if isinstance(data, list):
@@ -58,6 +60,11 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
     for name, people in out.items():
         if len({len(p) for p in people}) > 1:
             raise ValueError(f"{what}: the people of {name!r} have different joint counts")
-        if not np.isfinite(np.asarray(people)).all():
-            raise ValueError(f"{what}: the keypoints of {name!r} hold NaN or inf")
+        arr = np.asarray(people, dtype=np.float64).reshape(len(people), -1, 3)
+        scores = arr[..., 2]
+        if not np.isfinite(scores).all() or ((scores < 0) | (scores > 1)).any():
+            raise ValueError(f"{what}: the scores of {name!r} must lie in [0, 1]")
+        if not np.isfinite(arr[..., :2][scores > 0]).all():
+            raise ValueError(f"{what}: the keypoints of {name!r} hold NaN, null or inf where the score is above 0 "
+                             "(a missing joint has score 0)")
     return {k: np.stack(v) if v else np.zeros((0, 0, 3)) for k, v in out.items()}, layout

@@ -24,7 +24,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 import torch
 from torch import Tensor
 
-from ..camera import Cameras, project_points
+from ..camera import Cameras
 from ..core.config import ConfigBase, option
 from ..graphs import Skeleton, resolve_skeleton
 from .mocap import scale_bones
@@ -87,6 +87,28 @@ def _rotation(axis: int, angle: Tensor) -> Tensor:
     return torch.stack([torch.stack(r, -1) for r in rows], -2)
 
 
+_RADII = torch.linspace(0.0, 4.0, 801, dtype=torch.float64)
+
+
+def _undistorted_radius_limit(radial: Tensor, min_slope: float = 0.2) -> Tensor:
+    """``[B]`` the undistorted radius up to which each lens's distortion ``r (1 + k1 r^2 + k2
+    r^4 + k3 r^6)`` keeps rising with a slope of at least ``min_slope`` (4 at most)."""
+    r2 = _RADII.to(radial.dtype)[None] ** 2
+    k = radial[:, :, None]
+    slope = 1 + r2 * (3 * k[:, 0] + r2 * (5 * k[:, 1] + r2 * 7 * k[:, 2]))
+    bad = slope < min_slope
+    first = torch.where(bad.any(1), bad.float().argmax(1), torch.full_like(bad[:, 0], len(_RADII) - 1, dtype=torch.long))
+    return _RADII.to(radial.dtype)[first]
+
+
+def _distorted_radius_limit(radial: Tensor) -> Tensor:
+    """``[B]`` the distorted radius at :func:`_undistorted_radius_limit`, with a 1 % margin:
+    distorted points inside it have one undistorted point."""
+    r = _undistorted_radius_limit(radial)
+    k = radial
+    return 0.99 * r * (1 + r ** 2 * (k[:, 0] + r ** 2 * (k[:, 1] + r ** 2 * k[:, 2])))
+
+
 class VirtualCameras:
     """Draw a camera per pose and see the pose through it (see the module docstring).
 
@@ -95,10 +117,12 @@ class VirtualCameras:
         seed: seed of the generator (draws are reproducible).
 
     ``views = cameras(poses_world, skeleton, up="z")`` with ``poses_world [B, J, 3]`` (mm,
-    ``up`` the vertical axis) returns a dict of tensors: ``joints_cam_mm [B, J, 3]`` (after body
-    and bone rescaling), ``joints_2d_px [B, J, 2]`` (noisy, distorted as the lens does),
-    ``joints_2d_clean_px [B, J, 2]``, ``confidence [B, J]`` (0 for missing joints),
-    ``intrinsics [B, 4]`` (fx, fy, cx, cy), ``radial [B, 3]``, ``image_size [B, 2]`` (W, H).
+    ``up`` the vertical axis) returns a dict: ``joints_cam_mm [B, J, 3]`` (after body and bone
+    rescaling), ``joints_2d_px [B, J, 2]`` (noisy, distorted as the lens does; NaN where missing),
+    ``joints_2d_clean_px [B, J, 2]``, ``confidence [B, J]`` (0 for missing joints), ``cameras`` (a
+    :class:`~hdnet.camera.Cameras` of B, float64), ``image_size [B, 2]`` (W, H). It is
+    :meth:`place` (bodies and cameras) then :meth:`observe` (a detector's view of any points in
+    those cameras: the joints here, other keypoints made from them elsewhere).
     """
 
     def __init__(self, config: Optional[VirtualCameraConfig] = None, seed: int = 0):
@@ -118,6 +142,15 @@ class VirtualCameras:
         return out
 
     def __call__(self, poses_world, skeleton: Union[str, Skeleton], up: str = "z") -> Dict[str, Any]:
+        placed = self.place(poses_world, skeleton, up)
+        noisy, clean, conf = self.observe(placed["joints_cam_mm"], placed["cameras"], placed["image_size"])
+        return {"joints_cam_mm": placed["joints_cam_mm"].float(), "joints_2d_px": noisy.float(),
+                "joints_2d_clean_px": clean.float(), "confidence": conf.float(), "cameras": placed["cameras"],
+                "image_size": placed["image_size"].float()}
+
+    def place(self, poses_world, skeleton: Union[str, Skeleton], up: str = "z") -> Dict[str, Any]:
+        """Bodies rescaled and put in front of drawn cameras: ``{"joints_cam_mm" [B, J, 3]
+        float64, "cameras" (Cameras of B, float64), "image_size" [B, 2]}``."""
         cfg, g = self.config, self.generator
         sk = resolve_skeleton(skeleton)
         x = torch.as_tensor(poses_world, dtype=torch.float64)
@@ -165,32 +198,66 @@ class VirtualCameras:
         cam = rel + root[:, None]
         # keep every joint in front of the camera (a near person that leans in)
         cam[..., 2] = cam[..., 2].clamp_min(100.0)
-        clean = project_points(cam, fx[:, None], fy[:, None], cx[:, None], cy[:, None],
-                               radial=radial[:, None])
-        noisy, conf = self.detector_noise(clean, sizes)
-        return {"joints_cam_mm": cam.float(), "joints_2d_px": noisy.float(), "joints_2d_clean_px": clean.float(),
-                "confidence": conf.float(), "cameras": Cameras(torch.stack([fx, fy, cx, cy], -1), radial),
-                "image_size": sizes.float()}
+        return {"joints_cam_mm": cam, "cameras": Cameras(torch.stack([fx, fy, cx, cy], -1), radial),
+                "image_size": sizes}
 
-    def detector_noise(self, joints_px: Tensor, image_size: Tensor) -> Tuple[Tensor, Tensor]:
-        """A detector's errors on clean pixels ``[B, J, 2]``: ``(noisy [B, J, 2], confidence
-        [B, J])``."""
+    def observe(self, points_cam: Tensor, cameras: Cameras, image_size: Tensor,
+                difficulty: Optional[Tensor] = None) -> Tuple[Tensor, Tensor, Tensor]:
+        """A detector's view of camera-space points ``[B, K, 3]``: ``(noisy px [B, K, 2], clean
+        px [B, K, 2], confidence [B, K])``; missing points (score 0) are NaN in the noisy pixels.
+
+        ``difficulty [K]`` in ``[0, 1]`` (default 0) says how hard each point is for a detector
+        (a face or a foot point more than a hip): harder points get lower scores, more noise and
+        more drops. On ``clean_prob`` of the samples everything is exact with score 1 (what
+        ground-truth 2D looks like); on the others each score is fractional, the noise of a
+        point grows as its score falls, a few points are displaced far (outliers) or missing
+        (score 0), and with ``truncate`` points outside the image are missing. Points past the
+        radius where the lens's distortion folds back are missing in both (their pixels say
+        nothing a real camera would show).
+        """
         cfg, g = self.config, self.generator
-        b, j, _ = joints_px.shape
-        height = (joints_px[..., 1].max(1).values - joints_px[..., 1].min(1).values).clamp_min(1.0)
+        pts = torch.as_tensor(points_cam, dtype=torch.float64)
+        b, k, _ = pts.shape
+        clean = cameras.project(pts.clamp_min(torch.tensor([-float("inf"), -float("inf"), 100.0], dtype=pts.dtype)))
+        dif = torch.zeros(k, dtype=pts.dtype) if difficulty is None else torch.as_tensor(difficulty, dtype=pts.dtype)
+        height = (clean[..., 1].max(1).values - clean[..., 1].min(1).values).clamp_min(1.0)
+        is_clean = torch.rand(b, generator=g) < cfg.clean_prob
+        # scores: most points confident, harder ones and a random occluded share less so
+        occluded = torch.rand(b, k, generator=g, dtype=pts.dtype) < _uniform(g, b, (0.0, 0.3))[:, None]
+        q = dif[None] * (0.5 + torch.rand(b, k, generator=g, dtype=pts.dtype)) + occluded * 0.6
+        conf = (1.0 - q * (0.3 + 0.6 * torch.rand(b, k, generator=g, dtype=pts.dtype))
+                + torch.randn(b, k, generator=g, dtype=pts.dtype) * 0.03).clamp(0.02, 1.0)
         sigma = _uniform(g, b, cfg.noise_frac) * height
-        sigma[torch.rand(b, generator=g) < cfg.clean_prob] = 0.0
-        noisy = joints_px + torch.randn(b, j, 2, generator=g, dtype=joints_px.dtype) * sigma[:, None, None]
-        out = torch.rand(b, j, generator=g) < cfg.outlier_prob
+        noise = torch.randn(b, k, 2, generator=g, dtype=pts.dtype) * (sigma[:, None] * (0.5 + 2.0 * (1 - conf)))[..., None]
+        noisy = clean + noise
+        out = torch.rand(b, k, generator=g) < cfg.outlier_prob
         if out.any():
-            shift = torch.randn(int(out.sum()), 2, generator=g, dtype=joints_px.dtype)
+            shift = torch.randn(int(out.sum()), 2, generator=g, dtype=pts.dtype)
             shift = shift / shift.norm(dim=-1, keepdim=True).clamp_min(1e-9)
-            amount = (torch.rand(int(out.sum()), generator=g, dtype=joints_px.dtype) * 0.4 + 0.1)
-            noisy[out] += shift * (amount * height[:, None].expand(b, j)[out])[:, None]
-        conf = (torch.rand(b, j, generator=g) >= cfg.drop_prob).to(joints_px.dtype)
+            amount = (torch.rand(int(out.sum()), generator=g, dtype=pts.dtype) * 0.4 + 0.1)
+            noisy[out] += shift * (amount * height[:, None].expand(b, k)[out])[:, None]
+            conf[out] = conf[out] * torch.rand(int(out.sum()), generator=g, dtype=pts.dtype)
+        dropped = torch.rand(b, k, generator=g, dtype=pts.dtype) < cfg.drop_prob * (1 + 2 * dif[None])
+        conf = torch.where(dropped, torch.zeros_like(conf), conf)
+        noisy = torch.where(is_clean[:, None, None], clean, noisy)
+        conf = torch.where(is_clean[:, None], torch.ones_like(conf), conf)
         if cfg.truncate:
             w, h = image_size[:, None, 0], image_size[:, None, 1]
             inside = (noisy[..., 0] >= -0.5) & (noisy[..., 0] <= w - 0.5) & (noisy[..., 1] >= -0.5) & \
                 (noisy[..., 1] <= h - 0.5)
             conf = conf * inside.to(conf.dtype)
-        return noisy, conf
+        # a lens shows nothing past the radius where its distortion turns back on itself: points
+        # beyond it (or pushed beyond it by the noise) are missing
+        k = cameras.radial.to(pts.dtype)
+        limit = _distorted_radius_limit(k)  # [B]
+        xy = pts[..., :2] / pts[..., 2:].clamp_min(100.0)
+        r = (xy ** 2).sum(-1).sqrt()
+        seen_clean = r * (1 + r ** 2 * (k[:, None, 0] + r ** 2 * (k[:, None, 1] + r ** 2 * k[:, None, 2]))) \
+            < limit[:, None]
+        seen_clean &= r < _undistorted_radius_limit(k)[:, None]
+        f, c = cameras.intrinsics[:, None, :2].to(pts.dtype), cameras.intrinsics[:, None, 2:].to(pts.dtype)
+        seen = seen_clean & (((noisy - c) / f).norm(dim=-1) < limit[:, None])
+        conf = torch.where(seen, conf, torch.zeros_like(conf))
+        missing = (conf <= 0)[..., None]
+        nan = torch.full_like(noisy, float("nan"))
+        return torch.where(missing, nan, noisy), torch.where(seen_clean[..., None], clean, nan), conf

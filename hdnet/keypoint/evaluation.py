@@ -14,6 +14,7 @@ absolute 3DPCK.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -23,20 +24,22 @@ from ..baselines import k_value_depth, skeleton_fit_depth
 from ..data.mupots_annotations import MuPoTSSequence
 from ..metrics import DEPTH_BANDS_MM, evaluate_roots, pck3d
 
-__all__ = ["evaluate_mupots", "mupots_predictions"]
+__all__ = ["evaluate_mupots", "mupots_predictions", "depth_std_coverage", "uncertainty_score"]
 
 ROOT = 14  # MuPoTS pelvis
 
 
 def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
-                       batch: int = 4096) -> List[Dict[str, Any]]:
-    """Run the model on every valid person: one record per sequence with the inputs, the
-    ground truth and the predictions (arrays over that sequence's valid people, frame order)."""
-    if model.skeleton.num_joints != 17 or model.skeleton.root != ROOT:
-        raise ValueError(f"model: MuPoTS-3D is scored on the 17 MuPoTS joints (pelvis 14); the model's "
-                         f"skeleton is {model.skeleton.name!r}")
-    if noise_px < 0:
-        raise ValueError(f"noise_px: expected >= 0, got {noise_px}")
+                       batch: int = 4096, flip_test: bool = False) -> List[Dict[str, Any]]:
+    """Run the model on every valid person (its ``mupots_17`` input): one record per sequence
+    with the inputs, the ground truth and the predictions (arrays over that sequence's valid
+    people, frame order)."""
+    sk = model.output_skeleton("mupots_17")
+    if sk.num_joints != 17 or sk.root != ROOT:
+        raise ValueError(f"model: MuPoTS-3D is scored on the 17 MuPoTS joints (pelvis 14); the model answers "
+                         f"in {sk.name!r}")
+    if not noise_px >= 0 or not np.isfinite(noise_px):
+        raise ValueError(f"noise_px: expected a finite number >= 0, got {noise_px}")
     rng = np.random.default_rng(seed)
     out = []
     for seq in sequences:
@@ -44,18 +47,41 @@ def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: flo
         kp = seq.annot2[frames, people]
         if noise_px > 0:
             kp = kp + rng.normal(0.0, noise_px, kp.shape)
-        preds = [model.predict(kp[i:i + batch], seq.camera) for i in range(0, len(kp), batch)]
+        conf = np.ones(kp.shape[:2]) if seq.confidence is None else seq.confidence[frames, people]
+        kp = np.where(conf[..., None] > 0, kp, np.nan)  # missing joints
+        preds = [model.predict(kp[i:i + batch], seq.camera, conf[i:i + batch], format="mupots_17",
+                               flip_test=flip_test) for i in range(0, len(kp), batch)]
         cat = {k: torch.cat([getattr(p, k) for p in preds]).double().numpy()
                for k in ("root_mm", "joints_rel_mm", "joints_mm", "depth_std_mm")}
         out.append({"sequence": seq, "frames": frames, "people": people, "input_2d": kp, **cat})
     return out
 
 
-def _scores(pred_roots, gt_roots, ids, pck_rel, pck_abs) -> Dict[str, Any]:
+def depth_std_coverage(depth_mm, depth_std_mm, true_depth_mm) -> float:
+    """The share of people whose depth error is within one predicted standard deviation (a
+    calibrated Gaussian uncertainty gives 0.68)."""
+    err = np.abs(np.asarray(depth_mm, np.float64) - np.asarray(true_depth_mm, np.float64))
+    return float(np.mean(err <= np.asarray(depth_std_mm, np.float64))) if err.size else float("nan")
+
+
+def uncertainty_score(depth_std_mm, radius_mm: float = 250.0) -> np.ndarray:
+    """A detection score from the depth's uncertainty: the probability that a Gaussian depth
+    error of that standard deviation is within ``radius_mm`` (AP_root^25's radius), so surer
+    people rank first."""
+    std = np.maximum(np.asarray(depth_std_mm, np.float64), 1e-6)
+    return np.asarray([math.erf(radius_mm / (math.sqrt(2.0) * s)) for s in std.reshape(-1)]).reshape(std.shape)
+
+
+def _scores(pred_roots, gt_roots, ids, pck_rel, pck_abs, depth_std=None) -> Dict[str, Any]:
     r = evaluate_roots(pred_roots, gt_roots, ids)
-    return {"mrpe_mm": r["mrpe_mm"], "mrpe_x_mm": r["mrpe_x_mm"], "mrpe_y_mm": r["mrpe_y_mm"],
-            "mrpe_z_mm": r["mrpe_z_mm"], "ap_root_25": r["ap_root_25"], "pck3d_abs": pck_abs,
-            "pck3d_rel": pck_rel, "by_depth": r["by_depth"]}
+    out = {"mrpe_mm": r["mrpe_mm"], "mrpe_x_mm": r["mrpe_x_mm"], "mrpe_y_mm": r["mrpe_y_mm"],
+           "mrpe_z_mm": r["mrpe_z_mm"], "ap_root_25": r["ap_root_25"], "pck3d_abs": pck_abs,
+           "pck3d_rel": pck_rel, "by_depth": r["by_depth"]}
+    if depth_std is not None:
+        out["depth_std_coverage"] = depth_std_coverage(pred_roots[:, 2], depth_std, gt_roots[:, 2])
+        out["ap_root_25_uncertainty"] = evaluate_roots(pred_roots, gt_roots, ids,
+                                                       scores=uncertainty_score(depth_std))["ap_root_25"]
+    return out
 
 
 def _pck(records, joints_key: str, coords: str) -> Dict[str, Any]:
@@ -69,24 +95,26 @@ def _pck(records, joints_key: str, coords: str) -> Dict[str, Any]:
                 continue
             ppl = rec["people"][sel]
             frames.append({"gt_2d": seq.annot2[f, ppl], "gt_3d": seq.univ_annot3[f, ppl],
-                           "pred_2d": rec["input_2d"][sel], "pred_3d": rec[joints_key][sel]})
+                           "pred_2d": np.nan_to_num(rec["input_2d"][sel], nan=0.0),  # (0, 0): missing
+                           "pred_3d": rec[joints_key][sel]})
         seqs.append({"name": seq.name, "frames": frames})
     return pck3d(seqs, mode="all", coords=coords, variant="posenet")
 
 
 def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
-                    skeleton_fit_scale: Optional[float] = None) -> Dict[str, Any]:
+                    skeleton_fit_scale: Optional[float] = None, flip_test: bool = False) -> Dict[str, Any]:
     """Score ``model`` and the baselines on MuPoTS-3D sequences (see the module docstring).
 
     Returns ``{"people", "sequences", "input": {...}, "hdnet": {mrpe_mm, mrpe_x_mm, mrpe_y_mm,
-    mrpe_z_mm, ap_root_25, pck3d_abs, pck3d_rel, by_depth}, "baselines": {"skeleton_fit": {...},
+    mrpe_z_mm, ap_root_25, pck3d_abs, pck3d_rel, by_depth, depth_std_coverage,
+    ap_root_25_uncertainty}, "baselines": {"skeleton_fit": {...},
     "k_value": {...}}, "per_sequence": {name: {"people", "hdnet": {...}, "skeleton_fit": {...},
     "k_value": {...}}}}`` with 3DPCK in percent and AP_root as a fraction.
     """
     if not sequences:
         raise ValueError("sequences: nothing to evaluate")
     scale = float(model.skeleton_fit_scale if skeleton_fit_scale is None else skeleton_fit_scale)
-    records = mupots_predictions(model, sequences, noise_px, seed)
+    records = mupots_predictions(model, sequences, noise_px, seed, flip_test=flip_test)
     for rec in records:
         seq: MuPoTSSequence = rec["sequence"]
         cam = seq.camera
@@ -95,10 +123,11 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         rec["gt_root"] = gt[:, ROOT]
         rec["ids"] = [f"{seq.name}/{f}" for f in rec["frames"]]
         z_fit = skeleton_fit_depth(kp, cam, "mpi_inf_3dhp_17", scale=scale)
-        root_2d = kp[:, ROOT]
+        # where the root is seen: the pelvis, else the model's own 2D root (a missing pelvis)
+        root_2d = np.where(np.isfinite(kp[:, ROOT]), kp[:, ROOT], cam.project(rec["root_mm"]))
         rec["fit_root"] = cam.backproject(root_2d, z_fit)
         rec["fit_joints"] = rec["fit_root"][:, None] + rec["joints_rel_mm"]
-        lo, hi = kp.min(1), kp.max(1)
+        lo, hi = np.nanmin(kp, 1), np.nanmax(kp, 1)
         z_k = k_value_depth(np.concatenate([lo, np.maximum(hi - lo, 1.0)], 1), cam)
         rec["k_root"] = cam.backproject(root_2d, z_k)
         rec["k_joints"] = rec["k_root"][:, None] + rec["joints_rel_mm"]
@@ -115,7 +144,8 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
 
     def pck_of(result, k=None):
         return result["overall_mean_of_sequences"]["pck_total"] if k is None else result["sequences"][k]["pck_total"]
-    overall = {name: _scores(gather(root_key), gt_roots, ids, pck_of(rel), pck_of(absolute[name]))
+    overall = {name: _scores(gather(root_key), gt_roots, ids, pck_of(rel), pck_of(absolute[name]),
+                             gather("depth_std_mm") if name == "hdnet" else None)
                for name, root_key, _ in methods}
     overall["skeleton_fit"]["scale"] = scale
     report: Dict[str, Any] = {
@@ -130,7 +160,8 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     for k, rec in enumerate(records):
         row: Dict[str, Any] = {"people": int(len(rec["gt_root"]))}
         for name, root_key, _ in methods:
-            row[name] = _scores(rec[root_key], rec["gt_root"], rec["ids"], pck_of(rel, k), pck_of(absolute[name], k))
+            row[name] = _scores(rec[root_key], rec["gt_root"], rec["ids"], pck_of(rel, k), pck_of(absolute[name], k),
+                                rec["depth_std_mm"] if name == "hdnet" else None)
             row[name].pop("by_depth")
         report["per_sequence"][rec["sequence"].name] = row
     report["_records"] = records  # for plots; dropped before writing JSON

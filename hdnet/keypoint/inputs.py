@@ -17,6 +17,7 @@ __all__ = ["normalize_keypoints", "person_scale", "convert_confidence"]
 
 def normalize_keypoints(keypoints_px, cameras: CameraLike, distortion=None) -> Tensor:
     """Pixels ``[P, J, 2]`` to undistorted normalised camera coordinates ``[P, J, 2]`` (float64).
+    Missing points (NaN or infinite pixels) stay NaN.
 
     ``cameras``: anything :func:`~hdnet.camera.as_cameras` takes: one
     :class:`~hdnet.camera.Camera` for all, one per person, a :class:`~hdnet.camera.Cameras`, or
@@ -32,7 +33,13 @@ def normalize_keypoints(keypoints_px, cameras: CameraLike, distortion=None) -> T
         raise ValueError(f"keypoints_px: expected [P, J, 2], got {tuple(kp.shape)}")
     if kp.shape[0] == 0:
         return kp
-    return as_cameras(cameras, kp.shape[0], distortion=distortion, dtype=torch.float64).to_rays(kp)
+    cams = as_cameras(cameras, kp.shape[0], distortion=distortion, dtype=torch.float64)
+    finite = torch.isfinite(kp).all(-1, keepdim=True)
+    if bool(finite.all()):
+        return cams.to_rays(kp)
+    centre = cams.intrinsics[:, None, 2:].expand_as(kp)  # a harmless stand-in for missing points
+    rays = cams.to_rays(torch.where(finite, kp, centre))
+    return torch.where(finite, rays, torch.full_like(rays, float("nan")))
 
 
 def person_scale(keypoints_norm: Tensor, confidence: Tensor) -> Tensor:

@@ -1,147 +1,263 @@
 """HDNet's person-level half driven by 2D keypoints: camera-space root and absolute 3D pose.
 
-:class:`KeypointHDNet` takes a person's 2D keypoints (any detector's, in pixels, with the
-camera) and answers where the person stands and how: the root's camera-space position in mm
-with its uncertainty, the root-relative 3D pose, and the absolute 3D joints. It is built from
-the library's own layers: a :class:`~hdnet.layers.SkeletonGNN` over the keypoints (any
-skeleton, any PyG conv), a :class:`~hdnet.layers.DepthBinHead` for the depth, and a per-joint
-head for the pose.
+:class:`KeypointHDNet` takes a person's 2D keypoints in any of its formats (a detector's joint
+set: COCO-17, Halpe-26, OpenPose BODY_25, BlazePose-33, or the Human3.6M and MuPoTS-3D
+annotation sets; :mod:`hdnet.keypoint.formats`) with the camera, and answers where the person
+stands and how: the root's camera-space position in mm with a calibrated uncertainty, the
+root-relative 3D pose, and the absolute 3D joints. It is built from the library's own layers: a
+:class:`~hdnet.layers.SkeletonGNN` over the keypoints and a :class:`~hdnet.layers.DepthBinHead`
+for the depth, beside a residual lifting network for the pose.
 
 Depth as HDNet frames it. HDNet bins ``d = Z / f_bins`` where ``f_bins`` is the focal length
-scaled to the person's crop (``hdnet.data.transforms.bin_focal``): ``d`` is then the person's
-size as the network sees it. Here the keypoints are in normalised camera coordinates (pixels
-undistorted and divided by the focal length, so any camera works) and each person is framed by
-the longer side ``s`` of its keypoints' box; the bin focal length is ``1 / s``, so the bins hold
-``d = Z s``, the person's extent in mm (about 0.5-3 m whatever the distance), and
-``Z = d / s``. The network learns how a body's 2D shape relates to its 3D extent
-(foreshortening, pose, proportions) rather than the distance itself.
+scaled to the person's crop: ``d`` is then the person's size as the network sees it. Here the
+keypoints are in normalised camera coordinates (pixels undistorted and divided by the focal
+length, so any camera works) and each person is framed by the longer side ``s`` of its
+keypoints' box; the bin focal length is ``1 / s``, so the bins hold ``d = Z s``, the person's
+extent in mm (about 0.5-3 m whatever the distance), and ``Z = d / s``.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional, Union
+from pathlib import Path
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..camera import CameraLike
 from ..core.checkpoint import Checkpointable
 from ..core.checks import check_tensor, is_tracing
-from ..graphs import Skeleton, convert_joints, resolve_skeleton, skeleton_from_dict
+from ..graphs import Skeleton, get_skeleton
 from ..layers import DepthBinHead, DepthBins, SkeletonGNN
-from .inputs import convert_confidence, normalize_keypoints, person_scale
+from .formats import FORMATS, INPUT_FORMATS
+from .inputs import normalize_keypoints, person_scale
 
-__all__ = ["KeypointHDNet", "KeypointOutput"]
+__all__ = ["KeypointHDNet", "KeypointOutput", "KeypointTrainingOutput", "union_skeleton", "MIN_CONFIDENCE", "OUTPUTS",
+           "shipped_weights_path"]
 
 #: Keypoints in a box narrower than this (in normalised units, ~0.25 px at f = 1000) are refused.
 MIN_SCALE = 2.5e-4
+#: Scores below this are missing joints (a detector's near-zero score says nothing about where).
+MIN_CONFIDENCE = 0.1
+#: The 3D joint sets the model answers in (every format answers in one of them).
+OUTPUTS = ("mupots_17", "h36m_17")
+
+
+def shipped_weights_path() -> Path:
+    """Where the package keeps its trained keypoint model (:meth:`KeypointHDNet.pretrained`)."""
+    return Path(__file__).resolve().parent / "weights" / "keypoint_hdnet.pt"
+
+
+class KeypointTrainingOutput(NamedTuple):
+    """What training reads besides the output: the root-relative pose in every output joint set
+    (``{name: [P, J, 3]}`` mm) and the uncalibrated standard deviation of ``log Z`` ``[P]``."""
+
+    output: "KeypointOutput"
+    poses: Dict[str, Tensor]
+    log_depth_sigma: Tensor
 
 
 class KeypointOutput(NamedTuple):
-    """What :class:`KeypointHDNet` returns, per person (mm, camera coordinates)."""
+    """What :class:`KeypointHDNet` returns, per person (mm, camera coordinates). The joints are
+    those of the format's output skeleton (``model.output_skeleton(format)``)."""
 
     root_mm: Tensor  #: ``[P, 3]``
     joints_rel_mm: Tensor  #: ``[P, J, 3]`` root-relative pose (the root at 0)
     joints_mm: Tensor  #: ``[P, J, 3]`` absolute joints, ``root_mm + joints_rel_mm``
     depth_mm: Tensor  #: ``[P]`` the root's Z
-    depth_std_mm: Tensor  #: ``[P]`` spread of the bin distribution, in mm
+    depth_std_mm: Tensor  #: ``[P]`` its calibrated uncertainty (one standard deviation), mm
     bin_probs: Tensor  #: ``[P, K]`` bin probabilities over ``d = Z s``
     bin_index: Tensor  #: ``[P]`` soft-argmax bin index
     scale: Tensor  #: ``[P]`` ``s``, the keypoints' box side in normalised units
     root_2d_norm: Tensor  #: ``[P, 2]`` where the root is seen, normalised coordinates
 
 
-class KeypointHDNet(Checkpointable, nn.Module):
-    r"""2D keypoints + camera -> root, root-relative and absolute 3D pose of every person.
+def union_skeleton(formats: Sequence[str]) -> Skeleton:
+    """One graph over every joint name of ``formats`` (first appearance order) with every bone
+    of each: the model's input slots. A name means one place on the body in every format (where
+    definitions differ, the model's format input tells them apart)."""
+    names: List[str] = []
+    bones = set()
+    for f in formats:
+        sk = FORMATS.get(f).skeleton
+        for j in sk.joints:
+            if j not in names:
+                names.append(j)
+        for a, b in sk.bones:
+            i, k = names.index(sk.joints[a]), names.index(sk.joints[b])
+            bones.add((min(i, k), max(i, k)))
+    return Skeleton("keypoint_union", tuple(names), tuple(sorted(bones)), names.index("pelvis") if "pelvis" in names
+                    else 0, source="the joints of the keypoint model's formats")
 
-    For person :math:`p` with normalised keypoints :math:`\mathbf{u}_j`, confidences
-    :math:`c_j`, box side :math:`s` and root position :math:`\mathbf{u}_r`, each joint's input is
-    :math:`[(\mathbf{u}_j - \mathbf{u}_r)/s,\ c_j,\ \mathbf{u}_r]` (zeros where
-    :math:`c_j = 0`). A linear embedding and a :class:`~hdnet.layers.SkeletonGNN` give joint
-    features :math:`\mathbf{h}_j` and their mean :math:`\mathbf{g}`; then
+
+class _Residual(nn.Module):
+    """``x + f(x)`` with ``f`` = (linear, LayerNorm, ReLU, dropout) twice."""
+
+    def __init__(self, width: int, dropout: float):
+        super().__init__()
+        self.f = nn.Sequential(nn.Linear(width, width), nn.LayerNorm(width), nn.ReLU(), nn.Dropout(dropout),
+                               nn.Linear(width, width), nn.LayerNorm(width), nn.ReLU(), nn.Dropout(dropout))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.f(x)
+
+
+class KeypointHDNet(Checkpointable, nn.Module):
+    r"""2D keypoints (any of its formats) + camera -> root, root-relative and absolute 3D pose.
+
+    For person :math:`p` with normalised keypoints :math:`\mathbf{u}_j`, scores :math:`c_j`,
+    box side :math:`s` and reference point :math:`\mathbf{u}_r` (the format's centre joints, else
+    the scores' centroid), each joint fills its slot of the formats' union graph with
+    :math:`[(\mathbf{u}_j - \mathbf{u}_r) c_j / s,\ c_j]` (zeros where missing). A
+    :class:`~hdnet.layers.SkeletonGNN` over the union graph (with the format as an input of every
+    node) gives a body feature :math:`\mathbf{g}`; a residual network on all slots, the format,
+    :math:`\mathbf{u}_r` and :math:`\mathbf{g}` gives :math:`\mathbf{h}`, and from it
 
     .. math::
-        \hat d = \mathrm{DepthBinHead}(\mathbf{g};\ f = 1/s), \quad
-        Z = \hat d / s, \quad \mathbf{X}_r = (u_{r,x} Z,\ u_{r,y} Z,\ Z), \quad
-        \mathbf{X}_j = \mathbf{X}_r + 1000\, \mathrm{MLP}([\mathbf{h}_j, \mathbf{g}])
+        \hat d = \mathrm{DepthBinHead}(\mathbf{h};\ f = 1/s), \quad Z = \hat d / s, \quad
+        \mathbf{u}_{root} = \mathbf{u}_r + s\,\Delta(\mathbf{h}), \quad
+        \mathbf{X}_{root} = (u_{root,x} Z,\ u_{root,y} Z,\ Z),
 
-    (the pose head in metres on each joint's features and the body's, root pinned to 0).
+    the root-relative pose :math:`\mathbf{X}_j - \mathbf{X}_{root}` (both output joint sets,
+    metres), and :math:`\sigma` of :math:`\log Z` (the depth's uncertainty, times the calibration
+    ``depth_std_scale``).
 
     Args:
-        skeleton: the joint set of the keypoints and of the output (name or Skeleton).
-        channels, num_layers: the GNN (96 channels, 3 layers by default).
-        conv, conv_kwargs: the GNN's conv (default :class:`~hdnet.layers.SkeletonConv`).
+        formats: the input formats (:data:`~hdnet.keypoint.formats.INPUT_FORMATS` by default).
+        channels, num_layers: the GNN.
+        width, blocks, dropout: the lifting network (residual blocks of two linear layers).
         bins: depth bins over ``d = Z s`` in mm (default 61 log bins, 300-5000 mm).
-        skeleton_fit_scale: the scale of :func:`~hdnet.baselines.skeleton_fit_depth` fitted on
-            the training poses (stored with the model for baseline comparisons; 1.0 if unknown).
+
+    Checkpoint data (plain values that travel with the weights): ``skeleton_fit_scale`` (the
+    geometric baseline's scale on the training poses) and ``depth_std_scale`` (the uncertainty's
+    calibration).
 
     Shapes:
-        - **keypoints_norm** ``[P, J, 2]`` (see :func:`normalize_keypoints`), **confidence**
-          ``[P, J]`` in ``[0, 1]`` (0: missing; default all 1).
-        - output: :class:`KeypointOutput`. P = 0 gives empty outputs.
+        - **keypoints_norm** ``[P, J, 2]`` of ``format`` (see
+          :func:`~hdnet.keypoint.normalize_keypoints`), **confidence** ``[P, J]`` in ``[0, 1]``
+          (below :data:`MIN_CONFIDENCE`, or NaN coordinates: missing; default all 1).
+        - output: :class:`KeypointOutput` in the format's output joints. P = 0 gives empty outputs.
 
-    Use :meth:`predict` for pixels and cameras.
+    Use :meth:`predict` for pixels and cameras, :meth:`pretrained` for the shipped weights.
     """
 
-    config_limits = {"channels": (1, 4096), "num_layers": (1, 64), "bins.num_bins": (2, 4096)}
+    config_limits = {"channels": (1, 4096), "num_layers": (1, 64), "width": (1, 8192), "blocks": (0, 64),
+                     "bins.num_bins": (2, 4096)}
 
-    def __init__(self, skeleton: Union[str, Skeleton] = "mupots_17", *, channels: int = 96,
-                 num_layers: int = 3, conv: Any = None, conv_kwargs: Optional[dict] = None,
-                 bins: Optional[DepthBins] = None, skeleton_fit_scale: float = 1.0):
+    def __init__(self, formats: Sequence[str] = INPUT_FORMATS, *, channels: int = 64, num_layers: int = 2,
+                 width: int = 512, blocks: int = 2, dropout: float = 0.1, bins: Optional[DepthBins] = None):
         super().__init__()
-        self.skeleton = resolve_skeleton(skeleton)
+        self.formats = tuple(FORMATS.get(f).name for f in formats)
+        if not self.formats or len(set(self.formats)) != len(self.formats):
+            raise ValueError(f"formats: expected distinct formats, got {list(formats)}")
+        self.union = union_skeleton(self.formats)
+        self.slots = {f: [self.union.joints.index(j) for j in FORMATS.get(f).skeleton.joints] for f in self.formats}
         self.bins = DepthBins(300.0, 5000.0, 61, "log", focal_normalized=True) if bins is None else bins
         if not self.bins.focal_normalized:
             raise ValueError("bins: KeypointHDNet bins d = Z s with the focal length 1 / s; pass "
                              "focal_normalized=True bins")
-        self.channels = channels
-        self.embed = nn.Linear(5, channels)
-        self.gnn = SkeletonGNN(self.skeleton, channels, num_layers=num_layers, conv=conv,
-                               conv_kwargs=conv_kwargs)
-        self.bin_head = DepthBinHead(channels, self.bins)
-        # each joint's 3D offset from its own features and the whole body's (the GNN's readout):
-        # W [h_j, g] = W_h h_j + W_g g, with W_g g computed once per person, not once per joint
-        self.pose_joint = nn.Linear(channels, channels)
-        self.pose_body = nn.Linear(channels, channels, bias=False)
-        self.pose_out = nn.Linear(channels, 3)
-        self.skeleton_fit_scale = float(skeleton_fit_scale)
+        self.channels, self.width, self.blocks, self.dropout = channels, width, blocks, float(dropout)
+        n_f, n_u = len(self.formats), self.union.num_joints
+        self.embed = nn.Linear(3 + n_f, channels)
+        # LayerNorm, not BatchNorm: each training batch holds one format, and a person's answer
+        # must not depend on who else is in the batch
+        self.gnn = SkeletonGNN(self.union, channels, num_layers=num_layers, norm="layer")
+        self.lift_in = nn.Sequential(nn.Linear(3 * n_u + n_f + 2 + channels, width), nn.LayerNorm(width), nn.ReLU(),
+                                     nn.Dropout(dropout))
+        self.lift = nn.Sequential(*[_Residual(width, dropout) for _ in range(blocks)])
+        self.outputs = OUTPUTS
+        self.pose_out = nn.Linear(width, sum(get_skeleton(o).num_joints for o in OUTPUTS) * 3)
+        self.bin_head = DepthBinHead(width, self.bins)
+        self.root_out = nn.Linear(width, 2)
+        self.sigma_out = nn.Linear(width, 1)
+        self.skeleton_fit_scale = 1.0
+        self.depth_std_scale = 1.0
         self.preprocessing = None  # keypoints need no image framing
 
     def reset_parameters(self) -> None:
-        self.embed.reset_parameters()
+        for m in self.modules():
+            if m is not self and hasattr(m, "reset_parameters") and not isinstance(m, (SkeletonGNN, KeypointHDNet)):
+                m.reset_parameters()  # type: ignore[operator]
         self.gnn.reset_parameters()
-        self.bin_head.reset_parameters()
-        for layer in (self.pose_joint, self.pose_body, self.pose_out):
-            layer.reset_parameters()
+
+    # ------------------------------------------------------------------ formats
+    def check_format(self, format: str) -> str:
+        """The format's registered name, or a ``ValueError`` listing this model's formats."""
+        if not isinstance(format, str):
+            raise TypeError(f"format: expected a format name, got {type(format).__name__}")
+        try:
+            name = FORMATS.get(format).name
+        except LookupError:
+            name = None
+        if name not in self.formats:
+            raise ValueError(f"format: {format!r} is not one of this model's formats {list(self.formats)}")
+        return name
+
+    def input_skeleton(self, format: str) -> Skeleton:
+        """The joints of ``format``'s keypoints (what :meth:`predict` takes)."""
+        return FORMATS.get(self.check_format(format)).skeleton
+
+    def output_skeleton(self, format: str) -> Skeleton:
+        """The 3D joints the model answers in for ``format`` (``mupots_17`` or ``h36m_17``)."""
+        return get_skeleton(FORMATS.get(self.check_format(format)).output)
+
+    def formats_for(self, num_joints: int) -> List[str]:
+        """The model's formats with ``num_joints`` joints (more than one: the count cannot tell)."""
+        return [f for f in self.formats if FORMATS.get(f).skeleton.num_joints == num_joints]
 
     # ------------------------------------------------------------------ checkpoints
+    @classmethod
+    def pretrained(cls, input_format: Optional[str] = None, map_location: Any = "cpu") -> "KeypointHDNet":
+        """The shipped weights (docs/model-card.md): trained on Human3.6M motion capture,
+        subjects S1, S5, S6, S7, S8, through virtual cameras, every format of
+        :data:`~hdnet.keypoint.formats.INPUT_FORMATS`; in eval mode.
+
+        Args:
+            input_format: the format you will give it, checked (a ``ValueError`` lists the
+                model's formats); None: any of them.
+
+        The weights are research-only, as Human3.6M is (see the model card).
+        """
+        path = shipped_weights_path()
+        if not path.is_file():
+            raise FileNotFoundError(f"pretrained: this install of hdnet has no shipped weights ({path} is "
+                                    "missing: installed without its package data?)")
+        model = cls.from_checkpoint(path, map_location=map_location)
+        if input_format is not None:
+            model.check_format(input_format)
+        return model
+
     def config(self) -> dict:
-        return {"skeleton": self.skeleton.to_dict(), "channels": self.channels,
-                "num_layers": self.gnn.num_layers, "conv": self.gnn.conv_name,
-                "conv_kwargs": dict(self.gnn.conv_kwargs), "bins": self.bins.config()}
+        return {"formats": list(self.formats), "channels": self.channels, "num_layers": self.gnn.num_layers,
+                "width": self.width, "blocks": self.blocks, "dropout": self.dropout, "bins": self.bins.config()}
 
     @classmethod
     def from_config(cls, config: dict, preprocessing: Optional[dict] = None) -> "KeypointHDNet":
         try:
-            return cls(skeleton_from_dict(config["skeleton"]), channels=config["channels"],
-                       num_layers=config["num_layers"], conv=config.get("conv"),
-                       conv_kwargs=config.get("conv_kwargs") or None, bins=DepthBins(**config["bins"]))
+            return cls(tuple(config["formats"]), channels=config["channels"], num_layers=config["num_layers"],
+                       width=config["width"], blocks=config["blocks"], dropout=config.get("dropout", 0.1),
+                       bins=DepthBins(**config["bins"]))
         except KeyError as e:
             raise ValueError(f"architecture: the stored config lacks {e}") from None
 
     def checkpoint_data(self) -> dict:
-        return {"skeleton_fit_scale": self.skeleton_fit_scale}
+        return {"skeleton_fit_scale": self.skeleton_fit_scale, "depth_std_scale": self.depth_std_scale}
 
     def load_checkpoint_data(self, data: dict) -> None:
-        value = data.get("skeleton_fit_scale", self.skeleton_fit_scale)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 100:
-            raise ValueError(f"data: skeleton_fit_scale must be a number in (0, 100), got {value!r}")
-        self.skeleton_fit_scale = float(value)
+        for key in ("skeleton_fit_scale", "depth_std_scale"):
+            value = data.get(key, getattr(self, key))
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 100:
+                raise ValueError(f"data: {key} must be a number in (0, 100), got {value!r}")
+            setattr(self, key, float(value))
 
     # ------------------------------------------------------------------ forward
-    def forward(self, keypoints_norm: Tensor, confidence: Optional[Tensor] = None) -> KeypointOutput:
-        j = self.skeleton.num_joints
+    def forward(self, keypoints_norm: Tensor, confidence: Optional[Tensor] = None, format: str = "mupots_17",
+                *, with_training_outputs: bool = False):
+        fmt = self.check_format(format)
+        spec = FORMATS.get(fmt)
+        j = spec.skeleton.num_joints
         check_tensor(keypoints_norm, "keypoints_norm", f"[P, {j}, 2]", shape=(None, j, 2))
         p = keypoints_norm.shape[0]
         kp = keypoints_norm.float()
@@ -149,62 +265,87 @@ class KeypointHDNet(Checkpointable, nn.Module):
             conf = torch.ones(p, j, device=kp.device)
         else:
             check_tensor(confidence, "confidence", f"[P, {j}]", shape=(p, j))
-            conf = confidence.float().clamp(0, 1)
-        if p == 0:
+            conf = torch.nan_to_num(confidence.float(), nan=0.0).clamp(0, 1)
+        out_sk = get_skeleton(spec.output)
+        if p == 0 and not is_tracing():
             z = kp.new_zeros(0)
-            return KeypointOutput(kp.new_zeros(0, 3), kp.new_zeros(0, j, 3), kp.new_zeros(0, j, 3), z, z,
+            jo = out_sk.num_joints
+            return KeypointOutput(kp.new_zeros(0, 3), kp.new_zeros(0, jo, 3), kp.new_zeros(0, jo, 3), z, z,
                                   kp.new_zeros(0, self.bins.num_bins), z, z, kp.new_zeros(0, 2))
-        vis = (conf > 0) & torch.isfinite(kp).all(-1)
+        vis = (conf >= MIN_CONFIDENCE) & torch.isfinite(kp).all(-1)
         conf = conf * vis
         kp = torch.where(vis[..., None], kp, torch.zeros_like(kp))
         if not is_tracing():
             few = (vis.sum(1) < 2).nonzero().flatten().tolist()
             if few:
-                raise ValueError(f"keypoints: people {few} have fewer than 2 visible joints; a "
-                                 "person's size (and so its depth) needs at least two")
+                raise ValueError(f"keypoints: people {few} have fewer than 2 joints with a score of at least "
+                                 f"{MIN_CONFIDENCE}; a person's size (and so its depth) needs two")
         s = person_scale(kp, conf)
         if not is_tracing() and bool((s < MIN_SCALE).any()):
             bad = (s < MIN_SCALE).nonzero().flatten().tolist()
             raise ValueError(f"keypoints: people {bad} span less than {MIN_SCALE:g} normalised units "
                              "(a fraction of a pixel); their size cannot be measured")
-        root = self.skeleton.root
-        centre = (kp * conf[..., None]).sum(1) / conf.sum(1, keepdim=True)
-        root_2d = torch.where(vis[:, root, None], kp[:, root], centre)
-        rel = (kp - root_2d[:, None]) / s[:, None, None]
-        feats = torch.cat([rel * conf[..., None], conf[..., None], root_2d[:, None].expand(p, j, 2)], -1)
-        gnn = self.gnn(torch.relu(self.embed(feats)))
+        ref_idx = [spec.skeleton.joints.index(n) for n in spec.reference]
+        ref_vis = vis[:, ref_idx].all(1)
+        ref = kp[:, ref_idx].mean(1)
+        centre = (kp * conf[..., None]).sum(1) / conf.sum(1, keepdim=True).clamp_min(1e-9)
+        u_ref = torch.where(ref_vis[:, None], ref, centre)
+        rel = (kp - u_ref[:, None]) / s[:, None, None]
+        node = torch.cat([rel * conf[..., None], conf[..., None]], -1)  # [P, J, 3]
+        slots = torch.zeros(p, self.union.num_joints, 3, device=kp.device, dtype=kp.dtype)
+        slots[:, self.slots[fmt]] = node
+        onehot = F.one_hot(torch.tensor(self.formats.index(fmt), device=kp.device), len(self.formats)).to(kp.dtype)
+        onehot = onehot.expand(p, -1)
+        x = torch.cat([slots, onehot[:, None].expand(p, self.union.num_joints, -1)], -1)
+        g = self.gnn(torch.relu(self.embed(x))).graph
+        h = self.lift(self.lift_in(torch.cat([slots.flatten(1), onehot, u_ref, g], -1)))
         focal = 1.0 / s
-        depth = self.bin_head(gnn.graph, focal, focal)
+        depth = self.bin_head(h, focal, focal)
         z = depth.depth_mm
-        assert z is not None and depth.depth_std_mm is not None
+        assert z is not None
+        root_2d = u_ref + s[:, None] * self.root_out(h)
         root_mm = torch.cat([root_2d * z[:, None], z[:, None]], -1)
-        hidden = torch.relu(self.pose_joint(gnn.nodes) + self.pose_body(gnn.graph)[:, None])
-        pose = self.pose_out(hidden) * 1000.0
-        pose = pose - pose[:, root:root + 1]
-        return KeypointOutput(root_mm, pose, root_mm[:, None] + pose, z, depth.depth_std_mm, depth.probs,
-                              depth.index, s, root_2d)
+        poses = self.pose_out(h).reshape(p, -1, 3) * 1000.0
+        k = OUTPUTS.index(spec.output)
+        start = sum(get_skeleton(o).num_joints for o in OUTPUTS[:k])
+        pose = poses[:, start:start + out_sk.num_joints]
+        pose = pose - pose[:, out_sk.root:out_sk.root + 1]
+        sigma = F.softplus(self.sigma_out(h)[:, 0]) + 1e-3  # of log Z, before calibration
+        out = KeypointOutput(root_mm, pose, root_mm[:, None] + pose, z, z * sigma * self.depth_std_scale,
+                             depth.probs, depth.index, s, root_2d)
+        if not with_training_outputs:
+            return out
+        starts = np.cumsum([0] + [get_skeleton(o).num_joints for o in OUTPUTS])
+        every = {o: poses[:, starts[i]:starts[i + 1]] - poses[:, starts[i] + get_skeleton(o).root][:, None]
+                 for i, o in enumerate(OUTPUTS)}
+        return KeypointTrainingOutput(out, every, sigma)
 
+    # ------------------------------------------------------------------ pixels in
     @torch.no_grad()
-    def predict(self, keypoints_px, cameras: CameraLike, confidence=None, skeleton: Union[str, Skeleton, None] = None,
-                max_batch: int = 256) -> KeypointOutput:
+    def predict(self, keypoints_px, cameras: CameraLike, confidence=None, format: Optional[str] = None,
+                max_batch: int = 256, flip_test: bool = False) -> KeypointOutput:
         """Pixels and cameras in, mm out (eval mode).
 
         Args:
-            keypoints_px: ``[P, J_in, 2]`` (or ``[P, J_in, 3]`` with confidence as the third
-                column, e.g. COCO's ``[x, y, score]``).
+            keypoints_px: ``[P, J, 2]`` (or ``[P, J, 3]`` with the score as the third column, as
+                detectors give ``[x, y, score]``) in one of the model's formats.
             cameras: a :class:`~hdnet.camera.Camera` for all, one per person, a
                 :class:`~hdnet.camera.Cameras`, or ``[P, 4]`` intrinsics; lens distortion is undone.
-            confidence: ``[P, J_in]`` (default: the third column, else 1).
-            skeleton: the joint set of the input when it is not the model's (e.g.
-                ``"coco_17"``): converted by joint meaning (the pelvis from the hips...).
-            max_batch: people per forward pass. Larger inputs run in passes of this size (the
-                same to float rounding: in eval mode every person is computed on its own), which
-                keeps the intermediates in the CPU's cache (docs/benchmarks.md).
+            confidence: ``[P, J]`` scores (default: the third column, else 1); NaN is missing.
+            format: the keypoints' format; required where the joint count fits several of the
+                model's formats (17 joints: ``coco_17``, ``mupots_17`` or ``h36m_17``).
+            max_batch: people per forward pass (the same to float rounding; keeps the
+                intermediates in the CPU's cache).
+            flip_test: also run the mirror image of every person and average (see
+                :meth:`flip_average`).
         """
         if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
             raise ValueError(f"max_batch: expected an int >= 1, got {max_batch!r}")
         self.eval()
-        kp = torch.as_tensor(np.asarray(keypoints_px, dtype=np.float64))
+        try:
+            kp = torch.as_tensor(np.asarray(keypoints_px, dtype=np.float64))
+        except (TypeError, ValueError):
+            raise TypeError("keypoints_px: expected numbers [P, J, 2] or [P, J, 3]") from None
         if kp.dim() != 3 or kp.shape[-1] not in (2, 3):
             raise ValueError(f"keypoints_px: expected [P, J, 2] or [P, J, 3], got {tuple(kp.shape)}")
         conf = torch.as_tensor(np.asarray(confidence, dtype=np.float64)) if confidence is not None else \
@@ -212,23 +353,51 @@ class KeypointHDNet(Checkpointable, nn.Module):
         kp = kp[..., :2]
         if conf.shape != kp.shape[:2]:
             raise ValueError(f"confidence: expected {tuple(kp.shape[:2])}, got {tuple(conf.shape)}")
-        src = resolve_skeleton(skeleton) if skeleton is not None else self.skeleton
-        if kp.shape[1] != src.num_joints:
-            raise ValueError(f"keypoints_px: {kp.shape[1]} joints, but skeleton {src.name!r} has "
-                             f"{src.num_joints}; pass skeleton= for another joint set")
+        bad = ((conf < 0) | (conf > 1)) & torch.isfinite(conf)
+        if bool(bad.any()):
+            raise ValueError(f"confidence: scores must lie in [0, 1] (NaN: missing), got {conf[bad][:5].tolist()}")
+        conf = torch.nan_to_num(conf, nan=0.0)
+        if format is None:
+            fits = self.formats_for(kp.shape[1])
+            if len(fits) != 1:
+                raise ValueError(f"format: {kp.shape[1]} joints fit {fits or 'none'} of this model's formats "
+                                 f"{list(self.formats)}; say which (format=...)")
+            format = fits[0]
+        fmt = self.check_format(format)
+        want = FORMATS.get(fmt).skeleton.num_joints
+        if kp.shape[1] != want:
+            raise ValueError(f"keypoints_px: {kp.shape[1]} joints, but format {fmt!r} has {want}")
         xy = normalize_keypoints(kp, cameras) if kp.shape[0] else kp
-        if src.name != self.skeleton.name:
-            xy, made = convert_joints(xy, src, self.skeleton)
-            # a derived joint is as sure as its least sure part
-            mins = convert_confidence(conf, src, self.skeleton)
-            conf = torch.where(torch.as_tensor(made)[None], mins, torch.zeros_like(mins))
-            xy = torch.nan_to_num(xy)
         dev = next(self.parameters()).device
         xy, conf = xy.to(dev, torch.float32), conf.to(dev, torch.float32)
+
+        def run(a, b):
+            return self.flip_average(a, b, fmt) if flip_test else self(a, b, fmt)
         if xy.shape[0] <= max_batch:
-            return self(xy, conf)
-        passes = [self(a, b) for a, b in zip(xy.split(max_batch), conf.split(max_batch), strict=True)]
+            return run(xy, conf)
+        passes = [run(a, b) for a, b in zip(xy.split(max_batch), conf.split(max_batch), strict=True)]
         return KeypointOutput(*(torch.cat(field) for field in zip(*passes, strict=True)))
 
+    def flip_average(self, keypoints_norm: Tensor, confidence: Optional[Tensor], format: str) -> KeypointOutput:
+        """Flip testing: the people as seen, and their mirror images (``x -> -x`` in normalised
+        coordinates, left and right joints swapped: a mirrored camera), averaged. The mirrored
+        answer is mirrored back (``X -> -X``, joints swapped back); depths are averaged
+        geometrically and the spread widened by the two answers' disagreement."""
+        fmt = self.check_format(format)
+        a = self(keypoints_norm, confidence, fmt)
+        perm_in = FORMATS.get(fmt).skeleton.flip_permutation()
+        mirrored = keypoints_norm[:, perm_in] * keypoints_norm.new_tensor([-1.0, 1.0])
+        b = self(mirrored, None if confidence is None else confidence[:, perm_in], fmt)
+        perm_out = self.output_skeleton(fmt).flip_permutation()
+        sign = a.root_mm.new_tensor([-1.0, 1.0, 1.0])
+        z = (a.depth_mm * b.depth_mm).sqrt()
+        root_2d = (a.root_2d_norm + b.root_2d_norm * sign[:2]) / 2
+        rel = (a.joints_rel_mm + b.joints_rel_mm[:, perm_out] * sign) / 2
+        root = torch.cat([root_2d * z[:, None], z[:, None]], -1)
+        std = ((a.depth_std_mm ** 2 + b.depth_std_mm ** 2) / 2 + ((a.depth_mm - b.depth_mm) / 2) ** 2).sqrt()
+        return KeypointOutput(root, rel, root[:, None] + rel, z, std, (a.bin_probs + b.bin_probs) / 2,
+                              (a.bin_index + b.bin_index) / 2, a.scale, root_2d)
+
     def extra_repr(self) -> str:
-        return f"skeleton={self.skeleton.name!r}, bins: d = Z s in [{self.bins.d_min:g}, {self.bins.d_max:g}] mm"
+        return (f"formats={list(self.formats)}, union of {self.union.num_joints} joints, "
+                f"bins: d = Z s in [{self.bins.d_min:g}, {self.bins.d_max:g}] mm")

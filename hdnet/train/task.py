@@ -59,6 +59,10 @@ class Task:
         """A few words naming the batch, for errors (e.g. the images in it)."""
         return ""
 
+    def finish(self, model: nn.Module) -> None:
+        """After the last step, before the final checkpoint (rank 0): calibrations the model
+        carries. Default: nothing."""
+
     def state(self) -> Optional[Dict[str, Any]]:
         """Plain data the task needs to resume exactly (None: nothing beyond the RNGs)."""
         return None

@@ -251,6 +251,9 @@ class Trainer:
             if epoch_done:
                 self.epoch += 1
                 self.step_in_epoch = 0
+            if stop or self.epoch >= s.epochs:
+                if self.rank == 0:
+                    self.task.finish(self.model)
             self.save()
         if self.distributed:
             dist.barrier()  # rank 0's checkpoint is complete before any rank goes on

@@ -1,0 +1,214 @@
+"""``hdnet predict`` for keypoint models: 2D keypoints (a detector's file, or a detector run here)
+and a camera per image -> every person's camera-space root and 3D joints.
+
+Which camera each image gets, first that applies: ``--camera`` (one camera, or one per image),
+``--fov`` (a field of view across the longer side, with the image's size), the image's EXIF
+focal length, the field-of-view prior (:data:`hdnet.camera.FOV_PRIOR_DEG`). Every person's
+record says which (``camera_source``).
+
+Keypoint files name their images by the keys of ``{image: people}`` or by COCO results'
+``image_id``; an id is tied to a file through ``--coco-annotations`` (the COCO ``images``
+list: ``id``, ``file_name``, ``width``, ``height``), else an id that is itself a file name is
+looked up among the images given and beside the keypoint file.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..camera import Camera, camera_from_fov, guess_camera, read_exif_focal
+from ..camera.estimate import FOV_PRIOR_DEG
+
+__all__ = ["ImageRef", "IMAGE_SUFFIXES", "list_images", "resolve_images", "coco_image_table", "camera_for",
+           "predict_records", "draw_people"]
+
+#: Files ``--images DIR`` takes.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
+
+@dataclass
+class ImageRef:
+    """An image a keypoint file names: the file where one is known, and its size as shown."""
+
+    key: str
+    path: Optional[str] = None
+    size: Optional[Tuple[int, int]] = None  #: (width, height)
+
+
+def list_images(paths: Sequence[str], folder: Optional[str]) -> List[str]:
+    """The image files of the positional arguments and of ``--images DIR`` (sorted by name)."""
+    out = [os.fspath(p) for p in paths]
+    if folder is not None:
+        if not os.path.isdir(folder):
+            raise ValueError(f"--images: {folder!r} is not a folder")
+        out += sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(IMAGE_SUFFIXES))
+    for p in out:
+        if not os.path.isfile(p):
+            raise ValueError(f"image: no file at {p!r}")
+    return out
+
+
+def coco_image_table(data: Any, what: str = "--coco-annotations") -> Dict[str, dict]:
+    """``{str(id): {"file_name", "width", "height"}}`` from a COCO annotation file's ``images``."""
+    if not isinstance(data, dict) or not isinstance(data.get("images"), list):
+        raise ValueError(f"{what}: expected a COCO annotation file (an object with an 'images' list)")
+    table = {}
+    for k, im in enumerate(data["images"]):
+        if not isinstance(im, dict) or "id" not in im or not isinstance(im.get("file_name"), str):
+            raise ValueError(f"{what}: images[{k}] needs an id and a file_name")
+        w, h = im.get("width"), im.get("height")
+        ok = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (w, h))
+        table[str(im["id"])] = {"file_name": im["file_name"], "width": w if ok else None, "height": h if ok else None}
+    return table
+
+
+def _shown_size(path: str) -> Tuple[int, int]:
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+            turned = int(im.getexif().get(0x0112, 1) or 1) >= 5
+    except (UnidentifiedImageError, OSError) as e:
+        raise ValueError(f"image: {path!r} is not a readable image ({e})") from None
+    return (h, w) if turned else (w, h)
+
+
+def resolve_images(keys: Sequence[str], images: Sequence[str], keypoint_file: Optional[str] = None,
+                   coco: Optional[Dict[str, dict]] = None) -> Dict[str, ImageRef]:
+    """Tie every key of a keypoint file to an image file (and its size) where one can be found
+    (module docstring); keys without a file keep ``path = None``."""
+    by_path = {os.path.normpath(p): p for p in images}
+    by_name: Dict[str, List[str]] = {}
+    for p in images:
+        by_name.setdefault(os.path.basename(p), []).append(p)
+    base = os.path.dirname(os.fspath(keypoint_file)) if keypoint_file else None
+    out = {}
+    for key in keys:
+        ref = ImageRef(key)
+        name = key
+        if coco is not None and key in coco:
+            name = coco[key]["file_name"]
+            if coco[key]["width"]:
+                ref.size = (coco[key]["width"], coco[key]["height"])
+        hits = by_name.get(os.path.basename(name), [])
+        if os.path.normpath(name) in by_path:
+            ref.path = by_path[os.path.normpath(name)]
+        elif len(hits) == 1:
+            ref.path = hits[0]
+        elif len(hits) > 1:
+            raise ValueError(f"--keypoints: {key!r} matches several images ({hits}); key the keypoints by path")
+        elif os.path.isfile(name):
+            ref.path = name
+        elif base and os.path.isfile(os.path.join(base, name)):
+            ref.path = os.path.join(base, name)
+        if ref.path is not None:
+            ref.size = _shown_size(ref.path)
+        out[key] = ref
+    return out
+
+
+def camera_for(ref: ImageRef, cameras: Any = None, fov_deg: Optional[float] = None) -> Tuple[Camera, str]:
+    """``(camera, source)`` for one image (module docstring for the order)."""
+    if cameras is not None:
+        entry = cameras
+        if isinstance(cameras, dict) and not _looks_like_camera(cameras):
+            name = os.path.basename(ref.path) if ref.path else ref.key
+            entry = cameras.get(ref.key, cameras.get(name))
+            if entry is None:
+                raise ValueError(f"--camera: no camera for {ref.key!r} (the file maps image names to cameras; "
+                                 f"it has {sorted(cameras)[:5]})")
+        return Camera.from_dict(entry, f"--camera {ref.key!r}"), "--camera"
+    if ref.size is None:
+        raise ValueError(f"--camera: no camera and no image size for {ref.key!r}; pass --camera, or the image "
+                         "(its size, EXIF or --fov give one), or --coco-annotations with image sizes")
+    w, h = ref.size
+    if fov_deg is not None:
+        return camera_from_fov(w, h, fov_deg), f"--fov {fov_deg:g}"
+    if ref.path is not None:
+        try:
+            e = read_exif_focal(ref.path)
+            return Camera(e.focal_px, e.focal_px, (e.width - 1) / 2.0, (e.height - 1) / 2.0), f"exif ({e.source})"
+        except ValueError:
+            pass
+    return guess_camera(w, h), f"prior ({FOV_PRIOR_DEG:g} degree field of view)"
+
+
+def _looks_like_camera(d: dict) -> bool:
+    return bool({"fx", "f", "intrinsic"} & set(d))
+
+
+def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[str, ImageRef],
+                    cameras: Dict[str, Tuple[Camera, str]], flip_test: bool = False) -> List[dict]:
+    """Run ``model`` on every image's people ``[P, J, 3]`` (x, y, score; NaN or score 0:
+    missing) and return one record per person: ``image_id``, ``image`` (the file, where known),
+    ``root_cam``, ``joints_cam``, ``joints``, ``depth_std_mm``, ``camera``, ``camera_source``,
+    ``format``."""
+    joints = list(model.output_skeleton(fmt).joints)
+    records = []
+    for key, kp in people.items():
+        cam, source = cameras[key]
+        if kp.shape[0] == 0:
+            continue
+        kp = np.where((kp[..., 2:] > 0) & np.isfinite(kp[..., :2]).all(-1, keepdims=True), kp, np.nan)
+        conf = np.nan_to_num(np.asarray(people[key][..., 2], np.float64), nan=0.0)
+        res = model.predict(kp[..., :2], cam, confidence=conf, format=fmt, flip_test=flip_test)
+        for i in range(kp.shape[0]):
+            rec = {"image_id": key, "root_cam": res.root_mm[i].tolist(), "joints_cam": res.joints_mm[i].tolist(),
+                   "joints": joints, "depth_std_mm": float(res.depth_std_mm[i]), "camera": cam.to_dict(),
+                   "camera_source": source, "format": fmt}
+            if refs[key].path:
+                rec["image"] = refs[key].path
+            records.append(rec)
+    bad = [r["image_id"] for r in records if not all(math.isfinite(v) for v in r["root_cam"])]
+    if bad:
+        raise ValueError(f"predict: non-finite answers for {bad[:5]} (a corrupt model?)")
+    return records
+
+
+def draw_people(image_path: str, keypoints: np.ndarray, records: List[dict], path) -> str:
+    """The image with each person's keypoints and depth, beside a bird's-eye view of where
+    everyone stands (written atomically)."""
+    from PIL import Image, ImageDraw, ImageOps
+
+    from ..core.files import atomic_write
+    with Image.open(image_path) as im:
+        img = ImageOps.exif_transpose(im).convert("RGB")
+    w, h = img.size
+    side = h
+    canvas = Image.new("RGB", (w + side, h), (245, 245, 245))
+    canvas.paste(img, (0, 0))
+    d = ImageDraw.Draw(canvas)
+    colors = [(230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240)]
+    zmax = max([r["root_cam"][2] for r in records] + [1000.0]) * 1.15
+    xmax = max([abs(r["root_cam"][0]) for r in records] + [zmax / 2])
+    dot = max(2, round(h / 300))
+    for i, (kp, r) in enumerate(zip(keypoints, records, strict=True)):
+        c = colors[i % len(colors)]
+        seen = np.isfinite(kp[:, :2]).all(-1) & (kp[:, 2] > 0)
+        for u, v in kp[seen, :2]:
+            d.ellipse([u - dot, v - dot, u + dot, v + dot], fill=c)
+        if seen.any():
+            u, v = kp[seen, :2].min(0)
+            d.text((u, max(0, v - 14)), f"{r['root_cam'][2] / 1000:.2f} m +- {r['depth_std_mm'] / 1000:.2f}", fill=c)
+        bx = w + side / 2 + r["root_cam"][0] / xmax * side * 0.45
+        by = h - 10 - r["root_cam"][2] / zmax * (h - 20)
+        d.ellipse([bx - 5, by - 5, bx + 5, by + 5], fill=c)
+    d.polygon([(w + side / 2, h - 12), (w + side / 2 - 6, h - 2), (w + side / 2 + 6, h - 2)], fill=(0, 0, 0))
+    d.text((w + 5, 5), f"bird's-eye view, depth up to {zmax / 1000:.1f} m", fill=(0, 0, 0))
+    return atomic_write(path, lambda f: canvas.save(f, format="PNG"), "--out")
+
+
+def stem_for(path: str, taken: set) -> str:
+    """A file stem for an image's picture, unique among ``taken``."""
+    stem = Path(path).stem
+    out, k = stem, 1
+    while out in taken:
+        out, k = f"{stem}_{k}", k + 1
+    taken.add(out)
+    return out

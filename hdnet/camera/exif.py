@@ -1,0 +1,104 @@
+"""A photo's focal length in pixels from its EXIF tags.
+
+Cameras and phones record the lens's focal length, most also its 35 mm-film equivalent. The
+equivalent is defined on the diagonal: a lens of ``F35`` mm frames the same view as ``F35`` mm
+does on a 36 x 24 mm frame (diagonal 43.27 mm), so an image of diagonal ``D`` pixels has
+
+.. math:: f_{px} = F_{35} \\cdot D / 43.27.
+
+Without the equivalent, the focal length in mm with the sensor's pixel density
+(``FocalPlaneXResolution`` per ``FocalPlaneResolutionUnit``) gives ``f_px = F_mm * density``,
+rescaled when the image is smaller than the sensor readout it describes (``PixelXDimension``).
+EXIF ``Orientation`` 5-8 means the pixels are stored turned by 90 degrees: the image as shown
+(and as a detector that honours the tag sees it) has width and height swapped.
+
+>>> round(focal_from_35mm(26.0, 4032, 3024), 1)  # a phone's main camera
+3029.4
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+__all__ = ["ExifFocal", "read_exif_focal", "focal_from_35mm", "FULL_FRAME_DIAGONAL_MM"]
+
+#: The diagonal of a 36 x 24 mm frame, on which 35 mm-equivalent focal lengths are defined.
+FULL_FRAME_DIAGONAL_MM = math.hypot(36.0, 24.0)
+
+_ORIENTATION, _EXIF_IFD = 0x0112, 0x8769
+_FOCAL, _FOCAL_35 = 0x920A, 0xA405
+_PLANE_X_RES, _PLANE_UNIT, _PIXEL_X = 0xA20E, 0xA210, 0xA002
+_UNIT_MM = {2: 25.4, 3: 10.0, 4: 1.0, 5: 0.001}  # inch, cm, mm, micrometre
+
+
+def focal_from_35mm(focal_35mm: float, width: int, height: int) -> float:
+    """Focal length in pixels of a ``width x height`` image from its 35 mm-equivalent focal
+    length (mm), defined on the diagonal (module docstring)."""
+    if not focal_35mm > 0 or not math.isfinite(focal_35mm):
+        raise ValueError(f"focal_35mm: expected a focal length > 0 mm, got {focal_35mm}")
+    return float(focal_35mm) * math.hypot(width, height) / FULL_FRAME_DIAGONAL_MM
+
+
+@dataclass(frozen=True)
+class ExifFocal:
+    """What a photo's EXIF says about its camera, in the image as shown (orientation applied)."""
+
+    focal_px: float
+    width: int  #: as shown
+    height: int
+    source: str  #: ``"35mm-equivalent"`` or ``"focal-plane-resolution"``
+    orientation: int  #: the EXIF tag (1 upright; 5-8 turned by 90 degrees)
+
+
+def _number(value) -> Optional[float]:
+    """An EXIF rational or number as a float (None where missing, zero or not a number)."""
+    if value is None:
+        return None
+    try:
+        v = float(value[0]) / float(value[1]) if isinstance(value, tuple) and len(value) == 2 else float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return v if math.isfinite(v) and v > 0 else None
+
+
+def read_exif_focal(path) -> ExifFocal:
+    """The focal length in pixels of the photo at ``path`` (module docstring).
+
+    Raises:
+        FileNotFoundError: no file; ValueError: not an image, or its EXIF gives neither a 35
+        mm-equivalent focal length nor a focal length with the sensor's resolution (name the
+        focal length yourself: ``--fov`` or ``--camera``).
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise FileNotFoundError(f"image: no file at {p!r}")
+    try:
+        with Image.open(p) as im:
+            stored_w, stored_h = im.size
+            exif = im.getexif()
+    except (UnidentifiedImageError, OSError) as e:
+        raise ValueError(f"image: {p!r} is not a readable image ({e})") from None
+    orientation = int(exif.get(_ORIENTATION, 1) or 1)
+    if orientation not in range(1, 9):
+        orientation = 1
+    w, h = (stored_h, stored_w) if orientation >= 5 else (stored_w, stored_h)
+    tags = exif.get_ifd(_EXIF_IFD)
+    f35 = _number(tags.get(_FOCAL_35))
+    if f35 is not None:
+        return ExifFocal(focal_from_35mm(f35, w, h), w, h, "35mm-equivalent", orientation)
+    f_mm, density = _number(tags.get(_FOCAL)), _number(tags.get(_PLANE_X_RES))
+    unit = _UNIT_MM.get(int(tags.get(_PLANE_UNIT, 2) or 2))
+    if f_mm is not None and density is not None and unit is not None:
+        focal = f_mm * density / unit  # pixels of the sensor readout the resolution describes
+        readout = _number(tags.get(_PIXEL_X))
+        if readout is not None:
+            focal *= stored_w / readout
+        return ExifFocal(focal, w, h, "focal-plane-resolution", orientation)
+    have = "a focal length in mm but no sensor resolution" if f_mm is not None else "no focal length"
+    raise ValueError(f"image: the EXIF of {p!r} has {have}; give the camera (--camera) or its field of "
+                     "view (--fov)")

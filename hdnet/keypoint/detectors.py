@@ -1,0 +1,98 @@
+"""2D keypoint detectors that run offline, for :class:`~hdnet.keypoint.KeypointHDNet`'s input.
+
+:class:`MediaPipePose` runs MediaPipe's BlazePose (the ``full`` model that ships inside the
+``mediapipe`` 0.10.14 wheel; ``pip install "hdnet[mediapipe]"``): one person per image or per
+box, 33 landmarks (``blazepose_33``) with their visibility as the score. Images are read as
+shown (EXIF orientation applied), as :meth:`hdnet.camera.Camera.from_exif` sees them.
+
+>>> detector = MediaPipePose()                                     # doctest: +SKIP
+>>> people = detector("photo.jpg", boxes=[[100, 50, 400, 700]])    # [1, 33, 3] x, y, score  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import numpy as np
+
+from ..core.registry import Registry
+
+__all__ = ["MediaPipePose", "load_image_as_shown", "DETECTORS"]
+
+
+def load_image_as_shown(path) -> np.ndarray:
+    """An image file as ``H x W x 3`` uint8 RGB, turned as its EXIF orientation says."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise FileNotFoundError(f"image: no file at {p!r}")
+    try:
+        with Image.open(p) as im:
+            return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    except (UnidentifiedImageError, OSError) as e:
+        raise ValueError(f"image: {p!r} is not a readable image ({e})") from None
+
+
+class MediaPipePose:
+    """MediaPipe BlazePose on whole images or on person boxes (see the module docstring).
+
+    Args:
+        box_margin: each box is grown by this fraction of its longer side before the crop
+            (BlazePose wants the whole body with some room).
+        min_detection_confidence: MediaPipe's person detection threshold.
+
+    ``detector(image, boxes=None)`` with ``image`` a path or an RGB array and ``boxes [P, 4]``
+    (x1, y1, x2, y2 px) returns ``[P, 33, 3]`` (x, y in the image's pixels, visibility in [0, 1]);
+    a box (or an image) where BlazePose finds nobody gives a person of NaN with score 0. Without
+    boxes it finds at most one person per image.
+    """
+
+    format = "blazepose_33"
+
+    def __init__(self, box_margin: float = 0.25, min_detection_confidence: float = 0.5):
+        try:
+            import mediapipe  # noqa: F401
+        except ImportError:
+            raise ImportError("MediaPipePose needs mediapipe 0.10.14: pip install \"hdnet[mediapipe]\"") from None
+        if not 0 <= box_margin <= 2:
+            raise ValueError(f"box_margin: expected a fraction in [0, 2], got {box_margin}")
+        self.box_margin = float(box_margin)
+        self.min_detection_confidence = float(min_detection_confidence)
+
+    def _one(self, rgb: np.ndarray) -> Optional[np.ndarray]:
+        import mediapipe as mp
+        with mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1,
+                                    min_detection_confidence=self.min_detection_confidence) as pose:
+            res = pose.process(np.ascontiguousarray(rgb))
+        if res.pose_landmarks is None:
+            return None
+        h, w = rgb.shape[:2]
+        return np.array([[lm.x * w, lm.y * h, lm.visibility] for lm in res.pose_landmarks.landmark], np.float64)
+
+    def __call__(self, image, boxes=None) -> np.ndarray:
+        rgb = load_image_as_shown(image) if not isinstance(image, np.ndarray) else image
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"image: expected an H x W x 3 uint8 RGB array, got {rgb.dtype} {rgb.shape}")
+        missing = np.concatenate([np.full((33, 2), np.nan), np.zeros((33, 1))], 1)
+        if boxes is None:
+            found = self._one(rgb)
+            return (found if found is not None else missing)[None]
+        b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+        h, w = rgb.shape[:2]
+        people = []
+        for x1, y1, x2, y2 in b:
+            grow = self.box_margin * max(x2 - x1, y2 - y1) / 2
+            u1, v1 = int(max(0, np.floor(x1 - grow))), int(max(0, np.floor(y1 - grow)))
+            u2, v2 = int(min(w, np.ceil(x2 + grow))), int(min(h, np.ceil(y2 + grow)))
+            if u2 - u1 < 8 or v2 - v1 < 8:
+                people.append(missing)
+                continue
+            found = self._one(rgb[v1:v2, u1:u2])
+            people.append(missing if found is None else found + np.array([u1, v1, 0.0]))
+        return np.stack(people) if people else np.zeros((0, 33, 3))
+
+
+#: Detectors by name (``hdnet predict --detector NAME``).
+DETECTORS: Registry[type] = Registry("detector")
+DETECTORS.register("mediapipe", MediaPipePose)

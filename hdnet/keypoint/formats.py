@@ -1,0 +1,186 @@
+"""The keypoint formats the keypoint model reads, and how each format's keypoints are made from
+motion capture for training.
+
+A format is a detector's joint set with its *definitions*: a COCO or BlazePose hip is where a
+detector puts a hip, a few centimetres below and outside the hip joint centre that motion capture
+records; a nose, eyes and ears are points on a head that motion capture only marks twice. For
+training, every format's keypoints are built in 3D from the 17 Human3.6M motion-capture joints of
+each body (camera coordinates), with each definition drawn anew per body within a plausible range
+(so a detector that places hips or shoulders a little differently does not move people), then
+seen through the virtual camera with that format's difficulty per point.
+
+The ranges below are anatomy (head and foot proportions) and the size of the definition
+differences the project's issue reported ("a few per cent of body height"); nothing is fitted to
+any evaluation data.
+
+| format | detectors | output joints |
+|---|---|---|
+| ``mupots_17`` | MuPoTS-3D / MPI-INF-3DHP annotations | ``mupots_17`` |
+| ``h36m_17`` | Human3.6M annotations, lifting benchmarks | ``h36m_17`` |
+| ``coco_17`` | YOLO-pose, RTMPose, ViTPose, Detectron2, MMPose | ``mupots_17`` |
+| ``halpe_26`` | AlphaPose (Halpe full body) | ``mupots_17`` |
+| ``body_25`` | OpenPose BODY_25 | ``mupots_17`` |
+| ``blazepose_33`` | MediaPipe BlazePose | ``mupots_17`` |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Optional, Tuple
+
+import torch
+from torch import Tensor
+
+from ..core.registry import Registry
+from ..graphs import get_skeleton
+
+__all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "synthesize_keypoints", "H36M"]
+
+#: Human3.6M 17-joint indices (``h36m_17``).
+H36M = {name: i for i, name in enumerate(get_skeleton("h36m_17").joints)}
+
+
+@dataclass(frozen=True)
+class InputFormat:
+    """One input format: its skeleton, the 3D joints the model answers in, the joints whose mean
+    stands for the body's centre, and how hard each point is for a detector (0 easy .. 1 hard)."""
+
+    name: str
+    output: str
+    reference: Tuple[str, ...]
+    difficulty: Dict[str, float]
+    detectors: str = ""
+
+    @property
+    def skeleton(self):
+        return get_skeleton(self.name)
+
+    def difficulties(self) -> Tensor:
+        return torch.tensor([self.difficulty.get(j, 0.1) for j in self.skeleton.joints], dtype=torch.float64)
+
+
+_FACE = {"nose": 0.3, "l_eye": 0.35, "r_eye": 0.35, "l_ear": 0.5, "r_ear": 0.5, "l_eye_inner": 0.4,
+         "r_eye_inner": 0.4, "l_eye_outer": 0.4, "r_eye_outer": 0.4, "l_mouth": 0.45, "r_mouth": 0.45}
+_LIMBS = {"l_wrist": 0.25, "r_wrist": 0.25, "l_ankle": 0.2, "r_ankle": 0.2, "l_elbow": 0.15, "r_elbow": 0.15,
+          "l_knee": 0.15, "r_knee": 0.15, "l_hip": 0.15, "r_hip": 0.15}
+_EXTREMITIES = {n: 0.55 for n in ("l_big_toe", "r_big_toe", "l_small_toe", "r_small_toe", "l_heel", "r_heel",
+                                   "l_foot_index", "r_foot_index", "l_pinky", "r_pinky", "l_index", "r_index",
+                                   "l_thumb", "r_thumb")}
+
+#: Input formats by name.
+FORMATS: Registry[InputFormat] = Registry("keypoint format")
+for _fmt in (
+    InputFormat("mupots_17", "mupots_17", ("pelvis",), {**_LIMBS, "head_top": 0.3, "head": 0.25}, "MuPoTS-3D annotations"),
+    InputFormat("h36m_17", "h36m_17", ("pelvis",), {**_LIMBS, "head": 0.3, "neck_nose": 0.25}, "Human3.6M annotations"),
+    InputFormat("coco_17", "mupots_17", ("l_hip", "r_hip"), {**_LIMBS, **_FACE},
+                "YOLO-pose, RTMPose, ViTPose, Detectron2, MMPose (COCO keypoints)"),
+    InputFormat("halpe_26", "mupots_17", ("pelvis",), {**_LIMBS, **_FACE, **_EXTREMITIES, "head": 0.3},
+                "AlphaPose (Halpe full body)"),
+    InputFormat("body_25", "mupots_17", ("mid_hip",), {**_LIMBS, **_FACE, **_EXTREMITIES}, "OpenPose BODY_25"),
+    InputFormat("blazepose_33", "mupots_17", ("l_hip", "r_hip"), {**_LIMBS, **_FACE, **_EXTREMITIES},
+                "MediaPipe BlazePose"),
+):
+    FORMATS.register(_fmt.name, _fmt)
+
+#: The formats the shipped model reads, in the order of its format input.
+INPUT_FORMATS = ("mupots_17", "h36m_17", "coco_17", "halpe_26", "body_25", "blazepose_33")
+
+
+def _unit(v: Tensor) -> Tensor:
+    return v / v.norm(dim=-1, keepdim=True).clamp_min(1e-9)
+
+
+def _orthogonal(v: Tensor, to: Tensor) -> Tensor:
+    return _unit(v - (v * to).sum(-1, keepdim=True) * to)
+
+
+def _rotate_about(v: Tensor, axis: Tensor, angle: Tensor) -> Tensor:
+    c, s = torch.cos(angle)[:, None], torch.sin(angle)[:, None]
+    return v * c + torch.cross(axis, v, dim=-1) * s + axis * (axis * v).sum(-1, keepdim=True) * (1 - c)
+
+
+class _Draw:
+    def __init__(self, b: int, g: Optional[torch.Generator], dtype):
+        self.b, self.g, self.dtype = b, g, dtype
+
+    def u(self, lo: float, hi: float) -> Tensor:
+        """``[B, 1]`` uniform in ``[lo, hi]`` mm."""
+        return (torch.rand(self.b, 1, generator=self.g, dtype=self.dtype) * (hi - lo) + lo)
+
+    def n(self, std: Tensor) -> Tensor:
+        """``[B, 3]`` a random vector of per-sample length scale ``std [B, 1]``."""
+        return torch.randn(self.b, 3, generator=self.g, dtype=self.dtype) * std
+
+
+def _landmarks(h36m: Tensor, g: Optional[torch.Generator], shift: float) -> Dict[str, Tensor]:
+    """Every point any format needs, ``{name: [B, 3]}``, from Human3.6M joints ``[B, 17, 3]``
+    (camera coordinates, mm), with the definitions drawn per body (``shift`` scales how far
+    detector definitions stray)."""
+    J = {name: h36m[:, i] for name, i in H36M.items()}
+    b = h36m.shape[0]
+    d = _Draw(b, g, h36m.dtype)
+    feet = (J["l_ankle"] + J["r_ankle"]) / 2
+    height = (J["head"] - feet).norm(dim=-1, keepdim=True).clamp_min(500.0)  # head marker to ankles
+    up = _unit(J["thorax"] - J["pelvis"])
+    right = _orthogonal(J["r_shoulder"] - J["l_shoulder"], up)
+    fwd = torch.cross(up, right, dim=-1)
+    # the head: its own axis, turned left or right of the shoulders
+    up_h = _unit(J["head"] - J["neck_nose"])
+    right_h = _rotate_about(_orthogonal(right, up_h), up_h, torch.randn(b, generator=g, dtype=h36m.dtype) * 0.35)
+    fwd_h = torch.cross(up_h, right_h, dim=-1)
+    centre = J["neck_nose"] + 0.55 * (J["head"] - J["neck_nose"])
+    out: Dict[str, Tensor] = {}
+    out["nose"] = centre + fwd_h * d.u(85, 110) - up_h * d.u(20, 45)
+    for side, sign in (("l", -1.0), ("r", 1.0)):
+        eye = centre + fwd_h * d.u(70, 90) + up_h * d.u(-10, 10) + right_h * sign * d.u(28, 36)
+        out[f"{side}_eye"] = eye
+        out[f"{side}_eye_inner"] = eye - right_h * sign * d.u(9, 14)
+        out[f"{side}_eye_outer"] = eye + right_h * sign * d.u(9, 14)
+        out[f"{side}_ear"] = centre + right_h * sign * d.u(68, 80) - fwd_h * d.u(0, 25) - up_h * d.u(5, 25)
+        out[f"{side}_mouth"] = out["nose"] - up_h * d.u(25, 40) - fwd_h * d.u(5, 15) + right_h * sign * d.u(20, 28)
+    # detector joints: near the motion-capture ones, hips lower and wider (definitions differ)
+    for side, sign in (("l", -1.0), ("r", 1.0)):
+        hip = J[f"{side}_hip"]
+        out[f"{side}_hip"] = (hip - up * height * shift * d.u(0.0, 0.06) + right * sign * height * shift * d.u(0.0, 0.025)
+                              + d.n(height * shift * 0.008))
+        out[f"{side}_shoulder"] = J[f"{side}_shoulder"] + d.n(height * shift * 0.012)
+        for name in ("elbow", "wrist", "knee", "ankle"):
+            out[f"{side}_{name}"] = J[f"{side}_{name}"] + d.n(height * shift * 0.008)
+        # hands, from the forearm
+        fore = _unit(J[f"{side}_wrist"] - J[f"{side}_elbow"])
+        across = _orthogonal(torch.randn(b, 3, generator=g, dtype=h36m.dtype), fore)
+        out[f"{side}_pinky"] = J[f"{side}_wrist"] + fore * d.u(65, 90) + across * d.u(15, 30)
+        out[f"{side}_index"] = J[f"{side}_wrist"] + fore * d.u(75, 100) - across * d.u(0, 15)
+        out[f"{side}_thumb"] = J[f"{side}_wrist"] + fore * d.u(30, 55) - across * d.u(20, 40)
+        # feet, from the shin: toes ahead, the heel behind, both at the sole
+        shin = _unit(J[f"{side}_ankle"] - J[f"{side}_knee"])
+        foot = _rotate_about(_orthogonal(fwd, shin), shin, torch.randn(b, generator=g, dtype=h36m.dtype) * 0.3 * sign)
+        sole = shin * d.u(50, 80)
+        ankle = J[f"{side}_ankle"]
+        out[f"{side}_heel"] = ankle - foot * d.u(40, 70) + sole
+        out[f"{side}_big_toe"] = ankle + foot * d.u(130, 170) + sole - right * sign * d.u(0, 20)
+        out[f"{side}_small_toe"] = ankle + foot * d.u(100, 130) + sole + right * sign * d.u(15, 35)
+        out[f"{side}_foot_index"] = ankle + foot * d.u(140, 180) + sole
+    out["neck"] = (out["l_shoulder"] + out["r_shoulder"]) / 2 + up * height * d.u(0.0, 0.03)
+    out["mid_hip"] = (out["l_hip"] + out["r_hip"]) / 2
+    out["pelvis"] = out["mid_hip"]  # Halpe's "hip": the mean of the detector's hips
+    out["head"] = J["head"] + up_h * d.u(0, 60)  # Halpe's head: the top of the head
+    return out
+
+
+def synthesize_keypoints(fmt: InputFormat, h36m: Tensor, mupots: Tensor, generator: Optional[torch.Generator] = None,
+                         shift: float = 1.0) -> Tensor:
+    """``fmt``'s keypoints in 3D ``[B, J, 3]`` (camera coordinates, mm) for bodies given as
+    Human3.6M joints ``h36m [B, 17, 3]`` and the same bodies as MuPoTS joints ``mupots [B, 17,
+    3]``: MuPoTS and Human3.6M formats are those joints exactly (plus ``shift`` times a small
+    per-joint definition jitter); detector formats are built from the body (see the module)."""
+    sk = fmt.skeleton
+    if fmt.name == "mupots_17" or fmt.name == "h36m_17":
+        base = mupots if fmt.name == "mupots_17" else h36m
+        height = (base.amax(1) - base.amin(1)).norm(dim=-1)[:, None, None].clamp_min(500.0)
+        return base + torch.randn(base.shape, generator=generator, dtype=base.dtype) * height * 0.006 * shift
+    points = _landmarks(h36m, generator, shift)
+    missing = [j for j in sk.joints if j not in points]
+    if missing:
+        raise ValueError(f"format: {fmt.name!r} needs {missing}, which the synthesis does not make")
+    return torch.stack([points[j] for j in sk.joints], 1)

@@ -1,0 +1,122 @@
+"""The keypoint model's input formats: how each is made from motion capture for training (checked
+against anatomy with independent geometry), the union of their joints, and the model's handling
+of formats (flip symmetry, which output joints each format answers in)."""
+
+import numpy as np
+import pytest
+import torch
+
+from hdnet.graphs import get_skeleton
+from hdnet.keypoint import KeypointHDNet
+from hdnet.keypoint.formats import FORMATS, INPUT_FORMATS, synthesize_keypoints
+from hdnet.keypoint.model import union_skeleton
+from hdnet.keypoint.task import to_mupots
+
+from .test_real import standing_h36m
+
+
+def _bodies(n=32, seed=0):
+    """Human3.6M bodies turned every way, in a camera looking at them level from 4 m (X right,
+    Y down, Z forward)."""
+    world = torch.from_numpy(standing_h36m(n, seed))  # Z up
+    yaw = torch.linspace(0, 2 * np.pi, n + 1, dtype=world.dtype)[:n, None]
+    x = world[..., 0] * torch.cos(yaw) - world[..., 1] * torch.sin(yaw)
+    y = world[..., 0] * torch.sin(yaw) + world[..., 1] * torch.cos(yaw)
+    return torch.stack([x, -world[..., 2] + 900.0, y + 4000.0], -1)
+
+
+def test_every_format_is_registered_with_its_skeleton():
+    for name in INPUT_FORMATS:
+        spec = FORMATS.get(name)
+        assert spec.skeleton == get_skeleton(name) and spec.output in ("mupots_17", "h36m_17")
+        assert all(j in spec.skeleton.joints for j in spec.reference)
+        d = spec.difficulties()
+        assert d.shape == (spec.skeleton.num_joints,) and ((d >= 0) & (d <= 1)).all()
+    with pytest.raises(LookupError, match="coco_17"):
+        FORMATS.get("coco17")
+
+
+def test_union_graph_holds_every_format_and_its_bones():
+    u = union_skeleton(INPUT_FORMATS)
+    assert len(set(u.joints)) == u.num_joints
+    for name in INPUT_FORMATS:
+        sk = get_skeleton(name)
+        assert set(sk.joints) <= set(u.joints)
+        for a, b in sk.bones:
+            i, k = u.joints.index(sk.joints[a]), u.joints.index(sk.joints[b])
+            assert (min(i, k), max(i, k)) in {(min(x, y), max(x, y)) for x, y in u.bones}
+
+
+@pytest.mark.parametrize("name", [f for f in INPUT_FORMATS if f not in ("mupots_17", "h36m_17")])
+def test_detector_keypoints_are_where_anatomy_puts_them(name):
+    h36m = _bodies()
+    g = torch.Generator().manual_seed(1)
+    pts = synthesize_keypoints(FORMATS.get(name), h36m, to_mupots(h36m), g)
+    sk = get_skeleton(name)
+    P = {j: pts[:, i] for i, j in enumerate(sk.joints)}
+    H = {j: h36m[:, i] for i, j in enumerate(get_skeleton("h36m_17").joints)}
+    height = (H["head"] - (H["l_ankle"] + H["r_ankle"]) / 2).norm(dim=-1)
+    # a person faces the camera where their left shoulder is on the image's right (+X); then the
+    # nose is nearer than the head's centre and the left eye is right of the right eye
+    facing = H["l_shoulder"][:, 0] > H["r_shoulder"][:, 0]
+    assert 0 < facing.sum() < len(facing)
+    if "nose" in P:
+        assert ((P["nose"][:, 2] < H["neck_nose"][:, 2]) == facing).float().mean() > 0.9
+    if "l_eye" in P:
+        gap = (P["l_eye"] - P["r_eye"]).norm(dim=-1)
+        assert ((gap > 50) & (gap < 80)).all()  # adult interpupillary distances are 54-74 mm
+        assert ((P["l_eye"][:, 0] > P["r_eye"][:, 0]) == facing).float().mean() > 0.9
+    # a detector's hips: below the motion-capture hip centres, by up to 6 % of the height
+    for side in ("l", "r"):
+        drop = P[f"{side}_hip"][:, 1] - H[f"{side}_hip"][:, 1]  # Y is down
+        assert (drop / height > -0.03).all() and (drop / height < 0.09).all() and drop.mean() > 0
+    # limbs stay at their joints (within a few per cent of the height)
+    for j in ("l_knee", "r_wrist", "l_shoulder"):
+        assert ((P[j] - H[j]).norm(dim=-1) / height).max() < 0.06
+    if "l_big_toe" in P:  # toes a foot's length from the ankle; below it where the foot stands
+        standing = H["l_ankle"][:, 1] > 899  # the ankle at the floor (Y = 900 is the lowest joint)
+        assert standing.any() and (P["l_big_toe"][standing, 1] > H["l_ankle"][standing, 1]).float().mean() > 0.85
+        assert ((P["l_big_toe"] - H["l_ankle"]).norm(dim=-1) > 100).all()
+
+
+def test_annotation_formats_are_their_joints():
+    h36m = _bodies(8)
+    mupots = to_mupots(h36m)
+    pts = synthesize_keypoints(FORMATS.get("mupots_17"), h36m, mupots, torch.Generator().manual_seed(0), shift=0.0)
+    torch.testing.assert_close(pts, mupots)
+    pts = synthesize_keypoints(FORMATS.get("h36m_17"), h36m, mupots, torch.Generator().manual_seed(0))
+    assert ((pts - h36m).norm(dim=-1).amax() < 60) and ((pts - h36m).norm(dim=-1).mean() > 0)
+
+
+def test_flip_testing_is_mirror_symmetric_for_any_weights():
+    """``flip_average(mirror(x)) == mirror(flip_average(x))`` holds whatever the weights are,
+    since it averages a pass with its mirrored pass."""
+    torch.manual_seed(3)
+    model = KeypointHDNet(("coco_17", "mupots_17"), channels=8, num_layers=1, width=32, blocks=1).eval()
+    x = torch.randn(5, 17, 2) * 0.1
+    conf = torch.rand(5, 17) * 0.8 + 0.2
+    perm = get_skeleton("coco_17").flip_permutation()
+    out_perm = get_skeleton("mupots_17").flip_permutation()
+    mx = x[:, perm] * torch.tensor([-1.0, 1.0])
+    with torch.no_grad():
+        a = model.flip_average(x, conf, "coco_17")
+        b = model.flip_average(mx, conf[:, perm], "coco_17")
+        plain = model(x, conf, "coco_17")
+    sign = torch.tensor([-1.0, 1.0, 1.0])
+    torch.testing.assert_close(b.joints_rel_mm, a.joints_rel_mm[:, out_perm] * sign, rtol=1e-4, atol=1e-3)
+    torch.testing.assert_close(b.root_mm, a.root_mm * sign, rtol=1e-4, atol=1e-3)
+    torch.testing.assert_close(b.depth_mm, a.depth_mm, rtol=1e-5, atol=1e-3)
+    assert not torch.allclose(plain.joints_rel_mm, a.joints_rel_mm)  # an untrained model is not symmetric
+    assert (a.depth_std_mm >= torch.minimum(plain.depth_std_mm, b.depth_std_mm) * 0.5).all()
+
+
+def test_model_refuses_bad_formats():
+    with pytest.raises(ValueError, match="distinct formats"):
+        KeypointHDNet(("coco_17", "coco_17"))
+    with pytest.raises(LookupError, match="keypoint format"):
+        KeypointHDNet(("nope",))
+    m = KeypointHDNet(("coco_17",), channels=4, num_layers=1, width=8, blocks=0)
+    with pytest.raises(TypeError, match="format: expected a format name"):
+        m(torch.zeros(1, 17, 2), None, 17)
+    assert m.formats_for(17) == ["coco_17"] and m.formats_for(33) == []
+    np.testing.assert_array_equal(m.output_skeleton("coco_17").joints, get_skeleton("mupots_17").joints)
