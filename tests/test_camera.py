@@ -330,3 +330,13 @@ def test_field_of_view_cameras():
         camera_from_fov(0, 100, 60.0)
     with pytest.raises(ValueError, match="give one of them"):
         guess_camera(100, 100, focal_px=100.0, fov_deg=60.0)
+
+
+def test_focal_lengths_outside_any_camera_are_refused():
+    from hdnet.camera import Cameras
+    for f in (1e-300, 1e300, 1e9):
+        with pytest.raises(ValueError, match="fx"):
+            Camera(f, 1000.0, 500.0, 500.0)
+        with pytest.raises(ValueError, match="focal lengths outside"):
+            Cameras(torch.tensor([[1000.0, 1000.0, 5.0, 5.0], [f, f, 5.0, 5.0]], dtype=torch.float64))
+    assert Camera(1.0, 1.0, 0.0, 0.0).fx == 1.0  # a normalised camera is fine

@@ -328,3 +328,55 @@ def test_real_demo_quick(tmp_path):
     assert r["people"] == 7811 and "skeleton_fit" in r["baselines"] and (tmp_path / "d" / "model.pt").exists()
     assert isinstance(load_model(tmp_path / "d" / "model.pt"), KeypointHDNet)
     assert (tmp_path / "d" / "report.md").read_text().startswith("# Real people")
+
+
+def test_h36m_protocol_scores_against_an_independent_formula():
+    from types import SimpleNamespace
+
+    from hdnet.data.mocap import world_to_camera
+    from hdnet.keypoint import evaluate_h36m
+    poses = read_h36m_mocap(shared_path("realdata", "h36m_poses.h5"), ["S9"]).select(["S9"], stride=50)
+
+    class Still:  # answers every person with the root at the camera and all joints on the root
+        formats = ("h36m_17",)
+
+        def predict(self, kp, camera, format, flip_test=False):
+            n = len(kp)
+            return SimpleNamespace(joints_rel_mm=torch.zeros(n, 17, 3), root_mm=torch.zeros(n, 3))
+    r = evaluate_h36m(Still(), poses, ["S9"])
+    cams = poses.cameras["S9"]
+    views = [world_to_camera(poses.poses, c.R, c.T) for c in cams.values()]
+    assert r["people"] == 4 * len(poses)
+    assert r["mpjpe_mm"] == pytest.approx(np.mean([np.linalg.norm(v - v[:, :1], axis=-1).mean() for v in views]))
+    assert r["mrpe_mm"] == pytest.approx(np.mean([np.linalg.norm(v[:, 0], axis=-1).mean() for v in views]))
+    assert set(r["per_camera"]) == set(cams) and sum(a["people"] for a in r["per_action"].values()) == r["people"]
+    with pytest.raises(ValueError, match="h36m_17"):
+        evaluate_h36m(KeypointHDNet(("coco_17",), channels=8, width=16), poses, ["S9"])
+
+
+def test_a_double_model_answers_in_double_and_agrees(model):
+    xy, views = _people(3, seed=5)
+    px = views["joints_2d_px"]
+    single = model.predict(px, views["cameras"], format="mupots_17")
+    double = KeypointHDNet.from_config(model.config()).double().eval()
+    double.load_state_dict(model.state_dict())
+    out = double.predict(px, views["cameras"], format="mupots_17")
+    assert out.root_mm.dtype == torch.float64
+    torch.testing.assert_close(out.root_mm.float(), single.root_mm, rtol=1e-4, atol=1e-2)
+
+
+def test_mupots_evaluation_names_the_frame_and_person_it_cannot_score(model):
+    from hdnet.data.mupots_annotations import MuPoTSSequence
+    from hdnet.keypoint import evaluate_mupots
+    _, views = _people(2, seed=6)
+    px = views["joints_2d_px"].double().numpy()[None]            # 1 frame, 2 people
+    j3 = views["joints_cam_mm"].double().numpy()[None]
+    conf = np.ones((1, 2, 17))
+    conf[0, 1, 1:] = 0.0                                            # person 1: one joint left
+    seq = MuPoTSSequence("TS7", px, j3, j3, np.ones((1, 2), bool), np.zeros((1, 2, 17), bool),
+                         views["cameras"].camera(0), 2048, 2048, "test", conf)
+    with pytest.raises(ValueError, match="TS7: frame 0 person 1"):
+        evaluate_mupots(model, [seq])
+    seq.valid[:] = False
+    with pytest.raises(ValueError, match="no valid person"):
+        evaluate_mupots(model, [seq])

@@ -70,11 +70,18 @@ def _add_eval(sub):
                    help="mupots: RootNet's MuPoTS-3D.json with images; h36m: Human3.6M with images; "
                    "mupots-3d: the MuPoTS-3D annotation folder (TS*.npz + cameras.json, or the "
                    "official TS*/annot.mat), for keypoint models")
-    p.add_argument("--annotations", help="MuPoTS-style JSON file (mupots) or folder (mupots-3d)")
+    p.add_argument("--annotations", help="MuPoTS-style JSON file (mupots), folder (mupots-3d), or the "
+                   "motion-capture HDF5 file (h36m with a keypoint model: the Human3.6M protocol from "
+                   "ground-truth 2D through the real cameras)")
+    p.add_argument("--subjects", nargs="+", metavar="S", default=["S9", "S11"],
+                   help="h36m with --annotations FILE.h5: the test subjects (default S9 S11)")
     p.add_argument("--sequences", nargs="+", metavar="TS", help="mupots-3d: only these sequences")
     p.add_argument("--noise-px", type=float, default=0.0,
                    help="mupots-3d: Gaussian noise (pixels) added to the ground-truth 2D joints")
     p.add_argument("--seed", type=int, default=0, help="mupots-3d: seed of the noise")
+    p.add_argument("--focal-error", type=float, default=0.0, metavar="PCT",
+                   help="mupots-3d: give the model focal lengths PCT %% off the true ones (e.g. -20), to "
+                   "measure what a wrong camera costs")
     p.add_argument("--images", help="image folder (mupots) or the Human36M root (h36m)")
     p.add_argument("--split", default="test", choices=["train", "test"], help="Human3.6M split")
     _add_model_options(p)
@@ -256,6 +263,8 @@ def _run_eval_keypoints(args) -> int:
         raise CLIError("--annotations: the MuPoTS-3D annotation folder is required for --dataset mupots-3d")
     if not args.noise_px >= 0 or args.noise_px == float("inf"):
         raise CLIError(f"--noise-px: expected a finite number of pixels >= 0, got {args.noise_px}")
+    if not -90 < args.focal_error < 1000:
+        raise CLIError(f"--focal-error: expected a percentage in (-90, 1000), got {args.focal_error}")
     _refuse(args, ["--input-size", "--framing", "--images"], "to keypoint models")
     out = Path(args.out)
     if out.is_dir():
@@ -266,9 +275,32 @@ def _run_eval_keypoints(args) -> int:
     model = _keypoint_model(args)
     seqs = read_mupots_annotations(args.annotations, args.sequences)
     report = public_report(evaluate_mupots(model, seqs, noise_px=args.noise_px, seed=args.seed,
-                                           flip_test=args.flip_test))
+                                           flip_test=args.flip_test, focal_scale=1 + args.focal_error / 100))
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
     print(report_markdown(report))
+    _write_json(args.out, report, "--out")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _run_eval_h36m_keypoints(args) -> int:
+    from ..data.mocap import read_h36m_mocap
+    from ..keypoint import evaluate_h36m
+    _refuse(args, ["--input-size", "--framing", "--images"], "to keypoint models")
+    out = Path(args.out)
+    if out.is_dir():
+        raise CLIError(f"--out: {args.out!r} is a folder; give a JSON file name")
+    _refuse_overwrite(out, [args.checkpoint, args.annotations])
+    model = _keypoint_model(args)
+    poses = read_h36m_mocap(args.annotations, args.subjects)
+    missing = sorted(set(args.subjects) - set(poses.subject.tolist()))
+    if missing:
+        raise CLIError(f"--subjects: {missing} are not in {args.annotations!r}")
+    report = evaluate_h36m(model, poses, args.subjects, flip_test=args.flip_test)
+    report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
+    report["input"] = {"keypoints": "ground-truth 2D (projected through the real cameras)", "format": "h36m_17"}
+    print(f"Human3.6M {' '.join(args.subjects)} ({report['people']} views): MPJPE {report['mpjpe_mm']:.1f} mm, "
+          f"PA-MPJPE {report['pa_mpjpe_mm']:.1f} mm, MRPE {report['mrpe_mm']:.0f} mm")
     _write_json(args.out, report, "--out")
     print(f"wrote {args.out}")
     return 0
@@ -282,6 +314,8 @@ def _run_eval(args) -> int:
     from ..predict import predict_scenes
     if args.dataset == "mupots-3d":
         return _run_eval_keypoints(args)
+    if args.dataset == "h36m" and args.annotations:
+        return _run_eval_h36m_keypoints(args)
     model, prep = _load_model(args)
     if args.dataset == "mupots":
         if not args.annotations or not args.images:

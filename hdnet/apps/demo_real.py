@@ -90,10 +90,17 @@ def report_markdown(r: Dict[str, Any]) -> str:
     lines = [f"# Real people: keypoint HDNet on MuPoTS-3D ({r['people']} people, "
              f"{', '.join(r['sequences'])})", "",
              f"Input: {r['input']['keypoints']}, noise {r['input']['noise_px']} px. Cameras: "
-             f"{sorted(set(r['input']['cameras'].values()))}.", "", head,
+             f"{sorted(set(r['input']['cameras'].values()))}"
+             + (f", focal lengths x {r['input']['focal_scale']:g}" if r["input"].get("focal_scale", 1.0) != 1.0 else "")
+             + ".", "", head,
              _row("hdnet (keypoints)", r["hdnet"]),
              _row("skeleton_fit (same poses at its roots)", r["baselines"]["skeleton_fit"]),
              _row("k_value (tight keypoint boxes)", r["baselines"]["k_value"]), ""]
+    h = r["hdnet"]
+    if "depth_std_coverage" in h:
+        lines += [f"Uncertainty: {100 * h['depth_std_coverage']:.0f} % of people within one predicted standard "
+                  f"deviation of depth (calibrated: 68 %); AP_root^25 with the uncertainty as the score: "
+                  f"{100 * h['ap_root_25_uncertainty']:.1f} %.", ""]
     if "ratio_mrpe_to_skeleton_fit" in r:
         lines += [f"MRPE / skeleton_fit's: **{r['ratio_mrpe_to_skeleton_fit']:.2f}**", ""]
     lines += ["Published, image-based (detected people, all 20 sequences; not the same setting: "

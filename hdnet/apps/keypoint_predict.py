@@ -157,7 +157,10 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
             continue
         kp = np.where((kp[..., 2:] > 0) & np.isfinite(kp[..., :2]).all(-1, keepdims=True), kp, np.nan)
         conf = np.nan_to_num(np.asarray(people[key][..., 2], np.float64), nan=0.0)
-        res = model.predict(kp[..., :2], cam, confidence=conf, format=fmt, flip_test=flip_test)
+        try:
+            res = model.predict(kp[..., :2], cam, confidence=conf, format=fmt, flip_test=flip_test)
+        except ValueError as e:  # name the image, not a position in the batch
+            raise ValueError(f"--keypoints {key!r}: {e}") from None
         for i in range(kp.shape[0]):
             rec = {"image_id": key, "root_cam": res.root_mm[i].tolist(), "joints_cam": res.joints_mm[i].tolist(),
                    "joints": joints, "depth_std_mm": float(res.depth_std_mm[i]), "camera": cam.to_dict(),
@@ -174,34 +177,20 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
 def draw_people(image_path: str, keypoints: np.ndarray, records: List[dict], path) -> str:
     """The image with each person's keypoints and depth, beside a bird's-eye view of where
     everyone stands (written atomically)."""
-    from PIL import Image, ImageDraw, ImageOps
-
-    from ..core.files import atomic_write
-    with Image.open(image_path) as im:
-        img = ImageOps.exif_transpose(im).convert("RGB")
-    w, h = img.size
-    side = h
-    canvas = Image.new("RGB", (w + side, h), (245, 245, 245))
-    canvas.paste(img, (0, 0))
-    d = ImageDraw.Draw(canvas)
-    colors = [(230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240)]
-    zmax = max([r["root_cam"][2] for r in records] + [1000.0]) * 1.15
-    xmax = max([abs(r["root_cam"][0]) for r in records] + [zmax / 2])
-    dot = max(2, round(h / 300))
+    from .draw import COLORS, PeoplePicture
+    pic = PeoplePicture(image_path, [r["root_cam"] for r in records])
+    dot = max(2, round(pic.h / 300))
     for i, (kp, r) in enumerate(zip(keypoints, records, strict=True)):
-        c = colors[i % len(colors)]
+        c = COLORS[i % len(COLORS)]
         seen = np.isfinite(kp[:, :2]).all(-1) & (kp[:, 2] > 0)
         for u, v in kp[seen, :2]:
-            d.ellipse([u - dot, v - dot, u + dot, v + dot], fill=c)
+            pic.draw.ellipse([u - dot, v - dot, u + dot, v + dot], fill=c)
         if seen.any():
             u, v = kp[seen, :2].min(0)
-            d.text((u, max(0, v - 14)), f"{r['root_cam'][2] / 1000:.2f} m +- {r['depth_std_mm'] / 1000:.2f}", fill=c)
-        bx = w + side / 2 + r["root_cam"][0] / xmax * side * 0.45
-        by = h - 10 - r["root_cam"][2] / zmax * (h - 20)
-        d.ellipse([bx - 5, by - 5, bx + 5, by + 5], fill=c)
-    d.polygon([(w + side / 2, h - 12), (w + side / 2 - 6, h - 2), (w + side / 2 + 6, h - 2)], fill=(0, 0, 0))
-    d.text((w + 5, 5), f"bird's-eye view, depth up to {zmax / 1000:.1f} m", fill=(0, 0, 0))
-    return atomic_write(path, lambda f: canvas.save(f, format="PNG"), "--out")
+            pic.draw.text((u, max(0, v - 14)), f"{r['root_cam'][2] / 1000:.2f} m +- {r['depth_std_mm'] / 1000:.2f}",
+                          fill=c)
+        pic.place(r["root_cam"], c)
+    return pic.save(path)
 
 
 def stem_for(path: str, taken: set) -> str:

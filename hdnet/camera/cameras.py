@@ -39,7 +39,11 @@ from .functional import (
     undistort_normalized,
 )
 
-__all__ = ["Camera", "Cameras", "as_cameras", "CameraLike"]
+__all__ = ["Camera", "Cameras", "as_cameras", "CameraLike", "FOCAL_RANGE_PX"]
+
+#: Focal lengths a camera may have, in pixels: from normalised cameras (f = 1) with room below,
+#: to far beyond any telephoto lens on any sensor; outside it a value is a unit mistake.
+FOCAL_RANGE_PX = (1e-3, 1e8)
 
 
 def _number(v, name: str) -> float:
@@ -89,6 +93,9 @@ class Camera:
         for name in ("fx", "fy"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}: focal length must be > 0 px, got {getattr(self, name)}")
+            if not FOCAL_RANGE_PX[0] <= getattr(self, name) <= FOCAL_RANGE_PX[1]:
+                raise ValueError(f"{name}: a focal length of {getattr(self, name):g} px is outside "
+                                 f"{FOCAL_RANGE_PX[0]:g}-{FOCAL_RANGE_PX[1]:g} px (a unit mistake?)")
         if self.radial is not None:
             k = _coefficients(self.radial, "radial", (2, 3))
             object.__setattr__(self, "radial", k + (0.0,) * (3 - len(k)))
@@ -271,6 +278,11 @@ class Cameras:
             if not bool((k[:, :2] > 0).all()):
                 rows = (k[:, :2] <= 0).any(1).nonzero().flatten().tolist()
                 raise ValueError(f"intrinsics: focal lengths must be > 0 (cameras {rows[:10]})")
+            odd = (k[:, :2] < FOCAL_RANGE_PX[0]) | (k[:, :2] > FOCAL_RANGE_PX[1])
+            if bool(odd.any()):
+                rows = odd.any(1).nonzero().flatten().tolist()
+                raise ValueError(f"intrinsics: focal lengths outside {FOCAL_RANGE_PX[0]:g}-{FOCAL_RANGE_PX[1]:g} px "
+                                 f"(cameras {rows[:10]}; a unit mistake?)")
             if not bool(torch.isfinite(d).all()):
                 rows = (~torch.isfinite(d)).any(1).nonzero().flatten().tolist()
                 raise ValueError(f"distortion: non-finite coefficients for cameras {rows[:10]}")

@@ -230,6 +230,8 @@ def check_same_architecture(stored: dict, own: dict, what: str = "state_dict") -
     """Raise :class:`CheckpointError` naming every difference between two ``config()`` dicts."""
     diffs = []
     for key in sorted(set(stored) | set(own)):
+        if key not in stored:  # an option newer than the checkpoint: the model took its default
+            continue
         a, b = stored.get(key), own.get(key)
         if key == "skeleton" and isinstance(a, dict) and isinstance(b, dict):
             if _same_skeleton(a, b):
@@ -433,6 +435,10 @@ def load_model(source, map_location: Any = "cpu", with_checkpoint: bool = False)
         except LookupError as e:
             raise CheckpointError(f"{what}: {e}") from None
         _check_finite(ckpt["state_dict"], what)
+        extra = ckpt["state_dict"].get("_extra_state")
+        if isinstance(extra, dict) and (extra.get("data") or {}) != (ckpt.get("data") or {}):
+            raise CheckpointError(f"{what}: its data {ckpt.get('data')} disagree with the data its weights carry "
+                                  f"{extra.get('data')}; refused (edited?)")
         model = _build(cls, ckpt, what)
         try:
             model.load_state_dict(ckpt["state_dict"], strict=True)

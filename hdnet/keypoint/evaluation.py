@@ -14,6 +14,7 @@ absolute 3DPCK.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -21,39 +22,56 @@ import numpy as np
 import torch
 
 from ..baselines import k_value_depth, skeleton_fit_depth
+from ..data.mocap import H36M_TEST_SUBJECTS, MocapPoses, world_to_camera
 from ..data.mupots_annotations import MuPoTSSequence
-from ..metrics import DEPTH_BANDS_MM, evaluate_roots, pck3d
+from ..metrics import DEPTH_BANDS_MM, evaluate_roots, pa_mpjpe, pck3d
+from .model import MIN_CONFIDENCE
 
-__all__ = ["evaluate_mupots", "mupots_predictions", "depth_std_coverage", "uncertainty_score"]
+__all__ = ["evaluate_mupots", "mupots_predictions", "depth_std_coverage", "uncertainty_score", "evaluate_h36m"]
 
 ROOT = 14  # MuPoTS pelvis
 
 
 def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
-                       batch: int = 4096, flip_test: bool = False) -> List[Dict[str, Any]]:
+                       batch: int = 4096, flip_test: bool = False, focal_scale: float = 1.0) -> List[Dict[str, Any]]:
     """Run the model on every valid person (its ``mupots_17`` input): one record per sequence
     with the inputs, the ground truth and the predictions (arrays over that sequence's valid
-    people, frame order)."""
+    people, frame order). ``focal_scale`` gives the model each camera with ``fx, fy`` times
+    that (a wrong focal length; the scores stay against the truth)."""
     sk = model.output_skeleton("mupots_17")
     if sk.num_joints != 17 or sk.root != ROOT:
         raise ValueError(f"model: MuPoTS-3D is scored on the 17 MuPoTS joints (pelvis 14); the model answers "
                          f"in {sk.name!r}")
     if not noise_px >= 0 or not np.isfinite(noise_px):
         raise ValueError(f"noise_px: expected a finite number >= 0, got {noise_px}")
+    if not 0 < focal_scale < math.inf:
+        raise ValueError(f"focal_scale: expected a finite number > 0, got {focal_scale}")
     rng = np.random.default_rng(seed)
     out = []
     for seq in sequences:
         frames, people = np.nonzero(seq.valid)
+        if not frames.size:  # nobody to score here
+            continue
         kp = seq.annot2[frames, people]
         if noise_px > 0:
             kp = kp + rng.normal(0.0, noise_px, kp.shape)
         conf = np.ones(kp.shape[:2]) if seq.confidence is None else seq.confidence[frames, people]
         kp = np.where(conf[..., None] > 0, kp, np.nan)  # missing joints
-        preds = [model.predict(kp[i:i + batch], seq.camera, conf[i:i + batch], format="mupots_17",
-                               flip_test=flip_test) for i in range(0, len(kp), batch)]
+        cam = dataclasses.replace(seq.camera, fx=seq.camera.fx * focal_scale, fy=seq.camera.fy * focal_scale)
+        few = np.nonzero((np.isfinite(kp).all(-1) & (conf >= MIN_CONFIDENCE)).sum(1) < 2)[0]
+        if few.size:
+            where = ", ".join(f"frame {frames[i]} person {people[i]}" for i in few[:5])
+            raise ValueError(f"{seq.name}: {where}{' ...' if few.size > 5 else ''}: fewer than 2 joints with a "
+                             f"score of at least {MIN_CONFIDENCE}; a person's depth needs two")
+        try:
+            preds = [model.predict(kp[i:i + batch], cam, conf[i:i + batch], format="mupots_17",
+                                   flip_test=flip_test) for i in range(0, len(kp), batch)]
+        except ValueError as e:
+            raise ValueError(f"{seq.name}: {e} (people are counted over the sequence's valid people, "
+                             "frame by frame)") from None
         cat = {k: torch.cat([getattr(p, k) for p in preds]).double().numpy()
                for k in ("root_mm", "joints_rel_mm", "joints_mm", "depth_std_mm")}
-        out.append({"sequence": seq, "frames": frames, "people": people, "input_2d": kp, **cat})
+        out.append({"sequence": seq, "frames": frames, "people": people, "input_2d": kp, "camera": cam, **cat})
     return out
 
 
@@ -102,7 +120,8 @@ def _pck(records, joints_key: str, coords: str) -> Dict[str, Any]:
 
 
 def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
-                    skeleton_fit_scale: Optional[float] = None, flip_test: bool = False) -> Dict[str, Any]:
+                    skeleton_fit_scale: Optional[float] = None, flip_test: bool = False,
+                    focal_scale: float = 1.0) -> Dict[str, Any]:
     """Score ``model`` and the baselines on MuPoTS-3D sequences (see the module docstring).
 
     Returns ``{"people", "sequences", "input": {...}, "hdnet": {mrpe_mm, mrpe_x_mm, mrpe_y_mm,
@@ -114,10 +133,12 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     if not sequences:
         raise ValueError("sequences: nothing to evaluate")
     scale = float(model.skeleton_fit_scale if skeleton_fit_scale is None else skeleton_fit_scale)
-    records = mupots_predictions(model, sequences, noise_px, seed, flip_test=flip_test)
+    records = mupots_predictions(model, sequences, noise_px, seed, flip_test=flip_test, focal_scale=focal_scale)
+    if not records:
+        raise ValueError(f"sequences: {[s.name for s in sequences]} hold no valid person to score")
     for rec in records:
         seq: MuPoTSSequence = rec["sequence"]
-        cam = seq.camera
+        cam = rec["camera"]  # what the model was given (focal_scale)
         kp = rec["input_2d"]
         gt = seq.annot3[rec["frames"], rec["people"]]
         rec["gt_root"] = gt[:, ROOT]
@@ -150,7 +171,7 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     overall["skeleton_fit"]["scale"] = scale
     report: Dict[str, Any] = {
         "people": int(len(gt_roots)), "sequences": [s.name for s in sequences],
-        "input": {"keypoints": "ground-truth 2D (annot2)", "noise_px": noise_px,
+        "input": {"keypoints": "ground-truth 2D (annot2)", "noise_px": noise_px, "focal_scale": focal_scale,
                   "cameras": {s.name: s.camera_source for s in sequences}},
         "hdnet": overall["hdnet"],
         "baselines": {"skeleton_fit": overall["skeleton_fit"], "k_value": overall["k_value"]},
@@ -166,3 +187,51 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         report["per_sequence"][rec["sequence"].name] = row
     report["_records"] = records  # for plots; dropped before writing JSON
     return report
+
+
+def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_SUBJECTS, flip_test: bool = False,
+                  batch: int = 4096) -> Dict[str, Any]:
+    """The Human3.6M protocol from ground-truth 2D: every stored pose of ``subjects`` (S9 and
+    S11 by default; the model trained on the others) seen by each of the subject's real
+    cameras, projected with the camera's lens distortion, in the model's ``h36m_17`` format.
+
+    Returns ``{"people", "subjects", "mpjpe_mm"`` (protocol 1: root-relative, pelvis),
+    ``"pa_mpjpe_mm"`` (protocol 2: after a similarity Procrustes alignment per pose),
+    ``"mrpe_mm"`` (the root's camera-space error), ``"per_action": {action: {people, mpjpe_mm,
+    pa_mpjpe_mm, mrpe_mm}}``, ``"per_camera"`` likewise}``; every mean is over all poses (the
+    file's frame rate: 10 fps for the shared file).
+    """
+    if "h36m_17" not in getattr(model, "formats", ()):
+        raise ValueError(f"model: the Human3.6M protocol feeds h36m_17 keypoints; the model reads "
+                         f"{list(getattr(model, 'formats', ()))}")
+    data = poses.select(list(subjects))
+    rows: Dict[str, List[np.ndarray]] = {"rel": [], "pa": [], "root": []}
+    action, camera_ids = [], []
+    for subject in subjects:
+        cams = data.cameras.get(subject, {})
+        if not cams:
+            raise ValueError(f"poses: subject {subject!r} has no cameras in the motion-capture file")
+        sel = np.nonzero(data.subject == subject)[0]
+        for cid, mc in sorted(cams.items()):
+            x = world_to_camera(data.poses[sel], mc.R, mc.T)
+            px = mc.camera.project(x)
+            pred = [model.predict(px[i:i + batch], mc.camera, format="h36m_17", flip_test=flip_test)
+                    for i in range(0, len(px), batch)]
+            rel = torch.cat([p.joints_rel_mm for p in pred]).double().numpy()
+            root = torch.cat([p.root_mm for p in pred]).double().numpy()
+            truth = x - x[:, :1]
+            rows["rel"].append(np.linalg.norm(rel - truth, axis=-1).mean(1))
+            rows["pa"].append(np.array([pa_mpjpe(a, b) for a, b in zip(rel, truth, strict=True)]))
+            rows["root"].append(np.linalg.norm(root - x[:, 0], axis=-1))
+            action += [str(q).split(" ")[0] for q in data.sequence[sel]]
+            camera_ids += [cid] * len(sel)
+    rel, pa, root = (np.concatenate(rows[k]) for k in ("rel", "pa", "root"))
+    acts, cids = np.asarray(action), np.asarray(camera_ids)
+
+    def scores(mask):
+        return {"people": int(mask.sum()), "mpjpe_mm": float(rel[mask].mean()), "pa_mpjpe_mm": float(pa[mask].mean()),
+                "mrpe_mm": float(root[mask].mean())}
+    every = np.ones(len(rel), bool)
+    return {**scores(every), "subjects": list(subjects),
+            "per_action": {a: scores(acts == a) for a in sorted(set(action))},
+            "per_camera": {c: scores(cids == c) for c in sorted(set(camera_ids))}}

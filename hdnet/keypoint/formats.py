@@ -138,13 +138,21 @@ def _landmarks(h36m: Tensor, g: Optional[torch.Generator], shift: float) -> Dict
         out[f"{side}_eye_outer"] = eye + right_h * sign * d.u(9, 14)
         out[f"{side}_ear"] = centre + right_h * sign * d.u(68, 80) - fwd_h * d.u(0, 25) - up_h * d.u(5, 25)
         out[f"{side}_mouth"] = out["nose"] - up_h * d.u(25, 40) - fwd_h * d.u(5, 15) + right_h * sign * d.u(20, 28)
-    # detector joints: near the motion-capture ones, hips lower and wider (definitions differ)
+    # where a detector puts the face as a whole is a definition too: up or down the head's axis
+    # by up to 5 % of the height (so no model learns a body's size from it)
+    face = up_h * height * shift * d.u(-0.05, 0.05)
+    for name in list(out):
+        out[name] = out[name] + face
+    # detector joints: near the motion-capture ones, hips lower and wider, shoulders, knees and
+    # ankles up or down their limb by a few per cent (definitions differ)
     for side, sign in (("l", -1.0), ("r", 1.0)):
         hip = J[f"{side}_hip"]
         out[f"{side}_hip"] = (hip - up * height * shift * d.u(0.0, 0.06) + right * sign * height * shift * d.u(0.0, 0.025)
                               + d.n(height * shift * 0.008))
-        out[f"{side}_shoulder"] = J[f"{side}_shoulder"] + d.n(height * shift * 0.012)
-        for name in ("elbow", "wrist", "knee", "ankle"):
+        for name, reach in (("shoulder", 0.03), ("knee", 0.02)):
+            out[f"{side}_{name}"] = (J[f"{side}_{name}"] + up * height * shift * d.u(-reach, reach)
+                                     + d.n(height * shift * 0.008))
+        for name in ("elbow", "wrist"):
             out[f"{side}_{name}"] = J[f"{side}_{name}"] + d.n(height * shift * 0.008)
         # hands, from the forearm
         fore = _unit(J[f"{side}_wrist"] - J[f"{side}_elbow"])
@@ -156,7 +164,9 @@ def _landmarks(h36m: Tensor, g: Optional[torch.Generator], shift: float) -> Dict
         shin = _unit(J[f"{side}_ankle"] - J[f"{side}_knee"])
         foot = _rotate_about(_orthogonal(fwd, shin), shin, torch.randn(b, generator=g, dtype=h36m.dtype) * 0.3 * sign)
         sole = shin * d.u(50, 80)
-        ankle = J[f"{side}_ankle"]
+        # the detector's ankle, and the foot with it, up or down the shin by up to 4 % of the height
+        ankle = J[f"{side}_ankle"] + shin * height * shift * d.u(-0.04, 0.04)
+        out[f"{side}_ankle"] = ankle + d.n(height * shift * 0.008)
         out[f"{side}_heel"] = ankle - foot * d.u(40, 70) + sole
         out[f"{side}_big_toe"] = ankle + foot * d.u(130, 170) + sole - right * sign * d.u(0, 20)
         out[f"{side}_small_toe"] = ankle + foot * d.u(100, 130) + sole + right * sign * d.u(15, 35)

@@ -35,7 +35,7 @@ from .formats import FORMATS, INPUT_FORMATS
 from .inputs import normalize_keypoints, person_scale
 
 __all__ = ["KeypointHDNet", "KeypointOutput", "KeypointTrainingOutput", "union_skeleton", "MIN_CONFIDENCE", "OUTPUTS",
-           "shipped_weights_path"]
+           "shipped_weights_path", "ONNX_OUTPUTS"]
 
 #: Keypoints in a box narrower than this (in normalised units, ~0.25 px at f = 1000) are refused.
 MIN_SCALE = 2.5e-4
@@ -43,6 +43,22 @@ MIN_SCALE = 2.5e-4
 MIN_CONFIDENCE = 0.1
 #: The 3D joint sets the model answers in (every format answers in one of them).
 OUTPUTS = ("mupots_17", "h36m_17")
+
+
+#: The outputs of an ONNX export, in order (:meth:`KeypointHDNet.onnx_signature`).
+ONNX_OUTPUTS = ("root_mm", "joints_rel_mm", "joints_mm", "depth_mm", "depth_std_mm")
+
+
+class _KeypointExport(nn.Module):
+    """One format of a keypoint model with positional inputs and a tuple of outputs."""
+
+    def __init__(self, model: "KeypointHDNet", format: str):
+        super().__init__()
+        self.model, self.format = model, format
+
+    def forward(self, keypoints_norm: Tensor, confidence: Tensor):
+        out = self.model(keypoints_norm, confidence, self.format)
+        return tuple(getattr(out, k) for k in ONNX_OUTPUTS)
 
 
 def shipped_weights_path() -> Path:
@@ -252,6 +268,30 @@ class KeypointHDNet(Checkpointable, nn.Module):
                 raise ValueError(f"data: {key} must be a number in (0, 100), got {value!r}")
             setattr(self, key, float(value))
 
+    # ------------------------------------------------------------------ export
+    def onnx_signature(self, num_people: int = 1, dynamic_people: bool = True, format: Optional[str] = None):
+        """What :func:`hdnet.models.export_onnx` exports for one input ``format`` (required when
+        the model has more than one): inputs ``keypoints_norm [P, J, 2]`` (normalised camera
+        coordinates: :func:`~hdnet.keypoint.normalize_keypoints` of the pixels, outside the graph
+        because undistortion iterates) and ``confidence [P, J]``; outputs :data:`ONNX_OUTPUTS`.
+        Every person needs two joints with a score of at least :data:`MIN_CONFIDENCE` (checked
+        eagerly, not in the graph)."""
+        if format is None:
+            if len(self.formats) != 1:
+                raise ValueError(f"format: this model reads {list(self.formats)}; export one of them (format=...)")
+            format = self.formats[0]
+        fmt = self.check_format(format)
+        j = FORMATS.get(fmt).skeleton.num_joints
+        people = max(num_people, 2) if dynamic_people else num_people  # 1 would be specialised
+        angle = torch.linspace(0, 6.28, j)
+        kp = torch.stack([torch.cos(angle), torch.sin(angle)], -1)[None].repeat(people, 1, 1) * 0.1
+        args = (kp, torch.ones(people, j))
+        dynamic = None
+        if dynamic_people:
+            p = torch.export.Dim("people", min=1, max=1 << 16)
+            dynamic = ({0: p}, {0: p})
+        return _KeypointExport(self, fmt), args, ("keypoints_norm", "confidence"), ONNX_OUTPUTS, dynamic
+
     # ------------------------------------------------------------------ forward
     def forward(self, keypoints_norm: Tensor, confidence: Optional[Tensor] = None, format: str = "mupots_17",
                 *, with_training_outputs: bool = False):
@@ -260,12 +300,13 @@ class KeypointHDNet(Checkpointable, nn.Module):
         j = spec.skeleton.num_joints
         check_tensor(keypoints_norm, "keypoints_norm", f"[P, {j}, 2]", shape=(None, j, 2))
         p = keypoints_norm.shape[0]
-        kp = keypoints_norm.float()
+        dtype = self.embed.weight.dtype  # float32 unless the model was cast (model.double())
+        kp = keypoints_norm.to(dtype)
         if confidence is None:
-            conf = torch.ones(p, j, device=kp.device)
+            conf = torch.ones(p, j, device=kp.device, dtype=dtype)
         else:
             check_tensor(confidence, "confidence", f"[P, {j}]", shape=(p, j))
-            conf = torch.nan_to_num(confidence.float(), nan=0.0).clamp(0, 1)
+            conf = torch.nan_to_num(confidence.to(dtype), nan=0.0).clamp(0, 1)
         out_sk = get_skeleton(spec.output)
         if p == 0 and not is_tracing():
             z = kp.new_zeros(0)
@@ -368,8 +409,8 @@ class KeypointHDNet(Checkpointable, nn.Module):
         if kp.shape[1] != want:
             raise ValueError(f"keypoints_px: {kp.shape[1]} joints, but format {fmt!r} has {want}")
         xy = normalize_keypoints(kp, cameras) if kp.shape[0] else kp
-        dev = next(self.parameters()).device
-        xy, conf = xy.to(dev, torch.float32), conf.to(dev, torch.float32)
+        dev, dtype = self.embed.weight.device, self.embed.weight.dtype
+        xy, conf = xy.to(dev, dtype), conf.to(dev, dtype)
 
         def run(a, b):
             return self.flip_average(a, b, fmt) if flip_test else self(a, b, fmt)

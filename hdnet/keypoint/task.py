@@ -22,7 +22,14 @@ from torch import Tensor, nn
 
 from ..baselines import fit_skeleton_scale
 from ..core.config import ConfigBase, option
-from ..data.mocap import H36M_TO_MUPOTS_BONE_RATIOS, H36M_TRAIN_SUBJECTS, MocapPoses, read_h36m_mocap, scale_bones
+from ..data.mocap import (
+    H36M_TO_MUPOTS_BONE_RATIOS,
+    H36M_TO_MUPOTS_HEAD_TOP,
+    H36M_TRAIN_SUBJECTS,
+    MocapPoses,
+    read_h36m_mocap,
+    scale_bones,
+)
 from ..data.pose_augment import mirror_poses, perturb_joint_angles
 from ..data.virtual_cameras import VirtualCameraConfig, VirtualCameras
 from ..graphs import H36M_AS_MUPOTS, convert_joints, get_skeleton
@@ -110,13 +117,18 @@ class KeypointLossConfig(ConfigBase):
 
 def to_mupots(h36m: Tensor) -> Tensor:
     """Human3.6M joints ``[B, 17, 3]`` as MuPoTS-3D joints: by joint meaning with Human3.6M's
-    stand-ins (:data:`~hdnet.graphs.H36M_AS_MUPOTS`) and the two datasets' bone-length profile
-    (:data:`~hdnet.data.mocap.H36M_TO_MUPOTS_BONE_RATIOS`)."""
+    stand-ins (:data:`~hdnet.graphs.H36M_AS_MUPOTS`), the two datasets' bone-length profile
+    (:data:`~hdnet.data.mocap.H36M_TO_MUPOTS_BONE_RATIOS`) and the head top's distance from the
+    neck (:data:`~hdnet.data.mocap.H36M_TO_MUPOTS_HEAD_TOP`)."""
     sk = get_skeleton("mupots_17")
     out, made = convert_joints(h36m, "h36m_17", sk, H36M_AS_MUPOTS)
     assert bool(torch.as_tensor(made).all())
     factors = torch.tensor([H36M_TO_MUPOTS_BONE_RATIOS.get(n, 1.0) for n in sk.joints], dtype=h36m.dtype)
-    return scale_bones(out, sk, factors)
+    out = scale_bones(out, sk, factors)
+    h = {n: i for i, n in enumerate(get_skeleton("h36m_17").joints)}
+    top, neck = sk.joints.index("head_top"), sk.joints.index("neck")
+    out[:, top] = out[:, neck] + H36M_TO_MUPOTS_HEAD_TOP * (h36m[:, h["head"]] - h36m[:, h["thorax"]])
+    return out
 
 
 def make_views(poses: Tensor, fmt: str, cameras: VirtualCameras, data: KeypointDataConfig, up: str = "z",

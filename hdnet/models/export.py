@@ -1,4 +1,5 @@
-"""ONNX export of the reference HDNet: a fixed number of images, any number of people."""
+"""ONNX export: the reference HDNet (a fixed number of images, any number of people), and any
+model that describes its own export (``onnx_signature``, e.g. the keypoint model)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class ExportWrapper(nn.Module):
 
 
 def export_onnx(model: nn.Module, path: Union[str, os.PathLike], input_size: int = 256,
-                num_images: int = 1, num_people: int = 1, dynamic_people: bool = True) -> str:
+                num_images: int = 1, num_people: int = 1, dynamic_people: bool = True, **options) -> str:
     """Export ``model`` to ONNX with ``torch.onnx.export(dynamo=True)`` (in eval mode; the
     model's own mode is restored afterwards).
 
@@ -46,10 +47,20 @@ def export_onnx(model: nn.Module, path: Union[str, os.PathLike], input_size: int
     ``edge_index`` (sparse tensors do not trace) and the pooling gathers each person's feature
     maps; both are equal to the eager paths (tested).
 
+    A model with an ``onnx_signature(num_people, dynamic_people, **options)`` method (the
+    keypoint model: ``format=``) exports what that returns instead: ``(module, example inputs,
+    input names, output names, dynamic shapes)``; ``input_size`` and ``num_images`` do not apply.
+
     The weights go to a sidecar file ``<path>.data`` beside the graph (the ONNX external-data
     format): keep the two together; onnxruntime finds the sidecar by its name. Returns the
     path written.
     """
+    signature = getattr(model, "onnx_signature", None)
+    if signature is not None:  # a model that says what it takes (the keypoint model)
+        return _export_signature(model, lambda: signature(num_people=num_people, dynamic_people=dynamic_people,
+                                                          **options), path)
+    if options:
+        raise TypeError(f"export_onnx: {sorted(options)} apply only to models with an onnx_signature")
     if input_size % 32:
         raise ValueError(f"input_size: expected a multiple of 32, got {input_size}")
     if num_people < 1 or num_images < 1:
@@ -69,6 +80,18 @@ def export_onnx(model: nn.Module, path: Union[str, os.PathLike], input_size: int
     try:
         torch.onnx.export(ExportWrapper(model), args, os.fspath(path), dynamo=True,
                           input_names=INPUT_NAMES, output_names=OUTPUT_NAMES, dynamic_shapes=dynamic)
+    finally:
+        model.train(was_training)
+    return os.fspath(path)
+
+
+def _export_signature(model: nn.Module, signature, path) -> str:
+    was_training = model.training
+    try:
+        module, args, input_names, output_names, dynamic = signature()
+        module.eval()
+        torch.onnx.export(module, args, os.fspath(path), dynamo=True, input_names=list(input_names),
+                          output_names=list(output_names), dynamic_shapes=dynamic)
     finally:
         model.train(was_training)
     return os.fspath(path)

@@ -38,3 +38,31 @@ def test_onnx_export_matches_torch_for_any_number_of_people(tmp_path):
             assert outs[name].shape == expected.shape
             err = np.abs(outs[name] - expected).max() / max(np.abs(expected).max(), 1e-12)
             assert err < 1e-4, (p, name, err)
+
+
+@pytest.mark.slow
+def test_keypoint_model_onnx_export_matches_torch_for_any_number_of_people(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    from hdnet.keypoint import KeypointHDNet
+    from hdnet.keypoint.model import ONNX_OUTPUTS
+    model = KeypointHDNet(("mupots_17", "coco_17"), channels=16, width=32, blocks=1)
+    with pytest.raises(ValueError, match="format"):  # two formats: which one is not guessed
+        export_onnx(model, tmp_path / "x.onnx")
+    path = export_onnx(model, tmp_path / "kp.onnx", format="coco_17")
+    assert model.training  # the caller's mode comes back
+    model.eval()
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    g = torch.Generator().manual_seed(0)
+    for p in (1, 3, 9):
+        kp = torch.randn(p, 17, 2, generator=g) * 0.1
+        conf = torch.rand(p, 17, generator=g)
+        conf[:, :3] = 0.0  # missing joints (NaN pixels with score 0, as detectors write them)
+        kp[:, :3] = float("nan")
+        with torch.no_grad():
+            ref = model(kp, conf, "coco_17")
+        run = sess.run(None, {"keypoints_norm": kp.numpy(), "confidence": conf.numpy()})
+        for name, got in zip(ONNX_OUTPUTS, run, strict=True):
+            expected = getattr(ref, name).numpy()
+            assert got.shape == expected.shape and np.isfinite(got).all(), (p, name)
+            np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-3 * max(1.0, np.abs(expected).max()),
+                                       err_msg=f"{p} people, {name}")

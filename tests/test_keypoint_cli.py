@@ -1,0 +1,93 @@
+"""`hdnet predict --keypoints` as a user runs it: the shipped model without --checkpoint, the
+keypoint-format ambiguity, COCO results tied to files, --fov and EXIF cameras."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from hdnet.apps.cli import main
+from hdnet.data.virtual_cameras import VirtualCameraConfig, VirtualCameras
+from hdnet.graphs import convert_joints
+from hdnet.keypoint.model import shipped_weights_path
+
+from .test_real import standing_people
+
+
+def _coco_views(n, seed=0):
+    """``n`` standing people through clean virtual cameras: COCO-17 ``[n, 17, 3]`` (x, y, 1 or
+    0) from their MuPoTS joints, the cameras and the true root depths."""
+    views = VirtualCameras(VirtualCameraConfig(noise_frac=(0.0, 0.0), clean_prob=1.0, drop_prob=0.0, outlier_prob=0.0,
+                                               truncate=False, distortion_prob=0.0, depth_mm=(2500.0, 5000.0)),
+                           seed=seed)(torch.from_numpy(standing_people(n, seed)), "mupots_17")
+    px = views["joints_2d_px"].double().numpy()
+    coco, made = convert_joints(px, "mupots_17", "coco_17")
+    kp = np.concatenate([np.nan_to_num(coco), np.broadcast_to(made[None, :, None].astype(float), coco.shape[:2] + (1,))],
+                        -1)
+    return kp, views["cameras"], views["joints_cam_mm"][:, 14, 2].double().numpy()
+
+
+def test_shipped_model_predicts_without_a_checkpoint(tmp_path):
+    assert shipped_weights_path().is_file(), "the package ships its keypoint model"
+    kp, cams, depth = _coco_views(12, seed=3)
+    k = cams.intrinsics
+    names = [f"im{i}.jpg" for i in range(len(kp))]  # one camera and one person per image
+    (tmp_path / "kp.json").write_text(json.dumps({n: [kp[i].tolist()] for i, n in enumerate(names)}))
+    (tmp_path / "cam.json").write_text(json.dumps({n: {"fx": float(k[i, 0]), "fy": float(k[i, 1]), "cx": float(k[i, 2]),
+                                                       "cy": float(k[i, 3])} for i, n in enumerate(names)}))
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17", "--camera",
+                 str(tmp_path / "cam.json"), "--out", str(tmp_path / "o")]) == 0
+    people = json.loads((tmp_path / "o" / "people.json").read_text())
+    assert len(people) == 12
+    assert {"image_id", "root_cam", "joints_cam", "depth_std_mm"} <= set(people[0])
+    by_name = {p["image_id"]: p["root_cam"][2] for p in people}
+    got = np.array([by_name[n] for n in names])
+    # a keypoint model cannot know a body's size: the depth is right up to that (about 10 %)
+    assert np.median(np.abs(got / depth - 1)) < 0.15, got / depth
+
+
+def test_ambiguous_joint_count_needs_the_format(tmp_path, capsys):
+    kp, cams, _ = _coco_views(1)
+    (tmp_path / "kp.json").write_text(json.dumps({"a.jpg": [kp[0].tolist()]}))
+    (tmp_path / "cam.json").write_text(json.dumps({"fx": 1000.0, "fy": 1000.0, "cx": 500.0, "cy": 500.0}))
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--camera", str(tmp_path / "cam.json"),
+                 "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "--keypoint-format" in err and all(f in err for f in ("coco_17", "h36m_17", "mupots_17"))
+    assert not (tmp_path / "o" / "people.json").exists()
+
+
+def test_coco_results_tied_to_files_and_a_field_of_view(tmp_path):
+    kp, _, _ = _coco_views(2, seed=1)
+    results = [{"image_id": 5, "category_id": 1, "keypoints": p.ravel().tolist(), "score": 0.9} for p in kp]
+    (tmp_path / "res.json").write_text(json.dumps(results))
+    (tmp_path / "ann.json").write_text(json.dumps({"images": [{"id": 5, "file_name": "street.jpg", "width": 1280,
+                                                               "height": 720}], "annotations": []}))
+    assert main(["predict", "--keypoints", str(tmp_path / "res.json"), "--keypoint-format", "coco_17",
+                 "--coco-annotations", str(tmp_path / "ann.json"), "--fov", "60", "--out", str(tmp_path / "o")]) == 0
+    people = json.loads((tmp_path / "o" / "people.json").read_text())
+    assert len(people) == 2 and people[0]["camera_source"] == "--fov 60"
+    cam = people[0]["camera"]
+    assert cam["fx"] == pytest.approx(640.0 / math.tan(math.radians(30.0)))  # f = (W / 2) / tan(fov / 2)
+    assert cam["cx"] == pytest.approx(639.5) and cam["cy"] == pytest.approx(359.5)
+
+
+def test_exif_focal_length_is_used_for_named_images(tmp_path):
+    PIL = pytest.importorskip("PIL.Image")
+    exif = PIL.Exif()
+    exif.get_ifd(0x8769)[0xA405] = 26  # FocalLengthIn35mmFilm
+    PIL.new("RGB", (800, 600)).save(tmp_path / "phone.jpg", exif=exif)
+    kp, _, _ = _coco_views(1, seed=2)
+    (tmp_path / "kp.json").write_text(json.dumps({"phone.jpg": [kp[0].tolist()]}))
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17",
+                 str(tmp_path / "phone.jpg"), "--out", str(tmp_path / "o")]) == 0
+    person = json.loads((tmp_path / "o" / "people.json").read_text())[0]
+    assert person["camera_source"].startswith("exif")
+    # the 35 mm equivalent is defined on the diagonal of a 36 x 24 mm frame
+    assert person["camera"]["fx"] == pytest.approx(26 * math.hypot(800, 600) / math.hypot(36, 24), rel=1e-6)
+    # and with --fov given, the EXIF is not used
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17",
+                 str(tmp_path / "phone.jpg"), "--fov", "90", "--out", str(tmp_path / "o2")]) == 0
+    assert json.loads((tmp_path / "o2" / "people.json").read_text())[0]["camera"]["fx"] == pytest.approx(400.0)
