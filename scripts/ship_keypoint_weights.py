@@ -11,8 +11,7 @@ loading casts them back), the calibrations the run fitted, and what the model ca
 import argparse
 from pathlib import Path
 
-from hdnet.core.checkpoint import read_checkpoint
-from hdnet.keypoint import KeypointHDNet
+from hdnet.core.checkpoint import load_model
 from hdnet.keypoint.model import shipped_weights_path
 
 LICENSE = ("research use only: trained on Human3.6M motion capture, whose licence allows research use "
@@ -24,10 +23,9 @@ def main() -> None:
     ap.add_argument("run", help="the training run's last.pt")
     ap.add_argument("--out", default=str(shipped_weights_path()), help="where to write (default: the package's)")
     args = ap.parse_args()
-    ckpt = read_checkpoint(args.run, "run")
+    model, ckpt = load_model(args.run, with_checkpoint=True)  # read and verified once
     training = ckpt.get("training") or {}
     cfg = training.get("train_config", {})
-    model = KeypointHDNet.from_checkpoint(args.run)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     path = model.save(
         args.out, half=True, card="docs/model-card.md", license=LICENSE,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 
@@ -66,3 +66,14 @@ def check_range(value, name: str, *, low: Optional[float] = None, high: Optional
         check_number(v, name, low=low, high=high)
     if value[0] > value[1]:
         raise ValueError(f"{name}: expected low <= high, got {tuple(value)}")
+
+
+def select_names(found: Sequence[str], wanted: Optional[Sequence[str]], option: str, where: str) -> List[str]:
+    """The names of ``found`` that are ``wanted`` (all of them for None), in ``found``'s order;
+    a ``ValueError`` naming ``option`` lists the wanted names that are not there, and what is."""
+    if wanted is None:
+        return list(found)
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise ValueError(f"{option}: {missing} are not in {where} (found {list(found)})")
+    return [n for n in found if n in wanted]

@@ -32,6 +32,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ..core.checks import select_names
 from ..core.files import atomic_write
 
 __all__ = ["H36M_32_TO_17", "H36M_CAMERA_IDS", "read_metadata_cameras", "rotation_from_angles", "read_d3_positions",
@@ -125,12 +126,7 @@ def convert_h36m(root, out, metadata=None, subjects: Optional[Sequence[str]] = N
     cams = read_metadata_cameras(metadata if metadata is not None else base / "metadata.xml")
     names = sorted((p.name for p in base.iterdir() if re.fullmatch(r"S\d+", p.name) and _pose_folder(base, p.name)),
                    key=lambda n: int(n[1:]))
-    if subjects is not None:
-        missing = [s for s in subjects if s not in names]
-        if missing:
-            raise ValueError(f"--subjects: {missing} have no D3_Positions folder under {os.fspath(root)!r} (found "
-                             f"{names})")
-        names = [s for s in names if s in subjects]
+    names = select_names(names, subjects, "--subjects", f"the D3_Positions folders under {os.fspath(root)!r}")
     if not names:
         raise ValueError(f"h36m: {os.fspath(root)!r} has no S*/MyPoseFeatures/D3_Positions/*.cdf")
     unknown = [s for s in names if s not in cams]

@@ -18,6 +18,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from ..camera import Camera, fit_camera
+from ..core.checks import select_names
 from ..core.files import read_json
 
 __all__ = ["MuPoTSSequence", "read_mupots_annotations", "list_mupots_sequences"]
@@ -186,13 +187,7 @@ def read_mupots_annotations(folder, sequences: Optional[Sequence[str]] = None,
         fit_cameras: fit every camera to the annotations even where ``cameras.json`` has one.
     """
     root = Path(folder)
-    names = list_mupots_sequences(root)
-    if sequences is not None:
-        missing = [s for s in sequences if s not in names]
-        if missing:
-            raise ValueError(f"--annotations: sequences {missing} are not in {os.fspath(folder)!r} "
-                             f"(found {names})")
-        names = [s for s in names if s in sequences]
+    names = select_names(list_mupots_sequences(root), sequences, "--annotations: sequences", repr(os.fspath(folder)))
     if not names:
         raise ValueError(f"--annotations: {os.fspath(folder)!r} holds no TS*.npz or TS*/annot.mat")
     cam_file = os.fspath(root / "cameras.json")

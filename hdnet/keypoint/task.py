@@ -35,7 +35,7 @@ from ..data.virtual_cameras import VirtualCameraConfig, VirtualCameras
 from ..graphs import H36M_AS_MUPOTS, convert_joints, get_skeleton
 from ..layers import DepthBins
 from ..train import RECIPES, Task, register_task
-from .formats import FORMATS, INPUT_FORMATS, synthesize_keypoints
+from .formats import FORMATS, H36M, INPUT_FORMATS, synthesize_keypoints
 from .inputs import normalize_keypoints
 from .model import MIN_CONFIDENCE, KeypointHDNet
 
@@ -125,9 +125,8 @@ def to_mupots(h36m: Tensor) -> Tensor:
     assert bool(torch.as_tensor(made).all())
     factors = torch.tensor([H36M_TO_MUPOTS_BONE_RATIOS.get(n, 1.0) for n in sk.joints], dtype=h36m.dtype)
     out = scale_bones(out, sk, factors)
-    h = {n: i for i, n in enumerate(get_skeleton("h36m_17").joints)}
     top, neck = sk.joints.index("head_top"), sk.joints.index("neck")
-    out[:, top] = out[:, neck] + H36M_TO_MUPOTS_HEAD_TOP * (h36m[:, h["head"]] - h36m[:, h["thorax"]])
+    out[:, top] = out[:, neck] + H36M_TO_MUPOTS_HEAD_TOP * (h36m[:, H36M["head"]] - h36m[:, H36M["thorax"]])
     return out
 
 
