@@ -249,9 +249,14 @@ def test_lens_that_folds_back_is_refused_not_inverted():
     np.testing.assert_allclose(cam.distort(cam.undistort(np.array([[520.0, 500.0]]))), [[520.0, 500.0]])
     with pytest.raises(ValueError, match="cannot be undone at 1 of 2 points"):
         cam.to_rays(np.array([[520.0, 500.0], [900.0, 900.0]]))
-    strong = Camera(1000.0, 1000.0, 500.0, 500.0, radial=(1e6, 0.0, 0.0))  # monotonic: invertible
-    ray = strong.to_rays(np.array([[900.0, 900.0]]))
-    np.testing.assert_allclose(distort_normalized(ray, (1e6, 0.0, 0.0)), [[0.4, 0.4]], rtol=1e-9)
+    # k1 = 1e6 is monotonic, so invertible, but would shrink the corner's ray 55x: refused
+    strong = Camera(1000.0, 1000.0, 500.0, 500.0, radial=(1e6, 0.0, 0.0))
+    with pytest.raises(ValueError, match="more than 10x"):
+        strong.to_rays(np.array([[900.0, 900.0]]))
+    # a strong real pincushion (about 1.4x at the corner) is inverted exactly
+    pincushion = Camera(1000.0, 1000.0, 500.0, 500.0, radial=(2.0, 0.0, 0.0))
+    ray = pincushion.to_rays(np.array([[900.0, 900.0]]))
+    np.testing.assert_allclose(distort_normalized(ray, (2.0, 0.0, 0.0)), [[0.4, 0.4]], rtol=1e-9)
 
 
 def test_camera_values_are_checked_where_the_camera_is_made():

@@ -93,3 +93,51 @@ def test_damaged_npz_exits_2(tmp_path, checkpoint, capsys, cut):
     (d / "TS1.npz").write_bytes(damaged)
     rc, err = _eval(d, checkpoint, tmp_path, capsys)
     assert rc == 2 and len(err) == 1 and "TS1.npz" in err[0], err
+
+
+def _mat_folder(tmp_path, annotations=None, occlusion=None):
+    """The original MuPoTS-3D layout: TS1/annot.mat (a [frames, people] cell array of structs
+    with annot2 [2, 17], annot3 and univ_annot3 [3, 17], isValidFrame) and TS1/occlusion.mat."""
+    import scipy.io as sio
+    a = _arrays()
+    d = tmp_path / "mat"
+    (d / "TS1").mkdir(parents=True)
+    (d / "cameras.json").write_text(json.dumps({"TS1": CAM}))
+    if annotations is None:
+        annotations = np.empty((2, 2), dtype=object)
+        for i in range(2):
+            for k in range(2):
+                annotations[i, k] = {"annot2": a["annot2"][i, k].T, "annot3": a["annot3"][i, k].T,
+                                     "univ_annot3": a["univ_annot3"][i, k].T, "isValidFrame": 1.0}
+    sio.savemat(d / "TS1" / "annot.mat", {"annotations": annotations})
+    if occlusion is not None:
+        sio.savemat(d / "TS1" / "occlusion.mat", {"occlusion_labels": occlusion})
+    return d
+
+
+def test_the_matlab_layout_reads_like_the_npz(tmp_path):
+    from hdnet.data.mupots_annotations import read_mupots_annotations
+    labels = np.empty((2, 2), dtype=object)
+    for i in range(2):
+        for k in range(2):
+            labels[i, k] = np.zeros((1, 17)) + (i == 1 and k == 0)
+    mat = read_mupots_annotations(_mat_folder(tmp_path, occlusion=labels))[0]
+    np.testing.assert_allclose(mat.annot2, _arrays()["annot2"])
+    np.testing.assert_allclose(mat.annot3, _arrays()["annot3"])
+    assert mat.occluded is not None and mat.occluded.sum() == 17 and mat.occluded[1, 0].all()
+
+
+@pytest.mark.parametrize("case", ["annotations a plain matrix", "occlusion of the wrong shape",
+                                  "occlusion labels of 16 joints"])
+def test_bad_matlab_files_exit_2(tmp_path, checkpoint, capsys, case):
+    if case == "annotations a plain matrix":
+        d, words = _mat_folder(tmp_path, annotations=np.zeros((2, 2))), ["annot.mat", "'annotations'"]
+    else:
+        joints = 16 if "16" in case else 17
+        labels = np.empty((1, 2) if "shape" in case else (2, 2), dtype=object)
+        for idx in np.ndindex(labels.shape):
+            labels[idx] = np.zeros((1, joints))
+        d, words = _mat_folder(tmp_path, occlusion=labels), ["occlusion.mat"]
+    rc, err = _eval(d, checkpoint, tmp_path, capsys)
+    assert rc == 2 and len(err) == 1 and err[0].startswith("error:"), err
+    assert all(w in err[0] for w in words), (words, err[0])

@@ -138,6 +138,12 @@ def distort_normalized(xy_norm: Points, radial: Optional[ArrayLike] = None,
     return _out(out, np_out)
 
 
+#: How far :func:`undistort_normalized` lets a lens scale a point's distance from the image centre
+#: (real wide-angle and pincushion lenses stay well within 0.3-3x over their image).
+MAX_DISTORTION_SCALE = 10.0
+MIN_DISTORTION_SCALE = 1.0 / MAX_DISTORTION_SCALE
+
+
 def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations: int = 50,
                          tol: float = 1e-12):
     """Invert :func:`distort_normalized` by Newton's method (analytic 2x2 Jacobian).
@@ -146,8 +152,10 @@ def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations:
     update is below ``tol``. The answer is checked (outside tracing): every point must map back
     onto its distorted position, on the branch where the lens is still one-to-one (a positive
     Jacobian); otherwise the coefficients do not describe a lens that can be inverted there (the
-    image folds back on itself, e.g. a strongly negative ``k1``, or Newton cannot reach the point)
-    and a ``ValueError`` says how many points failed.
+    image folds back on itself, e.g. a strongly negative ``k1``, or Newton cannot reach the point),
+    and the lens may not scale a point's distance from the centre by more than
+    :data:`MAX_DISTORTION_SCALE` either way (``k1 = 1e6`` is invertible but no real lens: the
+    rays would all bunch at the centre); otherwise a ``ValueError`` says how many points failed.
 
     Returns:
         ``[..., 2]`` undistorted normalised coordinates.
@@ -182,13 +190,16 @@ def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations:
         with torch.no_grad():
             back = distort_normalized(torch.stack([x, y], -1), k, p)
             err = (back - xd).abs().amax(-1)
-            bad = ~torch.isfinite(err) | (err > 1e-6 * (1 + xd.abs().amax(-1))) | ~(det > 0) | ~(rad + tan > 0)
+            scale = rad + tan  # how much the lens moves a point away from (or towards) the centre
+            bad = (~torch.isfinite(err) | (err > 1e-6 * (1 + xd.abs().amax(-1))) | ~(det > 0)
+                   | ~(scale >= MIN_DISTORTION_SCALE) | ~(scale <= MAX_DISTORTION_SCALE))
         if bool(bad.any()):
             raise ValueError(
                 f"radial, tangential: the lens distortion cannot be undone at {int(bad.sum())} of "
                 f"{bad.numel()} points (radial {k.reshape(-1, 3)[0].tolist()}, tangential "
                 f"{p.reshape(-1, 2)[0].tolist()}): the image folds back on itself there, or the "
-                "coefficients are too large for the field of view; check the camera's distortion")
+                f"lens would scale a point's distance from the centre by more than {MAX_DISTORTION_SCALE:g}x "
+                "(coefficients too large for the field of view); check the camera's distortion")
     return _out(torch.stack([x, y], dim=-1), np_out)
 
 

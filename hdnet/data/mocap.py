@@ -181,6 +181,43 @@ class MocapPoses:
         return self.poses[hit[0]]
 
 
+def _h5_array(group, key: str, where: str, dtype) -> np.ndarray:
+    """``group[key]`` as a numeric array, or a ``ValueError`` naming ``where``."""
+    if key not in group:
+        raise ValueError(f"{where}: missing")
+    node = group[key]
+    if not hasattr(node, "dtype") or node.dtype.kind not in "biuf":
+        raise ValueError(f"{where}: expected a numeric dataset, got "
+                         f"{getattr(node, 'dtype', type(node).__name__)}")
+    return np.asarray(node, dtype=dtype)
+
+
+def _read_camera(c, cid: str, where: str) -> MocapCamera:
+    """One ``S*/cameras/<id>`` group: ``f`` (1 or 2 numbers), ``c`` (2), ``R`` ``[3, 3]``,
+    ``T`` (3), optional ``k`` (3) and ``p`` (2); every value finite (``Camera`` checks ranges)."""
+    sizes = {"f": (1, 2), "c": (2,), "R": (9,), "T": (3,), "k": (3,), "p": (2,)}
+    v: Dict[str, np.ndarray] = {}
+    for key, allowed in sizes.items():
+        if key in ("k", "p") and key not in c:
+            continue
+        a = _h5_array(c, key, f"{where}/{key}", np.float64)
+        if a.size not in allowed or (key == "R" and a.shape != (3, 3)):
+            want = "[3, 3]" if key == "R" else " or ".join(map(str, allowed)) + " numbers"
+            raise ValueError(f"{where}/{key}: expected {want}, got shape {a.shape}")
+        if not np.isfinite(a).all():
+            raise ValueError(f"{where}/{key}: NaN or inf values {a.ravel().tolist()}")
+        v[key] = a.ravel()
+    k, p = v.get("k"), v.get("p")
+    try:
+        cam = Camera(float(v["f"][0]), float(v["f"][-1]), float(v["c"][0]), float(v["c"][1]),
+                     None if k is None else (float(k[0]), float(k[1]), float(k[2])),
+                     None if p is None else (float(p[0]), float(p[1])))
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
+    height = 1002 if cid in ("54138969", "60457274") else 1000
+    return MocapCamera(cam, v["R"].reshape(3, 3), v["T"], 1000, height)
+
+
 def read_h36m_mocap(path, subjects: Optional[Sequence[str]] = None) -> MocapPoses:
     """Human3.6M motion capture from the HDF5 layout ``S*/poses/<action> [T, 17, 3]`` (world mm,
     H36M 17-joint order) and ``S*/cameras/<id>`` (``R``, ``T``, ``f``, ``c``, ``k``, ``p``).
@@ -193,42 +230,39 @@ def read_h36m_mocap(path, subjects: Optional[Sequence[str]] = None) -> MocapPose
     seq: List[str] = []
     frames: List[np.ndarray] = []
     cameras: Dict[str, Dict[str, MocapCamera]] = {}
+    where = f"mocap: {str(path)!r}"
     with open_h5(path, "mocap") as f:
         names = sorted(k for k in f.keys() if k.startswith("S"))
         if not names:
-            raise ValueError(f"mocap: {str(path)!r} has no subject groups S*")
+            raise ValueError(f"{where} has no subject groups S*")
         joints = f.attrs.get("joints")
         if joints is not None:
             stored = json.loads(joints) if isinstance(joints, str) else list(joints)
             if len(stored) != 17:
-                raise ValueError(f"mocap: {str(path)!r} stores {len(stored)} joints, expected the 17 of h36m_17")
+                raise ValueError(f"{where} stores {len(stored)} joints, expected the 17 of h36m_17")
         for s in names:
             if subjects is not None and s not in subjects:
                 continue
             g = f[s]
-            if "poses" not in g:
-                raise ValueError(f"mocap: {str(path)!r} group {s!r} has no 'poses'")
+            if not hasattr(g, "keys") or "poses" not in g or not hasattr(g["poses"], "keys"):
+                raise ValueError(f"{where} {s}: expected a group holding a group 'poses'")
             for action in sorted(g["poses"].keys()):
-                a = np.asarray(g["poses"][action], dtype=np.float32)
+                a = _h5_array(g["poses"], action, f"{where} {s}/poses/{action}", np.float32)
                 if a.ndim != 3 or a.shape[1:] != (17, 3):
-                    raise ValueError(f"mocap: {str(path)!r} {s}/poses/{action} has shape {a.shape}, "
-                                     "expected [T, 17, 3]")
+                    raise ValueError(f"{where} {s}/poses/{action} has shape {a.shape}, expected [T, 17, 3]")
+                bad = ~np.isfinite(a).all(axis=(1, 2))
+                if bad.any():
+                    raise ValueError(f"{where} {s}/poses/{action}: NaN or inf coordinates at frame "
+                                     f"{int(np.argmax(bad))} ({int(bad.sum())} of {len(a)} frames)")
                 poses.append(a)
                 subj += [s] * len(a)
                 seq += [action] * len(a)
                 frames.append(np.arange(len(a)))
             cams = {}
+            if "cameras" in g and not hasattr(g["cameras"], "keys"):
+                raise ValueError(f"{where} {s}/cameras: expected a group of cameras")
             for cid in sorted(g.get("cameras", {}).keys()):
-                c = g["cameras"][cid]
-                k = np.asarray(c["k"], dtype=np.float64).ravel() if "k" in c else None
-                p = np.asarray(c["p"], dtype=np.float64).ravel() if "p" in c else None
-                fl, cc = np.asarray(c["f"], dtype=np.float64).ravel(), np.asarray(c["c"], dtype=np.float64).ravel()
-                height = 1002 if cid in ("54138969", "60457274") else 1000
-                cams[cid] = MocapCamera(Camera(float(fl[0]), float(fl[-1]), float(cc[0]), float(cc[1]),
-                                               None if k is None else (float(k[0]), float(k[1]), float(k[2])),
-                                               None if p is None else (float(p[0]), float(p[1]))),
-                                        np.asarray(c["R"], dtype=np.float64), np.asarray(c["T"], dtype=np.float64).ravel(),
-                                        1000, height)
+                cams[cid] = _read_camera(g["cameras"][cid], cid, f"{where} {s}/cameras/{cid}")
             cameras[s] = cams
     if not poses:
         raise ValueError(f"subjects: none of {list(subjects or [])} is in {str(path)!r}")

@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..camera import Camera
+from ..core.config import ConfigBase, option
 from ..graphs import get_skeleton
 
 __all__ = ["SceneConfig", "Scene", "SyntheticPerson", "sample_pose", "make_scene", "render_scene",
@@ -65,8 +66,8 @@ def camera_for(kind: str, image_size: int) -> Camera:
 
 
 @dataclass
-class SceneConfig:
-    """What scenes look like.
+class SceneConfig(ConfigBase):
+    """What scenes look like (every value checked when the config is made).
 
     Args:
         image_size: square image side (px).
@@ -79,14 +80,23 @@ class SceneConfig:
         noise: standard deviation of the lighting noise (0-255 scale).
     """
 
-    image_size: int = 256
-    camera: Union[str, Camera] = "mupots"
-    people: Tuple[int, int] = (1, 5)
-    depth_m: Tuple[float, float] = (1.5, 10.0)
-    height_m: Tuple[float, float] = (1.50, 1.95)
-    ground_plane: bool = False
-    camera_height_m: float = 1.5
-    noise: float = 6.0
+    image_size: int = option(256, "square image side (px)", low=16, high=8192)
+    camera: Union[str, Camera] = option("mupots", "camera: 'h36m', 'mupots' or a Camera", kind="any")
+    people: Tuple[int, int] = option((1, 5), "(min, max) people per image", low=0, high=64)
+    depth_m: Tuple[float, float] = option((1.5, 10.0), "(min, max) pelvis depth (m)", low=0.3, high=100.0)
+    height_m: Tuple[float, float] = option((1.50, 1.95), "(min, max) body height (m)", low=0.3, high=3.0)
+    ground_plane: bool = option(False, "stand everyone on a floor below the camera")
+    camera_height_m: float = option(1.5, "the camera's height above the floor (m)", low=0.0, high=100.0)
+    noise: float = option(6.0, "lighting noise standard deviation (0-255 scale)", low=0.0, high=255.0)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.camera, Camera) and self.camera not in NATIVE_CAMERAS:
+            raise ValueError(f"camera: expected one of {sorted(NATIVE_CAMERAS)} or a Camera, got {self.camera!r}")
+        people = tuple(self.people)
+        if any(float(n) != int(n) for n in people):
+            raise TypeError(f"people: expected whole numbers, got {people}")
+        self.people = (int(people[0]), int(people[1]))
 
     def get_camera(self) -> Camera:
         return self.camera if isinstance(self.camera, Camera) else camera_for(self.camera, self.image_size)
