@@ -82,6 +82,9 @@ def _add_eval(sub):
     p.add_argument("--focal-error", type=float, default=0.0, metavar="PCT",
                    help="mupots-3d: give the model focal lengths PCT %% off the true ones (e.g. -20), to "
                    "measure what a wrong camera costs")
+    p.add_argument("--scene", choices=["none", "image", "sequence"],
+                   help="mupots-3d: people who share a floor (docs/scene.md): none (default; each person "
+                   "alone), image (each frame's people), sequence (every frame of the static camera)")
     p.add_argument("--images", help="image folder (mupots) or the Human36M root (h36m)")
     p.add_argument("--split", default="test", choices=["train", "test"], help="Human3.6M split")
     _add_model_options(p)
@@ -115,6 +118,9 @@ def _add_predict(sub):
     p.add_argument("--box-format", default=None, choices=["xyxy", "xywh"], help="box format (default xyxy; never "
                    "guessed)")
     p.add_argument("--camera", help="JSON intrinsics {fx, fy, cx, cy} or {f, c} (or per image: {file name: {...}})")
+    p.add_argument("--scene", choices=["none", "image", "sequence"],
+                   help="keypoint models: people who share a floor (docs/scene.md): image (each image's "
+                   "people), sequence (the images in order, one static camera); default none")
     p.add_argument("--fov", type=float, metavar="DEG",
                    help="keypoint models: the cameras' field of view across the longer image side, degrees")
     _add_model_options(p)
@@ -275,7 +281,8 @@ def _run_eval_keypoints(args) -> int:
     model = _keypoint_model(args)
     seqs = read_mupots_annotations(args.annotations, args.sequences)
     report = public_report(evaluate_mupots(model, seqs, noise_px=args.noise_px, seed=args.seed,
-                                           flip_test=args.flip_test, focal_scale=1 + args.focal_error / 100))
+                                           flip_test=args.flip_test, focal_scale=1 + args.focal_error / 100,
+                                           scene=args.scene or "none"))
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
     print(report_markdown(report))
     _write_json(args.out, report, "--out")
@@ -314,6 +321,7 @@ def _run_eval(args) -> int:
     from ..predict import predict_scenes
     if args.dataset == "mupots-3d":
         return _run_eval_keypoints(args)
+    _refuse(args, ["--scene"], "here (MuPoTS-3D keypoint evaluation only: --dataset mupots-3d)")
     if args.dataset == "h36m" and args.annotations:
         return _run_eval_h36m_keypoints(args)
     model, prep = _load_model(args)
@@ -491,7 +499,8 @@ def _run_predict_keypoints(args) -> int:
                   "people found by the detector")
         people = {k: v[(v[:, :, 2] > 0).sum(1) >= 2] for k, v in people.items()}
     cameras = {key: kp.camera_for(refs[key], cams_json, args.fov) for key in people}
-    records = kp.predict_records(model, people, fmt, refs, cameras, flip_test=args.flip_test)
+    records = kp.predict_records(model, people, fmt, refs, cameras, flip_test=args.flip_test,
+                                 scene=args.scene or "none")
     _write_json(out / "people.json", records, "--out")
     taken: set = set()
     for key, ref in refs.items():
@@ -522,7 +531,7 @@ def _run_predict(args) -> int:
     from .draw import draw_roots
     if args.keypoints or args.detector:
         return _run_predict_keypoints(args)
-    _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov"], "to image models (give --camera)")
+    _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov", "--scene"], "to image models (give --camera)")
     if args.image_dir:
         from .keypoint_predict import list_images
         args.images = list_images(args.images, args.image_dir)

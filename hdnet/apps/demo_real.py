@@ -92,7 +92,9 @@ def report_markdown(r: Dict[str, Any]) -> str:
              f"Input: {r['input']['keypoints']}, noise {r['input']['noise_px']} px. Cameras: "
              f"{sorted(set(r['input']['cameras'].values()))}"
              + (f", focal lengths x {r['input']['focal_scale']:g}" if r["input"].get("focal_scale", 1.0) != 1.0 else "")
-             + ".", "", head,
+             + "."
+             + (f" Scene: {r['scene']} (the floor re-placed {100 * r['hdnet'].get('floor_used', 0.0):.0f} % of people)."
+                if r.get("scene", "none") != "none" else ""), "", head,
              _row("hdnet (keypoints)", r["hdnet"]),
              _row("skeleton_fit (same poses at its roots)", r["baselines"]["skeleton_fit"]),
              _row("k_value (tight keypoint boxes)", r["baselines"]["k_value"]), ""]

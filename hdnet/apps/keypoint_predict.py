@@ -144,13 +144,21 @@ def _looks_like_camera(d: dict) -> bool:
 
 
 def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[str, ImageRef],
-                    cameras: Dict[str, Tuple[Camera, str]], flip_test: bool = False) -> List[dict]:
+                    cameras: Dict[str, Tuple[Camera, str]], flip_test: bool = False,
+                    scene: str = "none") -> List[dict]:
     """Run ``model`` on every image's people ``[P, J, 3]`` (x, y, score; NaN or score 0:
     missing) and return one record per person: ``image_id``, ``image`` (the file, where known),
     ``root_cam``, ``joints_cam``, ``joints``, ``depth_std_mm``, ``camera``, ``camera_source``,
-    ``format``."""
+    ``format``, ``placed_by`` (``model``, ``floor`` or ``track``: see :mod:`hdnet.scene`).
+    ``scene``: ``"none"``, ``"image"`` (each image's people share a floor) or ``"sequence"``
+    (the images in order, one static camera, share one floor)."""
+    from ..keypoint.formats import FORMATS
+    from ..scene import PLACED_BY, SCENE_MODES, ScenePeople, reason_scene
+    if scene not in SCENE_MODES:
+        raise ValueError(f"--scene: expected one of {list(SCENE_MODES)}, got {scene!r}")
     joints = list(model.output_skeleton(fmt).joints)
-    records = []
+    records: List[dict] = []
+    answers: List[tuple] = []  # (key, keypoints, scores, answer, first record)
     for key, kp in people.items():
         cam, source = cameras[key]
         if kp.shape[0] == 0:
@@ -161,16 +169,41 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
             res = model.predict(kp[..., :2], cam, confidence=conf, format=fmt, flip_test=flip_test)
         except ValueError as e:  # name the image, not a position in the batch
             raise ValueError(f"--keypoints {key!r}: {e}") from None
+        answers.append((key, kp, conf, res, len(records)))
         for i in range(kp.shape[0]):
             rec = {"image_id": key, "root_cam": res.root_mm[i].tolist(), "joints_cam": res.joints_mm[i].tolist(),
                    "joints": joints, "depth_std_mm": float(res.depth_std_mm[i]), "camera": cam.to_dict(),
-                   "camera_source": source, "format": fmt}
+                   "camera_source": source, "format": fmt, "placed_by": "model"}
             if refs[key].path:
                 rec["image"] = refs[key].path
             records.append(rec)
     bad = [r["image_id"] for r in records if not all(math.isfinite(v) for v in r["root_cam"])]
     if bad:
         raise ValueError(f"predict: non-finite answers for {bad[:5]} (a corrupt model?)")
+    if scene == "none" or not answers:
+        return records
+    groups = [[a] for a in answers] if scene == "image" else [answers]
+    if scene == "sequence":
+        used = {cameras[a[0]][0] for a in answers}
+        if len(used) > 1:
+            raise ValueError("--scene sequence: the images have different cameras; a sequence is one static "
+                             "camera (use --scene image, or one --camera for all)")
+    for group in groups:
+        cam = cameras[group[0][0]][0]
+        cat = {k: np.concatenate([np.asarray(getattr(a[3], k), np.float64) for a in group])
+               for k in ("root_mm", "joints_rel_mm", "depth_std_mm")}
+        kp = np.concatenate([a[1][..., :2] for a in group])
+        conf = np.concatenate([a[2] for a in group])
+        image = np.concatenate([np.full(len(a[1]), i) for i, a in enumerate(group)])
+        placed = reason_scene(ScenePeople.from_prediction(
+            kp, conf, FORMATS.get(fmt).skeleton, cat["root_mm"], cat["joints_rel_mm"], model.output_skeleton(fmt),
+            cat["depth_std_mm"], cam, image), scene)
+        rows = [a[4] + i for a in group for i in range(len(a[1]))]
+        for k, r in enumerate(rows):
+            root = placed.root_mm[k]
+            records[r]["root_cam"] = root.tolist()
+            records[r]["joints_cam"] = (root + cat["joints_rel_mm"][k]).tolist()
+            records[r]["placed_by"] = PLACED_BY[int(placed.method[k])]
     return records
 
 

@@ -25,6 +25,8 @@ from ..baselines import k_value_depth, skeleton_fit_depth
 from ..data.mocap import H36M_TEST_SUBJECTS, MocapPoses, world_to_camera
 from ..data.mupots_annotations import MuPoTSSequence
 from ..metrics import DEPTH_BANDS_MM, evaluate_roots, pa_mpjpe, pck3d
+from ..scene import SCENE_MODES, ScenePeople, reason_scene
+from .formats import FORMATS
 from .model import MIN_CONFIDENCE
 
 __all__ = ["evaluate_mupots", "mupots_predictions", "depth_std_coverage", "uncertainty_score", "evaluate_h36m"]
@@ -119,17 +121,46 @@ def _pck(records, joints_key: str, coords: str) -> Dict[str, Any]:
     return pck3d(seqs, mode="all", coords=coords, variant="posenet")
 
 
+def _apply_scene(model, rec: Dict[str, Any], scene: str) -> None:
+    """Re-place one sequence's people with :func:`hdnet.scene.reason_scene` (frames as images,
+    MuPoTS' person index as the track); records how (``placed_by``) and the floor found."""
+    rec["placed_by"] = np.zeros(len(rec["root_mm"]), np.int64)
+    rec["floor"] = None
+    if scene == "none":
+        return
+    conf = np.isfinite(rec["input_2d"]).all(-1).astype(np.float64)
+    if rec["sequence"].confidence is not None:
+        conf = conf * rec["sequence"].confidence[rec["frames"], rec["people"]]
+    people = ScenePeople.from_prediction(rec["input_2d"], conf, FORMATS.get("mupots_17").skeleton, rec["root_mm"],
+                                         rec["joints_rel_mm"], model.output_skeleton("mupots_17"),
+                                         rec["depth_std_mm"], rec["camera"], rec["frames"], rec["people"])
+    result = reason_scene(people, scene)
+    rec["root_mm"] = result.root_mm
+    rec["joints_mm"] = result.root_mm[:, None] + rec["joints_rel_mm"]
+    rec["placed_by"] = result.method
+    floor = result.floors.get(-1)
+    rec["floor"] = {"moving_camera": result.moving_camera,
+                    "images_with_a_floor": int(sum(f is not None for f in result.floors.values())),
+                    **({"pitch_deg": floor.pitch_deg, "roll_deg": floor.roll_deg, "height_mm": floor.height_mm,
+                        "people": floor.people} if floor is not None else {})}
+
+
 def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
                     skeleton_fit_scale: Optional[float] = None, flip_test: bool = False,
-                    focal_scale: float = 1.0) -> Dict[str, Any]:
+                    focal_scale: float = 1.0, scene: str = "none") -> Dict[str, Any]:
     """Score ``model`` and the baselines on MuPoTS-3D sequences (see the module docstring).
 
     Returns ``{"people", "sequences", "input": {...}, "hdnet": {mrpe_mm, mrpe_x_mm, mrpe_y_mm,
     mrpe_z_mm, ap_root_25, pck3d_abs, pck3d_rel, by_depth, depth_std_coverage,
-    ap_root_25_uncertainty}, "baselines": {"skeleton_fit": {...},
+    ap_root_25_uncertainty, floor_used}, "baselines": {"skeleton_fit": {...},
     "k_value": {...}}, "per_sequence": {name: {"people", "hdnet": {...}, "skeleton_fit": {...},
-    "k_value": {...}}}}`` with 3DPCK in percent and AP_root as a fraction.
+    "k_value": {...}, "floor": {...}}}, "scene": MODE}`` with 3DPCK in percent and AP_root as a
+    fraction. ``scene`` (:data:`hdnet.scene.SCENE_MODES`): ``"image"`` re-places each frame's
+    people on their shared floor, ``"sequence"`` every frame's (one static camera, a body size
+    per person index); ``floor_used`` is the share of people re-placed.
     """
+    if scene not in SCENE_MODES:
+        raise ValueError(f"scene: expected one of {list(SCENE_MODES)}, got {scene!r}")
     if not sequences:
         raise ValueError("sequences: nothing to evaluate")
     scale = float(model.skeleton_fit_scale if skeleton_fit_scale is None else skeleton_fit_scale)
@@ -137,6 +168,7 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     if not records:
         raise ValueError(f"sequences: {[s.name for s in sequences]} hold no valid person to score")
     for rec in records:
+        _apply_scene(model, rec, scene)
         seq: MuPoTSSequence = rec["sequence"]
         cam = rec["camera"]  # what the model was given (focal_scale)
         kp = rec["input_2d"]
@@ -169,7 +201,9 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
                              gather("depth_std_mm") if name == "hdnet" else None)
                for name, root_key, _ in methods}
     overall["skeleton_fit"]["scale"] = scale
+    overall["hdnet"]["floor_used"] = float(np.mean(gather("placed_by") > 0))
     report: Dict[str, Any] = {
+        "scene": scene,
         "people": int(len(gt_roots)), "sequences": [s.name for s in sequences],
         "input": {"keypoints": "ground-truth 2D (annot2)", "noise_px": noise_px, "focal_scale": focal_scale,
                   "cameras": {s.name: s.camera_source for s in sequences}},
@@ -184,6 +218,8 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
             row[name] = _scores(rec[root_key], rec["gt_root"], rec["ids"], pck_of(rel, k), pck_of(absolute[name], k),
                                 rec["depth_std_mm"] if name == "hdnet" else None)
             row[name].pop("by_depth")
+        row["hdnet"]["floor_used"] = float(np.mean(rec["placed_by"] > 0))
+        row["floor"] = rec["floor"]
         report["per_sequence"][rec["sequence"].name] = row
     report["_records"] = records  # for plots; dropped before writing JSON
     return report

@@ -1,0 +1,17 @@
+"""Scene reasoning: people who share a floor (docs/scene.md).
+
+:class:`ScenePeople` holds one camera's people (ankles seen, the model's 3D answer, image and
+track ids); :func:`floor_normal` and :func:`fit_floor` find the floor from them;
+:func:`place_on_floor` re-places each person where the floor explains them; :func:`reason_scene`
+does it per image or over a sequence (falling back when the camera moves);
+:func:`estimate_focal` finds the focal length from people walking on the floor.
+"""
+
+from .floor import MIN_ANKLE_SCORE, MIN_STANDING_MM, Floor, body_up, fit_floor, floor_normal, support_ankle
+from .people import ScenePeople, ankle_and_neck_indices
+from .placement import PLACED_BY, Placement, place_on_floor
+from .reasoning import SCENE_MODES, SceneResult, fit_scene_floor, reason_scene
+
+__all__ = ["ScenePeople", "ankle_and_neck_indices", "Floor", "floor_normal", "fit_floor", "support_ankle",
+           "MIN_ANKLE_SCORE", "MIN_STANDING_MM", "body_up", "Placement", "place_on_floor", "PLACED_BY",
+           "SceneResult", "reason_scene", "fit_scene_floor", "SCENE_MODES"]

@@ -1,0 +1,231 @@
+"""Scene reasoning (hdnet.scene) on people made here standing on a known floor in front of a
+known camera: the geometry is checked against the construction (the true floor and the true
+roots), never against the code's own earlier output."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from hdnet import Camera
+from hdnet.apps.cli import main
+from hdnet.keypoint import KeypointHDNet
+from hdnet.scene import Floor, ScenePeople, body_up, fit_floor, floor_normal, place_on_floor, reason_scene
+
+from .test_real import standing_people
+
+CAMERA = Camera(1400.0, 1400.0, 960.0, 540.0)
+L_ANKLE, R_ANKLE, NECK, PELVIS = 13, 10, 1, 14
+
+
+def _camera_pose(pitch_deg, height_mm):
+    """World (Z up, floor Z = 0) to camera (Y down): a camera ``height_mm`` above the floor
+    looking ``pitch_deg`` down. Returns (R, t) with ``X_cam = R X_world + t``."""
+    p = np.radians(pitch_deg)
+    base = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])  # world axes in a level camera
+    tilt = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])  # look down
+    rot = tilt @ base
+    return rot, -rot @ np.array([0.0, 0.0, height_mm])
+
+
+def _scene(n_frames=40, per_frame=3, pitch_deg=12.0, height_mm=1600.0, size_error=0.08, seed=0,
+           lying=False, pitches=None):
+    """People standing on the floor 3-8 m away; the 'model' knows each pose exactly but places
+    each person with a random size error of ``size_error`` (log sd), the way a body-size guess
+    does. Returns (ScenePeople, true roots, true floor normal, ankle-plane height)."""
+    rng = np.random.default_rng(seed)
+    n = n_frames * per_frame
+    bodies = standing_people(n, seed=seed)
+    bodies[..., 2] -= bodies[:, [L_ANKLE, R_ANKLE], 2].min(1)[:, None]  # the lower ankle on the floor
+    if lying:  # lying on the floor along X: the body axis horizontal
+        bodies = np.stack([bodies[..., 2], bodies[..., 1], bodies[..., 0] * 0 + 100.0], -1)
+    rows = []
+    for i in range(n):
+        frame = i // per_frame
+        pitch = pitch_deg if pitches is None else pitches[frame]
+        rot, t = _camera_pose(pitch, height_mm)
+        pos = np.array([rng.uniform(-2500, 2500), 0.0, 0.0])
+        depth_world = rng.uniform(3000, 8000)
+        # distance along the camera's horizontal forward axis
+        forward = np.array([0.0, 1.0, 0.0])
+        world = bodies[i] + pos + forward * depth_world - bodies[i][PELVIS] * np.array([1, 1, 0])
+        cam = world @ rot.T + t
+        rows.append(cam)
+    cam = np.stack(rows)
+    kp = CAMERA.project(cam)
+    root = cam[:, PELVIS]
+    rel = cam - root[:, None]
+    guess = np.exp(rng.normal(0.0, size_error, n))
+    model_root = root * guess[:, None]  # along the root's ray: the same pixel
+    people = ScenePeople(kp[:, [L_ANKLE, R_ANKLE]], np.ones((n, 2)), model_root, rel[:, [L_ANKLE, R_ANKLE]],
+                         rel[:, NECK], np.maximum(size_error, 0.02) * model_root[:, 2], CAMERA,
+                         image=np.arange(n) // per_frame, track=np.arange(n) % per_frame)
+    rot, t = _camera_pose(pitch_deg, height_mm)
+    up = rot @ np.array([0.0, 0.0, 1.0])
+    ankle_height = -np.median(np.einsum("k,pak->pa", up, cam[:, [L_ANKLE, R_ANKLE]]).min(1))
+    return people, root, up, ankle_height
+
+
+def test_the_true_floor_places_exact_poses_exactly():
+    people, root, up, _ = _scene(n_frames=5, size_error=0.1)
+    _, standing = body_up(people)
+    assert standing.mean() > 0.5
+    # each standing person's own plane through their lower ankle: the ankle's ray meets it there
+    for i in np.nonzero(standing)[0]:
+        ankles = people.root_mm[i] / people.root_mm[i, 2] * root[i, 2] + people.ankles_rel_mm[i]
+        h = -(ankles @ up).min()  # the lower ankle's plane
+        placed = place_on_floor(people.subset([i]), Floor(up, h), max_sigma=100.0, blend=1.0)
+        np.testing.assert_allclose(placed.root_mm[0], root[i], atol=1e-6)
+        assert placed.method[0] == 1
+
+
+def test_floor_normal_and_height_are_found_from_the_people():
+    people, root, up, height = _scene()
+    # the standing people's body axes alone (people lean as they walk: about a degree)
+    normal, info = floor_normal(people, search_deg=0)
+    assert info["people"] == body_up(people)[1].sum() > 0.5 * len(people)
+    assert np.degrees(np.arccos(normal @ up)) < 1.5
+    # where the model's depths are exact, only the true floor makes everyone's heights agree:
+    # the refinement finds it from the body axes' start
+    exact, root, up, height = _scene(size_error=0.0)
+    normal, info = floor_normal(exact, search_deg=2.0)
+    assert np.degrees(np.arccos(normal @ up)) < 0.3 < info["tilt_deg"]
+    floor = fit_floor(exact, normal)
+    assert abs(floor.height_mm / height - 1) < 0.01
+    assert abs(floor.pitch_deg - 12.0) < 0.3 and abs(floor.roll_deg) < 0.3
+
+
+@pytest.mark.parametrize("mode,gain", [("image", 0.9), ("sequence", 0.25)])
+def test_sharing_a_floor_removes_size_errors(mode, gain):
+    """Each person's depth is off by their size (8 %); a floor from 4 people (image) or 160
+    (sequence) places the standing ones from their feet instead."""
+    people, root, _, _ = _scene(per_frame=4)
+    result = reason_scene(people, mode, blend=1.0)
+    placed = result.method > 0
+    before = np.linalg.norm(people.root_mm - root, axis=1)[placed].mean()
+    after = np.linalg.norm(result.root_mm - root, axis=1)[placed].mean()
+    assert placed.mean() > 0.5 and not result.moving_camera
+    assert after < gain * before, (before, after)
+    np.testing.assert_array_equal(result.root_mm[~placed], people.root_mm[~placed])
+
+
+def test_the_ray_above_the_horizon_meets_no_floor():
+    floor = Floor(np.array([0.0, -1.0, 0.0]), 1500.0)
+    hit = floor.depth_along(np.array([[0.0, 0.2, 1.0], [0.0, -0.1, 1.0], [0.0, 0.0, 1.0]]))
+    np.testing.assert_allclose(hit[0], [0.0, 1500.0, 7500.0])
+    assert np.isnan(hit[1:]).all()
+
+
+def test_a_person_off_the_floor_keeps_the_models_answer():
+    people, root, up, _ = _scene(n_frames=1, per_frame=1, size_error=0.0)
+    people.depth_std_mm[:] = 100.0
+    feet = -(people.root_mm[0] + people.ankles_rel_mm[0]) @ up
+    assert place_on_floor(people, Floor(up, feet.max())).method[0] == 1  # standing on it
+    # jumping 40 cm above the floor: the feet's rays meet it metres behind the person
+    assert place_on_floor(people, Floor(up, feet.max() + 400.0)).method[0] == 0
+
+
+def test_a_moving_camera_falls_back_to_image_by_image():
+    pitches = np.r_[np.full(20, 2.0), np.full(20, 30.0)]
+    people, root, _, _ = _scene(n_frames=40, per_frame=3, pitches=pitches)
+    result = reason_scene(people, "sequence")
+    assert result.moving_camera
+    assert -1 not in result.floors and len(result.floors) == 40
+    static = reason_scene(_scene(n_frames=40, per_frame=3)[0], "sequence")
+    assert not static.moving_camera and -1 in static.floors
+
+
+def test_people_lying_down_give_no_floor():
+    people, *_ = _scene(n_frames=5, lying=True)
+    normal, info = floor_normal(people)
+    assert normal is None and info["reason"]
+    result = reason_scene(people, "sequence")
+    assert result.floor_used == 0.0
+    np.testing.assert_array_equal(result.root_mm, people.root_mm)
+
+
+def _unchanged(people):
+    for mode in ("image", "sequence"):
+        result = reason_scene(people, mode)
+        assert result.floor_used == 0.0
+        np.testing.assert_array_equal(result.root_mm, people.root_mm)
+
+
+def test_nobody_one_person_no_feet_and_nan_keypoints():
+    people, *_ = _scene(n_frames=2, per_frame=3)
+    _unchanged(people.subset(np.zeros(len(people), bool)))      # nobody
+    _unchanged(people.subset([0]))                               # one person alone
+    no_feet = people.subset(np.arange(len(people)))
+    no_feet.ankle_scores[:] = 0.0
+    _unchanged(no_feet)
+    nan_kp = people.subset(np.arange(len(people)))
+    nan_kp.ankles_px[:] = np.nan
+    _unchanged(ScenePeople(nan_kp.ankles_px, np.ones((len(people), 2)), nan_kp.root_mm, nan_kp.ankles_rel_mm,
+                           nan_kp.neck_rel_mm, nan_kp.depth_std_mm, CAMERA))
+
+
+def test_bad_arguments_are_named():
+    people, *_ = _scene(n_frames=1)
+    with pytest.raises(ValueError, match="mode"):
+        reason_scene(people, "world")
+    with pytest.raises(ValueError, match="blend"):
+        place_on_floor(people, Floor(np.array([0.0, -1.0, 0.0]), 1500.0), blend=2.0)
+    with pytest.raises(ValueError, match="ankles_px"):
+        ScenePeople(np.zeros((2, 3, 2)), np.ones((2, 2)), np.zeros((2, 3)), np.zeros((2, 2, 3)), np.zeros((2, 3)),
+                    np.ones(2), CAMERA)
+    with pytest.raises(ValueError, match="ankle_scores"):
+        ScenePeople(np.zeros((1, 2, 2)), np.full((1, 2), 2.0), np.zeros((1, 3)), np.zeros((1, 2, 3)),
+                    np.zeros((1, 3)), np.ones(1), CAMERA)
+    with pytest.raises(TypeError, match="camera"):
+        ScenePeople(np.zeros((1, 2, 2)), np.ones((1, 2)), np.zeros((1, 3)), np.zeros((1, 2, 3)), np.zeros((1, 3)),
+                    np.ones(1), "camera")
+
+
+# ----------------------------------------------------------------------------------- CLI
+@pytest.fixture
+def checkpoint(tmp_path):
+    torch.manual_seed(0)
+    return str(KeypointHDNet(("mupots_17", "coco_17"), channels=8, width=16, blocks=0).save(tmp_path / "kp.pt"))
+
+
+def test_eval_scene_modes_write_their_keys(tmp_path, checkpoint, capsys):
+    from .test_mupots_files import _folder
+    d = _folder(tmp_path, "mupots")
+    for mode in ("none", "image", "sequence"):
+        out = tmp_path / f"{mode}.json"
+        assert main(["eval", "--dataset", "mupots-3d", "--annotations", str(d), "--checkpoint", checkpoint,
+                     "--scene", mode, "--out", str(out)]) == 0
+        r = json.loads(out.read_text())
+        assert r["scene"] == mode and 0.0 <= r["hdnet"]["floor_used"] <= 1.0
+        assert "floor_used" in r["per_sequence"]["TS1"]["hdnet"]
+        if mode == "none":
+            assert r["hdnet"]["floor_used"] == 0.0
+
+
+def test_scene_is_refused_where_it_does_not_apply(tmp_path, checkpoint, capsys):
+    assert main(["eval", "--dataset", "mupots", "--annotations", "x.json", "--images", str(tmp_path),
+                 "--scene", "image"]) == 2
+    assert "--scene" in capsys.readouterr().err
+
+
+def test_predict_keypoints_with_a_scene(tmp_path, checkpoint):
+    kp = {}
+    bodies = standing_people(9, seed=1)
+    for f in range(3):
+        rot, t = _camera_pose(12.0, 1600.0)
+        cams = [(bodies[3 * f + k] + [1500.0 * (k - 1), 4000.0 + 700 * k, 0.0]) @ rot.T + t for k in range(3)]
+        pts = CAMERA.project(np.stack(cams))
+        kp[f"frame{f}.jpg"] = np.concatenate([pts, np.ones(pts.shape[:2] + (1,))], -1).tolist()
+    (tmp_path / "kp.json").write_text(json.dumps(kp))
+    (tmp_path / "cam.json").write_text(json.dumps(CAMERA.to_dict()))
+    for mode in ("image", "sequence"):
+        out = tmp_path / mode
+        assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "mupots_17",
+                     "--camera", str(tmp_path / "cam.json"), "--checkpoint", checkpoint, "--scene", mode,
+                     "--out", str(out)]) == 0
+        records = json.loads((out / "people.json").read_text())
+        assert len(records) == 9 and {r["placed_by"] for r in records} <= {"model", "floor", "track"}
+        for r in records:
+            joints, root = np.array(r["joints_cam"]), np.array(r["root_cam"])
+            np.testing.assert_allclose(joints[PELVIS], root, atol=1e-6)
