@@ -2,7 +2,8 @@
 
 ``mode="image"``: each image's people share a floor (two people at least; one person alone gives
 the model's own answer back). ``mode="sequence"``: every person in every frame shares one floor
-(a static camera), with a body size kept over each track. A sequence whose floor moves from one
+(a static camera), with a body size kept over each track and each track's depths smoothed over
+``track_window`` frames (:func:`~hdnet.scene.smooth_tracks`). A sequence whose floor moves from one
 part to the next (a moving camera: the parts' up directions or heights disagree) falls back to
 image mode and says so.
 
@@ -23,7 +24,7 @@ import numpy as np
 
 from .floor import Floor, body_up, fit_floor, floor_normal
 from .people import ScenePeople
-from .placement import Placement, place_on_floor
+from .placement import Placement, place_on_floor, smooth_tracks
 
 __all__ = ["SceneResult", "reason_scene", "SCENE_MODES", "fit_scene_floor"]
 
@@ -75,7 +76,7 @@ def _looks_moving(people: ScenePeople, whole_up: np.ndarray, parts: int = 6, min
 
 
 def reason_scene(people: ScenePeople, mode: str = "sequence", max_sigma: float = 2.5,
-                 blend: float = 0.5) -> SceneResult:
+                 blend: float = 0.5, track_window: int = 30) -> SceneResult:
     """Place ``people`` with their shared floor (see the module docstring). Never raises for
     what is in a scene: nobody, one person, no feet, NaN keypoints give the model's answers
     (``floor_used`` 0)."""
@@ -90,7 +91,7 @@ def reason_scene(people: ScenePeople, mode: str = "sequence", max_sigma: float =
         result.floors[-1] = floor
         whole_up, _ = body_up(people)
         if floor is not None and whole_up is not None and not _looks_moving(people, whole_up):
-            placed = place_on_floor(people, floor, max_sigma, blend)
+            placed = smooth_tracks(people, place_on_floor(people, floor, max_sigma, blend), track_window)
             result.root_mm, result.method = placed.root_mm, placed.method
             return result
         if floor is None:
