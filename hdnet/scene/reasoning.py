@@ -76,7 +76,7 @@ def _looks_moving(people: ScenePeople, whole_up: np.ndarray, parts: int = 6, min
 
 
 def reason_scene(people: ScenePeople, mode: str = "sequence", max_sigma: float = 2.5,
-                 blend: float = 0.5, track_window: int = 30) -> SceneResult:
+                 blend: Optional[float] = None, track_window: int = 30) -> SceneResult:
     """Place ``people`` with their shared floor (see the module docstring). Never raises for
     what is in a scene: nobody, one person, no feet, NaN keypoints give the model's answers
     (``floor_used`` 0)."""
