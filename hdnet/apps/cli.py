@@ -431,7 +431,7 @@ def _refuse_overwrite(target: Path, inputs) -> None:
 
 
 def _run_predict_keypoints(args) -> int:
-    from ..data.keypoint_files import parse_keypoints
+    from ..data.keypoint_files import parse_keypoints, parse_track_ids
     from . import keypoint_predict as kp
     if args.keypoints and args.detector:
         raise CLIError("--keypoints, --detector: give one (keypoints you have, or a detector to run here)")
@@ -452,8 +452,11 @@ def _run_predict_keypoints(args) -> int:
     _refuse_overwrite(out / "people.json", [args.keypoints, args.camera, args.coco_annotations, args.checkpoint,
                                             args.boxes, *images])
     model = _keypoint_model(args)
+    tracks = None
     if args.keypoints:
-        people, _layout = parse_keypoints(_read_json(args.keypoints, "--keypoints"))
+        loaded = _read_json(args.keypoints, "--keypoints")
+        people, _layout = parse_keypoints(loaded)
+        tracks = parse_track_ids(loaded)
         coco = (kp.coco_image_table(_read_json(args.coco_annotations, "--coco-annotations"))
                 if args.coco_annotations else None)
         counts = sorted({int(v.shape[1]) for v in people.values() if v.shape[0]})
@@ -500,7 +503,7 @@ def _run_predict_keypoints(args) -> int:
         people = {k: v[(v[:, :, 2] > 0).sum(1) >= 2] for k, v in people.items()}
     cameras = {key: kp.camera_for(refs[key], cams_json, args.fov) for key in people}
     records = kp.predict_records(model, people, fmt, refs, cameras, flip_test=args.flip_test,
-                                 scene=args.scene or "none")
+                                 scene=args.scene or "none", tracks=tracks)
     _write_json(out / "people.json", records, "--out")
     taken: set = set()
     for key, ref in refs.items():

@@ -145,13 +145,15 @@ def _looks_like_camera(d: dict) -> bool:
 
 def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[str, ImageRef],
                     cameras: Dict[str, Tuple[Camera, str]], flip_test: bool = False,
-                    scene: str = "none") -> List[dict]:
+                    scene: str = "none", tracks: Optional[Dict[str, np.ndarray]] = None) -> List[dict]:
     """Run ``model`` on every image's people ``[P, J, 3]`` (x, y, score; NaN or score 0:
     missing) and return one record per person: ``image_id``, ``image`` (the file, where known),
     ``root_cam``, ``joints_cam``, ``joints``, ``depth_std_mm``, ``camera``, ``camera_source``,
     ``format``, ``placed_by`` (``model``, ``floor`` or ``track``: see :mod:`hdnet.scene`).
     ``scene``: ``"none"``, ``"image"`` (each image's people share a floor) or ``"sequence"``
-    (the images in order, one static camera, share one floor)."""
+    (the images in order, one static camera, share one floor); ``tracks`` (``{image: [P]}``
+    person ids across images, e.g. COCO results' ``track_id``) are copied into the records as
+    ``track_id`` and, in a sequence, keep each person's size and smooth their depth."""
     from ..keypoint.formats import FORMATS
     from ..scene import PLACED_BY, SCENE_MODES, ScenePeople, reason_scene
     if scene not in SCENE_MODES:
@@ -174,6 +176,8 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
             rec = {"image_id": key, "root_cam": res.root_mm[i].tolist(), "joints_cam": res.joints_mm[i].tolist(),
                    "joints": joints, "depth_std_mm": float(res.depth_std_mm[i]), "camera": cam.to_dict(),
                    "camera_source": source, "format": fmt, "placed_by": "model"}
+            if tracks is not None:
+                rec["track_id"] = int(tracks[key][i])
             if refs[key].path:
                 rec["image"] = refs[key].path
             records.append(rec)
@@ -195,9 +199,10 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
         kp = np.concatenate([a[1][..., :2] for a in group])
         conf = np.concatenate([a[2] for a in group])
         image = np.concatenate([np.full(len(a[1]), i) for i, a in enumerate(group)])
+        track = np.concatenate([tracks[a[0]] for a in group]) if tracks is not None else None
         placed = reason_scene(ScenePeople.from_prediction(
             kp, conf, FORMATS.get(fmt).skeleton, cat["root_mm"], cat["joints_rel_mm"], model.output_skeleton(fmt),
-            cat["depth_std_mm"], cam, image), scene)
+            cat["depth_std_mm"], cam, image, track), scene)
         rows = [a[4] + i for a in group for i in range(len(a[1]))]
         for k, r in enumerate(rows):
             root = placed.root_mm[k]

@@ -9,11 +9,32 @@ ViTPose write).
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["parse_keypoints"]
+__all__ = ["parse_keypoints", "parse_track_ids"]
+
+
+def parse_track_ids(data: Any, what: str = "--keypoints") -> Optional[Dict[str, np.ndarray]]:
+    """``{image id: [P] int64}``: the ``track_id`` of every COCO result (PoseTrack's field; a
+    tracker's person id, the same person across images), in the order :func:`parse_keypoints`
+    gives the people; ``None`` where the file has none (or is not COCO results).
+
+    Raises:
+        ValueError: naming ``what`` and the entry: some results with a ``track_id`` and some
+            without, or one that is not a whole number >= 0.
+    """
+    if not isinstance(data, list) or not any(isinstance(r, dict) and "track_id" in r for r in data):
+        return None
+    out: Dict[str, list] = {}
+    for k, rec in enumerate(data):
+        t = rec.get("track_id") if isinstance(rec, dict) else None
+        if isinstance(t, bool) or not isinstance(t, int) or t < 0:
+            raise ValueError(f"{what}: entry {k}: track_id must be a whole number >= 0 on every result when "
+                             f"any has one, got {t!r}")
+        out.setdefault(str(rec["image_id"]), []).append(t)
+    return {key: np.asarray(v, dtype=np.int64) for key, v in out.items()}
 
 
 def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.ndarray], str]:

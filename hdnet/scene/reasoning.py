@@ -62,7 +62,7 @@ def _angle_deg(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _looks_moving(people: ScenePeople, whole_up: np.ndarray, parts: int = 6, min_people: int = 12,
-                  max_angle_deg: float = 10.0) -> bool:
+                  max_angle_deg: float = 20.0) -> bool:
     """The standing people's median body axis on ``parts`` consecutive runs of frames: a static
     camera sees one up direction, a camera that pans, tilts or rolls sees it turn."""
     frames = np.unique(people.image)
