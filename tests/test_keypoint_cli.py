@@ -91,3 +91,40 @@ def test_exif_focal_length_is_used_for_named_images(tmp_path):
     assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17",
                  str(tmp_path / "phone.jpg"), "--fov", "90", "--out", str(tmp_path / "o2")]) == 0
     assert json.loads((tmp_path / "o2" / "people.json").read_text())[0]["camera"]["fx"] == pytest.approx(400.0)
+
+
+GOOD_CAMERA = {"fx": 1000.0, "fy": 1000.0, "cx": 500.0, "cy": 500.0}
+BAD_CAMERAS = {
+    "H36M scalar principal point": ({"f": [1145.0, 1144.0], "c": 512.0}, ["c", "2 numbers"]),
+    "empty focal list": ({"f": [], "c": [512.0, 515.0]}, ["f", "1 or 2 numbers"]),
+    "fx true": ({**GOOD_CAMERA, "fx": True}, ["fx", "bool"]),
+    "fx a string": ({**GOOD_CAMERA, "fx": "1000"}, ["fx"]),
+    "focal of 1e-300 px": ({**GOOD_CAMERA, "fx": 1e-300}, ["fx", "outside"]),
+    "no focal at all": ({"cx": 500.0, "cy": 500.0}, ["fx"]),
+    "a list": ([GOOD_CAMERA], ["JSON object"]),
+    "per image, not an object": ({"a.jpg": 5}, ["a.jpg"]),
+    "lens that folds back": ({**GOOD_CAMERA, "radial": [-10.0, 0.0, 0.0]}, ["radial", "folds back"]),
+    "lens k1 = 1e6": ({**GOOD_CAMERA, "radial": [1e6, 0.0, 0.0]}, ["radial", "10x"]),
+}
+
+
+@pytest.fixture
+def tiny_checkpoint(tmp_path):
+    from hdnet.keypoint import KeypointHDNet
+    torch.manual_seed(0)
+    return str(KeypointHDNet(("coco_17",), channels=8, width=16, blocks=0).save(tmp_path / "kp.pt"))
+
+
+@pytest.mark.parametrize("case", list(BAD_CAMERAS))
+def test_bad_camera_files_exit_2_naming_the_field(tmp_path, tiny_checkpoint, capsys, case):
+    camera, words = BAD_CAMERAS[case]
+    kp, _, _ = _coco_views(1)
+    kp[..., :2] = kp[..., :2] - kp[..., :2].mean(1, keepdims=True) + 500.0  # inside a 1000 px image
+    (tmp_path / "kp.json").write_text(json.dumps({"a.jpg": [kp[0].tolist()]}))
+    (tmp_path / "cam.json").write_text(json.dumps(camera))
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17", "--camera",
+                 str(tmp_path / "cam.json"), "--checkpoint", tiny_checkpoint, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:"), err
+    assert all(w in err[0] for w in words), (words, err[0])
+    assert not (tmp_path / "o" / "people.json").exists()

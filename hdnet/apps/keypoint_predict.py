@@ -139,8 +139,12 @@ def camera_for(ref: ImageRef, cameras: Any = None, fov_deg: Optional[float] = No
     return guess_camera(w, h), f"prior ({FOV_PRIOR_DEG:g} degree field of view)"
 
 
+#: Keys that make a ``--camera`` object one camera rather than image names mapped to cameras.
+_CAMERA_KEYS = {"fx", "fy", "f", "cx", "cy", "c", "intrinsic", "radial", "tangential", "k", "p"}
+
+
 def _looks_like_camera(d: dict) -> bool:
-    return bool({"fx", "f", "intrinsic"} & set(d))
+    return bool(_CAMERA_KEYS & set(d))
 
 
 def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[str, ImageRef],
