@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 import numpy as np
+import torch
 
+from ..data.pose_augment import axis_angle_matrices
 from .people import ScenePeople
 
 __all__ = ["Floor", "floor_normal", "fit_floor", "support_ankle", "body_up", "MIN_ANKLE_SCORE",
@@ -100,10 +102,11 @@ def body_up(people: ScenePeople) -> Tuple[Optional[np.ndarray], np.ndarray]:
 
 
 def _rotation(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
-    """Rodrigues' rotations ``[..., 3, 3]`` by ``angle [...]`` about the unit ``axis [3]``."""
-    k = np.array([[0.0, -axis[2], axis[1]], [axis[2], 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
-    a = np.asarray(angle, np.float64)[..., None, None]
-    return np.eye(3) + np.sin(a) * k + (1.0 - np.cos(a)) * (k @ k)
+    """Rotations ``[G, 3, 3]`` by ``angle [G]`` about the unit ``axis [3]`` (numpy front of
+    :func:`hdnet.data.pose_augment.axis_angle_matrices`)."""
+    angles = torch.from_numpy(np.asarray(angle, np.float64))
+    axes = torch.from_numpy(np.asarray(axis, np.float64)).expand(*angles.shape, 3)
+    return axis_angle_matrices(axes, angles).numpy()
 
 
 def floor_normal(people: ScenePeople, search_deg: float = 2.0, step_deg: float = 0.5, prior_deg: float = 2.0,

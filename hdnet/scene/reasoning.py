@@ -33,24 +33,18 @@ SCENE_MODES = ("none", "image", "sequence")
 
 
 @dataclass
-class SceneResult:
-    """``root_mm [P, 3]`` and ``method [P]`` (see :class:`Placement`), the floors found (per
-    image id in image mode, key ``-1`` for a sequence's one floor), and whether a sequence looked
-    like a moving camera (then placed image by image)."""
+class SceneResult(Placement):
+    """A :class:`Placement` of every person (``root_mm``, ``method``, ``floor_used``), the floors
+    found (per image id in image mode, key ``-1`` for a sequence's one floor), and whether a
+    sequence looked like a moving camera (then placed image by image)."""
 
-    root_mm: np.ndarray
-    method: np.ndarray
     floors: Dict[int, Optional[Floor]] = field(default_factory=dict)
     moving_camera: bool = False
-
-    @property
-    def floor_used(self) -> float:
-        return Placement(self.root_mm, self.method).floor_used
 
 
 def fit_scene_floor(people: ScenePeople, min_people: int = 2) -> Optional[Floor]:
     """The floor of ``people`` (normal, then height), or ``None`` with fewer than ``min_people``
-    people whose ankles are seen."""
+    standing people (:func:`~hdnet.scene.body_up`)."""
     normal, info = floor_normal(people)
     if normal is None or info["people"] < min_people:
         return None
