@@ -1,7 +1,7 @@
 """Make the keypoint model that ships in the package from a training run (docs/model-card.md).
 
-    hdnet train --recipe keypoint --set data.mocap=h36m_poses.h5 --set schedule.minutes=30 --out runs/kp_ship
-    python scripts/ship_keypoint_weights.py runs/kp_ship/last.pt
+    hdnet train --recipe keypoint --set data.mocap=h36m_poses.h5 --set schedule.minutes=75 --out runs/kp_ship3
+    python scripts/ship_keypoint_weights.py runs/kp_ship3/last.pt
 
 writes ``hdnet/keypoint/weights/keypoint_hdnet.pt``: the weights in float16 (half the file;
 loading casts them back), the calibrations the run fitted, and what the model card states
