@@ -297,6 +297,40 @@ def test_mupots_evaluation_and_cli(model, tmp_path):
     assert 0 <= r["hdnet"]["depth_std_coverage"] <= 1 and 0 <= r["hdnet"]["ap_root_25_uncertainty"] <= 1
     assert r["hdnet"]["pck3d_rel"] == r["baselines"]["skeleton_fit"]["pck3d_rel"]  # the same poses
     assert all(np.isfinite(r["hdnet"][k]) for k in keys)
+    # the detector-like protocol: says so in the report; the same people, worse than clean
+    assert main(["eval", "--dataset", "mupots-3d", "--checkpoint", str(tmp_path / "kp.pt"), "--annotations",
+                 str(root), "--sequences", "TS10", "--out", str(tmp_path / "d.json"), "--detector-like"]) == 0
+    d = json.loads((tmp_path / "d.json").read_text())
+    assert "detector-like" in d["input"]["keypoints"] and d["people"] == 502 and np.isfinite(d["hdnet"]["mrpe_mm"])
+    assert main(["eval", "--dataset", "h36m", "--annotations", "x.h5", "--out", str(tmp_path / "h.json"),
+                 "--detector-like"]) == 2
+
+
+def test_detector_like_moves_hips_and_draws_scores_as_stated():
+    from hdnet.keypoint.evaluation import detector_like_2d
+    rng = np.random.default_rng(1)
+    n = 20000
+    kp = np.zeros((n, 17, 2))
+    kp[:, :, 0] = rng.uniform(0, 50, (n, 17))
+    kp[:, :, 1] = np.linspace(0.0, 400.0, 17)  # 400 px tall, head at the top
+    kp[:, 14] = [20.0, 230.0]   # pelvis
+    kp[:, 1] = [20.0, 80.0]     # neck: the body runs straight down the image
+    kp[:, 8], kp[:, 11] = [0.0, 230.0], [40.0, 230.0]  # right and left hips, level
+    kp[:, 0, 1], kp[:, 10, 1] = 0.0, 400.0
+    moved, scores = detector_like_2d(kp, np.random.default_rng(2))
+    d = moved - kp
+    # the hips and the pelvis go down by 2-5 % of the height (8-20 px) plus 1 % noise (4 px)
+    assert 8 - 4 * 4 < d[:, [8, 11, 14], 1].min() and d[:, [8, 11, 14], 1].max() < 20 + 4 * 4
+    assert abs(d[:, 14, 1].mean() - 14.0) < 0.5
+    # apart by 0-2 % (0-8 px; the mean 4), noise alone elsewhere: 1 % of the height (4 px)
+    assert abs((d[:, 11, 0] - d[:, 8, 0]).mean() - 4.0) < 0.5
+    others = [j for j in range(17) if j not in (8, 11, 14)]
+    assert abs(d[:, others].std() - 4.0) < 0.2 and abs(d[:, others].mean()) < 0.1
+    # scores in [0.5, 1] or dropped (5 %), the pelvis never dropped
+    assert ((scores == 0) | ((scores >= 0.5) & (scores <= 1))).all() and (scores[:, 14] >= 0.5).all()
+    assert abs((scores[:, others] == 0).mean() - 0.05) < 0.005
+    with pytest.raises(ValueError, match="keypoints_px"):
+        detector_like_2d(np.zeros((2, 16, 2)), rng)
 
 
 def test_cli_predict_keypoints_coco_results(model, tmp_path):

@@ -78,6 +78,9 @@ def _add_eval(sub):
     p.add_argument("--sequences", nargs="+", metavar="TS", help="mupots-3d: only these sequences")
     p.add_argument("--noise-px", type=float, default=0.0,
                    help="mupots-3d: Gaussian noise (pixels) added to the ground-truth 2D joints")
+    p.add_argument("--detector-like", action="store_true",
+                   help="mupots-3d: move the ground-truth 2D joints as a detector might (hips 2-5 %% lower and "
+                   "0-2 %% wider, noise 1 %% of the height, scores 0.5-1, 5 %% of joints dropped; docs/real.md)")
     p.add_argument("--seed", type=int, default=0, help="mupots-3d: seed of the noise")
     p.add_argument("--focal-error", type=float, default=0.0, metavar="PCT",
                    help="mupots-3d: give the model focal lengths PCT %% off the true ones (e.g. -20), to "
@@ -282,7 +285,7 @@ def _run_eval_keypoints(args) -> int:
     seqs = read_mupots_annotations(args.annotations, args.sequences)
     report = public_report(evaluate_mupots(model, seqs, noise_px=args.noise_px, seed=args.seed,
                                            flip_test=args.flip_test, focal_scale=1 + args.focal_error / 100,
-                                           scene=args.scene or "none"))
+                                           scene=args.scene or "none", detector_like=args.detector_like))
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
     print(report_markdown(report))
     _write_json(args.out, report, "--out")
@@ -321,7 +324,7 @@ def _run_eval(args) -> int:
     from ..predict import predict_scenes
     if args.dataset == "mupots-3d":
         return _run_eval_keypoints(args)
-    _refuse(args, ["--scene"], "here (MuPoTS-3D keypoint evaluation only: --dataset mupots-3d)")
+    _refuse(args, ["--scene", "--detector-like"], "here (MuPoTS-3D keypoint evaluation only: --dataset mupots-3d)")
     if args.dataset == "h36m" and args.annotations:
         return _run_eval_h36m_keypoints(args)
     model, prep = _load_model(args)

@@ -29,17 +29,60 @@ from ..scene import SCENE_MODES, ScenePeople, reason_scene
 from .formats import FORMATS
 from .model import MIN_CONFIDENCE
 
-__all__ = ["evaluate_mupots", "mupots_predictions", "depth_std_coverage", "uncertainty_score", "evaluate_h36m"]
+__all__ = ["evaluate_mupots", "mupots_predictions", "detector_like_2d", "depth_std_coverage", "uncertainty_score",
+           "evaluate_h36m"]
 
 ROOT = 14  # MuPoTS pelvis
+_R_HIP, _L_HIP, _NECK = 8, 11, 1
+
+#: What ``detector_like=True`` does to the ground-truth 2D joints (the real-input issue's protocol).
+DETECTOR_LIKE = ("hips 2-5 % of the 2D height lower and 0-2 % wider, the pelvis with them; noise 1 % of the "
+                 "height; scores U(0.5, 1); 5 % of joints dropped (never the pelvis)")
+
+
+def detector_like_2d(keypoints_px: np.ndarray, rng: np.random.Generator):
+    """MuPoTS-3D 2D joints ``[N, 17, 2]`` (pixels) as a detector might give them: per person, the
+    hips moved down the body (neck to pelvis) by 2-5 % of the person's 2D height and apart by 0-2 %
+    (a detector's hips are not the motion-capture hip centres), the pelvis with them (a detector's
+    mid-hip); Gaussian noise of 1 % of the height on every joint; scores from U(0.5, 1); 5 % of
+    joints dropped (score 0), the pelvis never. Returns ``(keypoints [N, 17, 2], scores [N, 17])``.
+    The ranges are the issue's, not fitted to anything.
+
+    >>> kp = np.zeros((1, 17, 2)); kp[0, :, 1] = np.linspace(0, 170, 17)
+    >>> moved, scores = detector_like_2d(kp, np.random.default_rng(0))
+    >>> moved.shape, bool(((scores == 0) | (scores >= 0.5)).all())
+    ((1, 17, 2), True)
+    """
+    a = np.array(keypoints_px, np.float64)
+    if a.ndim != 3 or a.shape[1:] != (17, 2):
+        raise ValueError(f"keypoints_px: expected MuPoTS-3D joints [N, 17, 2], got {list(a.shape)}")
+
+    def unit(v):
+        return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-6)
+    n = len(a)
+    height = np.maximum(np.ptp(a[..., 1], axis=-1), 1.0)[:, None] if n else np.ones((0, 1))
+    down, across = unit(a[:, ROOT] - a[:, _NECK]), unit(a[:, _L_HIP] - a[:, _R_HIP])
+    lower = rng.uniform(0.02, 0.05, (n, 1)) * height
+    wider = rng.uniform(0.0, 0.02, (n, 1)) * height
+    a[:, _R_HIP] += down * lower - across * wider / 2
+    a[:, _L_HIP] += down * lower + across * wider / 2
+    a[:, ROOT] += down * lower
+    a += rng.normal(0.0, 1.0, a.shape) * 0.01 * height[:, :, None]
+    scores = rng.uniform(0.5, 1.0, (n, 17))
+    scores[rng.random((n, 17)) < 0.05] = 0.0
+    scores[:, ROOT] = np.maximum(scores[:, ROOT], 0.5)
+    return a, scores
 
 
 def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
-                       batch: int = 4096, flip_test: bool = False, focal_scale: float = 1.0) -> List[Dict[str, Any]]:
+                       batch: int = 4096, flip_test: bool = False, focal_scale: float = 1.0,
+                       detector_like: bool = False) -> List[Dict[str, Any]]:
     """Run the model on every valid person (its ``mupots_17`` input): one record per sequence
     with the inputs, the ground truth and the predictions (arrays over that sequence's valid
     people, frame order). ``focal_scale`` gives the model each camera with ``fx, fy`` times
-    that (a wrong focal length; the scores stay against the truth)."""
+    that (a wrong focal length; the scores stay against the truth). ``detector_like`` first
+    moves the 2D joints as :func:`detector_like_2d` does (seeded by ``seed``; a sequence's own
+    ``confidence`` still drops its zeros)."""
     sk = model.output_skeleton("mupots_17")
     if sk.num_joints != 17 or sk.root != ROOT:
         raise ValueError(f"model: MuPoTS-3D is scored on the 17 MuPoTS joints (pelvis 14); the model answers "
@@ -55,9 +98,12 @@ def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: flo
         if not frames.size:  # nobody to score here
             continue
         kp = seq.annot2[frames, people]
+        conf = np.ones(kp.shape[:2]) if seq.confidence is None else seq.confidence[frames, people]
+        if detector_like:
+            kp, drawn = detector_like_2d(kp, rng)
+            conf = np.where(conf > 0, drawn, 0.0)
         if noise_px > 0:
             kp = kp + rng.normal(0.0, noise_px, kp.shape)
-        conf = np.ones(kp.shape[:2]) if seq.confidence is None else seq.confidence[frames, people]
         kp = np.where(conf[..., None] > 0, kp, np.nan)  # missing joints
         cam = dataclasses.replace(seq.camera, fx=seq.camera.fx * focal_scale, fy=seq.camera.fy * focal_scale)
         few = np.nonzero((np.isfinite(kp).all(-1) & (conf >= MIN_CONFIDENCE)).sum(1) < 2)[0]
@@ -73,7 +119,8 @@ def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: flo
                              "frame by frame)") from None
         cat = {k: torch.cat([getattr(p, k) for p in preds]).double().numpy()
                for k in ("root_mm", "joints_rel_mm", "joints_mm", "depth_std_mm")}
-        out.append({"sequence": seq, "frames": frames, "people": people, "input_2d": kp, "camera": cam, **cat})
+        out.append({"sequence": seq, "frames": frames, "people": people, "input_2d": kp, "confidence": conf,
+                    "camera": cam, **cat})
     return out
 
 
@@ -128,9 +175,7 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str) -> None:
     rec["floor"] = None
     if scene == "none":
         return
-    conf = np.isfinite(rec["input_2d"]).all(-1).astype(np.float64)
-    if rec["sequence"].confidence is not None:
-        conf = conf * rec["sequence"].confidence[rec["frames"], rec["people"]]
+    conf = np.isfinite(rec["input_2d"]).all(-1) * rec["confidence"]
     people = ScenePeople.from_prediction(rec["input_2d"], conf, FORMATS.get("mupots_17").skeleton, rec["root_mm"],
                                          rec["joints_rel_mm"], model.output_skeleton("mupots_17"),
                                          rec["depth_std_mm"], rec["camera"], rec["frames"], rec["people"])
@@ -147,7 +192,7 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str) -> None:
 
 def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
                     skeleton_fit_scale: Optional[float] = None, flip_test: bool = False,
-                    focal_scale: float = 1.0, scene: str = "none") -> Dict[str, Any]:
+                    focal_scale: float = 1.0, scene: str = "none", detector_like: bool = False) -> Dict[str, Any]:
     """Score ``model`` and the baselines on MuPoTS-3D sequences (see the module docstring).
 
     Returns ``{"people", "sequences", "input": {...}, "hdnet": {mrpe_mm, mrpe_x_mm, mrpe_y_mm,
@@ -164,7 +209,8 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     if not sequences:
         raise ValueError("sequences: nothing to evaluate")
     scale = float(model.skeleton_fit_scale if skeleton_fit_scale is None else skeleton_fit_scale)
-    records = mupots_predictions(model, sequences, noise_px, seed, flip_test=flip_test, focal_scale=focal_scale)
+    records = mupots_predictions(model, sequences, noise_px, seed, flip_test=flip_test, focal_scale=focal_scale,
+                                 detector_like=detector_like)
     if not records:
         raise ValueError(f"sequences: {[s.name for s in sequences]} hold no valid person to score")
     for rec in records:
@@ -205,7 +251,9 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     report: Dict[str, Any] = {
         "scene": scene,
         "people": int(len(gt_roots)), "sequences": [s.name for s in sequences],
-        "input": {"keypoints": "ground-truth 2D (annot2)", "noise_px": noise_px, "focal_scale": focal_scale,
+        "input": {"keypoints": "ground-truth 2D (annot2)" + (f", detector-like: {DETECTOR_LIKE}" if detector_like
+                                                             else ""),
+                  "noise_px": noise_px, "focal_scale": focal_scale,
                   "cameras": {s.name: s.camera_source for s in sequences}},
         "hdnet": overall["hdnet"],
         "baselines": {"skeleton_fit": overall["skeleton_fit"], "k_value": overall["k_value"]},
