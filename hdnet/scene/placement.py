@@ -53,12 +53,12 @@ class Placement:
         return float(np.mean(self.method > 0)) if len(self.method) else 0.0
 
 
-def floor_weight(people_on_floor: int, most: float = 0.7, half: float = 5.0) -> float:
+def floor_weight(people_on_floor: int, most: float = 0.3, half: float = 5.0) -> float:
     r"""How much a floor found from ``people_on_floor`` standing people is trusted against the
     model's own depth (the ``blend`` :math:`w`): :math:`w = \text{most} \cdot N / (N + \text{half})`.
-    Measured on MuPoTS-3D TS1-TS10: per image (2-3 people) the best fixed weight was 0.3 (MRPE
-    247 mm; 0.5: 255, 1: 284), over a sequence (hundreds) 0.7 (231 mm; 0.5: 235, 1: 230 with
-    fewer people within 25 cm); this curve passes through both."""
+    ``most = 0.3`` was chosen on Human3.6M S9/S11 scenes (``scripts/scene_dev_h36m.py``: MRPE in
+    ``sequence`` mode 0.3 / 0.5 / 0.7 / 1.0: 284 / 286 / 292 / 307 mm; docs/scene.md), not on
+    MuPoTS-3D."""
     n = max(int(people_on_floor), 0)
     return most * n / (n + half)
 
@@ -108,9 +108,9 @@ def smooth_tracks(people: ScenePeople, placement: Placement, window: int = 30) -
     track's log depths over the frames within ``window`` of it (``people.image`` are frame
     numbers), each person moved along their root's ray to it. People without a track, or with
     fewer than 3 frames in reach, stay; the people it moves count as placed by their ``track``
-    where nothing else placed them. ``window = 30``: a second at 30 frames per second, measured
-    best on MuPoTS-3D TS1-TS10 (floor weight 0.5; 5 / 15 / 30 / 60 frames: 238 / 236 / 235 / 245 mm MRPE in
-    ``sequence`` mode, 240 without; people within 25 cm 62 / 63 / 65 / 67 %, 61 % without)."""
+    where nothing else placed them. ``window = 30``: a second at 30 frames per second (on Human3.6M
+    scenes at 10 fps, ``scripts/scene_dev_h36m.py``: windows of 0.1 / 0.3 / 0.5 / 1 / 2 / 3 s gave
+    294 / 292 / 291 / 292 / 309 / 338 mm MRPE; docs/scene.md)."""
     if window < 1:
         raise ValueError(f"window: expected at least 1 frame, got {window}")
     root, method = placement.root_mm.copy(), placement.method.copy()
