@@ -8,8 +8,9 @@ bodies: for each subject (S9 and S11 by default) and each of its four cameras, t
 actions taken three at a time become three people of one scene, frame by frame
 (person k of the scene is action k: a track), each track's body scaled by its own factor from
 N(1, 0.04) (clipped to 0.9-1.1: adult statures vary by about 4 %) about the floor point under its
-pelvis, so the feet stay on the floor and the people differ in size as strangers do. Keypoints are the ``mupots_17`` joints the
-keypoint model is trained on (:func:`hdnet.keypoint.task.to_mupots`), projected exactly; the
+pelvis, so the feet stay on the floor and the people differ in size as strangers do. Keypoints
+are the ``mupots_17`` joints the keypoint model is trained on
+(:func:`hdnet.keypoint.task.to_mupots`), projected exactly; the
 model answers as it does on MuPoTS-3D, and :func:`hdnet.scene.reason_scene` re-places
 everyone. Each setting is varied alone around the defaults; the table printed (and written to
 ``--out``) is MRPE in mm and the share of people within 25 cm, per image and per sequence.

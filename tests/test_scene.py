@@ -3,6 +3,7 @@ known camera: the geometry is checked against the construction (the true floor a
 roots), never against the code's own earlier output."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ from hdnet.scene import (
     smooth_tracks,
 )
 
+from .conftest import shared_path
 from .test_real import standing_people
 
 CAMERA = Camera(1400.0, 1400.0, 960.0, 540.0)
@@ -299,3 +301,29 @@ def test_predict_sequence_with_track_ids(tmp_path, checkpoint, capsys):
     assert main(args + ["--out", str(tmp_path / "out2")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "entry 1: track_id" in err[0]
+
+
+def test_the_human36m_development_scenes_stand_on_the_real_floor():
+    """scripts/scene_dev_h36m.py (how the scene's settings were chosen): each scene's people keep
+    their feet on Human3.6M's floor (world z = 0) after their sizes are drawn, differ in size, and
+    are seen by the subject's real camera."""
+    import importlib.util
+
+    from hdnet.data.mocap import read_h36m_mocap
+    path = shared_path("realdata", "h36m_poses.h5")
+    spec = importlib.util.spec_from_file_location("scene_dev", Path(__file__).parents[1] / "scripts" / "scene_dev_h36m.py")
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    scenes = dev.make_scenes(str(path), 20, ("S9",))
+    cams = read_h36m_mocap(str(path), ["S9"]).cameras["S9"]
+    assert len(scenes) >= 20 and {s["name"].split("/")[1] for s in scenes} == set(cams)
+    for s in scenes:
+        assert s["cam_mm"].shape == (60, 17, 3) and (np.bincount(s["tracks"]) == 20).all()
+        mc = cams[s["name"].split("/")[1]]
+        world = s["cam_mm"] @ mc.R.T + mc.T  # back to the world: X_world = R X_cam + T
+        lowest = np.median(world[..., 2].min(-1).reshape(20, 3), 0)  # each person's lowest point
+        # an ankle's height above the floor (about 65 mm): bodies scaled about the pelvis instead
+        # of the floor would sink or float by up to 90 mm
+        assert ((30.0 < lowest) & (lowest < 110.0)).all(), (s["name"], lowest)
+        size = np.linalg.norm(world[:, 0] - world[:, 14], axis=-1).reshape(20, 3).mean(0)
+        assert np.ptp(size) > 1.0  # three sizes
