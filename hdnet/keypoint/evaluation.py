@@ -33,7 +33,6 @@ __all__ = ["evaluate_mupots", "mupots_predictions", "detector_like_2d", "depth_s
            "evaluate_h36m"]
 
 ROOT = 14  # MuPoTS pelvis
-_R_HIP, _L_HIP, _NECK = 8, 11, 1
 
 #: What ``detector_like=True`` does to the ground-truth 2D joints (the real-input issue's protocol).
 DETECTOR_LIKE = ("hips 2-5 % of the 2D height lower and 0-2 % wider, the pelvis with them; noise 1 % of the "
@@ -59,13 +58,15 @@ def detector_like_2d(keypoints_px: np.ndarray, rng: np.random.Generator):
 
     def unit(v):
         return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-6)
+    joints = FORMATS.get("mupots_17").skeleton.joints
+    r_hip, l_hip, neck = (joints.index(name) for name in ("r_hip", "l_hip", "neck"))
     n = len(a)
-    height = np.maximum(np.ptp(a[..., 1], axis=-1), 1.0)[:, None] if n else np.ones((0, 1))
-    down, across = unit(a[:, ROOT] - a[:, _NECK]), unit(a[:, _L_HIP] - a[:, _R_HIP])
+    height = np.maximum(np.ptp(a[..., 1], axis=-1), 1.0)[:, None]
+    down, across = unit(a[:, ROOT] - a[:, neck]), unit(a[:, l_hip] - a[:, r_hip])
     lower = rng.uniform(0.02, 0.05, (n, 1)) * height
     wider = rng.uniform(0.0, 0.02, (n, 1)) * height
-    a[:, _R_HIP] += down * lower - across * wider / 2
-    a[:, _L_HIP] += down * lower + across * wider / 2
+    a[:, r_hip] += down * lower - across * wider / 2
+    a[:, l_hip] += down * lower + across * wider / 2
     a[:, ROOT] += down * lower
     a += rng.normal(0.0, 1.0, a.shape) * 0.01 * height[:, :, None]
     scores = rng.uniform(0.5, 1.0, (n, 17))
