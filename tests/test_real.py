@@ -11,7 +11,7 @@ from hdnet import Camera
 from hdnet.apps.cli import main
 from hdnet.camera import fit_camera
 from hdnet.core.checkpoint import load_model
-from hdnet.data.mocap import MocapPoses, read_h36m_mocap, scale_bones, world_to_camera
+from hdnet.data.mocap import MocapCamera, MocapPoses, read_h36m_mocap, scale_bones, world_to_camera
 from hdnet.data.synthetic import sample_pose
 from hdnet.data.virtual_cameras import VirtualCameraConfig, VirtualCameras
 from hdnet.graphs import convert_joints, get_skeleton
@@ -85,6 +85,66 @@ def test_body_rescaling_keeps_shapes_and_scales_bones():
         if p >= 0:
             torch.testing.assert_close(out[:, k] - out[:, p], (poses[:, k] - poses[:, p]) * 0.5)
     torch.testing.assert_close(out[:, sk.root], poses[:, sk.root])
+
+
+def _studio_cameras():
+    """Two calibrated cameras of one studio (Z up), 5 m from its centre, looking at it 12 and
+    0 degrees down, one with Human3.6M-like distortion."""
+    out = []
+    for yaw, pitch, lens in ((0.0, 12.0, (-0.2, 0.2, 0.0)), (90.0, 0.0, None)):
+        a, b = np.radians(yaw), np.radians(pitch)
+        forward = np.array([np.sin(a) * np.cos(b), np.cos(a) * np.cos(b), -np.sin(b)])
+        right = np.array([np.cos(a), -np.sin(a), 0.0])
+        down = np.cross(forward, right)
+        R = np.stack([right, down, forward], 1)  # columns: camera axes in the world
+        T = -5000.0 * forward + np.array([0.0, 0.0, 1000.0])
+        cam = Camera(1150.0, 1148.0, 510.0, 495.0, radial=lens, tangential=(0.001, -0.002) if lens else None)
+        out.append(MocapCamera(cam, R, T, 1000, 1002))
+    return out
+
+
+def test_recorded_cameras_see_poses_from_where_they_stood():
+    cfg = VirtualCameraConfig(body_scale=(1.0, 1.0), bone_jitter=0.0)
+    cams = _studio_cameras()
+    world = torch.from_numpy(standing_people(32, seed=3)) + torch.tensor([300.0, -200.0, 0.0], dtype=torch.float64)
+    placed = VirtualCameras(cfg, seed=4).place_recorded(world, "mupots_17", cams)
+    for i in range(32):
+        k = next(j for j, c in enumerate(cams) if placed["cameras"].fx[i] == c.camera.fx and
+                 float(placed["cameras"].distortion[i, 0]) == (c.camera.radial or (0.0,))[0])
+        x = (world[i].numpy() - cams[k].T) @ cams[k].R  # the convention, written out
+        np.testing.assert_allclose(placed["joints_cam_mm"][i].numpy(), x, atol=1e-6)
+        np.testing.assert_allclose(placed["cameras"].camera(i).project(x), cams[k].camera.project(x), atol=1e-6)
+        assert placed["image_size"][i].tolist() == [1000.0, 1002.0]
+    assert len(set(placed["cameras"].distortion[:, 0].tolist())) == 2  # both cameras drawn
+    with pytest.raises(TypeError, match="cameras"):
+        VirtualCameras(cfg).place_recorded(world, "mupots_17", [])
+    with pytest.raises(ValueError, match="poses_world"):
+        VirtualCameras(cfg).place_recorded(world[:, :5], "mupots_17", cams)
+
+
+def test_recorded_views_train_the_pose_not_the_depth():
+    from hdnet.keypoint.task import KeypointDataConfig
+    cams = _studio_cameras()
+    poses = torch.from_numpy(standing_h36m(64, seed=6))
+    sampler = VirtualCameras(seed=7)
+    every = make_views(poses, "h36m_17", sampler, KeypointDataConfig(recorded_cameras=1.0), "z",
+                       torch.Generator().manual_seed(1), cams)
+    none = make_views(poses, "h36m_17", sampler, KeypointDataConfig(recorded_cameras=0.25), "z",
+                      torch.Generator().manual_seed(1))  # no cameras given: all virtual
+    assert every["recorded"].all() and not none["recorded"].any()
+    assert set(every["cameras"].fx.tolist()) <= {1150.0}
+    # the pelvis stays over where the pose stood in the studio (mirroring and bending turn about
+    # it; a body's rescaling keeps its feet on the floor, so only its height changes)
+    k = every["cameras"].distortion[:, 0] == 0  # the level camera at yaw 90: its Y is the vertical
+    root = (poses[k.numpy()][:, 0].numpy() - cams[1].T) @ cams[1].R
+    np.testing.assert_allclose(every["h36m"][k][:, 0][:, [0, 2]].numpy(), root[:, [0, 2]], atol=1e-6)
+    model = KeypointHDNet(("h36m_17",), channels=8, num_layers=1, width=32, blocks=1).eval()
+    with torch.no_grad():
+        _, terms = keypoint_losses(model, every, KeypointTask.LossConfig())
+        _, mixed = keypoint_losses(model, {**every, "recorded": torch.arange(64) % 2 == 0}, KeypointTask.LossConfig())
+    assert terms["bin_index"] == 0 and terms["bins"] == 0 and terms["sigma"] == 0 and terms["depth_err_mm"] == 0
+    assert terms["pose_m"] > 0 and terms["root"] > 0
+    assert float(mixed["bin_index"]) > 0 and float(mixed["pose_m"]) == pytest.approx(float(terms["pose_m"]))
 
 
 # ---------------------------------------------------------------------------- real data readers

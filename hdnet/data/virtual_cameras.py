@@ -7,6 +7,8 @@ jitter, optional radial distortion), the pose in that camera's coordinates, and 
 in pixels: Gaussian pixel noise scaled to the person's size, dropped joints, occasional
 outliers, and joints outside the image marked missing. Bodies are rescaled (adult and teenage
 sizes) and their bones lengthened or shortened a little, along the kinematic tree.
+:meth:`VirtualCameras.place_recorded` sees poses through a capture's own calibrated cameras
+instead (:class:`~hdnet.data.mocap.MocapCamera`: where they were really filmed from).
 
 >>> import torch
 >>> from hdnet.data.virtual_cameras import VirtualCameras
@@ -19,15 +21,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from ..camera import Cameras
 from ..core.config import ConfigBase, option
 from ..graphs import Skeleton, resolve_skeleton
-from .mocap import scale_bones
+from .mocap import MocapCamera, scale_bones
 
 __all__ = ["VirtualCameras", "VirtualCameraConfig"]
 
@@ -199,6 +202,32 @@ class VirtualCameras:
         # keep every joint in front of the camera (a near person that leans in)
         cam[..., 2] = cam[..., 2].clamp_min(100.0)
         return {"joints_cam_mm": cam, "cameras": Cameras(torch.stack([fx, fy, cx, cy], -1), radial),
+                "image_size": sizes}
+
+    def place_recorded(self, poses_world, skeleton: Union[str, Skeleton], cameras: Sequence[MocapCamera],
+                       up: str = "z") -> Dict[str, Any]:
+        """Bodies rescaled (as :meth:`place` does) and seen by a capture's calibrated cameras, one
+        drawn per pose, from where they stand in the capture's world: what :meth:`place`
+        returns, with the cameras' own lens distortion. ``cameras`` must share the poses' world
+        (e.g. one studio's cameras)."""
+        sk = resolve_skeleton(skeleton)
+        x = torch.as_tensor(poses_world, dtype=torch.float64)
+        if x.dim() != 3 or x.shape[1:] != (sk.num_joints, 3):
+            raise ValueError(f"poses_world: expected [B, {sk.num_joints}, 3], got {tuple(x.shape)}")
+        if up not in ("x", "y", "z"):
+            raise ValueError(f"up: expected 'x', 'y' or 'z', got {up!r}")
+        cams = list(cameras)
+        if not cams or not all(isinstance(c, MocapCamera) for c in cams):
+            raise TypeError("cameras: expected a non-empty sequence of MocapCamera")
+        x = self.rescale_bodies(x, sk, "xyz".index(up))
+        pick = torch.randint(len(cams), (x.shape[0],), generator=self.generator)
+        R = torch.tensor(np.stack([c.R for c in cams]), dtype=torch.float64)[pick]
+        T = torch.tensor(np.stack([c.T for c in cams]), dtype=torch.float64)[pick]
+        lens = Cameras.from_list([c.camera for c in cams])
+        sizes = torch.tensor([[c.width, c.height] for c in cams], dtype=torch.float64)[pick]
+        cam = torch.einsum("bjk,bkl->bjl", x - T[:, None], R)  # X_cam = R^T (X - T), row vectors
+        cam[..., 2] = cam[..., 2].clamp_min(100.0)
+        return {"joints_cam_mm": cam, "cameras": Cameras(lens.intrinsics[pick], lens.distortion[pick]),
                 "image_size": sizes}
 
     def observe(self, points_cam: Tensor, cameras: Cameras, image_size: Tensor,

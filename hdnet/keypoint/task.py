@@ -12,20 +12,23 @@ depth errors) and the geometric baseline's scale is fitted (``skeleton_fit_scale
 from __future__ import annotations
 
 import math
+import warnings
 import zlib
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
 from ..baselines import fit_skeleton_scale
+from ..camera import Cameras
 from ..core.config import ConfigBase, option
 from ..data.mocap import (
     H36M_TO_MUPOTS_BONE_RATIOS,
     H36M_TO_MUPOTS_HEAD_TOP,
     H36M_TRAIN_SUBJECTS,
+    MocapCamera,
     MocapPoses,
     read_h36m_mocap,
     scale_bones,
@@ -82,6 +85,8 @@ class KeypointDataConfig(ConfigBase):
     mirror_prob: float = option(0.5, "share of poses mirrored (left and right swapped)", low=0, high=1)
     angle_prob: float = option(0.5, "share of poses whose joint angles change", low=0, high=1)
     angle_std_deg: float = option(8.0, "how much each bone turns (standard deviation, degrees)", low=0, high=45)
+    recorded_cameras: float = option(0.0, "share of views seen by the capture's own calibrated cameras (the "
+                                     "training subjects'), from where each pose was filmed", low=0, high=1)
     definition_shift: float = option(1.0, "how far detector definitions stray (1: a few per cent of body height)",
                                      low=0, high=5)
     cameras: dict = option(help="overrides of the virtual cameras' distributions (`hdnet.data.VirtualCameraConfig`)",
@@ -131,10 +136,11 @@ def to_mupots(h36m: Tensor) -> Tensor:
 
 
 def make_views(poses: Tensor, fmt: str, cameras: VirtualCameras, data: KeypointDataConfig, up: str = "z",
-               generator: Optional[torch.Generator] = None) -> Dict[str, Any]:
+               generator: Optional[torch.Generator] = None, recorded: Sequence[MocapCamera] = ()) -> Dict[str, Any]:
     """One batch of training views of Human3.6M world poses ``[B, 17, 3]`` in format ``fmt``:
     ``keypoints_px``, ``confidence``, ``cameras``, ``h36m`` and ``mupots`` (camera-space joints),
-    ``format``."""
+    ``format``. A share ``data.recorded_cameras`` is seen by the capture's cameras ``recorded``
+    (where the pose stood, mirrored and bent about its own root), the rest by virtual ones."""
     g = generator if generator is not None else cameras.generator
     x = poses.double()
     flip = torch.rand(x.shape[0], generator=g) < data.mirror_prob
@@ -142,13 +148,22 @@ def make_views(poses: Tensor, fmt: str, cameras: VirtualCameras, data: KeypointD
         x[flip] = mirror_poses(x[flip], "h36m_17", axis=0 if up != "x" else 1)
     x = perturb_joint_angles(x, "h36m_17", data.angle_std_deg, g, prob=data.angle_prob)
     placed = cameras.place(x, "h36m_17", up)
+    real = torch.rand(x.shape[0], generator=g) < (data.recorded_cameras if recorded else 0.0)
+    if bool(real.any()):
+        at_home = x[real] - x[real][:, :1] + poses[real][:, :1].double()
+        seen = cameras.place_recorded(at_home, "h36m_17", recorded, up)
+        placed["joints_cam_mm"][real] = seen["joints_cam_mm"]
+        placed["image_size"][real] = seen["image_size"]
+        k, d = placed["cameras"].intrinsics.clone(), placed["cameras"].distortion.clone()
+        k[real], d[real] = seen["cameras"].intrinsics, seen["cameras"].distortion
+        placed["cameras"] = Cameras(k, d)
     h36m = placed["joints_cam_mm"]
     mupots = to_mupots(h36m)
     spec = FORMATS.get(fmt)
     points = synthesize_keypoints(spec, h36m, mupots, g, data.definition_shift)
     noisy, _, conf = cameras.observe(points, placed["cameras"], placed["image_size"], spec.difficulties())
     return {"keypoints_px": noisy, "confidence": conf, "cameras": placed["cameras"], "h36m": h36m,
-            "mupots": mupots, "format": fmt}
+            "mupots": mupots, "format": fmt, "recorded": real}
 
 
 def keypoint_losses(model: nn.Module, views: Dict[str, Any], weights: KeypointLossConfig
@@ -163,26 +178,32 @@ def keypoint_losses(model: nn.Module, views: Dict[str, Any], weights: KeypointLo
     cams = views["cameras"]
     xy = normalize_keypoints(views["keypoints_px"], cams).float()
     h36m, mupots = views["h36m"].float(), views["mupots"].float()
+    recorded = views.get("recorded")
+    recorded = torch.zeros_like(keep) if recorded is None else recorded.to(keep.device)
+    xy, conf, h36m, mupots, recorded = xy[keep], conf[keep], h36m[keep], mupots[keep], recorded[keep]
     root_true = h36m[:, 0]
-    xy, conf, h36m, mupots, root_true = xy[keep], conf[keep], h36m[keep], mupots[keep], root_true[keep]
     res = model(xy, conf, fmt, with_training_outputs=True)
     out = res.output
+    # depth only from virtual cameras: a capture's few fixed cameras tie depth to where people
+    # stand in the image (nearer is lower), which no other camera shares
+    virtual = (~recorded).float()
+    n_virtual = virtual.sum().clamp_min(1.0)
     z = root_true[:, 2]
     target = net.bins.index(z, 1.0 / out.scale, 1.0 / out.scale).index
     k = net.bins.num_bins
-    idx_loss = (out.bin_index - target).abs().mean() / (k - 1)
-    ce = -(net.bins.soft_target(target) * torch.log(out.bin_probs + 1e-8)).sum(-1).mean()
+    idx_loss = ((out.bin_index - target).abs() * virtual).sum() / n_virtual / (k - 1)
+    ce = (-(net.bins.soft_target(target) * torch.log(out.bin_probs + 1e-8)).sum(-1) * virtual).sum() / n_virtual
     truth = {"h36m_17": h36m - h36m[:, :1], "mupots_17": mupots - mupots[:, 14:15]}
     pose_loss = sum((res.poses[o] - truth[o]).abs().mean() for o in res.poses) / (1000.0 * len(res.poses))
     root_2d = root_true[:, :2] / z[:, None]
     root_loss = ((out.root_2d_norm - root_2d).abs().sum(-1) / out.scale).mean()
     r = (torch.log(out.depth_mm.detach().clamp_min(1.0)) - torch.log(z)).clamp(-3, 3)
     sigma = res.log_depth_sigma
-    nll = (0.5 * (r / sigma) ** 2 + torch.log(sigma)).mean()
+    nll = ((0.5 * (r / sigma) ** 2 + torch.log(sigma)) * virtual).sum() / n_virtual
     total = (weights.depth_weight * idx_loss + weights.bins_weight * ce + weights.pose_weight * pose_loss
              + weights.root_weight * root_loss + weights.sigma_weight * nll)
     with torch.no_grad():
-        depth_err = (out.depth_mm - z).abs().mean()
+        depth_err = ((out.depth_mm - z).abs() * virtual).sum() / n_virtual
         mpjpe = (out.joints_rel_mm - truth[FORMATS.get(fmt).output]).norm(dim=-1).mean()
     return total, {"bin_index": idx_loss, "bins": ce, "pose_m": pose_loss, "root": root_loss, "sigma": nll,
                    "depth_err_mm": depth_err, "mpjpe_mm": mpjpe}
@@ -217,6 +238,7 @@ class KeypointTask(Task):
         self.held_poses: Optional[Tensor] = None
         self.up = "z"
         self.rank = 0
+        self.recorded: List[MocapCamera] = []
 
     def build_model(self) -> nn.Module:
         m = self.config.model
@@ -241,6 +263,10 @@ class KeypointTask(Task):
         data = torch.from_numpy(poses.poses)
         self.train_poses, self.held_poses = data[train], data[held]
         self.up, self.rank = poses.up, rank
+        self.recorded = [c for s in sorted(poses.cameras) for _, c in sorted(poses.cameras[s].items())]
+        if d.recorded_cameras > 0 and not self.recorded and rank == 0:
+            warnings.warn("data.recorded_cameras: the motion capture has no cameras for the training subjects; every "
+                          "view is through virtual cameras", stacklevel=2)
         have: List[str] = list(getattr(model, "formats"))  # noqa: B009 (a KeypointHDNet)
         formats = [f for f in have if d.format_weights.get(f, 0) > 0]
         if not formats:
@@ -260,7 +286,7 @@ class KeypointTask(Task):
             sampler.generator = g
             fmt = self.formats[int(torch.multinomial(self.weights, 1, generator=g))]
             idx = torch.randint(len(self.train_poses), (d.batch_size,), generator=g)
-            yield make_views(self.train_poses[idx], fmt, sampler, d, self.up, g)
+            yield make_views(self.train_poses[idx], fmt, sampler, d, self.up, g, self.recorded)
 
     def loss(self, model: nn.Module, batch, epoch: int, device) -> Tuple[Tensor, Dict[str, Tensor]]:
         views = {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in batch.items()}
@@ -323,9 +349,10 @@ def keypoint_recipe(mocap: str = "", out_dir: str = "runs/keypoint", minutes: Op
                     seed: int = 0, quick: bool = False) -> dict:
     """The keypoint model's recipe: AdamW 1e-3 (weight decay 1e-4, gradients clipped at 5) with
     a cosine schedule over a time budget of ``minutes``, batches of 256 fresh views of Human3.6M's
-    training subjects in every format (``quick``: 20 steps of 64)."""
+    training subjects in every format, a quarter of them through the capture's own cameras
+    (``quick``: 20 steps of 64)."""
     return {"task": "keypoint", "seed": seed, "progress": not quick,
-            "data": {"mocap": str(mocap), "batch_size": 64 if quick else 256},
+            "data": {"mocap": str(mocap), "batch_size": 64 if quick else 256, "recorded_cameras": 0.25},
             "optim": {"name": "adamw", "lr": 1e-3, "weight_decay": 1e-4, "grad_clip": 5.0},
             "schedule": {"kind": "cosine", "epochs": 10**6, "minutes": None if quick else minutes,
                          "max_steps": 20 if quick else None},

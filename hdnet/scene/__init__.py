@@ -3,8 +3,8 @@
 :class:`ScenePeople` holds one camera's people (ankles seen, the model's 3D answer, image and
 track ids); :func:`floor_normal` and :func:`fit_floor` find the floor from them;
 :func:`place_on_floor` re-places each person where the floor explains them; :func:`reason_scene`
-does it per image or over a sequence (falling back when the camera moves);
-:func:`estimate_focal` finds the focal length from people walking on the floor.
+does it per image or over a sequence (falling back when the camera moves). The focal length is
+not estimated from the people: docs/scene.md says why.
 """
 
 from .floor import MIN_ANKLE_SCORE, MIN_STANDING_MM, Floor, body_up, fit_floor, floor_normal, support_ankle
