@@ -1,7 +1,7 @@
 """Make the keypoint model that ships in the package from a training run (docs/model-card.md).
 
-    hdnet train --recipe keypoint --set data.mocap=h36m_poses.h5 --set schedule.minutes=75 --out runs/kp_ship3
-    python scripts/ship_keypoint_weights.py runs/kp_ship3/last.pt
+    hdnet train --recipe keypoint --set data.mocap=h36m_poses.h5 --set schedule.minutes=75 --out runs/kp_ship4
+    python scripts/ship_keypoint_weights.py runs/kp_ship4/last.pt
 
 writes ``hdnet/keypoint/weights/keypoint_hdnet.pt``: the weights in float16 (half the file;
 loading casts them back), the calibrations the run fitted, and what the model card states
@@ -30,7 +30,8 @@ def main() -> None:
     path = model.save(
         args.out, half=True, card="docs/model-card.md", license=LICENSE,
         trained_on=("Human3.6M motion capture, subjects " + ", ".join(cfg.get("data", {}).get("subjects", []))
-                    + ", through virtual cameras, in every input format"),
+                    + ", through virtual cameras and (a share set by data.recorded_cameras) the capture's own "
+                    "cameras, in every input format"),
         recipe="keypoint", steps=int(training.get("step", 0)), seconds=round(float(training.get("seconds", 0.0)), 1),
         seed=cfg.get("seed"), train_config=cfg)
     print(f"wrote {path} ({Path(path).stat().st_size / 1e6:.2f} MB)")
