@@ -11,7 +11,10 @@ seen through the virtual camera with that format's difficulty per point.
 
 The ranges below are anatomy (head and foot proportions) and the size of the definition
 differences the project's issue reported ("a few per cent of body height"); nothing is fitted to
-any evaluation data.
+any evaluation data. The small parts (the face, each hand, each foot) are also drawn at a size
+that strays from anatomy by up to :data:`PART_SIZE_RANGE` either way per body: drawn at one size
+they are a ruler (eyes 6 cm apart give the depth to a few per cent), which a model learns to read
+and which no detector's eye, ear or heel points hold to.
 
 | format | detectors | output joints |
 |---|---|---|
@@ -25,6 +28,7 @@ any evaluation data.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 
@@ -34,7 +38,7 @@ from torch import Tensor
 from ..core.registry import Registry
 from ..graphs import get_skeleton
 
-__all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "synthesize_keypoints", "H36M"]
+__all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "PART_SIZE_RANGE", "synthesize_keypoints", "H36M"]
 
 #: Human3.6M 17-joint indices (``h36m_17``).
 H36M = {name: i for i, name in enumerate(get_skeleton("h36m_17").joints)}
@@ -112,6 +116,18 @@ class _Draw:
         return torch.randn(self.b, 3, generator=self.g, dtype=self.dtype) * std
 
 
+#: How far a small part's drawn size (face, hand, foot) strays from its anatomical one, at
+#: ``shift`` 1: log-uniform within this factor either way.
+PART_SIZE_RANGE = 1.3
+
+
+def _part_size(d: _Draw, shift: float) -> Tensor:
+    """``[B, 1]`` a per-body size factor for a small part, log-uniform in
+    ``[1 / r, r]`` with ``r = PART_SIZE_RANGE ** shift``."""
+    span = math.log(PART_SIZE_RANGE) * shift
+    return torch.exp(d.u(-span, span))
+
+
 def _landmarks(h36m: Tensor, g: Optional[torch.Generator], shift: float) -> Dict[str, Tensor]:
     """Every point any format needs, ``{name: [B, 3]}``, from Human3.6M joints ``[B, 17, 3]``
     (camera coordinates, mm), with the definitions drawn per body (``shift`` scales how far
@@ -138,11 +154,13 @@ def _landmarks(h36m: Tensor, g: Optional[torch.Generator], shift: float) -> Dict
         out[f"{side}_eye_outer"] = eye + right_h * sign * d.u(9, 14)
         out[f"{side}_ear"] = centre + right_h * sign * d.u(68, 80) - fwd_h * d.u(0, 25) - up_h * d.u(5, 25)
         out[f"{side}_mouth"] = out["nose"] - up_h * d.u(25, 40) - fwd_h * d.u(5, 15) + right_h * sign * d.u(20, 28)
-    # where a detector puts the face as a whole is a definition too: up or down the head's axis
-    # by up to 5 % of the height (so no model learns a body's size from it)
-    face = up_h * height * shift * d.u(-0.05, 0.05)
+    # the face's size is a definition too (which point of an eye or an ear a detector marks),
+    # and where a detector puts the face as a whole: up or down the head's axis by up to 5 % of
+    # the height. Small parts drawn at one size would be a ruler, exact in every training view
+    # and wrong for every detector: depth would follow a few pixels of eye spacing
+    face_size, face = _part_size(d, shift), up_h * height * shift * d.u(-0.05, 0.05)
     for name in list(out):
-        out[name] = out[name] + face
+        out[name] = centre + (out[name] - centre) * face_size + face
     # detector joints: near the motion-capture ones, hips lower and wider, shoulders, knees and
     # ankles up or down their limb by a few per cent (definitions differ)
     for side, sign in (("l", -1.0), ("r", 1.0)):
@@ -157,9 +175,10 @@ def _landmarks(h36m: Tensor, g: Optional[torch.Generator], shift: float) -> Dict
         # hands, from the forearm
         fore = _unit(J[f"{side}_wrist"] - J[f"{side}_elbow"])
         across = _orthogonal(torch.randn(b, 3, generator=g, dtype=h36m.dtype), fore)
-        out[f"{side}_pinky"] = J[f"{side}_wrist"] + fore * d.u(65, 90) + across * d.u(15, 30)
-        out[f"{side}_index"] = J[f"{side}_wrist"] + fore * d.u(75, 100) - across * d.u(0, 15)
-        out[f"{side}_thumb"] = J[f"{side}_wrist"] + fore * d.u(30, 55) - across * d.u(20, 40)
+        hand = _part_size(d, shift)
+        out[f"{side}_pinky"] = J[f"{side}_wrist"] + (fore * d.u(65, 90) + across * d.u(15, 30)) * hand
+        out[f"{side}_index"] = J[f"{side}_wrist"] + (fore * d.u(75, 100) - across * d.u(0, 15)) * hand
+        out[f"{side}_thumb"] = J[f"{side}_wrist"] + (fore * d.u(30, 55) - across * d.u(20, 40)) * hand
         # feet, from the shin: toes ahead, the heel behind, both at the sole
         shin = _unit(J[f"{side}_ankle"] - J[f"{side}_knee"])
         foot = _rotate_about(_orthogonal(fwd, shin), shin, torch.randn(b, generator=g, dtype=h36m.dtype) * 0.3 * sign)
@@ -167,10 +186,11 @@ def _landmarks(h36m: Tensor, g: Optional[torch.Generator], shift: float) -> Dict
         # the detector's ankle, and the foot with it, up or down the shin by up to 4 % of the height
         ankle = J[f"{side}_ankle"] + shin * height * shift * d.u(-0.04, 0.04)
         out[f"{side}_ankle"] = ankle + d.n(height * shift * 0.008)
-        out[f"{side}_heel"] = ankle - foot * d.u(40, 70) + sole
-        out[f"{side}_big_toe"] = ankle + foot * d.u(130, 170) + sole - right * sign * d.u(0, 20)
-        out[f"{side}_small_toe"] = ankle + foot * d.u(100, 130) + sole + right * sign * d.u(15, 35)
-        out[f"{side}_foot_index"] = ankle + foot * d.u(140, 180) + sole
+        size = _part_size(d, shift)
+        out[f"{side}_heel"] = ankle + (sole - foot * d.u(40, 70)) * size
+        out[f"{side}_big_toe"] = ankle + (foot * d.u(130, 170) + sole - right * sign * d.u(0, 20)) * size
+        out[f"{side}_small_toe"] = ankle + (foot * d.u(100, 130) + sole + right * sign * d.u(15, 35)) * size
+        out[f"{side}_foot_index"] = ankle + (foot * d.u(140, 180) + sole) * size
     out["neck"] = (out["l_shoulder"] + out["r_shoulder"]) / 2 + up * height * d.u(0.0, 0.03)
     out["mid_hip"] = (out["l_hip"] + out["r_hip"]) / 2
     out["pelvis"] = out["mid_hip"]  # Halpe's "hip": the mean of the detector's hips

@@ -87,7 +87,8 @@ class KeypointDataConfig(ConfigBase):
     angle_std_deg: float = option(8.0, "how much each bone turns (standard deviation, degrees)", low=0, high=45)
     recorded_cameras: float = option(0.0, "share of views seen by the capture's own calibrated cameras (the "
                                      "training subjects'), from where each pose was filmed", low=0, high=1)
-    definition_shift: float = option(1.0, "how far detector definitions stray (1: a few per cent of body height)",
+    definition_shift: float = option(1.0, "how far detector definitions stray (1: a few per cent of body height; "
+                                     "the face, hands and feet drawn at sizes up to 1.3x either way)",
                                      low=0, high=5)
     cameras: dict = option(help="overrides of the virtual cameras' distributions (`hdnet.data.VirtualCameraConfig`)",
                            factory=dict)
