@@ -97,11 +97,11 @@ def test_small_parts_are_no_ruler():
         hand = (P["r_pinky"] - P["r_thumb"]).norm(dim=-1)
         return ear, foot, hand
 
-    for x in sizes(1.0):
+    ear, foot, hand = sizes(1.0)
+    for x in (ear, foot, hand):
         ratio = torch.log(x / x.median())
         # log-uniform over +-log(1.3) convolved with anatomy's own narrow spread
         assert ratio.quantile(0.02) < -0.8 * np.log(PART_SIZE_RANGE) and ratio.quantile(0.98) > 0.8 * np.log(PART_SIZE_RANGE)
-    ear, foot, hand = sizes(1.0)
     for x in (ear, foot):  # (a hand's span also turns with the random palm direction)
         assert torch.log(x / x.median()).abs().max() < np.log(PART_SIZE_RANGE) + 0.2
     assert abs(np.corrcoef(torch.log(ear).numpy(), torch.log(foot).numpy())[0, 1]) < 0.1

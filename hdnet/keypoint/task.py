@@ -38,7 +38,7 @@ from ..data.virtual_cameras import VirtualCameraConfig, VirtualCameras
 from ..graphs import H36M_AS_MUPOTS, convert_joints, get_skeleton
 from ..layers import DepthBins
 from ..train import RECIPES, Task, register_task
-from .formats import FORMATS, H36M, INPUT_FORMATS, synthesize_keypoints
+from .formats import FORMATS, H36M, INPUT_FORMATS, PART_SIZE_RANGE, synthesize_keypoints
 from .inputs import normalize_keypoints
 from .model import MIN_CONFIDENCE, KeypointHDNet
 
@@ -88,7 +88,7 @@ class KeypointDataConfig(ConfigBase):
     recorded_cameras: float = option(0.0, "share of views seen by the capture's own calibrated cameras (the "
                                      "training subjects'), from where each pose was filmed", low=0, high=1)
     definition_shift: float = option(1.0, "how far detector definitions stray (1: a few per cent of body height; "
-                                     "the face, hands and feet drawn at sizes up to 1.3x either way)",
+                                     f"the face, hands and feet drawn at sizes up to {PART_SIZE_RANGE}x either way)",
                                      low=0, high=5)
     cameras: dict = option(help="overrides of the virtual cameras' distributions (`hdnet.data.VirtualCameraConfig`)",
                            factory=dict)
