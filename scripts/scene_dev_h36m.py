@@ -1,6 +1,7 @@
 """Choose the scene module's settings on Human3.6M scenes, not on MuPoTS-3D.
 
     python scripts/scene_dev_h36m.py [--checkpoint run/last.pt] [--out scene_dev.json]
+    python scripts/scene_dev_h36m.py --moving     # the moving-camera test instead
 
 Human3.6M's cameras are static and its subjects walk on one floor (world z = 0), so its motion
 capture makes scenes with a real floor, real cameras (with their lens distortion) and real
@@ -81,6 +82,39 @@ def predict(model, scenes: List[Dict]) -> None:
             s["tracks"])
 
 
+def _rotation(axis: int, deg: np.ndarray) -> np.ndarray:
+    """Rotations ``[N, 3, 3]`` of the camera by ``deg [N]`` about its x (tilt), y (pan) or z (roll) axis."""
+    a = np.radians(deg)
+    c, s = np.cos(a), np.sin(a)
+    out = np.tile(np.eye(3), (len(a), 1, 1))
+    i, j = [(1, 2), (2, 0), (0, 1)][axis]
+    out[:, i, i], out[:, i, j], out[:, j, i], out[:, j, j] = c, -s, s, c
+    return out
+
+
+#: Camera motions laid over the static scenes: (name, axis, degrees as a function of the
+#: frame's share of the sequence, 0..1)
+CAMERA_MOTIONS = [("static", 0, lambda u: 0.0 * u), ("tilt 10 deg half-way", 0, lambda u: 10.0 * (u >= 0.5)),
+                  ("tilt 20 deg half-way", 0, lambda u: 20.0 * (u >= 0.5)), ("tilt 0-30 deg", 0, lambda u: 30.0 * u),
+                  ("roll 20 deg half-way", 2, lambda u: 20.0 * (u >= 0.5)), ("pan 0-30 deg", 1, lambda u: 30.0 * u)]
+
+
+def moving_camera_table(model, scenes: List[Dict]) -> Dict[str, Dict[str, float]]:
+    """Each motion of :data:`CAMERA_MOTIONS` over every scene: the share of scenes that
+    ``sequence`` mode calls moving, and MRPE (mm) per mode."""
+    rows = {}
+    for name, axis, deg in CAMERA_MOTIONS:
+        moved = []
+        for s in scenes:
+            u = s["frames"] / (s["frames"].max() + 1)
+            moved.append(dict(s, cam_mm=np.einsum("pij,pkj->pki", _rotation(axis, deg(u)), s["cam_mm"])))
+        predict(model, moved)
+        called = np.mean([reason_scene(s["people"], "sequence").moving_camera for s in moved])
+        rows[name] = {"called_moving": round(float(called), 3),
+                      **{f"{m}_mrpe_mm": score(moved, m)["mrpe_mm"] for m in ("none", "image", "sequence")}}
+    return rows
+
+
 def score(scenes: List[Dict], mode: str, **kwargs) -> Dict[str, float]:
     kwargs.setdefault("track_window", TRACK_WINDOW)
     err, used = [], []
@@ -100,11 +134,22 @@ def main() -> None:
     ap.add_argument("--max-frames", type=int, default=200, help="frames per scene (the file holds 10 fps)")
     ap.add_argument("--subjects", nargs="+", default=["S9", "S11"])
     ap.add_argument("--every", type=int, default=1, help="every n-th scene")
+    ap.add_argument("--moving", action="store_true", help="measure the moving-camera test (CAMERA_MOTIONS)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     model = KeypointHDNet.from_checkpoint(args.checkpoint) if args.checkpoint else KeypointHDNet.pretrained("mupots_17")
     model.eval()
     scenes = make_scenes(args.mocap, args.max_frames, args.subjects)[::args.every]
+    if args.moving:
+        rows = moving_camera_table(model, scenes)
+        print("| camera | called moving | none | image | sequence (MRPE mm) |\n|---|---|---|---|---|")
+        for k, v in rows.items():
+            print(f"| {k} | {100 * v['called_moving']:.0f} % | {v['none_mrpe_mm']:.0f} | {v['image_mrpe_mm']:.0f} | "
+                  f"{v['sequence_mrpe_mm']:.0f} |")
+        if args.out:
+            with open(args.out, "w") as f:
+                json.dump(rows, f, indent=1)
+        return
     predict(model, scenes)
     print(f"{len(scenes)} scenes, {sum(len(s['frames']) for s in scenes)} people at 10 frames per second: the "
           f"track windows here are in these frames, a third of the same time at 30 frames per second")

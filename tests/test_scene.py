@@ -162,13 +162,27 @@ def test_a_person_off_the_floor_keeps_the_models_answer():
 
 
 def test_a_moving_camera_falls_back_to_image_by_image():
-    pitches = np.r_[np.full(20, 2.0), np.full(20, 30.0)]
-    people, root, _, _ = _scene(n_frames=40, per_frame=3, pitches=pitches)
-    result = reason_scene(people, "sequence")
-    assert result.moving_camera
-    assert -1 not in result.floors and len(result.floors) == 40
+    for second_half in (30.0, 22.0):  # the camera tilts down by 18, or by 10 degrees, half-way
+        pitches = np.r_[np.full(20, 12.0), np.full(20, second_half)]
+        people, root, _, _ = _scene(n_frames=40, per_frame=3, pitches=pitches)
+        result = reason_scene(people, "sequence")
+        assert result.moving_camera
+        assert -1 not in result.floors and len(result.floors) == 40
     static = reason_scene(_scene(n_frames=40, per_frame=3)[0], "sequence")
     assert not static.moving_camera and -1 in static.floors
+
+
+def test_people_who_bend_for_a_while_are_not_a_moving_camera():
+    """A run of frames whose people lean 40 degrees about their feet (sitting, bending: body
+    axes far from the others', feet still on the floor) keeps one floor for the sequence."""
+    people, *_ = _scene(n_frames=40, per_frame=3)
+    first = people.image < 7
+    mid = people.ankles_rel_mm[first].mean(1)
+    a = np.radians(40.0)
+    lean = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    people.neck_rel_mm[first] = mid + (people.neck_rel_mm[first] - mid) @ lean.T
+    result = reason_scene(people, "sequence")
+    assert not result.moving_camera and -1 in result.floors
 
 
 def test_people_lying_down_give_no_floor():
