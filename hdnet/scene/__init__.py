@@ -7,12 +7,21 @@ does it per image or over a sequence (falling back when the camera moves). The f
 not estimated from the people: docs/scene.md says why.
 """
 
-from .floor import MIN_ANKLE_SCORE, MIN_STANDING_MM, Floor, body_up, fit_floor, floor_normal, support_ankle
+from .floor import (
+    MIN_ANKLE_SCORE,
+    MIN_STANDING_MM,
+    Floor,
+    ankle_heights,
+    body_up,
+    fit_floor,
+    floor_normal,
+    support_ankle,
+)
 from .people import ScenePeople, ankle_and_neck_indices
 from .placement import PLACED_BY, Placement, floor_weight, place_on_floor, smooth_tracks
 from .reasoning import SCENE_MODES, SceneResult, fit_scene_floor, reason_scene
 
 __all__ = ["ScenePeople", "ankle_and_neck_indices", "Floor", "floor_normal", "fit_floor", "support_ankle",
-           "MIN_ANKLE_SCORE", "MIN_STANDING_MM", "body_up", "Placement", "place_on_floor", "smooth_tracks", "floor_weight",
-           "PLACED_BY",
-           "SceneResult", "reason_scene", "fit_scene_floor", "SCENE_MODES"]
+           "ankle_heights", "MIN_ANKLE_SCORE", "MIN_STANDING_MM", "body_up", "Placement", "place_on_floor",
+           "smooth_tracks", "floor_weight", "PLACED_BY", "SceneResult", "reason_scene", "fit_scene_floor",
+           "SCENE_MODES"]

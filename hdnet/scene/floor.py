@@ -35,7 +35,7 @@ import torch
 from ..data.pose_augment import axis_angle_matrices
 from .people import ScenePeople
 
-__all__ = ["Floor", "floor_normal", "fit_floor", "support_ankle", "body_up", "MIN_ANKLE_SCORE",
+__all__ = ["Floor", "floor_normal", "fit_floor", "support_ankle", "ankle_heights", "body_up", "MIN_ANKLE_SCORE",
            "MIN_STANDING_MM"]
 
 #: Ankles with a lower score are not used to find or to stand on the floor.
@@ -86,6 +86,14 @@ def support_ankle(people: ScenePeople, normal: np.ndarray) -> np.ndarray:
     height = np.where(seen, height, np.inf)
     out = np.argmin(height, axis=1)
     return np.where(seen.any(1), out, -1)
+
+
+def ankle_heights(people: ScenePeople, normal: np.ndarray) -> np.ndarray:
+    """``[P]`` each person's height under the camera along ``normal``: of their lower seen ankle
+    (:func:`support_ankle`), where the model put it; NaN where neither ankle is seen."""
+    k = support_ankle(people, normal)
+    ankle = people.root_mm + people.ankles_rel_mm[np.arange(len(people)), np.maximum(k, 0)]
+    return np.where(k >= 0, -(ankle @ normal), np.nan)
 
 
 def body_up(people: ScenePeople) -> Tuple[Optional[np.ndarray], np.ndarray]:
@@ -164,18 +172,12 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 def fit_floor(people: ScenePeople, normal: np.ndarray) -> Optional[Floor]:
     """The floor with ``normal`` at the height the standing people's model depths give (see the
     module docstring); ``None`` where no one stands in front of the camera."""
-    k = support_ankle(people, normal)
     _, standing = body_up(people)
-    ok = (k >= 0) & standing
-    if not ok.any():
+    height = ankle_heights(people, normal)
+    idx = np.nonzero(standing & (height > 0))[0]  # NaN (no ankle seen) is not > 0
+    if not len(idx):
         return None
-    idx = np.nonzero(ok)[0]
-    ankle = people.root_mm[idx] + people.ankles_rel_mm[idx, k[idx]]
-    h = -(ankle @ normal)
-    good = h > 0
-    if not good.any():
-        return None
-    idx, h = idx[good], h[good]
+    h = height[idx]
     rel_std = people.depth_std_mm[idx] / np.maximum(people.root_mm[idx, 2], 1.0)
     w = 1.0 / np.maximum(rel_std, 0.01) ** 2
     log_h = np.log(h)

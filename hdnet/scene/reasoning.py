@@ -22,7 +22,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from .floor import Floor, fit_floor, floor_normal, support_ankle
+from .floor import Floor, ankle_heights, fit_floor, floor_normal
 from .people import ScenePeople
 from .placement import Placement, place_on_floor, smooth_tracks
 
@@ -62,10 +62,8 @@ def _looks_moving(people: ScenePeople, floor: Floor, parts: int = 6, min_people:
     frames = np.unique(people.image)
     if len(frames) < 2 * parts:
         return False
-    k = support_ankle(people, floor.normal)
-    ankle = people.root_mm + people.ankles_rel_mm[np.arange(len(people)), np.maximum(k, 0)]
-    height = -(ankle @ floor.normal)
-    ok = (k >= 0) & np.isfinite(height) & (height > 0)
+    height = ankle_heights(people, floor.normal)
+    ok = height > 0  # NaN (no ankle seen, or NaN keypoints) is not > 0
     if not ok.any():
         return False
     log_h = np.log(np.where(ok, height, 1.0))
