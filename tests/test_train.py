@@ -143,11 +143,14 @@ flat = torch.cat([p.detach().flatten() for p in t.model.parameters()])
 gathered = [torch.zeros_like(flat) for _ in range(2)]
 dist.all_gather(gathered, flat)
 stop = t._max_over_ranks(1.0 if t.rank == 0 else 0.0) == 1.0  # only rank 0 asks; both must stop
+said = []  # each rank writes its own file: two ranks printing at once interleave their lines
 if t.rank == 0:
     assert torch.equal(gathered[0], gathered[1]), "parameters differ between ranks"
-    print("IDENTICAL", flat.numel(), flush=True)
+    said.append(f"IDENTICAL {{flat.numel()}}")
 if stop:
-    print("AGREED", t.rank, flush=True)
+    said.append(f"AGREED {{t.rank}}")
+with open(os.path.join({str(tmp_path)!r}, f"rank{{t.rank}}.txt"), "w") as f:
+    f.write("\\n".join(said))
 t.close()
 assert not dist.is_initialized()
 """)
@@ -155,7 +158,8 @@ assert not dist.is_initialized()
     res = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone",
                           str(script)], capture_output=True, text=True, timeout=300, env=env)
     log = f"rc {res.returncode}\n{res.stdout[-2000:]}\n{res.stderr[-4000:]}"
-    assert res.returncode == 0 and "IDENTICAL" in res.stdout and "AGREED 0" in res.stdout \
-        and "AGREED 1" in res.stdout, log
+    assert res.returncode == 0, log
+    said = [(tmp_path / f"rank{r}.txt").read_text().splitlines() for r in range(2)]
+    assert said[0][0].startswith("IDENTICAL") and "AGREED 0" in said[0] and said[1] == ["AGREED 1"], (said, log)
     files = sorted(p.name for p in out.iterdir())
     assert files == ["last.pt", "log.csv", "steps.csv"]  # written once, by rank 0
