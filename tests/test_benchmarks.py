@@ -98,19 +98,20 @@ def test_keypoint_benchmark_runs(capsys, tmp_path):
 
 
 @pytest.mark.slow
-def test_train_benchmark_runs_both_recipes(capsys, tmp_path):
+def test_train_benchmark_runs_every_recipe(capsys, tmp_path):
     from hdnet.benchmarks import train
     assert train.main(["--quick", "--json", str(tmp_path / "t.json")]) == 0
     out = capsys.readouterr().out
     assert "straightforward loop" in out and "network only" in out and "data share" in out
-    assert "demo recipe" in out and "reference recipe" in out
+    assert "demo recipe" in out and "reference recipe" in out and "keypoint recipe" in out
     data = json.loads((tmp_path / "t.json").read_text())["train"]
-    assert set(data) == {"demo", "reference"}
+    assert set(data) == {"demo", "reference", "keypoint"}
     for recipe in data.values():
         assert recipe["trainer_steps_per_s"] > 0 and 0 <= recipe["data_share"] <= 1
         assert recipe["speedup"] == pytest.approx(recipe["straightforward_ms"] / recipe["trainer_ms"])
     assert data["demo"]["amp_channels_last"]["on"] is False  # the demo trains with both on
     assert data["reference"]["amp_channels_last"]["on"] is True
+    assert data["keypoint"]["amp"]["trainer_ms"] > 0 and "amp_channels_last" not in data["keypoint"]
     with pytest.raises(SystemExit):  # argparse: an unknown recipe
         train.main(["--recipe", "nope"])
 

@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from hdnet.apps.cli import build_parser, main
+from hdnet.core.checkpoint import load_model
 
 from .conftest import run_cli
 
@@ -127,7 +128,7 @@ def test_import_finds_modules_in_the_current_folder(tmp_path, monkeypatch, capsy
     assert "--import: cannot import 'no_such_module_here'" in capsys.readouterr().err
 
 
-def test_train_command(tmp_path):
+def test_train_command(tmp_path, capsys):
     from hdnet.data.synthetic import SceneConfig, write_mupots_json
     path = write_mupots_json(tmp_path / "d", 8, config=SceneConfig(image_size=64, people=(1, 2)))
     cfg = tmp_path / "c.toml"
@@ -152,4 +153,10 @@ max_steps = 2
     assert main(["train", str(cfg), "--out", str(tmp_path / "run"), "--set", "optim.lr=0.001"]) == 0
     assert (tmp_path / "run" / "last.pt").is_file()
     assert main(["train", str(cfg), "--out", str(tmp_path / "run"), "--resume", "--set", "schedule.max_steps=4"]) == 0
+    # fine-tuning: a new run from that run's weights; the image model ships none to start from
+    assert main(["train", str(cfg), "--out", str(tmp_path / "tuned"), "--init", str(tmp_path / "run" / "last.pt")]) == 0
+    assert load_model(tmp_path / "tuned" / "last.pt") is not None
+    capsys.readouterr()
+    assert main(["train", str(cfg), "--out", str(tmp_path / "x"), "--init", "pretrained"]) == 2
+    assert "init: HDNet ships no weights" in capsys.readouterr().err
     assert main(["train"]) == 2

@@ -12,7 +12,7 @@ from hdnet.apps.cli import main
 from hdnet.camera import fit_camera
 from hdnet.core.checkpoint import load_model
 from hdnet.data.mocap import MocapCamera, MocapPoses, read_h36m_mocap, scale_bones, world_to_camera
-from hdnet.data.synthetic import sample_pose
+from hdnet.data.synthetic import sample_pose, synthetic_mocap
 from hdnet.data.virtual_cameras import VirtualCameraConfig, VirtualCameras
 from hdnet.graphs import convert_joints, get_skeleton
 from hdnet.keypoint import KeypointHDNet, KeypointTask, keypoint_losses, normalize_keypoints
@@ -33,11 +33,8 @@ def standing_people(n, seed=0):
 
 def standing_h36m(n, seed=0):
     """The same bodies as Human3.6M's 17 joints (its head marker from the head top, its thorax
-    from the neck, its neck/nose from the head)."""
-    out, made = convert_joints(standing_people(n, seed), "mupots_17", "h36m_17",
-                               {"head": "head_top", "thorax": "neck", "neck_nose": "head"})
-    assert made.all()
-    return out
+    from the neck, its neck/nose from the head): the library's made-up motion capture."""
+    return synthetic_mocap(n, seed).poses.astype(np.float64)
 
 
 # ---------------------------------------------------------------------------- virtual cameras
@@ -263,7 +260,6 @@ def test_zero_people_and_missing_joints(model):
 
 
 def test_coco_keypoints_from_a_detector(model):
-    from hdnet.graphs import convert_joints
     _, views = _people(2, seed=3)
     px = views["joints_2d_px"].double().numpy()
     cam = [views["cameras"].camera(i) for i in range(2)]
@@ -397,7 +393,6 @@ def test_cli_predict_keypoints_coco_results(model, tmp_path):
     _, views = _people(2, seed=4)
     px = views["joints_2d_px"].double().numpy()
     k = views["cameras"].intrinsics[0].tolist()
-    from hdnet.graphs import convert_joints
     coco, made = convert_joints(px, "mupots_17", "coco_17")
     coco = np.concatenate([np.nan_to_num(coco), np.broadcast_to(made[None, :, None], coco.shape[:2] + (1,))], -1)
     results = [{"image_id": 7, "category_id": 1, "keypoints": person.ravel().tolist(), "score": 0.9} for person in coco]

@@ -163,3 +163,55 @@ assert not dist.is_initialized()
     assert said[0][0].startswith("IDENTICAL") and "AGREED 0" in said[0] and said[1] == ["AGREED 1"], (said, log)
     files = sorted(p.name for p in out.iterdir())
     assert files == ["last.pt", "log.csv", "steps.csv"]  # written once, by rank 0
+
+
+def _keypoint_config(out_dir, *overrides):
+    from hdnet.keypoint.task import keypoint_recipe
+    return load_config(base=keypoint_recipe("", str(out_dir), quick=True),
+                       overrides=["model.channels=8", "model.num_layers=1", "model.width=16", "model.blocks=1",
+                                  "data.subjects=[]", "data.recorded_cameras=0", *overrides])
+
+
+def test_init_starts_from_a_checkpoints_weights(tmp_path):
+    """``init`` (fine-tuning): the run starts from the file's weights, not fresh ones; another
+    architecture is refused, naming the settings that differ."""
+    from hdnet.data.synthetic import synthetic_mocap
+    from hdnet.keypoint import KeypointHDNet, KeypointTask
+
+    mocap = synthetic_mocap(32)
+    torch.manual_seed(123)
+    first = KeypointHDNet(channels=8, num_layers=1, width=16, blocks=1)
+    path = first.save(tmp_path / "start.pt")
+    cfg = _keypoint_config(tmp_path / "run", f"init={path}")
+    trainer = Trainer(cfg, task=KeypointTask(cfg, poses=mocap))
+    fresh = Trainer(_keypoint_config(tmp_path / "fresh"), task=KeypointTask(cfg, poses=mocap))
+    for name, value in first.state_dict().items():
+        if torch.is_tensor(value):
+            torch.testing.assert_close(trainer.model.state_dict()[name], value)
+    assert not torch.equal(fresh.model.lift_in[0].weight, first.lift_in[0].weight)  # seeded otherwise
+    trainer.fit()  # and it trains from there
+    assert trainer.step == 20 and not torch.equal(trainer.model.lift_in[0].weight, first.lift_in[0].weight)
+
+    wide = _keypoint_config(tmp_path / "wide", f"init={path}", "model.width=32")
+    with pytest.raises(CheckpointError, match="init: .* width: weights have 16, model has 32"):
+        Trainer(wide, task=KeypointTask(wide, poses=mocap))
+    with pytest.raises(CheckpointError):  # not a checkpoint
+        (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+        junk = _keypoint_config(tmp_path / "junk", f"init={tmp_path / 'junk.pt'}")
+        Trainer(junk, task=KeypointTask(junk, poses=mocap))
+
+
+def test_init_pretrained_is_the_shipped_keypoint_model(tmp_path, scenes):
+    from hdnet.data.synthetic import synthetic_mocap
+    from hdnet.keypoint import KeypointHDNet, KeypointTask
+
+    shipped = KeypointHDNet.pretrained()
+    cfg = _keypoint_config(tmp_path / "run", "init=pretrained", f"model.width={shipped.width}",
+                           f"model.channels={shipped.channels}", f"model.num_layers={shipped.gnn.num_layers}",
+                           f"model.blocks={shipped.blocks}")
+    trainer = Trainer(cfg, task=KeypointTask(cfg, poses=synthetic_mocap(32)))
+    for name, value in shipped.state_dict().items():
+        if torch.is_tensor(value):
+            torch.testing.assert_close(trainer.model.state_dict()[name], value)
+    with pytest.raises(ValueError, match="ships no weights"):  # the image model ships none
+        Trainer(tiny(scenes, tmp_path / "img", init="pretrained"))

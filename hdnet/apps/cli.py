@@ -35,6 +35,9 @@ def _add_train(sub):
                    help="override a config key, e.g. --set optim.lr=1e-3 (repeatable)")
     p.add_argument("--out", help="output folder (sets checkpoint.out_dir)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt exactly where it stopped")
+    p.add_argument("--init", metavar="CHECKPOINT",
+                   help="start from a checkpoint's weights (fine-tuning; 'pretrained': the shipped keypoint "
+                   "model); the run's model.* must match its architecture (sets init)")
     p.add_argument("--backend", choices=["gloo", "nccl"],
                    help="distributed backend under torchrun (default: nccl with GPUs, else gloo)")
     p.set_defaults(run=_run_train)
@@ -237,6 +240,8 @@ def _run_train(args) -> int:
         overrides.append(f"checkpoint.out_dir={args.out}")
     if args.backend:
         overrides.append(f"backend={args.backend}")
+    if args.init:
+        overrides.append(f"init={args.init}")
     cfg = load_config(args.config, overrides, base=base)
     with Trainer(cfg, resume=args.resume) as trainer:
         history = trainer.fit()

@@ -100,6 +100,9 @@ class TrainConfig(ConfigBase):
                                    "if torch sees one, else the CPU", kind="str", optional=True)
     backend: Optional[str] = option(None, "distributed backend under torchrun, `gloo` or `nccl` (none: nccl "
                                     "with GPUs, else gloo)", kind="str", optional=True, choices=("gloo", "nccl"))
+    init: Optional[str] = option(None, "start from the weights of this checkpoint (a file from `hdnet train` or "
+                                 "`model.save`, or `pretrained`: the shipped weights); its architecture must be the "
+                                 "run's `model` settings (fine-tuning)", kind="str", optional=True)
     amp: bool = option(False, "mixed precision: bfloat16 autocast on a CPU, float16 with a gradient "
                        "scaler on CUDA")
     channels_last: bool = option(False, "channels-last memory format for the model and images")

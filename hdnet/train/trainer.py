@@ -67,6 +67,8 @@ class Trainer:
         self._seed_everything(config.seed)
         self.task: Task = task if task is not None else TASKS.get(config.task)(config)
         self.model = (model if model is not None else self.task.build_model()).to(self.device)
+        if config.init and not resume:
+            self._start_from(config.init)
         if config.channels_last:
             self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         opt = torch.optim.AdamW if config.optim.name == "adamw" else torch.optim.Adam
@@ -85,6 +87,26 @@ class Trainer:
         self.ddp: nn.Module = (torch.nn.parallel.DistributedDataParallel(
             self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
             if self.distributed else self.model)
+
+    def _start_from(self, source: str) -> None:
+        """Load the weights of checkpoint ``source`` (or the model class's shipped weights for
+        ``"pretrained"``) into the freshly built model; another architecture is an error that
+        names every setting that differs."""
+        from ..core.checkpoint import CheckpointError, load_model
+        cls = type(self.model)
+        if source == "pretrained":
+            if not hasattr(cls, "pretrained"):
+                raise ValueError(f"init: {cls.__name__} ships no weights; give a checkpoint file")
+            start = cls.pretrained()  # type: ignore[attr-defined]
+        else:
+            start = load_model(source)
+        if type(start) is not cls:
+            raise ValueError(f"init: {source!r} holds a {type(start).__name__}; this run trains a {cls.__name__}")
+        try:
+            self.model.load_state_dict(start.state_dict())
+        except CheckpointError as e:
+            raise CheckpointError(f"init: {source!r} does not fit the run's model settings (set model.* to "
+                                  f"match): {e}") from None
 
     @staticmethod
     def _seed_everything(seed: int) -> None:

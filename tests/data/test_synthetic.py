@@ -54,3 +54,23 @@ def test_cameras():
     assert cam.fx == pytest.approx(1145.05 * 0.256, rel=1e-6)
     with pytest.raises(ValueError, match="camera"):
         camera_for("kinect", 256)
+
+
+def test_synthetic_mocap_is_human36m_bodies_on_a_floor():
+    from hdnet.data.synthetic import synthetic_mocap
+    from hdnet.graphs import get_skeleton
+
+    mocap = synthetic_mocap(64, seed=3, sequences=4)
+    j = {n: i for i, n in enumerate(get_skeleton("h36m_17").joints)}
+    x = mocap.poses.astype(np.float64)
+    assert mocap.skeleton.name == "h36m_17" and x.shape == (64, 17, 3) and mocap.up == "z"
+    np.testing.assert_allclose(x[..., 2].min(1), 0.0, atol=1e-3)  # the lowest point on the floor
+    assert (x[:, j["head"], 2] > x[:, j["pelvis"], 2]).all()  # Z is up: heads above pelvises
+    # sample_pose's proportions: thigh 0.25 and shin 0.247 of the height, 1.5-1.9 m tall
+    thigh = np.linalg.norm(x[:, j["r_knee"]] - x[:, j["r_hip"]], axis=-1)
+    shin = np.linalg.norm(x[:, j["r_ankle"]] - x[:, j["r_knee"]], axis=-1)
+    np.testing.assert_allclose(shin / thigh, 0.247 / 0.25, rtol=1e-4)
+    assert ((thigh / 0.25 > 1499) & (thigh / 0.25 < 1901)).all()
+    assert set(mocap.subject) == {"S1"} and len(set(mocap.sequence)) == 4
+    with pytest.raises(ValueError, match="num_poses"):
+        synthetic_mocap(0)
