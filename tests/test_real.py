@@ -337,6 +337,10 @@ def test_training_runs_and_learns_something(tmp_path):
     again = load_model(tmp_path / "kp" / "last.pt")
     assert again.skeleton_fit_scale == pytest.approx(m.skeleton_fit_scale)
     assert again.depth_std_scale == pytest.approx(m.depth_std_scale)
+    # the height its depths assume: near the made-up bodies' (1.5-1.9 m) for a model this short-trained
+    assert 1000 < again.reference_height_mm < 2600
+    assert 0.85 < again.reference_height_mm / again.reference_length_mm < 1.15  # standing height ~ skeleton length
+    assert 0.01 < again.known_height_std_scale < 100
     with pytest.raises(ValueError, match="data.mocap: the motion-capture file is required"):
         Trainer(load_config(base=keypoint_recipe("", str(tmp_path / "x"), quick=True)))
 
@@ -429,7 +433,7 @@ def test_h36m_protocol_scores_against_an_independent_formula():
     class Still:  # answers every person with the root at the camera and all joints on the root
         formats = ("h36m_17",)
 
-        def predict(self, kp, camera, format, flip_test=False):
+        def predict(self, kp, camera, format, flip_test=False, height_mm=None):
             n = len(kp)
             return SimpleNamespace(joints_rel_mm=torch.zeros(n, 17, 3), root_mm=torch.zeros(n, 3))
     r = evaluate_h36m(Still(), poses, ["S9"])

@@ -122,6 +122,26 @@ def test_sharing_a_floor_removes_size_errors(mode, gain):
     np.testing.assert_array_equal(result.root_mm[~placed], people.root_mm[~placed])
 
 
+def test_people_of_known_size_stay_and_the_rest_use_the_floor():
+    """Half the people have a given height (their answers are exact here): the scene leaves them
+    where they are, and still places the others from the floor."""
+    people, root, _, _ = _scene(per_frame=4)
+    known = np.arange(len(people)) % 2 == 0
+    exact_root = people.root_mm.copy()
+    exact_root[known] = root[known]
+    mixed = ScenePeople(people.ankles_px, people.ankle_scores, exact_root, people.ankles_rel_mm, people.neck_rel_mm,
+                        people.depth_std_mm, CAMERA, people.image, None, known)
+    result = reason_scene(mixed, "sequence", blend=1.0)
+    np.testing.assert_array_equal(result.root_mm[known], root[known])
+    assert (result.method[known] == 0).all() and (result.method[~known] > 0).mean() > 0.5
+    others = ~known & (result.method > 0)
+    assert (np.linalg.norm(result.root_mm - root, axis=1)[others].mean()
+            < 0.5 * np.linalg.norm(exact_root - root, axis=1)[others].mean())
+    with pytest.raises(ValueError, match="known_size: expected"):
+        ScenePeople(people.ankles_px, people.ankle_scores, people.root_mm, people.ankles_rel_mm, people.neck_rel_mm,
+                    people.depth_std_mm, CAMERA, known_size=np.ones(len(people)))
+
+
 def test_tracks_are_smoothed_along_the_walk():
     """One person walking straight away from the camera, 30 frames a second at 1.2 m/s, their
     depth off by 5 % noise per frame: the track's straight-line fits take most noise out."""

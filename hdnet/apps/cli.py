@@ -91,6 +91,9 @@ def _add_eval(sub):
     p.add_argument("--scene", choices=["none", "image", "sequence"],
                    help="mupots-3d: people who share a floor (docs/scene.md): none (default; each person "
                    "alone), image (each frame's people), sequence (every frame of the static camera)")
+    p.add_argument("--known-heights", action="store_true",
+                   help="keypoint models (mupots-3d, h36m with --annotations FILE.h5): give the model each "
+                   "person's standing height, from the 3D annotations (docs/real.md)")
     p.add_argument("--images", help="image folder (mupots) or the Human36M root (h36m)")
     p.add_argument("--split", default="test", choices=["train", "test"], help="Human3.6M split")
     _add_model_options(p)
@@ -129,6 +132,12 @@ def _add_predict(sub):
                    "people), sequence (the images in order, one static camera); default none")
     p.add_argument("--fov", type=float, metavar="DEG",
                    help="keypoint models: the cameras' field of view across the longer image side, degrees")
+    p.add_argument("--height", type=float, metavar="MM",
+                   help="keypoint models: every person's standing height in mm (floor to the top of the head; "
+                   "e.g. one person filmed alone): places them by it instead of an average body")
+    p.add_argument("--heights", metavar="FILE",
+                   help="keypoint models: JSON {track_id: height in mm} for the people of --keypoints with "
+                   "track ids; the others keep the model's size")
     _add_model_options(p)
     p.add_argument("--out", default="predictions", help="output folder (default ./predictions)")
     p.add_argument("--autocast", action="store_true",
@@ -290,7 +299,8 @@ def _run_eval_keypoints(args) -> int:
     seqs = read_mupots_annotations(args.annotations, args.sequences)
     report = public_report(evaluate_mupots(model, seqs, noise_px=args.noise_px, seed=args.seed,
                                            flip_test=args.flip_test, focal_scale=1 + args.focal_error / 100,
-                                           scene=args.scene or "none", detector_like=args.detector_like))
+                                           scene=args.scene or "none", detector_like=args.detector_like,
+                                           known_heights=args.known_heights))
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
     print(report_markdown(report))
     _write_json(args.out, report, "--out")
@@ -311,9 +321,10 @@ def _run_eval_h36m_keypoints(args) -> int:
     missing = sorted(set(args.subjects) - set(poses.subject.tolist()))
     if missing:
         raise CLIError(f"--subjects: {missing} are not in {args.annotations!r}")
-    report = evaluate_h36m(model, poses, args.subjects, flip_test=args.flip_test)
+    report = evaluate_h36m(model, poses, args.subjects, flip_test=args.flip_test, known_heights=args.known_heights)
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
-    report["input"] = {"keypoints": "ground-truth 2D (projected through the real cameras)", "format": "h36m_17"}
+    report["input"] = {"keypoints": "ground-truth 2D (projected through the real cameras)", "format": "h36m_17",
+                       "heights": "each subject's, from the motion capture" if args.known_heights else "not given"}
     print(f"Human3.6M {' '.join(args.subjects)} ({report['people']} views): MPJPE {report['mpjpe_mm']:.1f} mm, "
           f"PA-MPJPE {report['pa_mpjpe_mm']:.1f} mm, MRPE {report['mrpe_mm']:.0f} mm")
     _write_json(args.out, report, "--out")
@@ -332,6 +343,8 @@ def _run_eval(args) -> int:
     _refuse(args, ["--scene", "--detector-like"], "here (MuPoTS-3D keypoint evaluation only: --dataset mupots-3d)")
     if args.dataset == "h36m" and args.annotations:
         return _run_eval_h36m_keypoints(args)
+    _refuse(args, ["--known-heights"], "to image models (keypoint models: --dataset mupots-3d, or h36m with a "
+            "motion-capture file)")
     model, prep = _load_model(args)
     if args.dataset == "mupots":
         if not args.annotations or not args.images:
@@ -450,6 +463,8 @@ def _run_predict_keypoints(args) -> int:
         _refuse(args, ["--keypoint-format", "--coco-annotations"], "with --detector (it says its own format)")
     if args.camera and args.fov is not None:
         raise CLIError("--camera, --fov: give one (--fov is for images without intrinsics)")
+    if args.height is not None and args.heights:
+        raise CLIError("--height, --heights: give one (--height is everyone's, --heights per track id)")
     if args.fov is not None and not 1.0 <= args.fov <= 170.0:
         raise CLIError(f"--fov: expected a field of view in [1, 170] degrees, got {args.fov}")
     images = kp.list_images(args.images, args.image_dir)
@@ -510,8 +525,10 @@ def _run_predict_keypoints(args) -> int:
                   "people found by the detector")
         people = {k: v[(v[:, :, 2] > 0).sum(1) >= 2] for k, v in people.items()}
     cameras = {key: kp.camera_for(refs[key], cams_json, args.fov) for key in people}
+    heights = kp.heights_for(people, tracks, args.height, _read_json(args.heights, "--heights") if args.heights
+                             else None)
     records = kp.predict_records(model, people, fmt, refs, cameras, flip_test=args.flip_test,
-                                 scene=args.scene or "none", tracks=tracks)
+                                 scene=args.scene or "none", tracks=tracks, heights=heights)
     _write_json(out / "people.json", records, "--out")
     taken: set = set()
     for key, ref in refs.items():
@@ -542,7 +559,8 @@ def _run_predict(args) -> int:
     from .draw import draw_roots
     if args.keypoints or args.detector:
         return _run_predict_keypoints(args)
-    _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov", "--scene"], "to image models (give --camera)")
+    _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov", "--scene", "--height", "--heights"],
+            "to image models (give --camera)")
     if args.image_dir:
         from .keypoint_predict import list_images
         args.images = list_images(args.images, args.image_dir)

@@ -147,9 +147,40 @@ def _looks_like_camera(d: dict) -> bool:
     return bool(_CAMERA_KEYS & set(d))
 
 
+def heights_for(people: Dict[str, np.ndarray], tracks: Optional[Dict[str, np.ndarray]], height: Optional[float],
+                table: Any) -> Optional[Dict[str, np.ndarray]]:
+    """``{image: [P]}`` standing heights (mm; NaN: not known) from ``--height`` (everyone) or a
+    ``--heights`` table ``{track_id: mm}`` (the people of the keypoint file with those track
+    ids); None when neither is given."""
+    if height is None and table is None:
+        return None
+    if height is not None:
+        return {key: np.full(len(kp), float(height)) for key, kp in people.items()}
+    if not isinstance(table, dict):
+        raise ValueError("--heights: expected a JSON object {track_id: height in mm}")
+    if tracks is None:
+        raise ValueError("--heights: the keypoints have no track ids to match (COCO results' track_id); use "
+                         "--height for everyone")
+    wanted: Dict[int, float] = {}
+    for key, value in table.items():
+        try:
+            tid = int(key)
+        except ValueError:
+            raise ValueError(f"--heights: {key!r} is not a track id (an integer)") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"--heights: track {key}: expected a height in mm, got {value!r}")
+        wanted[tid] = float(value)
+    seen = {int(t) for v in tracks.values() for t in v}
+    unknown = sorted(set(wanted) - seen)
+    if unknown:
+        raise ValueError(f"--heights: track ids {unknown[:5]} are not in the keypoints (they have {sorted(seen)[:10]})")
+    return {key: np.array([wanted.get(int(t), np.nan) for t in tracks[key]]) for key in people}
+
+
 def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[str, ImageRef],
                     cameras: Dict[str, Tuple[Camera, str]], flip_test: bool = False,
-                    scene: str = "none", tracks: Optional[Dict[str, np.ndarray]] = None) -> List[dict]:
+                    scene: str = "none", tracks: Optional[Dict[str, np.ndarray]] = None,
+                    heights: Optional[Dict[str, np.ndarray]] = None) -> List[dict]:
     """Run ``model`` on every image's people ``[P, J, 3]`` (x, y, score; NaN or score 0:
     missing) and return one record per person: ``image_id``, ``image`` (the file, where known),
     ``root_cam``, ``joints_cam``, ``joints``, ``depth_std_mm``, ``camera``, ``camera_source``,
@@ -157,7 +188,10 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
     ``scene``: ``"none"``, ``"image"`` (each image's people share a floor) or ``"sequence"``
     (the images in order, one static camera, share one floor); ``tracks`` (``{image: [P]}``
     person ids across images, e.g. COCO results' ``track_id``) are copied into the records as
-    ``track_id`` and, in a sequence, keep each person's size and smooth their depth."""
+    ``track_id`` and, in a sequence, keep each person's size and smooth their depth. ``heights``
+    (``{image: [P]}`` standing heights in mm, NaN: not known; :func:`heights_for`) place those
+    people by their height (:meth:`~hdnet.keypoint.KeypointHDNet.with_heights`); each record
+    says ``height_mm`` (null: the model's average body)."""
     from ..keypoint.formats import FORMATS
     from ..scene import PLACED_BY, SCENE_MODES, ScenePeople, reason_scene
     if scene not in SCENE_MODES:
@@ -171,15 +205,17 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
             continue
         kp = np.where((kp[..., 2:] > 0) & np.isfinite(kp[..., :2]).all(-1, keepdims=True), kp, np.nan)
         conf = np.nan_to_num(np.asarray(people[key][..., 2], np.float64), nan=0.0)
+        height = None if heights is None else heights[key]
         try:
-            res = model.predict(kp[..., :2], cam, confidence=conf, format=fmt, flip_test=flip_test)
+            res = model.predict(kp[..., :2], cam, confidence=conf, format=fmt, flip_test=flip_test, height_mm=height)
         except ValueError as e:  # name the image, not a position in the batch
             raise ValueError(f"--keypoints {key!r}: {e}") from None
         answers.append((key, kp, conf, res, len(records)))
         for i in range(kp.shape[0]):
             rec = {"image_id": key, "root_cam": res.root_mm[i].tolist(), "joints_cam": res.joints_mm[i].tolist(),
                    "joints": joints, "depth_std_mm": float(res.depth_std_mm[i]), "camera": cam.to_dict(),
-                   "camera_source": source, "format": fmt, "placed_by": "model"}
+                   "camera_source": source, "format": fmt, "placed_by": "model",
+                   "height_mm": None if height is None or not np.isfinite(height[i]) else float(height[i])}
             if tracks is not None:
                 rec["track_id"] = int(tracks[key][i])
             if refs[key].path:
@@ -204,9 +240,11 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
         conf = np.concatenate([a[2] for a in group])
         image = np.concatenate([np.full(len(a[1]), i) for i, a in enumerate(group)])
         track = np.concatenate([tracks[a[0]] for a in group]) if tracks is not None else None
+        known = (np.concatenate([np.isfinite(heights[a[0]]) for a in group]) if heights is not None
+                 else None)
         placed = reason_scene(ScenePeople.from_prediction(
             kp, conf, FORMATS.get(fmt).skeleton, cat["root_mm"], cat["joints_rel_mm"], model.output_skeleton(fmt),
-            cat["depth_std_mm"], cam, image, track), scene)
+            cat["depth_std_mm"], cam, image, track, known), scene)
         rows = [a[4] + i for a in group for i in range(len(a[1]))]
         for k, r in enumerate(rows):
             root = placed.root_mm[k]

@@ -27,12 +27,18 @@ from ..data.mupots_annotations import MuPoTSSequence
 from ..metrics import DEPTH_BANDS_MM, evaluate_roots, pa_mpjpe, pck3d
 from ..scene import SCENE_MODES, ScenePeople, reason_scene
 from .formats import FORMATS
+from .height import height_from_length, skeleton_length_mm
 from .model import MIN_CONFIDENCE
+from .task import to_mupots
 
 __all__ = ["evaluate_mupots", "mupots_predictions", "detector_like_2d", "depth_std_coverage", "uncertainty_score",
-           "evaluate_h36m"]
+           "evaluate_h36m", "annotated_heights"]
 
 ROOT = 14  # MuPoTS pelvis
+
+#: What ``known_heights=True`` gives the model.
+KNOWN_HEIGHTS = ("each person's standing height from the 3D annotations: the median skeleton length (head top to "
+                 "ankles along the bones) times the training subjects' height over that length")
 
 #: What ``detector_like=True`` does to the ground-truth 2D joints (the real-input issue's protocol).
 DETECTOR_LIKE = ("hips 2-5 % of the 2D height lower and 0-2 % wider, the pelvis with them; noise 1 % of the "
@@ -77,13 +83,14 @@ def detector_like_2d(keypoints_px: np.ndarray, rng: np.random.Generator):
 
 def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
                        batch: int = 4096, flip_test: bool = False, focal_scale: float = 1.0,
-                       detector_like: bool = False) -> List[Dict[str, Any]]:
+                       detector_like: bool = False, known_heights: bool = False) -> List[Dict[str, Any]]:
     """Run the model on every valid person (its ``mupots_17`` input): one record per sequence
     with the inputs, the ground truth and the predictions (arrays over that sequence's valid
     people, frame order). ``focal_scale`` gives the model each camera with ``fx, fy`` times
     that (a wrong focal length; the scores stay against the truth). ``detector_like`` first
     moves the 2D joints as :func:`detector_like_2d` does (seeded by ``seed``; a sequence's own
-    ``confidence`` still drops its zeros)."""
+    ``confidence`` still drops its zeros). ``known_heights`` gives the model each person's
+    standing height (:func:`annotated_heights`)."""
     sk = model.output_skeleton("mupots_17")
     if sk.num_joints != 17 or sk.root != ROOT:
         raise ValueError(f"model: MuPoTS-3D is scored on the 17 MuPoTS joints (pelvis 14); the model answers "
@@ -112,17 +119,33 @@ def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: flo
             where = ", ".join(f"frame {frames[i]} person {people[i]}" for i in few[:5])
             raise ValueError(f"{seq.name}: {where}{' ...' if few.size > 5 else ''}: fewer than 2 joints with a "
                              f"score of at least {MIN_CONFIDENCE}; a person's depth needs two")
+        heights = annotated_heights(seq, model)[people] if known_heights else None
         try:
-            preds = [model.predict(kp[i:i + batch], cam, conf[i:i + batch], format="mupots_17",
-                                   flip_test=flip_test) for i in range(0, len(kp), batch)]
+            preds = [model.predict(kp[i:i + batch], cam, conf[i:i + batch], format="mupots_17", flip_test=flip_test,
+                                   height_mm=None if heights is None else heights[i:i + batch])
+                     for i in range(0, len(kp), batch)]
         except ValueError as e:
             raise ValueError(f"{seq.name}: {e} (people are counted over the sequence's valid people, "
                              "frame by frame)") from None
         cat = {k: torch.cat([getattr(p, k) for p in preds]).double().numpy()
                for k in ("root_mm", "joints_rel_mm", "joints_mm", "depth_std_mm")}
         out.append({"sequence": seq, "frames": frames, "people": people, "input_2d": kp, "confidence": conf,
-                    "camera": cam, **cat})
+                    "camera": cam, "height_mm": np.full(len(kp), np.nan) if heights is None else heights, **cat})
     return out
+
+
+def annotated_heights(seq: MuPoTSSequence, model) -> np.ndarray:
+    """``[P]`` each person's standing height (mm) from the annotations, as a user who knew them
+    would give it: the median over their valid frames of their ``annot3`` skeleton length
+    (:func:`~hdnet.keypoint.height.skeleton_length_mm`), by the model's training subjects'
+    proportion of height to that length (:func:`~hdnet.keypoint.height.height_from_length`); NaN
+    for a person never valid."""
+    out = np.full(seq.valid.shape[1], np.nan)
+    for p in range(seq.valid.shape[1]):
+        frames = np.nonzero(seq.valid[:, p])[0]
+        if frames.size:
+            out[p] = float(np.median(skeleton_length_mm(seq.annot3[frames, p])))
+    return height_from_length(out, model)
 
 
 def depth_std_coverage(depth_mm, depth_std_mm, true_depth_mm) -> float:
@@ -179,7 +202,8 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str) -> None:
     conf = np.isfinite(rec["input_2d"]).all(-1) * rec["confidence"]
     people = ScenePeople.from_prediction(rec["input_2d"], conf, FORMATS.get("mupots_17").skeleton, rec["root_mm"],
                                          rec["joints_rel_mm"], model.output_skeleton("mupots_17"),
-                                         rec["depth_std_mm"], rec["camera"], rec["frames"], rec["people"])
+                                         rec["depth_std_mm"], rec["camera"], rec["frames"], rec["people"],
+                                         np.isfinite(rec["height_mm"]))
     result = reason_scene(people, scene)
     rec["root_mm"] = result.root_mm
     rec["joints_mm"] = result.root_mm[:, None] + rec["joints_rel_mm"]
@@ -193,7 +217,8 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str) -> None:
 
 def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
                     skeleton_fit_scale: Optional[float] = None, flip_test: bool = False,
-                    focal_scale: float = 1.0, scene: str = "none", detector_like: bool = False) -> Dict[str, Any]:
+                    focal_scale: float = 1.0, scene: str = "none", detector_like: bool = False,
+                    known_heights: bool = False) -> Dict[str, Any]:
     """Score ``model`` and the baselines on MuPoTS-3D sequences (see the module docstring).
 
     Returns ``{"people", "sequences", "input": {...}, "hdnet": {mrpe_mm, mrpe_x_mm, mrpe_y_mm,
@@ -203,7 +228,8 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     "k_value": {...}, "floor": {...}}}, "scene": MODE}`` with 3DPCK in percent and AP_root as a
     fraction. ``scene`` (:data:`hdnet.scene.SCENE_MODES`): ``"image"`` re-places each frame's
     people on their shared floor, ``"sequence"`` every frame's (one static camera, a body size
-    per person index); ``floor_used`` is the share of people re-placed.
+    per person index); ``floor_used`` is the share of people re-placed. ``known_heights``: each
+    person's standing height from the annotations is given to the model (:func:`annotated_heights`).
     """
     if scene not in SCENE_MODES:
         raise ValueError(f"scene: expected one of {list(SCENE_MODES)}, got {scene!r}")
@@ -211,7 +237,7 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         raise ValueError("sequences: nothing to evaluate")
     scale = float(model.skeleton_fit_scale if skeleton_fit_scale is None else skeleton_fit_scale)
     records = mupots_predictions(model, sequences, noise_px, seed, flip_test=flip_test, focal_scale=focal_scale,
-                                 detector_like=detector_like)
+                                 detector_like=detector_like, known_heights=known_heights)
     if not records:
         raise ValueError(f"sequences: {[s.name for s in sequences]} hold no valid person to score")
     for rec in records:
@@ -255,6 +281,7 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         "input": {"keypoints": "ground-truth 2D (annot2)" + (f", detector-like: {DETECTOR_LIKE}" if detector_like
                                                              else ""),
                   "noise_px": noise_px, "focal_scale": focal_scale,
+                  "heights": KNOWN_HEIGHTS if known_heights else "not given",
                   "cameras": {s.name: s.camera_source for s in sequences}},
         "hdnet": overall["hdnet"],
         "baselines": {"skeleton_fit": overall["skeleton_fit"], "k_value": overall["k_value"]},
@@ -275,7 +302,7 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
 
 
 def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_SUBJECTS, flip_test: bool = False,
-                  batch: int = 4096) -> Dict[str, Any]:
+                  batch: int = 4096, known_heights: bool = False) -> Dict[str, Any]:
     """The Human3.6M protocol from ground-truth 2D: every stored pose of ``subjects`` (S9 and
     S11 by default; the model trained on the others) seen by each of the subject's real
     cameras, projected with the camera's lens distortion, in the model's ``h36m_17`` format.
@@ -284,7 +311,10 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
     ``"pa_mpjpe_mm"`` (protocol 2: after a similarity Procrustes alignment per pose),
     ``"mrpe_mm"`` (the root's camera-space error), ``"per_action": {action: {people, mpjpe_mm,
     pa_mpjpe_mm, mrpe_mm}}``, ``"per_camera"`` likewise}``; every mean is over all poses (the
-    file's frame rate: 10 fps for the shared file).
+    file's frame rate: 10 fps for the shared file). ``known_heights``: each subject's standing
+    height is given to the model (the median skeleton length of their poses as the MuPoTS-3D
+    joints the model trains on, by :func:`~hdnet.keypoint.height.height_from_length`), and the
+    result says ``"heights"`` per subject.
     """
     if "h36m_17" not in getattr(model, "formats", ()):
         raise ValueError(f"model: the Human3.6M protocol feeds h36m_17 keypoints; the model reads "
@@ -292,15 +322,20 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
     data = poses.select(list(subjects))
     rows: Dict[str, List[np.ndarray]] = {"rel": [], "pa": [], "root": []}
     action, camera_ids = [], []
+    heights: Dict[str, float] = {}
     for subject in subjects:
         cams = data.cameras.get(subject, {})
         if not cams:
             raise ValueError(f"poses: subject {subject!r} has no cameras in the motion-capture file")
         sel = np.nonzero(data.subject == subject)[0]
+        if known_heights:
+            length = np.median(skeleton_length_mm(to_mupots(torch.from_numpy(data.poses[sel])).numpy()))
+            heights[subject] = float(height_from_length(length, model))
         for cid, mc in sorted(cams.items()):
             x = world_to_camera(data.poses[sel], mc.R, mc.T)
             px = mc.camera.project(x)
-            pred = [model.predict(px[i:i + batch], mc.camera, format="h36m_17", flip_test=flip_test)
+            pred = [model.predict(px[i:i + batch], mc.camera, format="h36m_17", flip_test=flip_test,
+                                  height_mm=heights.get(subject))
                     for i in range(0, len(px), batch)]
             rel = torch.cat([p.joints_rel_mm for p in pred]).double().numpy()
             root = torch.cat([p.root_mm for p in pred]).double().numpy()
@@ -317,6 +352,6 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
         return {"people": int(mask.sum()), "mpjpe_mm": float(rel[mask].mean()), "pa_mpjpe_mm": float(pa[mask].mean()),
                 "mrpe_mm": float(root[mask].mean())}
     every = np.ones(len(rel), bool)
-    return {**scores(every), "subjects": list(subjects),
+    return {**scores(every), "subjects": list(subjects), **({"heights": heights} if known_heights else {}),
             "per_action": {a: scores(acts == a) for a in sorted(set(action))},
             "per_camera": {c: scores(cids == c) for c in sorted(set(camera_ids))}}

@@ -32,6 +32,7 @@ from ..core.checks import check_tensor, is_tracing
 from ..graphs import Skeleton, get_skeleton
 from ..layers import DepthBinHead, DepthBins, SkeletonGNN
 from .formats import FORMATS, INPUT_FORMATS
+from .height import check_heights
 from .inputs import normalize_keypoints, person_scale
 
 __all__ = ["KeypointHDNet", "KeypointOutput", "KeypointTrainingOutput", "union_skeleton", "MIN_CONFIDENCE", "OUTPUTS",
@@ -147,8 +148,10 @@ class KeypointHDNet(Checkpointable, nn.Module):
         bins: depth bins over ``d = Z s`` in mm (default 61 log bins, 300-5000 mm).
 
     Checkpoint data (plain values that travel with the weights): ``skeleton_fit_scale`` (the
-    geometric baseline's scale on the training poses) and ``depth_std_scale`` (the uncertainty's
-    calibration).
+    geometric baseline's scale on the training poses), ``depth_std_scale`` (the uncertainty's
+    calibration), and for known heights (:mod:`hdnet.keypoint.height`) ``reference_height_mm``
+    and ``reference_length_mm`` (the standing height and skeleton length the depths assume) with
+    ``known_height_std_scale`` (the uncertainty's calibration when the height is known).
 
     Shapes:
         - **keypoints_norm** ``[P, J, 2]`` of ``format`` (see
@@ -190,6 +193,10 @@ class KeypointHDNet(Checkpointable, nn.Module):
         self.sigma_out = nn.Linear(width, 1)
         self.skeleton_fit_scale = 1.0
         self.depth_std_scale = 1.0
+        # what a known height needs (hdnet.keypoint.height); None: not measured (older checkpoints)
+        self.reference_length_mm: Optional[float] = None
+        self.reference_height_mm: Optional[float] = None
+        self.known_height_std_scale: Optional[float] = None
         self.preprocessing = None  # keypoints need no image framing
 
     def reset_parameters(self) -> None:
@@ -258,15 +265,25 @@ class KeypointHDNet(Checkpointable, nn.Module):
         except KeyError as e:
             raise ValueError(f"architecture: the stored config lacks {e}") from None
 
+    #: Checkpoint data: name -> the open interval its value must lie in; the height ones may be
+    #: absent (checkpoints from before they were measured).
+    _DATA_RANGES = {"skeleton_fit_scale": (0, 100), "depth_std_scale": (0, 100), "reference_length_mm": (300, 5000),
+                    "reference_height_mm": (300, 5000), "known_height_std_scale": (0, 100)}
+    _HEIGHT_DATA = ("reference_length_mm", "reference_height_mm", "known_height_std_scale")
+
     def checkpoint_data(self) -> dict:
-        return {"skeleton_fit_scale": self.skeleton_fit_scale, "depth_std_scale": self.depth_std_scale}
+        return {k: getattr(self, k) for k in self._DATA_RANGES if getattr(self, k) is not None}
 
     def load_checkpoint_data(self, data: dict) -> None:
-        for key in ("skeleton_fit_scale", "depth_std_scale"):
+        for key, (lo, hi) in self._DATA_RANGES.items():
             value = data.get(key, getattr(self, key))
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 100:
-                raise ValueError(f"data: {key} must be a number in (0, 100), got {value!r}")
+            if value is None and key in self._HEIGHT_DATA:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo < value < hi:
+                raise ValueError(f"data: {key} must be a number in ({lo}, {hi}), got {value!r}")
             setattr(self, key, float(value))
+        if len({getattr(self, k) is None for k in self._HEIGHT_DATA}) > 1:
+            raise ValueError(f"data: {', '.join(self._HEIGHT_DATA)} come together; this checkpoint has only some")
 
     # ------------------------------------------------------------------ export
     def onnx_signature(self, num_people: int = 1, dynamic_people: bool = True, format: Optional[str] = None):
@@ -364,7 +381,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
     # ------------------------------------------------------------------ pixels in
     @torch.no_grad()
     def predict(self, keypoints_px, cameras: CameraLike, confidence=None, format: Optional[str] = None,
-                max_batch: int = 256, flip_test: bool = False) -> KeypointOutput:
+                max_batch: int = 256, flip_test: bool = False, height_mm=None) -> KeypointOutput:
         """Pixels and cameras in, mm out (eval mode).
 
         Args:
@@ -379,6 +396,9 @@ class KeypointHDNet(Checkpointable, nn.Module):
                 intermediates in the CPU's cache).
             flip_test: also run the mirror image of every person and average (see
                 :meth:`flip_average`).
+            height_mm: people's standing heights (floor to the top of the head, mm) where you
+                know them: one number for everyone or ``[P]``, NaN where not known. Each such
+                person's answer is scaled about the camera to that height (:meth:`with_heights`).
         """
         if isinstance(max_batch, bool) or not isinstance(max_batch, int) or max_batch < 1:
             raise ValueError(f"max_batch: expected an int >= 1, got {max_batch!r}")
@@ -408,6 +428,9 @@ class KeypointHDNet(Checkpointable, nn.Module):
         want = FORMATS.get(fmt).skeleton.num_joints
         if kp.shape[1] != want:
             raise ValueError(f"keypoints_px: {kp.shape[1]} joints, but format {fmt!r} has {want}")
+        heights = None if height_mm is None else check_heights(height_mm, kp.shape[0])
+        if heights is not None and np.isfinite(heights).any() and self.reference_height_mm is None:
+            raise ValueError(self._NO_HEIGHTS)
         xy = normalize_keypoints(kp, cameras) if kp.shape[0] else kp
         dev, dtype = self.embed.weight.device, self.embed.weight.dtype
         xy, conf = xy.to(dev, dtype), conf.to(dev, dtype)
@@ -415,9 +438,34 @@ class KeypointHDNet(Checkpointable, nn.Module):
         def run(a, b):
             return self.flip_average(a, b, fmt) if flip_test else self(a, b, fmt)
         if xy.shape[0] <= max_batch:
-            return run(xy, conf)
-        passes = [run(a, b) for a, b in zip(xy.split(max_batch), conf.split(max_batch), strict=True)]
-        return KeypointOutput(*(torch.cat(field) for field in zip(*passes, strict=True)))
+            out = run(xy, conf)
+        else:
+            passes = [run(a, b) for a, b in zip(xy.split(max_batch), conf.split(max_batch), strict=True)]
+            out = KeypointOutput(*(torch.cat(field) for field in zip(*passes, strict=True)))
+        return out if heights is None else self.with_heights(out, heights)
+
+    _NO_HEIGHTS = ("height_mm: this checkpoint does not record the height its depths assume (reference_height_mm: "
+                   "the keypoint task measures it after training, older checkpoints lack it); fine-tune it "
+                   "(hdnet train --init CHECKPOINT), or leave the heights out")
+
+    def with_heights(self, output: KeypointOutput, height_mm) -> KeypointOutput:
+        r"""``output`` with each person of known standing height ``height_mm`` (``[P]`` or one
+        number, mm; NaN: not known, left as it is) scaled about the camera by
+        :math:`k = H / H_{ref}` (``reference_height_mm``): root, joints and depth times
+        :math:`k`, so every keypoint's projection stays, and the depth's uncertainty from the
+        calibration for known heights (``known_height_std_scale``). See :mod:`hdnet.keypoint.height`."""
+        h = check_heights(height_mm, output.root_mm.shape[0])
+        known = np.isfinite(h)
+        if not known.any():
+            return output
+        if self.reference_height_mm is None or self.known_height_std_scale is None:
+            raise ValueError(self._NO_HEIGHTS)
+        ref = output.depth_mm
+        k = ref.new_tensor(np.where(known, h / self.reference_height_mm, 1.0))
+        std_factor = ref.new_tensor(np.where(known, self.known_height_std_scale / self.depth_std_scale, 1.0))
+        return output._replace(root_mm=output.root_mm * k[:, None], joints_rel_mm=output.joints_rel_mm * k[:, None, None],
+                               joints_mm=output.joints_mm * k[:, None, None], depth_mm=output.depth_mm * k,
+                               depth_std_mm=output.depth_std_mm * k * std_factor)
 
     def flip_average(self, keypoints_norm: Tensor, confidence: Optional[Tensor], format: str) -> KeypointOutput:
         """Flip testing: the people as seen, and their mirror images (``x -> -x`` in normalised

@@ -6,7 +6,10 @@ format's detector definitions and a detector's errors afresh, seeded by run, pro
 step, so a resumed run draws the same and there is no data set on disk. A tenth of the
 sequences (by name) is kept out of training: after the last step the depth uncertainty is
 calibrated on views of them (``depth_std_scale``: one standard deviation holds 68 % of their
-depth errors) and the geometric baseline's scale is fitted (``skeleton_fit_scale``).
+depth errors), the height its depths assume is measured on the same views with what a known
+height leaves of the error (``reference_height_mm``, ``known_height_std_scale``:
+:mod:`hdnet.keypoint.height`) and the geometric baseline's scale is fitted
+(``skeleton_fit_scale``).
 """
 
 from __future__ import annotations
@@ -39,11 +42,13 @@ from ..graphs import H36M_AS_MUPOTS, convert_joints, get_skeleton
 from ..layers import DepthBins
 from ..train import RECIPES, Task, register_task
 from .formats import FORMATS, H36M, INPUT_FORMATS, PART_SIZE_RANGE, synthesize_keypoints
+from .height import skeleton_length_mm, standing_height_mm
 from .inputs import normalize_keypoints
 from .model import MIN_CONFIDENCE, KeypointHDNet
 
 __all__ = ["KeypointTask", "KeypointModelConfig", "KeypointDataConfig", "KeypointLossConfig", "keypoint_losses",
-           "keypoint_recipe", "make_views", "to_mupots", "calibration_split"]
+           "keypoint_recipe", "make_views", "to_mupots", "calibration_split",
+           "calibration_views", "calibrate_depth_std", "calibrate_heights", "height_per_length"]
 
 _DEFAULT_WEIGHTS = {"mupots_17": 0.25, "h36m_17": 0.2, "coco_17": 0.2, "blazepose_33": 0.15, "halpe_26": 0.1,
                     "body_25": 0.1}
@@ -237,6 +242,7 @@ class KeypointTask(Task):
         self._poses = poses
         self.train_poses: Optional[Tensor] = None
         self.held_poses: Optional[Tensor] = None
+        self.height_per_length = 1.0
         self.up = "z"
         self.rank = 0
         self.recorded: List[MocapCamera] = []
@@ -261,6 +267,7 @@ class KeypointTask(Task):
             name = getattr(sk, "name", sk)
             raise ValueError(f"data.mocap: the keypoint task trains on Human3.6M's 17 joints, got {name!r}")
         train, held = calibration_split(poses)
+        self.height_per_length = height_per_length(poses)
         data = torch.from_numpy(poses.poses)
         self.train_poses, self.held_poses = data[train], data[held]
         self.up, self.rank = poses.up, rank
@@ -303,7 +310,10 @@ class KeypointTask(Task):
         d = self.config.data
         seed = self.config.seed + 1
         model.skeleton_fit_scale = _fit_baseline_scale(self.held_poses, d, self.up, seed)
-        model.depth_std_scale = calibrate_depth_std(model, self.held_poses, d, self.up, seed)
+        views = calibration_views(model, self.held_poses, d, self.up, seed)
+        model.depth_std_scale = calibrate_depth_std(views)
+        model.reference_length_mm, model.reference_height_mm, model.known_height_std_scale = calibrate_heights(
+            views, self.height_per_length)
         model.train(was_training)
 
 
@@ -322,15 +332,16 @@ def _fit_baseline_scale(poses: Tensor, data: KeypointDataConfig, up: str, seed: 
 
 
 @torch.no_grad()
-def calibrate_depth_std(model: KeypointHDNet, poses: Tensor, data: KeypointDataConfig, up: str, seed: int,
-                        n: int = 4096, coverage: float = 0.6827) -> float:
-    """The factor on the model's depth spread that makes one standard deviation hold
-    ``coverage`` of the depth errors on views of ``poses`` (every format, the training
-    distribution of cameras and detector errors)."""
+def calibration_views(model: KeypointHDNet, poses: Tensor, data: KeypointDataConfig, up: str, seed: int,
+                      n: int = 4096) -> Dict[str, Tensor]:
+    """The model's answers on ``n`` views of ``poses`` (every format, the training distribution
+    of cameras and detector errors), for the calibrations: ``depth_mm``, ``sigma`` (of log Z,
+    uncalibrated), ``true_depth_mm`` and ``length_mm`` (each body's
+    :func:`~hdnet.keypoint.height.skeleton_length_mm`), each ``[N]``."""
     g = torch.Generator().manual_seed(seed)
     cams = VirtualCameras(data.camera_config())
     cams.generator = g
-    ratios = []
+    parts: Dict[str, List[Tensor]] = {"depth_mm": [], "sigma": [], "true_depth_mm": [], "length_mm": []}
     dev = next(model.parameters()).device
     per = max(1, n // len(model.formats))
     for fmt in model.formats:
@@ -340,10 +351,47 @@ def calibrate_depth_std(model: KeypointHDNet, poses: Tensor, data: KeypointDataC
         keep = (conf >= MIN_CONFIDENCE).sum(1) >= 2
         xy = normalize_keypoints(views["keypoints_px"], views["cameras"]).float()[keep]
         res = model(xy.to(dev), conf[keep].to(dev), fmt, with_training_outputs=True)
-        z = views["h36m"][keep][:, 0, 2].float().to(dev)
-        ratios.append((res.output.depth_mm - z).abs() / (res.output.depth_mm * res.log_depth_sigma))
-    r = torch.cat(ratios).cpu()
+        parts["depth_mm"].append(res.output.depth_mm.cpu())
+        parts["sigma"].append(res.log_depth_sigma.cpu())
+        parts["true_depth_mm"].append(views["h36m"][keep][:, 0, 2].float())
+        parts["length_mm"].append(torch.from_numpy(skeleton_length_mm(views["mupots"][keep].numpy())).float())
+    return {k: torch.cat(v) for k, v in parts.items()}
+
+
+def calibrate_depth_std(views: Dict[str, Tensor], coverage: float = 0.6827) -> float:
+    """The factor on the model's depth spread that makes one standard deviation hold
+    ``coverage`` of the depth errors of :func:`calibration_views`."""
+    r = (views["depth_mm"] - views["true_depth_mm"]).abs() / (views["depth_mm"] * views["sigma"])
     return float(torch.quantile(r, coverage))
+
+
+def calibrate_heights(views: Dict[str, Tensor], height_per_length: float,
+                      coverage: float = 0.6827) -> Tuple[float, float, float]:
+    r"""What a known height needs (:mod:`hdnet.keypoint.height`), from :func:`calibration_views`:
+    ``(reference_length_mm, reference_height_mm, known_height_std_scale)``.
+
+    The body length each answer assumed is :math:`L\,Z_{pred} / Z` (the length that would have
+    made its depth exact); their median is the model's reference length, and
+    ``height_per_length`` (the training subjects' standing height over their skeleton length)
+    turns it into a height. With each body's length known, the depth becomes
+    :math:`Z_{pred} L / L_{ref}`; ``known_height_std_scale`` makes one standard deviation hold
+    ``coverage`` of those errors."""
+    implied = views["length_mm"] * views["depth_mm"] / views["true_depth_mm"]
+    ref = float(implied.median())
+    z = views["depth_mm"] * views["length_mm"] / ref
+    r = (z - views["true_depth_mm"]).abs() / (z * views["sigma"])
+    return ref, ref * height_per_length, float(torch.quantile(r, coverage))
+
+
+def height_per_length(poses: MocapPoses) -> float:
+    """The mean over ``poses``' subjects of their standing height over their skeleton length
+    (:mod:`hdnet.keypoint.height`), on the MuPoTS-3D joints the model is trained on."""
+    ratios = []
+    for subject in sorted(set(np.asarray(poses.subject).tolist())):
+        mine = np.asarray(poses.subject) == subject
+        joints = to_mupots(torch.from_numpy(np.asarray(poses.poses[mine], np.float64))).numpy()
+        ratios.append(standing_height_mm(joints) / float(np.median(skeleton_length_mm(joints))))
+    return float(np.mean(ratios))
 
 
 def keypoint_recipe(mocap: str = "", out_dir: str = "runs/keypoint", minutes: Optional[float] = 10.0,

@@ -62,6 +62,9 @@ class ScenePeople:
         image: ``[P]`` which image (frame) each person is in (default: all in one).
         track: ``[P]`` which person over frames (the same id = the same body; -1 or omitted:
             unknown).
+        known_size: ``[P]`` people whose size was given (a known height,
+            :meth:`~hdnet.keypoint.KeypointHDNet.with_heights`): they help find the floor, but the
+            scene does not move them (default: nobody).
     """
 
     ankles_px: np.ndarray
@@ -73,6 +76,7 @@ class ScenePeople:
     camera: Camera
     image: np.ndarray = None  # type: ignore[assignment]  # made zeros(P) when not given
     track: Optional[np.ndarray] = None
+    known_size: np.ndarray = None  # type: ignore[assignment]  # made zeros(P) when not given
 
     def __post_init__(self) -> None:
         if not isinstance(self.camera, Camera):
@@ -95,6 +99,10 @@ class ScenePeople:
             self.track = np.asarray(self.track).astype(np.int64)
             if self.track.shape != (p,):
                 raise ValueError(f"track: expected [{p}] ids, got {list(self.track.shape)}")
+        self.known_size = np.zeros(p, bool) if self.known_size is None else np.asarray(self.known_size)
+        if self.known_size.shape != (p,) or self.known_size.dtype != bool:
+            raise ValueError(f"known_size: expected [{p}] booleans, got {self.known_size.dtype} "
+                             f"{list(self.known_size.shape)}")
 
     def __len__(self) -> int:
         return len(self.root_mm)
@@ -103,7 +111,8 @@ class ScenePeople:
         """The people where ``mask`` is true (a boolean ``[P]`` or indices)."""
         return ScenePeople(self.ankles_px[mask], self.ankle_scores[mask], self.root_mm[mask],
                            self.ankles_rel_mm[mask], self.neck_rel_mm[mask], self.depth_std_mm[mask],
-                           self.camera, self.image[mask], None if self.track is None else self.track[mask])
+                           self.camera, self.image[mask], None if self.track is None else self.track[mask],
+                           self.known_size[mask])
 
     def rays(self, points_px: np.ndarray) -> np.ndarray:
         """Pixels ``[..., 2]`` to unit rays ``[..., 3]`` (undistorted; NaN where not seen)."""
@@ -118,7 +127,7 @@ class ScenePeople:
     @classmethod
     def from_prediction(cls, keypoints_px, confidence, input_skeleton: Skeleton, root_mm, joints_rel_mm,
                         output_skeleton: Skeleton, depth_std_mm, camera: Camera, image=None,
-                        track=None) -> "ScenePeople":
+                        track=None, known_size=None) -> "ScenePeople":
         """From a keypoint model's input (``keypoints_px [P, J_in, 2]``, ``confidence [P, J_in]``
         on ``input_skeleton``) and answer (``root_mm``, ``joints_rel_mm [P, J_out, 3]`` on
         ``output_skeleton``, ``depth_std_mm``)."""
@@ -128,4 +137,4 @@ class ScenePeople:
         conf = np.ones(kp.shape[:2]) if confidence is None else np.asarray(confidence, np.float64)
         rel = np.asarray(joints_rel_mm, np.float64)
         return cls(kp[:, [la, ra]], conf[:, [la, ra]], root_mm, rel[:, [ola, ora]], rel[:, oneck], depth_std_mm,
-                   camera, image, track)
+                   camera, image, track, known_size)

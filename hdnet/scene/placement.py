@@ -15,7 +15,8 @@ comes from the same people's depths and its tilt is known to a degree or two; by
 weight grows with the number of people the floor was found from, :func:`floor_weight`). The
 floor is used only where it agrees with the model within ``max_sigma`` of the model's own depth uncertainty
 (people on furniture, stairs or in the air are kept where the model put them) and where the
-ankle is seen below the horizon.
+ankle is seen below the horizon. People of known size (a given height) are not moved: their
+answer already has the body's own size, which is what the floor stands in for.
 
 With tracks (the same person over frames), a person's frames that the floor cannot place take
 the track's median ratio of floor depth to model depth (a body size that stays the same), and
@@ -86,7 +87,7 @@ def place_on_floor(people: ScenePeople, floor: Floor, max_sigma: float = 2.5, bl
     z_model = people.root_mm[:, 2]
     agree = np.abs(candidate[:, 2] - z_model) <= max_sigma * people.depth_std_mm
     _, standing = body_up(people)
-    use = seen & standing & np.isfinite(candidate).all(1) & (candidate[:, 2] > 0) & agree
+    use = seen & standing & np.isfinite(candidate).all(1) & (candidate[:, 2] > 0) & agree & ~people.known_size
     log_ratio = np.zeros(p)
     log_ratio[use] = blend * np.log(candidate[use, 2] / z_model[use])
     method[use] = 1
@@ -94,7 +95,7 @@ def place_on_floor(people: ScenePeople, floor: Floor, max_sigma: float = 2.5, bl
         for t in np.unique(people.track[people.track >= 0]):
             mine = people.track == t
             placed = mine & use
-            rest = mine & ~use & ~seen  # feet not seen: the body size of the track's other frames
+            rest = mine & ~use & ~seen & ~people.known_size  # feet not seen: the body size of the track's others
             if placed.sum() < min_track_frames or not rest.any():
                 continue
             log_ratio[rest] = float(np.median(log_ratio[placed]))
@@ -108,7 +109,8 @@ def smooth_tracks(people: ScenePeople, placement: Placement, window: int = 30) -
     track's log depths over the frames within ``window`` of it (``people.image`` are frame
     numbers), each person moved along their root's ray to it. People without a track, or with
     fewer than 3 frames in reach, stay; the people it moves count as placed by their ``track``
-    where nothing else placed them. ``window = 30``: a second at 30 frames per second (on Human3.6M
+    where nothing else placed them; people of known size (``people.known_size``) stay.
+    ``window = 30``: a second at 30 frames per second (on Human3.6M
     scenes at 10 fps, ``scripts/scene_dev_h36m.py``: windows of 0.1 / 0.3 / 0.5 / 1 / 2 / 3 s gave
     294 / 292 / 291 / 292 / 309 / 338 mm MRPE; docs/scene.md)."""
     if window < 1:
@@ -122,6 +124,8 @@ def smooth_tracks(people: ScenePeople, placement: Placement, window: int = 30) -
         mine = np.nonzero(people.track == t)[0]
         f, z = frames[mine], log_z[mine]
         for k, i in enumerate(mine):
+            if people.known_size[i]:  # a given height: not moved
+                continue
             near = np.abs(f - f[k]) <= window
             if near.sum() < 3 or np.ptp(f[near]) == 0:
                 continue
