@@ -211,5 +211,8 @@ def test_known_heights_on_mupots_place_people_better():
     plain = evaluate_mupots(shipped, seqs)
     known = evaluate_mupots(shipped, seqs, known_heights=True)
     assert known["input"]["heights"] != "not given" and plain["input"]["heights"] == "not given"
+    from hdnet.apps.demo_real import public_report, report_markdown
+    assert "Heights given: each person's standing height" in report_markdown(public_report(known))
+    assert "Heights given" not in report_markdown(public_report(plain))
     # TS1's people are taller than the training bodies: the model alone places them too near
     assert known["hdnet"]["mrpe_mm"] < 0.7 * plain["hdnet"]["mrpe_mm"]

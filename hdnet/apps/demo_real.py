@@ -93,6 +93,8 @@ def report_markdown(r: Dict[str, Any]) -> str:
              f"{sorted(set(r['input']['cameras'].values()))}"
              + (f", focal lengths x {r['input']['focal_scale']:g}" if r["input"].get("focal_scale", 1.0) != 1.0 else "")
              + "."
+             + (f" Heights given: {r['input']['heights']}." if r["input"].get("heights", "not given") != "not given"
+                else "")
              + (f" Scene: {r['scene']} (the floor re-placed {100 * r['hdnet'].get('floor_used', 0.0):.0f} % of people)."
                 if r.get("scene", "none") != "none" else ""), "", head,
              _row("hdnet (keypoints)", r["hdnet"]),
