@@ -12,7 +12,7 @@ from hdnet.apps.cli import main
 from hdnet.camera import fit_camera
 from hdnet.core.checkpoint import load_model
 from hdnet.data.mocap import MocapCamera, MocapPoses, read_h36m_mocap, scale_bones, world_to_camera
-from hdnet.data.synthetic import sample_pose, synthetic_mocap
+from hdnet.data.synthetic import standing_bodies, synthetic_mocap
 from hdnet.data.virtual_cameras import VirtualCameraConfig, VirtualCameras
 from hdnet.graphs import convert_joints, get_skeleton
 from hdnet.keypoint import KeypointHDNet, KeypointTask, keypoint_losses, normalize_keypoints
@@ -24,11 +24,7 @@ from .conftest import shared_path
 
 def standing_people(n, seed=0):
     """``[n, 17, 3]`` MuPoTS-order bodies standing on a floor (Z up, mm), from the synthetic poses."""
-    rng = np.random.default_rng(seed)
-    poses = np.stack([sample_pose(rng, rng.uniform(1500, 1900)) for _ in range(n)])  # camera axes, Y down
-    world = np.stack([poses[..., 0], poses[..., 2], -poses[..., 1]], -1)
-    world[..., 2] -= world[..., 2].min(1, keepdims=True)
-    return world
+    return standing_bodies(n, seed)
 
 
 def standing_h36m(n, seed=0):

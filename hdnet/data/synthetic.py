@@ -30,7 +30,7 @@ from ..core.config import ConfigBase, option
 from ..graphs import get_skeleton
 
 __all__ = ["SceneConfig", "Scene", "SyntheticPerson", "sample_pose", "make_scene", "render_scene",
-           "write_mupots_json", "write_h36m_h5", "camera_for", "synthetic_mocap"]
+           "write_mupots_json", "write_h36m_h5", "camera_for", "synthetic_mocap", "standing_bodies"]
 
 _SK = get_skeleton("mpi_inf_3dhp_17")
 J = {name: i for i, name in enumerate(_SK.joints)}
@@ -356,6 +356,20 @@ def _to_h36m(joints_mupots: np.ndarray) -> np.ndarray:
     return joints_mupots[..., [J[n] for n in order], :]
 
 
+def standing_bodies(num: int, seed: int = 0, heights=(1500.0, 1900.0)) -> np.ndarray:
+    """``[num, 17, 3]`` bodies from :func:`sample_pose` (MuPoTS-3D joints, heights drawn in
+    ``heights`` mm) standing in world axes: Z up, the lowest joint on the floor at Z = 0.
+
+    >>> standing_bodies(2).shape
+    (2, 17, 3)
+    """
+    rng = np.random.default_rng(seed)
+    cam = np.stack([sample_pose(rng, rng.uniform(*heights)) for _ in range(num)])  # camera axes, Y down
+    world = np.stack([cam[..., 0], cam[..., 2], -cam[..., 1]], -1)
+    world[..., 2] -= world[..., 2].min(1, keepdims=True)
+    return world
+
+
 def synthetic_mocap(num_poses: int, seed: int = 0, sequences: int = 4, heights=(1500.0, 1900.0)):
     """Motion capture made up: ``num_poses`` bodies from :func:`sample_pose` in Human3.6M's 17
     joints and world axes (Z up, the lower ankle on the floor at Z = 0; its head marker from the
@@ -369,11 +383,8 @@ def synthetic_mocap(num_poses: int, seed: int = 0, sequences: int = 4, heights=(
 
     if num_poses < 1 or sequences < 1:
         raise ValueError(f"num_poses, sequences: expected at least 1, got {num_poses}, {sequences}")
-    rng = np.random.default_rng(seed)
-    cam = np.stack([sample_pose(rng, rng.uniform(*heights)) for _ in range(num_poses)])  # Y down
-    world = np.stack([cam[..., 0], cam[..., 2], -cam[..., 1]], -1)
-    world[..., 2] -= world[..., 2].min(1, keepdims=True)
-    return MocapPoses(_to_h36m(world), "h36m_17", subject=np.array(["S1"] * num_poses, dtype=object),
+    return MocapPoses(_to_h36m(standing_bodies(num_poses, seed, heights)), "h36m_17",
+                      subject=np.array(["S1"] * num_poses, dtype=object),
                       sequence=np.array([f"Synthetic {i % sequences}" for i in range(num_poses)], dtype=object),
                       frame=np.arange(num_poses) // sequences)
 

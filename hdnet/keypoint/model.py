@@ -428,9 +428,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
         want = FORMATS.get(fmt).skeleton.num_joints
         if kp.shape[1] != want:
             raise ValueError(f"keypoints_px: {kp.shape[1]} joints, but format {fmt!r} has {want}")
-        heights = None if height_mm is None else check_heights(height_mm, kp.shape[0])
-        if heights is not None and np.isfinite(heights).any() and self.reference_height_mm is None:
-            raise ValueError(self._NO_HEIGHTS)
+        height_scale = None if height_mm is None else self._height_scale(height_mm, kp.shape[0])  # before the work
         xy = normalize_keypoints(kp, cameras) if kp.shape[0] else kp
         dev, dtype = self.embed.weight.device, self.embed.weight.dtype
         xy, conf = xy.to(dev, dtype), conf.to(dev, dtype)
@@ -442,7 +440,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
         else:
             passes = [run(a, b) for a, b in zip(xy.split(max_batch), conf.split(max_batch), strict=True)]
             out = KeypointOutput(*(torch.cat(field) for field in zip(*passes, strict=True)))
-        return out if heights is None else self.with_heights(out, heights)
+        return out if height_scale is None else self._rescale(out, *height_scale)
 
     _NO_HEIGHTS = ("height_mm: this checkpoint does not record the height its depths assume (reference_height_mm: "
                    "the keypoint task measures it after training, older checkpoints lack it); fine-tune it "
@@ -454,18 +452,27 @@ class KeypointHDNet(Checkpointable, nn.Module):
         :math:`k = H / H_{ref}` (``reference_height_mm``): root, joints and depth times
         :math:`k`, so every keypoint's projection stays, and the depth's uncertainty from the
         calibration for known heights (``known_height_std_scale``). See :mod:`hdnet.keypoint.height`."""
-        h = check_heights(height_mm, output.root_mm.shape[0])
+        scale = self._height_scale(height_mm, output.root_mm.shape[0])
+        return output if scale is None else self._rescale(output, *scale)
+
+    def _height_scale(self, height_mm, people: int):
+        """``(k, std_factor)`` ``[P]`` for :meth:`with_heights` (1 where the height is not known),
+        or None where nobody's is; errors for bad heights or a model without a reference height."""
+        h = check_heights(height_mm, people)
         known = np.isfinite(h)
         if not known.any():
-            return output
+            return None
         if self.reference_height_mm is None or self.known_height_std_scale is None:
             raise ValueError(self._NO_HEIGHTS)
-        ref = output.depth_mm
-        k = ref.new_tensor(np.where(known, h / self.reference_height_mm, 1.0))
-        std_factor = ref.new_tensor(np.where(known, self.known_height_std_scale / self.depth_std_scale, 1.0))
-        return output._replace(root_mm=output.root_mm * k[:, None], joints_rel_mm=output.joints_rel_mm * k[:, None, None],
-                               joints_mm=output.joints_mm * k[:, None, None], depth_mm=output.depth_mm * k,
-                               depth_std_mm=output.depth_std_mm * k * std_factor)
+        k = np.where(known, h / self.reference_height_mm, 1.0)
+        return k, np.where(known, self.known_height_std_scale / self.depth_std_scale, 1.0)
+
+    @staticmethod
+    def _rescale(output: KeypointOutput, k: np.ndarray, std_factor: np.ndarray) -> KeypointOutput:
+        kt, st = output.depth_mm.new_tensor(k), output.depth_mm.new_tensor(std_factor)
+        return output._replace(root_mm=output.root_mm * kt[:, None], joints_rel_mm=output.joints_rel_mm * kt[:, None, None],
+                               joints_mm=output.joints_mm * kt[:, None, None], depth_mm=output.depth_mm * kt,
+                               depth_std_mm=output.depth_std_mm * kt * st)
 
     def flip_average(self, keypoints_norm: Tensor, confidence: Optional[Tensor], format: str) -> KeypointOutput:
         """Flip testing: the people as seen, and their mirror images (``x -> -x`` in normalised
