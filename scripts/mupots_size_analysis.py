@@ -10,6 +10,20 @@ by their own median ratio (their size known), by their sequence's (each sequence
 known), or by their own relative to their sequence's (the best a shared floor can do: it makes
 people's sizes agree with each other, not with the truth). Analysis only: nothing here is used
 by the model.
+
+Two more measurements of the same records, cues that turned out not to be there:
+
+- *Off the optical axis*: the slope of the log depth error against the angle between the
+  person's root ray and the optical axis, pooled within each sequence and within each person
+  (the people whose angle varies by at least 2 degrees). A geometric error would show in both;
+  a pooled slope that vanishes within people is who stands where, i.e. size. The same slope on
+  the training distribution's held-out views (``--mocap``, the Human3.6M file: every format's
+  views of the calibration poses) says whether the model handles the geometry where it was
+  trained.
+- *Walking as a ruler for the focal length*: a wrong focal length stretches the scene along the
+  optical axis, so people would walk faster towards the camera than across it. The true roots'
+  speed along Z against X (10-frame steps, annot3) says how isotropically each sequence's
+  people walk; it has to be near 1 everywhere for the cue to tell a focal length (scene.md).
 """
 
 import argparse
@@ -19,9 +33,14 @@ import numpy as np
 import torch
 
 from hdnet.core.checkpoint import load_model
+from hdnet.data.mocap import read_h36m_mocap
 from hdnet.data.mupots_annotations import read_mupots_annotations
+from hdnet.data.virtual_cameras import VirtualCameras
 from hdnet.keypoint import KeypointHDNet, mupots_predictions
 from hdnet.keypoint.height import skeleton_length_mm
+from hdnet.keypoint.inputs import normalize_keypoints
+from hdnet.keypoint.model import MIN_CONFIDENCE
+from hdnet.keypoint.task import KeypointDataConfig, calibration_split, make_views
 
 PELVIS = 14
 
@@ -31,6 +50,8 @@ def main() -> None:
     ap.add_argument("--checkpoint", help="a keypoint model (default: the shipped one)")
     ap.add_argument("--annotations", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
                                                  / "mupots"), help="the MuPoTS-3D annotation folder")
+    ap.add_argument("--mocap", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+                                           / "h36m_poses.h5"), help="the training motion capture (Human3.6M layout)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     model = load_model(args.checkpoint) if args.checkpoint else KeypointHDNet.pretrained()
@@ -56,6 +77,76 @@ def main() -> None:
           f"{1e4 / np.median(s):.2f})")
     for key, value in errors.items():
         print(f"MRPE, {key}: {np.mean(np.concatenate(value)):.0f} mm")
+    off_axis(records)
+    if Path(args.mocap).is_file():
+        off_axis_training_views(model, args.mocap)
+    walking(records)
+
+
+def _slope_per_10_degrees(angle: np.ndarray, log_error: np.ndarray) -> float:
+    """Least-squares slope of ``log_error`` on ``angle`` (both centred), per 10 degrees."""
+    a = angle - angle.mean()
+    return float(10.0 * (a * (log_error - log_error.mean())).sum() / (a * a).sum())
+
+
+def off_axis(records) -> None:
+    pooled, within, weights = [], [], []
+    for rec in records:
+        truth = rec["sequence"].annot3[rec["frames"], rec["people"]][:, PELVIS]
+        angle = np.degrees(np.arccos(truth[:, 2] / np.linalg.norm(truth, axis=1)))
+        log_error = np.log(rec["root_mm"][:, 2] / truth[:, 2])
+        pooled.append(_slope_per_10_degrees(angle, log_error))
+        for p in np.unique(rec["people"]):
+            mine = rec["people"] == p
+            if angle[mine].std() >= 2.0:
+                within.append(_slope_per_10_degrees(angle[mine], log_error[mine]))
+                weights.append(int(mine.sum()))
+    print(f"depth error off the optical axis, per 10 degrees: within sequences {100 * np.mean(pooled):+.1f} % "
+          f"({', '.join(f'{100 * v:+.1f}' for v in pooled)}); within each of {len(within)} people "
+          f"{100 * np.average(within, weights=weights):+.1f} %")
+
+
+def off_axis_training_views(model, mocap: str, n: int = 16384) -> None:
+    config = KeypointDataConfig(mocap=mocap)
+    poses = read_h36m_mocap(mocap, config.subjects)
+    _, held = calibration_split(poses)
+    bodies = torch.from_numpy(poses.poses[held])
+    g = torch.Generator().manual_seed(0)
+    cameras = VirtualCameras(config.camera_config())
+    cameras.generator = g
+    angle, log_error = [], []
+    for fmt in model.formats:
+        views = make_views(bodies[torch.randint(len(bodies), (n // len(model.formats),), generator=g)], fmt, cameras,
+                           config, poses.up, g)
+        keep = (views["confidence"] >= MIN_CONFIDENCE).sum(1) >= 2
+        with torch.no_grad():
+            out = model(normalize_keypoints(views["keypoints_px"], views["cameras"]).float()[keep],
+                        views["confidence"].float()[keep], fmt)
+        root = views["h36m"][keep][:, 0].double()
+        angle.append(torch.rad2deg(torch.acos(root[:, 2] / root.norm(dim=1))).numpy())
+        log_error.append(np.log(out.depth_mm.double().numpy() / root[:, 2].numpy()))
+    a, e = np.concatenate(angle), np.concatenate(log_error)
+    bands = [(lo, lo + 10) for lo in range(0, 50, 10)]
+    print(f"the training distribution's held-out views ({len(a)}, every format): per 10 degrees "
+          f"{100 * _slope_per_10_degrees(a, e):+.1f} %; mean log depth error by angle "
+          + ", ".join(f"{lo}-{hi}: {100 * e[(a >= lo) & (a < hi)].mean():+.1f} %" for lo, hi in bands))
+
+
+def walking(records, step: int = 10) -> None:
+    ratios = []
+    for rec in records:
+        seq = rec["sequence"]
+        vx, vz = [], []
+        for p in range(seq.valid.shape[1]):
+            root, ok = seq.annot3[:, p, PELVIS], seq.valid[:, p]
+            both = ok[step:] & ok[:-step]
+            move = (root[step:] - root[:-step])[both]
+            vx.append(move[:, 0])
+            vz.append(move[:, 2])
+        x, z = np.concatenate(vx), np.concatenate(vz)
+        ratios.append(float(np.sqrt((z ** 2).mean() / (x ** 2).mean())))
+    print(f"walking speed along the optical axis over across it (rms, {step}-frame steps), per sequence: "
+          + ", ".join(f"{r:.2f}" for r in ratios))
 
 
 if __name__ == "__main__":

@@ -192,9 +192,17 @@ def test_init_starts_from_a_checkpoints_weights(tmp_path):
     trainer.fit()  # and it trains from there
     assert trainer.step == 20 and not torch.equal(trainer.model.lift_in[0].weight, first.lift_in[0].weight)
 
-    wide = _keypoint_config(tmp_path / "wide", f"init={path}", "model.width=32")
-    with pytest.raises(CheckpointError, match="init: .* width: weights have 16, model has 32"):
+    # dropout shapes no weight: a fine-tune may change it (here 0.1 -> 0), and the run's model
+    # answers as the file's does in eval mode, with its own dropout
+    calm = _keypoint_config(tmp_path / "calm", f"init={path}", "model.dropout=0")
+    tuned = Trainer(calm, task=KeypointTask(calm, poses=mocap)).model
+    assert tuned.dropout == 0.0 and all(m.p == 0.0 for m in tuned.modules() if isinstance(m, torch.nn.Dropout))
+    kp, conf = torch.rand(3, 17, 2) * 0.2, torch.ones(3, 17)
+    torch.testing.assert_close(tuned.eval()(kp, conf).joints_mm, first.eval()(kp, conf).joints_mm)
+    wide = _keypoint_config(tmp_path / "wide", f"init={path}", "model.width=32", "model.dropout=0.3")
+    with pytest.raises(CheckpointError, match="init: .* width: weights have 16, model has 32") as err:
         Trainer(wide, task=KeypointTask(wide, poses=mocap))
+    assert "dropout" not in str(err.value)  # only what shapes the weights is named
     with pytest.raises(CheckpointError):  # not a checkpoint
         (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
         junk = _keypoint_config(tmp_path / "junk", f"init={tmp_path / 'junk.pt'}")

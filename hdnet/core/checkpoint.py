@@ -34,7 +34,7 @@ import math
 import os
 import pickle
 import zipfile
-from typing import Any, Callable, ClassVar, Dict, Optional, Tuple, Type, TypeVar
+from typing import Any, Callable, ClassVar, Dict, Optional, Sequence, Tuple, Type, TypeVar
 
 import torch
 from torch import nn
@@ -125,10 +125,14 @@ class Checkpointable:
     architecture, preprocessing and :meth:`checkpoint_data`), so loading weights of another
     architecture is an error naming every difference, and gets :meth:`save` and
     :meth:`from_checkpoint`. ``config_limits`` bounds architecture values (``{"channels": (1,
-    4096)}``, dotted paths for nested entries) before anything is built from a file.
+    4096)}``, dotted paths for nested entries) before anything is built from a file;
+    ``weightless_config`` names the settings that may differ when weights are loaded.
     """
 
     config_limits: ClassVar[Dict[str, Tuple[float, float]]] = {}
+    #: :meth:`config` keys that shape no weight (dropout, say): weights load into a model that
+    #: differs from theirs only there (a fine-tune that changes the dropout).
+    weightless_config: ClassVar[Tuple[str, ...]] = ()
 
     # ------------------------------------------------------------------ to implement
     def config(self) -> dict:
@@ -164,7 +168,7 @@ class Checkpointable:
     def set_extra_state(self, state) -> None:
         if not isinstance(state, dict) or not isinstance(state.get("architecture"), dict):
             raise CheckpointError(f"state_dict: '_extra_state' does not describe a {type(self).__name__}")
-        check_same_architecture(state["architecture"], self.config())
+        check_same_architecture(state["architecture"], self.config(), ignore=type(self).weightless_config)
         if state.get("preprocessing") is not None:
             self.load_preprocessing(state["preprocessing"])
         data = state.get("data") or {}
@@ -226,11 +230,12 @@ def _same_skeleton(a: dict, b: dict) -> bool:
         return False
 
 
-def check_same_architecture(stored: dict, own: dict, what: str = "state_dict") -> None:
-    """Raise :class:`CheckpointError` naming every difference between two ``config()`` dicts."""
+def check_same_architecture(stored: dict, own: dict, what: str = "state_dict", ignore: Sequence[str] = ()) -> None:
+    """Raise :class:`CheckpointError` naming every difference between two ``config()`` dicts,
+    except in the keys ``ignore`` (settings that shape no weight)."""
     diffs = []
     for key in sorted(set(stored) | set(own)):
-        if key not in stored:  # an option newer than the checkpoint: the model took its default
+        if key not in stored or key in ignore:  # newer than the checkpoint (the default), or weightless
             continue
         a, b = stored.get(key), own.get(key)
         if key == "skeleton" and isinstance(a, dict) and isinstance(b, dict):

@@ -162,6 +162,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
     Use :meth:`predict` for pixels and cameras, :meth:`pretrained` for the shipped weights.
     """
 
+    weightless_config = ("dropout",)
     config_limits = {"channels": (1, 4096), "num_layers": (1, 64), "width": (1, 8192), "blocks": (0, 64),
                      "bins.num_bins": (2, 4096)}
 

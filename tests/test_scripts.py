@@ -1,0 +1,30 @@
+"""The analysis scripts' own arithmetic (scripts/: they measure, the package does not use them)."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_blazepose_world_fit_places_a_body_where_it_is_seen():
+    """``place`` recovers the translation that projected a body (pinhole with f and c), and a
+    point of zero weight, however wrong, does not move it."""
+    place = _script("blazepose_world_fit").place
+    rng = np.random.default_rng(0)
+    body = rng.normal(0.0, 300.0, (33, 3))  # metres about the hips, as mm
+    t = np.array([-420.0, 310.0, 4800.0])
+    f, c = (1145.0, 1143.0), (512.0, 515.0)
+    cam = body + t
+    seen = cam[:, :2] / cam[:, 2:] * np.asarray(f) + np.asarray(c)
+    weight = rng.uniform(0.2, 1.0, 33)
+    assert np.allclose(place(seen, body, weight, f, c), t, atol=1e-6)
+    seen[5] += 300.0
+    weight[5] = 0.0
+    assert np.allclose(place(seen, body, weight, f, c), t, atol=1e-6)
