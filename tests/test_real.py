@@ -138,6 +138,49 @@ def test_recorded_views_train_the_pose_not_the_depth():
     assert terms["bin_index"] == 0 and terms["bins"] == 0 and terms["sigma"] == 0 and terms["depth_err_mm"] == 0
     assert terms["pose_m"] > 0 and terms["root"] > 0
     assert float(mixed["bin_index"]) > 0 and float(mixed["pose_m"]) == pytest.approx(float(terms["pose_m"]))
+    # recorded_depth: the studio views train the depth too, exactly as if they were virtual ones
+    with torch.no_grad():
+        _, studio = keypoint_losses(model, every, KeypointTask.LossConfig(recorded_depth=True))
+        _, as_virtual = keypoint_losses(model, {**every, "recorded": torch.zeros(64, dtype=torch.bool)},
+                                        KeypointTask.LossConfig())
+    assert float(studio["bin_index"]) > 0
+    for key in ("bin_index", "bins", "sigma", "depth_err_mm", "pose_m"):
+        assert float(studio[key]) == pytest.approx(float(as_virtual[key])), key
+
+
+def test_the_lifting_recipe_is_the_benchmarks_setting(tmp_path):
+    """``--recipe lifting``: ground-truth ``h36m_17`` 2D exactly as the capture's cameras see it
+    (no noise, drops or definition changes), every view through those cameras, the depth trained
+    on them and calibrated on them; it trains and fits its calibrations."""
+    from hdnet.keypoint.task import lifting_recipe
+    from hdnet.train import RECIPES
+    assert RECIPES.get("lifting") is lifting_recipe
+    cfg = load_config(base=lifting_recipe("", str(tmp_path / "run"), quick=True),
+                      overrides=["model.channels=8", "model.num_layers=1", "model.width=16", "model.blocks=1",
+                                 "data.subjects=[]"])
+    assert cfg.model.dropout == 0 and cfg.loss.recorded_depth and cfg.data.definition_shift == 0
+    n = 48
+    body = torch.from_numpy(standing_h36m(n, seed=3)).numpy()
+    mocap = MocapPoses(body, "h36m_17", subject=np.array(["S1"] * n, dtype=object),
+                       sequence=np.array([f"walk {i % 4}" for i in range(n)], dtype=object), frame=np.arange(n),
+                       cameras={"S1": {str(i): c for i, c in enumerate(_studio_cameras())}})
+    task = KeypointTask(cfg, poses=mocap)
+    trainer = Trainer(cfg, task=task)
+    batch = next(task.batches(0, 0))
+    assert batch["format"] == "h36m_17" and batch["recorded"].all()
+    seen = batch["cameras"].project(batch["h36m"])  # the 2D is the joints' exact projection
+    torch.testing.assert_close(batch["keypoints_px"], seen.to(batch["keypoints_px"].dtype))
+    assert (batch["confidence"] == 1).all()
+    trainer.fit()
+    assert trainer.step == 20 and 0 < trainer.model.depth_std_scale < 100
+    # its calibrations see what it trained on: the studio, 5 m across, not virtual cameras at 1.5-10 m
+    from hdnet.keypoint.task import calibration_views
+    studio = calibration_views(trainer.model, torch.from_numpy(body), cfg.data, "z", 0, n=64, formats=["h36m_17"],
+                               recorded=_studio_cameras())
+    anywhere = calibration_views(trainer.model, torch.from_numpy(body), cfg.data, "z", 0, n=64, formats=["h36m_17"])
+    assert studio["true_depth_mm"].shape == (64,)
+    assert float((studio["true_depth_mm"] - 5000).abs().max()) < 1500
+    assert float(anywhere["true_depth_mm"].max() - anywhere["true_depth_mm"].min()) > 3000
 
 
 # ---------------------------------------------------------------------------- real data readers

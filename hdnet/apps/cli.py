@@ -30,7 +30,7 @@ def _add_train(sub):
                        "trains with DistributedDataParallel; only rank 0 writes checkpoints and logs. Every key: "
                        f"{DOCS}/training.md")
     p.add_argument("config", nargs="?", help="config file (.toml, .yaml/.yml or .json), optional with --recipe")
-    p.add_argument("--recipe", help="start from a named recipe (reference, demo, keypoint)")
+    p.add_argument("--recipe", help="start from a named recipe (reference, demo, keypoint, lifting)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="GROUP.KEY=VALUE",
                    help="override a config key, e.g. --set optim.lr=1e-3 (repeatable)")
     p.add_argument("--out", help="output folder (sets checkpoint.out_dir)")

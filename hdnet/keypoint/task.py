@@ -47,7 +47,7 @@ from .inputs import normalize_keypoints
 from .model import MIN_CONFIDENCE, KeypointHDNet
 
 __all__ = ["KeypointTask", "KeypointModelConfig", "KeypointDataConfig", "KeypointLossConfig", "keypoint_losses",
-           "keypoint_recipe", "make_views", "to_mupots", "calibration_split",
+           "keypoint_recipe", "lifting_recipe", "make_views", "to_mupots", "calibration_split",
            "calibration_views", "calibrate_depth_std", "calibrate_heights", "height_per_length"]
 
 _DEFAULT_WEIGHTS = {"mupots_17": 0.25, "h36m_17": 0.2, "coco_17": 0.2, "blazepose_33": 0.15, "halpe_26": 0.1,
@@ -116,7 +116,7 @@ class KeypointDataConfig(ConfigBase):
 
 @dataclass
 class KeypointLossConfig(ConfigBase):
-    """The keypoint model's loss weights."""
+    """The keypoint model's loss weights, and which views train the depth."""
 
     depth_weight: float = option(10.0, "L1 of the bin index, in units of the bins' span", low=0)
     bins_weight: float = option(0.01, "cross-entropy of the two-hot bin target", low=0)
@@ -124,6 +124,9 @@ class KeypointLossConfig(ConfigBase):
     root_weight: float = option(1.0, "L1 of where the root is seen, in units of the person's size", low=0)
     sigma_weight: float = option(0.1, "Gaussian negative log-likelihood of log-depth errors (the uncertainty)",
                                  low=0)
+    recorded_depth: bool = option(False, "the capture's own cameras train the depth too: right for a model of "
+                                  "those cameras only (the lifting recipe); for any camera they would tie depth "
+                                  "to where people stand in the image")
 
 
 def to_mupots(h36m: Tensor) -> Tensor:
@@ -191,8 +194,9 @@ def keypoint_losses(model: nn.Module, views: Dict[str, Any], weights: KeypointLo
     res = model(xy, conf, fmt, with_training_outputs=True)
     out = res.output
     # depth only from virtual cameras: a capture's few fixed cameras tie depth to where people
-    # stand in the image (nearer is lower), which no other camera shares
-    virtual = (~recorded).float()
+    # stand in the image (nearer is lower), which no other camera shares (unless the model is
+    # for those cameras alone: recorded_depth)
+    virtual = torch.ones_like(conf[:, 0]) if weights.recorded_depth else (~recorded).float()
     n_virtual = virtual.sum().clamp_min(1.0)
     z = root_true[:, 2]
     target = net.bins.index(z, 1.0 / out.scale, 1.0 / out.scale).index
@@ -310,7 +314,8 @@ class KeypointTask(Task):
         d = self.config.data
         seed = self.config.seed + 1
         model.skeleton_fit_scale = _fit_baseline_scale(self.held_poses, d, self.up, seed)
-        views = calibration_views(model, self.held_poses, d, self.up, seed)
+        views = calibration_views(model, self.held_poses, d, self.up, seed, formats=self.formats,
+                                  recorded=self.recorded if self.config.loss.recorded_depth else ())
         model.depth_std_scale = calibrate_depth_std(views)
         model.reference_length_mm, model.reference_height_mm, model.known_height_std_scale = calibrate_heights(
             views, self.height_per_length)
@@ -333,20 +338,23 @@ def _fit_baseline_scale(poses: Tensor, data: KeypointDataConfig, up: str, seed: 
 
 @torch.no_grad()
 def calibration_views(model: KeypointHDNet, poses: Tensor, data: KeypointDataConfig, up: str, seed: int,
-                      n: int = 4096) -> Dict[str, Tensor]:
-    """The model's answers on ``n`` views of ``poses`` (every format, the training distribution
-    of cameras and detector errors), for the calibrations: ``depth_mm``, ``sigma`` (of log Z,
-    uncalibrated), ``true_depth_mm`` and ``length_mm`` (each body's
+                      n: int = 4096, formats: Optional[Sequence[str]] = None,
+                      recorded: Sequence[MocapCamera] = ()) -> Dict[str, Tensor]:
+    """The model's answers on ``n`` views of ``poses`` (``formats``, default every one of the
+    model's; the training distribution of cameras and detector errors, with the capture's
+    cameras ``recorded`` in it where they train the depth), for the calibrations: ``depth_mm``,
+    ``sigma`` (of log Z, uncalibrated), ``true_depth_mm`` and ``length_mm`` (each body's
     :func:`~hdnet.keypoint.height.skeleton_length_mm`), each ``[N]``."""
     g = torch.Generator().manual_seed(seed)
     cams = VirtualCameras(data.camera_config())
     cams.generator = g
     parts: Dict[str, List[Tensor]] = {"depth_mm": [], "sigma": [], "true_depth_mm": [], "length_mm": []}
     dev = next(model.parameters()).device
-    per = max(1, n // len(model.formats))
-    for fmt in model.formats:
+    formats = list(model.formats if formats is None else formats)
+    per = max(1, n // len(formats))
+    for fmt in formats:
         idx = torch.randint(len(poses), (per,), generator=g)
-        views = make_views(poses[idx], fmt, cams, data, up, g)
+        views = make_views(poses[idx], fmt, cams, data, up, g, recorded)
         conf = views["confidence"].float()
         keep = (conf >= MIN_CONFIDENCE).sum(1) >= 2
         xy = normalize_keypoints(views["keypoints_px"], views["cameras"]).float()[keep]
@@ -408,5 +416,26 @@ def keypoint_recipe(mocap: str = "", out_dir: str = "runs/keypoint", minutes: Op
             "checkpoint": {"out_dir": out_dir, "log_every": 50}}
 
 
+#: The lifting benchmarks' 2D: ground truth, exactly (no noise, drops, outliers or bone changes).
+_CLEAN_2D = {"noise_frac": [0.0, 0.0], "clean_prob": 1.0, "drop_prob": 0.0, "outlier_prob": 0.0, "bone_jitter": 0.0}
+
+
+def lifting_recipe(mocap: str = "", out_dir: str = "runs/lifting", minutes: Optional[float] = 10.0,
+                   seed: int = 0, quick: bool = False) -> dict:
+    """The lifting benchmarks' setting (Martinez et al. 2017 and the papers after it) for the
+    keypoint model: Human3.6M's ground-truth 2D in its own joints (``h36m_17`` only, no detector
+    definitions, noise, drops or bone changes), seen only through the capture's own cameras,
+    which train the depth too; no dropout. A model for the Human3.6M protocol, not for any
+    camera or detector (:func:`keypoint_recipe` makes that one). 768 wide with every format, as
+    the shipped model, so ``--init pretrained`` starts from it (docs/training.md)."""
+    recipe = keypoint_recipe(mocap, out_dir, minutes, seed, quick)
+    recipe["model"] = {"width": 768, "dropout": 0.0}
+    recipe["data"].update({"format_weights": {"h36m_17": 1.0}, "recorded_cameras": 1.0, "definition_shift": 0.0,
+                           "cameras": dict(_CLEAN_2D)})
+    recipe["loss"] = {"recorded_depth": True}
+    return recipe
+
+
 RECIPES.register("keypoint", keypoint_recipe)
+RECIPES.register("lifting", lifting_recipe)
 
