@@ -150,15 +150,15 @@ def test_recorded_views_train_the_pose_not_the_depth():
 
 def test_the_lifting_recipe_is_the_benchmarks_setting(tmp_path):
     """``--recipe lifting``: ground-truth ``h36m_17`` 2D exactly as the capture's cameras see it
-    (no noise, drops or definition changes), every view through those cameras, the depth trained
-    on them and calibrated on them; it trains and fits its calibrations."""
+    (no noise, drops or definition changes), every view through those cameras; it trains and
+    fits its calibrations. With ``loss.recorded_depth`` the calibrations see those cameras too."""
     from hdnet.keypoint.task import lifting_recipe
     from hdnet.train import RECIPES
     assert RECIPES.get("lifting") is lifting_recipe
     cfg = load_config(base=lifting_recipe("", str(tmp_path / "run"), quick=True),
                       overrides=["model.channels=8", "model.num_layers=1", "model.width=16", "model.blocks=1",
                                  "data.subjects=[]"])
-    assert cfg.model.dropout == 0 and cfg.loss.recorded_depth and cfg.data.definition_shift == 0
+    assert cfg.model.dropout == 0 and not cfg.loss.recorded_depth and cfg.data.definition_shift == 0
     n = 48
     body = torch.from_numpy(standing_h36m(n, seed=3)).numpy()
     mocap = MocapPoses(body, "h36m_17", subject=np.array(["S1"] * n, dtype=object),
@@ -173,7 +173,8 @@ def test_the_lifting_recipe_is_the_benchmarks_setting(tmp_path):
     assert (batch["confidence"] == 1).all()
     trainer.fit()
     assert trainer.step == 20 and 0 < trainer.model.depth_std_scale < 100
-    # its calibrations see what it trained on: the studio, 5 m across, not virtual cameras at 1.5-10 m
+    # calibrations on what trained the depth: with recorded_depth the studio, 5 m across, else
+    # virtual cameras at 1.5-10 m
     from hdnet.keypoint.task import calibration_views
     studio = calibration_views(trainer.model, torch.from_numpy(body), cfg.data, "z", 0, n=64, formats=["h36m_17"],
                                recorded=_studio_cameras())
@@ -181,6 +182,21 @@ def test_the_lifting_recipe_is_the_benchmarks_setting(tmp_path):
     assert studio["true_depth_mm"].shape == (64,)
     assert float((studio["true_depth_mm"] - 5000).abs().max()) < 1500
     assert float(anywhere["true_depth_mm"].max() - anywhere["true_depth_mm"].min()) > 3000
+    import hdnet.keypoint.task as task_module
+    seen_by = []
+
+    def spy(*args, **kwargs):
+        seen_by.append((kwargs["formats"], len(kwargs["recorded"])))
+        return calibration_views(*args, **kwargs)
+
+    for depth_too in (False, True):
+        cfg_depth = load_config(base=cfg.to_dict(), overrides=[f"loss.recorded_depth={str(depth_too).lower()}"])
+        run = KeypointTask(cfg_depth, poses=mocap)
+        run.prepare(trainer.model, 0, 1)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(task_module, "calibration_views", spy)
+            run.finish(trainer.model)
+    assert seen_by == [(["h36m_17"], 0), (["h36m_17"], 2)]  # the run's format; the studio where it trains depth
 
 
 # ---------------------------------------------------------------------------- real data readers

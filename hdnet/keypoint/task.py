@@ -423,16 +423,17 @@ _CLEAN_2D = {"noise_frac": [0.0, 0.0], "clean_prob": 1.0, "drop_prob": 0.0, "out
 def lifting_recipe(mocap: str = "", out_dir: str = "runs/lifting", minutes: Optional[float] = 10.0,
                    seed: int = 0, quick: bool = False) -> dict:
     """The lifting benchmarks' setting (Martinez et al. 2017 and the papers after it) for the
-    keypoint model: Human3.6M's ground-truth 2D in its own joints (``h36m_17`` only, no detector
-    definitions, noise, drops or bone changes), seen only through the capture's own cameras,
-    which train the depth too; no dropout. A model for the Human3.6M protocol, not for any
-    camera or detector (:func:`keypoint_recipe` makes that one). 768 wide with every format, as
-    the shipped model, so ``--init pretrained`` starts from it (docs/training.md)."""
+    keypoint model's pose: Human3.6M's ground-truth 2D in its own joints (``h36m_17`` only, no
+    detector definitions, noise, drops or bone changes), seen only through the capture's own
+    cameras; no dropout. Those cameras do not train the depth (``loss.recorded_depth=true``
+    would, at a cost to the pose: docs/training.md). A model of the root-relative pose for the
+    Human3.6M protocol, not for any camera or detector (:func:`keypoint_recipe` makes that
+    one). 768 wide with every format, as the shipped model, so ``--init pretrained`` starts
+    from it."""
     recipe = keypoint_recipe(mocap, out_dir, minutes, seed, quick)
     recipe["model"] = {"width": 768, "dropout": 0.0}
     recipe["data"].update({"format_weights": {"h36m_17": 1.0}, "recorded_cameras": 1.0, "definition_shift": 0.0,
                            "cameras": dict(_CLEAN_2D)})
-    recipe["loss"] = {"recorded_depth": True}
     return recipe
 
 
