@@ -196,24 +196,24 @@ def keypoint_losses(model: nn.Module, views: Dict[str, Any], weights: KeypointLo
     # depth only from virtual cameras: a capture's few fixed cameras tie depth to where people
     # stand in the image (nearer is lower), which no other camera shares (unless the model is
     # for those cameras alone: recorded_depth)
-    virtual = torch.ones_like(conf[:, 0]) if weights.recorded_depth else (~recorded).float()
-    n_virtual = virtual.sum().clamp_min(1.0)
+    depth_views = torch.ones_like(conf[:, 0]) if weights.recorded_depth else (~recorded).float()
+    n_depth = depth_views.sum().clamp_min(1.0)
     z = root_true[:, 2]
     target = net.bins.index(z, 1.0 / out.scale, 1.0 / out.scale).index
     k = net.bins.num_bins
-    idx_loss = ((out.bin_index - target).abs() * virtual).sum() / n_virtual / (k - 1)
-    ce = (-(net.bins.soft_target(target) * torch.log(out.bin_probs + 1e-8)).sum(-1) * virtual).sum() / n_virtual
+    idx_loss = ((out.bin_index - target).abs() * depth_views).sum() / n_depth / (k - 1)
+    ce = (-(net.bins.soft_target(target) * torch.log(out.bin_probs + 1e-8)).sum(-1) * depth_views).sum() / n_depth
     truth = {"h36m_17": h36m - h36m[:, :1], "mupots_17": mupots - mupots[:, 14:15]}
     pose_loss = sum((res.poses[o] - truth[o]).abs().mean() for o in res.poses) / (1000.0 * len(res.poses))
     root_2d = root_true[:, :2] / z[:, None]
     root_loss = ((out.root_2d_norm - root_2d).abs().sum(-1) / out.scale).mean()
     r = (torch.log(out.depth_mm.detach().clamp_min(1.0)) - torch.log(z)).clamp(-3, 3)
     sigma = res.log_depth_sigma
-    nll = ((0.5 * (r / sigma) ** 2 + torch.log(sigma)) * virtual).sum() / n_virtual
+    nll = ((0.5 * (r / sigma) ** 2 + torch.log(sigma)) * depth_views).sum() / n_depth
     total = (weights.depth_weight * idx_loss + weights.bins_weight * ce + weights.pose_weight * pose_loss
              + weights.root_weight * root_loss + weights.sigma_weight * nll)
     with torch.no_grad():
-        depth_err = ((out.depth_mm - z).abs() * virtual).sum() / n_virtual
+        depth_err = ((out.depth_mm - z).abs() * depth_views).sum() / n_depth
         mpjpe = (out.joints_rel_mm - truth[FORMATS.get(fmt).output]).norm(dim=-1).mean()
     return total, {"bin_index": idx_loss, "bins": ce, "pose_m": pose_loss, "root": root_loss, "sigma": nll,
                    "depth_err_mm": depth_err, "mpjpe_mm": mpjpe}
