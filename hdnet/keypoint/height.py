@@ -36,7 +36,7 @@ import numpy as np
 from ..graphs import get_skeleton
 
 __all__ = ["ANKLE_HEIGHT_MM", "skeleton_length_mm", "standing_height_mm", "check_heights", "HEIGHT_RANGE_MM",
-           "height_from_length"]
+           "height_from_length", "require_reference_height"]
 
 #: The ankle joint's height above the floor when standing: Human3.6M's training subjects S1, S5,
 #: S6, S7, S8 (5th percentile of the lower ankle's height in the capture's floor frame: 28-72 mm,
@@ -101,12 +101,20 @@ def check_heights(height_mm, people: int) -> np.ndarray:
     return h
 
 
+def require_reference_height(model, what: str = "height_mm") -> None:
+    """A ``ValueError`` (naming ``what``) unless ``model`` records the height its depths assume
+    (``reference_height_mm`` with ``reference_length_mm`` and ``known_height_std_scale``; a
+    checkpoint holds all three or none)."""
+    if any(getattr(model, k, None) is None
+           for k in ("reference_height_mm", "reference_length_mm", "known_height_std_scale")):
+        raise ValueError(f"{what}: this checkpoint does not record the height its depths assume "
+                         "(reference_height_mm: the keypoint task measures it after training, older checkpoints "
+                         "lack it); fine-tune it (hdnet train --init CHECKPOINT), or leave the heights out")
+
+
 def height_from_length(length_mm, model) -> np.ndarray:
     """Standing heights (mm) of bodies of skeleton length ``length_mm`` (:func:`skeleton_length_mm`),
     by ``model``'s training subjects' proportion (``reference_height_mm / reference_length_mm``):
     how the evaluations turn annotated 3D joints into the heights a user would give."""
-    ref_h, ref_l = getattr(model, "reference_height_mm", None), getattr(model, "reference_length_mm", None)
-    if ref_h is None or ref_l is None:
-        raise ValueError("model: this checkpoint does not record the height its depths assume "
-                         "(reference_height_mm); known heights need a model trained or fine-tuned since it is measured")
-    return np.asarray(length_mm, np.float64) * (ref_h / ref_l)
+    require_reference_height(model, "model")
+    return np.asarray(length_mm, np.float64) * (model.reference_height_mm / model.reference_length_mm)

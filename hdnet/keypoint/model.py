@@ -32,7 +32,7 @@ from ..core.checks import check_tensor, is_tracing
 from ..graphs import Skeleton, get_skeleton
 from ..layers import DepthBinHead, DepthBins, SkeletonGNN
 from .formats import FORMATS, INPUT_FORMATS
-from .height import check_heights
+from .height import check_heights, require_reference_height
 from .inputs import normalize_keypoints, person_scale
 
 __all__ = ["KeypointHDNet", "KeypointOutput", "KeypointTrainingOutput", "union_skeleton", "MIN_CONFIDENCE", "OUTPUTS",
@@ -443,10 +443,6 @@ class KeypointHDNet(Checkpointable, nn.Module):
             out = KeypointOutput(*(torch.cat(field) for field in zip(*passes, strict=True)))
         return out if height_scale is None else self._rescale(out, *height_scale)
 
-    _NO_HEIGHTS = ("height_mm: this checkpoint does not record the height its depths assume (reference_height_mm: "
-                   "the keypoint task measures it after training, older checkpoints lack it); fine-tune it "
-                   "(hdnet train --init CHECKPOINT), or leave the heights out")
-
     def with_heights(self, output: KeypointOutput, height_mm) -> KeypointOutput:
         r"""``output`` with each person of known standing height ``height_mm`` (``[P]`` or one
         number, mm; NaN: not known, left as it is) scaled about the camera by
@@ -463,8 +459,8 @@ class KeypointHDNet(Checkpointable, nn.Module):
         known = np.isfinite(h)
         if not known.any():
             return None
-        if self.reference_height_mm is None or self.known_height_std_scale is None:
-            raise ValueError(self._NO_HEIGHTS)
+        require_reference_height(self)
+        assert self.reference_height_mm is not None and self.known_height_std_scale is not None
         k = np.where(known, h / self.reference_height_mm, 1.0)
         return k, np.where(known, self.known_height_std_scale / self.depth_std_scale, 1.0)
 
