@@ -24,6 +24,9 @@ Two more measurements of the same records, cues that turned out not to be there:
   optical axis, so people would walk faster towards the camera than across it. The true roots'
   speed along Z against X (10-frame steps, annot3) says how isotropically each sequence's
   people walk; it has to be near 1 everywhere for the cue to tell a focal length (scene.md).
+
+Last, what a known floor gives (the sequence's floor as the plane through its annotated ankles,
+as a calibrated camera would tell it): scene.md, "A floor you know".
 """
 
 import argparse
@@ -81,6 +84,40 @@ def main() -> None:
     if Path(args.mocap).is_file():
         off_axis_training_views(model, args.mocap)
     walking(records)
+    known_floor(model, records)
+
+
+def known_floor(model, records) -> None:
+    """What a known floor would give (``hdnet predict --floor``; MuPoTS-3D ships no camera
+    pose, so its floor is the plane through every annotated lower ankle of the sequence): the
+    sequence mode placing people on it, against the floor the scene finds from the people, and
+    that found floor's height along the true normal (a perfect tilt, the people's own scale)."""
+    from hdnet.keypoint.formats import FORMATS
+    from hdnet.scene import Floor, ScenePeople, fit_floor, reason_scene
+    rows: dict = {"model alone": [], "the floor found from the people": [], "the true tilt, the people's height": [],
+                  "the annotated floor": []}
+    print("| sequence | " + " | ".join(rows) + " |\n|---|" + "---|" * len(rows))
+    for rec in records:
+        truth = rec["sequence"].annot3[rec["frames"], rec["people"]]
+        ankles = truth[:, [10, 13]].reshape(-1, 3)
+        _, _, vt = np.linalg.svd(ankles - ankles.mean(0))
+        up = vt[2] if vt[2, 1] < 0 else -vt[2]  # Y is down
+        lower = (-(truth[:, [10, 13]] @ up)).max(1)  # each person's lower ankle: its height under the camera
+        annotated = Floor(up, float(np.median(lower)))
+        conf = np.isfinite(rec["input_2d"]).all(-1) * rec["confidence"]
+        people = ScenePeople.from_prediction(rec["input_2d"], conf, FORMATS.get("mupots_17").skeleton, rec["root_mm"],
+                                             rec["joints_rel_mm"], model.output_skeleton("mupots_17"),
+                                             rec["depth_std_mm"], rec["camera"], rec["frames"], rec["people"])
+        tilt_only = fit_floor(people, up)
+        roots = [people.root_mm, reason_scene(people, "sequence").root_mm,
+                 reason_scene(people, "sequence", floor=tilt_only).root_mm if tilt_only else people.root_mm,
+                 reason_scene(people, "sequence", floor=annotated).root_mm]
+        cells = []
+        for key, root in zip(rows, roots, strict=True):
+            rows[key].append(np.linalg.norm(root - truth[:, PELVIS], axis=1))
+            cells.append(f"{rows[key][-1].mean():.0f}")
+        print(f"| {rec['sequence'].name} | " + " | ".join(cells) + " |")
+    print("| all | " + " | ".join(f"{np.concatenate(v).mean():.0f}" for v in rows.values()) + " |")
 
 
 def _slope_per_10_degrees(angle: np.ndarray, log_error: np.ndarray) -> float:

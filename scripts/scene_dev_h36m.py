@@ -2,6 +2,8 @@
 
     python scripts/scene_dev_h36m.py [--checkpoint run/last.pt] [--out scene_dev.json]
     python scripts/scene_dev_h36m.py --moving     # the moving-camera test instead
+    python scripts/scene_dev_h36m.py --rolled     # the scenes through cameras on their side
+    python scripts/scene_dev_h36m.py --known-floor  # on each camera's calibrated floor
 
 Human3.6M's cameras are static and its subjects walk on one floor (world z = 0), so its motion
 capture makes scenes with a real floor, real cameras (with their lens distortion) and real
@@ -77,6 +79,7 @@ def predict(model, scenes: List[Dict]) -> None:
     for s in scenes:
         px = s["camera"].project(s["cam_mm"])
         p = model.predict(px, s["camera"], format="mupots_17")
+        s["joints_rel_mm"] = p.joints_rel_mm.double().numpy()
         s["people"] = ScenePeople.from_prediction(
             px, np.ones(px.shape[:2]), sk, p.root_mm.double().numpy(), p.joints_rel_mm.double().numpy(),
             model.output_skeleton("mupots_17"), p.depth_std_mm.double().numpy(), s["camera"], s["frames"],
@@ -112,16 +115,72 @@ def moving_camera_table(model, scenes: List[Dict]) -> Dict[str, Dict[str, float]
     return rows
 
 
-def score(scenes: List[Dict], mode: str, **kwargs) -> Dict[str, float]:
-    kwargs.setdefault("track_window", TRACK_WINDOW)
-    err, used, moving = [], [], []
+def rolled_table(model, scenes: List[Dict], roll_deg: float = 90.0) -> Dict[str, Dict[str, float]]:
+    """Every scene seen by its camera rolled by ``roll_deg`` about its optical axis (a camera on
+    its side): per scene, the robust spread of the standing people's log heights under the floor
+    found with the tilt limit lifted, and MRPE (mm) alone (``none``), in ``sequence`` mode as
+    the module is (a floor far from the image's up refused) and with that floor allowed."""
+    rows = {}
+    rolled = [dict(s, cam_mm=np.einsum("pij,pkj->pki", _rotation(2, np.full(len(s["frames"]), roll_deg)),
+                                       s["cam_mm"])) for s in scenes]
+    predict(model, rolled)
+    normal = reasoning.floor_normal
+
+    def modes(group):
+        out = {"none_mrpe_mm": score(group, "none")["mrpe_mm"], "sequence_mrpe_mm": score(group, "sequence")["mrpe_mm"]}
+        reasoning.floor_normal = functools.partial(normal, max_tilt_deg=180.0)
+        try:
+            out["allowed_mrpe_mm"] = score(group, "sequence")["mrpe_mm"]
+        finally:
+            reasoning.floor_normal = normal
+        return out
+    for s in rolled:
+        _, info = normal(s["people"], max_tilt_deg=180.0)
+        rows[s["name"]] = {"spread": round(float(info.get("spread", np.nan)), 3), **modes([s])}
+    rows["all"] = {"spread": float("nan"), **modes(rolled)}
+    return rows
+
+
+def known_floor_table(scenes: List[Dict], mocap: str) -> Dict[str, Dict[str, float]]:
+    """Each scene on its camera's calibrated floor (:meth:`hdnet.scene.Floor.from_extrinsics`,
+    Human3.6M's ground at world Z = 0, the MuPoTS-3D joints' ankles
+    :func:`~hdnet.scene.ankle_height_for` above it), per mode and for a few settings; the
+    people were predicted already."""
+    from hdnet.scene import Floor, ankle_height_for
+    subjects = sorted({s["name"].split("/")[0] for s in scenes})
+    cams = read_h36m_mocap(mocap, subjects).cameras
+    ankle = ankle_height_for("mupots_17")
+    floors = {}
     for s in scenes:
-        r = reason_scene(s["people"], mode, **kwargs)
-        err.append(np.linalg.norm(r.root_mm - s["cam_mm"][:, ROOT], axis=-1))
+        subject, cid, _ = s["name"].split("/")
+        floors[s["name"]] = Floor.from_extrinsics(cams[subject][cid].R.T, cams[subject][cid].T, ankle_height_mm=ankle)
+    rows = {"none": score(scenes, "none")}
+    for mode in ("image", "sequence"):
+        for name, kwargs in (("", {}), (", blend=0.7", {"blend": 0.7}), (", max_sigma=4", {"max_sigma": 4.0}),
+                             (", max_sigma=100", {"max_sigma": 100.0})):
+            rows[f"{mode}, the known floor{name}"] = score(scenes, mode, floors=floors, **kwargs)
+    return rows
+
+
+def score(scenes: List[Dict], mode: str, scaled: bool = True, floors=None, **kwargs) -> Dict[str, float]:
+    """MRPE, the share within 25 cm, the mean absolute joint error (``abs_mpjpe_mm``: root plus
+    the pose, with the pose scaled as its person moved unless ``scaled`` is false), the mean
+    root-relative one (``rel_mpjpe_mm``), the share of people re-placed and of sequences called moving."""
+    kwargs.setdefault("track_window", TRACK_WINDOW)
+    err, used, moving, joint_abs, joint_rel = [], [], [], [], []
+    for s in scenes:
+        r = reason_scene(s["people"], mode, floor=floors[s["name"]] if floors else None, **kwargs)
+        truth = s["cam_mm"]
+        err.append(np.linalg.norm(r.root_mm - truth[:, ROOT], axis=-1))
+        rel = r.scaled_pose(s["joints_rel_mm"]) if scaled else s["joints_rel_mm"]
+        joint_abs.append(np.linalg.norm(r.root_mm[:, None] + rel - truth, axis=-1).mean(1))
+        joint_rel.append(np.linalg.norm(rel - (truth - truth[:, ROOT:ROOT + 1]), axis=-1).mean(1))
         used.append(r.method > 0)
         moving.append(r.moving_camera)
     e, u = np.concatenate(err), np.concatenate(used)
     return {"mrpe_mm": round(float(e.mean()), 1), "within_25cm": round(float((e <= 250).mean()), 3),
+            "abs_mpjpe_mm": round(float(np.concatenate(joint_abs).mean()), 1),
+            "rel_mpjpe_mm": round(float(np.concatenate(joint_rel).mean()), 1),
             "floor_used": round(float(u.mean()), 3), "moving_camera": round(float(np.mean(moving)), 3)}
 
 
@@ -133,22 +192,32 @@ def main() -> None:
     ap.add_argument("--subjects", nargs="+", default=["S9", "S11"])
     ap.add_argument("--every", type=int, default=1, help="every n-th scene")
     ap.add_argument("--moving", action="store_true", help="measure the moving-camera test (CAMERA_MOTIONS)")
+    ap.add_argument("--rolled", action="store_true", help="the scenes through cameras rolled by 90 degrees")
+    ap.add_argument("--known-floor", action="store_true", help="the scenes on their cameras' calibrated floors")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     model = KeypointHDNet.from_checkpoint(args.checkpoint) if args.checkpoint else KeypointHDNet.pretrained("mupots_17")
     model.eval()
     scenes = make_scenes(args.mocap, args.max_frames, args.subjects)[::args.every]
+    if args.rolled:
+        rows = rolled_table(model, scenes)
+        _report(rows, "| scene (camera rolled 90 deg) | spread of log heights | none | sequence | sequence, the floor "
+                "allowed (MRPE mm) |", lambda v: f"{v['spread']:.2f} | {v['none_mrpe_mm']:.0f} | "
+                f"{v['sequence_mrpe_mm']:.0f} | {v['allowed_mrpe_mm']:.0f}", args.out)
+        return
     if args.moving:
         rows = moving_camera_table(model, scenes)
-        print("| camera | called moving | none | image | sequence (MRPE mm) |\n|---|---|---|---|---|")
-        for k, v in rows.items():
-            print(f"| {k} | {100 * v['called_moving']:.0f} % | {v['none_mrpe_mm']:.0f} | {v['image_mrpe_mm']:.0f} | "
-                  f"{v['sequence_mrpe_mm']:.0f} |")
-        if args.out:
-            with open(args.out, "w") as f:
-                json.dump(rows, f, indent=1)
+        _report(rows, "| camera | called moving | none | image | sequence (MRPE mm) |",
+                lambda v: f"{100 * v['called_moving']:.0f} % | {v['none_mrpe_mm']:.0f} | {v['image_mrpe_mm']:.0f} | "
+                f"{v['sequence_mrpe_mm']:.0f}", args.out)
         return
     predict(model, scenes)
+    if args.known_floor:
+        _report(known_floor_table(scenes, args.mocap), "| setting | MRPE mm | within 25 cm | joints, absolute mm | "
+                "joints, root-relative mm | floor used |",
+                lambda v: f"{v['mrpe_mm']:.0f} | {100 * v['within_25cm']:.1f} % | {v['abs_mpjpe_mm']:.0f} | "
+                f"{v['rel_mpjpe_mm']:.1f} | {100 * v['floor_used']:.0f} %", args.out)
+        return
     print(f"{len(scenes)} scenes, {sum(len(s['frames']) for s in scenes)} people at 10 frames per second: the "
           f"track windows here are in these frames, a third of the same time at 30 frames per second")
     normal, weight = reasoning.floor_normal, placement.floor_weight
@@ -170,11 +239,18 @@ def main() -> None:
     for m in (1.5, 4.0, 100.0):
         rows[f"image, max_sigma={m}"] = score(scenes, "image", max_sigma=m)
         rows[f"sequence, max_sigma={m}"] = score(scenes, "sequence", max_sigma=m)
-    print("| setting | MRPE mm | within 25 cm | floor used |\n|---|---|---|---|")
+    _report(rows, "| setting | MRPE mm | within 25 cm | floor used |",
+            lambda v: f"{v['mrpe_mm']:.0f} | {100 * v['within_25cm']:.1f} % | {100 * v['floor_used']:.0f} %", args.out)
+
+
+def _report(rows: Dict[str, Dict[str, float]], header: str, cells, out) -> None:
+    """``rows`` as a markdown table (``header``, then each row's name and ``cells(row)``), and as
+    JSON to ``out`` where given."""
+    print(header + "\n|" + "---|" * header.count(" |"))
     for k, v in rows.items():
-        print(f"| {k} | {v['mrpe_mm']:.0f} | {100 * v['within_25cm']:.1f} % | {100 * v['floor_used']:.0f} % |")
-    if args.out:
-        with open(args.out, "w") as f:
+        print(f"| {k} | {cells(v)} |")
+    if out:
+        with open(out, "w") as f:
             json.dump(rows, f, indent=1)
 
 

@@ -502,6 +502,44 @@ def test_h36m_protocol_scores_against_an_independent_formula():
         evaluate_h36m(KeypointHDNet(("coco_17",), channels=8, width=16), poses, ["S9"])
 
 
+def test_h36m_protocol_on_the_calibrated_floor_sets_a_size_guess_right():
+    """A model that answers every view with the true pose scaled about the camera by 0.9 (a body
+    10 % too small, as a size guess gives): the calibrated floor places each standing person
+    from their feet and scales their pose back; the others keep the model's answer."""
+    from types import SimpleNamespace
+
+    from hdnet.data.mocap import world_to_camera
+    from hdnet.graphs import get_skeleton
+    from hdnet.keypoint import evaluate_h36m
+    poses = read_h36m_mocap(shared_path("realdata", "h36m_poses.h5"), ["S9"]).select(["S9"], stride=25)
+    truth = {id(c.camera): world_to_camera(poses.poses, c.R, c.T) for c in poses.cameras["S9"].values()}
+
+    class Small:
+        formats = ("h36m_17",)
+
+        def output_skeleton(self, fmt):
+            return get_skeleton("h36m_17")
+
+        def predict(self, kp, camera, format, flip_test=False, height_mm=None):
+            x = torch.from_numpy(truth[id(camera)]) * 0.9
+            return SimpleNamespace(root_mm=x[:, 0], joints_rel_mm=x - x[:, :1], depth_std_mm=0.1 * x[:, 0, 2])
+    alone = evaluate_h36m(Small(), poses, ["S9"])
+    assert alone["mrpe_mm"] == pytest.approx(0.1 * np.mean([np.linalg.norm(v[:, 0], axis=-1).mean()
+                                                            for v in truth.values()]))
+    placed = evaluate_h36m(Small(), poses, ["S9"], scene="image", floor="calibrated")
+    assert placed["scene"] == "image" and placed["floor"] == "calibrated" and 0.6 < placed["floor_used"] < 1.0
+    # a placed person is off by where their ankle truly is against the 77 mm of the average one
+    assert placed["mrpe_mm"] < 0.5 * alone["mrpe_mm"] and placed["mpjpe_mm"] < 0.5 * alone["mpjpe_mm"]
+    assert placed["pa_mpjpe_mm"] == pytest.approx(alone["pa_mpjpe_mm"])  # Procrustes: size never counted
+    people = evaluate_h36m(Small(), poses, ["S9"], scene="sequence")  # found from one subject: runs
+    assert people["floor"] == "people" and np.isfinite(people["mrpe_mm"])
+    for kwargs, match in (({"floor": "calibrated"}, "floor"), ({"scene": "world"}, "scene"),
+                          ({"scene": "image", "floor": "known"}, "floor"),
+                          ({"scene": "image", "frame_rate": 0}, "frame_rate")):
+        with pytest.raises(ValueError, match=match):
+            evaluate_h36m(Small(), poses, ["S9"], **kwargs)
+
+
 def test_a_double_model_answers_in_double_and_agrees(model):
     xy, views = _people(3, seed=5)
     px = views["joints_2d_px"]

@@ -22,6 +22,7 @@ from hdnet.scene import (
     place_on_floor,
     reason_scene,
     smooth_tracks,
+    support_ankle,
 )
 
 from .conftest import shared_path
@@ -77,6 +78,14 @@ def _scene(n_frames=40, per_frame=3, pitch_deg=12.0, height_mm=1600.0, size_erro
     up = rot @ np.array([0.0, 0.0, 1.0])
     ankle_height = -np.median(np.einsum("k,pak->pa", up, cam[:, [L_ANKLE, R_ANKLE]]).min(1))
     return people, root, up, ankle_height
+
+
+def _sized(people, root, guess):
+    """``people`` as a model that guessed each body's size answers them: the true answer scaled
+    about the camera by ``guess [P]``, root and pose alike (the same pixels)."""
+    return ScenePeople(people.ankles_px, people.ankle_scores, root * guess[:, None],
+                       people.ankles_rel_mm * guess[:, None, None], people.neck_rel_mm * guess[:, None],
+                       0.1 * guess * root[:, 2], CAMERA, image=people.image)
 
 
 def test_the_true_floor_places_exact_poses_exactly():
@@ -170,6 +179,93 @@ def test_the_ray_above_the_horizon_meets_no_floor():
     hit = floor.depth_along(np.array([[0.0, 0.2, 1.0], [0.0, -0.1, 1.0], [0.0, 0.0, 1.0]]))
     np.testing.assert_allclose(hit[0], [0.0, 1500.0, 7500.0])
     assert np.isnan(hit[1:]).all()
+
+
+def test_a_given_floor_is_the_cameras_pose_over_the_ground():
+    """Floor.from_camera and Floor.from_extrinsics against the camera built independently
+    (:func:`_camera_pose`), and a ground point found again along its ray."""
+    rot, t = _camera_pose(12.0, 1600.0)
+    up = rot @ np.array([0.0, 0.0, 1.0])
+    for floor in (Floor.from_camera(1600.0, 12.0, ankle_height_mm=0.0),
+                  Floor.from_extrinsics(rot, -rot.T @ t, ankle_height_mm=0.0)):
+        np.testing.assert_allclose(floor.normal, up, atol=1e-12)
+        assert floor.height_mm == pytest.approx(1600.0)
+        ground = np.array([700.0, 5000.0, 0.0]) @ rot.T + t  # a point on the ground, 5 m ahead
+        np.testing.assert_allclose(floor.depth_along(ground), ground, atol=1e-9)
+    # the ankles stand above the ground: their plane is that much nearer the camera
+    assert Floor.from_camera(1600.0, 12.0, ankle_height_mm=100.0).height_mm == pytest.approx(1500.0)
+    # a rolled camera: the rotation about its own optical axis, applied after the tilt
+    r = np.radians(7.0)
+    roll = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1.0]])
+    rolled = Floor.from_camera(1600.0, 12.0, -7.0, ankle_height_mm=0.0)
+    np.testing.assert_allclose(rolled.normal, roll.T @ up, atol=1e-12)
+    assert rolled.pitch_deg == pytest.approx(12.0) and rolled.roll_deg == pytest.approx(-7.0)
+    # Human3.6M's convention (X_cam = R^T (X - T)) is the transposed rotation
+    np.testing.assert_allclose(Floor.from_extrinsics(rot, [0.0, 0.0, 1600.0], ankle_height_mm=0.0).normal, up)
+
+
+def test_ankle_heights_are_known_for_the_models_joint_sets():
+    from hdnet.graphs import get_skeleton
+    from hdnet.scene import ANKLE_HEIGHT_MM, ankle_height_for
+    assert ankle_height_for("mupots_17") == ankle_height_for(get_skeleton("mpi_inf_3dhp_17")) == 101.0
+    assert ankle_height_for("h36m_17") == ANKLE_HEIGHT_MM["h36m_17"] == 77.0
+    with pytest.raises(ValueError, match="coco_17"):
+        ankle_height_for("coco_17")
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: Floor.from_camera(1600.0, 90.0), "pitch_deg"),
+    (lambda: Floor.from_camera(1600.0, 10.0, -95.0), "roll_deg"),
+    (lambda: Floor.from_camera(80.0, 10.0), "height_mm"),
+    (lambda: Floor.from_camera(float("nan"), 10.0), "height_mm"),
+    (lambda: Floor.from_camera("1600", 10.0), "height_mm"),
+    (lambda: Floor.from_camera(1600.0, 10.0, ankle_height_mm=-5.0), "height_mm"),
+    (lambda: Floor.from_extrinsics(2 * np.eye(3), [0, 0, 1600.0]), "rotation"),
+    (lambda: Floor.from_extrinsics(np.diag([1.0, 1.0, -1.0]), [0, 0, 1600.0]), "rotation"),
+    (lambda: Floor.from_extrinsics(np.eye(3), [0, 1600.0]), "centre_mm"),
+    (lambda: Floor.from_extrinsics(np.eye(3), [0, 0, 1600.0], up=(0, 0, 2.0)), "up"),
+    (lambda: Floor.from_extrinsics(np.eye(3), [0, 0, 50.0]), "centre_mm"),
+])
+def test_a_given_floor_refuses_bad_numbers(call, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        call()
+
+
+def test_a_given_floor_places_one_person_alone_with_their_size():
+    """A model that guesses each body's size (the whole answer scaled about the camera: root and
+    pose) is set right by the true floor, one person at a time, joints included; the scaled
+    pose still projects onto the same pixels."""
+    people, root, up, height = _scene(n_frames=12, per_frame=1, size_error=0.0)
+    guess = np.where(np.arange(12) % 2 == 0, 0.9, 1.1)  # bodies 10 % too small or too large
+    rel_true = np.concatenate([people.ankles_rel_mm, people.neck_rel_mm[:, None]], 1)  # [P, 3, 3]
+    consistent = _sized(people, root, guess)
+    model_rel = rel_true * guess[:, None, None]
+    assert reason_scene(consistent, "image").floor_used == 0.0  # alone: no floor to find
+    floor = Floor(up, height)
+    result = reason_scene(consistent, "image", floor=floor)
+    placed = result.method == 1
+    np.testing.assert_array_equal(placed, body_up(consistent)[1])  # every standing person
+    assert placed.sum() >= 4 and result.floors[-1] is floor
+    # the lower ankle's ray meets the floor where it truly is; the root is that point less the
+    # model's root-to-ankle offset, whose depth is the guessed size's: off by (guess - 1) a_z
+    k = support_ankle(consistent, up)[placed]
+    a_z = people.ankles_rel_mm[placed][np.arange(placed.sum()), k, 2]
+    assert np.abs(consistent.root_mm[placed, 2] - root[placed, 2]).mean() > 250.0
+    np.testing.assert_allclose(result.root_mm[placed, 2] - root[placed, 2], -(guess[placed] - 1) * a_z, atol=1e-6)
+    np.testing.assert_allclose(result.scale[~placed], 1.0)
+    np.testing.assert_allclose(result.scale, result.root_mm[:, 2] / consistent.root_mm[:, 2])
+    pose = result.scaled_pose(model_rel)
+    size_after = np.linalg.norm(pose[placed] - rel_true[placed], axis=-1).mean()
+    assert size_after < 0.1 * np.linalg.norm(model_rel[placed] - rel_true[placed], axis=-1).mean()
+    # scaled about the camera: every joint keeps its pixel
+    np.testing.assert_allclose(CAMERA.project(result.root_mm[:, None] + pose),
+                               CAMERA.project(consistent.root_mm[:, None] + model_rel), atol=1e-6)
+    with pytest.raises(ValueError, match="joints_rel_mm"):
+        result.scaled_pose(model_rel[:3])
+    with pytest.raises(ValueError, match="floor"):
+        reason_scene(consistent, "none", floor=Floor(up, height))
+    with pytest.raises(TypeError, match="floor"):
+        reason_scene(consistent, "image", floor=(1600.0, 12.0))
 
 
 def test_a_person_off_the_floor_keeps_the_models_answer():
@@ -276,6 +372,19 @@ def test_scene_is_refused_where_it_does_not_apply(tmp_path, checkpoint, capsys):
     assert main(["eval", "--dataset", "mupots", "--annotations", "x.json", "--images", str(tmp_path),
                  "--scene", "image"]) == 2
     assert "--scene" in capsys.readouterr().err
+    # a calibrated floor: Human3.6M's motion capture only (MuPoTS-3D ships no camera pose), with a scene
+    from .test_mupots_files import _folder
+    d = _folder(tmp_path, "mupots")
+    for args, name in ((["--dataset", "mupots-3d", "--annotations", str(d), "--scene", "image", "--floor", "calibrated"],
+                        "--floor"),
+                       (["--dataset", "h36m", "--annotations", str(tmp_path / "none.h5"), "--floor", "calibrated"],
+                        "--floor"),
+                       (["--dataset", "mupots", "--annotations", "x.json", "--images", str(tmp_path), "--floor",
+                         "calibrated"], "--floor")):
+        capsys.readouterr()
+        assert main(["eval", "--checkpoint", checkpoint, "--out", str(tmp_path / "r.json"), *args]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and name in err[0], err
 
 
 def test_predict_keypoints_with_a_scene(tmp_path, checkpoint):
@@ -298,6 +407,38 @@ def test_predict_keypoints_with_a_scene(tmp_path, checkpoint):
         for r in records:
             joints, root = np.array(r["joints_cam"]), np.array(r["root_cam"])
             np.testing.assert_allclose(joints[PELVIS], root, atol=1e-6)
+
+
+def test_predict_keypoints_on_a_given_floor(tmp_path, checkpoint, capsys):
+    """--floor H,PITCH: one person alone is placed on it (the scene's image mode by default),
+    their joints kept on their keypoints; bad numbers exit 2 with one error line."""
+    rot, t = _camera_pose(12.0, 1600.0)
+    body = standing_people(1, seed=2)[0]
+    body[:, 2] -= body[[L_ANKLE, R_ANKLE], 2].min() - 101.0  # the model's ankles stand 101 mm up
+    cam = (body - body[PELVIS] * [1, 1, 0] + [300.0, 5000.0, 0.0]) @ rot.T + t
+    pts = CAMERA.project(cam[None])
+    (tmp_path / "kp.json").write_text(json.dumps({"a.jpg": np.concatenate([pts, np.ones((1, 17, 1))], -1).tolist()}))
+    (tmp_path / "cam.json").write_text(json.dumps(CAMERA.to_dict()))
+    args = ["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "mupots_17",
+            "--camera", str(tmp_path / "cam.json"), "--checkpoint", checkpoint]
+    assert main(args + ["--out", str(tmp_path / "none")]) == 0
+    assert main(args + ["--floor", "1600,12", "--out", str(tmp_path / "floor")]) == 0
+    alone = json.loads((tmp_path / "none" / "people.json").read_text())[0]
+    placed = json.loads((tmp_path / "floor" / "people.json").read_text())[0]
+    # an untrained model: wherever it put the person, the floor was not within its uncertainty,
+    # or it placed them; both keep every joint on its own pixel
+    assert placed["placed_by"] in ("model", "floor")
+    np.testing.assert_allclose(CAMERA.project(np.array(placed["joints_cam"])),
+                               CAMERA.project(np.array(alone["joints_cam"])), atol=1e-3)
+    if placed["placed_by"] == "floor":
+        assert abs(placed["root_cam"][2] - cam[PELVIS, 2]) < 0.05 * cam[PELVIS, 2]
+    for bad, why in (("1600", "HEIGHT_MM,PITCH_DEG"), ("1600,x", "numbers"), ("50,12", "above the people's ankles"),
+                     ("1600,95", "pitch_deg")):
+        capsys.readouterr()
+        assert main(args + ["--floor", bad, "--out", str(tmp_path / "bad")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "--floor" in err[0] and why in err[0], err
+    assert main(args + ["--floor", "1600,12", "--scene", "none", "--out", str(tmp_path / "bad2")]) == 2
 
 
 def _walkers(frames=40):

@@ -89,8 +89,13 @@ def _add_eval(sub):
                    help="mupots-3d: give the model focal lengths PCT %% off the true ones (e.g. -20), to "
                    "measure what a wrong camera costs")
     p.add_argument("--scene", choices=["none", "image", "sequence"],
-                   help="mupots-3d: people who share a floor (docs/scene.md): none (default; each person "
-                   "alone), image (each frame's people), sequence (every frame of the static camera)")
+                   help="keypoint models (mupots-3d, h36m with --annotations FILE.h5): people who share a floor "
+                   "(docs/scene.md): none (default; each person alone), image (each frame's people), sequence "
+                   "(every frame of the static camera)")
+    p.add_argument("--floor", choices=["people", "calibrated"],
+                   help="h36m with --annotations FILE.h5 and --scene: where the floor comes from: people (default: "
+                   "found from them) or calibrated (each camera's calibrated pose above the ground: not part "
+                   "of the protocol; a calibrated camera's setting)")
     p.add_argument("--known-heights", action="store_true",
                    help="keypoint models (mupots-3d, h36m with --annotations FILE.h5): give the model each "
                    "person's standing height, from the 3D annotations (docs/real.md)")
@@ -130,6 +135,10 @@ def _add_predict(sub):
     p.add_argument("--scene", choices=["none", "image", "sequence"],
                    help="keypoint models: people who share a floor (docs/scene.md): image (each image's "
                    "people), sequence (the images in order, one static camera); default none")
+    p.add_argument("--floor", metavar="H,PITCH[,ROLL]",
+                   help="keypoint models: the camera's height above the ground (mm) and how far it looks down "
+                   "(degrees; and its roll), where you know them: everyone stands on that floor (docs/scene.md); "
+                   "with --scene image or sequence (default image)")
     p.add_argument("--fov", type=float, metavar="DEG",
                    help="keypoint models: the cameras' field of view across the longer image side, degrees")
     p.add_argument("--height", type=float, metavar="MM",
@@ -295,6 +304,7 @@ def _run_eval_keypoints(args) -> int:
     _refuse_overwrite(out, [args.checkpoint, args.annotations, os.path.join(args.annotations, "cameras.json")])
     if not out.parent.is_dir() if str(out.parent) else False:
         raise CLIError(f"--out: the folder of {args.out!r} does not exist")
+    _refuse(args, ["--floor"], "to MuPoTS-3D (its annotations hold no floor; --scene finds one from the people)")
     model = _keypoint_model(args)
     seqs = read_mupots_annotations(args.annotations, args.sequences)
     report = public_report(evaluate_mupots(model, seqs, noise_px=args.noise_px, seed=args.seed,
@@ -316,17 +326,23 @@ def _run_eval_h36m_keypoints(args) -> int:
     if out.is_dir():
         raise CLIError(f"--out: {args.out!r} is a folder; give a JSON file name")
     _refuse_overwrite(out, [args.checkpoint, args.annotations])
+    scene = args.scene or "none"
+    if args.floor and scene == "none":
+        raise CLIError("--floor: places people with --scene image or sequence")
     model = _keypoint_model(args)
     poses = read_h36m_mocap(args.annotations, args.subjects)
     missing = sorted(set(args.subjects) - set(poses.subject.tolist()))
     if missing:
         raise CLIError(f"--subjects: {missing} are not in {args.annotations!r}")
-    report = evaluate_h36m(model, poses, args.subjects, flip_test=args.flip_test, known_heights=args.known_heights)
+    report = evaluate_h36m(model, poses, args.subjects, flip_test=args.flip_test, known_heights=args.known_heights,
+                           scene=scene, floor=args.floor or "people")
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
     report["input"] = {"keypoints": "ground-truth 2D (projected through the real cameras)", "format": "h36m_17",
                        "heights": "each subject's, from the motion capture" if args.known_heights else "not given"}
+    placed = (f" (--scene {scene}, floor {report['floor']}: {100 * report['floor_used']:.0f} % placed by it)"
+              if scene != "none" else "")
     print(f"Human3.6M {' '.join(args.subjects)} ({report['people']} views): MPJPE {report['mpjpe_mm']:.1f} mm, "
-          f"PA-MPJPE {report['pa_mpjpe_mm']:.1f} mm, MRPE {report['mrpe_mm']:.0f} mm")
+          f"PA-MPJPE {report['pa_mpjpe_mm']:.1f} mm, MRPE {report['mrpe_mm']:.0f} mm{placed}")
     _write_json(args.out, report, "--out")
     print(f"wrote {args.out}")
     return 0
@@ -340,9 +356,11 @@ def _run_eval(args) -> int:
     from ..predict import predict_scenes
     if args.dataset == "mupots-3d":
         return _run_eval_keypoints(args)
-    _refuse(args, ["--scene", "--detector-like"], "here (MuPoTS-3D keypoint evaluation only: --dataset mupots-3d)")
     if args.dataset == "h36m" and args.annotations:
+        _refuse(args, ["--detector-like"], "here (MuPoTS-3D keypoint evaluation only: --dataset mupots-3d)")
         return _run_eval_h36m_keypoints(args)
+    _refuse(args, ["--scene", "--floor", "--detector-like"], "here (keypoint evaluation only: --dataset mupots-3d, "
+            "or h36m with a motion-capture file)")
     _refuse(args, ["--known-heights"], "to image models (keypoint models: --dataset mupots-3d, or h36m with a "
             "motion-capture file)")
     model, prep = _load_model(args)
@@ -451,6 +469,19 @@ def _refuse_overwrite(target: Path, inputs) -> None:
             raise CLIError(f"--out: writing {str(target)!r} would overwrite the input {given!r}")
 
 
+def _floor_numbers(text: Optional[str]) -> Optional[List[float]]:
+    """``--floor H,PITCH[,ROLL]`` as numbers (None where not given)."""
+    if text is None:
+        return None
+    try:
+        numbers = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise CLIError(f"--floor: expected HEIGHT_MM,PITCH_DEG[,ROLL_DEG] (numbers), got {text!r}") from None
+    if len(numbers) not in (2, 3):
+        raise CLIError(f"--floor: expected HEIGHT_MM,PITCH_DEG[,ROLL_DEG], got {len(numbers)} numbers in {text!r}")
+    return numbers
+
+
 def _run_predict_keypoints(args) -> int:
     from ..data.keypoint_files import parse_keypoints, parse_track_ids
     from . import keypoint_predict as kp
@@ -528,7 +559,8 @@ def _run_predict_keypoints(args) -> int:
     heights = kp.heights_for(people, tracks, args.height, _read_json(args.heights, "--heights") if args.heights
                              else None)
     records = kp.predict_records(model, people, fmt, refs, cameras, flip_test=args.flip_test,
-                                 scene=args.scene or "none", tracks=tracks, heights=heights)
+                                 scene=args.scene or ("image" if args.floor else "none"), tracks=tracks,
+                                 heights=heights, floor=_floor_numbers(args.floor))
     _write_json(out / "people.json", records, "--out")
     taken: set = set()
     for key, ref in refs.items():
@@ -559,7 +591,7 @@ def _run_predict(args) -> int:
     from .draw import draw_roots
     if args.keypoints or args.detector:
         return _run_predict_keypoints(args)
-    _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov", "--scene", "--height", "--heights"],
+    _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov", "--scene", "--floor", "--height", "--heights"],
             "to image models (give --camera)")
     if args.image_dir:
         from .keypoint_predict import list_images

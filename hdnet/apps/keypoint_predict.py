@@ -180,7 +180,8 @@ def heights_for(people: Dict[str, np.ndarray], tracks: Optional[Dict[str, np.nda
 def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[str, ImageRef],
                     cameras: Dict[str, Tuple[Camera, str]], flip_test: bool = False,
                     scene: str = "none", tracks: Optional[Dict[str, np.ndarray]] = None,
-                    heights: Optional[Dict[str, np.ndarray]] = None) -> List[dict]:
+                    heights: Optional[Dict[str, np.ndarray]] = None,
+                    floor: Optional[Sequence[float]] = None) -> List[dict]:
     """Run ``model`` on every image's people ``[P, J, 3]`` (x, y, score; NaN or score 0:
     missing) and return one record per person: ``image_id``, ``image`` (the file, where known),
     ``root_cam``, ``joints_cam``, ``joints``, ``depth_std_mm``, ``camera``, ``camera_source``,
@@ -191,11 +192,26 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
     ``track_id`` and, in a sequence, keep each person's size and smooth their depth. ``heights``
     (``{image: [P]}`` standing heights in mm, NaN: not known; :func:`heights_for`) place those
     people by their height (:meth:`~hdnet.keypoint.KeypointHDNet.with_heights`); each record
-    says ``height_mm`` (null: the model's average body)."""
+    says ``height_mm`` (null: the model's average body). ``floor``: ``(height_mm, pitch_deg,
+    roll_deg)`` of the camera over the ground where it is known (:meth:`hdnet.scene.Floor.from_camera`;
+    needs ``scene`` image or sequence): every image's people stand on it, one person alone too.
+    A person the scene moves is scaled with their move (:meth:`hdnet.scene.SceneResult.scaled_pose`),
+    so their joints still project onto their keypoints."""
     from ..keypoint.formats import FORMATS
-    from ..scene import PLACED_BY, SCENE_MODES, ScenePeople, reason_scene
+    from ..scene import PLACED_BY, SCENE_MODES, Floor, ScenePeople, ankle_height_for, reason_scene
     if scene not in SCENE_MODES:
         raise ValueError(f"--scene: expected one of {list(SCENE_MODES)}, got {scene!r}")
+    given = None
+    if floor is not None:
+        if scene == "none":
+            raise ValueError("--floor: places people with --scene image or sequence")
+        if len(floor) not in (2, 3):
+            raise ValueError(f"--floor: expected HEIGHT_MM,PITCH_DEG[,ROLL_DEG], got {len(floor)} numbers")
+        try:
+            given = Floor.from_camera(floor[0], floor[1], floor[2] if len(floor) == 3 else 0.0,
+                                      ankle_height_mm=ankle_height_for(model.output_skeleton(fmt)))
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"--floor: {e}") from None
     joints = list(model.output_skeleton(fmt).joints)
     records: List[dict] = []
     answers: List[tuple] = []  # (key, keypoints, scores, answer, first record)
@@ -244,12 +260,14 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
                  else None)
         placed = reason_scene(ScenePeople.from_prediction(
             kp, conf, FORMATS.get(fmt).skeleton, cat["root_mm"], cat["joints_rel_mm"], model.output_skeleton(fmt),
-            cat["depth_std_mm"], cam, image, track, known), scene)
+            cat["depth_std_mm"], cam, image, track, known), scene, floor=given)
+        pose = placed.scaled_pose(cat["joints_rel_mm"])
         rows = [a[4] + i for a in group for i in range(len(a[1]))]
         for k, r in enumerate(rows):
             root = placed.root_mm[k]
             records[r]["root_cam"] = root.tolist()
-            records[r]["joints_cam"] = (root + cat["joints_rel_mm"][k]).tolist()
+            records[r]["joints_cam"] = (root + pose[k]).tolist()
+            records[r]["depth_std_mm"] = float(cat["depth_std_mm"][k] * placed.scale[k])
             records[r]["placed_by"] = PLACED_BY[int(placed.method[k])]
     return records
 

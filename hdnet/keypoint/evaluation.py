@@ -25,14 +25,14 @@ from ..baselines import k_value_depth, skeleton_fit_depth
 from ..data.mocap import H36M_TEST_SUBJECTS, MocapPoses, world_to_camera
 from ..data.mupots_annotations import MuPoTSSequence
 from ..metrics import DEPTH_BANDS_MM, evaluate_roots, pa_mpjpe, pck3d
-from ..scene import SCENE_MODES, ScenePeople, reason_scene
+from ..scene import SCENE_MODES, Floor, ScenePeople, ankle_height_for, reason_scene
 from .formats import FORMATS
 from .height import height_from_length, skeleton_length_mm
 from .model import MIN_CONFIDENCE
 from .task import to_mupots
 
 __all__ = ["evaluate_mupots", "mupots_predictions", "detector_like_2d", "depth_std_coverage", "uncertainty_score",
-           "evaluate_h36m", "annotated_heights"]
+           "evaluate_h36m", "annotated_heights", "H36M_FLOORS"]
 
 ROOT = 14  # MuPoTS pelvis
 
@@ -197,6 +197,7 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str) -> None:
     MuPoTS' person index as the track); records how (``placed_by``) and the floor found."""
     rec["placed_by"] = np.zeros(len(rec["root_mm"]), np.int64)
     rec["floor"] = None
+    rec["model_joints_rel_mm"] = rec["joints_rel_mm"]  # the model's own pose, which the baselines place
     if scene == "none":
         return
     conf = np.isfinite(rec["input_2d"]).all(-1) * rec["confidence"]
@@ -206,7 +207,9 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str) -> None:
                                          np.isfinite(rec["height_mm"]))
     result = reason_scene(people, scene)
     rec["root_mm"] = result.root_mm
+    rec["joints_rel_mm"] = result.scaled_pose(rec["joints_rel_mm"])
     rec["joints_mm"] = result.root_mm[:, None] + rec["joints_rel_mm"]
+    rec["depth_std_mm"] = rec["depth_std_mm"] * result.scale
     rec["placed_by"] = result.method
     floor = result.floors.get(-1)
     rec["floor"] = {"moving_camera": result.moving_camera,
@@ -252,27 +255,33 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         # where the root is seen: the pelvis, else the model's own 2D root (a missing pelvis)
         root_2d = np.where(np.isfinite(kp[:, ROOT]), kp[:, ROOT], cam.project(rec["root_mm"]))
         rec["fit_root"] = cam.backproject(root_2d, z_fit)
-        rec["fit_joints"] = rec["fit_root"][:, None] + rec["joints_rel_mm"]
+        rec["fit_joints"] = rec["fit_root"][:, None] + rec["model_joints_rel_mm"]
         lo, hi = np.nanmin(kp, 1), np.nanmax(kp, 1)
         z_k = k_value_depth(np.concatenate([lo, np.maximum(hi - lo, 1.0)], 1), cam)
         rec["k_root"] = cam.backproject(root_2d, z_k)
-        rec["k_joints"] = rec["k_root"][:, None] + rec["joints_rel_mm"]
+        rec["k_joints"] = rec["k_root"][:, None] + rec["model_joints_rel_mm"]
 
     def gather(key):
         return np.concatenate([r[key] for r in records])
     ids: List[str] = sum((r["ids"] for r in records), [])
     gt_roots = gather("gt_root")
-    methods = (("hdnet", "root_mm", "joints_mm"), ("skeleton_fit", "fit_root", "fit_joints"),
-               ("k_value", "k_root", "k_joints"))
+    # (name, root, joints, root-relative pose): the baselines place the model's own pose, the
+    # scene scales hdnet's with its placement
+    methods = (("hdnet", "root_mm", "joints_mm", "joints_rel_mm"),
+               ("skeleton_fit", "fit_root", "fit_joints", "model_joints_rel_mm"),
+               ("k_value", "k_root", "k_joints", "model_joints_rel_mm"))
     # each 3DPCK once: its per-sequence values come with the overall mean
-    rel = _pck(records, "joints_rel_mm", "relative")
-    absolute = {name: _pck(records, joints_key, "absolute") for name, _, joints_key in methods}
+    rels = {"model_joints_rel_mm": _pck(records, "model_joints_rel_mm", "relative")}
+    rels["joints_rel_mm"] = rels["model_joints_rel_mm"] if scene == "none" else _pck(records, "joints_rel_mm",
+                                                                                      "relative")
+    rel = {name: rels[rel_key] for name, _, _, rel_key in methods}
+    absolute = {name: _pck(records, joints_key, "absolute") for name, _, joints_key, _ in methods}
 
     def pck_of(result, k=None):
         return result["overall_mean_of_sequences"]["pck_total"] if k is None else result["sequences"][k]["pck_total"]
-    overall = {name: _scores(gather(root_key), gt_roots, ids, pck_of(rel), pck_of(absolute[name]),
+    overall = {name: _scores(gather(root_key), gt_roots, ids, pck_of(rel[name]), pck_of(absolute[name]),
                              gather("depth_std_mm") if name == "hdnet" else None)
-               for name, root_key, _ in methods}
+               for name, root_key, _, _ in methods}
     overall["skeleton_fit"]["scale"] = scale
     overall["hdnet"]["floor_used"] = float(np.mean(gather("placed_by") > 0))
     report: Dict[str, Any] = {
@@ -290,8 +299,8 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     }
     for k, rec in enumerate(records):
         row: Dict[str, Any] = {"people": int(len(rec["gt_root"]))}
-        for name, root_key, _ in methods:
-            row[name] = _scores(rec[root_key], rec["gt_root"], rec["ids"], pck_of(rel, k), pck_of(absolute[name], k),
+        for name, root_key, _, _ in methods:
+            row[name] = _scores(rec[root_key], rec["gt_root"], rec["ids"], pck_of(rel[name], k), pck_of(absolute[name], k),
                                 rec["depth_std_mm"] if name == "hdnet" else None)
             row[name].pop("by_depth")
         row["hdnet"]["floor_used"] = float(np.mean(rec["placed_by"] > 0))
@@ -301,8 +310,14 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     return report
 
 
+#: Where a scene's floor comes from in :func:`evaluate_h36m`: found from the people, or the
+#: capture's calibration (each camera's pose above Human3.6M's ground, world Z = 0).
+H36M_FLOORS = ("people", "calibrated")
+
+
 def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_SUBJECTS, flip_test: bool = False,
-                  batch: int = 4096, known_heights: bool = False) -> Dict[str, Any]:
+                  batch: int = 4096, known_heights: bool = False, scene: str = "none", floor: str = "people",
+                  frame_rate: float = 10.0) -> Dict[str, Any]:
     """The Human3.6M protocol from ground-truth 2D: every stored pose of ``subjects`` (S9 and
     S11 by default; the model trained on the others) seen by each of the subject's real
     cameras, projected with the camera's lens distortion, in the model's ``h36m_17`` format.
@@ -315,12 +330,32 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
     height is given to the model (the median skeleton length of their poses as the MuPoTS-3D
     joints the model trains on, by :func:`~hdnet.keypoint.height.height_from_length`), and the
     result says ``"heights"`` per subject.
+
+    ``scene`` (:data:`hdnet.scene.SCENE_MODES`) re-places the people with
+    :func:`hdnet.scene.reason_scene`, each view alone (``"image"``) or each camera's views of a
+    subject as one static camera's sequence (``"sequence"``: each action a track, smoothed over
+    a second of ``frame_rate``), and scales each pose as its person moved
+    (:meth:`~hdnet.scene.SceneResult.scaled_pose`: the MPJPE then sees the size the placement
+    implies). ``floor`` (:data:`H36M_FLOORS`): ``"people"`` finds it from the people,
+    ``"calibrated"`` takes it from each camera's calibration (:meth:`hdnet.scene.Floor.from_extrinsics`:
+    extra knowledge the protocol does not give; a calibrated static camera's setting). The result
+    then says ``"scene"``, ``"floor"`` and ``"floor_used"``.
     """
     if "h36m_17" not in getattr(model, "formats", ()):
         raise ValueError(f"model: the Human3.6M protocol feeds h36m_17 keypoints; the model reads "
                          f"{list(getattr(model, 'formats', ()))}")
+    if scene not in SCENE_MODES:
+        raise ValueError(f"scene: expected one of {list(SCENE_MODES)}, got {scene!r}")
+    if floor not in H36M_FLOORS:
+        raise ValueError(f"floor: expected one of {list(H36M_FLOORS)}, got {floor!r}")
+    if floor == "calibrated" and scene == "none":
+        raise ValueError("floor: a calibrated floor places people with scene 'image' or 'sequence', not 'none'")
+    if isinstance(frame_rate, bool) or not isinstance(frame_rate, (int, float)) or not 0 < frame_rate < 1e4:
+        raise ValueError(f"frame_rate: expected frames per second in (0, 10000), got {frame_rate!r}")
+    if floor == "calibrated" and poses.up != "z":
+        raise ValueError(f"poses: a calibrated floor needs the world's Z up (Human3.6M), got up={poses.up!r}")
     data = poses.select(list(subjects))
-    rows: Dict[str, List[np.ndarray]] = {"rel": [], "pa": [], "root": []}
+    rows: Dict[str, List[np.ndarray]] = {"rel": [], "pa": [], "root": [], "used": []}
     action, camera_ids = [], []
     heights: Dict[str, float] = {}
     for subject in subjects:
@@ -339,19 +374,36 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
                     for i in range(0, len(px), batch)]
             rel = torch.cat([p.joints_rel_mm for p in pred]).double().numpy()
             root = torch.cat([p.root_mm for p in pred]).double().numpy()
+            used = np.zeros(len(sel), bool)
+            if scene != "none":
+                out_sk = model.output_skeleton("h36m_17")
+                std = torch.cat([p.depth_std_mm for p in pred]).double().numpy()
+                track = np.unique(data.sequence[sel], return_inverse=True)[1].reshape(-1)
+                frame = data.frame[sel] + track * (int(data.frame[sel].max()) + 10 * frame_rate + 1)
+                people = ScenePeople.from_prediction(
+                    px, np.ones(px.shape[:2]), FORMATS.get("h36m_17").skeleton, root, rel, out_sk, std, mc.camera,
+                    frame if scene == "sequence" else np.arange(len(sel)), track,
+                    np.full(len(sel), subject in heights))
+                given = (Floor.from_extrinsics(mc.R.T, mc.T, ankle_height_mm=ankle_height_for(out_sk))
+                         if floor == "calibrated" else None)
+                result = reason_scene(people, scene, track_window=max(1, round(frame_rate)), floor=given)
+                root, rel, used = result.root_mm, result.scaled_pose(rel), result.method > 0
             truth = x - x[:, :1]
             rows["rel"].append(np.linalg.norm(rel - truth, axis=-1).mean(1))
             rows["pa"].append(np.array([pa_mpjpe(a, b) for a, b in zip(rel, truth, strict=True)]))
             rows["root"].append(np.linalg.norm(root - x[:, 0], axis=-1))
+            rows["used"].append(used)
             action += [str(q).split(" ")[0] for q in data.sequence[sel]]
             camera_ids += [cid] * len(sel)
-    rel, pa, root = (np.concatenate(rows[k]) for k in ("rel", "pa", "root"))
+    rel, pa, root, placed = (np.concatenate(rows[k]) for k in ("rel", "pa", "root", "used"))
     acts, cids = np.asarray(action), np.asarray(camera_ids)
 
     def scores(mask):
         return {"people": int(mask.sum()), "mpjpe_mm": float(rel[mask].mean()), "pa_mpjpe_mm": float(pa[mask].mean()),
-                "mrpe_mm": float(root[mask].mean())}
+                "mrpe_mm": float(root[mask].mean()),
+                **({"floor_used": float(placed[mask].mean())} if scene != "none" else {})}
     every = np.ones(len(rel), bool)
     return {**scores(every), "subjects": list(subjects), **({"heights": heights} if known_heights else {}),
+            **({"scene": scene, "floor": floor} if scene != "none" else {}),
             "per_action": {a: scores(acts == a) for a in sorted(set(action))},
             "per_camera": {c: scores(cids == c) for c in sorted(set(camera_ids))}}

@@ -8,9 +8,11 @@ not estimated from the people: docs/scene.md says why.
 """
 
 from .floor import (
+    ANKLE_HEIGHT_MM,
     MIN_ANKLE_SCORE,
     MIN_STANDING_MM,
     Floor,
+    ankle_height_for,
     ankle_heights,
     body_up,
     fit_floor,
@@ -24,4 +26,4 @@ from .reasoning import SCENE_MODES, SceneResult, fit_scene_floor, reason_scene
 __all__ = ["ScenePeople", "ankle_and_neck_indices", "Floor", "floor_normal", "fit_floor", "support_ankle",
            "ankle_heights", "MIN_ANKLE_SCORE", "MIN_STANDING_MM", "body_up", "Placement", "place_on_floor",
            "smooth_tracks", "floor_weight", "PLACED_BY", "SceneResult", "reason_scene", "fit_scene_floor",
-           "SCENE_MODES"]
+           "SCENE_MODES", "ANKLE_HEIGHT_MM", "ankle_height_for"]

@@ -33,10 +33,11 @@ import numpy as np
 import torch
 
 from ..data.pose_augment import axis_angle_matrices
+from ..graphs import resolve_skeleton
 from .people import ScenePeople
 
 __all__ = ["Floor", "floor_normal", "fit_floor", "support_ankle", "ankle_heights", "body_up", "MIN_ANKLE_SCORE",
-           "MIN_STANDING_MM"]
+           "MIN_STANDING_MM", "ANKLE_HEIGHT_MM", "ankle_height_for"]
 
 #: Ankles with a lower score are not used to find or to stand on the floor.
 MIN_ANKLE_SCORE = 0.3
@@ -44,6 +45,34 @@ MIN_ANKLE_SCORE = 0.3
 #: A person stands when the model's neck is at least this far from their ankles' midpoint
 #: (standing adults: 1,300-1,450 mm; sitting, crouching and bending people fall below).
 MIN_STANDING_MM = 1000.0
+
+
+#: How high the ankle joints sit above the ground (mm), per the keypoint model's output joint
+#: sets: the median height of the lower ankle over every pose of Human3.6M's training subjects
+#: S1, S5, S6, S7, S8 (world Z up, the floor at 0; subjects' medians 50-99 mm), as Human3.6M's
+#: own joints and as the MuPoTS-3D joints the keypoint model is trained on
+#: (:func:`hdnet.keypoint.task.to_mupots`, whose shins are shorter; ``mupots_17`` is
+#: ``mpi_inf_3dhp_17``). A given floor (:meth:`Floor.from_camera`) is the ground; the people
+#: stand on it with their ankles this high (:func:`ankle_height_for`).
+ANKLE_HEIGHT_MM = {"h36m_17": 77.0, "mpi_inf_3dhp_17": 101.0}
+
+
+def ankle_height_for(skeleton) -> float:
+    """:data:`ANKLE_HEIGHT_MM` of ``skeleton`` (a name, alias or :class:`~hdnet.graphs.Skeleton`);
+    a ``ValueError`` for joint sets it was not measured on."""
+    name = resolve_skeleton(skeleton).name
+    if name not in ANKLE_HEIGHT_MM:
+        raise ValueError(f"skeleton: no ankle height is known for {name!r} (measured: {sorted(ANKLE_HEIGHT_MM)}); "
+                         "give ankle_height_mm")
+    return ANKLE_HEIGHT_MM[name]
+
+
+def _finite(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: expected a finite number, got {value}")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -56,6 +85,62 @@ class Floor:
     height_mm: float
     people: int = 0  #: how many people it was fitted to
     height_spread: float = 0.0  #: robust spread of the people's log heights
+
+    @classmethod
+    def from_camera(cls, height_mm: float, pitch_deg: float, roll_deg: float = 0.0,
+                    ankle_height_mm: float = ANKLE_HEIGHT_MM["mpi_inf_3dhp_17"]) -> "Floor":
+        """The floor of a camera ``height_mm`` above the ground that looks ``pitch_deg`` down
+        (negative: up) and is rolled by ``roll_deg`` (the inverse of :attr:`pitch_deg` and
+        :attr:`roll_deg`); the people's ankles are ``ankle_height_mm`` above the ground
+        (:data:`ANKLE_HEIGHT_MM` for the model's joints).
+
+        >>> floor = Floor.from_camera(1600.0, 10.0)
+        >>> round(floor.pitch_deg, 6), round(floor.height_mm, 1)
+        (10.0, 1499.0)
+        """
+        h, pitch, roll = (_finite(v, n) for v, n in ((height_mm, "height_mm"), (pitch_deg, "pitch_deg"),
+                                                      (roll_deg, "roll_deg")))
+        ankle = _finite(ankle_height_mm, "ankle_height_mm")
+        if not -90.0 < pitch < 90.0:
+            raise ValueError(f"pitch_deg: expected an angle in (-90, 90) degrees, got {pitch}")
+        if not -90.0 < roll < 90.0:
+            raise ValueError(f"roll_deg: expected an angle in (-90, 90) degrees, got {roll}")
+        if ankle < 0 or h <= ankle:
+            raise ValueError(f"height_mm: the camera must be above the people's ankles ({ankle:g} mm above the "
+                             f"ground), got {h}")
+        t, r = math.radians(pitch), math.radians(roll)
+        normal = np.array([math.cos(t) * math.sin(r), -math.cos(t) * math.cos(r), -math.sin(t)])
+        return cls(normal, h - ankle)
+
+    @classmethod
+    def from_extrinsics(cls, rotation, centre_mm, up=(0.0, 0.0, 1.0), ground_mm: float = 0.0,
+                        ankle_height_mm: float = ANKLE_HEIGHT_MM["mpi_inf_3dhp_17"]) -> "Floor":
+        """The floor of a calibrated camera: ``rotation [3, 3]`` from world to camera
+        coordinates (``X_cam = R (X_world - centre)``), ``centre_mm [3]`` the camera's centre in
+        the world, whose ``up`` axis (unit, default Z) is vertical and whose ground lies at
+        ``ground_mm`` along it (Human3.6M: Z up, the ground at 0).
+
+        >>> import numpy as np
+        >>> level = np.array([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]])  # x right, y down, z ahead
+        >>> Floor.from_extrinsics(level, [0.0, 0.0, 1500.0]).normal.round(6).tolist()
+        [0.0, -1.0, 0.0]
+        """
+        rot = np.asarray(rotation, np.float64)
+        if rot.shape != (3, 3) or not np.isfinite(rot).all() or not np.allclose(rot @ rot.T, np.eye(3), atol=1e-6) \
+                or np.linalg.det(rot) < 0:
+            raise ValueError("rotation: expected a 3 x 3 rotation matrix (orthonormal, determinant +1)")
+        centre, axis = np.asarray(centre_mm, np.float64), np.asarray(up, np.float64)
+        for v, n in ((centre, "centre_mm"), (axis, "up")):
+            if v.shape != (3,) or not np.isfinite(v).all():
+                raise ValueError(f"{n}: expected 3 finite numbers, got shape {v.shape}")
+        if not np.isclose(np.linalg.norm(axis), 1.0, atol=1e-6):
+            raise ValueError(f"up: expected a unit vector, got length {np.linalg.norm(axis):.6g}")
+        ankle = _finite(ankle_height_mm, "ankle_height_mm")
+        h = float(centre @ axis) - _finite(ground_mm, "ground_mm")
+        if ankle < 0 or h <= ankle:
+            raise ValueError(f"centre_mm: the camera must be above the people's ankles ({ankle:g} mm above the "
+                             f"ground), got {h:.1f} mm above the ground")
+        return cls(rot @ axis, h - ankle)
 
     @property
     def pitch_deg(self) -> float:

@@ -35,11 +35,25 @@ SCENE_MODES = ("none", "image", "sequence")
 @dataclass
 class SceneResult(Placement):
     """A :class:`Placement` of every person (``root_mm``, ``method``, ``floor_used``), the floors
-    found (per image id in image mode, key ``-1`` for a sequence's one floor), and whether a
-    sequence looked like a moving camera (then placed image by image)."""
+    found (per image id in image mode, key ``-1`` for a sequence's one floor), whether a
+    sequence looked like a moving camera (then placed image by image), and ``scale [P]``: how far
+    each person moved along their root's ray, new depth over the model's (1: not moved)."""
 
     floors: Dict[int, Optional[Floor]] = field(default_factory=dict)
     moving_camera: bool = False
+    scale: np.ndarray = field(default_factory=lambda: np.ones(0))
+
+    def scaled_pose(self, joints_rel_mm) -> np.ndarray:
+        """The model's root-relative poses ``[P, J, 3]`` at the size their placement implies:
+        a body moved along its root's ray to ``scale`` times its depth keeps its image only at
+        ``scale`` times its size, so root plus scaled pose is the model's whole answer scaled
+        about the camera (as a known height scales it: :meth:`KeypointHDNet.with_heights
+        <hdnet.keypoint.KeypointHDNet.with_heights>`), and its joints still project onto the
+        keypoints."""
+        rel = np.asarray(joints_rel_mm, np.float64)
+        if rel.ndim != 3 or rel.shape[0] != len(self.scale) or rel.shape[2] != 3:
+            raise ValueError(f"joints_rel_mm: expected [{len(self.scale)}, J, 3], got {rel.shape}")
+        return rel * self.scale[:, None, None]
 
 
 def fit_scene_floor(people: ScenePeople, min_people: int = 2) -> Optional[Floor]:
@@ -76,12 +90,43 @@ def _looks_moving(people: ScenePeople, floor: Floor, parts: int = 6, min_people:
 
 
 def reason_scene(people: ScenePeople, mode: str = "sequence", max_sigma: float = 2.5,
-                 blend: Optional[float] = None, track_window: int = 30) -> SceneResult:
+                 blend: Optional[float] = None, track_window: int = 30,
+                 floor: Optional[Floor] = None) -> SceneResult:
     """Place ``people`` with their shared floor (see the module docstring). Never raises for
     what is in a scene: nobody, one person, no feet, NaN keypoints give the model's answers
-    (``floor_used`` 0)."""
+    (``floor_used`` 0).
+
+    ``floor``: the floor where it is known (a calibrated, static camera:
+    :meth:`Floor.from_camera`, :meth:`Floor.from_extrinsics`) instead of one found from the
+    people; then even one person alone is placed on it, every image shares it, and it is
+    trusted fully (``blend`` 1 unless given) where it agrees with the model within
+    ``max_sigma``."""
     if mode not in SCENE_MODES:
         raise ValueError(f"mode: expected one of {list(SCENE_MODES)}, got {mode!r}")
+    if floor is not None and not isinstance(floor, Floor):
+        raise TypeError(f"floor: expected a hdnet.scene.Floor, got {type(floor).__name__}")
+    if floor is not None and mode == "none":
+        raise ValueError("floor: a given floor places people in mode 'image' or 'sequence', not 'none'")
+    if floor is not None:
+        result = _place_on_given(people, mode, floor, max_sigma, 1.0 if blend is None else blend, track_window)
+    else:
+        result = _place(people, mode, max_sigma, blend, track_window)
+    z0, z1 = people.root_mm[:, 2], result.root_mm[:, 2]
+    moved = np.isfinite(z0) & np.isfinite(z1) & (z0 > 0)
+    result.scale = np.where(moved, z1 / np.where(moved, z0, 1.0), 1.0)
+    return result
+
+
+def _place_on_given(people: ScenePeople, mode: str, floor: Floor, max_sigma: float, blend: float,
+                    track_window: int) -> SceneResult:
+    placed = place_on_floor(people, floor, max_sigma, blend)
+    if mode == "sequence":
+        placed = smooth_tracks(people, placed, track_window)
+    return SceneResult(placed.root_mm, placed.method, floors={-1: floor})
+
+
+def _place(people: ScenePeople, mode: str, max_sigma: float, blend: Optional[float],
+           track_window: int) -> SceneResult:
     root, method = people.root_mm.copy(), np.zeros(len(people), np.int64)
     result = SceneResult(root, method)
     if mode == "none" or len(people) == 0:
