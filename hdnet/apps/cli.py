@@ -470,16 +470,14 @@ def _refuse_overwrite(target: Path, inputs) -> None:
 
 
 def _floor_numbers(text: Optional[str]) -> Optional[List[float]]:
-    """``--floor H,PITCH[,ROLL]`` as numbers (None where not given)."""
+    """``--floor H,PITCH[,ROLL]`` as numbers (None where not given; how many is checked by
+    :func:`~hdnet.apps.keypoint_predict.predict_records`)."""
     if text is None:
         return None
     try:
-        numbers = [float(v) for v in text.split(",")]
+        return [float(v) for v in text.split(",")]
     except ValueError:
         raise CLIError(f"--floor: expected HEIGHT_MM,PITCH_DEG[,ROLL_DEG] (numbers), got {text!r}") from None
-    if len(numbers) not in (2, 3):
-        raise CLIError(f"--floor: expected HEIGHT_MM,PITCH_DEG[,ROLL_DEG], got {len(numbers)} numbers in {text!r}")
-    return numbers
 
 
 def _run_predict_keypoints(args) -> int:
