@@ -3,8 +3,9 @@
 :class:`ScenePeople` holds one camera's people (ankles seen, the model's 3D answer, image and
 track ids); :func:`floor_normal` and :func:`fit_floor` find the floor from them;
 :func:`place_on_floor` re-places each person where the floor explains them; :func:`reason_scene`
-does it per image or over a sequence (falling back when the camera moves). The focal length is
-not estimated from the people: docs/scene.md says why.
+does it per image or over a sequence (falling back when the camera moves), or on a floor you
+know (:meth:`Floor.from_camera`, :meth:`Floor.from_extrinsics`; ``reason_scene(..., floor=)``).
+The focal length is not estimated from the people: docs/scene.md says why.
 """
 
 from .floor import (
