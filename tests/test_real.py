@@ -490,11 +490,13 @@ def test_h36m_protocol_scores_against_an_independent_formula():
 
         def predict(self, kp, camera, format, flip_test=False, height_mm=None):
             n = len(kp)
-            return SimpleNamespace(joints_rel_mm=torch.zeros(n, 17, 3), root_mm=torch.zeros(n, 3))
+            return SimpleNamespace(joints_rel_mm=torch.zeros(n, 17, 3), root_mm=torch.zeros(n, 3),
+                                   depth_std_mm=torch.full((n,), 5000.0))
     r = evaluate_h36m(Still(), poses, ["S9"])
     cams = poses.cameras["S9"]
     views = [world_to_camera(poses.poses, c.R, c.T) for c in cams.values()]
     assert r["people"] == 4 * len(poses)
+    assert r["depth_std_coverage"] == pytest.approx(np.mean(np.concatenate([v[:, 0, 2] <= 5000.0 for v in views])))
     assert r["mpjpe_mm"] == pytest.approx(np.mean([np.linalg.norm(v - v[:, :1], axis=-1).mean() for v in views]))
     assert r["mrpe_mm"] == pytest.approx(np.mean([np.linalg.norm(v[:, 0], axis=-1).mean() for v in views]))
     assert set(r["per_camera"]) == set(cams) and sum(a["people"] for a in r["per_action"].values()) == r["people"]
@@ -522,7 +524,7 @@ def test_h36m_protocol_on_the_calibrated_floor_sets_a_size_guess_right():
 
         def predict(self, kp, camera, format, flip_test=False, height_mm=None):
             x = torch.from_numpy(truth[id(camera)]) * 0.9
-            return SimpleNamespace(root_mm=x[:, 0], joints_rel_mm=x - x[:, :1], depth_std_mm=0.1 * x[:, 0, 2])
+            return SimpleNamespace(root_mm=x[:, 0], joints_rel_mm=x - x[:, :1], depth_std_mm=0.15 * x[:, 0, 2])
     alone = evaluate_h36m(Small(), poses, ["S9"])
     assert alone["mrpe_mm"] == pytest.approx(0.1 * np.mean([np.linalg.norm(v[:, 0], axis=-1).mean()
                                                             for v in truth.values()]))
@@ -531,6 +533,9 @@ def test_h36m_protocol_on_the_calibrated_floor_sets_a_size_guess_right():
     # a placed person is off by where their ankle truly is against the 77 mm of the average one
     assert placed["mrpe_mm"] < 0.5 * alone["mrpe_mm"] and placed["mpjpe_mm"] < 0.5 * alone["mpjpe_mm"]
     assert placed["pa_mpjpe_mm"] == pytest.approx(alone["pa_mpjpe_mm"])  # Procrustes: size never counted
+    # a 10 % size guess against a 15 % uncertainty: everyone within it alone; on the floor the
+    # placed people's uncertainty is the floor's (2.4 %), which most but not all of them keep within
+    assert alone["depth_std_coverage"] == 1.0 and 0.8 < placed["depth_std_coverage"] < 0.99
     people = evaluate_h36m(Small(), poses, ["S9"], scene="sequence")  # found from one subject: runs
     assert people["floor"] == "people" and np.isfinite(people["mrpe_mm"])
     for kwargs, match in (({"floor": "calibrated"}, "floor"), ({"scene": "world"}, "scene"),

@@ -262,6 +262,16 @@ def test_a_given_floor_places_one_person_alone_with_their_size():
                                CAMERA.project(consistent.root_mm[:, None] + model_rel), atol=1e-6)
     with pytest.raises(ValueError, match="joints_rel_mm"):
         result.scaled_pose(model_rel[:3])
+    # their uncertainty is the floor's; the others keep the model's; a found floor keeps the model's
+    from hdnet.scene import GIVEN_FLOOR_DEPTH_STD
+    std = result.depth_std_mm(consistent.depth_std_mm)
+    np.testing.assert_allclose(std[placed], GIVEN_FLOOR_DEPTH_STD * result.root_mm[placed, 2])
+    np.testing.assert_allclose(std[~placed], consistent.depth_std_mm[~placed])
+    found = reason_scene(_sized(_scene(n_frames=5, per_frame=4)[0], _scene(n_frames=5, per_frame=4)[1],
+                                np.ones(20)), "image")
+    assert not found.given_floor
+    with pytest.raises(ValueError, match="model_std_mm"):
+        result.depth_std_mm(consistent.depth_std_mm[:3])
     with pytest.raises(ValueError, match="floor"):
         reason_scene(consistent, "none", floor=Floor(up, height))
     with pytest.raises(TypeError, match="floor"):

@@ -261,13 +261,13 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
         placed = reason_scene(ScenePeople.from_prediction(
             kp, conf, FORMATS.get(fmt).skeleton, cat["root_mm"], cat["joints_rel_mm"], model.output_skeleton(fmt),
             cat["depth_std_mm"], cam, image, track, known), scene, floor=given)
-        pose = placed.scaled_pose(cat["joints_rel_mm"])
+        pose, std = placed.scaled_pose(cat["joints_rel_mm"]), placed.depth_std_mm(cat["depth_std_mm"])
         rows = [a[4] + i for a in group for i in range(len(a[1]))]
         for k, r in enumerate(rows):
             root = placed.root_mm[k]
             records[r]["root_cam"] = root.tolist()
             records[r]["joints_cam"] = (root + pose[k]).tolist()
-            records[r]["depth_std_mm"] = float(cat["depth_std_mm"][k] * placed.scale[k])
+            records[r]["depth_std_mm"] = float(std[k])
             records[r]["placed_by"] = PLACED_BY[int(placed.method[k])]
     return records
 

@@ -209,7 +209,7 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str) -> None:
     rec["root_mm"] = result.root_mm
     rec["joints_rel_mm"] = result.scaled_pose(rec["joints_rel_mm"])
     rec["joints_mm"] = result.root_mm[:, None] + rec["joints_rel_mm"]
-    rec["depth_std_mm"] = rec["depth_std_mm"] * result.scale
+    rec["depth_std_mm"] = result.depth_std_mm(rec["depth_std_mm"])
     rec["placed_by"] = result.method
     floor = result.floors.get(-1)
     rec["floor"] = {"moving_camera": result.moving_camera,
@@ -324,8 +324,9 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
 
     Returns ``{"people", "subjects", "mpjpe_mm"`` (protocol 1: root-relative, pelvis),
     ``"pa_mpjpe_mm"`` (protocol 2: after a similarity Procrustes alignment per pose),
-    ``"mrpe_mm"`` (the root's camera-space error), ``"per_action": {action: {people, mpjpe_mm,
-    pa_mpjpe_mm, mrpe_mm}}``, ``"per_camera"`` likewise}``; every mean is over all poses (the
+    ``"mrpe_mm"`` (the root's camera-space error), ``"depth_std_coverage"`` (the share of
+    people whose depth is within one ``depth_std_mm``), ``"per_action": {action: {people,
+    mpjpe_mm, pa_mpjpe_mm, mrpe_mm, depth_std_coverage}}``, ``"per_camera"`` likewise}``; every mean is over all poses (the
     file's frame rate: 10 fps for the shared file). ``known_heights``: each subject's standing
     height is given to the model (the median skeleton length of their poses as the MuPoTS-3D
     joints the model trains on, by :func:`~hdnet.keypoint.height.height_from_length`), and the
@@ -355,7 +356,7 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
     if floor == "calibrated" and poses.up != "z":
         raise ValueError(f"poses: a calibrated floor needs the world's Z up (Human3.6M), got up={poses.up!r}")
     data = poses.select(list(subjects))
-    rows: Dict[str, List[np.ndarray]] = {"rel": [], "pa": [], "root": [], "used": []}
+    rows: Dict[str, List[np.ndarray]] = {"rel": [], "pa": [], "root": [], "used": [], "within_std": []}
     action, camera_ids = [], []
     heights: Dict[str, float] = {}
     for subject in subjects:
@@ -375,9 +376,9 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
             rel = torch.cat([p.joints_rel_mm for p in pred]).double().numpy()
             root = torch.cat([p.root_mm for p in pred]).double().numpy()
             used = np.zeros(len(sel), bool)
+            std = torch.cat([p.depth_std_mm for p in pred]).double().numpy()
             if scene != "none":
                 out_sk = model.output_skeleton("h36m_17")
-                std = torch.cat([p.depth_std_mm for p in pred]).double().numpy()
                 track = np.unique(data.sequence[sel], return_inverse=True)[1].reshape(-1)
                 frame = data.frame[sel] + track * (int(data.frame[sel].max()) + 10 * frame_rate + 1)
                 people = ScenePeople.from_prediction(
@@ -388,19 +389,21 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
                          if floor == "calibrated" else None)
                 result = reason_scene(people, scene, track_window=max(1, round(frame_rate)), floor=given)
                 root, rel, used = result.root_mm, result.scaled_pose(rel), result.method > 0
+                std = result.depth_std_mm(std)
             truth = x - x[:, :1]
             rows["rel"].append(np.linalg.norm(rel - truth, axis=-1).mean(1))
             rows["pa"].append(np.array([pa_mpjpe(a, b) for a, b in zip(rel, truth, strict=True)]))
             rows["root"].append(np.linalg.norm(root - x[:, 0], axis=-1))
             rows["used"].append(used)
+            rows["within_std"].append(np.abs(root[:, 2] - x[:, 0, 2]) <= std)
             action += [str(q).split(" ")[0] for q in data.sequence[sel]]
             camera_ids += [cid] * len(sel)
-    rel, pa, root, placed = (np.concatenate(rows[k]) for k in ("rel", "pa", "root", "used"))
+    rel, pa, root, placed, within = (np.concatenate(rows[k]) for k in ("rel", "pa", "root", "used", "within_std"))
     acts, cids = np.asarray(action), np.asarray(camera_ids)
 
     def scores(mask):
         return {"people": int(mask.sum()), "mpjpe_mm": float(rel[mask].mean()), "pa_mpjpe_mm": float(pa[mask].mean()),
-                "mrpe_mm": float(root[mask].mean()),
+                "mrpe_mm": float(root[mask].mean()), "depth_std_coverage": float(within[mask].mean()),
                 **({"floor_used": float(placed[mask].mean())} if scene != "none" else {})}
     every = np.ones(len(rel), bool)
     return {**scores(every), "subjects": list(subjects), **({"heights": heights} if known_heights else {}),

@@ -22,9 +22,9 @@ from .floor import (
 )
 from .people import ScenePeople, ankle_and_neck_indices
 from .placement import PLACED_BY, Placement, floor_weight, place_on_floor, smooth_tracks
-from .reasoning import SCENE_MODES, SceneResult, fit_scene_floor, reason_scene
+from .reasoning import GIVEN_FLOOR_DEPTH_STD, SCENE_MODES, SceneResult, fit_scene_floor, reason_scene
 
 __all__ = ["ScenePeople", "ankle_and_neck_indices", "Floor", "floor_normal", "fit_floor", "support_ankle",
            "ankle_heights", "MIN_ANKLE_SCORE", "MIN_STANDING_MM", "body_up", "Placement", "place_on_floor",
            "smooth_tracks", "floor_weight", "PLACED_BY", "SceneResult", "reason_scene", "fit_scene_floor",
-           "SCENE_MODES", "ANKLE_HEIGHT_MM", "ankle_height_for"]
+           "SCENE_MODES", "ANKLE_HEIGHT_MM", "ankle_height_for", "GIVEN_FLOOR_DEPTH_STD"]
