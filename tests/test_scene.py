@@ -206,9 +206,9 @@ def test_a_given_floor_is_the_cameras_pose_over_the_ground():
 
 def test_ankle_heights_are_known_for_the_models_joint_sets():
     from hdnet.graphs import get_skeleton
-    from hdnet.scene import ANKLE_HEIGHT_MM, ankle_height_for
+    from hdnet.scene import FLOOR_ANKLE_MM, ankle_height_for
     assert ankle_height_for("mupots_17") == ankle_height_for(get_skeleton("mpi_inf_3dhp_17")) == 101.0
-    assert ankle_height_for("h36m_17") == ANKLE_HEIGHT_MM["h36m_17"] == 77.0
+    assert ankle_height_for("h36m_17") == FLOOR_ANKLE_MM["h36m_17"] == 77.0
     with pytest.raises(ValueError, match="coco_17"):
         ankle_height_for("coco_17")
 

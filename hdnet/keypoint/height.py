@@ -40,7 +40,8 @@ __all__ = ["ANKLE_HEIGHT_MM", "skeleton_length_mm", "standing_height_mm", "check
 
 #: The ankle joint's height above the floor when standing: Human3.6M's training subjects S1, S5,
 #: S6, S7, S8 (5th percentile of the lower ankle's height in the capture's floor frame: 28-72 mm,
-#: mean 50 mm).
+#: mean 50 mm). (Where people are placed on a floor, :data:`hdnet.scene.FLOOR_ANKLE_MM` holds
+#: the ankle's height over all poses instead.)
 ANKLE_HEIGHT_MM = 50.0
 
 #: Heights :func:`check_heights` accepts (mm): a small child to the tallest adults.

@@ -9,7 +9,7 @@ The focal length is not estimated from the people: docs/scene.md says why.
 """
 
 from .floor import (
-    ANKLE_HEIGHT_MM,
+    FLOOR_ANKLE_MM,
     MIN_ANKLE_SCORE,
     MIN_STANDING_MM,
     Floor,
@@ -27,4 +27,4 @@ from .reasoning import GIVEN_FLOOR_DEPTH_STD, SCENE_MODES, SceneResult, fit_scen
 __all__ = ["ScenePeople", "ankle_and_neck_indices", "Floor", "floor_normal", "fit_floor", "support_ankle",
            "ankle_heights", "MIN_ANKLE_SCORE", "MIN_STANDING_MM", "body_up", "Placement", "place_on_floor",
            "smooth_tracks", "floor_weight", "PLACED_BY", "SceneResult", "reason_scene", "fit_scene_floor",
-           "SCENE_MODES", "ANKLE_HEIGHT_MM", "ankle_height_for", "GIVEN_FLOOR_DEPTH_STD"]
+           "SCENE_MODES", "FLOOR_ANKLE_MM", "ankle_height_for", "GIVEN_FLOOR_DEPTH_STD"]

@@ -37,7 +37,7 @@ from ..graphs import resolve_skeleton
 from .people import ScenePeople
 
 __all__ = ["Floor", "floor_normal", "fit_floor", "support_ankle", "ankle_heights", "body_up", "MIN_ANKLE_SCORE",
-           "MIN_STANDING_MM", "ANKLE_HEIGHT_MM", "ankle_height_for"]
+           "MIN_STANDING_MM", "FLOOR_ANKLE_MM", "ankle_height_for"]
 
 #: Ankles with a lower score are not used to find or to stand on the floor.
 MIN_ANKLE_SCORE = 0.3
@@ -47,24 +47,27 @@ MIN_ANKLE_SCORE = 0.3
 MIN_STANDING_MM = 1000.0
 
 
-#: How high the ankle joints sit above the ground (mm), per the keypoint model's output joint
-#: sets: the median height of the lower ankle over every pose of Human3.6M's training subjects
-#: S1, S5, S6, S7, S8 (world Z up, the floor at 0; subjects' medians 50-99 mm), as Human3.6M's
-#: own joints and as the MuPoTS-3D joints the keypoint model is trained on
+#: How high the lower ankle joint sits above the ground (mm) where people stand on a floor,
+#: per the keypoint model's output joint sets: its median over every pose of Human3.6M's
+#: training subjects S1, S5, S6, S7, S8 (world Z up, the floor at 0; subjects' medians 50-99
+#: mm), as Human3.6M's own joints and as the MuPoTS-3D joints the keypoint model is trained on
 #: (:func:`hdnet.keypoint.task.to_mupots`, whose shins are shorter; ``mupots_17`` is
 #: ``mpi_inf_3dhp_17``). A given floor (:meth:`Floor.from_camera`) is the ground; the people
-#: stand on it with their ankles this high (:func:`ankle_height_for`).
-ANKLE_HEIGHT_MM = {"h36m_17": 77.0, "mpi_inf_3dhp_17": 101.0}
+#: stand on it with their ankles this high (:func:`ankle_height_for`). Not tuned: on the
+#: Human3.6M development scenes 75 mm would have placed the MuPoTS-3D joints better (docs/scene.md).
+#: (:data:`hdnet.keypoint.height.ANKLE_HEIGHT_MM`, 50 mm, is another statistic for another use:
+#: the ankle of a body standing still, added to the head top's reach for a standing height.)
+FLOOR_ANKLE_MM = {"h36m_17": 77.0, "mpi_inf_3dhp_17": 101.0}
 
 
 def ankle_height_for(skeleton) -> float:
-    """:data:`ANKLE_HEIGHT_MM` of ``skeleton`` (a name, alias or :class:`~hdnet.graphs.Skeleton`);
+    """:data:`FLOOR_ANKLE_MM` of ``skeleton`` (a name, alias or :class:`~hdnet.graphs.Skeleton`);
     a ``ValueError`` for joint sets it was not measured on."""
     name = resolve_skeleton(skeleton).name
-    if name not in ANKLE_HEIGHT_MM:
-        raise ValueError(f"skeleton: no ankle height is known for {name!r} (measured: {sorted(ANKLE_HEIGHT_MM)}); "
+    if name not in FLOOR_ANKLE_MM:
+        raise ValueError(f"skeleton: no ankle height is known for {name!r} (measured: {sorted(FLOOR_ANKLE_MM)}); "
                          "give ankle_height_mm")
-    return ANKLE_HEIGHT_MM[name]
+    return FLOOR_ANKLE_MM[name]
 
 
 def _finite(value, name: str) -> float:
@@ -88,11 +91,11 @@ class Floor:
 
     @classmethod
     def from_camera(cls, height_mm: float, pitch_deg: float, roll_deg: float = 0.0,
-                    ankle_height_mm: float = ANKLE_HEIGHT_MM["mpi_inf_3dhp_17"]) -> "Floor":
+                    ankle_height_mm: float = FLOOR_ANKLE_MM["mpi_inf_3dhp_17"]) -> "Floor":
         """The floor of a camera ``height_mm`` above the ground that looks ``pitch_deg`` down
         (negative: up) and is rolled by ``roll_deg`` (the inverse of :attr:`pitch_deg` and
         :attr:`roll_deg`); the people's ankles are ``ankle_height_mm`` above the ground
-        (:data:`ANKLE_HEIGHT_MM` for the model's joints).
+        (:data:`FLOOR_ANKLE_MM` for the model's joints).
 
         >>> floor = Floor.from_camera(1600.0, 10.0)
         >>> round(floor.pitch_deg, 6), round(floor.height_mm, 1)
@@ -114,7 +117,7 @@ class Floor:
 
     @classmethod
     def from_extrinsics(cls, rotation, centre_mm, up=(0.0, 0.0, 1.0), ground_mm: float = 0.0,
-                        ankle_height_mm: float = ANKLE_HEIGHT_MM["mpi_inf_3dhp_17"]) -> "Floor":
+                        ankle_height_mm: float = FLOOR_ANKLE_MM["mpi_inf_3dhp_17"]) -> "Floor":
         """The floor of a calibrated camera: ``rotation [3, 3]`` from world to camera
         coordinates (``X_cam = R (X_world - centre)``), ``centre_mm [3]`` the camera's centre in
         the world, whose ``up`` axis (unit, default Z) is vertical and whose ground lies at
