@@ -4,6 +4,7 @@
     python scripts/scene_dev_h36m.py --moving     # the moving-camera test instead
     python scripts/scene_dev_h36m.py --rolled     # the scenes through cameras on their side
     python scripts/scene_dev_h36m.py --known-floor  # on each camera's calibrated floor
+    python scripts/scene_dev_h36m.py --anchored     # each scene's first person of known height
 
 Human3.6M's cameras are static and its subjects walk on one floor (world z = 0), so its motion
 capture makes scenes with a real floor, real cameras (with their lens distortion) and real
@@ -26,6 +27,7 @@ them untouched, and MuPoTS-3D stays a measurement (docs/scene.md).
 """
 
 import argparse
+import dataclasses
 import functools
 import json
 from typing import Dict, List
@@ -162,6 +164,32 @@ def known_floor_table(scenes: List[Dict], mocap: str) -> Dict[str, Dict[str, flo
     return rows
 
 
+def anchored_table(model, scenes: List[Dict]) -> Dict[str, Dict[str, float]]:
+    """The first person of each scene (track 0) given their standing height (their body's
+    skeleton length, as ``hdnet eval --known-heights first`` gives it): the other two people's
+    MRPE alone and on the floor that person anchors, per mode and floor weight."""
+    from hdnet.keypoint.height import height_from_length, skeleton_length_mm
+    sk = get_skeleton("mupots_17")
+    others = []
+    for s in scenes:
+        px = s["camera"].project(s["cam_mm"])
+        first = s["tracks"] == 0
+        height = np.where(first, height_from_length(np.median(skeleton_length_mm(s["cam_mm"][first])), model), np.nan)
+        p = model.predict(px, s["camera"], format="mupots_17", height_mm=height)
+        s["joints_rel_mm"] = p.joints_rel_mm.double().numpy()
+        s["people"] = ScenePeople.from_prediction(
+            px, np.ones(px.shape[:2]), sk, p.root_mm.double().numpy(), s["joints_rel_mm"],
+            model.output_skeleton("mupots_17"), p.depth_std_mm.double().numpy(), s["camera"], s["frames"],
+            s["tracks"], first)
+        others.append(dict(s, keep=~first))
+    rows = {"none": score(others, "none")}
+    for mode in ("sequence", "image"):
+        for name, kwargs in (("trusted fully (the default)", {}), ("blend 0.6", {"blend": 0.6}),
+                             ("blend 0.3", {"blend": 0.3})):
+            rows[f"{mode}, {name}"] = score(others, mode, **kwargs)
+    return rows
+
+
 def score(scenes: List[Dict], mode: str, scaled: bool = True, floors=None, **kwargs) -> Dict[str, float]:
     """MRPE, the share within 25 cm, the mean absolute joint error (``abs_mpjpe_mm``: root plus
     the pose, with the pose scaled as its person moved unless ``scaled`` is false), the mean
@@ -170,9 +198,11 @@ def score(scenes: List[Dict], mode: str, scaled: bool = True, floors=None, **kwa
     err, used, moving, joint_abs, joint_rel = [], [], [], [], []
     for s in scenes:
         r = reason_scene(s["people"], mode, floor=floors[s["name"]] if floors else None, **kwargs)
-        truth = s["cam_mm"]
+        keep = s.get("keep", np.ones(len(s["cam_mm"]), bool))  # whom to score
+        r = dataclasses.replace(r, root_mm=r.root_mm[keep], method=r.method[keep], scale=r.scale[keep])
+        truth = s["cam_mm"][keep]
         err.append(np.linalg.norm(r.root_mm - truth[:, ROOT], axis=-1))
-        rel = r.scaled_pose(s["joints_rel_mm"]) if scaled else s["joints_rel_mm"]
+        rel = r.scaled_pose(s["joints_rel_mm"][keep]) if scaled else s["joints_rel_mm"][keep]
         joint_abs.append(np.linalg.norm(r.root_mm[:, None] + rel - truth, axis=-1).mean(1))
         joint_rel.append(np.linalg.norm(rel - (truth - truth[:, ROOT:ROOT + 1]), axis=-1).mean(1))
         used.append(r.method > 0)
@@ -194,6 +224,7 @@ def main() -> None:
     ap.add_argument("--moving", action="store_true", help="measure the moving-camera test (CAMERA_MOTIONS)")
     ap.add_argument("--rolled", action="store_true", help="the scenes through cameras rolled by 90 degrees")
     ap.add_argument("--known-floor", action="store_true", help="the scenes on their cameras' calibrated floors")
+    ap.add_argument("--anchored", action="store_true", help="each scene's first person of known height")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     model = KeypointHDNet.from_checkpoint(args.checkpoint) if args.checkpoint else KeypointHDNet.pretrained("mupots_17")
@@ -210,6 +241,11 @@ def main() -> None:
         _report(rows, "| camera | called moving | none | image | sequence (MRPE mm) |",
                 lambda v: f"{100 * v['called_moving']:.0f} % | {v['none_mrpe_mm']:.0f} | {v['image_mrpe_mm']:.0f} | "
                 f"{v['sequence_mrpe_mm']:.0f}", args.out)
+        return
+    if args.anchored:
+        _report(anchored_table(model, scenes), "| the other people's floor | MRPE mm | within 25 cm | floor used |",
+                lambda v: f"{v['mrpe_mm']:.0f} | {100 * v['within_25cm']:.1f} % | {100 * v['floor_used']:.0f} %",
+                args.out)
         return
     predict(model, scenes)
     if args.known_floor:

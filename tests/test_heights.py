@@ -216,3 +216,23 @@ def test_known_heights_on_mupots_place_people_better():
     assert "Heights given" not in report_markdown(public_report(plain))
     # TS1's people are taller than the training bodies: the model alone places them too near
     assert known["hdnet"]["mrpe_mm"] < 0.7 * plain["hdnet"]["mrpe_mm"]
+
+
+def test_the_first_persons_height_anchors_the_sequences_floor(tmp_path, capsys):
+    """--known-heights first: only person 0 of each sequence is given their height; in a scene
+    their floor places the others (TS1: two tall people, both placed too near alone)."""
+    from hdnet.data.mupots_annotations import read_mupots_annotations
+    from hdnet.keypoint import evaluate_mupots
+    seqs = read_mupots_annotations(shared_path("realdata", "mupots"), ["TS1"])
+    shipped = KeypointHDNet.pretrained()
+    plain = evaluate_mupots(shipped, seqs, scene="sequence")
+    first = evaluate_mupots(shipped, seqs, scene="sequence", known_heights="first")
+    assert first["input"]["heights"].startswith("person 0 of each sequence only")
+    assert first["per_sequence"]["TS1"]["floor"]["height_mm"] != plain["per_sequence"]["TS1"]["floor"]["height_mm"]
+    assert first["hdnet"]["mrpe_mm"] < 0.7 * plain["hdnet"]["mrpe_mm"]
+    with pytest.raises(ValueError, match="known_heights"):
+        evaluate_mupots(shipped, seqs, known_heights="some")
+    capsys.readouterr()
+    assert main(["eval", "--dataset", "h36m", "--annotations", str(tmp_path / "none.h5"), "--known-heights", "first",
+                 "--out", str(tmp_path / "r.json")]) == 2
+    assert "--known-heights first" in capsys.readouterr().err

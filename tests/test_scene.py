@@ -151,6 +151,31 @@ def test_people_of_known_size_stay_and_the_rest_use_the_floor():
                     people.depth_std_mm, CAMERA, known_size=np.ones(len(people)))
 
 
+def test_one_person_of_known_size_anchors_the_floor():
+    """Everyone but one is placed 10 % too near (a shared size bias: tall people), which a floor
+    found from them carries too; one person of known size (exact here) gives the floor its true
+    height, and the others, placed on it by default in full, lose the bias."""
+    exact, root, up, height = _scene(n_frames=20, per_frame=3, size_error=0.0)
+    people = _sized(exact, root, np.full(len(root), 0.9))
+    biased = reason_scene(people, "sequence")
+    assert fit_floor(people, up).known_people == 0
+    assert abs(fit_floor(people, up).height_mm / height - 0.9) < 0.02  # the floor carries the bias
+    known = (np.arange(len(root)) % 3 == 0) & body_up(people)[1]
+    anchor = ScenePeople(people.ankles_px, people.ankle_scores, np.where(known[:, None], root, people.root_mm),
+                         np.where(known[:, None, None], exact.ankles_rel_mm, people.ankles_rel_mm),
+                         np.where(known[:, None], exact.neck_rel_mm, people.neck_rel_mm), people.depth_std_mm,
+                         CAMERA, image=people.image, known_size=known)
+    floor = fit_floor(anchor, up)
+    assert floor.known_people == known.sum() > 3 and abs(floor.height_mm / height - 1) < 0.01
+    anchored = reason_scene(anchor, "sequence")
+    placed = ~known & (anchored.method > 0)
+    assert placed.mean() > 0.3
+    before = np.linalg.norm(biased.root_mm - root, axis=1)[placed].mean()
+    after = np.linalg.norm(anchored.root_mm - root, axis=1)[placed].mean()
+    assert after < 0.3 * before, (before, after)
+    np.testing.assert_array_equal(anchored.root_mm[known], root[known])  # the known stay
+
+
 def test_tracks_are_smoothed_along_the_walk():
     """One person walking straight away from the camera, 30 frames a second at 1.2 m/s, their
     depth off by 5 % noise per frame: the track's straight-line fits take most noise out."""

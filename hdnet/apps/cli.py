@@ -96,9 +96,10 @@ def _add_eval(sub):
                    help="h36m with --annotations FILE.h5 and --scene: where the floor comes from: people (default: "
                    "found from them) or calibrated (each camera's calibrated pose above the ground: not part "
                    "of the protocol; a calibrated camera's setting)")
-    p.add_argument("--known-heights", action="store_true",
+    p.add_argument("--known-heights", nargs="?", const="all", choices=["all", "first"],
                    help="keypoint models (mupots-3d, h36m with --annotations FILE.h5): give the model each "
-                   "person's standing height, from the 3D annotations (docs/real.md)")
+                   "person's standing height, from the 3D annotations (docs/real.md); mupots-3d: 'first' gives "
+                   "only each sequence's first person's, who anchors a scene's floor (docs/scene.md)")
     p.add_argument("--images", help="image folder (mupots) or the Human36M root (h36m)")
     p.add_argument("--split", default="test", choices=["train", "test"], help="Human3.6M split")
     _add_model_options(p)
@@ -310,7 +311,7 @@ def _run_eval_keypoints(args) -> int:
     report = public_report(evaluate_mupots(model, seqs, noise_px=args.noise_px, seed=args.seed,
                                            flip_test=args.flip_test, focal_scale=1 + args.focal_error / 100,
                                            scene=args.scene or "none", detector_like=args.detector_like,
-                                           known_heights=args.known_heights))
+                                           known_heights=args.known_heights or "none"))
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
     print(report_markdown(report))
     _write_json(args.out, report, "--out")
@@ -329,12 +330,16 @@ def _run_eval_h36m_keypoints(args) -> int:
     scene = args.scene or "none"
     if args.floor and scene == "none":
         raise CLIError("--floor: places people with --scene image or sequence")
+    if args.known_heights == "first":
+        raise CLIError("--known-heights first: MuPoTS-3D only (a Human3.6M view holds one subject; use "
+                       "--known-heights)")
     model = _keypoint_model(args)
     poses = read_h36m_mocap(args.annotations, args.subjects)
     missing = sorted(set(args.subjects) - set(poses.subject.tolist()))
     if missing:
         raise CLIError(f"--subjects: {missing} are not in {args.annotations!r}")
-    report = evaluate_h36m(model, poses, args.subjects, flip_test=args.flip_test, known_heights=args.known_heights,
+    report = evaluate_h36m(model, poses, args.subjects, flip_test=args.flip_test,
+                           known_heights=args.known_heights is not None,
                            scene=scene, floor=args.floor or "people")
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
     report["input"] = {"keypoints": "ground-truth 2D (projected through the real cameras)", "format": "h36m_17",

@@ -36,9 +36,23 @@ __all__ = ["evaluate_mupots", "mupots_predictions", "detector_like_2d", "depth_s
 
 ROOT = 14  # MuPoTS pelvis
 
-#: What ``known_heights=True`` gives the model.
+#: What ``known_heights=True`` (``"all"``) gives the model; ``"first"`` gives it only to the
+#: first person of each sequence (person index 0: one person of known height per scene).
 KNOWN_HEIGHTS = ("each person's standing height from the 3D annotations: the median skeleton length (head top to "
                  "ankles along the bones) times the training subjects' height over that length")
+
+#: What ``known_heights`` takes: whose height the model is given.
+KNOWN_HEIGHT_CHOICES = ("none", "all", "first")
+
+
+def _whose_heights(known_heights) -> str:
+    """``known_heights`` as one of :data:`KNOWN_HEIGHT_CHOICES` (``True``: all, ``False``: none)."""
+    if isinstance(known_heights, bool):
+        return "all" if known_heights else "none"
+    if known_heights not in KNOWN_HEIGHT_CHOICES:
+        raise ValueError(f"known_heights: expected a bool or one of {list(KNOWN_HEIGHT_CHOICES)}, "
+                         f"got {known_heights!r}")
+    return known_heights
 
 #: What ``detector_like=True`` does to the ground-truth 2D joints (the real-input issue's protocol).
 DETECTOR_LIKE = ("hips 2-5 % of the 2D height lower and 0-2 % wider, the pelvis with them; noise 1 % of the "
@@ -83,14 +97,16 @@ def detector_like_2d(keypoints_px: np.ndarray, rng: np.random.Generator):
 
 def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
                        batch: int = 4096, flip_test: bool = False, focal_scale: float = 1.0,
-                       detector_like: bool = False, known_heights: bool = False) -> List[Dict[str, Any]]:
+                       detector_like: bool = False, known_heights=False) -> List[Dict[str, Any]]:
     """Run the model on every valid person (its ``mupots_17`` input): one record per sequence
     with the inputs, the ground truth and the predictions (arrays over that sequence's valid
     people, frame order). ``focal_scale`` gives the model each camera with ``fx, fy`` times
     that (a wrong focal length; the scores stay against the truth). ``detector_like`` first
     moves the 2D joints as :func:`detector_like_2d` does (seeded by ``seed``; a sequence's own
-    ``confidence`` still drops its zeros). ``known_heights`` gives the model each person's
-    standing height (:func:`annotated_heights`)."""
+    ``confidence`` still drops its zeros). ``known_heights`` (``True`` or ``"all"``) gives the
+    model each person's standing height (:func:`annotated_heights`), ``"first"`` only the
+    first person's of each sequence (person index 0)."""
+    whose = _whose_heights(known_heights)
     sk = model.output_skeleton("mupots_17")
     if sk.num_joints != 17 or sk.root != ROOT:
         raise ValueError(f"model: MuPoTS-3D is scored on the 17 MuPoTS joints (pelvis 14); the model answers "
@@ -119,7 +135,9 @@ def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: flo
             where = ", ".join(f"frame {frames[i]} person {people[i]}" for i in few[:5])
             raise ValueError(f"{seq.name}: {where}{' ...' if few.size > 5 else ''}: fewer than 2 joints with a "
                              f"score of at least {MIN_CONFIDENCE}; a person's depth needs two")
-        heights = annotated_heights(seq, model)[people] if known_heights else None
+        heights = None if whose == "none" else annotated_heights(seq, model)[people]
+        if whose == "first":
+            heights = np.where(people == 0, heights, np.nan)
         try:
             preds = [model.predict(kp[i:i + batch], cam, conf[i:i + batch], format="mupots_17", flip_test=flip_test,
                                    height_mm=None if heights is None else heights[i:i + batch])
@@ -221,7 +239,7 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str) -> None:
 def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
                     skeleton_fit_scale: Optional[float] = None, flip_test: bool = False,
                     focal_scale: float = 1.0, scene: str = "none", detector_like: bool = False,
-                    known_heights: bool = False) -> Dict[str, Any]:
+                    known_heights=False) -> Dict[str, Any]:
     """Score ``model`` and the baselines on MuPoTS-3D sequences (see the module docstring).
 
     Returns ``{"people", "sequences", "input": {...}, "hdnet": {mrpe_mm, mrpe_x_mm, mrpe_y_mm,
@@ -232,8 +250,10 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     fraction. ``scene`` (:data:`hdnet.scene.SCENE_MODES`): ``"image"`` re-places each frame's
     people on their shared floor, ``"sequence"`` every frame's (one static camera, a body size
     per person index); ``floor_used`` is the share of people re-placed. ``known_heights``: each
-    person's standing height from the annotations is given to the model (:func:`annotated_heights`).
+    person's standing height from the annotations is given to the model (:func:`annotated_heights`;
+    ``"first"``: only the first person's of each sequence, who then anchors a scene's floor).
     """
+    whose = _whose_heights(known_heights)
     if scene not in SCENE_MODES:
         raise ValueError(f"scene: expected one of {list(SCENE_MODES)}, got {scene!r}")
     if not sequences:
@@ -290,7 +310,8 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         "input": {"keypoints": "ground-truth 2D (annot2)" + (f", detector-like: {DETECTOR_LIKE}" if detector_like
                                                              else ""),
                   "noise_px": noise_px, "focal_scale": focal_scale,
-                  "heights": KNOWN_HEIGHTS if known_heights else "not given",
+                  "heights": {"none": "not given", "all": KNOWN_HEIGHTS,
+                              "first": f"person 0 of each sequence only: {KNOWN_HEIGHTS}"}[whose],
                   "cameras": {s.name: s.camera_source for s in sequences}},
         "hdnet": overall["hdnet"],
         "baselines": {"skeleton_fit": overall["skeleton_fit"], "k_value": overall["k_value"]},

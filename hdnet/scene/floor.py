@@ -88,6 +88,7 @@ class Floor:
     height_mm: float
     people: int = 0  #: how many people it was fitted to
     height_spread: float = 0.0  #: robust spread of the people's log heights
+    known_people: int = 0  #: how many people of known size its height came from (0: all the people)
 
     @classmethod
     def from_camera(cls, height_mm: float, pitch_deg: float, roll_deg: float = 0.0,
@@ -259,16 +260,23 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 def fit_floor(people: ScenePeople, normal: np.ndarray) -> Optional[Floor]:
     """The floor with ``normal`` at the height the standing people's model depths give (see the
-    module docstring); ``None`` where no one stands in front of the camera."""
+    module docstring); ``None`` where no one stands in front of the camera. Where some standing
+    people are of known size (``people.known_size``: a given height), the height comes from them
+    alone (``known_people``): their depths carry their true size, the others' an average one."""
     _, standing = body_up(people)
     height = ankle_heights(people, normal)
     idx = np.nonzero(standing & (height > 0))[0]  # NaN (no ankle seen) is not > 0
     if not len(idx):
         return None
+    n_people = len(idx)
+    known = idx[people.known_size[idx]]
+    if len(known):
+        idx = known
     h = height[idx]
     rel_std = people.depth_std_mm[idx] / np.maximum(people.root_mm[idx, 2], 1.0)
     w = 1.0 / np.maximum(rel_std, 0.01) ** 2
     log_h = np.log(h)
     mid = _weighted_median(log_h, w)
     spread = 1.4826 * _weighted_median(np.abs(log_h - mid), w)
-    return Floor(np.asarray(normal, np.float64), float(np.exp(mid)), people=len(idx), height_spread=float(spread))
+    return Floor(np.asarray(normal, np.float64), float(np.exp(mid)), people=n_people, height_spread=float(spread),
+                 known_people=len(known))
