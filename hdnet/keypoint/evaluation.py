@@ -135,9 +135,11 @@ def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: flo
             where = ", ".join(f"frame {frames[i]} person {people[i]}" for i in few[:5])
             raise ValueError(f"{seq.name}: {where}{' ...' if few.size > 5 else ''}: fewer than 2 joints with a "
                              f"score of at least {MIN_CONFIDENCE}; a person's depth needs two")
-        heights = None if whose == "none" else annotated_heights(seq, model)[people]
-        if whose == "first":
-            heights = np.where(people == 0, heights, np.nan)
+        heights = None
+        if whose != "none":
+            heights = annotated_heights(seq, model)[people]
+            if whose == "first":
+                heights = np.where(people == 0, heights, np.nan)
         try:
             preds = [model.predict(kp[i:i + batch], cam, conf[i:i + batch], format="mupots_17", flip_test=flip_test,
                                    height_mm=None if heights is None else heights[i:i + batch])
