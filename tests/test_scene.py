@@ -345,10 +345,10 @@ def test_people_lying_down_give_no_floor():
     np.testing.assert_array_equal(result.root_mm, people.root_mm)
 
 
-def _unchanged(people):
+def _unchanged(people, floor=None):
     for mode in ("image", "sequence"):
-        result = reason_scene(people, mode)
-        assert result.floor_used == 0.0
+        result = reason_scene(people, mode, floor=floor)
+        assert result.floor_used == 0.0 and (result.scale == 1.0).all()
         np.testing.assert_array_equal(result.root_mm, people.root_mm)
 
 
@@ -361,8 +361,13 @@ def test_nobody_one_person_no_feet_and_nan_keypoints():
     _unchanged(no_feet)
     nan_kp = people.subset(np.arange(len(people)))
     nan_kp.ankles_px[:] = np.nan
-    _unchanged(ScenePeople(nan_kp.ankles_px, np.ones((len(people), 2)), nan_kp.root_mm, nan_kp.ankles_rel_mm,
-                           nan_kp.neck_rel_mm, nan_kp.depth_std_mm, CAMERA))
+    nan_people = ScenePeople(nan_kp.ankles_px, np.ones((len(people), 2)), nan_kp.root_mm, nan_kp.ankles_rel_mm,
+                             nan_kp.neck_rel_mm, nan_kp.depth_std_mm, CAMERA)
+    _unchanged(nan_people)
+    # on a given floor too: nobody, no feet, NaN keypoints keep the model's answers
+    given = Floor.from_camera(1600.0, 12.0, ankle_height_mm=0.0)
+    for case in (people.subset(np.zeros(len(people), bool)), no_feet, nan_people):
+        _unchanged(case, given)
 
 
 def test_bad_arguments_are_named():
