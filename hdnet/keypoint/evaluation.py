@@ -287,23 +287,19 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         return np.concatenate([r[key] for r in records])
     ids: List[str] = sum((r["ids"] for r in records), [])
     gt_roots = gather("gt_root")
-    # (name, root, joints, root-relative pose): the baselines place the model's own pose, the
-    # scene scales hdnet's with its placement
-    methods = (("hdnet", "root_mm", "joints_mm", "joints_rel_mm"),
-               ("skeleton_fit", "fit_root", "fit_joints", "model_joints_rel_mm"),
-               ("k_value", "k_root", "k_joints", "model_joints_rel_mm"))
-    # each 3DPCK once: its per-sequence values come with the overall mean
-    rels = {"model_joints_rel_mm": _pck(records, "model_joints_rel_mm", "relative")}
-    rels["joints_rel_mm"] = rels["model_joints_rel_mm"] if scene == "none" else _pck(records, "joints_rel_mm",
-                                                                                      "relative")
-    rel = {name: rels[rel_key] for name, _, _, rel_key in methods}
-    absolute = {name: _pck(records, joints_key, "absolute") for name, _, joints_key, _ in methods}
+    methods = (("hdnet", "root_mm", "joints_mm"), ("skeleton_fit", "fit_root", "fit_joints"),
+               ("k_value", "k_root", "k_joints"))
+    # each 3DPCK once: its per-sequence values come with the overall mean. The relative one is
+    # every method's: 3DPCK gives each bone the annotated length, so the scene's scaling of
+    # hdnet's pose (the bones' directions kept) scores as the model's own pose
+    rel = _pck(records, "model_joints_rel_mm", "relative")
+    absolute = {name: _pck(records, joints_key, "absolute") for name, _, joints_key in methods}
 
     def pck_of(result, k=None):
         return result["overall_mean_of_sequences"]["pck_total"] if k is None else result["sequences"][k]["pck_total"]
-    overall = {name: _scores(gather(root_key), gt_roots, ids, pck_of(rel[name]), pck_of(absolute[name]),
+    overall = {name: _scores(gather(root_key), gt_roots, ids, pck_of(rel), pck_of(absolute[name]),
                              gather("depth_std_mm") if name == "hdnet" else None)
-               for name, root_key, _, _ in methods}
+               for name, root_key, _ in methods}
     overall["skeleton_fit"]["scale"] = scale
     overall["hdnet"]["floor_used"] = float(np.mean(gather("placed_by") > 0))
     report: Dict[str, Any] = {
@@ -322,8 +318,8 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     }
     for k, rec in enumerate(records):
         row: Dict[str, Any] = {"people": int(len(rec["gt_root"]))}
-        for name, root_key, _, _ in methods:
-            row[name] = _scores(rec[root_key], rec["gt_root"], rec["ids"], pck_of(rel[name], k), pck_of(absolute[name], k),
+        for name, root_key, _ in methods:
+            row[name] = _scores(rec[root_key], rec["gt_root"], rec["ids"], pck_of(rel, k), pck_of(absolute[name], k),
                                 rec["depth_std_mm"] if name == "hdnet" else None)
             row[name].pop("by_depth")
         row["hdnet"]["floor_used"] = float(np.mean(rec["placed_by"] > 0))

@@ -68,11 +68,12 @@ def place_on_floor(people: ScenePeople, floor: Floor, max_sigma: float = 2.5, bl
                    min_track_frames: int = 5, min_angle_deg: float = 1.0) -> Placement:
     """Each person placed on ``floor`` where it explains them, else by their track, else as the
     model placed them (see the module docstring). ``blend``: the floor's weight ``w`` (default
-    :func:`floor_weight` of the people the floor was found from; 1 for a floor whose height
-    came from people of known size, ``floor.known_people``: it then has the true scale, and on
-    the Human3.6M development scenes trusting it fully placed the others best)."""
+    :func:`floor_weight` of the people the floor was found from; 1 for a floor at the true scale,
+    found from none of them (a given floor, ``floor.people == 0``) or with its height from
+    people of known size (``floor.known_people``): on the Human3.6M development scenes trusting
+    such floors fully placed the others best)."""
     if blend is None:
-        blend = 1.0 if floor.known_people else floor_weight(floor.people)
+        blend = 1.0 if floor.known_people or not floor.people else floor_weight(floor.people)
     if not 0.0 <= blend <= 1.0:
         raise ValueError(f"blend: expected a weight in [0, 1], got {blend}")
     p = len(people)

@@ -127,7 +127,7 @@ def reason_scene(people: ScenePeople, mode: str = "sequence", max_sigma: float =
     if floor is not None and mode == "none":
         raise ValueError("floor: a given floor places people in mode 'image' or 'sequence', not 'none'")
     if floor is not None:
-        result = _place_on_given(people, mode, floor, max_sigma, 1.0 if blend is None else blend, track_window)
+        result = _place_on_given(people, mode, floor, max_sigma, blend, track_window)
     else:
         result = _place(people, mode, max_sigma, blend, track_window)
     z0, z1 = people.root_mm[:, 2], result.root_mm[:, 2]
@@ -136,7 +136,7 @@ def reason_scene(people: ScenePeople, mode: str = "sequence", max_sigma: float =
     return result
 
 
-def _place_on_given(people: ScenePeople, mode: str, floor: Floor, max_sigma: float, blend: float,
+def _place_on_given(people: ScenePeople, mode: str, floor: Floor, max_sigma: float, blend: Optional[float],
                     track_window: int) -> SceneResult:
     placed = place_on_floor(people, floor, max_sigma, blend)
     if mode == "sequence":
