@@ -24,6 +24,11 @@ Two more measurements of the same records, cues that turned out not to be there:
   optical axis, so people would walk faster towards the camera than across it. The true roots'
   speed along Z against X (10-frame steps, annot3) says how isotropically each sequence's
   people walk; it has to be near 1 everywhere for the cue to tell a focal length (scene.md).
+- *Facing as a ruler for the focal length*: the stretch turns a walker's heading (``(vx, k vz)``)
+  but not the way their body faces (the model reads that from the 2D shape, relative to the
+  person's ray), so people who face where they walk would tell ``k``. With the true 3D (``k`` =
+  1) the stretch that best aligns each sequence's facing (the hips' normal) with its heading
+  says whether the people of MuPoTS-3D walk forwards often enough for that.
 
 Last, what a known floor gives (the sequence's floor as the plane through its annotated ankles,
 as a calibrated camera would tell it): scene.md, "A floor you know".
@@ -84,6 +89,7 @@ def main() -> None:
     if Path(args.mocap).is_file():
         off_axis_training_views(model, args.mocap)
     walking(records)
+    facing(records)
     known_floor(model, records)
 
 
@@ -184,6 +190,43 @@ def walking(records, step: int = 10) -> None:
         ratios.append(float(np.sqrt((z ** 2).mean() / (x ** 2).mean())))
     print(f"walking speed along the optical axis over across it (rms, {step}-frame steps), per sequence: "
           + ", ".join(f"{r:.2f}" for r in ratios))
+
+
+def _facing_azimuth(joints: np.ndarray) -> np.ndarray:
+    """``[N]`` the azimuth (about the camera's y axis) of the way a body ``[N, 17, 3]`` faces:
+    the normal of the hips (left to right) and the body's axis (pelvis to neck)."""
+    up = joints[:, 1] - joints[:, PELVIS]
+    normal = np.cross(up, joints[:, 8] - joints[:, 11])
+    return np.arctan2(normal[:, 0], normal[:, 2])
+
+
+def facing(records, step: int = 10, min_step_mm: float = 130.0) -> None:
+    stretches = np.exp(np.linspace(np.log(0.5), np.log(2.0), 141))
+    out = []
+    for rec in records:
+        seq = rec["sequence"]
+        cost = np.zeros(len(stretches))
+        steps = 0
+        for p in range(seq.valid.shape[1]):
+            joints, ok = seq.annot3[:, p], seq.valid[:, p]
+            both = ok[step:] & ok[:-step]
+            root = joints[:, PELVIS]
+            move = root[step:] - root[:-step]
+            walking = both & (np.hypot(move[:, 0], move[:, 2]) > min_step_mm)
+            if not walking.any():
+                continue
+            steps += int(walking.sum())
+            face = np.angle((np.exp(1j * _facing_azimuth(joints[step:])) + np.exp(1j * _facing_azimuth(joints[:-step])))
+                            [walking])
+            at, move = root[step:][walking], move[walking]
+            for i, k in enumerate(stretches):
+                # the scene stretched by k: the heading turns, the facing turns with the ray
+                ray_turn = np.arctan2(at[:, 0], k * at[:, 2]) - np.arctan2(at[:, 0], at[:, 2])
+                heading = np.arctan2(move[:, 0], k * move[:, 2])
+                cost[i] += np.abs(np.angle(np.exp(1j * (face + ray_turn - heading)))).sum()
+        out.append(f"{seq.name} {stretches[np.argmin(cost)]:.2f} ({steps})" if steps else f"{seq.name} -")
+    print(f"the stretch that best aligns facing with heading on the true 3D (1 would be right; {step}-frame "
+          f"steps of over {min_step_mm:g} mm, their count): " + ", ".join(out))
 
 
 if __name__ == "__main__":
