@@ -29,6 +29,12 @@ Two more measurements of the same records, cues that turned out not to be there:
   person's ray), so people who face where they walk would tell ``k``. With the true 3D (``k`` =
   1) the stretch that best aligns each sequence's facing (the hips' normal) with its heading
   says whether the people of MuPoTS-3D walk forwards often enough for that.
+- *Calibration from pedestrians in 2D* (no model: the ground-truth 2D, the principal point at
+  the image centre): the vertical vanishing point ``V`` from the people's ankles-to-head-top
+  lines, the horizon from each track's foot against its image height (for a person of one
+  height, ``v_foot = v_horizon + (camera height / person height) * image height``, along the
+  direction to ``V``), and ``f^2 = |V| * d_horizon``; the truth from the ankles' plane in
+  ``annot3``.
 
 Last, what a known floor gives (the sequence's floor as the plane through its annotated ankles,
 as a calibrated camera would tell it): scene.md, "A floor you know".
@@ -90,6 +96,7 @@ def main() -> None:
         off_axis_training_views(model, args.mocap)
     walking(records)
     facing(records)
+    pedestrians(records)
     known_floor(model, records)
 
 
@@ -227,6 +234,49 @@ def facing(records, step: int = 10, min_step_mm: float = 130.0) -> None:
         out.append(f"{seq.name} {stretches[np.argmin(cost)]:.2f} ({steps})" if steps else f"{seq.name} -")
     print(f"the stretch that best aligns facing with heading on the true 3D (1 would be right; {step}-frame "
           f"steps of over {min_step_mm:g} mm, their count): " + ", ".join(out))
+
+
+def _vanishing_point(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Homogeneous ``[3]`` least-squares meeting point of the lines through ``a[i]`` and ``b[i]``."""
+    one = np.ones((len(a), 1))
+    lines = np.cross(np.hstack([a, one]), np.hstack([b, one]))
+    lines /= np.linalg.norm(lines[:, :2], axis=1, keepdims=True)
+    return np.linalg.svd(lines)[2][-1]
+
+
+def _theil_sen_intercept(x: np.ndarray, y: np.ndarray) -> float:
+    i, k = np.triu_indices(len(x), 1)
+    ok = x[k] != x[i]
+    slope = np.median((y[k] - y[i])[ok] / (x[k] - x[i])[ok])
+    return float(np.median(y - slope * x))
+
+
+def pedestrians(records, min_size_change: float = 1.1) -> None:
+    out = []
+    for rec in records:
+        seq = rec["sequence"]
+        centre = np.array([seq.width, seq.height]) / 2.0
+        feet = (seq.annot2[..., 10, :] + seq.annot2[..., 13, :]) / 2 - centre
+        tops = seq.annot2[..., 0, :] - centre
+        v = _vanishing_point(feet[seq.valid], tops[seq.valid])
+        vp = v[:2] / v[2]
+        down = vp / np.linalg.norm(vp)
+        ankles = seq.annot3[seq.valid][:, [10, 13]].reshape(-1, 3)
+        normal = np.linalg.svd(ankles - ankles.mean(0))[2][-1]
+        true_vp = seq.camera.fx * normal[:2] / normal[2] + np.array([seq.camera.cx, seq.camera.cy]) - centre
+        true_horizon = seq.camera.fx * abs(normal[2]) / np.linalg.norm(normal[:2])
+        horizons = []
+        for p in range(seq.valid.shape[1]):
+            ok = seq.valid[:, p]
+            foot, size = feet[ok, p] @ down, (feet[ok, p] - tops[ok, p]) @ down
+            if size.min() > 0 and size.max() / size.min() >= min_size_change:
+                horizons.append(-_theil_sen_intercept(size[::3], foot[::3]))
+        horizon = float(np.median(horizons)) if horizons else float("nan")
+        f = np.sqrt(np.linalg.norm(vp) * horizon) if horizon > 0 else float("nan")
+        out.append(f"{seq.name} |V| {np.linalg.norm(vp):.0f} ({np.linalg.norm(true_vp):.0f}), horizon {horizon:.0f} "
+                   f"({true_horizon:.0f}), f {f:.0f} ({seq.camera.fx:.0f})")
+    print("calibration from pedestrians in 2D, px from the image centre (the truth in brackets; a horizon "
+          f"needs a track whose image height changes by {min_size_change:g}x): " + "; ".join(out))
 
 
 if __name__ == "__main__":
