@@ -100,6 +100,14 @@ def main() -> None:
     known_floor(model, records)
 
 
+def _ankle_plane_up(joints: np.ndarray) -> np.ndarray:
+    """The unit up normal ``[3]`` (camera Y is down) of the plane through every ankle of
+    ``joints [N, 17, 3]``: the floor as the annotations hold it."""
+    ankles = joints[:, [10, 13]].reshape(-1, 3)
+    normal = np.linalg.svd(ankles - ankles.mean(0))[2][2]
+    return normal if normal[1] < 0 else -normal
+
+
 def known_floor(model, records) -> None:
     """What a known floor would give (``hdnet predict --floor``; MuPoTS-3D ships no camera
     pose, so its floor is the plane through every annotated lower ankle of the sequence): the
@@ -112,9 +120,7 @@ def known_floor(model, records) -> None:
     print("| sequence | " + " | ".join(rows) + " |\n|---|" + "---|" * len(rows))
     for rec in records:
         truth = rec["sequence"].annot3[rec["frames"], rec["people"]]
-        ankles = truth[:, [10, 13]].reshape(-1, 3)
-        _, _, vt = np.linalg.svd(ankles - ankles.mean(0))
-        up = vt[2] if vt[2, 1] < 0 else -vt[2]  # Y is down
+        up = _ankle_plane_up(truth)
         lower = (-(truth[:, [10, 13]] @ up)).max(1)  # each person's lower ankle: its height under the camera
         annotated = Floor(up, float(np.median(lower)))
         conf = np.isfinite(rec["input_2d"]).all(-1) * rec["confidence"]
@@ -261,8 +267,7 @@ def pedestrians(records, min_size_change: float = 1.1) -> None:
         v = _vanishing_point(feet[seq.valid], tops[seq.valid])
         vp = v[:2] / v[2]
         down = vp / np.linalg.norm(vp)
-        ankles = seq.annot3[seq.valid][:, [10, 13]].reshape(-1, 3)
-        normal = np.linalg.svd(ankles - ankles.mean(0))[2][-1]
+        normal = _ankle_plane_up(seq.annot3[seq.valid])
         true_vp = seq.camera.fx * normal[:2] / normal[2] + np.array([seq.camera.cx, seq.camera.cy]) - centre
         true_horizon = seq.camera.fx * abs(normal[2]) / np.linalg.norm(normal[:2])
         horizons = []

@@ -76,16 +76,25 @@ def make_scenes(path: str, max_frames: int, subjects=("S9", "S11"), seed: int = 
     return scenes
 
 
-def predict(model, scenes: List[Dict]) -> None:
+def predict(model, scenes: List[Dict], anchor_first: bool = False) -> None:
+    """The model's answer for every scene's people (``s["people"]``, ``s["joints_rel_mm"]``);
+    ``anchor_first``: the first person of each scene (track 0) is given their standing height
+    (their body's skeleton length, as ``hdnet eval --known-heights first`` gives it)."""
+    from hdnet.keypoint.height import height_from_length, skeleton_length_mm
     sk = get_skeleton("mupots_17")
     for s in scenes:
         px = s["camera"].project(s["cam_mm"])
-        p = model.predict(px, s["camera"], format="mupots_17")
+        first = (s["tracks"] == 0) if anchor_first else np.zeros(len(px), bool)
+        height = None
+        if anchor_first:
+            length = np.median(skeleton_length_mm(s["cam_mm"][first]))
+            height = np.where(first, height_from_length(length, model), np.nan)
+        p = model.predict(px, s["camera"], format="mupots_17", height_mm=height)
         s["joints_rel_mm"] = p.joints_rel_mm.double().numpy()
         s["people"] = ScenePeople.from_prediction(
-            px, np.ones(px.shape[:2]), sk, p.root_mm.double().numpy(), p.joints_rel_mm.double().numpy(),
+            px, np.ones(px.shape[:2]), sk, p.root_mm.double().numpy(), s["joints_rel_mm"],
             model.output_skeleton("mupots_17"), p.depth_std_mm.double().numpy(), s["camera"], s["frames"],
-            s["tracks"])
+            s["tracks"], first)
 
 
 def _rotation(axis: int, deg: np.ndarray) -> np.ndarray:
@@ -165,23 +174,11 @@ def known_floor_table(scenes: List[Dict], mocap: str) -> Dict[str, Dict[str, flo
 
 
 def anchored_table(model, scenes: List[Dict]) -> Dict[str, Dict[str, float]]:
-    """The first person of each scene (track 0) given their standing height (their body's
-    skeleton length, as ``hdnet eval --known-heights first`` gives it): the other two people's
-    MRPE alone and on the floor that person anchors, per mode and floor weight."""
-    from hdnet.keypoint.height import height_from_length, skeleton_length_mm
-    sk = get_skeleton("mupots_17")
-    others = []
-    for s in scenes:
-        px = s["camera"].project(s["cam_mm"])
-        first = s["tracks"] == 0
-        height = np.where(first, height_from_length(np.median(skeleton_length_mm(s["cam_mm"][first])), model), np.nan)
-        p = model.predict(px, s["camera"], format="mupots_17", height_mm=height)
-        s["joints_rel_mm"] = p.joints_rel_mm.double().numpy()
-        s["people"] = ScenePeople.from_prediction(
-            px, np.ones(px.shape[:2]), sk, p.root_mm.double().numpy(), s["joints_rel_mm"],
-            model.output_skeleton("mupots_17"), p.depth_std_mm.double().numpy(), s["camera"], s["frames"],
-            s["tracks"], first)
-        others.append(dict(s, keep=~first))
+    """The first person of each scene (track 0) given their standing height (:func:`predict`'s
+    ``anchor_first``): the other two people's MRPE alone and on the floor that person anchors,
+    per mode and floor weight."""
+    predict(model, scenes, anchor_first=True)
+    others = [dict(s, keep=s["tracks"] != 0) for s in scenes]
     rows = {"none": score(others, "none")}
     for mode in ("sequence", "image"):
         for name, kwargs in (("trusted fully (the default)", {}), ("blend 0.6", {"blend": 0.6}),
