@@ -128,3 +128,29 @@ def test_bad_camera_files_exit_2_naming_the_field(tmp_path, tiny_checkpoint, cap
     assert len(err) == 1 and err[0].startswith("error:"), err
     assert all(w in err[0] for w in words), (words, err[0])
     assert not (tmp_path / "o" / "people.json").exists()
+
+
+def test_every_shipped_model_is_there_and_says_what_it_is(tmp_path, capsys):
+    """Two models ship: ``keypoint`` (any camera, any format; the default) and ``h36m_studio``
+    (the lifting benchmarks' model: reads the person's image size). Each file carries its card's
+    facts; an unknown name lists the known ones, in Python and on the command line."""
+    from hdnet.core.checkpoint import read_checkpoint
+    from hdnet.keypoint import KeypointHDNet
+    from hdnet.keypoint.model import SHIPPED_WEIGHTS, pretrained_weights_name
+    assert sorted(SHIPPED_WEIGHTS.names()) == ["h36m_studio", "keypoint"]
+    for name in SHIPPED_WEIGHTS.names():
+        meta = read_checkpoint(shipped_weights_path(name))["meta"]
+        assert meta["license"].startswith("research use only") and meta["card"] == "docs/model-card.md"
+        assert "S9" not in meta["trained_on"] and "S11" not in meta["trained_on"]
+    studio = KeypointHDNet.pretrained("h36m_17", weights="h36m_studio")
+    assert studio.scale_input and not KeypointHDNet.pretrained().scale_input
+    assert read_checkpoint(shipped_weights_path("h36m_studio"))["meta"]["recipe"] == "lifting"
+    assert pretrained_weights_name("pretrained") == "keypoint"
+    assert pretrained_weights_name("pretrained:h36m_studio") == "h36m_studio"
+    assert pretrained_weights_name("runs/x/last.pt") is None
+    with pytest.raises(LookupError, match="h36m_studio"):
+        KeypointHDNet.pretrained(weights="studio")
+    assert main(["eval", "--dataset", "h36m", "--annotations", str(tmp_path / "none.h5"), "--checkpoint",
+                 "pretrained:studio", "--out", str(tmp_path / "r.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --checkpoint") and "h36m_studio" in err and "keypoint" in err

@@ -37,7 +37,8 @@ def _add_train(sub):
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt exactly where it stopped")
     p.add_argument("--init", metavar="CHECKPOINT",
                    help="start from a checkpoint's weights (fine-tuning; 'pretrained': the shipped keypoint "
-                   "model); the run's model.* must match its architecture (sets init)")
+                   "model, 'pretrained:NAME' other shipped weights); the run's model.* must match its "
+                   "architecture (sets init)")
     p.add_argument("--backend", choices=["gloo", "nccl"],
                    help="distributed backend under torchrun (default: nccl with GPUs, else gloo)")
     p.set_defaults(run=_run_train)
@@ -54,7 +55,8 @@ def _add_model_options(p):
     p.add_argument("--checkpoint",
                    help="hdnet checkpoint (model.save / hdnet train), a bare hdnet state_dict, or "
                    f"the authors' original HDNet checkpoint ({DOCS}/checkpoints.md); keypoint commands "
-                   "default to the shipped keypoint model")
+                   "default to the shipped keypoint model; 'pretrained:NAME' picks shipped weights by name "
+                   f"(keypoint, h36m_studio: {DOCS}/model-card.md)")
     p.add_argument("--input-size", type=int, help="network input (default: the checkpoint's)")
     p.add_argument("--framing", choices=["principal", "image", "person"],
                    help="input framing (default: the checkpoint's)")
@@ -447,11 +449,19 @@ def _check_out_folder(path: str) -> Path:
 
 
 def _keypoint_model(args):
-    """The keypoint model of ``--checkpoint``, else the shipped one."""
+    """The keypoint model of ``--checkpoint`` (a file, or ``pretrained[:NAME]``: shipped weights),
+    else the shipped one."""
     from ..core.checkpoint import load_model
     from ..keypoint import KeypointHDNet
+    from ..keypoint.model import pretrained_weights_name
     if not args.checkpoint:
         return KeypointHDNet.pretrained()
+    try:
+        shipped = pretrained_weights_name(args.checkpoint)
+    except LookupError as e:
+        raise CLIError(f"--checkpoint: {e}") from None
+    if shipped is not None:
+        return KeypointHDNet.pretrained(weights=shipped)
     model = load_model(args.checkpoint)
     if not isinstance(model, KeypointHDNet):
         raise CLIError(f"--checkpoint: this command needs a keypoint model (KeypointHDNet); {args.checkpoint!r} "

@@ -133,6 +133,9 @@ class Checkpointable:
     #: :meth:`config` keys that shape no weight (dropout, say): weights load into a model that
     #: differs from theirs only there (a fine-tune that changes the dropout).
     weightless_config: ClassVar[Tuple[str, ...]] = ()
+    #: :meth:`config` keys added after checkpoints were written, with the value a checkpoint
+    #: without them means (``{"scale_input": False}``); other missing keys are not compared.
+    config_defaults: ClassVar[Dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ to implement
     def config(self) -> dict:
@@ -152,6 +155,13 @@ class Checkpointable:
     def load_checkpoint_data(self, data: dict) -> None:
         """Take back what :meth:`checkpoint_data` gave."""
 
+    def load_weights_from(self, other: "Checkpointable") -> None:
+        """Start from the weights of ``other``, a model of the same class (``hdnet train
+        --init``). Default: its whole state, the architecture equal but for
+        :attr:`weightless_config`; a class that can grow an architecture from a smaller one
+        (an added input, say) says how here."""
+        self.load_state_dict(other.state_dict())  # type: ignore[attr-defined]
+
     def preprocessing_dict(self) -> Optional[dict]:
         """The input preprocessing as plain data (None: the module takes no images)."""
         prep = getattr(self, "preprocessing", None)
@@ -168,7 +178,8 @@ class Checkpointable:
     def set_extra_state(self, state) -> None:
         if not isinstance(state, dict) or not isinstance(state.get("architecture"), dict):
             raise CheckpointError(f"state_dict: '_extra_state' does not describe a {type(self).__name__}")
-        check_same_architecture(state["architecture"], self.config(), ignore=type(self).weightless_config)
+        check_same_architecture(state["architecture"], self.config(), ignore=type(self).weightless_config,
+                                defaults=type(self).config_defaults)
         if state.get("preprocessing") is not None:
             self.load_preprocessing(state["preprocessing"])
         data = state.get("data") or {}
@@ -230,14 +241,17 @@ def _same_skeleton(a: dict, b: dict) -> bool:
         return False
 
 
-def check_same_architecture(stored: dict, own: dict, what: str = "state_dict", ignore: Sequence[str] = ()) -> None:
+def check_same_architecture(stored: dict, own: dict, what: str = "state_dict", ignore: Sequence[str] = (),
+                            defaults: Optional[Dict[str, Any]] = None) -> None:
     """Raise :class:`CheckpointError` naming every difference between two ``config()`` dicts,
-    except in the keys ``ignore`` (settings that shape no weight)."""
+    except in the keys ``ignore`` (settings that shape no weight). A key the stored dict lacks
+    (newer than the checkpoint) compares as its value in ``defaults``, else not at all."""
     diffs = []
+    defaults = defaults or {}
     for key in sorted(set(stored) | set(own)):
-        if key not in stored or key in ignore:  # newer than the checkpoint (the default), or weightless
+        if key in ignore or (key not in stored and key not in defaults):  # weightless, or newer than the checkpoint
             continue
-        a, b = stored.get(key), own.get(key)
+        a, b = stored.get(key, defaults.get(key)), own.get(key)
         if key == "skeleton" and isinstance(a, dict) and isinstance(b, dict):
             if _same_skeleton(a, b):
                 continue

@@ -27,8 +27,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..camera import CameraLike
-from ..core.checkpoint import Checkpointable
+from ..core.checkpoint import Checkpointable, CheckpointError
 from ..core.checks import check_tensor, is_tracing
+from ..core.registry import Registry
 from ..graphs import Skeleton, get_skeleton
 from ..layers import DepthBinHead, DepthBins, SkeletonGNN
 from .formats import FORMATS, INPUT_FORMATS
@@ -36,7 +37,7 @@ from .height import check_heights, require_reference_height
 from .inputs import normalize_keypoints, person_scale
 
 __all__ = ["KeypointHDNet", "KeypointOutput", "KeypointTrainingOutput", "union_skeleton", "MIN_CONFIDENCE", "OUTPUTS",
-           "shipped_weights_path", "ONNX_OUTPUTS"]
+           "shipped_weights_path", "ONNX_OUTPUTS", "SHIPPED_WEIGHTS", "pretrained_weights_name"]
 
 #: Keypoints in a box narrower than this (in normalised units, ~0.25 px at f = 1000) are refused.
 MIN_SCALE = 2.5e-4
@@ -62,9 +63,29 @@ class _KeypointExport(nn.Module):
         return tuple(getattr(out, k) for k in ONNX_OUTPUTS)
 
 
-def shipped_weights_path() -> Path:
-    """Where the package keeps its trained keypoint model (:meth:`KeypointHDNet.pretrained`)."""
-    return Path(__file__).resolve().parent / "weights" / "keypoint_hdnet.pt"
+#: The trained models that ship in the package, by name: their files under ``keypoint/weights``
+#: (docs/model-card.md). ``keypoint``: any camera, any of the six formats (the default);
+#: ``h36m_studio``: the lifting benchmarks' model, Human3.6M's ground-truth 2D through its four
+#: studio cameras only (``--recipe lifting``; its roots are not meaningful elsewhere).
+SHIPPED_WEIGHTS: Registry[str] = Registry("shipped weights")
+SHIPPED_WEIGHTS.register("keypoint", "keypoint_hdnet.pt")
+SHIPPED_WEIGHTS.register("h36m_studio", "keypoint_hdnet_h36m_studio.pt")
+
+
+def shipped_weights_path(weights: str = "keypoint") -> Path:
+    """Where the package keeps the trained model ``weights`` (:data:`SHIPPED_WEIGHTS`;
+    :meth:`KeypointHDNet.pretrained`)."""
+    return Path(__file__).resolve().parent / "weights" / SHIPPED_WEIGHTS.get(weights)
+
+
+def pretrained_weights_name(source: str) -> Optional[str]:
+    """``"pretrained"`` -> ``"keypoint"``, ``"pretrained:NAME"`` -> ``NAME`` (checked against
+    :data:`SHIPPED_WEIGHTS`); anything else (a checkpoint file) -> None."""
+    if source != "pretrained" and not source.startswith("pretrained:"):
+        return None
+    name = source.partition(":")[2] or "keypoint"
+    SHIPPED_WEIGHTS.get(name)
+    return name
 
 
 class KeypointTrainingOutput(NamedTuple):
@@ -130,7 +151,8 @@ class KeypointHDNet(Checkpointable, nn.Module):
     :math:`[(\mathbf{u}_j - \mathbf{u}_r) c_j / s,\ c_j]` (zeros where missing). A
     :class:`~hdnet.layers.SkeletonGNN` over the union graph (with the format as an input of every
     node) gives a body feature :math:`\mathbf{g}`; a residual network on all slots, the format,
-    :math:`\mathbf{u}_r` and :math:`\mathbf{g}` gives :math:`\mathbf{h}`, and from it
+    :math:`\mathbf{u}_r` and :math:`\mathbf{g}` (with ``scale_input``, also :math:`\log s`) gives
+    :math:`\mathbf{h}`, and from it
 
     .. math::
         \hat d = \mathrm{DepthBinHead}(\mathbf{h};\ f = 1/s), \quad Z = \hat d / s, \quad
@@ -146,6 +168,10 @@ class KeypointHDNet(Checkpointable, nn.Module):
         channels, num_layers: the GNN.
         width, blocks, dropout: the lifting network (residual blocks of two linear layers).
         bins: depth bins over ``d = Z s`` in mm (default 61 log bins, 300-5000 mm).
+        scale_input: the lifting network also reads :math:`\log s`, how large the person is in
+            the image. Through a few fixed cameras (Human3.6M's, the lifting recipe) where a
+            person stands and how large they look tell their size, so the pose can have it;
+            through any camera they do not, and the shipped model leaves it out.
 
     Checkpoint data (plain values that travel with the weights): ``skeleton_fit_scale`` (the
     geometric baseline's scale on the training poses), ``depth_std_scale`` (the uncertainty's
@@ -163,12 +189,16 @@ class KeypointHDNet(Checkpointable, nn.Module):
     """
 
     weightless_config = ("dropout",)
+    config_defaults = {"scale_input": False}  # checkpoints from before the option
     config_limits = {"channels": (1, 4096), "num_layers": (1, 64), "width": (1, 8192), "blocks": (0, 64),
                      "bins.num_bins": (2, 4096)}
 
     def __init__(self, formats: Sequence[str] = INPUT_FORMATS, *, channels: int = 64, num_layers: int = 2,
-                 width: int = 512, blocks: int = 2, dropout: float = 0.1, bins: Optional[DepthBins] = None):
+                 width: int = 512, blocks: int = 2, dropout: float = 0.1, bins: Optional[DepthBins] = None,
+                 scale_input: bool = False):
         super().__init__()
+        if not isinstance(scale_input, bool):
+            raise TypeError(f"scale_input: expected a bool, got {type(scale_input).__name__}")
         self.formats = tuple(FORMATS.get(f).name for f in formats)
         if not self.formats or len(set(self.formats)) != len(self.formats):
             raise ValueError(f"formats: expected distinct formats, got {list(formats)}")
@@ -179,12 +209,14 @@ class KeypointHDNet(Checkpointable, nn.Module):
             raise ValueError("bins: KeypointHDNet bins d = Z s with the focal length 1 / s; pass "
                              "focal_normalized=True bins")
         self.channels, self.width, self.blocks, self.dropout = channels, width, blocks, float(dropout)
+        self.scale_input = scale_input
         n_f, n_u = len(self.formats), self.union.num_joints
         self.embed = nn.Linear(3 + n_f, channels)
         # LayerNorm, not BatchNorm: each training batch holds one format, and a person's answer
         # must not depend on who else is in the batch
         self.gnn = SkeletonGNN(self.union, channels, num_layers=num_layers, norm="layer")
-        self.lift_in = nn.Sequential(nn.Linear(3 * n_u + n_f + 2 + channels, width), nn.LayerNorm(width), nn.ReLU(),
+        n_in = 3 * n_u + n_f + 2 + int(scale_input) + channels
+        self.lift_in = nn.Sequential(nn.Linear(n_in, width), nn.LayerNorm(width), nn.ReLU(),
                                      nn.Dropout(dropout))
         self.lift = nn.Sequential(*[_Residual(width, dropout) for _ in range(blocks)])
         self.outputs = OUTPUTS
@@ -233,18 +265,23 @@ class KeypointHDNet(Checkpointable, nn.Module):
 
     # ------------------------------------------------------------------ checkpoints
     @classmethod
-    def pretrained(cls, input_format: Optional[str] = None, map_location: Any = "cpu") -> "KeypointHDNet":
-        """The shipped weights (docs/model-card.md): trained on Human3.6M motion capture,
-        subjects S1, S5, S6, S7, S8, through virtual cameras, every format of
-        :data:`~hdnet.keypoint.formats.INPUT_FORMATS`; in eval mode.
+    def pretrained(cls, input_format: Optional[str] = None, map_location: Any = "cpu",
+                   weights: str = "keypoint") -> "KeypointHDNet":
+        """Shipped weights (docs/model-card.md), in eval mode. ``keypoint``: trained on Human3.6M
+        motion capture, subjects S1, S5, S6, S7, S8, through virtual cameras, every format of
+        :data:`~hdnet.keypoint.formats.INPUT_FORMATS`: any camera, any detector.
+        ``h36m_studio``: the same subjects' ground-truth ``h36m_17`` 2D through Human3.6M's four
+        studio cameras only (the lifting benchmarks' setting): the root-relative pose for the
+        Human3.6M protocol, nothing else.
 
         Args:
             input_format: the format you will give it, checked (a ``ValueError`` lists the
                 model's formats); None: any of them.
+            weights: which (:data:`SHIPPED_WEIGHTS`; an unknown name lists them).
 
         The weights are research-only, as Human3.6M is (see the model card).
         """
-        path = shipped_weights_path()
+        path = shipped_weights_path(weights)
         if not path.is_file():
             raise FileNotFoundError(f"pretrained: this install of hdnet has no shipped weights ({path} is "
                                     "missing: installed without its package data?)")
@@ -255,14 +292,15 @@ class KeypointHDNet(Checkpointable, nn.Module):
 
     def config(self) -> dict:
         return {"formats": list(self.formats), "channels": self.channels, "num_layers": self.gnn.num_layers,
-                "width": self.width, "blocks": self.blocks, "dropout": self.dropout, "bins": self.bins.config()}
+                "width": self.width, "blocks": self.blocks, "dropout": self.dropout, "bins": self.bins.config(),
+                "scale_input": self.scale_input}
 
     @classmethod
     def from_config(cls, config: dict, preprocessing: Optional[dict] = None) -> "KeypointHDNet":
         try:
             return cls(tuple(config["formats"]), channels=config["channels"], num_layers=config["num_layers"],
                        width=config["width"], blocks=config["blocks"], dropout=config.get("dropout", 0.1),
-                       bins=DepthBins(**config["bins"]))
+                       bins=DepthBins(**config["bins"]), scale_input=config.get("scale_input", False))
         except KeyError as e:
             raise ValueError(f"architecture: the stored config lacks {e}") from None
 
@@ -285,6 +323,24 @@ class KeypointHDNet(Checkpointable, nn.Module):
             setattr(self, key, float(value))
         if len({getattr(self, k) is None for k in self._HEIGHT_DATA}) > 1:
             raise ValueError(f"data: {', '.join(self._HEIGHT_DATA)} come together; this checkpoint has only some")
+
+    def load_weights_from(self, other: Checkpointable) -> None:
+        """Start from ``other``'s weights; a model with ``scale_input`` starts from one without
+        it as that model: the new input's weights are zero, so the answers are the same until
+        training moves them."""
+        if not isinstance(other, KeypointHDNet) or other.scale_input == self.scale_input:
+            return super().load_weights_from(other)
+        if other.scale_input:
+            raise CheckpointError("scale_input: the weights read the person's image size (scale_input), this model "
+                                  "does not; start it from a model without it")
+        state = other.state_dict()
+        extra = dict(state["_extra_state"])
+        extra["architecture"] = dict(extra["architecture"], scale_input=True)
+        state["_extra_state"] = extra
+        w = state["lift_in.0.weight"]
+        at = 3 * other.union.num_joints + len(other.formats) + 2  # after the slots, the format and u_ref
+        state["lift_in.0.weight"] = torch.cat([w[:, :at], w.new_zeros(w.shape[0], 1), w[:, at:]], 1)
+        self.load_state_dict(state)
 
     # ------------------------------------------------------------------ export
     def onnx_signature(self, num_people: int = 1, dynamic_people: bool = True, format: Optional[str] = None):
@@ -357,7 +413,8 @@ class KeypointHDNet(Checkpointable, nn.Module):
         onehot = onehot.expand(p, -1)
         x = torch.cat([slots, onehot[:, None].expand(p, self.union.num_joints, -1)], -1)
         g = self.gnn(torch.relu(self.embed(x))).graph
-        h = self.lift(self.lift_in(torch.cat([slots.flatten(1), onehot, u_ref, g], -1)))
+        extra = [s.log()[:, None]] if self.scale_input else []
+        h = self.lift(self.lift_in(torch.cat([slots.flatten(1), onehot, u_ref, *extra, g], -1)))
         focal = 1.0 / s
         depth = self.bin_head(h, focal, focal)
         z = depth.depth_mm
@@ -493,4 +550,5 @@ class KeypointHDNet(Checkpointable, nn.Module):
 
     def extra_repr(self) -> str:
         return (f"formats={list(self.formats)}, union of {self.union.num_joints} joints, "
-                f"bins: d = Z s in [{self.bins.d_min:g}, {self.bins.d_max:g}] mm")
+                f"bins: d = Z s in [{self.bins.d_min:g}, {self.bins.d_max:g}] mm"
+                + (", scale_input=True" if self.scale_input else ""))

@@ -64,6 +64,9 @@ class KeypointModelConfig(ConfigBase):
     width: int = option(512, "the lifting network's width", low=8, high=8192)
     blocks: int = option(2, "the lifting network's residual blocks", low=0, high=64)
     dropout: float = option(0.1, "dropout in the lifting network", low=0, high=0.9)
+    scale_input: bool = option(False, "the lifting network also reads log s, the person's size in the image: with a "
+                               "few fixed cameras (the lifting recipe) where people stand tells their size; for "
+                               "any camera it cannot")
     bins_d_min: float = option(300.0, "depth bins over `d = Z s` (mm): lowest", low=0, low_open=True)
     bins_d_max: float = option(5000.0, "depth bins: highest", low=0, low_open=True)
     num_bins: int = option(61, "number of depth bins", low=2, high=4096)
@@ -254,7 +257,7 @@ class KeypointTask(Task):
     def build_model(self) -> nn.Module:
         m = self.config.model
         return KeypointHDNet(tuple(m.formats), channels=m.channels, num_layers=m.num_layers, width=m.width,
-                             blocks=m.blocks, dropout=m.dropout,
+                             blocks=m.blocks, dropout=m.dropout, scale_input=m.scale_input,
                              bins=DepthBins(m.bins_d_min, m.bins_d_max, m.num_bins, "log", focal_normalized=True))
 
     def prepare(self, model: nn.Module, rank: int, world: int) -> None:
@@ -431,7 +434,7 @@ def lifting_recipe(mocap: str = "", out_dir: str = "runs/lifting", minutes: Opti
     one). 768 wide with every format, as the shipped model, so ``--init pretrained`` starts
     from it."""
     recipe = keypoint_recipe(mocap, out_dir, minutes, seed, quick)
-    recipe["model"] = {"width": 768, "dropout": 0.0}
+    recipe["model"] = {"width": 768, "dropout": 0.0, "scale_input": True}
     recipe["data"].update({"format_weights": {"h36m_17": 1.0}, "recorded_cameras": 1.0, "definition_shift": 0.0,
                            "cameras": dict(_CLEAN_2D)})
     return recipe

@@ -94,16 +94,17 @@ class Trainer:
         names every setting that differs."""
         from ..core.checkpoint import CheckpointError, load_model
         cls = type(self.model)
-        if source == "pretrained":
+        if source == "pretrained" or source.startswith("pretrained:"):
             if not hasattr(cls, "pretrained"):
                 raise ValueError(f"init: {cls.__name__} ships no weights; give a checkpoint file")
-            start = cls.pretrained()  # type: ignore[attr-defined]
+            name = source.partition(":")[2]
+            start = cls.pretrained(weights=name) if name else cls.pretrained()  # type: ignore[attr-defined]
         else:
             start = load_model(source)
         if type(start) is not cls:
             raise ValueError(f"init: {source!r} holds a {type(start).__name__}; this run trains a {cls.__name__}")
         try:
-            self.model.load_state_dict(start.state_dict())
+            self.model.load_weights_from(start)  # type: ignore[operator]
         except CheckpointError as e:
             raise CheckpointError(f"init: {source!r} does not fit the run's model settings (set model.* to "
                                   f"match): {e}") from None
@@ -167,7 +168,8 @@ class Trainer:
         training = ckpt.get("training")
         if ckpt.get("format") != "hdnet-checkpoint" or not isinstance(training, dict) or ckpt.get("checksum") is None:
             raise CheckpointError(f"--resume: {os.fspath(path)!r} is not an hdnet training checkpoint")
-        check_same_architecture(ckpt["architecture"], self.model.config(), "--resume")  # type: ignore[operator]
+        check_same_architecture(ckpt["architecture"], self.model.config(), "--resume",  # type: ignore[operator]
+                                defaults=getattr(type(self.model), "config_defaults", None))
         try:
             self.model.load_state_dict(ckpt["state_dict"])
             self.optimizer.load_state_dict(training["optimizer"])
