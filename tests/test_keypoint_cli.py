@@ -134,9 +134,11 @@ def test_every_shipped_model_is_there_and_says_what_it_is(tmp_path, capsys):
     """Two models ship: ``keypoint`` (any camera, any format; the default) and ``h36m_studio``
     (the lifting benchmarks' model: reads the person's image size). Each file carries its card's
     facts; an unknown name lists the known ones, in Python and on the command line."""
-    from hdnet.core.checkpoint import read_checkpoint
+    import inspect
+
+    from hdnet.core.checkpoint import pretrained_request, read_checkpoint
     from hdnet.keypoint import KeypointHDNet
-    from hdnet.keypoint.model import SHIPPED_WEIGHTS, pretrained_weights_name
+    from hdnet.keypoint.model import SHIPPED_WEIGHTS
     assert sorted(SHIPPED_WEIGHTS.names()) == ["h36m_studio", "keypoint"]
     for name in SHIPPED_WEIGHTS.names():
         meta = read_checkpoint(shipped_weights_path(name))["meta"]
@@ -145,9 +147,10 @@ def test_every_shipped_model_is_there_and_says_what_it_is(tmp_path, capsys):
     studio = KeypointHDNet.pretrained("h36m_17", weights="h36m_studio")
     assert studio.scale_input and not KeypointHDNet.pretrained().scale_input
     assert read_checkpoint(shipped_weights_path("h36m_studio"))["meta"]["recipe"] == "lifting"
-    assert pretrained_weights_name("pretrained") == "keypoint"
-    assert pretrained_weights_name("pretrained:h36m_studio") == "h36m_studio"
-    assert pretrained_weights_name("runs/x/last.pt") is None
+    assert pretrained_request("pretrained") == {}  # pretrained()'s default: the keypoint model
+    assert inspect.signature(KeypointHDNet.pretrained).parameters["weights"].default == "keypoint"
+    assert pretrained_request("pretrained:h36m_studio") == {"weights": "h36m_studio"}
+    assert pretrained_request("runs/x/last.pt") is None
     with pytest.raises(LookupError, match="h36m_studio"):
         KeypointHDNet.pretrained(weights="studio")
     assert main(["eval", "--dataset", "h36m", "--annotations", str(tmp_path / "none.h5"), "--checkpoint",

@@ -451,17 +451,16 @@ def _check_out_folder(path: str) -> Path:
 def _keypoint_model(args):
     """The keypoint model of ``--checkpoint`` (a file, or ``pretrained[:NAME]``: shipped weights),
     else the shipped one."""
-    from ..core.checkpoint import load_model
+    from ..core.checkpoint import load_model, pretrained_request
     from ..keypoint import KeypointHDNet
-    from ..keypoint.model import pretrained_weights_name
     if not args.checkpoint:
         return KeypointHDNet.pretrained()
-    try:
-        shipped = pretrained_weights_name(args.checkpoint)
-    except LookupError as e:
-        raise CLIError(f"--checkpoint: {e}") from None
-    if shipped is not None:
-        return KeypointHDNet.pretrained(weights=shipped)
+    request = pretrained_request(args.checkpoint)
+    if request is not None:
+        try:
+            return KeypointHDNet.pretrained(**request)
+        except LookupError as e:
+            raise CLIError(f"--checkpoint: {e}") from None
     model = load_model(args.checkpoint)
     if not isinstance(model, KeypointHDNet):
         raise CLIError(f"--checkpoint: this command needs a keypoint model (KeypointHDNet); {args.checkpoint!r} "

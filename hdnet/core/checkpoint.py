@@ -44,8 +44,8 @@ from .registry import Registry
 from .version import __version__
 
 __all__ = ["CheckpointError", "Checkpointable", "MODELS", "FOREIGN_FORMATS", "register_model", "save_checkpoint",
-           "load_model", "read_checkpoint", "checkpoint_dict", "checksum", "torch_load", "check_same_architecture",
-           "FORMAT", "VERSION", "MAX_CONFIG_INT"]
+           "load_model", "read_checkpoint", "pretrained_request", "checkpoint_dict", "checksum", "torch_load",
+           "check_same_architecture", "FORMAT", "VERSION", "MAX_CONFIG_INT"]
 
 FORMAT = "hdnet-checkpoint"
 VERSION = 2
@@ -104,6 +104,17 @@ def checksum(checkpoint: Dict[str, Any]) -> str:
     h = hashlib.sha256()
     _digest({k: v for k, v in checkpoint.items() if k != "checksum"}, h)
     return "sha256:" + h.hexdigest()
+
+
+def pretrained_request(source: str) -> Optional[Dict[str, str]]:
+    """How ``--init`` and ``--checkpoint`` name shipped weights, as the keyword arguments of a
+    model class's ``pretrained``: ``"pretrained"`` -> ``{}`` (its default weights),
+    ``"pretrained:NAME"`` -> ``{"weights": NAME}``; anything else (a checkpoint file) -> None."""
+    if source == "pretrained":
+        return {}
+    if source.startswith("pretrained:"):
+        return {"weights": source.partition(":")[2]}
+    return None
 
 
 # ---------------------------------------------------------------------------- the base class

@@ -37,7 +37,7 @@ from .height import check_heights, require_reference_height
 from .inputs import normalize_keypoints, person_scale
 
 __all__ = ["KeypointHDNet", "KeypointOutput", "KeypointTrainingOutput", "union_skeleton", "MIN_CONFIDENCE", "OUTPUTS",
-           "shipped_weights_path", "ONNX_OUTPUTS", "SHIPPED_WEIGHTS", "pretrained_weights_name"]
+           "shipped_weights_path", "ONNX_OUTPUTS", "SHIPPED_WEIGHTS"]
 
 #: Keypoints in a box narrower than this (in normalised units, ~0.25 px at f = 1000) are refused.
 MIN_SCALE = 2.5e-4
@@ -76,16 +76,6 @@ def shipped_weights_path(weights: str = "keypoint") -> Path:
     """Where the package keeps the trained model ``weights`` (:data:`SHIPPED_WEIGHTS`;
     :meth:`KeypointHDNet.pretrained`)."""
     return Path(__file__).resolve().parent / "weights" / SHIPPED_WEIGHTS.get(weights)
-
-
-def pretrained_weights_name(source: str) -> Optional[str]:
-    """``"pretrained"`` -> ``"keypoint"``, ``"pretrained:NAME"`` -> ``NAME`` (checked against
-    :data:`SHIPPED_WEIGHTS`); anything else (a checkpoint file) -> None."""
-    if source != "pretrained" and not source.startswith("pretrained:"):
-        return None
-    name = source.partition(":")[2] or "keypoint"
-    SHIPPED_WEIGHTS.get(name)
-    return name
 
 
 class KeypointTrainingOutput(NamedTuple):
@@ -338,7 +328,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
         extra["architecture"] = dict(extra["architecture"], scale_input=True)
         state["_extra_state"] = extra
         w = state["lift_in.0.weight"]
-        at = 3 * other.union.num_joints + len(other.formats) + 2  # after the slots, the format and u_ref
+        at = w.shape[1] - other.channels  # log s goes in just before the GNN's feature (forward)
         state["lift_in.0.weight"] = torch.cat([w[:, :at], w.new_zeros(w.shape[0], 1), w[:, at:]], 1)
         self.load_state_dict(state)
 

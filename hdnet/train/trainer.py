@@ -92,13 +92,13 @@ class Trainer:
         """Load the weights of checkpoint ``source`` (or the model class's shipped weights for
         ``"pretrained"``) into the freshly built model; another architecture is an error that
         names every setting that differs."""
-        from ..core.checkpoint import CheckpointError, load_model
+        from ..core.checkpoint import CheckpointError, load_model, pretrained_request
         cls = type(self.model)
-        if source == "pretrained" or source.startswith("pretrained:"):
+        request = pretrained_request(source)
+        if request is not None:
             if not hasattr(cls, "pretrained"):
                 raise ValueError(f"init: {cls.__name__} ships no weights; give a checkpoint file")
-            name = source.partition(":")[2]
-            start = cls.pretrained(weights=name) if name else cls.pretrained()  # type: ignore[attr-defined]
+            start = cls.pretrained(**request)  # type: ignore[attr-defined]
         else:
             start = load_model(source)
         if type(start) is not cls:
