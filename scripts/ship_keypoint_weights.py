@@ -12,7 +12,9 @@ recipe's model, ``keypoint_hdnet_h36m_studio.pt``): the weights in float16 (half
 loading casts them back), the calibrations the run fitted, and what the model card states
 (training data, recipe, steps, time, licence of the data) in the checkpoint's ``meta``.
 ``--recalibrate [--mocap FILE]`` first runs the task's calibrations again on the run's held-out
-views (for a run made before one of them existed; the ones it had come out the same).
+views (for a run made before one of them existed; the ones it had come out the same). A model
+trained through the capture's cameras only gets their intrinsics (``known_cameras``) where it
+lacks them. RUN may be a shipped file: its card's facts (steps, time, configuration) carry over.
 """
 
 import argparse
@@ -39,7 +41,7 @@ LICENSE = ("research use only: trained on Human3.6M motion capture, whose licenc
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("run", help="the training run's last.pt")
+    ap.add_argument("run", help="the training run's last.pt (or a shipped file)")
     ap.add_argument("--weights", default="keypoint", choices=SHIPPED_WEIGHTS.names(), help="which shipped model")
     ap.add_argument("--out", help="where to write (default: the package's file for --weights)")
     ap.add_argument("--recalibrate", action="store_true", help="run the keypoint task's calibrations again")
@@ -47,22 +49,28 @@ def main() -> None:
     args = ap.parse_args()
     model, ckpt = load_model(args.run, with_checkpoint=True)  # read and verified once
     training = ckpt.get("training") or {}
-    cfg = training.get("train_config", {})
+    shipped = ckpt.get("meta") or {}  # a shipped file given again: its card's facts stay
+    cfg = training.get("train_config") or shipped.get("train_config") or {}
+    task_cfg = TrainConfig.from_dict({**cfg, "data": {**cfg.get("data", {}), **({"mocap": args.mocap}
+                                                                               if args.mocap else {})}})
     if args.recalibrate:
         before = model.checkpoint_data()
-        task_cfg = TrainConfig.from_dict({**cfg, "data": {**cfg.get("data", {}), **({"mocap": args.mocap}
-                                                                                   if args.mocap else {})}})
         task = KeypointTask(task_cfg)
         task.prepare(model, 0, 1)
         task.finish(model)
         print("calibrations:", before, "->", model.checkpoint_data())
+    elif model.known_cameras is None and getattr(task_cfg.data, "recorded_cameras", 0.0) >= 1.0:
+        task = KeypointTask(task_cfg)  # a run from before known_cameras: the capture's cameras it saw
+        task.prepare(model, 0, 1)
+        model.known_cameras = task.known_cameras()
+        print("known cameras:", model.known_cameras)
     out = Path(args.out or shipped_weights_path(args.weights))
     out.parent.mkdir(parents=True, exist_ok=True)
     path = model.save(
         out, half=True, card="docs/model-card.md", license=LICENSE, weights=args.weights,
         trained_on=TRAINED_ON[args.weights].format(subjects=", ".join(cfg.get("data", {}).get("subjects", []))),
-        recipe=RECIPE[args.weights], steps=int(training.get("step", 0)),
-        seconds=round(float(training.get("seconds", 0.0)), 1),
+        recipe=RECIPE[args.weights], steps=int(training.get("step", shipped.get("steps", 0))),
+        seconds=round(float(training.get("seconds", shipped.get("seconds", 0.0))), 1),
         seed=cfg.get("seed"), train_config=cfg)
     print(f"wrote {path} ({Path(path).stat().st_size / 1e6:.2f} MB)")
 

@@ -2,6 +2,7 @@
 camera fitting and the evaluation. Tests on licensed data skip without ../shared."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -179,6 +180,11 @@ def test_the_lifting_recipe_is_the_benchmarks_setting(tmp_path):
     assert (batch["confidence"] == 1).all()
     trainer.fit()
     assert trainer.step == 20 and 0 < trainer.model.depth_std_scale < 100
+    # every view was through the studio's two cameras: the model records them, and only them
+    assert trainer.model.known_cameras == [[1150.0, 1148.0, 510.0, 495.0]]
+    anycam = KeypointTask(load_config(base=cfg.to_dict(), overrides=["data.recorded_cameras=0.25"]), poses=mocap)
+    anycam.prepare(trainer.model, 0, 1)
+    assert anycam.known_cameras() is None
     # calibrations on what trained the depth: with recorded_depth the studio, 5 m across, else
     # virtual cameras at 1.5-10 m
     from hdnet.keypoint.task import calibration_views
@@ -371,6 +377,43 @@ def test_checkpoint_round_trip(model, tmp_path):
     model.skeleton_fit_scale, model.depth_std_scale = 1.0, 1.0
 
 
+def test_a_model_of_a_few_cameras_warns_about_others_and_about_flipping(tmp_path):
+    """``known_cameras`` (a lifting-recipe model): a camera within 5 % of one of them in focal
+    length and principal point (in units of focal length) passes quietly, one outside warns
+    naming how many people, as does ``flip_test``; a model without the list never warns. The
+    list travels in the checkpoint and a malformed one is refused."""
+    model = KeypointHDNet(("h36m_17",), channels=8, num_layers=1, width=16, blocks=1)
+    model.known_cameras = [[1000.0, 1000.0, 500.0, 500.0], [2000.0, 2000.0, 960.0, 540.0]]
+    again = load_model(model.save(tmp_path / "studio.pt"))
+    assert again.known_cameras == model.known_cameras
+    world = torch.from_numpy(standing_h36m(3, seed=1))  # Z up; seen level from 4 m: camera (x, -z, y)
+    body = torch.stack([world[..., 0], -world[..., 2], world[..., 1] - world[..., 1].mean() + 4000.0], -1)
+
+    def run(m, cams, **kw):
+        px = torch.stack([torch.as_tensor(c.project(b.numpy())) for c, b in zip(cams, body, strict=True)])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            m.predict(px, cams, format="h36m_17", **kw)
+        return [str(w.message) for w in caught]
+
+    inside = [Camera(1040.0, 960.0, 540.0, 460.0), Camera(2000.0, 2000.0, 1050.0, 500.0), Camera(1000.0, 1000.0, 500, 500)]
+    assert run(again, inside) == []  # 4 % off in focal length, 4 % of f off in the centre
+    outside = [Camera(1060.0, 1000.0, 500.0, 500.0), Camera(1000.0, 1000.0, 500.0, 560.0), inside[0]]
+    said = run(again, outside)
+    assert len(said) == 1 and said[0].startswith("cameras:") and "2 fixed cameras" in said[0]
+    from hdnet.keypoint.model import _matches_known_cameras
+    got = _matches_known_cameras(torch.tensor([[c.fx, c.fy, c.cx, c.cy] for c in outside]), again.known_cameras)
+    assert got.tolist() == [False, False, True]
+    said = run(again, inside, flip_test=True)
+    assert len(said) == 1 and said[0].startswith("flip_test:")
+    anywhere = KeypointHDNet(("h36m_17",), channels=8, num_layers=1, width=16, blocks=1)
+    assert run(anywhere, outside, flip_test=True) == []
+    for bad in ([], [[1000.0, 1000.0, 500.0]], [[0.0, 1000.0, 500.0, 500.0]], [[1000.0, float("nan"), 5.0, 5.0]],
+                "studio"):
+        with pytest.raises(ValueError, match="known_cameras"):
+            anywhere.load_checkpoint_data({"known_cameras": bad})
+
+
 def test_scale_input_reads_the_persons_image_size_and_grows_from_a_model_without_it(tmp_path):
     """Without ``scale_input`` the pose cannot see how large a person is in the image: the same
     keypoints scaled about their reference point give the same pose and a depth in inverse
@@ -386,7 +429,7 @@ def test_scale_input_reads_the_persons_image_size_and_grows_from_a_model_without
     bigger = ref + (xy - ref) * 2.0
     with torch.no_grad():
         a, b = plain(xy, None, "h36m_17"), plain(bigger, None, "h36m_17")
-    torch.testing.assert_close(b.joints_rel_mm, a.joints_rel_mm)
+    torch.testing.assert_close(b.joints_rel_mm, a.joints_rel_mm, rtol=1e-5, atol=1e-3)  # float32: within 1 um
     torch.testing.assert_close(b.depth_mm, a.depth_mm / 2)
     grown = KeypointHDNet(("h36m_17",), channels=8, num_layers=1, width=32, blocks=1, dropout=0.0,
                           scale_input=True).eval()
@@ -632,6 +675,14 @@ def test_the_shipped_studio_model_poses_human36m_test_subjects_as_the_card_says(
     S11), and well under the any-camera model (65.9), which cannot read the size."""
     from hdnet.keypoint import evaluate_h36m
     poses = read_h36m_mocap(shared_path("realdata", "h36m_poses.h5"), ["S9"]).select(["S9"], stride=25)
-    studio = evaluate_h36m(KeypointHDNet.pretrained("h36m_17", weights="h36m_studio"), poses, ["S9"])
+    model = KeypointHDNet.pretrained("h36m_17", weights="h36m_studio")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # S9's cameras are the four it knows: no warning
+        studio = evaluate_h36m(model, poses, ["S9"])
+    cams = [c.camera for c in poses.cameras["S9"].values()]
+    assert all(min(abs(c.fx / k[0] - 1) for k in model.known_cameras) < 0.01 for c in cams)
+    with pytest.warns(UserWarning, match="fixed cameras only"):  # a MuPoTS-3D camera is none of them
+        model.predict(np.full((1, 17, 2), 900.0) + np.arange(17)[None, :, None] * [3.0, 40.0],
+                      Camera(1500.0, 1500.0, 1024.0, 1024.0), format="h36m_17")
     anywhere = evaluate_h36m(KeypointHDNet.pretrained("h36m_17"), poses, ["S9"])
     assert studio["mpjpe_mm"] < 50.0 and studio["mpjpe_mm"] < anywhere["mpjpe_mm"] - 10.0, (studio, anywhere)

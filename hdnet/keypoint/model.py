@@ -18,6 +18,8 @@ extent in mm (about 0.5-3 m whatever the distance), and ``Z = d / s``.
 
 from __future__ import annotations
 
+import math
+import warnings
 from pathlib import Path
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence
 
@@ -26,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..camera import CameraLike
+from ..camera import CameraLike, as_cameras
 from ..core.checkpoint import Checkpointable, CheckpointError
 from ..core.checks import check_tensor, is_tracing
 from ..core.registry import Registry
@@ -37,7 +39,8 @@ from .height import check_heights, require_reference_height
 from .inputs import normalize_keypoints, person_scale
 
 __all__ = ["KeypointHDNet", "KeypointOutput", "KeypointTrainingOutput", "union_skeleton", "MIN_CONFIDENCE", "OUTPUTS",
-           "shipped_weights_path", "ONNX_OUTPUTS", "SHIPPED_WEIGHTS"]
+           "shipped_weights_path", "ONNX_OUTPUTS", "SHIPPED_WEIGHTS",
+           "KNOWN_CAMERA_TOLERANCE"]
 
 #: Keypoints in a box narrower than this (in normalised units, ~0.25 px at f = 1000) are refused.
 MIN_SCALE = 2.5e-4
@@ -76,6 +79,36 @@ def shipped_weights_path(weights: str = "keypoint") -> Path:
     """Where the package keeps the trained model ``weights`` (:data:`SHIPPED_WEIGHTS`;
     :meth:`KeypointHDNet.pretrained`)."""
     return Path(__file__).resolve().parent / "weights" / SHIPPED_WEIGHTS.get(weights)
+
+
+#: A camera is one of a model's ``known_cameras`` when its focal lengths are within this
+#: fraction of one of them and its principal point within this fraction of that focal length.
+KNOWN_CAMERA_TOLERANCE = 0.05
+
+
+def _check_known_cameras(value) -> Optional[List[List[float]]]:
+    """``known_cameras`` as stored: None, or a non-empty list of ``[fx, fy, cx, cy]`` (finite,
+    focal lengths positive)."""
+    if value is None:
+        return None
+    ok = isinstance(value, (list, tuple)) and len(value) > 0 and all(
+        isinstance(c, (list, tuple)) and len(c) == 4
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in c)
+        and c[0] > 0 and c[1] > 0 for c in value)
+    if not ok:
+        raise ValueError(f"data: known_cameras must be a non-empty list of [fx, fy, cx, cy] with positive "
+                         f"focal lengths, got {value!r}")
+    return [[float(v) for v in c] for c in value]
+
+
+def _matches_known_cameras(intrinsics: Tensor, known: Sequence[Sequence[float]]) -> Tensor:
+    """``[N]`` bool: which of ``intrinsics [N, 4]`` is one of ``known`` (within
+    :data:`KNOWN_CAMERA_TOLERANCE`)."""
+    k = torch.tensor(known, dtype=torch.float64)[None]  # [1, K, 4]
+    x = intrinsics.detach().to("cpu", torch.float64)[:, None]  # [N, 1, 4]
+    focal = ((x[..., :2] / k[..., :2] - 1).abs() <= KNOWN_CAMERA_TOLERANCE).all(-1)
+    centre = ((x[..., 2:] - k[..., 2:]).abs() <= KNOWN_CAMERA_TOLERANCE * k[..., :1]).all(-1)
+    return (focal & centre).any(-1)
 
 
 class KeypointTrainingOutput(NamedTuple):
@@ -167,7 +200,10 @@ class KeypointHDNet(Checkpointable, nn.Module):
     geometric baseline's scale on the training poses), ``depth_std_scale`` (the uncertainty's
     calibration), and for known heights (:mod:`hdnet.keypoint.height`) ``reference_height_mm``
     and ``reference_length_mm`` (the standing height and skeleton length the depths assume) with
-    ``known_height_std_scale`` (the uncertainty's calibration when the height is known).
+    ``known_height_std_scale`` (the uncertainty's calibration when the height is known); and for
+    a model trained through a few fixed cameras only (the lifting recipe), ``known_cameras``,
+    their intrinsics ``[fx, fy, cx, cy]``: :meth:`predict` warns when a camera matches none of
+    them (:data:`KNOWN_CAMERA_TOLERANCE`) and when asked to flip such a model's people.
 
     Shapes:
         - **keypoints_norm** ``[P, J, 2]`` of ``format`` (see
@@ -220,6 +256,8 @@ class KeypointHDNet(Checkpointable, nn.Module):
         self.reference_length_mm: Optional[float] = None
         self.reference_height_mm: Optional[float] = None
         self.known_height_std_scale: Optional[float] = None
+        # the only cameras it was trained through ([fx, fy, cx, cy] each); None: any camera
+        self.known_cameras: Optional[List[List[float]]] = None
         self.preprocessing = None  # keypoints need no image framing
 
     def reset_parameters(self) -> None:
@@ -301,7 +339,10 @@ class KeypointHDNet(Checkpointable, nn.Module):
     _HEIGHT_DATA = ("reference_length_mm", "reference_height_mm", "known_height_std_scale")
 
     def checkpoint_data(self) -> dict:
-        return {k: getattr(self, k) for k in self._DATA_RANGES if getattr(self, k) is not None}
+        data: Dict[str, Any] = {k: getattr(self, k) for k in self._DATA_RANGES if getattr(self, k) is not None}
+        if self.known_cameras is not None:
+            data["known_cameras"] = [list(c) for c in self.known_cameras]
+        return data
 
     def load_checkpoint_data(self, data: dict) -> None:
         for key, (lo, hi) in self._DATA_RANGES.items():
@@ -313,6 +354,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
             setattr(self, key, float(value))
         if len({getattr(self, k) is None for k in self._HEIGHT_DATA}) > 1:
             raise ValueError(f"data: {', '.join(self._HEIGHT_DATA)} come together; this checkpoint has only some")
+        self.known_cameras = _check_known_cameras(data.get("known_cameras"))
 
     def load_weights_from(self, other: Checkpointable) -> None:
         """Start from ``other``'s weights; a model with ``scale_input`` starts from one without
@@ -478,6 +520,8 @@ class KeypointHDNet(Checkpointable, nn.Module):
             raise ValueError(f"keypoints_px: {kp.shape[1]} joints, but format {fmt!r} has {want}")
         height_scale = None if height_mm is None else self._height_scale(height_mm, kp.shape[0])  # before the work
         xy = normalize_keypoints(kp, cameras) if kp.shape[0] else kp
+        if self.known_cameras is not None:
+            self._warn_unknown_cameras(cameras, kp.shape[0], flip_test)
         dev, dtype = self.embed.weight.device, self.embed.weight.dtype
         xy, conf = xy.to(dev, dtype), conf.to(dev, dtype)
 
@@ -489,6 +533,21 @@ class KeypointHDNet(Checkpointable, nn.Module):
             passes = [run(a, b) for a, b in zip(xy.split(max_batch), conf.split(max_batch), strict=True)]
             out = KeypointOutput(*(torch.cat(field) for field in zip(*passes, strict=True)))
         return out if height_scale is None else self._rescale(out, *height_scale)
+
+    def _warn_unknown_cameras(self, cameras: CameraLike, people: int, flip_test: bool) -> None:
+        """Warn where a model that knows only a few cameras is asked about others, or flipped."""
+        assert self.known_cameras is not None
+        n = len(self.known_cameras)
+        if flip_test:
+            warnings.warn(f"flip_test: this model was trained through {n} fixed cameras only, and a mirrored view is "
+                          "none of their views; flipping makes its answers worse (docs/model-card.md)", stacklevel=4)
+        if people == 0:
+            return
+        if not bool(_matches_known_cameras(as_cameras(cameras, people).intrinsics, self.known_cameras).all()):
+            # one text, so Python shows it once per calling line, not once per batch
+            warnings.warn(f"cameras: this model was trained through {n} fixed cameras only, and some people are seen "
+                          "through none of them; its depths and body sizes mean nothing there: use "
+                          "KeypointHDNet.pretrained() for any camera (docs/model-card.md)", stacklevel=4)
 
     def with_heights(self, output: KeypointOutput, height_mm) -> KeypointOutput:
         r"""``output`` with each person of known standing height ``height_mm`` (``[P]`` or one

@@ -322,7 +322,17 @@ class KeypointTask(Task):
         model.depth_std_scale = calibrate_depth_std(views)
         model.reference_length_mm, model.reference_height_mm, model.known_height_std_scale = calibrate_heights(
             views, self.height_per_length)
+        model.known_cameras = self.known_cameras()
         model.train(was_training)
+
+    def known_cameras(self) -> Optional[List[List[float]]]:
+        """Where every training view is through the capture's own cameras
+        (``data.recorded_cameras`` 1, the lifting recipe), their intrinsics ``[fx, fy, cx, cy]``,
+        one per distinct camera: the only cameras the model knows. None: it saw virtual ones."""
+        if self.config.data.recorded_cameras < 1.0 or not self.recorded:
+            return None
+        seen = {tuple(round(v, 1) for v in (c.camera.fx, c.camera.fy, c.camera.cx, c.camera.cy)) for c in self.recorded}
+        return [list(c) for c in sorted(seen)]
 
 
 def _fit_baseline_scale(poses: Tensor, data: KeypointDataConfig, up: str, seed: int, n: int = 2000) -> float:
