@@ -41,11 +41,15 @@ def test_onnx_export_matches_torch_for_any_number_of_people(tmp_path):
 
 
 @pytest.mark.slow
-def test_keypoint_model_onnx_export_matches_torch_for_any_number_of_people(tmp_path):
+@pytest.mark.parametrize("scale_input", [False, True])
+def test_keypoint_model_onnx_export_matches_torch_for_any_number_of_people(tmp_path, scale_input):
+    """Both architectures (``scale_input``: the lifting network also reads log s, as the
+    shipped studio model does) export with a dynamic number of people and answer as torch."""
     ort = pytest.importorskip("onnxruntime")
     from hdnet.keypoint import KeypointHDNet
     from hdnet.keypoint.model import ONNX_OUTPUTS
-    model = KeypointHDNet(("mupots_17", "coco_17"), channels=16, width=32, blocks=1)
+    torch.manual_seed(0)
+    model = KeypointHDNet(("mupots_17", "coco_17"), channels=16, width=32, blocks=1, scale_input=scale_input)
     with pytest.raises(ValueError, match="format"):  # two formats: which one is not guessed
         export_onnx(model, tmp_path / "x.onnx")
     path = export_onnx(model, tmp_path / "kp.onnx", format="coco_17")
@@ -54,7 +58,7 @@ def test_keypoint_model_onnx_export_matches_torch_for_any_number_of_people(tmp_p
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     g = torch.Generator().manual_seed(0)
     for p in (1, 3, 9):
-        kp = torch.randn(p, 17, 2, generator=g) * 0.1
+        kp = torch.randn(p, 17, 2, generator=g) * 0.1 * torch.rand(p, 1, 1, generator=g).add(0.2)  # sizes differ
         conf = torch.rand(p, 17, generator=g)
         conf[:, :3] = 0.0  # missing joints (NaN pixels with score 0, as detectors write them)
         kp[:, :3] = float("nan")
