@@ -150,3 +150,64 @@ def test_model_refuses_bad_formats():
         m(torch.zeros(1, 17, 2), None, 17)
     assert m.formats_for(17) == ["coco_17"] and m.formats_for(33) == []
     np.testing.assert_array_equal(m.output_skeleton("coco_17").joints, get_skeleton("mupots_17").joints)
+
+
+def _lean_head_back(world, degrees):
+    """Human3.6M world bodies (Z up) with the head bone (Neck/Nose to the Head site) turned back
+    by ``degrees`` about the torso's right axis, as some subjects' skeleton fits have it."""
+    from hdnet.keypoint.formats import H36M
+    x = world.clone()
+    pivot, head = x[:, H36M["neck_nose"]], x[:, H36M["head"]]
+    right = x[:, H36M["r_shoulder"]] - x[:, H36M["l_shoulder"]]
+    right = right / right.norm(dim=-1, keepdim=True)
+    v, a = head - pivot, torch.as_tensor(np.radians(degrees), dtype=x.dtype).reshape(-1, 1)
+    # Rodrigues about `right`: a positive turn takes the bone's top backwards (away from the face)
+    turned = (v * torch.cos(a) + torch.cross(right, v, dim=-1) * torch.sin(a)
+              + right * (right * v).sum(-1, True) * (1 - torch.cos(a)))
+    x[:, H36M["head"]] = pivot + turned
+    return x
+
+
+def test_faces_built_on_a_leaning_head_bone_are_turned_level():
+    """A head bone leaning back by 30 degrees turns the face built on it up by 30 degrees: the
+    eyes rise about 80 mm x sin 30 above the head's centre. ``face_elevation`` reads the lean,
+    ``level_face_pitch`` takes each subject's median over its upright poses only, and a face
+    turned down by it has its eyes level with the head's centre again."""
+    from hdnet.data.mocap import MocapPoses
+    from hdnet.keypoint.formats import H36M, face_elevation
+    from hdnet.keypoint.task import level_face_pitch
+    world = torch.from_numpy(standing_h36m(256, seed=4))
+    z = torch.tensor([0.0, 0.0, 1.0], dtype=torch.float64)
+    torso = world[:, H36M["thorax"]] - world[:, H36M["pelvis"]]
+    lean = torch.rad2deg(torch.acos(torso[:, 2] / torso.norm(dim=-1)))
+    upright, bent = world[lean < 8.0][:48], world[lean > 15.0][:16]
+    n = len(upright)
+    leaning = upright
+    for _ in range(4):  # every upright face made to look up 30 degrees
+        leaning = _lean_head_back(leaning, 30.0 - np.degrees(face_elevation(leaning, z).numpy()))
+    torch.testing.assert_close(face_elevation(leaning, z), torch.full((n,), np.radians(30.0), dtype=torch.float64),
+                               rtol=0, atol=np.radians(0.1))
+    wild = _lean_head_back(bent, 80.0)  # not upright: ignored by the subject's median
+    both = torch.cat([leaning, wild, upright])
+    poses = MocapPoses(both.numpy(), "h36m_17", subject=np.array(["S1"] * (n + len(wild)) + ["S6"] * n, dtype=object))
+    pitch = level_face_pitch(poses)
+    np.testing.assert_allclose(pitch[:n + len(wild)], np.radians(30.0), atol=np.radians(0.1))
+    np.testing.assert_allclose(pitch[n + len(wild):], float(face_elevation(upright, z).median()), atol=1e-9)
+    coco = FORMATS.get("coco_17")
+    eye = coco.skeleton.joints.index("l_eye")
+
+    def eye_rise(bodies, turn=None):
+        """How far the left eye sits above the head's centre (mm, world up), definitions at shift 0."""
+        pts = synthesize_keypoints(coco, bodies, to_mupots(bodies), torch.Generator().manual_seed(0), 0.0, turn)
+        centre = bodies[:, H36M["neck_nose"]] + 0.55 * (bodies[:, H36M["head"]] - bodies[:, H36M["neck_nose"]])
+        return pts[:, eye, 2] - centre[:, 2]
+
+    up = eye_rise(leaning)
+    assert float(up.median()) > 25.0, up.median()  # ~80 mm x sin 30, the face looking up
+    turned = eye_rise(leaning, torch.from_numpy(pitch[:n]))
+    # level: on median within a few mm; each within the drawn +-10 mm plus the shoulders' own tilt
+    assert abs(float(turned.median())) < 5.0 and float(turned.abs().max()) < 25.0, turned
+    # without a turn, the synthesis is what it was (the same random stream)
+    torch.testing.assert_close(synthesize_keypoints(coco, upright, to_mupots(upright), torch.Generator().manual_seed(1)),
+                               synthesize_keypoints(coco, upright, to_mupots(upright), torch.Generator().manual_seed(1),
+                                                    1.0, torch.zeros(n, dtype=torch.float64)))

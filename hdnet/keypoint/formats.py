@@ -38,7 +38,8 @@ from torch import Tensor
 from ..core.registry import Registry
 from ..graphs import get_skeleton
 
-__all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "PART_SIZE_RANGE", "synthesize_keypoints", "H36M"]
+__all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "PART_SIZE_RANGE", "synthesize_keypoints", "H36M",
+           "face_elevation"]
 
 #: Human3.6M 17-joint indices (``h36m_17``).
 H36M = {name: i for i, name in enumerate(get_skeleton("h36m_17").joints)}
@@ -128,21 +129,51 @@ def _part_size(d: _Draw, shift: float) -> Tensor:
     return torch.exp(d.u(-span, span))
 
 
-def _landmarks(h36m: Tensor, g: Optional[torch.Generator], shift: float) -> Dict[str, Tensor]:
+def _body_axes(J: Dict[str, Tensor]) -> Tuple[Tensor, Tensor, Tensor]:
+    """The torso's ``up``, ``right`` and ``fwd`` unit vectors ``[B, 3]`` from Human3.6M joints."""
+    up = _unit(J["thorax"] - J["pelvis"])
+    right = _orthogonal(J["r_shoulder"] - J["l_shoulder"], up)
+    return up, right, torch.cross(up, right, dim=-1)
+
+
+def _head_axes(J: Dict[str, Tensor], right: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+    """The head's ``up`` (the skeleton's head bone, Neck/Nose to the Head site), ``right`` (the
+    torso's, square to it) and ``fwd`` (where the face looks), unit ``[B, 3]``."""
+    up_h = _unit(J["head"] - J["neck_nose"])
+    right_h = _orthogonal(right, up_h)
+    return up_h, right_h, torch.cross(up_h, right_h, dim=-1)
+
+
+def face_elevation(h36m: Tensor, up: Tensor) -> Tensor:
+    """``[B]`` radians: how far above the horizontal (the plane square to the world's ``up [3]``)
+    the synthesized face looks, before the face's random turn, for Human3.6M joints ``[B, 17,
+    3]``. The head bone it is built on (Neck/Nose to the Head site) leans back by a different
+    amount in each subject's skeleton fit, so for some subjects upright faces look up by tens of
+    degrees (``head_pitch`` of :func:`synthesize_keypoints` turns them back)."""
+    J = {name: h36m[:, i] for name, i in H36M.items()}
+    _, right, _ = _body_axes(J)
+    _, _, fwd_h = _head_axes(J, right)
+    return torch.asin((fwd_h * up.to(fwd_h)).sum(-1).clamp(-1.0, 1.0))
+
+
+def _landmarks(h36m: Tensor, g: Optional[torch.Generator], shift: float,
+               head_pitch: Optional[Tensor] = None) -> Dict[str, Tensor]:
     """Every point any format needs, ``{name: [B, 3]}``, from Human3.6M joints ``[B, 17, 3]``
     (camera coordinates, mm), with the definitions drawn per body (``shift`` scales how far
-    detector definitions stray)."""
+    detector definitions stray; ``head_pitch [B]`` radians turns each face down about the
+    head's right axis)."""
     J = {name: h36m[:, i] for name, i in H36M.items()}
     b = h36m.shape[0]
     d = _Draw(b, g, h36m.dtype)
     feet = (J["l_ankle"] + J["r_ankle"]) / 2
     height = (J["head"] - feet).norm(dim=-1, keepdim=True).clamp_min(500.0)  # head marker to ankles
-    up = _unit(J["thorax"] - J["pelvis"])
-    right = _orthogonal(J["r_shoulder"] - J["l_shoulder"], up)
-    fwd = torch.cross(up, right, dim=-1)
-    # the head: its own axis, turned left or right of the shoulders
-    up_h = _unit(J["head"] - J["neck_nose"])
-    right_h = _rotate_about(_orthogonal(right, up_h), up_h, torch.randn(b, generator=g, dtype=h36m.dtype) * 0.35)
+    up, right, fwd = _body_axes(J)
+    # the head: its own axis, turned left or right of the shoulders (and down by head_pitch)
+    up_h, right_h, fwd_h = _head_axes(J, right)
+    if head_pitch is not None:  # the skeleton's lean taken out first: the turn is about the head's own up
+        c, s_ = torch.cos(head_pitch).to(h36m)[:, None], torch.sin(head_pitch).to(h36m)[:, None]
+        up_h = c * up_h + s_ * fwd_h
+    right_h = _rotate_about(right_h, up_h, torch.randn(b, generator=g, dtype=h36m.dtype) * 0.35)
     fwd_h = torch.cross(up_h, right_h, dim=-1)
     centre = J["neck_nose"] + 0.55 * (J["head"] - J["neck_nose"])
     out: Dict[str, Tensor] = {}
@@ -199,17 +230,18 @@ def _landmarks(h36m: Tensor, g: Optional[torch.Generator], shift: float) -> Dict
 
 
 def synthesize_keypoints(fmt: InputFormat, h36m: Tensor, mupots: Tensor, generator: Optional[torch.Generator] = None,
-                         shift: float = 1.0) -> Tensor:
+                         shift: float = 1.0, head_pitch: Optional[Tensor] = None) -> Tensor:
     """``fmt``'s keypoints in 3D ``[B, J, 3]`` (camera coordinates, mm) for bodies given as
     Human3.6M joints ``h36m [B, 17, 3]`` and the same bodies as MuPoTS joints ``mupots [B, 17,
     3]``: MuPoTS and Human3.6M formats are those joints exactly (plus ``shift`` times a small
-    per-joint definition jitter); detector formats are built from the body (see the module)."""
+    per-joint definition jitter); detector formats are built from the body (see the module),
+    each face turned down by ``head_pitch [B]`` radians where given (see :func:`face_elevation`)."""
     sk = fmt.skeleton
     if fmt.name == "mupots_17" or fmt.name == "h36m_17":
         base = mupots if fmt.name == "mupots_17" else h36m
         height = (base.amax(1) - base.amin(1)).norm(dim=-1)[:, None, None].clamp_min(500.0)
         return base + torch.randn(base.shape, generator=generator, dtype=base.dtype) * height * 0.006 * shift
-    points = _landmarks(h36m, generator, shift)
+    points = _landmarks(h36m, generator, shift, head_pitch)
     missing = [j for j in sk.joints if j not in points]
     if missing:
         raise ValueError(f"format: {fmt.name!r} needs {missing}, which the synthesis does not make")

@@ -41,7 +41,7 @@ from ..data.virtual_cameras import VirtualCameraConfig, VirtualCameras
 from ..graphs import H36M_AS_MUPOTS, convert_joints, get_skeleton
 from ..layers import DepthBins
 from ..train import RECIPES, Task, register_task
-from .formats import FORMATS, H36M, INPUT_FORMATS, PART_SIZE_RANGE, synthesize_keypoints
+from .formats import FORMATS, H36M, INPUT_FORMATS, PART_SIZE_RANGE, face_elevation, synthesize_keypoints
 from .height import skeleton_length_mm, standing_height_mm
 from .inputs import normalize_keypoints
 from .model import MIN_CONFIDENCE, KeypointHDNet
@@ -100,6 +100,8 @@ class KeypointDataConfig(ConfigBase):
                                      low=0, high=5)
     cameras: dict = option(help="overrides of the virtual cameras' distributions (`hdnet.data.VirtualCameraConfig`)",
                            factory=dict)
+    level_faces: bool = option(False, "turn each subject's synthesized faces so that, upright, they look level on "
+                               "median (the head bone leans back by 6-38 degrees, by subject: level_face_pitch)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -148,11 +150,13 @@ def to_mupots(h36m: Tensor) -> Tensor:
 
 
 def make_views(poses: Tensor, fmt: str, cameras: VirtualCameras, data: KeypointDataConfig, up: str = "z",
-               generator: Optional[torch.Generator] = None, recorded: Sequence[MocapCamera] = ()) -> Dict[str, Any]:
+               generator: Optional[torch.Generator] = None, recorded: Sequence[MocapCamera] = (),
+               face_pitch: Optional[Tensor] = None) -> Dict[str, Any]:
     """One batch of training views of Human3.6M world poses ``[B, 17, 3]`` in format ``fmt``:
     ``keypoints_px``, ``confidence``, ``cameras``, ``h36m`` and ``mupots`` (camera-space joints),
     ``format``. A share ``data.recorded_cameras`` is seen by the capture's cameras ``recorded``
-    (where the pose stood, mirrored and bent about its own root), the rest by virtual ones."""
+    (where the pose stood, mirrored and bent about its own root), the rest by virtual ones.
+    ``face_pitch [B]`` (radians) turns each synthesized face down (:func:`level_face_pitch`)."""
     g = generator if generator is not None else cameras.generator
     x = poses.double()
     flip = torch.rand(x.shape[0], generator=g) < data.mirror_prob
@@ -172,7 +176,7 @@ def make_views(poses: Tensor, fmt: str, cameras: VirtualCameras, data: KeypointD
     h36m = placed["joints_cam_mm"]
     mupots = to_mupots(h36m)
     spec = FORMATS.get(fmt)
-    points = synthesize_keypoints(spec, h36m, mupots, g, data.definition_shift)
+    points = synthesize_keypoints(spec, h36m, mupots, g, data.definition_shift, face_pitch)
     noisy, _, conf = cameras.observe(points, placed["cameras"], placed["image_size"], spec.difficulties())
     return {"keypoints_px": noisy, "confidence": conf, "cameras": placed["cameras"], "h36m": h36m,
             "mupots": mupots, "format": fmt, "recorded": real}
@@ -222,6 +226,27 @@ def keypoint_losses(model: nn.Module, views: Dict[str, Any], weights: KeypointLo
                    "depth_err_mm": depth_err, "mpjpe_mm": mpjpe}
 
 
+def level_face_pitch(poses: MocapPoses, max_lean_deg: float = 10.0) -> np.ndarray:
+    """``[N]`` radians per pose: its subject's median :func:`~hdnet.keypoint.formats.face_elevation`
+    over the subject's upright poses (the torso within ``max_lean_deg`` of the vertical), 0
+    where a subject has none. Turning each face down by it makes people standing upright look
+    level on median, as people do; the head bone of Human3.6M's skeleton fits leans back by
+    about 38 / 31 / 9 / 36 / 6 degrees in S1 / S5 / S6 / S7 / S8, so built on it alone the faces
+    of three training subjects look up by 30-38 degrees."""
+    x = torch.from_numpy(np.asarray(poses.poses, np.float64))
+    axis = torch.zeros(3, dtype=torch.float64)
+    axis["xyz".index(poses.up)] = 1.0
+    torso = x[:, H36M["thorax"]] - x[:, H36M["pelvis"]]
+    upright = (torso @ axis) / torso.norm(dim=-1).clamp_min(1e-9) >= math.cos(math.radians(max_lean_deg))
+    elevation = face_elevation(x, axis)
+    out = np.zeros(len(x))
+    for subject in sorted(set(np.asarray(poses.subject).tolist())):
+        mine = torch.from_numpy(np.asarray(poses.subject) == subject)
+        if bool((mine & upright).any()):
+            out[mine.numpy()] = float(elevation[mine & upright].median())
+    return out
+
+
 def calibration_split(poses: MocapPoses) -> Tuple[np.ndarray, np.ndarray]:
     """Indices of the poses to train on and of the tenth kept out for calibration: whole
     sequences, chosen by a hash of subject and sequence name (the same every run)."""
@@ -253,6 +278,8 @@ class KeypointTask(Task):
         self.up = "z"
         self.rank = 0
         self.recorded: List[MocapCamera] = []
+        self.train_pitch: Optional[Tensor] = None  # data.level_faces: each pose's face turn (radians)
+        self.held_pitch: Optional[Tensor] = None
 
     def build_model(self) -> nn.Module:
         m = self.config.model
@@ -277,6 +304,9 @@ class KeypointTask(Task):
         self.height_per_length = height_per_length(poses)
         data = torch.from_numpy(poses.poses)
         self.train_poses, self.held_poses = data[train], data[held]
+        if d.level_faces:
+            pitch = torch.from_numpy(level_face_pitch(poses))
+            self.train_pitch, self.held_pitch = pitch[train], pitch[held]
         self.up, self.rank = poses.up, rank
         self.recorded = [c for s in sorted(poses.cameras) for _, c in sorted(poses.cameras[s].items())]
         if d.recorded_cameras > 0 and not self.recorded and rank == 0:
@@ -301,7 +331,8 @@ class KeypointTask(Task):
             sampler.generator = g
             fmt = self.formats[int(torch.multinomial(self.weights, 1, generator=g))]
             idx = torch.randint(len(self.train_poses), (d.batch_size,), generator=g)
-            yield make_views(self.train_poses[idx], fmt, sampler, d, self.up, g, self.recorded)
+            yield make_views(self.train_poses[idx], fmt, sampler, d, self.up, g, self.recorded,
+                             None if self.train_pitch is None else self.train_pitch[idx])
 
     def loss(self, model: nn.Module, batch, epoch: int, device) -> Tuple[Tensor, Dict[str, Tensor]]:
         views = {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in batch.items()}
@@ -318,7 +349,8 @@ class KeypointTask(Task):
         seed = self.config.seed + 1
         model.skeleton_fit_scale = _fit_baseline_scale(self.held_poses, d, self.up, seed)
         views = calibration_views(model, self.held_poses, d, self.up, seed, formats=self.formats,
-                                  recorded=self.recorded if self.config.loss.recorded_depth else ())
+                                  recorded=self.recorded if self.config.loss.recorded_depth else (),
+                                  face_pitch=self.held_pitch)
         model.depth_std_scale = calibrate_depth_std(views)
         model.reference_length_mm, model.reference_height_mm, model.known_height_std_scale = calibrate_heights(
             views, self.height_per_length)
@@ -352,7 +384,7 @@ def _fit_baseline_scale(poses: Tensor, data: KeypointDataConfig, up: str, seed: 
 @torch.no_grad()
 def calibration_views(model: KeypointHDNet, poses: Tensor, data: KeypointDataConfig, up: str, seed: int,
                       n: int = 4096, formats: Optional[Sequence[str]] = None,
-                      recorded: Sequence[MocapCamera] = ()) -> Dict[str, Tensor]:
+                      recorded: Sequence[MocapCamera] = (), face_pitch: Optional[Tensor] = None) -> Dict[str, Tensor]:
     """The model's answers on ``n`` views of ``poses`` (``formats``, default every one of the
     model's; the training distribution of cameras and detector errors, with the capture's
     cameras ``recorded`` in it where they train the depth), for the calibrations: ``depth_mm``,
@@ -367,7 +399,7 @@ def calibration_views(model: KeypointHDNet, poses: Tensor, data: KeypointDataCon
     per = max(1, n // len(formats))
     for fmt in formats:
         idx = torch.randint(len(poses), (per,), generator=g)
-        views = make_views(poses[idx], fmt, cams, data, up, g, recorded)
+        views = make_views(poses[idx], fmt, cams, data, up, g, recorded, None if face_pitch is None else face_pitch[idx])
         conf = views["confidence"].float()
         keep = (conf >= MIN_CONFIDENCE).sum(1) >= 2
         xy = normalize_keypoints(views["keypoints_px"], views["cameras"]).float()[keep]
@@ -419,10 +451,11 @@ def keypoint_recipe(mocap: str = "", out_dir: str = "runs/keypoint", minutes: Op
                     seed: int = 0, quick: bool = False) -> dict:
     """The keypoint model's recipe: AdamW 1e-3 (weight decay 1e-4, gradients clipped at 5) with
     a cosine schedule over a time budget of ``minutes``, batches of 256 fresh views of Human3.6M's
-    training subjects in every format, a quarter of them through the capture's own cameras
-    (``quick``: 20 steps of 64)."""
+    training subjects in every format, a quarter of them through the capture's own cameras, the
+    faces levelled (``data.level_faces``; ``quick``: 20 steps of 64)."""
     return {"task": "keypoint", "seed": seed, "progress": not quick,
-            "data": {"mocap": str(mocap), "batch_size": 64 if quick else 256, "recorded_cameras": 0.25},
+            "data": {"mocap": str(mocap), "batch_size": 64 if quick else 256, "recorded_cameras": 0.25,
+                     "level_faces": True},
             "optim": {"name": "adamw", "lr": 1e-3, "weight_decay": 1e-4, "grad_clip": 5.0},
             "schedule": {"kind": "cosine", "epochs": 10**6, "minutes": None if quick else minutes,
                          "max_steps": 20 if quick else None},
