@@ -149,7 +149,7 @@ def face_elevation(h36m: Tensor, up: Tensor) -> Tensor:
     the synthesized face looks, before the face's random turn, for Human3.6M joints ``[B, 17,
     3]``. The head bone it is built on (Neck/Nose to the Head site) leans back by a different
     amount in each subject's skeleton fit, so for some subjects upright faces look up by tens of
-    degrees (``head_pitch`` of :func:`synthesize_keypoints` turns them back)."""
+    degrees (``face_pitch`` of :func:`synthesize_keypoints` turns them back)."""
     J = {name: h36m[:, i] for name, i in H36M.items()}
     _, right, _ = _body_axes(J)
     _, _, fwd_h = _head_axes(J, right)
@@ -157,10 +157,10 @@ def face_elevation(h36m: Tensor, up: Tensor) -> Tensor:
 
 
 def _landmarks(h36m: Tensor, g: Optional[torch.Generator], shift: float,
-               head_pitch: Optional[Tensor] = None) -> Dict[str, Tensor]:
+               face_pitch: Optional[Tensor] = None) -> Dict[str, Tensor]:
     """Every point any format needs, ``{name: [B, 3]}``, from Human3.6M joints ``[B, 17, 3]``
     (camera coordinates, mm), with the definitions drawn per body (``shift`` scales how far
-    detector definitions stray; ``head_pitch [B]`` radians turns each face down about the
+    detector definitions stray; ``face_pitch [B]`` radians turns each face down about the
     head's right axis)."""
     J = {name: h36m[:, i] for name, i in H36M.items()}
     b = h36m.shape[0]
@@ -168,10 +168,10 @@ def _landmarks(h36m: Tensor, g: Optional[torch.Generator], shift: float,
     feet = (J["l_ankle"] + J["r_ankle"]) / 2
     height = (J["head"] - feet).norm(dim=-1, keepdim=True).clamp_min(500.0)  # head marker to ankles
     up, right, fwd = _body_axes(J)
-    # the head: its own axis, turned left or right of the shoulders (and down by head_pitch)
+    # the head: its own axis, turned left or right of the shoulders (and down by face_pitch)
     up_h, right_h, fwd_h = _head_axes(J, right)
-    if head_pitch is not None:  # the skeleton's lean taken out first: the turn is about the head's own up
-        c, s_ = torch.cos(head_pitch).to(h36m)[:, None], torch.sin(head_pitch).to(h36m)[:, None]
+    if face_pitch is not None:  # the skeleton's lean taken out first: the turn is about the head's own up
+        c, s_ = torch.cos(face_pitch).to(h36m)[:, None], torch.sin(face_pitch).to(h36m)[:, None]
         up_h = c * up_h + s_ * fwd_h
     right_h = _rotate_about(right_h, up_h, torch.randn(b, generator=g, dtype=h36m.dtype) * 0.35)
     fwd_h = torch.cross(up_h, right_h, dim=-1)
@@ -230,18 +230,18 @@ def _landmarks(h36m: Tensor, g: Optional[torch.Generator], shift: float,
 
 
 def synthesize_keypoints(fmt: InputFormat, h36m: Tensor, mupots: Tensor, generator: Optional[torch.Generator] = None,
-                         shift: float = 1.0, head_pitch: Optional[Tensor] = None) -> Tensor:
+                         shift: float = 1.0, face_pitch: Optional[Tensor] = None) -> Tensor:
     """``fmt``'s keypoints in 3D ``[B, J, 3]`` (camera coordinates, mm) for bodies given as
     Human3.6M joints ``h36m [B, 17, 3]`` and the same bodies as MuPoTS joints ``mupots [B, 17,
     3]``: MuPoTS and Human3.6M formats are those joints exactly (plus ``shift`` times a small
     per-joint definition jitter); detector formats are built from the body (see the module),
-    each face turned down by ``head_pitch [B]`` radians where given (see :func:`face_elevation`)."""
+    each face turned down by ``face_pitch [B]`` radians where given (see :func:`face_elevation`)."""
     sk = fmt.skeleton
     if fmt.name == "mupots_17" or fmt.name == "h36m_17":
         base = mupots if fmt.name == "mupots_17" else h36m
         height = (base.amax(1) - base.amin(1)).norm(dim=-1)[:, None, None].clamp_min(500.0)
         return base + torch.randn(base.shape, generator=generator, dtype=base.dtype) * height * 0.006 * shift
-    points = _landmarks(h36m, generator, shift, head_pitch)
+    points = _landmarks(h36m, generator, shift, face_pitch)
     missing = [j for j in sk.joints if j not in points]
     if missing:
         raise ValueError(f"format: {fmt.name!r} needs {missing}, which the synthesis does not make")
