@@ -53,17 +53,17 @@ def main() -> None:
     cfg = training.get("train_config") or shipped.get("train_config") or {}
     task_cfg = TrainConfig.from_dict({**cfg, "data": {**cfg.get("data", {}), **({"mocap": args.mocap}
                                                                                if args.mocap else {})}})
-    if args.recalibrate:
-        before = model.checkpoint_data()
+    # a run from before known_cameras, trained through the capture's cameras only, gets them
+    add_cameras = model.known_cameras is None and getattr(task_cfg.data, "recorded_cameras", 0.0) >= 1.0
+    if args.recalibrate or add_cameras:
         task = KeypointTask(task_cfg)
         task.prepare(model, 0, 1)
-        task.finish(model)
-        print("calibrations:", before, "->", model.checkpoint_data())
-    elif model.known_cameras is None and getattr(task_cfg.data, "recorded_cameras", 0.0) >= 1.0:
-        task = KeypointTask(task_cfg)  # a run from before known_cameras: the capture's cameras it saw
-        task.prepare(model, 0, 1)
-        model.known_cameras = task.known_cameras()
-        print("known cameras:", model.known_cameras)
+        before = model.checkpoint_data()
+        if args.recalibrate:
+            task.finish(model)
+        else:
+            model.known_cameras = task.known_cameras()
+        print("checkpoint data:", before, "->", model.checkpoint_data())
     out = Path(args.out or shipped_weights_path(args.weights))
     out.parent.mkdir(parents=True, exist_ok=True)
     path = model.save(

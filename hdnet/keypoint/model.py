@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..camera import CameraLike, as_cameras
+from ..camera import CameraLike, Cameras, as_cameras
 from ..core.checkpoint import Checkpointable, CheckpointError
 from ..core.checks import check_tensor, is_tracing
 from ..core.registry import Registry
@@ -519,9 +519,10 @@ class KeypointHDNet(Checkpointable, nn.Module):
         if kp.shape[1] != want:
             raise ValueError(f"keypoints_px: {kp.shape[1]} joints, but format {fmt!r} has {want}")
         height_scale = None if height_mm is None else self._height_scale(height_mm, kp.shape[0])  # before the work
-        xy = normalize_keypoints(kp, cameras) if kp.shape[0] else kp
+        cams = as_cameras(cameras, kp.shape[0], dtype=torch.float64) if kp.shape[0] else None  # read once
+        xy = normalize_keypoints(kp, cams) if cams is not None else kp
         if self.known_cameras is not None:
-            self._warn_unknown_cameras(cameras, kp.shape[0], flip_test)
+            self._warn_unknown_cameras(cams, flip_test)
         dev, dtype = self.embed.weight.device, self.embed.weight.dtype
         xy, conf = xy.to(dev, dtype), conf.to(dev, dtype)
 
@@ -534,16 +535,15 @@ class KeypointHDNet(Checkpointable, nn.Module):
             out = KeypointOutput(*(torch.cat(field) for field in zip(*passes, strict=True)))
         return out if height_scale is None else self._rescale(out, *height_scale)
 
-    def _warn_unknown_cameras(self, cameras: CameraLike, people: int, flip_test: bool) -> None:
-        """Warn where a model that knows only a few cameras is asked about others, or flipped."""
+    def _warn_unknown_cameras(self, cameras: Optional[Cameras], flip_test: bool) -> None:
+        """Warn where a model that knows only a few cameras is asked about others (``cameras``,
+        one per person; None: nobody), or flipped."""
         assert self.known_cameras is not None
         n = len(self.known_cameras)
         if flip_test:
             warnings.warn(f"flip_test: this model was trained through {n} fixed cameras only, and a mirrored view is "
                           "none of their views; flipping makes its answers worse (docs/model-card.md)", stacklevel=4)
-        if people == 0:
-            return
-        if not bool(_matches_known_cameras(as_cameras(cameras, people).intrinsics, self.known_cameras).all()):
+        if cameras is not None and not bool(_matches_known_cameras(cameras.intrinsics, self.known_cameras).all()):
             # one text, so Python shows it once per calling line, not once per batch
             warnings.warn(f"cameras: this model was trained through {n} fixed cameras only, and some people are seen "
                           "through none of them; its depths and body sizes mean nothing there: use "
