@@ -112,6 +112,18 @@ def _distorted_radius_limit(radial: Tensor) -> Tensor:
     return 0.99 * r * (1 + r ** 2 * (k[:, 0] + r ** 2 * (k[:, 1] + r ** 2 * k[:, 2])))
 
 
+def _checked_poses(poses_world, skeleton: Union[str, Skeleton], up: str) -> Tuple[Skeleton, Tensor, int]:
+    """The skeleton, the poses as float64 ``[B, J, 3]`` and the index of the up axis, or a
+    ValueError naming the argument that is wrong."""
+    sk = resolve_skeleton(skeleton)
+    x = torch.as_tensor(poses_world, dtype=torch.float64)
+    if x.dim() != 3 or x.shape[1:] != (sk.num_joints, 3):
+        raise ValueError(f"poses_world: expected [B, {sk.num_joints}, 3], got {tuple(x.shape)}")
+    if up not in ("x", "y", "z"):
+        raise ValueError(f"up: expected 'x', 'y' or 'z', got {up!r}")
+    return sk, x, "xyz".index(up)
+
+
 class VirtualCameras:
     """Draw a camera per pose and see the pose through it (see the module docstring).
 
@@ -155,14 +167,8 @@ class VirtualCameras:
         """Bodies rescaled and put in front of drawn cameras: ``{"joints_cam_mm" [B, J, 3]
         float64, "cameras" (Cameras of B, float64), "image_size" [B, 2]}``."""
         cfg, g = self.config, self.generator
-        sk = resolve_skeleton(skeleton)
-        x = torch.as_tensor(poses_world, dtype=torch.float64)
-        if x.dim() != 3 or x.shape[1:] != (sk.num_joints, 3):
-            raise ValueError(f"poses_world: expected [B, {sk.num_joints}, 3], got {tuple(x.shape)}")
-        if up not in ("x", "y", "z"):
-            raise ValueError(f"up: expected 'x', 'y' or 'z', got {up!r}")
+        sk, x, u = _checked_poses(poses_world, skeleton, up)
         b = x.shape[0]
-        u = "xyz".index(up)
         x = self.rescale_bodies(x, sk, u)
         # the world with Z up, the root at the origin horizontally (its height kept relative)
         if u != 2:
@@ -210,16 +216,11 @@ class VirtualCameras:
         drawn per pose, from where they stand in the capture's world: what :meth:`place`
         returns, with the cameras' own lens distortion. ``cameras`` must share the poses' world
         (e.g. one studio's cameras)."""
-        sk = resolve_skeleton(skeleton)
-        x = torch.as_tensor(poses_world, dtype=torch.float64)
-        if x.dim() != 3 or x.shape[1:] != (sk.num_joints, 3):
-            raise ValueError(f"poses_world: expected [B, {sk.num_joints}, 3], got {tuple(x.shape)}")
-        if up not in ("x", "y", "z"):
-            raise ValueError(f"up: expected 'x', 'y' or 'z', got {up!r}")
+        sk, x, u = _checked_poses(poses_world, skeleton, up)
         cams = list(cameras)
         if not cams or not all(isinstance(c, MocapCamera) for c in cams):
             raise TypeError("cameras: expected a non-empty sequence of MocapCamera")
-        x = self.rescale_bodies(x, sk, "xyz".index(up))
+        x = self.rescale_bodies(x, sk, u)
         pick = torch.randint(len(cams), (x.shape[0],), generator=self.generator)
         R = torch.tensor(np.stack([c.R for c in cams]), dtype=torch.float64)[pick]
         T = torch.tensor(np.stack([c.T for c in cams]), dtype=torch.float64)[pick]
