@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 __all__ = ["main", "build_parser"]
 
@@ -226,11 +226,25 @@ def _run_data(args) -> int:
     return 0
 
 
+def _add_info(sub):
+    p = sub.add_parser("info", help="what a checkpoint holds; no checkpoint lists the shipped weights",
+                       description="Load a checkpoint as the other commands do (as data only, verified, built) "
+                       "and say what it is: the model and its parameters, the hdnet that wrote it, its "
+                       "architecture, the values that travel with the weights, how it was trained, its "
+                       f"training data and licence ({DOCS}/checkpoints.md). Without CHECKPOINT: the "
+                       f"weights that ship in the package ({DOCS}/model-card.md).")
+    p.add_argument("checkpoint", nargs="?",
+                   help="a checkpoint file, or 'pretrained[:NAME]' for shipped weights")
+    p.add_argument("--json", metavar="FILE", help="also write the whole description as JSON (with the "
+                   "training configuration)")
+    p.set_defaults(run=_run_info)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="hdnet", description="Camera-space human depth (HDNet).")
     _add_import_option(ap)
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_train, _add_eval, _add_predict, _add_data, _add_bench, _add_demo):
+    for add in (_add_train, _add_eval, _add_predict, _add_data, _add_info, _add_bench, _add_demo):
         add(sub)
     for name, p in sub.choices.items():
         if name != "bench":  # bench passes everything after its name to the benchmark
@@ -391,6 +405,82 @@ def _run_eval(args) -> int:
           f"{r['mrpe_z_mm']:>7.1f} {100 * r['ap_root_25']:>9.1f}%")
     _write_json(args.out, result, "--out")
     print(f"wrote {args.out}")
+    return 0
+
+
+def _shipped_path(name: Optional[str]) -> Path:
+    """The file of shipped weights ``name`` (None: the default), or a CLIError listing them."""
+    from ..keypoint.model import shipped_weights_path
+    try:
+        return shipped_weights_path(name) if name else shipped_weights_path()
+    except LookupError as e:
+        raise CLIError(f"checkpoint: {e}") from None
+
+
+def _short(value: Any) -> str:
+    """One line for a described value: numbers to 4 significant digits, long lists counted."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        if len(value) > 8:
+            return f"[{len(value)} items]"
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    return str(value)
+
+
+def _info_lines(d: Dict[str, Any]) -> List[str]:
+    """A checkpoint's description (``describe_checkpoint``) as aligned lines."""
+    rows = [("file", f"{d['file']} ({d['bytes'] / 1e6:.1f} MB)"),
+            ("model", f"{d['model_class']}: {d['parameters']:,} parameters, stored as "
+                      f"{_short(d['weights_dtype'])}")]
+    if d["format"] == "foreign":
+        rows.append(("format", "not an hdnet checkpoint: converted on loading (nothing to verify)"))
+    elif d["checksum"] is None:
+        rows.append(("format", "a bare hdnet state_dict (no checksum to verify)"))
+    else:
+        rows.append(("written by", f"hdnet {d['hdnet_version']}; checksum verified ({d['checksum'][:19]}...)"))
+    rows.append(("architecture", ", ".join(f"{k} {_short(v)}" for k, v in d["architecture"].items())))
+    if d["preprocessing"]:
+        rows.append(("preprocessing", ", ".join(f"{k} {_short(v)}" for k, v in d["preprocessing"].items())))
+    if d["data"]:
+        rows.append(("data", ", ".join(f"{k} {_short(v)}" for k, v in d["data"].items())))
+    meta, training = dict(d["meta"] or {}), d["training"] or {}
+    steps, seconds = meta.pop("steps", training.get("step")), meta.pop("seconds", training.get("seconds"))
+    meta.pop("train_config", None)
+    if steps is not None:
+        run = training.get("train_config") or {}  # a training run's own file: its task and seed
+        how = ([f"{k} {meta.pop(k)}" for k in ("recipe", "seed") if k in meta]
+               or [f"{k} {run[k]}" for k in ("task", "seed") if k in run])
+        rows.append(("trained", f"{steps:,} steps" + (f", {seconds:,.0f} s" if seconds is not None else "")
+                     + (f" ({', '.join(how)})" if how else "")))
+    for key, label in (("trained_on", "trained on"), ("license", "licence"), ("card", "model card")):
+        if key in meta:
+            rows.append((label, _short(meta.pop(key))))
+    rows += [(str(k), _short(v)) for k, v in meta.items()]
+    width = max(len(k) for k, _ in rows)
+    return [f"{k:<{width}}  {v}" for k, v in rows]
+
+
+def _run_info(args) -> int:
+    from ..core.checkpoint import describe_checkpoint, pretrained_request
+    from ..keypoint.model import SHIPPED_WEIGHTS
+    if args.checkpoint is None:
+        names = sorted(SHIPPED_WEIGHTS.names(), key=lambda n: n != "keypoint")  # the default first
+        described = {name: describe_checkpoint(_shipped_path(name)) for name in names}
+        print("shipped weights (KeypointHDNet.pretrained(weights=NAME); --checkpoint pretrained:NAME):")
+        for name, d in described.items():
+            print(f"\n{name}")
+            print("\n".join("  " + line for line in _info_lines(d)))
+        result: Any = described
+    else:
+        request = pretrained_request(args.checkpoint)
+        result = describe_checkpoint(args.checkpoint if request is None else _shipped_path(request.get("weights")))
+        print("\n".join(_info_lines(result)))
+    if args.json:
+        _write_json(args.json, result, "--json")
+        print(f"wrote {args.json}")
     return 0
 
 

@@ -44,8 +44,8 @@ from .registry import Registry
 from .version import __version__
 
 __all__ = ["CheckpointError", "Checkpointable", "MODELS", "FOREIGN_FORMATS", "register_model", "save_checkpoint",
-           "load_model", "read_checkpoint", "pretrained_request", "checkpoint_dict", "checksum", "torch_load",
-           "check_same_architecture", "FORMAT", "VERSION", "MAX_CONFIG_INT"]
+           "load_model", "read_checkpoint", "describe_checkpoint", "pretrained_request", "checkpoint_dict", "checksum",
+           "torch_load", "check_same_architecture", "FORMAT", "VERSION", "MAX_CONFIG_INT"]
 
 FORMAT = "hdnet-checkpoint"
 VERSION = 2
@@ -478,3 +478,65 @@ def load_model(source, map_location: Any = "cpu", with_checkpoint: bool = False)
     model = model.to(map_location) if map_location is not None else model
     model.eval()
     return (model, ckpt) if with_checkpoint else model
+
+
+# ---------------------------------------------------------------------------- describing
+#: The parts of a checkpoint's ``training`` entry that say what the run was (the optimiser's
+#: state, the RNG states and the loss history are left out of a description).
+_TRAINING_SUMMARY = ("epoch", "step", "seconds", "train_config")
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON-able data: tensors become ``"tensor float32 [3, 4]"``."""
+    if torch.is_tensor(value):
+        return f"tensor {str(value.dtype).replace('torch.', '')} {list(value.shape)}"
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def describe_checkpoint(source) -> Dict[str, Any]:
+    """What a checkpoint file holds, as plain data (JSON-able), after loading it as
+    :func:`load_model` does (read as data only, verified, built):
+
+    ``{"file", "bytes", "format", "model_class", "hdnet_version", "checksum", "parameters",
+    "weights_dtype", "architecture", "preprocessing", "data", "training", "meta"}``;
+    ``training`` keeps only ``epoch``, ``step``, ``seconds`` and ``train_config`` (None for a
+    file saved without a run), ``format`` is ``"hdnet-checkpoint"``, ``"state_dict"`` (a bare
+    hdnet ``state_dict``, nothing to verify) or ``"foreign"`` (e.g. the authors' HDNet file,
+    converted on loading).
+
+    Example:
+        >>> from hdnet.keypoint.model import shipped_weights_path
+        >>> info = describe_checkpoint(shipped_weights_path())
+        >>> info["model_class"], info["meta"]["license"][:17]
+        ('KeypointHDNet', 'research use only')
+
+    Raises:
+        FileNotFoundError, CheckpointError: as :func:`load_model`.
+    """
+    model, ckpt = load_model(source, with_checkpoint=True)
+    path = os.fspath(source)
+    foreign = ckpt.get("format") == "foreign"
+    state = model.state_dict() if foreign else ckpt["state_dict"]
+    dtypes = sorted({str(v.dtype).replace("torch.", "") for v in state.values()
+                     if torch.is_tensor(v) and v.is_floating_point()})
+    training = ckpt.get("training")
+    return {
+        "file": path, "bytes": os.path.getsize(path),
+        "format": "foreign" if foreign else ("state_dict" if ckpt.get("checksum") is None else FORMAT),
+        "model_class": type(model).__name__,
+        "hdnet_version": None if foreign else ckpt.get("hdnet_version"),
+        "checksum": None if foreign else ckpt.get("checksum"),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "weights_dtype": dtypes[0] if len(dtypes) == 1 else dtypes,
+        "architecture": _plain(model.config()),
+        "preprocessing": _plain(model.preprocessing_dict()) if hasattr(model, "preprocessing_dict") else None,
+        "data": _plain(model.checkpoint_data()) if hasattr(model, "checkpoint_data") else {},
+        "training": None if not training else _plain({k: training[k] for k in _TRAINING_SUMMARY if k in training}),
+        "meta": None if foreign else _plain(ckpt.get("meta")),
+    }
