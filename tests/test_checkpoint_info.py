@@ -106,3 +106,23 @@ def test_description_of_a_foreign_file_is_the_model_it_converts_to(tmp_path):
         FOREIGN_FORMATS.unregister("toy")
     assert d["format"] == "foreign" and d["checksum"] is None and d["hdnet_version"] is None
     assert d["model_class"] == "KeypointHDNet" and d["parameters"] == sum(p.numel() for p in made.parameters())
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly(tmp_path, monkeypatch, capsys):
+    import io
+    import sys
+
+    class ClosedPipe(io.TextIOBase):  # what `hdnet info | head -1` leaves once head has exited
+        def __init__(self, fd):
+            self.fd = fd
+
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self):
+            return self.fd
+
+    with open(tmp_path / "sink", "w") as sink:
+        monkeypatch.setattr(sys, "stdout", ClosedPipe(sink.fileno()))
+        assert main(["info"]) == 1
+    assert capsys.readouterr().err == ""  # no "error: [Errno 32] Broken pipe"

@@ -809,6 +809,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     except CLIError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`hdnet info | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so Python's exit flush does not fail again
+        return 1
     except (ValueError, TypeError, LookupError, OSError, TrainingError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"error: {str(msg).splitlines()[0] if str(msg) else type(e).__name__}", file=sys.stderr)
