@@ -479,6 +479,7 @@ def lifting_recipe(mocap: str = "", out_dir: str = "runs/lifting", minutes: Opti
     recipe = keypoint_recipe(mocap, out_dir, minutes, seed, quick)
     recipe["model"] = {"width": 768, "dropout": 0.0, "scale_input": True}
     recipe["data"].update({"format_weights": {"h36m_17": 1.0}, "recorded_cameras": 1.0, "definition_shift": 0.0,
+                           "level_faces": False,  # h36m_17 has no face
                            "cameras": dict(_CLEAN_2D)})
     return recipe
 
