@@ -94,6 +94,10 @@ def _add_eval(sub):
                    help="keypoint models (mupots-3d, h36m with --annotations FILE.h5): people who share a floor "
                    "(docs/scene.md): none (default; each person alone), image (each frame's people), sequence "
                    "(every frame of the static camera)")
+    p.add_argument("--tracks", choices=["given", "linked", "none"],
+                   help="mupots-3d with --scene: who is who over the frames: given (default: the annotations' "
+                   "person index), linked (hdnet.scene.link_tracks on the 2D input, as a detector's people would "
+                   "be) or none (docs/scene.md)")
     p.add_argument("--floor", choices=["people", "calibrated"],
                    help="h36m with --annotations FILE.h5 and --scene: where the floor comes from: people (default: "
                    "found from them) or calibrated (each camera's calibrated pose above the ground: not part "
@@ -138,6 +142,10 @@ def _add_predict(sub):
     p.add_argument("--scene", choices=["none", "image", "sequence"],
                    help="keypoint models: people who share a floor (docs/scene.md): image (each image's "
                    "people), sequence (the images in order, one static camera); default none")
+    p.add_argument("--tracks", choices=["given", "linked", "none"],
+                   help="keypoint models: who is who over the images: given (the keypoint file's track_id), "
+                   "linked (linked here from the keypoints: a video's frames in order) or none; default given "
+                   "where the file has track ids, else linked with --scene sequence, else none (docs/scene.md)")
     p.add_argument("--floor", metavar="H,PITCH[,ROLL]",
                    help="keypoint models: the camera's height above the ground (mm) and how far it looks down "
                    "(degrees; and its roll), where you know them: everyone stands on that floor (docs/scene.md); "
@@ -322,12 +330,15 @@ def _run_eval_keypoints(args) -> int:
     if not out.parent.is_dir() if str(out.parent) else False:
         raise CLIError(f"--out: the folder of {args.out!r} does not exist")
     _refuse(args, ["--floor"], "to MuPoTS-3D (its annotations hold no floor; --scene finds one from the people)")
+    if args.tracks and (args.scene or "none") == "none":
+        raise CLIError("--tracks: applies with --scene image or sequence (the tracks of a scene)")
     model = _keypoint_model(args)
     seqs = read_mupots_annotations(args.annotations, args.sequences)
     report = public_report(evaluate_mupots(model, seqs, noise_px=args.noise_px, seed=args.seed,
                                            flip_test=args.flip_test, focal_scale=1 + args.focal_error / 100,
                                            scene=args.scene or "none", detector_like=args.detector_like,
-                                           known_heights=args.known_heights or "none"))
+                                           known_heights=args.known_heights or "none",
+                                           tracks=args.tracks or "given"))
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
     print(report_markdown(report))
     _write_json(args.out, report, "--out")
@@ -378,10 +389,11 @@ def _run_eval(args) -> int:
     if args.dataset == "mupots-3d":
         return _run_eval_keypoints(args)
     if args.dataset == "h36m" and args.annotations:
-        _refuse(args, ["--detector-like"], "here (MuPoTS-3D keypoint evaluation only: --dataset mupots-3d)")
+        _refuse(args, ["--detector-like", "--tracks"], "here (MuPoTS-3D keypoint evaluation only: --dataset "
+                "mupots-3d)")
         return _run_eval_h36m_keypoints(args)
-    _refuse(args, ["--scene", "--floor", "--detector-like"], "here (keypoint evaluation only: --dataset mupots-3d, "
-            "or h36m with a motion-capture file)")
+    _refuse(args, ["--scene", "--tracks", "--floor", "--detector-like"], "here (keypoint evaluation only: --dataset "
+            "mupots-3d, or h36m with a motion-capture file)")
     _refuse(args, ["--known-heights"], "to image models (keypoint models: --dataset mupots-3d, or h36m with a "
             "motion-capture file)")
     model, prep = _load_model(args)
@@ -657,12 +669,18 @@ def _run_predict_keypoints(args) -> int:
             print(f"{image}: {int((people[image][:, :, 2] > 0).any(1).sum())} of {len(people[image])} "
                   "people found by the detector")
         people = {k: v[(v[:, :, 2] > 0).sum(1) >= 2] for k, v in people.items()}
+    scene = args.scene or ("image" if args.floor else "none")
+    source = args.tracks or ("given" if tracks is not None else "linked" if scene == "sequence" else "none")
+    if source == "given" and tracks is None:
+        raise CLIError("--tracks given: the keypoints carry no track ids (COCO results' track_id); use "
+                       "--tracks linked to link people over the images")
+    tracks = kp.link_people(people) if source == "linked" else None if source == "none" else tracks
     cameras = {key: kp.camera_for(refs[key], cams_json, args.fov) for key in people}
     heights = kp.heights_for(people, tracks, args.height, _read_json(args.heights, "--heights") if args.heights
                              else None)
-    records = kp.predict_records(model, people, fmt, refs, cameras, flip_test=args.flip_test,
-                                 scene=args.scene or ("image" if args.floor else "none"), tracks=tracks,
-                                 heights=heights, floor=_floor_numbers(args.floor))
+    records = kp.predict_records(model, people, fmt, refs, cameras, flip_test=args.flip_test, scene=scene,
+                                 tracks=tracks, heights=heights, floor=_floor_numbers(args.floor),
+                                 track_source=source)
     _write_json(out / "people.json", records, "--out")
     taken: set = set()
     for key, ref in refs.items():
@@ -693,8 +711,8 @@ def _run_predict(args) -> int:
     from .draw import draw_roots
     if args.keypoints or args.detector:
         return _run_predict_keypoints(args)
-    _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov", "--scene", "--floor", "--height", "--heights"],
-            "to image models (give --camera)")
+    _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov", "--scene", "--tracks", "--floor", "--height",
+                   "--heights"], "to image models (give --camera)")
     if args.image_dir:
         from .keypoint_predict import list_images
         args.images = list_images(args.images, args.image_dir)

@@ -95,8 +95,8 @@ def report_markdown(r: Dict[str, Any]) -> str:
              + "."
              + (f" Heights given: {r['input']['heights']}." if r["input"].get("heights", "not given") != "not given"
                 else "")
-             + (f" Scene: {r['scene']} (the floor re-placed {100 * r['hdnet'].get('floor_used', 0.0):.0f} % of people)."
-                if r.get("scene", "none") != "none" else ""), "", head,
+             + (f" Scene: {r['scene']} (the floor re-placed {100 * r['hdnet'].get('floor_used', 0.0):.0f} % of people;"
+                f" tracks {r.get('tracks', 'given')})." if r.get("scene", "none") != "none" else ""), "", head,
              _row("hdnet (keypoints)", r["hdnet"]),
              _row("skeleton_fit (same poses at its roots)", r["baselines"]["skeleton_fit"]),
              _row("k_value (tight keypoint boxes)", r["baselines"]["k_value"]), ""]

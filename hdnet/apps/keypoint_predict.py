@@ -177,19 +177,37 @@ def heights_for(people: Dict[str, np.ndarray], tracks: Optional[Dict[str, np.nda
     return {key: np.array([wanted.get(int(t), np.nan) for t in tracks[key]]) for key in people}
 
 
+def link_people(people: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    """Track ids ``{image: [P]}`` for the people of images in order (a video's frames, image i as
+    frame i): :func:`hdnet.scene.link_tracks` on their keypoints ``[P, J, 3]`` (x, y, score;
+    score 0 or NaN: missing). Ids count from 0 in order of first appearance; -1: too few
+    keypoints to link."""
+    from ..scene import link_tracks
+    keys = [k for k in people if len(people[k])]
+    ids = {k: np.zeros(0, np.int64) for k in people}
+    if not keys:
+        return ids
+    cat = np.concatenate([people[k] for k in keys])
+    frame = np.concatenate([np.full(len(people[k]), i) for i, k in enumerate(keys)])
+    linked = link_tracks(cat[..., :2], frame, np.nan_to_num(cat[..., 2], nan=0.0))
+    ids.update(zip(keys, np.split(linked, np.cumsum([len(people[k]) for k in keys])[:-1]), strict=True))
+    return ids
+
+
 def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[str, ImageRef],
                     cameras: Dict[str, Tuple[Camera, str]], flip_test: bool = False,
                     scene: str = "none", tracks: Optional[Dict[str, np.ndarray]] = None,
                     heights: Optional[Dict[str, np.ndarray]] = None,
-                    floor: Optional[Sequence[float]] = None) -> List[dict]:
+                    floor: Optional[Sequence[float]] = None, track_source: str = "given") -> List[dict]:
     """Run ``model`` on every image's people ``[P, J, 3]`` (x, y, score; NaN or score 0:
     missing) and return one record per person: ``image_id``, ``image`` (the file, where known),
     ``root_cam``, ``joints_cam``, ``joints``, ``depth_std_mm``, ``camera``, ``camera_source``,
     ``format``, ``placed_by`` (``model``, ``floor`` or ``track``: see :mod:`hdnet.scene`).
     ``scene``: ``"none"``, ``"image"`` (each image's people share a floor) or ``"sequence"``
     (the images in order, one static camera, share one floor); ``tracks`` (``{image: [P]}``
-    person ids across images, e.g. COCO results' ``track_id``) are copied into the records as
-    ``track_id`` and, in a sequence, keep each person's size and smooth their depth. ``heights``
+    person ids across images, e.g. COCO results' ``track_id``, or :func:`link_people`'s) are
+    copied into the records as ``track_id`` (with ``track_source``: ``given`` or ``linked``) and,
+    in a sequence, keep each person's size and smooth their depth. ``heights``
     (``{image: [P]}`` standing heights in mm, NaN: not known; :func:`heights_for`) place those
     people by their height (:meth:`~hdnet.keypoint.KeypointHDNet.with_heights`); each record
     says ``height_mm`` (null: the model's average body). ``floor``: ``(height_mm, pitch_deg,
@@ -233,7 +251,7 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
                    "camera_source": source, "format": fmt, "placed_by": "model",
                    "height_mm": None if height is None or not np.isfinite(height[i]) else float(height[i])}
             if tracks is not None:
-                rec["track_id"] = int(tracks[key][i])
+                rec["track_id"], rec["track_source"] = int(tracks[key][i]), track_source
             if refs[key].path:
                 rec["image"] = refs[key].path
             records.append(rec)

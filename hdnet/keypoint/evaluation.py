@@ -25,7 +25,7 @@ from ..baselines import k_value_depth, skeleton_fit_depth
 from ..data.mocap import H36M_TEST_SUBJECTS, MocapPoses, world_to_camera
 from ..data.mupots_annotations import MuPoTSSequence
 from ..metrics import DEPTH_BANDS_MM, evaluate_roots, pa_mpjpe, pck3d
-from ..scene import SCENE_MODES, Floor, ScenePeople, ankle_height_for, reason_scene
+from ..scene import SCENE_MODES, Floor, ScenePeople, ankle_height_for, link_tracks, reason_scene
 from .formats import FORMATS
 from .height import height_from_length, skeleton_length_mm
 from .model import MIN_CONFIDENCE
@@ -212,18 +212,29 @@ def _pck(records, joints_key: str, coords: str) -> Dict[str, Any]:
     return pck3d(seqs, mode="all", coords=coords, variant="posenet")
 
 
-def _apply_scene(model, rec: Dict[str, Any], scene: str) -> None:
+#: Where a MuPoTS-3D sequence's tracks come from in a scene: ``given`` (the annotations' person
+#: index), ``linked`` (:func:`hdnet.scene.link_tracks` on the 2D input, as for a detector's
+#: people) or ``none``.
+TRACK_SOURCES = ("given", "linked", "none")
+
+
+def _apply_scene(model, rec: Dict[str, Any], scene: str, tracks: str = "given") -> None:
     """Re-place one sequence's people with :func:`hdnet.scene.reason_scene` (frames as images,
-    MuPoTS' person index as the track); records how (``placed_by``) and the floor found."""
+    the tracks from ``tracks``: :data:`TRACK_SOURCES`); records how (``placed_by``), the floor
+    found and the tracks used."""
     rec["placed_by"] = np.zeros(len(rec["root_mm"]), np.int64)
     rec["floor"] = None
     rec["model_joints_rel_mm"] = rec["joints_rel_mm"]  # the model's own pose, which the baselines place
     if scene == "none":
         return
     conf = np.isfinite(rec["input_2d"]).all(-1) * rec["confidence"]
+    track = {"given": rec["people"], "none": None}.get(tracks)
+    if tracks == "linked":
+        track = link_tracks(rec["input_2d"], rec["frames"], conf)
+    rec["tracks"] = track
     people = ScenePeople.from_prediction(rec["input_2d"], conf, FORMATS.get("mupots_17").skeleton, rec["root_mm"],
                                          rec["joints_rel_mm"], model.output_skeleton("mupots_17"),
-                                         rec["depth_std_mm"], rec["camera"], rec["frames"], rec["people"],
+                                         rec["depth_std_mm"], rec["camera"], rec["frames"], track,
                                          np.isfinite(rec["height_mm"]))
     result = reason_scene(people, scene)
     rec["root_mm"] = result.root_mm
@@ -241,23 +252,29 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str) -> None:
 def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
                     skeleton_fit_scale: Optional[float] = None, flip_test: bool = False,
                     focal_scale: float = 1.0, scene: str = "none", detector_like: bool = False,
-                    known_heights=False) -> Dict[str, Any]:
+                    known_heights=False, tracks: str = "given") -> Dict[str, Any]:
     """Score ``model`` and the baselines on MuPoTS-3D sequences (see the module docstring).
 
     Returns ``{"people", "sequences", "input": {...}, "hdnet": {mrpe_mm, mrpe_x_mm, mrpe_y_mm,
     mrpe_z_mm, ap_root_25, pck3d_abs, pck3d_rel, by_depth, depth_std_coverage,
     ap_root_25_uncertainty, floor_used}, "baselines": {"skeleton_fit": {...},
     "k_value": {...}}, "per_sequence": {name: {"people", "hdnet": {...}, "skeleton_fit": {...},
-    "k_value": {...}, "floor": {...}}}, "scene": MODE}`` with 3DPCK in percent and AP_root as a
+    "k_value": {...}, "floor": {...}}}, "scene": MODE, "tracks": SOURCE}`` (``tracks`` with a
+    scene only) with 3DPCK in percent and AP_root as a
     fraction. ``scene`` (:data:`hdnet.scene.SCENE_MODES`): ``"image"`` re-places each frame's
     people on their shared floor, ``"sequence"`` every frame's (one static camera, a body size
     per person index); ``floor_used`` is the share of people re-placed. ``known_heights``: each
     person's standing height from the annotations is given to the model (:func:`annotated_heights`;
     ``"first"``: only the first person's of each sequence, who then anchors a scene's floor).
+    ``tracks`` (:data:`TRACK_SOURCES`): in a scene, who is who over the frames: the annotations'
+    person index (``"given"``), :func:`hdnet.scene.link_tracks` on the 2D input (``"linked"``:
+    what a detector's people get) or nobody (``"none"``).
     """
     whose = _whose_heights(known_heights)
     if scene not in SCENE_MODES:
         raise ValueError(f"scene: expected one of {list(SCENE_MODES)}, got {scene!r}")
+    if tracks not in TRACK_SOURCES:
+        raise ValueError(f"tracks: expected one of {list(TRACK_SOURCES)}, got {tracks!r}")
     if not sequences:
         raise ValueError("sequences: nothing to evaluate")
     scale = float(model.skeleton_fit_scale if skeleton_fit_scale is None else skeleton_fit_scale)
@@ -266,7 +283,7 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     if not records:
         raise ValueError(f"sequences: {[s.name for s in sequences]} hold no valid person to score")
     for rec in records:
-        _apply_scene(model, rec, scene)
+        _apply_scene(model, rec, scene, tracks)
         seq: MuPoTSSequence = rec["sequence"]
         cam = rec["camera"]  # what the model was given (focal_scale)
         kp = rec["input_2d"]
@@ -303,7 +320,7 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     overall["skeleton_fit"]["scale"] = scale
     overall["hdnet"]["floor_used"] = float(np.mean(gather("placed_by") > 0))
     report: Dict[str, Any] = {
-        "scene": scene,
+        "scene": scene, **({"tracks": tracks} if scene != "none" else {}),
         "people": int(len(gt_roots)), "sequences": [s.name for s in sequences],
         "input": {"keypoints": "ground-truth 2D (annot2)" + (f", detector-like: {DETECTOR_LIKE}" if detector_like
                                                              else ""),

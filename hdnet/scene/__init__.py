@@ -4,7 +4,8 @@
 track ids); :func:`floor_normal` and :func:`fit_floor` find the floor from them;
 :func:`place_on_floor` re-places each person where the floor explains them; :func:`reason_scene`
 does it per image or over a sequence (falling back when the camera moves), or on a floor you
-know (:meth:`Floor.from_camera`, :meth:`Floor.from_extrinsics`; ``reason_scene(..., floor=)``).
+know (:meth:`Floor.from_camera`, :meth:`Floor.from_extrinsics`; ``reason_scene(..., floor=)``);
+:func:`link_tracks` gives a detector's people track ids from their keypoints alone.
 The focal length is not estimated from the people: docs/scene.md says why.
 """
 
@@ -23,8 +24,10 @@ from .floor import (
 from .people import ScenePeople, ankle_and_neck_indices
 from .placement import PLACED_BY, Placement, floor_weight, place_on_floor, smooth_tracks
 from .reasoning import GIVEN_FLOOR_DEPTH_STD, SCENE_MODES, SceneResult, fit_scene_floor, reason_scene
+from .tracks import keypoint_distance, link_tracks
 
 __all__ = ["ScenePeople", "ankle_and_neck_indices", "Floor", "floor_normal", "fit_floor", "support_ankle",
            "ankle_heights", "MIN_ANKLE_SCORE", "MIN_STANDING_MM", "body_up", "Placement", "place_on_floor",
            "smooth_tracks", "floor_weight", "PLACED_BY", "SceneResult", "reason_scene", "fit_scene_floor",
-           "SCENE_MODES", "FLOOR_ANKLE_MM", "ankle_height_for", "GIVEN_FLOOR_DEPTH_STD"]
+           "SCENE_MODES", "FLOOR_ANKLE_MM", "ankle_height_for", "GIVEN_FLOOR_DEPTH_STD", "link_tracks",
+           "keypoint_distance"]

@@ -1,0 +1,123 @@
+"""Tracks: the same person over the frames of a sequence, linked from 2D keypoints alone.
+
+A detector run frame by frame (YOLO-pose, RTMPose, BlazePose) says who is where, not who is
+who. :func:`link_tracks` links each frame's people to the people of the frames before it by how
+far their keypoints moved, relative to their size in the image, so that a sequence's people get
+the track ids that :func:`~hdnet.scene.reason_scene` uses to keep a body's size and smooth its
+depth (docs/scene.md, "Tracks").
+"""
+
+from __future__ import annotations
+
+from typing import List
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+__all__ = ["link_tracks", "keypoint_distance"]
+
+
+def _size(points: np.ndarray) -> float:
+    """A person's size in the image: the diagonal of their seen keypoints' box (px)."""
+    return float(np.linalg.norm(points.max(0) - points.min(0)))
+
+
+def keypoint_distance(a: np.ndarray, seen_a: np.ndarray, b: np.ndarray, seen_b: np.ndarray,
+                      min_joints: int = 3) -> float:
+    r"""How far one person's keypoints are from another's, relative to their size:
+
+    .. math::
+        c = \operatorname{median}_{j \in S_a \cap S_b} \lVert a_j - b_j \rVert_2 \,/\,
+        \max(s_a, s_b)
+
+    where :math:`S` are the seen joints and :math:`s` the diagonal of a person's seen keypoints'
+    box. ``inf`` where fewer than ``min_joints`` joints are seen in both.
+
+    Args:
+        a, b: ``[J, 2]`` keypoints (px). seen_a, seen_b: ``[J]`` bool.
+
+    Example:
+        >>> a = np.array([[0.0, 0.0], [0.0, 100.0], [50.0, 100.0]])
+        >>> round(keypoint_distance(a, np.ones(3, bool), a + [5.0, 0.0], np.ones(3, bool)), 3)
+        0.045
+    """
+    both = seen_a & seen_b
+    if both.sum() < max(min_joints, 1):
+        return float("inf")
+    scale = max(_size(a[seen_a]), _size(b[seen_b]))
+    if scale <= 0:
+        return float("inf")
+    return float(np.median(np.linalg.norm(a[both] - b[both], axis=-1)) / scale)
+
+
+def link_tracks(keypoints, frame, confidence=None, *, max_cost: float = 0.3, max_gap: int = 10,
+                min_joints: int = 3) -> np.ndarray:
+    """Track ids for a sequence's people from their 2D keypoints: frame by frame, in the order of
+    ``frame``, each frame's people are matched one to one (the Hungarian method, on
+    :func:`keypoint_distance`) to the tracks last seen within ``max_gap`` frames before; a match
+    costing more than ``max_cost`` (a fraction of the person's size in the image: people at 30
+    fps move a few per cent of it from frame to frame) starts a new track. Nothing but geometry
+    is used, so two people who cross in the image may swap ids or start new tracks; a new track
+    is the safe failure (its frames are smoothed on their own).
+
+    Args:
+        keypoints: ``[P, J, 2]`` px (NaN: missing), every person of every frame.
+        frame: ``[P]`` integer frame number of each person (any order; people of one frame
+            share it).
+        confidence: ``[P, J]`` scores (0: missing) or None (every finite keypoint seen).
+        max_cost: the largest :func:`keypoint_distance` that links two people.
+        max_gap: how many frames a track may go unseen and still continue.
+        min_joints: joints seen in both that a link needs; people with fewer seen get -1.
+
+    Returns:
+        ``[P]`` int64 track ids, 0, 1, ... in order of first appearance; -1 for people seen too
+        little to link.
+
+    Example:
+        >>> kp = np.array([[[0, 0], [0, 100], [40, 100]], [[300, 0], [300, 100], [340, 100]],
+        ...                [[302, 1], [302, 101], [342, 101]], [[2, 1], [2, 101], [42, 101]]], float)
+        >>> link_tracks(kp, [0, 0, 1, 1]).tolist()  # frame 1 lists the people the other way round
+        [0, 1, 1, 0]
+    """
+    kp = np.asarray(keypoints, np.float64)
+    if kp.ndim != 3 or kp.shape[-1] != 2:
+        raise ValueError(f"keypoints: expected [P, J, 2], got {list(kp.shape)}")
+    p, j = kp.shape[:2]
+    fr = np.asarray(frame)
+    if fr.dtype.kind not in "iuf":
+        raise TypeError(f"frame: expected frame numbers, got {fr.dtype}")
+    if fr.shape != (p,):
+        raise ValueError(f"frame: expected [{p}] frame numbers, got {list(fr.shape)}")
+    if p and not (np.issubdtype(fr.dtype, np.integer) or (np.isfinite(fr).all() and (fr == np.round(fr)).all())):
+        raise ValueError("frame: expected whole frame numbers")
+    fr = fr.astype(np.int64)
+    seen = np.asarray(np.isfinite(kp).all(-1))
+    if confidence is not None:
+        conf = np.asarray(confidence, np.float64)
+        if conf.shape != (p, j):
+            raise ValueError(f"confidence: expected [{p}, {j}], got {list(conf.shape)}")
+        seen &= np.nan_to_num(conf, nan=0.0) > 0
+    if not (np.isfinite(max_cost) and max_cost > 0):
+        raise ValueError(f"max_cost: expected a positive number, got {max_cost}")
+    if max_gap < 1:
+        raise ValueError(f"max_gap: expected at least 1 frame, got {max_gap}")
+    ids = np.full(p, -1, np.int64)
+    last: List[int] = []  # each track's last person (an index into keypoints)
+    linkable = seen.sum(-1) >= max(min_joints, 1)
+    for f in np.unique(fr):
+        now = [int(i) for i in np.nonzero((fr == f) & linkable)[0]]
+        live = [t for t, i in enumerate(last) if 0 < f - fr[i] <= max_gap]
+        taken = [False] * len(now)
+        if live and now:
+            cost = np.array([[keypoint_distance(kp[last[t]], seen[last[t]], kp[i], seen[i], min_joints)
+                              for i in now] for t in live])
+            rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e9))
+            for r, c in zip(rows, cols, strict=True):
+                if cost[r, c] <= max_cost:
+                    ids[now[c]], last[live[r]] = live[r], now[c]
+                    taken[c] = True
+        for i, linked in zip(now, taken, strict=True):
+            if not linked:
+                ids[i] = len(last)
+                last.append(i)
+    return ids
