@@ -157,3 +157,11 @@ def test_every_shipped_model_is_there_and_says_what_it_is(tmp_path, capsys):
                  "pretrained:studio", "--out", str(tmp_path / "r.json")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: --checkpoint") and "h36m_studio" in err and "keypoint" in err
+
+
+def test_a_folder_of_video_frames_is_read_in_frame_order(tmp_path):
+    from hdnet.apps.keypoint_predict import list_images
+    for name in ["frame_10.png", "frame_2.png", "frame_1.png", "notes.txt", "frame_9.JPG"]:
+        (tmp_path / name).write_bytes(b"")
+    got = [p.rsplit("/", 1)[-1] for p in list_images([], str(tmp_path))]
+    assert got == ["frame_1.png", "frame_2.png", "frame_9.JPG", "frame_10.png"]  # numbers by value, not text

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -41,13 +42,22 @@ class ImageRef:
     size: Optional[Tuple[int, int]] = None  #: (width, height)
 
 
+def natural_key(name: str) -> List[Any]:
+    """Sort key that orders the numbers in names by value: ``frame_2.png`` before
+    ``frame_10.png`` (a video's frames written without zero padding), ties by the name itself."""
+    parts = re.split(r"(\d+)", name)
+    return [(0, int(t), t) if t.isdigit() else (1, 0, t.lower()) for t in parts] + [(2, 0, name)]
+
+
 def list_images(paths: Sequence[str], folder: Optional[str]) -> List[str]:
-    """The image files of the positional arguments and of ``--images DIR`` (sorted by name)."""
+    """The image files of the positional arguments and of ``--images DIR`` (by name, numbers by
+    value: :func:`natural_key`; a video's frames in order)."""
     out = [os.fspath(p) for p in paths]
     if folder is not None:
         if not os.path.isdir(folder):
             raise ValueError(f"--images: {folder!r} is not a folder")
-        out += sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(IMAGE_SUFFIXES))
+        out += sorted((os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(IMAGE_SUFFIXES)),
+                      key=lambda p: natural_key(os.path.basename(p)))
     for p in out:
         if not os.path.isfile(p):
             raise ValueError(f"image: no file at {p!r}")
