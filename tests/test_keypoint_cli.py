@@ -3,6 +3,7 @@ keypoint-format ambiguity, COCO results tied to files, --fov and EXIF cameras.""
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -165,3 +166,72 @@ def test_a_folder_of_video_frames_is_read_in_frame_order(tmp_path):
         (tmp_path / name).write_bytes(b"")
     got = [p.rsplit("/", 1)[-1] for p in list_images([], str(tmp_path))]
     assert got == ["frame_1.png", "frame_2.png", "frame_9.JPG", "frame_10.png"]  # numbers by value, not text
+
+
+def _openpose_folder(folder, kp_body25, person_ids=None):
+    """What ``openpose --write_json folder`` writes for these frames' people ``[F][P, 25, 3]``."""
+    folder.mkdir()
+    for f, people in enumerate(kp_body25):
+        out = []
+        for p, person in enumerate(people):
+            flat = np.where(person[:, 2:] > 0, person, 0.0).reshape(-1).tolist()  # missing: 0, 0, 0
+            out.append({"person_id": [-1 if person_ids is None else person_ids[f][p]], "pose_keypoints_2d": flat,
+                        "face_keypoints_2d": [], "hand_left_keypoints_2d": []})
+        (folder / f"clip_{f}_keypoints.json").write_text(json.dumps({"version": 1.3, "people": out}))
+
+
+def test_openpose_folder_is_read_in_frame_order_with_its_person_ids(tmp_path):
+    from hdnet.data.keypoint_files import read_openpose_folder
+    rng = np.random.default_rng(0)
+    frames = [np.concatenate([rng.uniform(0, 500, (n, 25, 2)), np.ones((n, 25, 1))], -1) for n in (2, 0, 1)] * 4
+    for f in frames:
+        f[:, 3, 2] = 0.0  # a joint OpenPose did not find
+    _openpose_folder(tmp_path / "op", frames)
+    people, tracks = read_openpose_folder(tmp_path / "op")
+    assert list(people) == [f"clip_{i}" for i in range(12)]  # clip_2 before clip_10
+    for i, f in enumerate(frames):
+        got = people[f"clip_{i}"]
+        assert got.shape == (len(f), 25, 3)
+        np.testing.assert_allclose(got[:, :, :2][got[:, :, 2] > 0], f[:, :, :2][f[:, :, 2] > 0])
+        assert (got[:, 3, 2] == 0).all()
+    assert tracks is None  # person_id -1: OpenPose ran without tracking
+    _openpose_folder(tmp_path / "tracked", frames[:2], person_ids=[[4, 7], []])
+    assert {k: v.tolist() for k, v in read_openpose_folder(tmp_path / "tracked")[1].items()} == {
+        "clip_0": [4, 7], "clip_1": []}
+
+
+@pytest.mark.parametrize("content, says", [(None, "holds no OpenPose files"),
+                                           ({"people": 3}, "is not OpenPose's JSON"),
+                                           ({"people": [{"pose_keypoints_2d": "x"}]}, "person 0"),
+                                           ({"people": [{"face": []}]}, "has no pose_keypoints_2d"),
+                                           ({"people": [{"pose_keypoints_2d": [1.0, 2.0, 1.5] * 25}]},
+                                            "must lie in [0, 1]")])
+def test_bad_openpose_folders_name_the_file(tmp_path, content, says):
+    from hdnet.data.keypoint_files import read_openpose_folder
+    if content is not None:
+        (tmp_path / "a_keypoints.json").write_text(json.dumps(content))
+    with pytest.raises(ValueError, match=re.escape(says)):
+        read_openpose_folder(tmp_path)
+
+
+def test_predict_reads_an_openpose_folder_and_ties_its_files_to_the_images(tmp_path):
+    from PIL import Image
+    kp, cams, depth = _coco_views(3, seed=5)  # COCO-17 people (limbs only), made into BODY_25 below
+    body25, made = convert_joints(kp, "coco_17", "body_25")  # x, y and score carried over
+    body25[:, ~made] = 0.0  # what BODY_25 has and COCO lacks (neck, mid hip, feet): not found
+    frames = [np.nan_to_num(body25[i:i + 1]) for i in range(3)]
+    _openpose_folder(tmp_path / "op", frames)
+    k = cams.intrinsics
+    (tmp_path / "cam.json").write_text(json.dumps({f"clip_{i}": {"fx": float(k[i, 0]), "fy": float(k[i, 1]),
+                                                                 "cx": float(k[i, 2]), "cy": float(k[i, 3])}
+                                                   for i in range(3)}))
+    for i in range(3):
+        Image.new("RGB", (64, 48)).save(tmp_path / f"clip_{i}.jpg")
+    assert main(["predict", "--keypoints", str(tmp_path / "op"), "--camera", str(tmp_path / "cam.json"),
+                 *[str(tmp_path / f"clip_{i}.jpg") for i in range(3)], "--out", str(tmp_path / "o")]) == 0
+    people = json.loads((tmp_path / "o" / "people.json").read_text())
+    assert [p["image_id"] for p in people] == ["clip_0", "clip_1", "clip_2"]
+    assert {p["format"] for p in people} == {"body_25"}  # 25 joints: OpenPose's BODY_25, no flag needed
+    assert [p["image"].rsplit("/", 1)[-1] for p in people] == ["clip_0.jpg", "clip_1.jpg", "clip_2.jpg"]
+    got = np.array([p["root_cam"][2] for p in people])
+    assert np.median(np.abs(got / depth - 1)) < 0.15, got / depth

@@ -127,7 +127,8 @@ def _add_predict(sub):
                    help="JSON: {image file name: [[x1, y1, x2, y2, (score)], ...]} (or xywh with --box-format); "
                    "with --detector: one person per box (default: one person per image)")
     p.add_argument("--keypoints", help="keypoint models: your detector's 2D keypoints, JSON {image name: "
-                   "[[[x, y, score], ...], ...]} or COCO results [{image_id, keypoints: [x, y, s, ...]}]")
+                   "[[[x, y, score], ...], ...]} or COCO results [{image_id, keypoints: [x, y, s, ...]}], or "
+                   "OpenPose's --write_json folder (*_keypoints.json)")
     p.add_argument("--keypoint-format", default=None,
                    help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17 "
                    "(required where the joint count fits several)")
@@ -597,7 +598,7 @@ def _floor_numbers(text: Optional[str]) -> Optional[List[float]]:
 
 
 def _run_predict_keypoints(args) -> int:
-    from ..data.keypoint_files import parse_keypoints, parse_track_ids
+    from ..data.keypoint_files import parse_keypoints, parse_track_ids, read_openpose_folder
     from . import keypoint_predict as kp
     if args.keypoints and args.detector:
         raise CLIError("--keypoints, --detector: give one (keypoints you have, or a detector to run here)")
@@ -622,11 +623,16 @@ def _run_predict_keypoints(args) -> int:
     model = _keypoint_model(args)
     tracks = None
     if args.keypoints:
-        loaded = _read_json(args.keypoints, "--keypoints")
-        people, _layout = parse_keypoints(loaded)
-        tracks = parse_track_ids(loaded)
-        coco = (kp.coco_image_table(_read_json(args.coco_annotations, "--coco-annotations"))
-                if args.coco_annotations else None)
+        coco = None
+        if os.path.isdir(args.keypoints):  # OpenPose's --write_json folder
+            _refuse(args, ["--coco-annotations"], "to an OpenPose folder (its files are named by image)")
+            people, tracks = read_openpose_folder(args.keypoints)
+        else:
+            loaded = _read_json(args.keypoints, "--keypoints")
+            people, _layout = parse_keypoints(loaded)
+            tracks = parse_track_ids(loaded)
+            coco = (kp.coco_image_table(_read_json(args.coco_annotations, "--coco-annotations"))
+                    if args.coco_annotations else None)
         counts = sorted({int(v.shape[1]) for v in people.values() if v.shape[0]})
         if len(counts) > 1:
             raise CLIError(f"--keypoints: images with {counts} joints; one file holds one format")

@@ -9,14 +9,14 @@ record says which (``camera_source``).
 Keypoint files name their images by the keys of ``{image: people}`` or by COCO results'
 ``image_id``; an id is tied to a file through ``--coco-annotations`` (the COCO ``images``
 list: ``id``, ``file_name``, ``width``, ``height``), else an id that is itself a file name is
-looked up among the images given and beside the keypoint file.
+looked up among the images given and beside the keypoint file; an OpenPose folder's keys are
+the images' names without their extension, matched to the images given.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -25,6 +25,7 @@ import numpy as np
 
 from ..camera import Camera, camera_from_fov, guess_camera, read_exif_focal
 from ..camera.estimate import FOV_PRIOR_DEG
+from ..core.files import natural_key
 
 __all__ = ["ImageRef", "IMAGE_SUFFIXES", "list_images", "resolve_images", "coco_image_table", "camera_for",
            "predict_records", "draw_people"]
@@ -42,16 +43,9 @@ class ImageRef:
     size: Optional[Tuple[int, int]] = None  #: (width, height)
 
 
-def natural_key(name: str) -> List[Any]:
-    """Sort key that orders the numbers in names by value: ``frame_2.png`` before
-    ``frame_10.png`` (a video's frames written without zero padding), ties by the name itself."""
-    parts = re.split(r"(\d+)", name)
-    return [(0, int(t), t) if t.isdigit() else (1, 0, t.lower()) for t in parts] + [(2, 0, name)]
-
-
 def list_images(paths: Sequence[str], folder: Optional[str]) -> List[str]:
     """The image files of the positional arguments and of ``--images DIR`` (by name, numbers by
-    value: :func:`natural_key`; a video's frames in order)."""
+    value: :func:`hdnet.core.files.natural_key`; a video's frames in order)."""
     out = [os.fspath(p) for p in paths]
     if folder is not None:
         if not os.path.isdir(folder):
@@ -95,8 +89,10 @@ def resolve_images(keys: Sequence[str], images: Sequence[str], keypoint_file: Op
     (module docstring); keys without a file keep ``path = None``."""
     by_path = {os.path.normpath(p): p for p in images}
     by_name: Dict[str, List[str]] = {}
+    by_stem: Dict[str, List[str]] = {}  # OpenPose names its files by the image's name without extension
     for p in images:
         by_name.setdefault(os.path.basename(p), []).append(p)
+        by_stem.setdefault(os.path.splitext(os.path.basename(p))[0], []).append(p)
     base = os.path.dirname(os.fspath(keypoint_file)) if keypoint_file else None
     out = {}
     for key in keys:
@@ -106,7 +102,7 @@ def resolve_images(keys: Sequence[str], images: Sequence[str], keypoint_file: Op
             name = coco[key]["file_name"]
             if coco[key]["width"]:
                 ref.size = (coco[key]["width"], coco[key]["height"])
-        hits = by_name.get(os.path.basename(name), [])
+        hits = by_name.get(os.path.basename(name)) or by_stem.get(os.path.basename(name), [])
         if os.path.normpath(name) in by_path:
             ref.path = by_path[os.path.normpath(name)]
         elif len(hits) == 1:

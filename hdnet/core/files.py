@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tempfile
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, List
 
 __all__ = ["atomic_write", "write_json", "write_text", "read_json", "open_h5", "strict_json",
-           "MAX_JSON_BYTES"]
+           "MAX_JSON_BYTES", "natural_key"]
 
 #: The largest JSON file :func:`read_json` reads (bytes).
 MAX_JSON_BYTES = 512 * 1024 * 1024
@@ -170,3 +171,15 @@ def open_h5(path, what: str):
     except OSError as e:
         raise ValueError(f"{what}: {p!r} is not a readable HDF5 file (empty, truncated or another "
                          f"format: {str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+
+
+def natural_key(name: str) -> List[Any]:
+    """Sort key that orders the numbers in names by value: ``frame_2.png`` before
+    ``frame_10.png`` (a video's frames written without zero padding); letters ignore case,
+    ties go by the name itself.
+
+    >>> sorted(["f10.png", "f2.png", "F3.png"], key=natural_key)
+    ['f2.png', 'F3.png', 'f10.png']
+    """
+    parts = re.split(r"(\d+)", name)
+    return [(0, int(t), t) if t.isdigit() else (1, 0, t.lower()) for t in parts] + [(2, 0, name)]

@@ -1,6 +1,6 @@
-"""Detectors' keypoint files: ``{image: [[[x, y(, score)], ...], ...]}`` and COCO results
+"""Detectors' keypoint files: ``{image: [[[x, y(, score)], ...], ...]}``, COCO results
 ``[{"image_id", "keypoints": [x, y, score, ...]}]`` (what MMPose, YOLO-pose, Detectron2 and
-ViTPose write).
+ViTPose write) and OpenPose's ``--write_json`` folder (:func:`read_openpose_folder`).
 
 >>> people, layout = parse_keypoints({"a.jpg": [[[10.0, 20.0, 0.9], [30.0, 40.0, 0.8]]]})
 >>> layout, people["a.jpg"].shape
@@ -9,11 +9,18 @@ ViTPose write).
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["parse_keypoints", "parse_track_ids"]
+from ..core.files import natural_key, read_json
+
+__all__ = ["parse_keypoints", "parse_track_ids", "read_openpose_folder", "OPENPOSE_SUFFIX"]
+
+#: How OpenPose names what ``--write_json DIR`` writes: one file per image or video frame,
+#: ``<image name without its extension>_keypoints.json``.
+OPENPOSE_SUFFIX = "_keypoints.json"
 
 
 def parse_track_ids(data: Any, what: str = "--keypoints") -> Optional[Dict[str, np.ndarray]]:
@@ -89,3 +96,52 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
             raise ValueError(f"{what}: the keypoints of {name!r} hold NaN, null or inf where the score is above 0 "
                              "(a missing joint has score 0)")
     return {k: np.stack(v) if v else np.zeros((0, 0, 3)) for k, v in out.items()}, layout
+
+
+def read_openpose_folder(folder, what: str = "--keypoints") -> Tuple[Dict[str, np.ndarray],
+                                                                     Optional[Dict[str, np.ndarray]]]:
+    """OpenPose's ``--write_json`` output, a folder of ``<image stem>_keypoints.json`` files
+    (``{"people": [{"pose_keypoints_2d": [x, y, c, ...], "person_id": [id]}, ...]}``), as
+    ``({image stem: [P, J, 3] float64}, track ids)``: the images in frame order (names by
+    :func:`~hdnet.core.files.natural_key`), each person's ``pose_keypoints_2d`` (BODY_25: 25
+    joints; a joint OpenPose did not find is ``0, 0, 0``), and ``{image stem: [P] int64}``
+    from ``person_id`` where every person has an id >= 0 (OpenPose's tracking), else None.
+
+    Raises:
+        ValueError: naming ``what`` and the file: no such files in the folder, a file that is not
+            OpenPose's JSON, or a person without a flat ``[x, y, c, ...]`` list (confidences
+            outside [0, 1] and the like: as :func:`parse_keypoints`).
+    """
+    names = sorted((f for f in os.listdir(folder) if f.endswith(OPENPOSE_SUFFIX)), key=natural_key)
+    if not names:
+        raise ValueError(f"{what}: {os.fspath(folder)!r} holds no OpenPose files (*{OPENPOSE_SUFFIX}, written by "
+                         "openpose --write_json)")
+    by_image: Dict[str, Optional[np.ndarray]] = {}
+    ids: Dict[str, list] = {}
+    for name in names:
+        data = read_json(os.path.join(folder, name), what)
+        if not isinstance(data, dict) or not isinstance(data.get("people"), list):
+            raise ValueError(f"{what}: {name!r} is not OpenPose's JSON (an object with a 'people' list)")
+        stem = name[:-len(OPENPOSE_SUFFIX)]
+        people = []
+        for k, person in enumerate(data["people"]):
+            flat = person.get("pose_keypoints_2d") if isinstance(person, dict) else None
+            if not isinstance(flat, list):
+                raise ValueError(f"{what}: {name!r} person {k} has no pose_keypoints_2d list")
+            people.append({"image_id": stem, "keypoints": flat})
+            pid = person.get("person_id", [-1])
+            pid = pid[0] if isinstance(pid, list) and pid else pid
+            ids.setdefault(stem, []).append(pid if isinstance(pid, int) and not isinstance(pid, bool) else -1)
+        try:
+            parsed, _ = parse_keypoints(people, f"{what} {name!r}") if people else ({}, "")
+        except ValueError as e:
+            raise ValueError(str(e).replace(" entry ", " person ")) from None
+        by_image[stem] = parsed.get(stem)
+    counts = {v.shape[1] for v in by_image.values() if v is not None}
+    if len(counts) > 1:
+        raise ValueError(f"{what}: the OpenPose files hold {sorted(counts)} joints; one folder holds one model's")
+    j = counts.pop() if counts else 25
+    out: Dict[str, np.ndarray] = {k: v if v is not None else np.zeros((0, j, 3)) for k, v in by_image.items()}
+    every = [t for v in ids.values() for t in v]
+    tracks = ({k: np.asarray(ids.get(k, []), np.int64) for k in out} if every and min(every) >= 0 else None)
+    return out, tracks
