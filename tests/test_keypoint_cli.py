@@ -181,13 +181,13 @@ def _openpose_folder(folder, kp_body25, person_ids=None):
 
 
 def test_openpose_folder_is_read_in_frame_order_with_its_person_ids(tmp_path):
-    from hdnet.data.keypoint_files import read_openpose_folder
+    from hdnet.data.keypoint_files import read_keypoint_folder
     rng = np.random.default_rng(0)
     frames = [np.concatenate([rng.uniform(0, 500, (n, 25, 2)), np.ones((n, 25, 1))], -1) for n in (2, 0, 1)] * 4
     for f in frames:
         f[:, 3, 2] = 0.0  # a joint OpenPose did not find
     _openpose_folder(tmp_path / "op", frames)
-    people, tracks = read_openpose_folder(tmp_path / "op")
+    people, tracks = read_keypoint_folder(tmp_path / "op")
     assert list(people) == [f"clip_{i}" for i in range(12)]  # clip_2 before clip_10
     for i, f in enumerate(frames):
         got = people[f"clip_{i}"]
@@ -196,22 +196,22 @@ def test_openpose_folder_is_read_in_frame_order_with_its_person_ids(tmp_path):
         assert (got[:, 3, 2] == 0).all()
     assert tracks is None  # person_id -1: OpenPose ran without tracking
     _openpose_folder(tmp_path / "tracked", frames[:2], person_ids=[[4, 7], []])
-    assert {k: v.tolist() for k, v in read_openpose_folder(tmp_path / "tracked")[1].items()} == {
+    assert {k: v.tolist() for k, v in read_keypoint_folder(tmp_path / "tracked")[1].items()} == {
         "clip_0": [4, 7], "clip_1": []}
 
 
-@pytest.mark.parametrize("content, says", [(None, "holds no OpenPose files"),
-                                           ({"people": 3}, "is not OpenPose's JSON"),
+@pytest.mark.parametrize("content, says", [(None, "holds no keypoint files"),
+                                           ({"people": 3}, "not OpenPose's JSON"),
                                            ({"people": [{"pose_keypoints_2d": "x"}]}, "person 0"),
                                            ({"people": [{"face": []}]}, "has no pose_keypoints_2d"),
                                            ({"people": [{"pose_keypoints_2d": [1.0, 2.0, 1.5] * 25}]},
                                             "must lie in [0, 1]")])
 def test_bad_openpose_folders_name_the_file(tmp_path, content, says):
-    from hdnet.data.keypoint_files import read_openpose_folder
+    from hdnet.data.keypoint_files import read_keypoint_folder
     if content is not None:
         (tmp_path / "a_keypoints.json").write_text(json.dumps(content))
     with pytest.raises(ValueError, match=re.escape(says)):
-        read_openpose_folder(tmp_path)
+        read_keypoint_folder(tmp_path)
 
 
 def test_predict_reads_an_openpose_folder_and_ties_its_files_to_the_images(tmp_path):
@@ -235,3 +235,33 @@ def test_predict_reads_an_openpose_folder_and_ties_its_files_to_the_images(tmp_p
     assert [p["image"].rsplit("/", 1)[-1] for p in people] == ["clip_0.jpg", "clip_1.jpg", "clip_2.jpg"]
     got = np.array([p["root_cam"][2] for p in people])
     assert np.median(np.abs(got / depth - 1)) < 0.15, got / depth
+
+
+def _mmpose_instances(people):
+    """MMPose's inferencer instances for people ``[P, J, 3]``."""
+    return [{"keypoints": p[:, :2].tolist(), "keypoint_scores": p[:, 2].tolist(), "bbox": [[0, 0, 1, 1]],
+             "bbox_score": 0.9} for p in people]
+
+
+def test_mmpose_predictions_read_as_a_video_file_and_as_a_folder_of_images(tmp_path):
+    from hdnet.data.keypoint_files import parse_keypoints, read_keypoint_folder
+    rng = np.random.default_rng(1)
+    frames = [np.concatenate([rng.uniform(0, 500, (n, 17, 2)), rng.uniform(0, 1, (n, 17, 1))], -1)
+              for n in (1, 2, 0, 1)]
+    video = [{"frame_id": i, "instances": _mmpose_instances(f)} for i, f in enumerate(frames)]
+    people, layout = parse_keypoints(json.loads(json.dumps(video)))
+    assert layout == "mmpose-video" and list(people) == ["0", "1", "2", "3"]
+    for i, f in enumerate(frames):
+        np.testing.assert_allclose(people[str(i)], f.reshape(len(f), 17, 3))  # the empty frame too: [0, 17, 3]
+    (tmp_path / "mm").mkdir()
+    for i, f in enumerate(frames):
+        (tmp_path / "mm" / f"img{i * 5}.json").write_text(json.dumps(_mmpose_instances(f)))
+    people, tracks = read_keypoint_folder(tmp_path / "mm")
+    assert list(people) == ["img0", "img5", "img10", "img15"] and tracks is None
+    np.testing.assert_allclose(people["img5"], frames[1])
+    with pytest.raises(ValueError, match="frame 0 needs a whole-number frame_id"):
+        parse_keypoints([{"frame_id": "a", "instances": []}])
+    with pytest.raises(ValueError, match="instance 0 needs keypoints"):
+        parse_keypoints([{"frame_id": 0, "instances": [{"keypoints": [[1, 2]], "keypoint_scores": [0.5, 0.5]}]}])
+    with pytest.raises(ValueError, match=re.escape("must lie in [0, 1]")):
+        parse_keypoints([{"frame_id": 0, "instances": _mmpose_instances(frames[0] * [1, 1, 3])}])

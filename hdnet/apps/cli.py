@@ -127,8 +127,9 @@ def _add_predict(sub):
                    help="JSON: {image file name: [[x1, y1, x2, y2, (score)], ...]} (or xywh with --box-format); "
                    "with --detector: one person per box (default: one person per image)")
     p.add_argument("--keypoints", help="keypoint models: your detector's 2D keypoints, JSON {image name: "
-                   "[[[x, y, score], ...], ...]} or COCO results [{image_id, keypoints: [x, y, s, ...]}], or "
-                   "OpenPose's --write_json folder (*_keypoints.json)")
+                   "[[[x, y, score], ...], ...]}, COCO results [{image_id, keypoints: [x, y, s, ...]}] or MMPose's "
+                   "video predictions; or a folder of one file per image: OpenPose's --write_json "
+                   "(*_keypoints.json), MMPose's pred_out_dir (<image>.json)")
     p.add_argument("--keypoint-format", default=None,
                    help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17 "
                    "(required where the joint count fits several)")
@@ -598,7 +599,7 @@ def _floor_numbers(text: Optional[str]) -> Optional[List[float]]:
 
 
 def _run_predict_keypoints(args) -> int:
-    from ..data.keypoint_files import parse_keypoints, parse_track_ids, read_openpose_folder
+    from ..data.keypoint_files import parse_keypoints, parse_track_ids, read_keypoint_folder
     from . import keypoint_predict as kp
     if args.keypoints and args.detector:
         raise CLIError("--keypoints, --detector: give one (keypoints you have, or a detector to run here)")
@@ -624,9 +625,9 @@ def _run_predict_keypoints(args) -> int:
     tracks = None
     if args.keypoints:
         coco = None
-        if os.path.isdir(args.keypoints):  # OpenPose's --write_json folder
-            _refuse(args, ["--coco-annotations"], "to an OpenPose folder (its files are named by image)")
-            people, tracks = read_openpose_folder(args.keypoints)
+        if os.path.isdir(args.keypoints):  # OpenPose's --write_json or MMPose's pred_out_dir
+            _refuse(args, ["--coco-annotations"], "to a keypoint folder (its files are named by image)")
+            people, tracks = read_keypoint_folder(args.keypoints)
         else:
             loaded = _read_json(args.keypoints, "--keypoints")
             people, _layout = parse_keypoints(loaded)

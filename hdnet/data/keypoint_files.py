@@ -1,6 +1,8 @@
 """Detectors' keypoint files: ``{image: [[[x, y(, score)], ...], ...]}``, COCO results
 ``[{"image_id", "keypoints": [x, y, score, ...]}]`` (what MMPose, YOLO-pose, Detectron2 and
-ViTPose write) and OpenPose's ``--write_json`` folder (:func:`read_openpose_folder`).
+ViTPose write), MMPose's inferencer output for a video (``[{"frame_id", "instances":
+[{"keypoints": [[x, y], ...], "keypoint_scores": [...]}, ...]}, ...]``) and folders with a file
+per image (OpenPose's ``--write_json``, MMPose's ``pred_out_dir``: :func:`read_keypoint_folder`).
 
 >>> people, layout = parse_keypoints({"a.jpg": [[[10.0, 20.0, 0.9], [30.0, 40.0, 0.8]]]})
 >>> layout, people["a.jpg"].shape
@@ -10,13 +12,13 @@ ViTPose write) and OpenPose's ``--write_json`` folder (:func:`read_openpose_fold
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from ..core.files import natural_key, read_json
 
-__all__ = ["parse_keypoints", "parse_track_ids", "read_openpose_folder", "OPENPOSE_SUFFIX"]
+__all__ = ["parse_keypoints", "parse_track_ids", "read_keypoint_folder", "OPENPOSE_SUFFIX"]
 
 #: How OpenPose names what ``--write_json DIR`` writes: one file per image or video frame,
 #: ``<image name without its extension>_keypoints.json``.
@@ -46,8 +48,10 @@ def parse_track_ids(data: Any, what: str = "--keypoints") -> Optional[Dict[str, 
 
 def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.ndarray], str]:
     """``({image id: [P, J, 3] float64 (x, y, score)}, layout)`` from a loaded keypoint file;
-    ``layout`` is ``"coco-results"`` or ``"by-image"``. People without a score get 1; a joint
-    with score 0 is missing and its coordinates may be anything (``null`` included).
+    ``layout`` is ``"coco-results"``, ``"by-image"`` or ``"mmpose-video"`` (MMPose's inferencer
+    on a video: each frame keyed by its ``frame_id``, frames without people kept). People without
+    a score get 1; a joint with score 0 is missing and its coordinates may be anything (``null``
+    included).
 
     Raises:
         ValueError: naming ``what`` and the entry: a malformed entry, people of one image with
@@ -55,6 +59,14 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
             joint with a score above 0.
     """
     out: Dict[str, list] = {}
+    if isinstance(data, list) and data and all(isinstance(r, dict) and "instances" in r for r in data):
+        results: Dict[str, List[dict]] = {}
+        for k, frame in enumerate(data):
+            fid = frame.get("frame_id")
+            if isinstance(fid, bool) or not isinstance(fid, int):
+                raise ValueError(f"{what}: frame {k} needs a whole-number frame_id, got {fid!r}")
+            results[str(fid)] = _mmpose_results(frame["instances"], str(fid), f"{what} frame {fid}")
+        return _parse_per_image(results, what, 17), "mmpose-video"
     if isinstance(data, list):
         layout = "coco-results"
         for k, rec in enumerate(data):
@@ -98,50 +110,81 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
     return {k: np.stack(v) if v else np.zeros((0, 0, 3)) for k, v in out.items()}, layout
 
 
-def read_openpose_folder(folder, what: str = "--keypoints") -> Tuple[Dict[str, np.ndarray],
+def _mmpose_results(instances: Any, image_id: str, where: str) -> List[dict]:
+    """MMPose's instances of one image (``[{"keypoints": [[x, y], ...], "keypoint_scores": [...]},
+    ...]``, what its inferencer writes) as COCO results of ``image_id``."""
+    if not isinstance(instances, list):
+        raise ValueError(f"{where}: expected a list of MMPose instances")
+    out = []
+    for k, inst in enumerate(instances):
+        kp = inst.get("keypoints") if isinstance(inst, dict) else None
+        scores = inst.get("keypoint_scores") if isinstance(inst, dict) else None
+        try:
+            xy = np.asarray(kp, dtype=float)
+            sc = np.asarray(scores, dtype=float)
+        except (TypeError, ValueError):
+            xy, sc = np.zeros(0), np.zeros(0)
+        if xy.ndim != 2 or xy.shape[-1] != 2 or sc.shape != xy.shape[:1]:
+            raise ValueError(f"{where}: instance {k} needs keypoints [[x, y], ...] and one keypoint_score per joint")
+        out.append({"image_id": image_id, "keypoints": np.concatenate([xy, sc[:, None]], 1).reshape(-1).tolist()})
+    return out
+
+
+def _parse_per_image(results: Dict[str, List[dict]], what: str, joints: int) -> Dict[str, np.ndarray]:
+    """``{image: [P, J, 3]}`` from each image's COCO results, images without people kept (empty)."""
+    people, _ = parse_keypoints([r for rs in results.values() for r in rs], what)
+    counts = {v.shape[1] for v in people.values()}
+    if len(counts) > 1:
+        raise ValueError(f"{what}: images with {sorted(counts)} joints; one file holds one format")
+    j = counts.pop() if counts else joints
+    return {k: people.get(k, np.zeros((0, j, 3))) for k in results}
+
+
+def read_keypoint_folder(folder, what: str = "--keypoints") -> Tuple[Dict[str, np.ndarray],
                                                                      Optional[Dict[str, np.ndarray]]]:
-    """OpenPose's ``--write_json`` output, a folder of ``<image stem>_keypoints.json`` files
-    (``{"people": [{"pose_keypoints_2d": [x, y, c, ...], "person_id": [id]}, ...]}``), as
-    ``({image stem: [P, J, 3] float64}, track ids)``: the images in frame order (names by
-    :func:`~hdnet.core.files.natural_key`), each person's ``pose_keypoints_2d`` (BODY_25: 25
-    joints; a joint OpenPose did not find is ``0, 0, 0``), and ``{image stem: [P] int64}``
-    from ``person_id`` where every person has an id >= 0 (OpenPose's tracking), else None.
+    """A detector's output folder with one JSON file per image or video frame, as
+    ``({image: [P, J, 3] float64 (x, y, score)}, track ids or None)``, the images in frame order
+    (names by :func:`~hdnet.core.files.natural_key`), each keyed by its file's name without the
+    suffix (the image's name without its extension):
+
+    - OpenPose's ``--write_json`` folder, ``<image>_keypoints.json`` (``{"people":
+      [{"pose_keypoints_2d": [x, y, c, ...], "person_id": [id]}, ...]}``: BODY_25, a joint it did
+      not find is ``0, 0, 0``); the tracks are ``person_id`` where every person has one >= 0
+      (OpenPose's tracking);
+    - MMPose's inferencer ``pred_out_dir`` for images, ``<image>.json`` (a list of instances
+      ``{"keypoints": [[x, y], ...], "keypoint_scores": [...]}``); no tracks.
 
     Raises:
-        ValueError: naming ``what`` and the file: no such files in the folder, a file that is not
-            OpenPose's JSON, or a person without a flat ``[x, y, c, ...]`` list (confidences
-            outside [0, 1] and the like: as :func:`parse_keypoints`).
+        ValueError: naming ``what`` and the file: no such files, a file of neither kind, a person
+            without keypoints, scores outside [0, 1] and the like (as :func:`parse_keypoints`).
     """
-    names = sorted((f for f in os.listdir(folder) if f.endswith(OPENPOSE_SUFFIX)), key=natural_key)
-    if not names:
-        raise ValueError(f"{what}: {os.fspath(folder)!r} holds no OpenPose files (*{OPENPOSE_SUFFIX}, written by "
-                         "openpose --write_json)")
-    by_image: Dict[str, Optional[np.ndarray]] = {}
-    ids: Dict[str, list] = {}
-    for name in names:
+    files = sorted((f for f in os.listdir(folder) if f.endswith(".json")), key=natural_key)
+    openpose = [f for f in files if f.endswith(OPENPOSE_SUFFIX)]
+    if not files:
+        raise ValueError(f"{what}: {os.fspath(folder)!r} holds no keypoint files (OpenPose's *{OPENPOSE_SUFFIX} "
+                         "or MMPose's <image>.json)")
+    results: Dict[str, List[dict]] = {}
+    ids: List[int] = []
+    for name in openpose or files:
         data = read_json(os.path.join(folder, name), what)
-        if not isinstance(data, dict) or not isinstance(data.get("people"), list):
-            raise ValueError(f"{what}: {name!r} is not OpenPose's JSON (an object with a 'people' list)")
-        stem = name[:-len(OPENPOSE_SUFFIX)]
-        people = []
-        for k, person in enumerate(data["people"]):
-            flat = person.get("pose_keypoints_2d") if isinstance(person, dict) else None
-            if not isinstance(flat, list):
-                raise ValueError(f"{what}: {name!r} person {k} has no pose_keypoints_2d list")
-            people.append({"image_id": stem, "keypoints": flat})
-            pid = person.get("person_id", [-1])
-            pid = pid[0] if isinstance(pid, list) and pid else pid
-            ids.setdefault(stem, []).append(pid if isinstance(pid, int) and not isinstance(pid, bool) else -1)
-        try:
-            parsed, _ = parse_keypoints(people, f"{what} {name!r}") if people else ({}, "")
-        except ValueError as e:
-            raise ValueError(str(e).replace(" entry ", " person ")) from None
-        by_image[stem] = parsed.get(stem)
-    counts = {v.shape[1] for v in by_image.values() if v is not None}
-    if len(counts) > 1:
-        raise ValueError(f"{what}: the OpenPose files hold {sorted(counts)} joints; one folder holds one model's")
-    j = counts.pop() if counts else 25
-    out: Dict[str, np.ndarray] = {k: v if v is not None else np.zeros((0, j, 3)) for k, v in by_image.items()}
-    every = [t for v in ids.values() for t in v]
-    tracks = ({k: np.asarray(ids.get(k, []), np.int64) for k in out} if every and min(every) >= 0 else None)
-    return out, tracks
+        where = f"{what} {name!r}"
+        if openpose:
+            key = name[:-len(OPENPOSE_SUFFIX)]
+            if not isinstance(data, dict) or not isinstance(data.get("people"), list):
+                raise ValueError(f"{where}: not OpenPose's JSON (an object with a 'people' list)")
+            results[key] = []
+            for k, person in enumerate(data["people"]):
+                flat = person.get("pose_keypoints_2d") if isinstance(person, dict) else None
+                if not isinstance(flat, list):
+                    raise ValueError(f"{where}: person {k} has no pose_keypoints_2d list")
+                results[key].append({"image_id": key, "keypoints": flat})
+                pid = person.get("person_id", [-1])
+                pid = pid[0] if isinstance(pid, list) and pid else pid
+                ids.append(pid if isinstance(pid, int) and not isinstance(pid, bool) else -1)
+        else:
+            results[name[:-len(".json")]] = _mmpose_results(data, name[:-len(".json")], where)
+    people = _parse_per_image(results, what, 25 if openpose else 17)
+    if not openpose or not ids or min(ids) < 0:
+        return people, None
+    split = np.cumsum([len(v) for v in people.values()])[:-1]
+    return people, dict(zip(people, np.split(np.asarray(ids, np.int64), split), strict=True))
