@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import List
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 __all__ = ["link_tracks", "keypoint_distance"]
 
@@ -101,6 +100,7 @@ def link_tracks(keypoints, frame, confidence=None, *, max_cost: float = 0.3, max
         raise ValueError(f"max_cost: expected a positive number, got {max_cost}")
     if max_gap < 1:
         raise ValueError(f"max_gap: expected at least 1 frame, got {max_gap}")
+    from scipy.optimize import linear_sum_assignment  # imported here: scipy.optimize changes warning filters
     ids = np.full(p, -1, np.int64)
     last: List[int] = []  # each track's last person (an index into keypoints)
     linkable = seen.sum(-1) >= max(min_joints, 1)
