@@ -261,6 +261,8 @@ def test_mmpose_predictions_read_as_a_video_file_and_as_a_folder_of_images(tmp_p
     np.testing.assert_allclose(people["img5"], frames[1])
     with pytest.raises(ValueError, match="frame 0 needs a whole-number frame_id"):
         parse_keypoints([{"frame_id": "a", "instances": []}])
+    with pytest.raises(ValueError, match="frame_id 0 appears twice"):
+        parse_keypoints(video[:1] * 2)
     with pytest.raises(ValueError, match="instance 0 needs keypoints"):
         parse_keypoints([{"frame_id": 0, "instances": [{"keypoints": [[1, 2]], "keypoint_scores": [0.5, 0.5]}]}])
     with pytest.raises(ValueError, match=re.escape("must lie in [0, 1]")):

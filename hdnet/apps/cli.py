@@ -679,8 +679,8 @@ def _run_predict_keypoints(args) -> int:
     scene = args.scene or ("image" if args.floor else "none")
     source = args.tracks or ("given" if tracks is not None else "linked" if scene == "sequence" else "none")
     if source == "given" and tracks is None:
-        raise CLIError("--tracks given: the keypoints carry no track ids (COCO results' track_id); use "
-                       "--tracks linked to link people over the images")
+        raise CLIError("--tracks given: the keypoints carry no track ids (COCO results' track_id, OpenPose's "
+                       "person_id); use --tracks linked to link people over the images")
     tracks = kp.link_people(people) if source == "linked" else None if source == "none" else tracks
     cameras = {key: kp.camera_for(refs[key], cams_json, args.fov) for key in people}
     heights = kp.heights_for(people, tracks, args.height, _read_json(args.heights, "--heights") if args.heights

@@ -65,6 +65,8 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
             fid = frame.get("frame_id")
             if isinstance(fid, bool) or not isinstance(fid, int):
                 raise ValueError(f"{what}: frame {k} needs a whole-number frame_id, got {fid!r}")
+            if str(fid) in results:
+                raise ValueError(f"{what}: frame_id {fid} appears twice")
             results[str(fid)] = _mmpose_results(frame["instances"], str(fid), f"{what} frame {fid}")
         return _parse_per_image(results, what, 17), "mmpose-video"
     if isinstance(data, list):

@@ -220,18 +220,16 @@ TRACK_SOURCES = ("given", "linked", "none")
 
 def _apply_scene(model, rec: Dict[str, Any], scene: str, tracks: str = "given") -> None:
     """Re-place one sequence's people with :func:`hdnet.scene.reason_scene` (frames as images,
-    the tracks from ``tracks``: :data:`TRACK_SOURCES`); records how (``placed_by``), the floor
-    found and the tracks used."""
+    the tracks from ``tracks``: :data:`TRACK_SOURCES`); records how (``placed_by``) and the floor
+    found."""
     rec["placed_by"] = np.zeros(len(rec["root_mm"]), np.int64)
     rec["floor"] = None
     rec["model_joints_rel_mm"] = rec["joints_rel_mm"]  # the model's own pose, which the baselines place
     if scene == "none":
         return
     conf = np.isfinite(rec["input_2d"]).all(-1) * rec["confidence"]
-    track = {"given": rec["people"], "none": None}.get(tracks)
-    if tracks == "linked":
-        track = link_tracks(rec["input_2d"], rec["frames"], conf)
-    rec["tracks"] = track
+    track = (rec["people"] if tracks == "given" else link_tracks(rec["input_2d"], rec["frames"], conf)
+             if tracks == "linked" else None)
     people = ScenePeople.from_prediction(rec["input_2d"], conf, FORMATS.get("mupots_17").skeleton, rec["root_mm"],
                                          rec["joints_rel_mm"], model.output_skeleton("mupots_17"),
                                          rec["depth_std_mm"], rec["camera"], rec["frames"], track,
