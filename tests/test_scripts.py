@@ -28,3 +28,17 @@ def test_blazepose_world_fit_places_a_body_where_it_is_seen():
     seen[5] += 300.0
     weight[5] = 0.0
     assert np.allclose(place(seen, body, weight, f, c), t, atol=1e-6)
+
+
+def test_model_figures_runs_are_evaluation_options():
+    """Each run of ``scripts/model_figures.py`` is a call ``evaluate_mupots`` accepts (a misspelt
+    option would only show when the script is run on the licensed data)."""
+    import inspect
+
+    from hdnet.keypoint import evaluate_mupots
+    from hdnet.keypoint.evaluation import TRACK_SOURCES
+    from hdnet.scene import SCENE_MODES
+    signature = inspect.signature(evaluate_mupots)
+    for name, kwargs in _script("model_figures").MUPOTS_RUNS.items():
+        signature.bind(None, [], **kwargs)
+        assert kwargs.get("scene", "none") in SCENE_MODES and kwargs.get("tracks", "given") in TRACK_SOURCES, name
