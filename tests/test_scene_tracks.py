@@ -147,3 +147,15 @@ def test_mupots_linked_tracks_are_its_person_index(tmp_path):
         evaluate_mupots(model, seqs, scene="sequence", tracks="by name")
     assert main(["eval", "--dataset", "mupots-3d", "--annotations", str(shared_path("realdata", "mupots")),
                  "--tracks", "linked", "--out", str(tmp_path / "r.json")]) == 2  # tracks without a scene
+
+
+def test_the_linker_scores_all_pairs_of_a_frame_as_the_distance_does_one_by_one():
+    from hdnet.scene.tracks import _distances
+    rng = np.random.default_rng(3)
+    a, b = rng.uniform(0, 300, (5, 17, 2)), rng.uniform(0, 300, (4, 17, 2))
+    seen_a, seen_b = rng.random((5, 17)) > 0.4, rng.random((4, 17)) > 0.4
+    seen_a[0] = False  # nobody seen
+    seen_b[1, 2:] = False  # two joints seen: too few
+    a[2, seen_a[2] == 0] = np.nan  # unseen joints may be NaN
+    want = [[keypoint_distance(a[i], seen_a[i], b[j], seen_b[j]) for j in range(4)] for i in range(5)]
+    np.testing.assert_allclose(_distances(a, seen_a, b, seen_b, 3), want)

@@ -49,6 +49,27 @@ def keypoint_distance(a: np.ndarray, seen_a: np.ndarray, b: np.ndarray, seen_b: 
     return float(np.median(np.linalg.norm(a[both] - b[both], axis=-1)) / scale)
 
 
+def _distances(a: np.ndarray, seen_a: np.ndarray, b: np.ndarray, seen_b: np.ndarray, min_joints: int) -> np.ndarray:
+    """:func:`keypoint_distance` between every person of ``a [T, J, 2]`` and of ``b [N, J, 2]``
+    at once: ``[T, N]``."""
+    def sizes(x, seen):
+        lo = np.where(seen[..., None], x, np.inf).min(1)
+        hi = np.where(seen[..., None], x, -np.inf).max(1)
+        return np.linalg.norm(hi - lo, axis=-1)
+    both = seen_a[:, None] & seen_b[None]                                          # [T, N, J]
+    move = np.linalg.norm(np.nan_to_num(a)[:, None] - np.nan_to_num(b)[None], axis=-1)
+    move = np.where(both, move, np.nan)
+    enough = both.sum(-1) >= max(min_joints, 1)
+    median = np.full(both.shape[:2], np.inf)
+    if enough.any():
+        median[enough] = np.nanmedian(move[enough], axis=-1)
+    scale = np.maximum(sizes(a, seen_a)[:, None], sizes(b, seen_b)[None])
+    usable = enough & np.isfinite(scale) & (scale > 0)
+    out = np.full(usable.shape, np.inf)
+    out[usable] = median[usable] / scale[usable]
+    return out
+
+
 def link_tracks(keypoints, frame, confidence=None, *, max_cost: float = 0.3, max_gap: int = 10,
                 min_joints: int = 3) -> np.ndarray:
     """Track ids for a sequence's people from their 2D keypoints: frame by frame, in the order of
@@ -102,15 +123,19 @@ def link_tracks(keypoints, frame, confidence=None, *, max_cost: float = 0.3, max
         raise ValueError(f"max_gap: expected at least 1 frame, got {max_gap}")
     from scipy.optimize import linear_sum_assignment  # imported here: scipy.optimize changes warning filters
     ids = np.full(p, -1, np.int64)
+    if not p:
+        return ids
     last: List[int] = []  # each track's last person (an index into keypoints)
     linkable = seen.sum(-1) >= max(min_joints, 1)
-    for f in np.unique(fr):
-        now = [int(i) for i in np.nonzero((fr == f) & linkable)[0]]
+    order = np.argsort(fr, kind="stable")
+    frames, starts = np.unique(fr[order], return_index=True)
+    for f, people in zip(frames, np.split(order, starts[1:]), strict=True):
+        now = [int(i) for i in people if linkable[i]]
         live = [t for t, i in enumerate(last) if 0 < f - fr[i] <= max_gap]
         taken = [False] * len(now)
         if live and now:
-            cost = np.array([[keypoint_distance(kp[last[t]], seen[last[t]], kp[i], seen[i], min_joints)
-                              for i in now] for t in live])
+            prev = [last[t] for t in live]
+            cost = _distances(kp[prev], seen[prev], kp[now], seen[now], min_joints)
             rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e9))
             for r, c in zip(rows, cols, strict=True):
                 if cost[r, c] <= max_cost:
