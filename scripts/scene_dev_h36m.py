@@ -77,7 +77,8 @@ def make_scenes(path: str, max_frames: int, subjects=("S9", "S11"), seed: int = 
 
 
 def predict(model, scenes: List[Dict], anchor_first: bool = False) -> None:
-    """The model's answer for every scene's people (``s["people"]``, ``s["joints_rel_mm"]``);
+    """The model's answer for every scene's people (``s["people"]``, ``s["joints_rel_mm"]``; their
+    keypoints ``s["px"]``);
     ``anchor_first``: the first person of each scene (track 0) is given their standing height
     (their body's skeleton length, as ``hdnet eval --known-heights first`` gives it)."""
     from hdnet.keypoint.height import height_from_length, skeleton_length_mm
@@ -90,7 +91,7 @@ def predict(model, scenes: List[Dict], anchor_first: bool = False) -> None:
             length = np.median(skeleton_length_mm(s["cam_mm"][first]))
             height = np.where(first, height_from_length(length, model), np.nan)
         p = model.predict(px, s["camera"], format="mupots_17", height_mm=height)
-        s["joints_rel_mm"] = p.joints_rel_mm.double().numpy()
+        s["px"], s["joints_rel_mm"] = px, p.joints_rel_mm.double().numpy()
         s["people"] = ScenePeople.from_prediction(
             px, np.ones(px.shape[:2]), sk, p.root_mm.double().numpy(), s["joints_rel_mm"],
             model.output_skeleton("mupots_17"), p.depth_std_mm.double().numpy(), s["camera"], s["frames"],
@@ -222,6 +223,8 @@ def main() -> None:
     ap.add_argument("--rolled", action="store_true", help="the scenes through cameras rolled by 90 degrees")
     ap.add_argument("--known-floor", action="store_true", help="the scenes on their cameras' calibrated floors")
     ap.add_argument("--anchored", action="store_true", help="each scene's first person of known height")
+    ap.add_argument("--linked", action="store_true", help="the tracks linked from the 2D keypoints (link_tracks) "
+                    "against the scenes' own")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     model = KeypointHDNet.from_checkpoint(args.checkpoint) if args.checkpoint else KeypointHDNet.pretrained("mupots_17")
@@ -245,6 +248,12 @@ def main() -> None:
                 args.out)
         return
     predict(model, scenes)
+    if args.linked:
+        _report(linked_table(scenes), "| tracks | share of people in a track of their own body | none | image | "
+                "sequence (MRPE mm) | sequence, within 25 cm |",
+                lambda v: f"{100 * v['purity']:.1f} % | {v['none_mrpe_mm']:.0f} | {v['image_mrpe_mm']:.0f} | "
+                f"{v['sequence_mrpe_mm']:.0f} | {100 * v['sequence_within_25cm']:.1f} %", args.out)
+        return
     if args.known_floor:
         _report(known_floor_table(scenes, args.mocap), "| setting | MRPE mm | within 25 cm | joints, absolute mm | "
                 "joints, root-relative mm | floor used |",
@@ -274,6 +283,30 @@ def main() -> None:
         rows[f"sequence, max_sigma={m}"] = score(scenes, "sequence", max_sigma=m)
     _report(rows, "| setting | MRPE mm | within 25 cm | floor used |",
             lambda v: f"{v['mrpe_mm']:.0f} | {100 * v['within_25cm']:.1f} % | {100 * v['floor_used']:.0f} %", args.out)
+
+
+def linked_table(scenes: List[Dict]) -> Dict[str, Dict[str, float]]:
+    """Each scene's tracks as given (the three actions), linked from the 2D keypoints by
+    :func:`hdnet.scene.link_tracks`, and none: the share of people whose linked track is mostly
+    their own body, and MRPE per mode."""
+    from hdnet.scene import link_tracks
+    rows = {}
+    for name in ("given", "linked", "none"):
+        changed, own, total = [], 0, 0
+        for s in scenes:
+            p = s["people"]
+            track = {"given": s["tracks"], "none": None}.get(name)
+            if name == "linked":
+                track = link_tracks(s["px"], s["frames"])
+                for t in np.unique(track[track >= 0]):
+                    own += np.bincount(s["tracks"][track == t]).max()
+                total += len(track)
+            changed.append(dict(s, people=dataclasses.replace(p, track=track)))
+        sequence = score(changed, "sequence")
+        rows[name] = {"purity": own / total if total else 1.0, "none_mrpe_mm": score(changed, "none")["mrpe_mm"],
+                      "image_mrpe_mm": score(changed, "image")["mrpe_mm"], "sequence_mrpe_mm": sequence["mrpe_mm"],
+                      "sequence_within_25cm": sequence["within_25cm"]}
+    return rows
 
 
 def _report(rows: Dict[str, Dict[str, float]], header: str, cells, out) -> None:
