@@ -31,7 +31,7 @@ TRAINED_ON = {
                  "data.recorded_cameras) the capture's own cameras, in every input format"),
     "h36m_studio": ("Human3.6M motion capture, subjects {subjects}, as ground-truth h36m_17 2D through the "
                     "capture's own four cameras only (the lifting benchmarks' setting), starting from the "
-                    "keypoint model"),
+                    "keypoint model shipped at the time (model-card.md says which)"),
 }
 RECIPE = {"keypoint": "keypoint", "h36m_studio": "lifting"}
 
