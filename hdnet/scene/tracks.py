@@ -16,11 +16,6 @@ import numpy as np
 __all__ = ["link_tracks", "keypoint_distance"]
 
 
-def _size(points: np.ndarray) -> float:
-    """A person's size in the image: the diagonal of their seen keypoints' box (px)."""
-    return float(np.linalg.norm(points.max(0) - points.min(0)))
-
-
 def keypoint_distance(a: np.ndarray, seen_a: np.ndarray, b: np.ndarray, seen_b: np.ndarray,
                       min_joints: int = 3) -> float:
     r"""How far one person's keypoints are from another's, relative to their size:
@@ -40,19 +35,14 @@ def keypoint_distance(a: np.ndarray, seen_a: np.ndarray, b: np.ndarray, seen_b: 
         >>> round(keypoint_distance(a, np.ones(3, bool), a + [5.0, 0.0], np.ones(3, bool)), 3)
         0.045
     """
-    both = seen_a & seen_b
-    if both.sum() < max(min_joints, 1):
-        return float("inf")
-    scale = max(_size(a[seen_a]), _size(b[seen_b]))
-    if scale <= 0:
-        return float("inf")
-    return float(np.median(np.linalg.norm(a[both] - b[both], axis=-1)) / scale)
+    return float(_distances(np.asarray(a, np.float64)[None], np.asarray(seen_a, bool)[None],
+                            np.asarray(b, np.float64)[None], np.asarray(seen_b, bool)[None], min_joints)[0, 0])
 
 
 def _distances(a: np.ndarray, seen_a: np.ndarray, b: np.ndarray, seen_b: np.ndarray, min_joints: int) -> np.ndarray:
     """:func:`keypoint_distance` between every person of ``a [T, J, 2]`` and of ``b [N, J, 2]``
-    at once: ``[T, N]``."""
-    def sizes(x, seen):
+    at once (``seen_a [T, J]``, ``seen_b [N, J]``): ``[T, N]``."""
+    def sizes(x, seen):  # the diagonal of each person's seen keypoints' box
         lo = np.where(seen[..., None], x, np.inf).min(1)
         hi = np.where(seen[..., None], x, -np.inf).max(1)
         return np.linalg.norm(hi - lo, axis=-1)
