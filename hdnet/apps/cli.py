@@ -696,7 +696,8 @@ def _run_predict_keypoints(args) -> int:
               + f"; camera from {cameras[key][1] if key in cameras else '-'}")
         if ref.path and mine:
             try:
-                kp.draw_people(ref.path, people[key], mine, out / f"{kp.stem_for(ref.path, taken)}_people.png")
+                kp.draw_people(ref.path, people[key], mine, out / f"{kp.stem_for(ref.path, taken)}_people.png",
+                               model.input_skeleton(fmt), model.output_skeleton(fmt))
             except OSError as e:
                 raise CLIError(str(e)) from None
     print(f"wrote {out / 'people.json'}")
@@ -769,10 +770,10 @@ def _run_predict(args) -> int:
         results.append(res)
         print(f"{key}: {len(res)} people; depths (m) " + ", ".join(f"{r.depth_mm / 1000:.2f}" for r in res))
     records = []
-    for (image, key, *_), res, stem in zip(jobs, results, stems, strict=True):
+    for (image, key, _boxes, _scores, cam, _stem), res, stem in zip(jobs, results, stems, strict=True):
         records += to_rootnet_json(res, image_id=key)
         try:
-            draw_roots(image, res, out / f"{stem}_roots.png")
+            draw_roots(image, res, out / f"{stem}_roots.png", cam)
         except OSError as e:
             raise CLIError(str(e)) from None
     _write_json(out / "roots.json", records, "--out")

@@ -26,6 +26,7 @@ import numpy as np
 from ..camera import Camera, camera_from_fov, guess_camera, read_exif_focal
 from ..camera.estimate import FOV_PRIOR_DEG
 from ..core.files import natural_key
+from ..graphs import Skeleton
 
 __all__ = ["ImageRef", "IMAGE_SUFFIXES", "list_images", "resolve_images", "coco_image_table", "camera_for",
            "predict_records", "draw_people"]
@@ -296,22 +297,32 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
     return records
 
 
-def draw_people(image_path: str, keypoints: np.ndarray, records: List[dict], path) -> str:
-    """The image with each person's keypoints and depth, beside a bird's-eye view of where
-    everyone stands (written atomically)."""
+def draw_people(image_path: str, keypoints: np.ndarray, records: List[dict], path,
+                keypoint_skeleton: Optional[Skeleton] = None, joint_skeleton: Optional[Skeleton] = None) -> str:
+    """The image with each person's keypoints (joined by ``keypoint_skeleton``'s bones, where
+    given) and depth, beside a bird's-eye view of where everyone stands: each person's 3D
+    joints from above (joined by ``joint_skeleton``'s bones), their depth +- its uncertainty
+    along their ray, the camera's field of view and a metre grid (written atomically)."""
     from .draw import COLORS, PeoplePicture
-    pic = PeoplePicture(image_path, [r["root_cam"] for r in records])
+    joints = [np.asarray(r["joints_cam"], dtype=np.float64) for r in records]
+    points = np.concatenate([np.asarray([r["root_cam"] for r in records], dtype=np.float64).reshape(-1, 3)]
+                            + [j.reshape(-1, 3) for j in joints])
+    camera = Camera.from_dict(records[0]["camera"]) if records and "camera" in records[0] else None
+    pic = PeoplePicture(image_path, points, camera)
     dot = max(2, round(pic.h / 300))
     for i, (kp, r) in enumerate(zip(keypoints, records, strict=True)):
         c = COLORS[i % len(COLORS)]
         seen = np.isfinite(kp[:, :2]).all(-1) & (kp[:, 2] > 0)
+        for a, b in (keypoint_skeleton.bones if keypoint_skeleton is not None else ()):
+            if seen[a] and seen[b]:
+                pic.draw.line([tuple(kp[a, :2]), tuple(kp[b, :2])], fill=c, width=pic.line)
         for u, v in kp[seen, :2]:
             pic.draw.ellipse([u - dot, v - dot, u + dot, v + dot], fill=c)
         if seen.any():
             u, v = kp[seen, :2].min(0)
-            pic.draw.text((u, max(0, v - 14)), f"{r['root_cam'][2] / 1000:.2f} m +- {r['depth_std_mm'] / 1000:.2f}",
-                          fill=c)
-        pic.place(r["root_cam"], c)
+            pic.label(u, v, f"{r['root_cam'][2] / 1000:.2f} m +- {r['depth_std_mm'] / 1000:.2f}", c)
+        pic.place(r["root_cam"], c, joints[i], joint_skeleton.bones if joint_skeleton is not None else (),
+                  r["depth_std_mm"])
     return pic.save(path)
 
 
