@@ -267,3 +267,36 @@ def test_mmpose_predictions_read_as_a_video_file_and_as_a_folder_of_images(tmp_p
         parse_keypoints([{"frame_id": 0, "instances": [{"keypoints": [[1, 2]], "keypoint_scores": [0.5, 0.5]}]}])
     with pytest.raises(ValueError, match=re.escape("must lie in [0, 1]")):
         parse_keypoints([{"frame_id": 0, "instances": _mmpose_instances(frames[0] * [1, 1, 3])}])
+
+
+def test_every_image_is_answered_in_one_batch_with_its_own_camera():
+    from hdnet.apps.keypoint_predict import ImageRef, predict_records
+    from hdnet.camera import Camera
+    from hdnet.keypoint import KeypointHDNet
+    model = KeypointHDNet.pretrained()
+    kp, _, _ = _coco_views(5, seed=4)
+    people = {"a.jpg": kp[:2], "b.jpg": kp[2:2], "c.jpg": kp[2:]}  # b has nobody
+    cams = {"a.jpg": (Camera(900.0, 900.0, 500.0, 400.0), "--camera"),
+            "b.jpg": (Camera(700.0, 700.0, 300.0, 300.0), "--camera"),
+            "c.jpg": (Camera(1500.0, 1400.0, 640.0, 360.0, radial=(0.05, 0.0, 0.0)), "--camera")}
+    heights = {"a.jpg": np.array([np.nan, 1650.0]), "b.jpg": np.zeros(0), "c.jpg": np.full(3, np.nan)}
+    records = predict_records(model, people, "coco_17", {k: ImageRef(k) for k in people}, cams, heights=heights)
+    assert [r["image_id"] for r in records] == ["a.jpg"] * 2 + ["c.jpg"] * 3
+    for key, rows in (("a.jpg", records[:2]), ("c.jpg", records[2:])):  # each image on its own
+        alone = model.predict(people[key][..., :2], cams[key][0], confidence=people[key][..., 2], format="coco_17",
+                              height_mm=heights[key])
+        np.testing.assert_allclose([r["joints_cam"] for r in rows], alone.joints_mm.double().numpy(), atol=0.05)
+    assert records[1]["height_mm"] == 1650.0 and records[0]["height_mm"] is None
+
+
+def test_a_bad_image_in_the_batch_is_named():
+    from hdnet.apps.keypoint_predict import ImageRef, predict_records
+    from hdnet.camera import Camera
+    from hdnet.keypoint import KeypointHDNet
+    kp, _, _ = _coco_views(3, seed=5)
+    bad = kp[1:].copy()
+    bad[0, 4, 2] = 1.5  # a score outside [0, 1]
+    people = {"good.jpg": kp[:1], "bad.jpg": bad}
+    cams = {k: (Camera(900.0, 900.0, 500.0, 400.0), "--camera") for k in people}
+    with pytest.raises(ValueError, match=r"'bad\.jpg'.*\[0, 1\]"):
+        predict_records(KeypointHDNet.pretrained(), people, "coco_17", {k: ImageRef(k) for k in people}, cams)

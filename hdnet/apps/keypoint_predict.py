@@ -201,6 +201,33 @@ def link_people(people: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
     return ids
 
 
+def _predict_images(model, work: List[tuple], cameras: Dict[str, Tuple[Camera, str]], fmt: str,
+                    flip_test: bool) -> list:
+    """The model's answers for every image of ``work`` (``(key, keypoints [P, J, 3], scores
+    [P, J], heights [P] or None)``), one :class:`~hdnet.keypoint.KeypointOutput` per image, from
+    one batched call (each person with their image's camera). A bad input is named by its image."""
+    if not work:
+        return []
+    sizes = [len(w[1]) for w in work]
+    heights = (None if all(w[3] is None for w in work) else
+               np.concatenate([np.full(n, np.nan) if w[3] is None else np.asarray(w[3], np.float64)
+                               for w, n in zip(work, sizes, strict=True)]))
+    try:
+        res = model.predict(np.concatenate([w[1][..., :2] for w in work]),
+                            [cameras[w[0]][0] for w, n in zip(work, sizes, strict=True) for _ in range(n)],
+                            confidence=np.concatenate([w[2] for w in work]), format=fmt, flip_test=flip_test,
+                            height_mm=heights)
+    except ValueError as e:
+        for key, kp, conf, height in work:  # name the image, not a position in the batch
+            try:
+                model.predict(kp[..., :2], cameras[key][0], confidence=conf, format=fmt, height_mm=height)
+            except ValueError as mine:
+                raise ValueError(f"--keypoints {key!r}: {mine}") from None
+        raise e
+    ends = np.cumsum(sizes)
+    return [type(res)(*(field[end - n:end] for field in res)) for n, end in zip(sizes, ends, strict=True)]
+
+
 def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[str, ImageRef],
                     cameras: Dict[str, Tuple[Camera, str]], flip_test: bool = False,
                     scene: str = "none", tracks: Optional[Dict[str, np.ndarray]] = None,
@@ -238,19 +265,18 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
         except (TypeError, ValueError) as e:
             raise ValueError(f"--floor: {e}") from None
     joints = list(model.output_skeleton(fmt).joints)
-    records: List[dict] = []
-    answers: List[tuple] = []  # (key, keypoints, scores, answer, first record)
+    work = []  # (key, keypoints with NaN where missing, scores, heights or None)
     for key, kp in people.items():
-        cam, source = cameras[key]
         if kp.shape[0] == 0:
             continue
+        conf = np.nan_to_num(np.asarray(kp[..., 2], np.float64), nan=0.0)
         kp = np.where((kp[..., 2:] > 0) & np.isfinite(kp[..., :2]).all(-1, keepdims=True), kp, np.nan)
-        conf = np.nan_to_num(np.asarray(people[key][..., 2], np.float64), nan=0.0)
-        height = None if heights is None else heights[key]
-        try:
-            res = model.predict(kp[..., :2], cam, confidence=conf, format=fmt, flip_test=flip_test, height_mm=height)
-        except ValueError as e:  # name the image, not a position in the batch
-            raise ValueError(f"--keypoints {key!r}: {e}") from None
+        work.append((key, kp, conf, None if heights is None else heights[key]))
+    results = _predict_images(model, work, cameras, fmt, flip_test)
+    records: List[dict] = []
+    answers: List[tuple] = []  # (key, keypoints, scores, answer, first record)
+    for (key, kp, conf, height), res in zip(work, results, strict=True):
+        cam, source = cameras[key]
         answers.append((key, kp, conf, res, len(records)))
         for i in range(kp.shape[0]):
             rec = {"image_id": key, "root_cam": res.root_mm[i].tolist(), "joints_cam": res.joints_mm[i].tolist(),
