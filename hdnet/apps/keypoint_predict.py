@@ -248,7 +248,7 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
     roll_deg)`` of the camera over the ground where it is known (:meth:`hdnet.scene.Floor.from_camera`;
     needs ``scene`` image or sequence): every image's people stand on it, one person alone too.
     A person the scene moves is scaled with their move (:meth:`hdnet.scene.SceneResult.scaled_pose`),
-    so their joints still project onto their keypoints."""
+    so their joints still project onto their keypoints. Millimetres are rounded to 0.001 mm."""
     from ..keypoint.formats import FORMATS
     from ..scene import PLACED_BY, SCENE_MODES, Floor, ScenePeople, ankle_height_for, reason_scene
     if scene not in SCENE_MODES:
@@ -292,7 +292,7 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
     if bad:
         raise ValueError(f"predict: non-finite answers for {bad[:5]} (a corrupt model?)")
     if scene == "none" or not answers:
-        return records
+        return _rounded(records)
     groups = [[a] for a in answers] if scene == "image" else [answers]
     if scene == "sequence":
         used = {cameras[a[0]][0] for a in answers}
@@ -320,6 +320,20 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
             records[r]["joints_cam"] = (root + pose[k]).tolist()
             records[r]["depth_std_mm"] = float(std[k])
             records[r]["placed_by"] = PLACED_BY[int(placed.method[k])]
+    return _rounded(records)
+
+
+#: Decimals of the millimetres in the records: 0.001 mm, far below any error of the model.
+MM_DECIMALS = 3
+
+
+def _rounded(records: List[dict]) -> List[dict]:
+    """``records`` with their millimetres rounded to :data:`MM_DECIMALS` (a person's file shrinks
+    by half and reads as what it means)."""
+    for r in records:
+        r["root_cam"] = np.round(r["root_cam"], MM_DECIMALS).tolist()
+        r["joints_cam"] = np.round(r["joints_cam"], MM_DECIMALS).tolist()
+        r["depth_std_mm"] = round(r["depth_std_mm"], MM_DECIMALS)
     return records
 
 
