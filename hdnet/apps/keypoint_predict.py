@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+import torch
 
 from ..camera import Camera, camera_from_fov, guess_camera, read_exif_focal
 from ..camera.estimate import FOV_PRIOR_DEG
@@ -249,8 +250,8 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
     needs ``scene`` image or sequence): every image's people stand on it, one person alone too.
     A person the scene moves is scaled with their move (:meth:`hdnet.scene.SceneResult.scaled_pose`),
     so their joints still project onto their keypoints. Millimetres are rounded to 0.001 mm."""
-    from ..keypoint.formats import FORMATS
-    from ..scene import PLACED_BY, SCENE_MODES, Floor, ScenePeople, ankle_height_for, reason_scene
+    from ..keypoint.placing import as_floor, place_in_scene
+    from ..scene import PLACED_BY, SCENE_MODES
     if scene not in SCENE_MODES:
         raise ValueError(f"--scene: expected one of {list(SCENE_MODES)}, got {scene!r}")
     given = None
@@ -260,10 +261,9 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
         if len(floor) not in (2, 3):
             raise ValueError(f"--floor: expected HEIGHT_MM,PITCH_DEG[,ROLL_DEG], got {len(floor)} numbers")
         try:
-            given = Floor.from_camera(floor[0], floor[1], floor[2] if len(floor) == 3 else 0.0,
-                                      ankle_height_mm=ankle_height_for(model.output_skeleton(fmt)))
+            given = as_floor(tuple(floor), model.output_skeleton(fmt))
         except (TypeError, ValueError) as e:
-            raise ValueError(f"--floor: {e}") from None
+            raise ValueError(f"--floor: {str(e).removeprefix('floor: ')}") from None
     joints = list(model.output_skeleton(fmt).joints)
     work = []  # (key, keypoints with NaN where missing, scores, heights or None)
     for key, kp in people.items():
@@ -300,25 +300,19 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
             raise ValueError("--scene sequence: the images have different cameras; a sequence is one static "
                              "camera (use --scene image, or one --camera for all)")
     for group in groups:
-        cam = cameras[group[0][0]][0]
-        cat = {k: np.concatenate([np.asarray(getattr(a[3], k), np.float64) for a in group])
-               for k in ("root_mm", "joints_rel_mm", "depth_std_mm")}
-        kp = np.concatenate([a[1][..., :2] for a in group])
-        conf = np.concatenate([a[2] for a in group])
+        out = type(group[0][3])(*(torch.cat(field) for field in zip(*[a[3] for a in group], strict=True)))
         image = np.concatenate([np.full(len(a[1]), i) for i, a in enumerate(group)])
         track = np.concatenate([tracks[a[0]] for a in group]) if tracks is not None else None
         known = (np.concatenate([np.isfinite(heights[a[0]]) for a in group]) if heights is not None
                  else None)
-        placed = reason_scene(ScenePeople.from_prediction(
-            kp, conf, FORMATS.get(fmt).skeleton, cat["root_mm"], cat["joints_rel_mm"], model.output_skeleton(fmt),
-            cat["depth_std_mm"], cam, image, track, known), scene, floor=given)
-        pose, std = placed.scaled_pose(cat["joints_rel_mm"]), placed.depth_std_mm(cat["depth_std_mm"])
+        out, placed = place_in_scene(model, out, np.concatenate([a[1][..., :2] for a in group]),
+                                     cameras[group[0][0]][0], scene, confidence=np.concatenate([a[2] for a in group]),
+                                     format=fmt, image=image, track=track, known_size=known, floor=given)
         rows = [a[4] + i for a in group for i in range(len(a[1]))]
         for k, r in enumerate(rows):
-            root = placed.root_mm[k]
-            records[r]["root_cam"] = root.tolist()
-            records[r]["joints_cam"] = (root + pose[k]).tolist()
-            records[r]["depth_std_mm"] = float(std[k])
+            records[r]["root_cam"] = out.root_mm[k].tolist()
+            records[r]["joints_cam"] = out.joints_mm[k].tolist()
+            records[r]["depth_std_mm"] = float(out.depth_std_mm[k])
             records[r]["placed_by"] = PLACED_BY[int(placed.method[k])]
     return _rounded(records)
 

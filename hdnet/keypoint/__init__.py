@@ -3,6 +3,8 @@ absolute 3D pose.
 
 - :mod:`~hdnet.keypoint.model`: :class:`KeypointHDNet` (a checkpointable module) and its output;
 - :mod:`~hdnet.keypoint.inputs`: pixels to normalised coordinates, person size, confidences;
+- :mod:`~hdnet.keypoint.placing`: its answers placed with the floor people share
+  (:func:`~hdnet.keypoint.placing.place_in_scene`, :meth:`KeypointHDNet.predict_scene`);
 - :mod:`~hdnet.keypoint.task`: the ``keypoint`` training task (motion capture through virtual
   cameras) for :class:`~hdnet.train.Trainer`;
 - :mod:`~hdnet.keypoint.evaluation`: the MuPoTS-3D protocols against the geometric baselines.

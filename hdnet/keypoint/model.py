@@ -549,6 +549,34 @@ class KeypointHDNet(Checkpointable, nn.Module):
                           "through none of them; its depths and body sizes mean nothing there: use "
                           "KeypointHDNet.pretrained() for any camera (docs/model-card.md)", stacklevel=4)
 
+    def predict_scene(self, keypoints_px, camera, scene: str = "image", *, confidence=None,
+                      format: Optional[str] = None, image=None, track=None, height_mm=None, floor=None,
+                      flip_test: bool = False, max_batch: int = 256):
+        """:meth:`predict`, then the people placed with the floor they share
+        (:func:`hdnet.keypoint.placing.place_in_scene`; docs/scene.md): everyone in ``keypoints_px
+        [P, J, 2 or 3]`` is seen by the one :class:`~hdnet.camera.Camera` ``camera``.
+
+        ``scene``: ``"image"`` (``image [P]``: which image each person is in, each image its
+        own floor; default all in one) or ``"sequence"`` (``image [P]``: the frame, one static
+        camera and one floor; ``track [P]``: the same id is the same body). ``floor``: where the
+        floor is known, a :class:`~hdnet.scene.Floor` or ``(height_mm, pitch_deg[, roll_deg])``
+        of the camera over the ground. People of known ``height_mm`` keep their size. Returns the
+        placed :class:`KeypointOutput` and the :class:`~hdnet.scene.SceneResult` (who was placed
+        by the floor: ``method``, :data:`hdnet.scene.PLACED_BY`).
+
+        Example:
+            >>> model = KeypointHDNet.pretrained()                                  # doctest: +SKIP
+            >>> out, scene = model.predict_scene(keypoints, camera, format="coco_17")  # doctest: +SKIP
+            >>> out.root_mm, scene.floor_used                                       # doctest: +SKIP
+        """
+        from .placing import place_in_scene
+        out = self.predict(keypoints_px, camera, confidence, format, max_batch, flip_test, height_mm)
+        people = out.root_mm.shape[0]
+        known = None if height_mm is None else np.isfinite(np.broadcast_to(np.asarray(height_mm, np.float64),
+                                                                           (people,)))
+        return place_in_scene(self, out, keypoints_px, camera, scene, confidence=confidence, format=format,
+                              image=image, track=track, known_size=known, floor=floor)
+
     def with_heights(self, output: KeypointOutput, height_mm) -> KeypointOutput:
         r"""``output`` with each person of known standing height ``height_mm`` (``[P]`` or one
         number, mm; NaN: not known, left as it is) scaled about the camera by
