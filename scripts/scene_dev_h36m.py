@@ -42,7 +42,7 @@ from hdnet.data.pose_augment import axis_angle_matrices
 from hdnet.graphs import get_skeleton
 from hdnet.keypoint import KeypointHDNet
 from hdnet.keypoint.task import to_mupots
-from hdnet.scene import ScenePeople, reason_scene
+from hdnet.scene import ScenePeople, placed_by_floor, reason_scene
 
 ROOT = 14  # MuPoTS pelvis
 #: reason_scene's default window (30 frames, a second at 30 fps) at this file's 10 fps
@@ -203,7 +203,7 @@ def score(scenes: List[Dict], mode: str, scaled: bool = True, floors=None, **kwa
         rel = r.scaled_pose(s["joints_rel_mm"][keep]) if scaled else s["joints_rel_mm"][keep]
         joint_abs.append(np.linalg.norm(r.root_mm[:, None] + rel - truth, axis=-1).mean(1))
         joint_rel.append(np.linalg.norm(rel - (truth - truth[:, ROOT:ROOT + 1]), axis=-1).mean(1))
-        used.append(r.method > 0)
+        used.append(placed_by_floor(r.method))
         moving.append(r.moving_camera)
     e, u = np.concatenate(err), np.concatenate(used)
     return {"mrpe_mm": round(float(e.mean()), 1), "within_25cm": round(float((e <= 250).mean()), 3),

@@ -2,6 +2,7 @@
 known camera: the geometry is checked against the construction (the true floor and the true
 roots), never against the code's own earlier output."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from hdnet import Camera
 from hdnet.apps.cli import main
 from hdnet.keypoint import KeypointHDNet
 from hdnet.scene import (
+    PLACED_BY,
     Floor,
     Placement,
     ScenePeople,
@@ -345,6 +347,30 @@ def test_people_lying_down_give_no_floor():
     np.testing.assert_array_equal(result.root_mm, people.root_mm)
 
 
+def test_a_track_without_a_floor_still_has_its_depth_smoothed():
+    """Nobody stands (one person lying still for 40 frames), so there is no floor; the model's
+    frame-to-frame depth noise is still averaged over the person's track, along their ray."""
+    one, root, *_ = _scene(n_frames=1, per_frame=1, lying=True, size_error=0.0)
+    n = 40
+    noise = np.exp(np.random.default_rng(7).normal(0.0, 0.05, n))
+    people = ScenePeople(np.repeat(one.ankles_px, n, 0), np.ones((n, 2)), root * noise[:, None],
+                         np.repeat(one.ankles_rel_mm, n, 0) * noise[:, None, None],
+                         np.repeat(one.neck_rel_mm, n, 0) * noise[:, None], 0.05 * root[:, 2] * noise, CAMERA,
+                         image=np.arange(n), track=np.zeros(n, np.int64))
+    result = reason_scene(people, "sequence")
+    assert result.floors[-1] is None and result.floor_used == 0.0  # no floor placed anyone
+    assert (result.method == PLACED_BY.index("smoothed")).all()
+    before = np.abs(np.log(people.root_mm[:, 2] / root[0, 2])).mean()
+    after = np.abs(np.log(result.root_mm[:, 2] / root[0, 2])).mean()
+    assert after < 0.6 * before  # a straight line over 61 frames (40 here) averages the noise
+    # along each person's own ray: the root stays on its pixel
+    np.testing.assert_allclose(CAMERA.project(result.root_mm), CAMERA.project(people.root_mm), atol=1e-6)
+    # without the track, nothing is smoothed
+    alone = reason_scene(dataclasses.replace(people, track=None), "sequence")
+    np.testing.assert_array_equal(alone.root_mm, people.root_mm)
+    assert (alone.method == 0).all()
+
+
 def _unchanged(people, floor=None):
     for mode in ("image", "sequence"):
         result = reason_scene(people, mode, floor=floor)
@@ -443,7 +469,7 @@ def test_predict_keypoints_with_a_scene(tmp_path, checkpoint):
                      "--camera", str(tmp_path / "cam.json"), "--checkpoint", checkpoint, "--scene", mode,
                      "--out", str(out)]) == 0
         records = json.loads((out / "people.json").read_text())
-        assert len(records) == 9 and {r["placed_by"] for r in records} <= {"model", "floor", "track"}
+        assert len(records) == 9 and {r["placed_by"] for r in records} <= set(PLACED_BY)
         for r in records:
             joints, root = np.array(r["joints_cam"]), np.array(r["root_cam"])
             np.testing.assert_allclose(joints[PELVIS], root, atol=1e-6)

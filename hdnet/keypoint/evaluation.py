@@ -25,7 +25,7 @@ from ..baselines import k_value_depth, skeleton_fit_depth
 from ..data.mocap import H36M_TEST_SUBJECTS, MocapPoses, world_to_camera
 from ..data.mupots_annotations import MuPoTSSequence
 from ..metrics import DEPTH_BANDS_MM, evaluate_roots, pa_mpjpe, pck3d
-from ..scene import SCENE_MODES, Floor, ScenePeople, ankle_height_for, link_tracks, reason_scene
+from ..scene import SCENE_MODES, Floor, ScenePeople, ankle_height_for, link_tracks, placed_by_floor, reason_scene
 from .formats import FORMATS
 from .height import height_from_length, skeleton_length_mm
 from .model import MIN_CONFIDENCE
@@ -316,7 +316,7 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
                              gather("depth_std_mm") if name == "hdnet" else None)
                for name, root_key, _ in methods}
     overall["skeleton_fit"]["scale"] = scale
-    overall["hdnet"]["floor_used"] = float(np.mean(gather("placed_by") > 0))
+    overall["hdnet"]["floor_used"] = float(np.mean(placed_by_floor(gather("placed_by"))))
     report: Dict[str, Any] = {
         "scene": scene, **({"tracks": tracks} if scene != "none" else {}),
         "people": int(len(gt_roots)), "sequences": [s.name for s in sequences],
@@ -337,7 +337,7 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
             row[name] = _scores(rec[root_key], rec["gt_root"], rec["ids"], pck_of(rel, k), pck_of(absolute[name], k),
                                 rec["depth_std_mm"] if name == "hdnet" else None)
             row[name].pop("by_depth")
-        row["hdnet"]["floor_used"] = float(np.mean(rec["placed_by"] > 0))
+        row["hdnet"]["floor_used"] = float(np.mean(placed_by_floor(rec["placed_by"])))
         row["floor"] = rec["floor"]
         report["per_sequence"][rec["sequence"].name] = row
     report["_records"] = records  # for plots; dropped before writing JSON
@@ -422,7 +422,7 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
                 given = (Floor.from_extrinsics(mc.R.T, mc.T, ankle_height_mm=ankle_height_for(out_sk))
                          if floor == "calibrated" else None)
                 result = reason_scene(people, scene, track_window=max(1, round(frame_rate)), floor=given)
-                root, rel, used = result.root_mm, result.scaled_pose(rel), result.method > 0
+                root, rel, used = result.root_mm, result.scaled_pose(rel), placed_by_floor(result.method)
                 std = result.depth_std_mm(std)
             truth = x - x[:, :1]
             rows["rel"].append(np.linalg.norm(rel - truth, axis=-1).mean(1))

@@ -35,10 +35,20 @@ import numpy as np
 from .floor import Floor, body_up, support_ankle
 from .people import ScenePeople
 
-__all__ = ["Placement", "place_on_floor", "smooth_tracks", "floor_weight", "PLACED_BY"]
+__all__ = ["Placement", "place_on_floor", "smooth_tracks", "floor_weight", "PLACED_BY", "BY_FLOOR", "placed_by_floor"]
 
-#: How each person was placed, the values of :attr:`Placement.method`.
-PLACED_BY = ("model", "floor", "track")
+#: How each person was placed, the values of :attr:`Placement.method`: the model's answer as it
+#: was; on the floor; by their track's ratio to the floor (and smoothed); the model's answer with
+#: its depth smoothed over its track where no floor was found (a sequence where nobody stands).
+PLACED_BY = ("model", "floor", "track", "smoothed")
+
+#: The :data:`PLACED_BY` values a floor placed (``floor_used`` counts them).
+BY_FLOOR = (1, 2)
+
+
+def placed_by_floor(method) -> np.ndarray:
+    """``[P]`` bool: the people of ``method [P]`` (:data:`PLACED_BY` indices) a floor placed."""
+    return np.isin(np.asarray(method), BY_FLOOR)
 
 
 @dataclass
@@ -50,8 +60,8 @@ class Placement:
 
     @property
     def floor_used(self) -> float:
-        """The share of people the scene re-placed (by the floor or their track)."""
-        return float(np.mean(self.method > 0)) if len(self.method) else 0.0
+        """The share of people a floor re-placed (directly or by their track's ratio to it)."""
+        return float(np.mean(placed_by_floor(self.method))) if len(self.method) else 0.0
 
 
 def floor_weight(people_on_floor: int, most: float = 0.3, half: float = 5.0) -> float:
@@ -107,12 +117,13 @@ def place_on_floor(people: ScenePeople, floor: Floor, max_sigma: float = 2.5, bl
     return Placement(root, method)
 
 
-def smooth_tracks(people: ScenePeople, placement: Placement, window: int = 30) -> Placement:
+def smooth_tracks(people: ScenePeople, placement: Placement, window: int = 30, label: int = 2) -> Placement:
     """Each track's depths smoothed: at every frame, a straight line fitted by least squares to the
     track's log depths over the frames within ``window`` of it (``people.image`` are frame
     numbers), each person moved along their root's ray to it. People without a track, or with
-    fewer than 3 frames in reach, stay; the people it moves count as placed by their ``track``
-    where nothing else placed them; people of known size (``people.known_size``) stay.
+    fewer than 3 frames in reach, stay; the people it moves count as placed by ``label`` (a
+    :data:`PLACED_BY` index: ``track``, or ``smoothed`` where there is no floor) where nothing else
+    placed them; people of known size (``people.known_size``) stay.
     ``window = 30``: a second at 30 frames per second (on Human3.6M
     scenes at 10 fps, ``scripts/scene_dev_h36m.py``: windows of 0.1 / 0.3 / 0.5 / 1 / 2 / 3 s gave
     294 / 292 / 291 / 292 / 309 / 338 mm MRPE; docs/scene.md)."""
@@ -137,5 +148,5 @@ def smooth_tracks(people: ScenePeople, placement: Placement, window: int = 30) -
             level = np.linalg.lstsq(a, z[near], rcond=None)[0][0]
             root[i] = placement.root_mm[i] * np.exp(level - z[k])
             if method[i] == 0:
-                method[i] = 2
+                method[i] = label
     return Placement(root, method)

@@ -3,7 +3,9 @@
 ``mode="image"``: each image's people share a floor (two people at least; one person alone gives
 the model's own answer back). ``mode="sequence"``: every person in every frame shares one floor
 (a static camera), with a body size kept over each track and each track's depths smoothed over
-``track_window`` frames (:func:`~hdnet.scene.smooth_tracks`). A sequence whose floor moves from one
+``track_window`` frames (:func:`~hdnet.scene.smooth_tracks`); where nobody stands (no floor),
+each track's depths are still smoothed (``placed_by`` ``smoothed``, not counted in
+``floor_used``). A sequence whose floor moves from one
 part to the next (a moving camera: the people's heights under the camera shift between parts)
 falls back to image mode and says so.
 
@@ -24,7 +26,7 @@ import numpy as np
 
 from .floor import Floor, ankle_heights, fit_floor, floor_normal
 from .people import ScenePeople
-from .placement import Placement, place_on_floor, smooth_tracks
+from .placement import PLACED_BY, Placement, place_on_floor, smooth_tracks
 
 __all__ = ["SceneResult", "reason_scene", "SCENE_MODES", "fit_scene_floor", "GIVEN_FLOOR_DEPTH_STD"]
 
@@ -157,7 +159,9 @@ def _place(people: ScenePeople, mode: str, max_sigma: float, blend: Optional[flo
             placed = smooth_tracks(people, place_on_floor(people, floor, max_sigma, blend), track_window)
             result.root_mm, result.method = placed.root_mm, placed.method
             return result
-        if floor is None:
+        if floor is None:  # nobody stands (people lying, feet unseen): their tracks still move smoothly
+            placed = smooth_tracks(people, result, track_window, label=PLACED_BY.index("smoothed"))
+            result.root_mm, result.method = placed.root_mm, placed.method
             return result
         result.moving_camera = True
         result.floors.clear()
