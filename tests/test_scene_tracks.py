@@ -159,3 +159,43 @@ def test_the_linker_scores_all_pairs_of_a_frame_as_the_distance_does_one_by_one(
     a[2, seen_a[2] == 0] = np.nan  # unseen joints may be NaN
     want = [[keypoint_distance(a[i], seen_a[i], b[j], seen_b[j]) for j in range(4)] for i in range(5)]
     np.testing.assert_allclose(_distances(a, seen_a, b, seen_b, 3), want)
+
+
+def test_track_poses_are_averaged_over_their_neighbouring_frames():
+    from hdnet.scene import smooth_track_poses
+    rng = np.random.default_rng(3)
+    n = 30
+    frames = np.concatenate([np.arange(15), np.arange(0, 30, 2)])  # two tracks, one every other frame
+    track = np.repeat([0, 1], 15)
+    track[[4, 20]] = -1  # no track: left as it is
+    rel = rng.normal(0.0, 100.0, (n, 5, 3))
+    rel[7, 2] = np.nan  # a joint the model could not give
+    got = smooth_track_poses(rel, frames, track, window=2)
+    for i in range(n):  # the mean over the same track's frames within 2, written out
+        if track[i] < 0:
+            np.testing.assert_array_equal(got[i], rel[i])
+            continue
+        mates = [k for k in range(n) if track[k] == track[i] and abs(frames[k] - frames[i]) <= 2]
+        np.testing.assert_allclose(got[i], np.nanmean(rel[mates], 0), rtol=1e-12)
+    assert np.isfinite(got[7]).all()  # its neighbours give the missing joint
+    np.testing.assert_array_equal(smooth_track_poses(rel, frames, track, window=0), rel)
+    with pytest.raises(ValueError, match="window"):
+        smooth_track_poses(rel, frames, track, window=-1)
+    with pytest.raises(ValueError, match="frames"):
+        smooth_track_poses(rel, frames[:3], track, window=2)
+
+
+def test_a_sequence_smooths_each_tracks_pose_and_an_image_does_not():
+    from hdnet import Camera
+    from hdnet.scene import ScenePeople, reason_scene
+    n = 12
+    rng = np.random.default_rng(4)
+    people = ScenePeople(np.full((n, 2, 2), np.nan), np.zeros((n, 2)), np.tile([0.0, 0.0, 4000.0], (n, 1)),
+                         np.zeros((n, 2, 3)), np.tile([0.0, -500.0, 0.0], (n, 1)), np.full(n, 300.0),
+                         Camera(1000.0, 1000.0, 500.0, 500.0), image=np.arange(n), track=np.zeros(n, np.int64))
+    rel = rng.normal(0.0, 50.0, (n, 4, 3))
+    seq = reason_scene(people, "sequence")
+    np.testing.assert_allclose(seq.scaled_pose(rel)[5], rel[3:8].mean(0) * seq.scale[5])
+    np.testing.assert_array_equal(reason_scene(people, "image").scaled_pose(rel), rel)
+    unsmoothed = reason_scene(people, "sequence", pose_window=0)
+    np.testing.assert_array_equal(unsmoothed.scaled_pose(rel), rel * seq.scale[:, None, None])

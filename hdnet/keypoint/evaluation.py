@@ -235,6 +235,7 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str, tracks: str = "given") 
                                          rec["depth_std_mm"], rec["camera"], rec["frames"], track,
                                          np.isfinite(rec["height_mm"]))
     result = reason_scene(people, scene)
+    rec["model_joints_rel_mm"] = result.smoothed_pose(rec["joints_rel_mm"])  # a sequence's tracks smoothed
     rec["root_mm"] = result.root_mm
     rec["joints_rel_mm"] = result.scaled_pose(rec["joints_rel_mm"])
     rec["joints_mm"] = result.root_mm[:, None] + rec["joints_rel_mm"]

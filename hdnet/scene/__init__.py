@@ -22,7 +22,16 @@ from .floor import (
     support_ankle,
 )
 from .people import ScenePeople, ankle_and_neck_indices
-from .placement import BY_FLOOR, PLACED_BY, Placement, floor_weight, place_on_floor, placed_by_floor, smooth_tracks
+from .placement import (
+    BY_FLOOR,
+    PLACED_BY,
+    Placement,
+    floor_weight,
+    place_on_floor,
+    placed_by_floor,
+    smooth_track_poses,
+    smooth_tracks,
+)
 from .reasoning import GIVEN_FLOOR_DEPTH_STD, SCENE_MODES, SceneResult, fit_scene_floor, reason_scene
 from .tracks import keypoint_distance, link_tracks
 
@@ -30,4 +39,4 @@ __all__ = ["ScenePeople", "ankle_and_neck_indices", "Floor", "floor_normal", "fi
            "ankle_heights", "MIN_ANKLE_SCORE", "MIN_STANDING_MM", "body_up", "Placement", "place_on_floor",
            "smooth_tracks", "floor_weight", "PLACED_BY", "SceneResult", "reason_scene", "fit_scene_floor",
            "SCENE_MODES", "FLOOR_ANKLE_MM", "ankle_height_for", "GIVEN_FLOOR_DEPTH_STD", "link_tracks",
-           "keypoint_distance", "BY_FLOOR", "placed_by_floor"]
+           "keypoint_distance", "BY_FLOOR", "placed_by_floor", "smooth_track_poses"]

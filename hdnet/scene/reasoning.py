@@ -20,13 +20,13 @@ falls back to image mode and says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
 from .floor import Floor, ankle_heights, fit_floor, floor_normal
 from .people import ScenePeople
-from .placement import PLACED_BY, Placement, place_on_floor, smooth_tracks
+from .placement import PLACED_BY, Placement, place_on_floor, smooth_track_poses, smooth_tracks
 
 __all__ = ["SceneResult", "reason_scene", "SCENE_MODES", "fit_scene_floor", "GIVEN_FLOOR_DEPTH_STD"]
 
@@ -52,6 +52,20 @@ class SceneResult(Placement):
     moving_camera: bool = False
     scale: np.ndarray = field(default_factory=lambda: np.ones(0))
     given_floor: bool = False  #: placed on a floor given to :func:`reason_scene`, not found
+    #: in a sequence with tracks, ``(frames [P], track [P], window)``: each track's poses are
+    #: averaged over ``window`` frames either side (:func:`~hdnet.scene.smooth_track_poses`)
+    pose_smoothing: Optional[Tuple[np.ndarray, np.ndarray, int]] = None
+
+    def smoothed_pose(self, joints_rel_mm) -> np.ndarray:
+        """The model's root-relative poses ``[P, J, 3]``, each track's averaged over its
+        neighbouring frames in a sequence (:attr:`pose_smoothing`), at the model's size."""
+        rel = np.asarray(joints_rel_mm, np.float64)
+        if rel.ndim != 3 or rel.shape[0] != len(self.scale) or rel.shape[2] != 3:
+            raise ValueError(f"joints_rel_mm: expected [{len(self.scale)}, J, 3], got {rel.shape}")
+        if self.pose_smoothing is None:
+            return rel
+        frames, track, window = self.pose_smoothing
+        return smooth_track_poses(rel, frames, track, window)
 
     def depth_std_mm(self, model_std_mm) -> np.ndarray:
         """``[P]`` each person's depth uncertainty after the placement: the model's
@@ -65,16 +79,13 @@ class SceneResult(Placement):
         return np.where(on_floor, GIVEN_FLOOR_DEPTH_STD * self.root_mm[:, 2], std * self.scale)
 
     def scaled_pose(self, joints_rel_mm) -> np.ndarray:
-        """The model's root-relative poses ``[P, J, 3]`` at the size their placement implies:
-        a body moved along its root's ray to ``scale`` times its depth keeps its image only at
-        ``scale`` times its size, so root plus scaled pose is the model's whole answer scaled
-        about the camera (as a known height scales it: :meth:`KeypointHDNet.with_heights
+        """The model's root-relative poses ``[P, J, 3]`` (:meth:`smoothed_pose`) at the size their
+        placement implies: a body moved along its root's ray to ``scale`` times its depth keeps
+        its image only at ``scale`` times its size, so root plus scaled pose is the model's whole
+        answer scaled about the camera (as a known height scales it: :meth:`KeypointHDNet.with_heights
         <hdnet.keypoint.KeypointHDNet.with_heights>`), and its joints still project onto the
-        keypoints."""
-        rel = np.asarray(joints_rel_mm, np.float64)
-        if rel.ndim != 3 or rel.shape[0] != len(self.scale) or rel.shape[2] != 3:
-            raise ValueError(f"joints_rel_mm: expected [{len(self.scale)}, J, 3], got {rel.shape}")
-        return rel * self.scale[:, None, None]
+        keypoints (up to the smoothing of a sequence's poses)."""
+        return self.smoothed_pose(joints_rel_mm) * self.scale[:, None, None]
 
 
 def fit_scene_floor(people: ScenePeople, min_people: int = 2) -> Optional[Floor]:
@@ -112,7 +123,7 @@ def _looks_moving(people: ScenePeople, floor: Floor, parts: int = 6, min_people:
 
 def reason_scene(people: ScenePeople, mode: str = "sequence", max_sigma: float = 2.5,
                  blend: Optional[float] = None, track_window: int = 30,
-                 floor: Optional[Floor] = None) -> SceneResult:
+                 floor: Optional[Floor] = None, pose_window: int = 2) -> SceneResult:
     """Place ``people`` with their shared floor (see the module docstring). Never raises for
     what is in a scene: nobody, one person, no feet, NaN keypoints give the model's answers
     (``floor_used`` 0).
@@ -121,7 +132,10 @@ def reason_scene(people: ScenePeople, mode: str = "sequence", max_sigma: float =
     :meth:`Floor.from_camera`, :meth:`Floor.from_extrinsics`) instead of one found from the
     people; then even one person alone is placed on it, every image shares it, and it is
     trusted fully (``blend`` 1 unless given) where it agrees with the model within
-    ``max_sigma``."""
+    ``max_sigma``.
+
+    ``pose_window``: in a sequence, each track's poses are averaged over this many frames either
+    side when the result gives them (:meth:`SceneResult.scaled_pose`; 0: not)."""
     if mode not in SCENE_MODES:
         raise ValueError(f"mode: expected one of {list(SCENE_MODES)}, got {mode!r}")
     if floor is not None and not isinstance(floor, Floor):
@@ -135,6 +149,8 @@ def reason_scene(people: ScenePeople, mode: str = "sequence", max_sigma: float =
     z0, z1 = people.root_mm[:, 2], result.root_mm[:, 2]
     moved = np.isfinite(z0) & np.isfinite(z1) & (z0 > 0)
     result.scale = np.where(moved, z1 / np.where(moved, z0, 1.0), 1.0)
+    if mode == "sequence" and people.track is not None and pose_window > 0:
+        result.pose_smoothing = (people.image, people.track, int(pose_window))
     return result
 
 
