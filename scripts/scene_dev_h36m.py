@@ -47,6 +47,8 @@ from hdnet.scene import ScenePeople, placed_by_floor, reason_scene
 ROOT = 14  # MuPoTS pelvis
 #: reason_scene's default window (30 frames, a second at 30 fps) at this file's 10 fps
 TRACK_WINDOW = 10
+#: reason_scene's default pose window (2 frames either side at 30 fps) at 10 fps, rounded up
+POSE_WINDOW = 1
 
 
 def make_scenes(path: str, max_frames: int, subjects=("S9", "S11"), seed: int = 0) -> List[Dict]:
@@ -193,6 +195,7 @@ def score(scenes: List[Dict], mode: str, scaled: bool = True, floors=None, **kwa
     the pose, with the pose scaled as its person moved unless ``scaled`` is false), the mean
     root-relative one (``rel_mpjpe_mm``), the share of people re-placed and of sequences called moving."""
     kwargs.setdefault("track_window", TRACK_WINDOW)
+    kwargs.setdefault("pose_window", POSE_WINDOW)
     err, used, moving, joint_abs, joint_rel = [], [], [], [], []
     for s in scenes:
         r = reason_scene(s["people"], mode, floor=floors[s["name"]] if floors else None, **kwargs)
