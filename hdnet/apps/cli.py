@@ -690,8 +690,11 @@ def _run_predict_keypoints(args) -> int:
                                  track_source=source)
     _write_json(out / "people.json", records, "--out")
     taken: set = set()
+    by_image: dict = {}
+    for r in records:
+        by_image.setdefault(r["image_id"], []).append(r)
     for key, ref in refs.items():
-        mine = [r for r in records if r["image_id"] == key]
+        mine = by_image.get(key, [])
         print(f"{key}: {len(mine)} people; depths (m) " + ", ".join(f"{r['root_cam'][2] / 1000:.2f}" for r in mine)
               + f"; camera from {cameras[key][1] if key in cameras else '-'}")
         if ref.path and mine:

@@ -141,12 +141,15 @@ def smooth_track_poses(joints_rel_mm, frames, track, window: int = 2) -> np.ndar
         return out
     for t in np.unique(track[track >= 0]):
         mine = np.nonzero(track == t)[0]
+        mine = mine[np.argsort(frames[mine], kind="stable")]
         f = frames[mine].astype(np.float64)
-        near = np.abs(f[:, None] - f[None, :]) <= window  # [n, n]: whose frames each mean takes
+        lo, hi = np.searchsorted(f, f - window, "left"), np.searchsorted(f, f + window, "right")
         seen = np.isfinite(rel[mine])
-        total = np.einsum("ab,bjc->ajc", near.astype(np.float64), np.where(seen, rel[mine], 0.0))
-        count = np.einsum("ab,bjc->ajc", near.astype(np.float64), seen.astype(np.float64))
-        out[mine] = np.where(count > 0, total / np.maximum(count, 1.0), np.nan)
+        # running sums over the track's frames in order: each window's sum is a difference of two
+        total = np.concatenate([np.zeros((1,) + rel.shape[1:]), np.cumsum(np.where(seen, rel[mine], 0.0), 0)])
+        count = np.concatenate([np.zeros((1,) + rel.shape[1:]), np.cumsum(seen, 0)])
+        n = count[hi] - count[lo]
+        out[mine] = np.where(n > 0, (total[hi] - total[lo]) / np.maximum(n, 1), np.nan)
     return out
 
 
