@@ -116,12 +116,14 @@ def link_tracks(keypoints, frame, confidence=None, *, max_cost: float = 0.3, max
     if not p:
         return ids
     last: List[int] = []  # each track's last person (an index into keypoints)
+    active: List[int] = []  # the tracks seen within max_gap frames (older ones never come back)
     linkable = seen.sum(-1) >= max(min_joints, 1)
     order = np.argsort(fr, kind="stable")
     frames, starts = np.unique(fr[order], return_index=True)
     for f, people in zip(frames, np.split(order, starts[1:]), strict=True):
         now = [int(i) for i in people if linkable[i]]
-        live = [t for t, i in enumerate(last) if 0 < f - fr[i] <= max_gap]
+        active = [t for t in active if f - fr[last[t]] <= max_gap]
+        live = [t for t in active if f - fr[last[t]] > 0]
         taken = [False] * len(now)
         if live and now:
             prev = [last[t] for t in live]
@@ -134,5 +136,6 @@ def link_tracks(keypoints, frame, confidence=None, *, max_cost: float = 0.3, max
         for i, linked in zip(now, taken, strict=True):
             if not linked:
                 ids[i] = len(last)
+                active.append(len(last))
                 last.append(i)
     return ids
