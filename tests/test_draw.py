@@ -72,3 +72,24 @@ def test_people_picture_with_no_finite_pose_still_draws(tmp_path):
     record = {"root_cam": [math.nan, 0.0, math.nan], "joints_cam": [[math.nan] * 3] * 2, "depth_std_mm": math.nan}
     draw_people(str(tmp_path / "a.png"), np.full((1, 2, 3), np.nan), [record], tmp_path / "o.png")
     assert Image.open(tmp_path / "o.png").size == (64 + 48, 48)
+
+
+def test_predict_draws_every_nth_picture_or_none(tmp_path, capsys):
+    import json
+
+    from hdnet.apps.cli import main
+    names = [f"f{i}.png" for i in range(5)]
+    person = [[100.0 + 10 * k, 50.0 + 20 * k, 1.0] for k in range(17)]
+    for n in names:
+        Image.new("RGB", (320, 400)).save(tmp_path / n)
+    (tmp_path / "kp.json").write_text(json.dumps({n: [person] for n in names}))
+    base = ["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17", "--fov", "60",
+            *[str(tmp_path / n) for n in names]]
+    for every, drawn in ((1, names), (2, ["f0.png", "f2.png", "f4.png"]), (0, [])):
+        out = tmp_path / f"o{every}"
+        assert main(base + ["--pictures", str(every), "--out", str(out)]) == 0
+        assert sorted(p.name for p in out.glob("*.png")) == [n.replace(".png", "_people.png") for n in drawn]
+        assert len(json.loads((out / "people.json").read_text())) == 5  # every image's people, pictures or not
+    capsys.readouterr()
+    assert main(base + ["--pictures", "-1", "--out", str(tmp_path / "bad")]) == 2
+    assert "--pictures" in capsys.readouterr().err

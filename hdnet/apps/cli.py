@@ -162,6 +162,9 @@ def _add_predict(sub):
                    "track ids; the others keep the model's size")
     _add_model_options(p)
     p.add_argument("--out", default="predictions", help="output folder (default ./predictions)")
+    p.add_argument("--pictures", type=int, default=1, metavar="N",
+                   help="a picture for every N-th image that has people (default 1: each; 0: none; a video's "
+                   "frames: e.g. 30)")
     p.add_argument("--autocast", action="store_true",
                    help="image models: run the network in bfloat16 (CPU) / float16 (CUDA); faster on most "
                    f"machines ({DOCS}/benchmarks.md)")
@@ -693,16 +696,18 @@ def _run_predict_keypoints(args) -> int:
     by_image: dict = {}
     for r in records:
         by_image.setdefault(r["image_id"], []).append(r)
+    drawn = 0
     for key, ref in refs.items():
         mine = by_image.get(key, [])
         print(f"{key}: {len(mine)} people; depths (m) " + ", ".join(f"{r['root_cam'][2] / 1000:.2f}" for r in mine)
               + f"; camera from {cameras[key][1] if key in cameras else '-'}")
-        if ref.path and mine:
+        if ref.path and mine and args.pictures and drawn % args.pictures == 0:
             try:
                 kp.draw_people(ref.path, people[key], mine, out / f"{kp.stem_for(ref.path, taken)}_people.png",
                                model.input_skeleton(fmt), model.output_skeleton(fmt))
             except OSError as e:
                 raise CLIError(str(e)) from None
+        drawn += bool(ref.path and mine)
     print(f"wrote {out / 'people.json'}")
     return 0
 
@@ -720,6 +725,8 @@ def _run_predict(args) -> int:
     from ..data.transforms import load_image
     from ..predict import Predictor, to_rootnet_json
     from .draw import draw_roots
+    if args.pictures < 0:
+        raise CLIError(f"--pictures: expected 0 (none) or N >= 1 (every N-th image), got {args.pictures}")
     if args.keypoints or args.detector:
         return _run_predict_keypoints(args)
     _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov", "--scene", "--tracks", "--floor", "--height",
@@ -773,12 +780,14 @@ def _run_predict(args) -> int:
         results.append(res)
         print(f"{key}: {len(res)} people; depths (m) " + ", ".join(f"{r.depth_mm / 1000:.2f}" for r in res))
     records = []
-    for (image, key, _boxes, _scores, cam, _stem), res, stem in zip(jobs, results, stems, strict=True):
+    for k, ((image, key, _boxes, _scores, cam, _stem), res, stem) in enumerate(zip(jobs, results, stems,
+                                                                                    strict=True)):
         records += to_rootnet_json(res, image_id=key)
-        try:
-            draw_roots(image, res, out / f"{stem}_roots.png", cam)
-        except OSError as e:
-            raise CLIError(str(e)) from None
+        if args.pictures and k % args.pictures == 0:
+            try:
+                draw_roots(image, res, out / f"{stem}_roots.png", cam)
+            except OSError as e:
+                raise CLIError(str(e)) from None
     _write_json(out / "roots.json", records, "--out")
     print(f"wrote {out / 'roots.json'}")
     return 0
