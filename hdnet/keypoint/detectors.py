@@ -59,12 +59,26 @@ class MediaPipePose:
             raise ValueError(f"box_margin: expected a fraction in [0, 2], got {box_margin}")
         self.box_margin = float(box_margin)
         self.min_detection_confidence = float(min_detection_confidence)
+        self._pose = None
+
+    def close(self) -> None:
+        """Free MediaPipe's graph (built again if the detector is called after)."""
+        if self._pose is not None:
+            self._pose.close()
+            self._pose = None
+
+    def __enter__(self) -> "MediaPipePose":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _one(self, rgb: np.ndarray) -> Optional[np.ndarray]:
-        import mediapipe as mp
-        with mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1,
-                                    min_detection_confidence=self.min_detection_confidence) as pose:
-            res = pose.process(np.ascontiguousarray(rgb))
+        if self._pose is None:  # one graph for every image: building it costs three times a detection
+            import mediapipe as mp
+            self._pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1,
+                                                min_detection_confidence=self.min_detection_confidence)
+        res = self._pose.process(np.ascontiguousarray(rgb))
         if res.pose_landmarks is None:
             return None
         h, w = rgb.shape[:2]
