@@ -12,7 +12,7 @@ shown (EXIF orientation applied), as :meth:`hdnet.camera.Camera.from_exif` sees 
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -59,7 +59,7 @@ class MediaPipePose:
             raise ValueError(f"box_margin: expected a fraction in [0, 2], got {box_margin}")
         self.box_margin = float(box_margin)
         self.min_detection_confidence = float(min_detection_confidence)
-        self._pose = None
+        self._pose: Any = None
 
     def close(self) -> None:
         """Free MediaPipe's graph (built again if the detector is called after)."""
