@@ -369,8 +369,9 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
 
     ``scene`` (:data:`hdnet.scene.SCENE_MODES`) re-places the people with
     :func:`hdnet.scene.reason_scene`, each view alone (``"image"``) or each camera's views of a
-    subject as one static camera's sequence (``"sequence"``: each action a track, smoothed over
-    a second of ``frame_rate``), and scales each pose as its person moved
+    subject as one static camera's sequence (``"sequence"``: each action a track, its depth
+    smoothed over a second of ``frame_rate`` and its pose over a fifteenth of one either side),
+    and scales each pose as its person moved
     (:meth:`~hdnet.scene.SceneResult.scaled_pose`: the MPJPE then sees the size the placement
     implies). ``floor`` (:data:`H36M_FLOORS`): ``"people"`` finds it from the people,
     ``"calibrated"`` takes it from each camera's calibration (:meth:`hdnet.scene.Floor.from_extrinsics`:
@@ -422,7 +423,8 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
                     np.full(len(sel), subject in heights))
                 given = (Floor.from_extrinsics(mc.R.T, mc.T, ankle_height_mm=ankle_height_for(out_sk))
                          if floor == "calibrated" else None)
-                result = reason_scene(people, scene, track_window=max(1, round(frame_rate)), floor=given)
+                result = reason_scene(people, scene, track_window=max(1, round(frame_rate)), floor=given,
+                                      pose_window=max(1, round(2 * frame_rate / 30)))
                 root, rel, used = result.root_mm, result.scaled_pose(rel), placed_by_floor(result.method)
                 std = result.depth_std_mm(std)
             truth = x - x[:, :1]
