@@ -300,3 +300,16 @@ def test_a_bad_image_in_the_batch_is_named():
     cams = {k: (Camera(900.0, 900.0, 500.0, 400.0), "--camera") for k in people}
     with pytest.raises(ValueError, match=r"'bad\.jpg'.*\[0, 1\]"):
         predict_records(KeypointHDNet.pretrained(), people, "coco_17", {k: ImageRef(k) for k in people}, cams)
+
+
+def test_a_video_is_summed_up_on_screen_after_the_first_images(tmp_path, capsys):
+    from hdnet.apps.cli import SHOWN_IMAGES
+    kp, _, _ = _coco_views(1, seed=6)
+    n = SHOWN_IMAGES + 5
+    (tmp_path / "kp.json").write_text(json.dumps({f"f{i}.jpg": [kp[0].tolist()] for i in range(n)}))
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17", "--fov", "60",
+                 "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert sum(line.startswith("f") and "people; depths" in line for line in out) == SHOWN_IMAGES
+    assert any(f"{n} images in all, {n} people" in line for line in out)
+    assert len(json.loads((tmp_path / "o" / "people.json").read_text())) == n

@@ -601,6 +601,10 @@ def _floor_numbers(text: Optional[str]) -> Optional[List[float]]:
         raise CLIError(f"--floor: expected HEIGHT_MM,PITCH_DEG[,ROLL_DEG] (numbers), got {text!r}") from None
 
 
+#: Images ``hdnet predict`` names one by one on screen; a video's thousands of frames are summed up.
+SHOWN_IMAGES = 20
+
+
 def _run_predict_keypoints(args) -> int:
     from ..data.keypoint_files import parse_keypoints, parse_track_ids, read_keypoint_folder
     from . import keypoint_predict as kp
@@ -697,10 +701,18 @@ def _run_predict_keypoints(args) -> int:
     for r in records:
         by_image.setdefault(r["image_id"], []).append(r)
     drawn = 0
-    for key, ref in refs.items():
+    for k, (key, ref) in enumerate(refs.items()):
         mine = by_image.get(key, [])
-        print(f"{key}: {len(mine)} people; depths (m) " + ", ".join(f"{r['root_cam'][2] / 1000:.2f}" for r in mine)
-              + f"; camera from {cameras[key][1] if key in cameras else '-'}")
+        if k < SHOWN_IMAGES:
+            print(f"{key}: {len(mine)} people; depths (m) "
+                  + ", ".join(f"{r['root_cam'][2] / 1000:.2f}" for r in mine)
+                  + f"; camera from {cameras[key][1] if key in cameras else '-'}")
+        elif k == SHOWN_IMAGES:
+            import numpy as np
+            depths = np.array([r["root_cam"][2] for r in records]) / 1000
+            print(f"... {len(refs)} images in all, {len(records)} people"
+                  + (f", depths {depths.min():.2f}-{depths.max():.2f} m (median {np.median(depths):.2f})"
+                     if len(depths) else ""))
         if ref.path and mine and args.pictures and drawn % args.pictures == 0:
             try:
                 kp.draw_people(ref.path, people[key], mine, out / f"{kp.stem_for(ref.path, taken)}_people.png",
