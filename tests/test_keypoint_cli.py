@@ -307,8 +307,9 @@ def test_a_video_is_summed_up_on_screen_after_the_first_images(tmp_path, capsys)
     kp, _, _ = _coco_views(1, seed=6)
     n = SHOWN_IMAGES + 5
     (tmp_path / "kp.json").write_text(json.dumps({f"f{i}.jpg": [kp[0].tolist()] for i in range(n)}))
-    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17", "--fov", "60",
-                 "--out", str(tmp_path / "o")]) == 0
+    (tmp_path / "cam.json").write_text(json.dumps(GOOD_CAMERA))
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17", "--camera",
+                 str(tmp_path / "cam.json"), "--out", str(tmp_path / "o")]) == 0
     out = capsys.readouterr().out.splitlines()
     assert sum(line.startswith("f") and "people; depths" in line for line in out) == SHOWN_IMAGES
     assert any(f"{n} images in all, {n} people" in line for line in out)
