@@ -671,7 +671,7 @@ def _run_predict_keypoints(args) -> int:
         fmt = model.check_format(detector.format)
         refs = kp.resolve_images(images, images)
         people = {}
-        for image in images:
+        for k, image in enumerate(images):
             boxes = None
             if boxes_all is not None:
                 key = image if image in boxes_all else os.path.basename(image)
@@ -680,8 +680,11 @@ def _run_predict_keypoints(args) -> int:
                 b, _ = _boxes_for(boxes_all[key], key)
                 boxes = _as_xyxy(b, args.box_format or "xyxy", key)
             people[image] = detector(image, boxes)
-            print(f"{image}: {int((people[image][:, :, 2] > 0).any(1).sum())} of {len(people[image])} "
-                  "people found by the detector")
+            if k < SHOWN_IMAGES:
+                print(f"{image}: {int((people[image][:, :, 2] > 0).any(1).sum())} of {len(people[image])} "
+                      "people found by the detector")
+            elif k == SHOWN_IMAGES:
+                print(f"... running the detector on {len(images)} images")
         people = {k: v[(v[:, :, 2] > 0).sum(1) >= 2] for k, v in people.items()}
     scene = args.scene or ("image" if args.floor else "none")
     source = args.tracks or ("given" if tracks is not None else "linked" if scene == "sequence" else "none")
