@@ -287,6 +287,22 @@ class KeypointHDNet(Checkpointable, nn.Module):
         """The 3D joints the model answers in for ``format`` (``mupots_17`` or ``h36m_17``)."""
         return get_skeleton(FORMATS.get(self.check_format(format)).output)
 
+    def format_of(self, num_joints: int, format: Optional[str] = None) -> str:
+        """The registered name of ``format`` for keypoints of ``num_joints`` joints, or the one
+        format of the model with that many joints when ``format`` is None; a ``ValueError`` where
+        the count fits several (or none) or does not match ``format``."""
+        if format is None:
+            fits = self.formats_for(num_joints)
+            if len(fits) != 1:
+                raise ValueError(f"format: {num_joints} joints fit {fits or 'none'} of this model's formats "
+                                 f"{list(self.formats)}; say which (format=...)")
+            format = fits[0]
+        fmt = self.check_format(format)
+        want = FORMATS.get(fmt).skeleton.num_joints
+        if num_joints != want:
+            raise ValueError(f"keypoints_px: {num_joints} joints, but format {fmt!r} has {want}")
+        return fmt
+
     def formats_for(self, num_joints: int) -> List[str]:
         """The model's formats with ``num_joints`` joints (more than one: the count cannot tell)."""
         return [f for f in self.formats if FORMATS.get(f).skeleton.num_joints == num_joints]
@@ -508,16 +524,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
         if bool(bad.any()):
             raise ValueError(f"confidence: scores must lie in [0, 1] (NaN: missing), got {conf[bad][:5].tolist()}")
         conf = torch.nan_to_num(conf, nan=0.0)
-        if format is None:
-            fits = self.formats_for(kp.shape[1])
-            if len(fits) != 1:
-                raise ValueError(f"format: {kp.shape[1]} joints fit {fits or 'none'} of this model's formats "
-                                 f"{list(self.formats)}; say which (format=...)")
-            format = fits[0]
-        fmt = self.check_format(format)
-        want = FORMATS.get(fmt).skeleton.num_joints
-        if kp.shape[1] != want:
-            raise ValueError(f"keypoints_px: {kp.shape[1]} joints, but format {fmt!r} has {want}")
+        fmt = self.format_of(kp.shape[1], format)
         height_scale = None if height_mm is None else self._height_scale(height_mm, kp.shape[0])  # before the work
         cams = as_cameras(cameras, kp.shape[0], dtype=torch.float64) if kp.shape[0] else None  # read once
         xy = normalize_keypoints(kp, cams) if cams is not None else kp

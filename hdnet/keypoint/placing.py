@@ -70,12 +70,7 @@ def place_in_scene(model, output, keypoints_px, camera: Camera, scene: str = "im
         raise ValueError(f"keypoints_px: {kp.shape[0]} people, but the output has {output.root_mm.shape[0]}")
     conf = (np.asarray(confidence, np.float64) if confidence is not None else
             kp[..., 2] if kp.shape[-1] == 3 else np.ones(kp.shape[:2]))
-    if format is None:
-        fits = model.formats_for(kp.shape[1])
-        if len(fits) != 1:
-            raise ValueError(f"format: {kp.shape[1]} joints fit {fits or 'none'} of this model's formats; say which")
-        format = fits[0]
-    fmt = model.check_format(format)
+    fmt = model.format_of(kp.shape[1], format)
     out_skeleton = resolve_skeleton(model.output_skeleton(fmt))
     rel = output.joints_rel_mm.double().cpu().numpy()
     people = ScenePeople.from_prediction(kp[..., :2], np.nan_to_num(conf, nan=0.0), FORMATS.get(fmt).skeleton,
