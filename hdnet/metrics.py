@@ -386,15 +386,18 @@ def evaluate_roots(pred_roots, gt_roots, image_ids: Sequence, scores=None,
                    bands: Sequence[Tuple[float, float]] = DEPTH_BANDS_MM) -> Dict[str, Any]:
     """The one root evaluation (``hdnet eval``, the demos): MRPE and its x, y, z parts, RootNet's
     AP_root at 25 cm (every person a valid ground truth of its image), and MRPE by depth band.
+    A person the detector missed has a NaN row in ``pred_roots``: a ground truth without a
+    detection for AP_root, left out of the MRPEs (RootNet's MRPE is over the people detected).
 
     Args:
-        pred_roots, gt_roots: ``[P, 3]`` camera-space roots in mm, person by person.
+        pred_roots, gt_roots: ``[P, 3]`` camera-space roots in mm, person by person (a row of
+            NaN in ``pred_roots``: not detected).
         image_ids: ``[P]`` the image of each person (AP_root matches within an image).
         scores: ``[P]`` detection scores for AP_root's ordering (default all 1).
         bands: ``(low, high)`` ground-truth depth bands in mm.
 
     Returns:
-        ``{"people", "mrpe_mm", "mrpe_x_mm", "mrpe_y_mm", "mrpe_z_mm", "ap_root_25",
+        ``{"people", "detected", "mrpe_mm", "mrpe_x_mm", "mrpe_y_mm", "mrpe_z_mm", "ap_root_25",
         "by_depth": {"1.5-3.0 m": {"mrpe_mm", "count"}, ...}}``.
     """
     pred = _arr(pred_roots, "pred_roots", 3).reshape(-1, 3)
@@ -405,19 +408,30 @@ def evaluate_roots(pred_roots, gt_roots, image_ids: Sequence, scores=None,
         raise ValueError(f"image_ids: expected {len(gt)} ids, one per person, got {len(ids)}")
     if len(gt) == 0:
         raise ValueError("gt_roots: no person to evaluate")
+    if not np.isfinite(gt).all():
+        raise ValueError("gt_roots: expected finite roots")
+    finite = np.isfinite(pred)
+    if (finite.any(1) & ~finite.all(1)).any():
+        raise ValueError("pred_roots: a row is either three numbers or all NaN (not detected), not partly NaN")
+    det = finite.all(1)
+    if not det.any():
+        raise ValueError("pred_roots: no person was detected (every row is NaN)")
     sc = np.ones(len(gt)) if scores is None else np.asarray(scores, dtype=np.float64).reshape(-1)
-    m = mrpe(pred, gt)
+    if len(sc) != len(gt) or not np.isfinite(sc[det]).all():
+        raise ValueError(f"scores: expected {len(gt)} finite scores, one per person, got {len(sc)}")
+    m = mrpe(pred[det], gt[det])
     root_only = [[0.0, 0.0, 0.0]] * 14
     truth = {"annotations": [{"image_id": i, "is_valid": 1,
                               "keypoints_cam": root_only + [g.tolist()] + [[0.0, 0.0, 0.0]] * 2}
                              for i, g in zip(ids, gt, strict=True)]}
-    preds = [{"image_id": i, "root_cam": p.tolist(), "score": float(s)} for i, p, s in zip(ids, pred, sc, strict=True)]
+    preds = [{"image_id": i, "root_cam": p.tolist(), "score": float(s)}
+             for i, p, s, d in zip(ids, pred, sc, det, strict=True) if d]
     by_depth = {}
     for lo, hi in bands:
-        sel = (gt[:, 2] >= lo) & (gt[:, 2] < hi)
+        sel = (gt[:, 2] >= lo) & (gt[:, 2] < hi) & det
         if sel.any():
             mb = mrpe(pred[sel], gt[sel])
             by_depth[f"{lo / 1000:.1f}-{hi / 1000:.1f} m"] = {"mrpe_mm": mb["mrpe"], "count": mb["count"]}
-    return {"people": m["count"], "mrpe_mm": m["mrpe"], "mrpe_x_mm": m["x"], "mrpe_y_mm": m["y"],
-            "mrpe_z_mm": m["z"], "ap_root_25": ap_root(preds, truth, 250.0, root_index=14),
+    return {"people": int(len(gt)), "detected": m["count"], "mrpe_mm": m["mrpe"], "mrpe_x_mm": m["x"],
+            "mrpe_y_mm": m["y"], "mrpe_z_mm": m["z"], "ap_root_25": ap_root(preds, truth, 250.0, root_index=14),
             "by_depth": by_depth}

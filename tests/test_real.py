@@ -564,6 +564,49 @@ def test_cli_predict_keypoints_coco_results(model, tmp_path):
                  "--checkpoint", str(tmp_path / "kp.pt"), "--out", str(tmp_path / "o")]) == 2
 
 
+def test_placeable_counts_joints_seen_as_the_model_does():
+    from hdnet.keypoint.model import MIN_CONFIDENCE, placeable
+    rng = np.random.default_rng(3)
+    kp = rng.uniform(0, 100, (40, 6, 2))
+    conf = rng.choice([0.0, 0.05, MIN_CONFIDENCE, 0.5, float("nan")], (40, 6), p=[0.4, 0.2, 0.1, 0.2, 0.1])
+    kp[rng.random((40, 6)) < 0.1, 0] = np.nan
+    want = [sum(1 for j in range(6) if conf[i, j] >= MIN_CONFIDENCE and np.isfinite(kp[i, j]).all()) >= 2
+            for i in range(40)]
+    assert placeable(kp, conf).tolist() == want and 0 < sum(want) < 40
+    assert placeable(kp).all()  # no scores: every finite joint is seen
+    for bad, match in (((np.zeros((2, 3)),), "keypoints"), ((kp, conf[:, :5]), "confidence")):
+        with pytest.raises(ValueError, match=match):
+            placeable(*bad)
+
+
+def test_cli_predict_leaves_out_people_it_cannot_place(model, tmp_path, capsys):
+    """A detector's person whose keypoints are all below the score threshold (a hidden person in
+    a video frame) is left out with a warning; the others are placed as the model places them
+    on their own, and each record says which of the image's people it is."""
+    from PIL import Image
+    _, views = _people(3, seed=5)
+    px = views["joints_2d_px"].double().numpy()
+    k = views["cameras"].intrinsics[0].tolist()
+    scores = np.ones(px.shape[:2])
+    scores[1] = 0.05  # under MIN_CONFIDENCE: nothing seen
+    kp = np.concatenate([px, scores[..., None]], -1)
+    Image.new("RGB", (640, 480)).save(tmp_path / "a.png")
+    (tmp_path / "kp.json").write_text(json.dumps({"a.png": kp.tolist(), "b.png": kp[1:2].tolist()}))
+    cam = {"fx": k[0], "fy": k[1], "cx": k[2], "cy": k[3]}
+    (tmp_path / "cam.json").write_text(json.dumps(cam))
+    model.save(tmp_path / "kp.pt")
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--camera", str(tmp_path / "cam.json"),
+                 "--checkpoint", str(tmp_path / "kp.pt"), "--out", str(tmp_path / "o"),
+                 "--keypoint-format", "mupots_17", str(tmp_path / "a.png")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 2 people in 2 images have fewer than 2 keypoints" in err and "'a.png', people [1]" in err
+    people = json.loads((tmp_path / "o" / "people.json").read_text())
+    assert [(r["image_id"], r["person"]) for r in people] == [("a.png", 0), ("a.png", 2)]
+    alone = model.predict(px[[0, 2]], Camera(**cam), format="mupots_17")
+    np.testing.assert_allclose([r["root_cam"] for r in people], alone.root_mm.numpy(), atol=2e-3)
+    assert (tmp_path / "o" / "a_people.png").exists()
+
+
 @pytest.mark.slow
 def test_real_demo_quick(tmp_path):
     data = shared_path("realdata")
@@ -652,21 +695,67 @@ def test_a_double_model_answers_in_double_and_agrees(model):
     torch.testing.assert_close(out.root_mm.float(), single.root_mm, rtol=1e-4, atol=1e-2)
 
 
-def test_mupots_evaluation_names_the_frame_and_person_it_cannot_score(model):
+def test_mupots_evaluation_scores_the_detectors_misses_as_misses():
+    """A sequence's ``confidence`` that leaves a person with fewer than two joints scored (the
+    detector missed them): a ground truth without a detection. Against a model that answers
+    every person with their true pose 100 mm to the side, the figures follow by hand: MRPE 100 mm
+    over the people detected, and AP_root^25 and both 3DPCKs the share detected."""
+    from types import SimpleNamespace
+
     from hdnet.data.mupots_annotations import MuPoTSSequence
     from hdnet.keypoint import evaluate_mupots
-    _, views = _people(2, seed=6)
-    px = views["joints_2d_px"].double().numpy()[None]            # 1 frame, 2 people
-    j3 = views["joints_cam_mm"].double().numpy()[None]
-    conf = np.ones((1, 2, 17))
-    conf[0, 1, 1:] = 0.0                                            # person 1: one joint left
-    seq = MuPoTSSequence("TS7", px, j3, j3, np.ones((1, 2), bool), np.zeros((1, 2, 17), bool),
+    _, views = _people(3, seed=6)
+    px = np.repeat(views["joints_2d_px"].double().numpy()[None], 2, 0)   # 2 frames, 3 people
+    j3 = np.repeat(views["joints_cam_mm"].double().numpy()[None], 2, 0)
+    shift = np.array([100.0, 0.0, 0.0])
+
+    class Aside:  # the true pose, 100 mm to the side; found by the 2D root it is given
+        skeleton_fit_scale = 1.0
+
+        def output_skeleton(self, fmt):
+            return get_skeleton("mupots_17")
+
+        def predict(self, kp, camera, confidence=None, format=None, flip_test=False, height_mm=None):
+            k = [int(np.argmin(np.linalg.norm(px[0, :, 14] - u, axis=-1))) for u in np.asarray(kp)[:, 14]]
+            x = torch.from_numpy(j3[0, k])
+            root = x[:, 14] + torch.from_numpy(shift)
+            return SimpleNamespace(root_mm=root, joints_rel_mm=x - x[:, 14:15], joints_mm=x + torch.from_numpy(shift),
+                                   depth_std_mm=torch.full((len(k),), 50.0))
+    conf = np.ones((2, 3, 17))
+    conf[0, 1] = 0.05                                               # frame 0, person 1: missed
+    seq = MuPoTSSequence("TS7", px, j3, j3, np.ones((2, 3), bool), np.zeros((2, 3, 17), bool),
                          views["cameras"].camera(0), 2048, 2048, "test", conf)
-    with pytest.raises(ValueError, match="TS7: frame 0 person 1"):
-        evaluate_mupots(model, [seq])
+    r = evaluate_mupots(Aside(), [seq])
+    assert r["people"] == 6 and r["detected"] == 5
+    assert r["per_sequence"]["TS7"]["people"] == 6 and r["per_sequence"]["TS7"]["detected"] == 5
+    h = r["hdnet"]
+    assert h["mrpe_mm"] == pytest.approx(100.0) and h["mrpe_x_mm"] == pytest.approx(100.0)
+    # RootNet's AP_root sums precision times recall's steps from the second detection on: 4 / 6
+    assert h["ap_root_25"] == pytest.approx(4 / 6) and h["depth_std_coverage"] == 1.0
+    assert h["pck3d_rel"] == pytest.approx(100 * 5 / 6) and h["pck3d_abs"] == pytest.approx(100 * 5 / 6)
+    seq.confidence[:] = 0.0
+    with pytest.raises(ValueError, match="TS7: no valid person has 2 joints"):
+        evaluate_mupots(Aside(), [seq])
     seq.valid[:] = False
     with pytest.raises(ValueError, match="no valid person"):
-        evaluate_mupots(model, [seq])
+        evaluate_mupots(Aside(), [seq])
+
+
+def test_root_evaluation_takes_nan_rows_as_misses():
+    from hdnet.metrics import evaluate_roots
+    gt = np.array([[0.0, 0, 3000], [500, 0, 4000], [900, 0, 5000]])
+    pred = gt + [[30.0, 40, 0], [np.nan] * 3, [0, 0, 200]]
+    r = evaluate_roots(pred, gt, ["a", "a", "b"])
+    assert r["people"] == 3 and r["detected"] == 2 and r["mrpe_mm"] == pytest.approx((50 + 200) / 2)
+    # two true positives of three people; RootNet's sum from the second step: 1 * (2/3 - 1/3)
+    assert r["ap_root_25"] == pytest.approx(1 / 3)
+    assert evaluate_roots(np.nan_to_num(pred), gt, ["a", "a", "b"])["ap_root_25"] < 1 / 3  # a wrong root: worse
+    for bad, match in (((gt + [[np.nan, 0, 0], [0, 0, 0], [0, 0, 0]], gt), "partly NaN"),
+                       ((np.full_like(gt, np.nan), gt), "no person was detected")):
+        with pytest.raises(ValueError, match=match):
+            evaluate_roots(*bad, ["a", "a", "b"])
+    with pytest.raises(ValueError, match="scores"):
+        evaluate_roots(gt, gt, ["a", "a", "b"], scores=[1.0, 1.0])
 
 
 def test_the_shipped_studio_model_poses_human36m_test_subjects_as_the_card_says():

@@ -685,7 +685,6 @@ def _run_predict_keypoints(args) -> int:
                       "people found by the detector")
             elif k == SHOWN_IMAGES:
                 print(f"... running the detector on {len(images)} images")
-        people = {k: v[(v[:, :, 2] > 0).sum(1) >= 2] for k, v in people.items()}
     scene = args.scene or ("image" if args.floor else "none")
     source = args.tracks or ("given" if tracks is not None else "linked" if scene == "sequence" else "none")
     if source == "given" and tracks is None:
@@ -695,6 +694,15 @@ def _run_predict_keypoints(args) -> int:
     cameras = {key: kp.camera_for(refs[key], cams_json, args.fov) for key in people}
     heights = kp.heights_for(people, tracks, args.height, _read_json(args.heights, "--heights") if args.heights
                              else None)
+    left_out = kp.unplaceable_people(people)
+    if left_out:
+        from ..keypoint.model import MIN_CONFIDENCE, MIN_JOINTS
+        first, n, m = next(iter(left_out)), sum(len(v) for v in left_out.values()), len(left_out)
+        print(f"warning: {n} {'person' if n == 1 else 'people'} in {m} image{'' if m == 1 else 's'} "
+              f"{'has' if n == 1 else 'have'} fewer than "
+              f"{MIN_JOINTS} keypoints with a score of at least {MIN_CONFIDENCE} and are left out of people.json "
+              f"(first: {first!r}, people {left_out[first][:5].tolist()}; each record's 'person' is its index "
+              "among its image's people)", file=sys.stderr)
     records = kp.predict_records(model, people, fmt, refs, cameras, flip_test=args.flip_test, scene=scene,
                                  tracks=tracks, heights=heights, floor=_floor_numbers(args.floor),
                                  track_source=source)
@@ -718,7 +726,8 @@ def _run_predict_keypoints(args) -> int:
                      if len(depths) else ""))
         if ref.path and mine and args.pictures and drawn % args.pictures == 0:
             try:
-                kp.draw_people(ref.path, people[key], mine, out / f"{kp.stem_for(ref.path, taken)}_people.png",
+                shown = people[key][[r["person"] for r in mine]]
+                kp.draw_people(ref.path, shown, mine, out / f"{kp.stem_for(ref.path, taken)}_people.png",
                                model.input_skeleton(fmt), model.output_skeleton(fmt))
             except OSError as e:
                 raise CLIError(str(e)) from None

@@ -30,7 +30,7 @@ from ..core.files import natural_key
 from ..graphs import Skeleton
 
 __all__ = ["ImageRef", "IMAGE_SUFFIXES", "list_images", "resolve_images", "coco_image_table", "camera_for",
-           "predict_records", "draw_people"]
+           "predict_records", "unplaceable_people", "draw_people"]
 
 #: Files ``--images DIR`` takes.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -229,13 +229,30 @@ def _predict_images(model, work: List[tuple], cameras: Dict[str, Tuple[Camera, s
     return [type(res)(*(field[end - n:end] for field in res)) for n, end in zip(sizes, ends, strict=True)]
 
 
+def unplaceable_people(people: Dict[str, np.ndarray], keep: bool = False) -> Dict[str, np.ndarray]:
+    """``{image: indices}`` of the people ``[P, J, 3]`` (x, y, score) of each image the model
+    cannot place (:func:`hdnet.keypoint.model.placeable`: fewer than two joints seen), images
+    without any left out; with ``keep``, the indices of those it can place instead, for every
+    image that has one."""
+    from ..keypoint.model import placeable
+    out = {}
+    for key, kp in people.items():
+        ok = placeable(kp[..., :2], kp[..., 2]) if kp.shape[0] else np.zeros(0, bool)
+        idx = np.nonzero(ok if keep else ~ok)[0]
+        if len(idx):
+            out[key] = idx
+    return out
+
+
 def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[str, ImageRef],
                     cameras: Dict[str, Tuple[Camera, str]], flip_test: bool = False,
                     scene: str = "none", tracks: Optional[Dict[str, np.ndarray]] = None,
                     heights: Optional[Dict[str, np.ndarray]] = None,
                     floor: Optional[Sequence[float]] = None, track_source: str = "given") -> List[dict]:
     """Run ``model`` on every image's people ``[P, J, 3]`` (x, y, score; NaN or score 0:
-    missing) and return one record per person: ``image_id``, ``image`` (the file, where known),
+    missing) and return one record per person the model can place (people with fewer than two
+    joints seen are left out: :func:`unplaceable_people`): ``image_id``, ``person`` (the index
+    among the image's people in ``people``), ``image`` (the file, where known),
     ``root_cam``, ``joints_cam``, ``joints``, ``depth_std_mm``, ``camera``, ``camera_source``,
     ``format``, ``placed_by`` (``model``, ``floor`` or ``track``: see :mod:`hdnet.scene`).
     ``scene``: ``"none"``, ``"image"`` (each image's people share a floor) or ``"sequence"``
@@ -265,26 +282,28 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
         except (TypeError, ValueError) as e:
             raise ValueError(f"--floor: {str(e).removeprefix('floor: ')}") from None
     joints = list(model.output_skeleton(fmt).joints)
-    work = []  # (key, keypoints with NaN where missing, scores, heights or None)
-    for key, kp in people.items():
-        if kp.shape[0] == 0:
-            continue
+    work = []  # (key, keypoints with NaN where missing, scores, heights or None) of the people placed
+    kept = []  # their indices among their image's people
+    for key, idx in unplaceable_people(people, keep=True).items():
+        kp = people[key][idx]
         conf = np.nan_to_num(np.asarray(kp[..., 2], np.float64), nan=0.0)
         kp = np.where((kp[..., 2:] > 0) & np.isfinite(kp[..., :2]).all(-1, keepdims=True), kp, np.nan)
-        work.append((key, kp, conf, None if heights is None else heights[key]))
+        work.append((key, kp, conf, None if heights is None else heights[key][idx]))
+        kept.append(idx)
     results = _predict_images(model, work, cameras, fmt, flip_test)
     records: List[dict] = []
-    answers: List[tuple] = []  # (key, keypoints, scores, answer, first record)
-    for (key, kp, conf, height), res in zip(work, results, strict=True):
+    answers: List[tuple] = []  # (key, keypoints, scores, answer, first record, indices in the image)
+    for (key, kp, conf, height), res, idx in zip(work, results, kept, strict=True):
         cam, source = cameras[key]
-        answers.append((key, kp, conf, res, len(records)))
+        answers.append((key, kp, conf, res, len(records), idx))
         for i in range(kp.shape[0]):
-            rec = {"image_id": key, "root_cam": res.root_mm[i].tolist(), "joints_cam": res.joints_mm[i].tolist(),
-                   "joints": joints, "depth_std_mm": float(res.depth_std_mm[i]), "camera": cam.to_dict(),
-                   "camera_source": source, "format": fmt, "placed_by": "model",
+            rec = {"image_id": key, "person": int(idx[i]), "root_cam": res.root_mm[i].tolist(),
+                   "joints_cam": res.joints_mm[i].tolist(), "joints": joints,
+                   "depth_std_mm": float(res.depth_std_mm[i]), "camera": cam.to_dict(), "camera_source": source,
+                   "format": fmt, "placed_by": "model",
                    "height_mm": None if height is None or not np.isfinite(height[i]) else float(height[i])}
             if tracks is not None:
-                rec["track_id"], rec["track_source"] = int(tracks[key][i]), track_source
+                rec["track_id"], rec["track_source"] = int(tracks[key][idx[i]]), track_source
             if refs[key].path:
                 rec["image"] = refs[key].path
             records.append(rec)
@@ -302,8 +321,8 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
     for group in groups:
         out = type(group[0][3])(*(torch.cat(field) for field in zip(*[a[3] for a in group], strict=True)))
         image = np.concatenate([np.full(len(a[1]), i) for i, a in enumerate(group)])
-        track = np.concatenate([tracks[a[0]] for a in group]) if tracks is not None else None
-        known = (np.concatenate([np.isfinite(heights[a[0]]) for a in group]) if heights is not None
+        track = np.concatenate([tracks[a[0]][a[5]] for a in group]) if tracks is not None else None
+        known = (np.concatenate([np.isfinite(heights[a[0]][a[5]]) for a in group]) if heights is not None
                  else None)
         out, placed = place_in_scene(model, out, np.concatenate([a[1][..., :2] for a in group]),
                                      cameras[group[0][0]][0], scene, confidence=np.concatenate([a[2] for a in group]),

@@ -28,7 +28,7 @@ from ..metrics import DEPTH_BANDS_MM, evaluate_roots, pa_mpjpe, pck3d
 from ..scene import SCENE_MODES, Floor, ScenePeople, ankle_height_for, link_tracks, placed_by_floor, reason_scene
 from .formats import FORMATS
 from .height import height_from_length, skeleton_length_mm
-from .model import MIN_CONFIDENCE
+from .model import MIN_CONFIDENCE, MIN_JOINTS, placeable
 from .task import to_mupots
 
 __all__ = ["evaluate_mupots", "mupots_predictions", "detector_like_2d", "depth_std_coverage", "uncertainty_score",
@@ -100,7 +100,9 @@ def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: flo
                        detector_like: bool = False, known_heights=False) -> List[Dict[str, Any]]:
     """Run the model on every valid person (its ``mupots_17`` input): one record per sequence
     with the inputs, the ground truth and the predictions (arrays over that sequence's valid
-    people, frame order). ``focal_scale`` gives the model each camera with ``fx, fy`` times
+    people the detector found, frame order; ``missed``: the ``frames`` and ``people`` of those
+    with fewer than two joints scored, which a sequence's ``confidence`` can make).
+    ``focal_scale`` gives the model each camera with ``fx, fy`` times
     that (a wrong focal length; the scores stay against the truth). ``detector_like`` first
     moves the 2D joints as :func:`detector_like_2d` does (seeded by ``seed``; a sequence's own
     ``confidence`` still drops its zeros). ``known_heights`` (``True`` or ``"all"``) gives the
@@ -130,11 +132,12 @@ def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: flo
             kp = kp + rng.normal(0.0, noise_px, kp.shape)
         kp = np.where(conf[..., None] > 0, kp, np.nan)  # missing joints
         cam = dataclasses.replace(seq.camera, fx=seq.camera.fx * focal_scale, fy=seq.camera.fy * focal_scale)
-        few = np.nonzero((np.isfinite(kp).all(-1) & (conf >= MIN_CONFIDENCE)).sum(1) < 2)[0]
-        if few.size:
-            where = ", ".join(f"frame {frames[i]} person {people[i]}" for i in few[:5])
-            raise ValueError(f"{seq.name}: {where}{' ...' if few.size > 5 else ''}: fewer than 2 joints with a "
-                             f"score of at least {MIN_CONFIDENCE}; a person's depth needs two")
+        seen = placeable(kp, conf)  # the others the detector missed: scored as misses
+        if not seen.any():
+            raise ValueError(f"{seq.name}: no valid person has {MIN_JOINTS} joints with a score of at least "
+                             f"{MIN_CONFIDENCE}; nobody to place")
+        missed = {"frames": frames[~seen], "people": people[~seen]}
+        frames, people, kp, conf = frames[seen], people[seen], kp[seen], conf[seen]
         heights = None
         if whose != "none":
             heights = annotated_heights(seq, model)[people]
@@ -149,8 +152,9 @@ def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: flo
                              "frame by frame)") from None
         cat = {k: torch.cat([getattr(p, k) for p in preds]).double().numpy()
                for k in ("root_mm", "joints_rel_mm", "joints_mm", "depth_std_mm")}
-        out.append({"sequence": seq, "frames": frames, "people": people, "input_2d": kp, "confidence": conf,
-                    "camera": cam, "height_mm": np.full(len(kp), np.nan) if heights is None else heights, **cat})
+        out.append({"sequence": seq, "frames": frames, "people": people, "missed": missed, "input_2d": kp,
+                    "confidence": conf, "camera": cam,
+                    "height_mm": np.full(len(kp), np.nan) if heights is None else heights, **cat})
     return out
 
 
@@ -189,7 +193,8 @@ def _scores(pred_roots, gt_roots, ids, pck_rel, pck_abs, depth_std=None) -> Dict
            "mrpe_z_mm": r["mrpe_z_mm"], "ap_root_25": r["ap_root_25"], "pck3d_abs": pck_abs,
            "pck3d_rel": pck_rel, "by_depth": r["by_depth"]}
     if depth_std is not None:
-        out["depth_std_coverage"] = depth_std_coverage(pred_roots[:, 2], depth_std, gt_roots[:, 2])
+        det = np.isfinite(pred_roots).all(1)  # the detected people
+        out["depth_std_coverage"] = depth_std_coverage(pred_roots[det, 2], depth_std[det], gt_roots[det, 2])
         out["ap_root_25_uncertainty"] = evaluate_roots(pred_roots, gt_roots, ids,
                                                        scores=uncertainty_score(depth_std))["ap_root_25"]
     return out
@@ -201,11 +206,11 @@ def _pck(records, joints_key: str, coords: str) -> Dict[str, Any]:
         seq: MuPoTSSequence = rec["sequence"]
         frames = []
         for f in range(seq.valid.shape[0]):
-            sel = rec["frames"] == f
-            if not sel.any():
+            every = np.nonzero(seq.valid[f])[0]  # the detector's misses are ground truth too
+            if not every.size:
                 continue
-            ppl = rec["people"][sel]
-            frames.append({"gt_2d": seq.annot2[f, ppl], "gt_3d": seq.univ_annot3[f, ppl],
+            sel = rec["frames"] == f
+            frames.append({"gt_2d": seq.annot2[f, every], "gt_3d": seq.univ_annot3[f, every],
                            "pred_2d": np.nan_to_num(rec["input_2d"][sel], nan=0.0),  # (0, 0): missing
                            "pred_3d": rec[joints_key][sel]})
         seqs.append({"name": seq.name, "frames": frames})
@@ -289,6 +294,9 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         gt = seq.annot3[rec["frames"], rec["people"]]
         rec["gt_root"] = gt[:, ROOT]
         rec["ids"] = [f"{seq.name}/{f}" for f in rec["frames"]]
+        missed = rec["missed"]
+        rec["missed"]["gt_root"] = seq.annot3[missed["frames"], missed["people"], ROOT]
+        rec["missed"]["ids"] = [f"{seq.name}/{f}" for f in missed["frames"]]
         z_fit = skeleton_fit_depth(kp, cam, "mpi_inf_3dhp_17", scale=scale)
         # where the root is seen: the pelvis, else the model's own 2D root (a missing pelvis)
         root_2d = np.where(np.isfinite(kp[:, ROOT]), kp[:, ROOT], cam.project(rec["root_mm"]))
@@ -299,9 +307,14 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         rec["k_root"] = cam.backproject(root_2d, z_k)
         rec["k_joints"] = rec["k_root"][:, None] + rec["model_joints_rel_mm"]
 
+    def with_missed(rec, key):  # the detector's misses last, NaN: not detected (evaluate_roots)
+        miss = rec["missed"]["gt_root"] if key == "gt_root" else np.full((len(rec["missed"]["ids"]),)
+                                                                         + rec[key].shape[1:], np.nan)
+        return np.concatenate([rec[key], miss])
+
     def gather(key):
-        return np.concatenate([r[key] for r in records])
-    ids: List[str] = sum((r["ids"] for r in records), [])
+        return np.concatenate([with_missed(r, key) for r in records])
+    ids: List[str] = sum((r["ids"] + r["missed"]["ids"] for r in records), [])
     gt_roots = gather("gt_root")
     methods = (("hdnet", "root_mm", "joints_mm"), ("skeleton_fit", "fit_root", "fit_joints"),
                ("k_value", "k_root", "k_joints"))
@@ -317,10 +330,11 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
                              gather("depth_std_mm") if name == "hdnet" else None)
                for name, root_key, _ in methods}
     overall["skeleton_fit"]["scale"] = scale
-    overall["hdnet"]["floor_used"] = float(np.mean(placed_by_floor(gather("placed_by"))))
+    overall["hdnet"]["floor_used"] = float(np.mean(placed_by_floor(np.concatenate([r["placed_by"] for r in records]))))
     report: Dict[str, Any] = {
         "scene": scene, **({"tracks": tracks} if scene != "none" else {}),
-        "people": int(len(gt_roots)), "sequences": [s.name for s in sequences],
+        "people": int(len(gt_roots)), "detected": int(sum(len(r["gt_root"]) for r in records)),
+        "sequences": [s.name for s in sequences],
         "input": {"keypoints": "ground-truth 2D (annot2)" + (f", detector-like: {DETECTOR_LIKE}" if detector_like
                                                              else ""),
                   "noise_px": noise_px, "focal_scale": focal_scale,
@@ -333,10 +347,12 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         "depth_bands_mm": [list(b) for b in DEPTH_BANDS_MM],
     }
     for k, rec in enumerate(records):
-        row: Dict[str, Any] = {"people": int(len(rec["gt_root"]))}
+        row: Dict[str, Any] = {"people": int(len(rec["gt_root"]) + len(rec["missed"]["ids"])),
+                               "detected": int(len(rec["gt_root"]))}
         for name, root_key, _ in methods:
-            row[name] = _scores(rec[root_key], rec["gt_root"], rec["ids"], pck_of(rel, k), pck_of(absolute[name], k),
-                                rec["depth_std_mm"] if name == "hdnet" else None)
+            row[name] = _scores(with_missed(rec, root_key), with_missed(rec, "gt_root"),
+                                rec["ids"] + rec["missed"]["ids"], pck_of(rel, k), pck_of(absolute[name], k),
+                                with_missed(rec, "depth_std_mm") if name == "hdnet" else None)
             row[name].pop("by_depth")
         row["hdnet"]["floor_used"] = float(np.mean(placed_by_floor(rec["placed_by"])))
         row["floor"] = rec["floor"]

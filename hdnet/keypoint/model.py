@@ -38,7 +38,8 @@ from .formats import FORMATS, INPUT_FORMATS
 from .height import check_heights, require_reference_height
 from .inputs import normalize_keypoints, person_scale
 
-__all__ = ["KeypointHDNet", "KeypointOutput", "KeypointTrainingOutput", "union_skeleton", "MIN_CONFIDENCE", "OUTPUTS",
+__all__ = ["KeypointHDNet", "KeypointOutput", "KeypointTrainingOutput", "union_skeleton", "MIN_CONFIDENCE", "MIN_JOINTS",
+           "placeable", "OUTPUTS",
            "shipped_weights_path", "ONNX_OUTPUTS", "SHIPPED_WEIGHTS",
            "KNOWN_CAMERA_TOLERANCE"]
 
@@ -46,6 +47,34 @@ __all__ = ["KeypointHDNet", "KeypointOutput", "KeypointTrainingOutput", "union_s
 MIN_SCALE = 2.5e-4
 #: Scores below this are missing joints (a detector's near-zero score says nothing about where).
 MIN_CONFIDENCE = 0.1
+#: A person needs at least this many joints seen (score at least :data:`MIN_CONFIDENCE`): their
+#: size in the image, and so their depth, is measured between two.
+MIN_JOINTS = 2
+
+
+def placeable(keypoints, confidence=None) -> np.ndarray:
+    """``[P]`` bool: which people of ``keypoints [P, J, 2]`` (pixels or normalised; NaN: missing)
+    with ``confidence [P, J]`` (default 1; NaN: 0) the model can place: at least
+    :data:`MIN_JOINTS` finite joints with a score of at least :data:`MIN_CONFIDENCE`
+    (:meth:`KeypointHDNet.predict` refuses the others). A detector's people whose every joint
+    is occluded, or a video frame where someone is hidden, are the usual ones it is not.
+
+    >>> import numpy as np
+    >>> kp = np.zeros((2, 3, 2))
+    >>> placeable(kp, np.array([[0.9, 0.2, 0.0], [0.9, 0.05, 0.0]])).tolist()
+    [True, False]
+    """
+    kp = np.asarray(keypoints, np.float64)
+    if kp.ndim != 3 or kp.shape[-1] < 2:
+        raise ValueError(f"keypoints: expected [P, J, 2], got shape {kp.shape}")
+    conf = (np.ones(kp.shape[:2]) if confidence is None
+            else np.nan_to_num(np.asarray(confidence, np.float64), nan=0.0))
+    if conf.shape != kp.shape[:2]:
+        raise ValueError(f"confidence: expected [P, J] = {list(kp.shape[:2])}, got shape {conf.shape}")
+    seen = (conf >= MIN_CONFIDENCE) & np.isfinite(kp[..., :2]).all(-1)
+    return seen.sum(1) >= MIN_JOINTS
+
+
 #: The 3D joint sets the model answers in (every format answers in one of them).
 OUTPUTS = ("mupots_17", "h36m_17")
 
@@ -439,10 +468,11 @@ class KeypointHDNet(Checkpointable, nn.Module):
         conf = conf * vis
         kp = torch.where(vis[..., None], kp, torch.zeros_like(kp))
         if not is_tracing():
-            few = (vis.sum(1) < 2).nonzero().flatten().tolist()
+            few = (vis.sum(1) < MIN_JOINTS).nonzero().flatten().tolist()
             if few:
-                raise ValueError(f"keypoints: people {few} have fewer than 2 joints with a score of at least "
-                                 f"{MIN_CONFIDENCE}; a person's size (and so its depth) needs two")
+                raise ValueError(f"keypoints: people {few} have fewer than {MIN_JOINTS} joints with a score of at "
+                                 f"least {MIN_CONFIDENCE}; a person's size (and so its depth) needs two "
+                                 "(hdnet.keypoint.model.placeable says which people can be placed)")
         s = person_scale(kp, conf)
         if not is_tracing() and bool((s < MIN_SCALE).any()):
             bad = (s < MIN_SCALE).nonzero().flatten().tolist()

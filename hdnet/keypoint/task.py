@@ -44,7 +44,7 @@ from ..train import RECIPES, Task, register_task
 from .formats import FORMATS, H36M, INPUT_FORMATS, PART_SIZE_RANGE, face_elevation, synthesize_keypoints
 from .height import skeleton_length_mm, standing_height_mm
 from .inputs import normalize_keypoints
-from .model import MIN_CONFIDENCE, KeypointHDNet
+from .model import MIN_CONFIDENCE, MIN_JOINTS, KeypointHDNet
 
 __all__ = ["KeypointTask", "KeypointModelConfig", "KeypointDataConfig", "KeypointLossConfig", "keypoint_losses",
            "keypoint_recipe", "lifting_recipe", "make_views", "to_mupots", "calibration_split",
@@ -190,7 +190,7 @@ def keypoint_losses(model: nn.Module, views: Dict[str, Any], weights: KeypointLo
     net: Any = getattr(model, "module", model)  # under DDP
     fmt = views["format"]
     conf = views["confidence"].float()
-    keep = (conf >= MIN_CONFIDENCE).sum(1) >= 2
+    keep = (conf >= MIN_CONFIDENCE).sum(1) >= MIN_JOINTS
     cams = views["cameras"]
     xy = normalize_keypoints(views["keypoints_px"], cams).float()
     h36m, mupots = views["h36m"].float(), views["mupots"].float()
@@ -401,7 +401,7 @@ def calibration_views(model: KeypointHDNet, poses: Tensor, data: KeypointDataCon
         idx = torch.randint(len(poses), (per,), generator=g)
         views = make_views(poses[idx], fmt, cams, data, up, g, recorded, None if face_pitch is None else face_pitch[idx])
         conf = views["confidence"].float()
-        keep = (conf >= MIN_CONFIDENCE).sum(1) >= 2
+        keep = (conf >= MIN_CONFIDENCE).sum(1) >= MIN_JOINTS
         xy = normalize_keypoints(views["keypoints_px"], views["cameras"]).float()[keep]
         res = model(xy.to(dev), conf[keep].to(dev), fmt, with_training_outputs=True)
         parts["depth_mm"].append(res.output.depth_mm.cpu())
