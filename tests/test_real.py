@@ -728,6 +728,8 @@ def test_mupots_evaluation_scores_the_detectors_misses_as_misses():
     r = evaluate_mupots(Aside(), [seq])
     assert r["people"] == 6 and r["detected"] == 5
     assert r["per_sequence"]["TS7"]["people"] == 6 and r["per_sequence"]["TS7"]["detected"] == 5
+    from hdnet.apps.demo_real import report_markdown
+    assert "(6 people, 5 detected: MRPE over those" in report_markdown(r)
     h = r["hdnet"]
     assert h["mrpe_mm"] == pytest.approx(100.0) and h["mrpe_x_mm"] == pytest.approx(100.0)
     # RootNet's AP_root sums precision times recall's steps from the second detection on: 4 / 6

@@ -87,7 +87,9 @@ def report_markdown(r: Dict[str, Any]) -> str:
     """The report as Markdown tables."""
     head = ("| method | MRPE mm | x | y | z | AP_root^25 % | 3DPCK_abs | 3DPCK_rel |\n"
             "|---|---|---|---|---|---|---|---|")
-    lines = [f"# Real people: keypoint HDNet on MuPoTS-3D ({r['people']} people, "
+    detected = r.get("detected", r["people"])
+    lines = [f"# Real people: keypoint HDNet on MuPoTS-3D ({r['people']} people"
+             + (f", {detected} detected: MRPE over those" if detected != r["people"] else "") + ", "
              f"{', '.join(r['sequences'])})", "",
              f"Input: {r['input']['keypoints']}, noise {r['input']['noise_px']} px. Cameras: "
              f"{sorted(set(r['input']['cameras'].values()))}"
