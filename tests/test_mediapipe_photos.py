@@ -99,3 +99,32 @@ def test_blazepose_photos_on_the_calibrated_floor(blazepose):
         placed.append(float(np.linalg.norm(scene.root_mm[0] - truth)))
     assert len(placed) == 4
     assert np.mean(placed) < 0.6 * np.mean(alone), (alone, placed)
+
+
+def test_blazepose_follows_a_video_of_a_real_photo(blazepose, tmp_path):
+    """A video of a Human3.6M photo shifted 3 px a frame: MediaPipe's video mode (it follows the
+    person instead of looking afresh) finds the same limbs as on the photo, shifted with it, and
+    ``hdnet predict --video`` places that person in every frame, the frames in order."""
+    cv2 = pytest.importorskip("cv2", reason="the mediapipe extra brings OpenCV")
+    from hdnet.apps.cli import main
+    from hdnet.graphs import get_skeleton
+    from hdnet.keypoint.detectors import MediaPipePose, video_frames
+    path, fr, *_ = _photos()[3]  # S8, standing
+    img = cv2.imread(str(path))
+    video = tmp_path / "s8.avi"
+    out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 25, img.shape[1::-1])
+    for i in range(6):
+        out.write(np.roll(img, 3 * i, axis=1))
+    out.release()
+    limbs = [get_skeleton("blazepose_33").joints.index(n) for n in _LIMBS]
+    with MediaPipePose(video=True) as detector:
+        for i, rgb in video_frames(video):
+            found = detector(rgb)
+            moved = found[0, limbs, :2] - [3.0 * i, 0.0]
+            assert np.median(np.linalg.norm(moved - blazepose[path][0, limbs, :2], axis=-1)) < 6.0, i
+    (tmp_path / "cam.json").write_text(json.dumps({"fx": fr["camera"]["f"][0], "fy": fr["camera"]["f"][1],
+                                                   "cx": fr["camera"]["c"][0], "cy": fr["camera"]["c"][1]}))
+    assert main(["predict", "--video", str(video), "--detector", "mediapipe", "--camera", str(tmp_path / "cam.json"),
+                 "--scene", "sequence", "--out", str(tmp_path / "o"), "--pictures", "0"]) == 0
+    records = json.loads((tmp_path / "o" / "people.json").read_text())
+    assert [r["frame"] for r in records] == list(range(6)) and all(r["root_cam"][2] > 2000 for r in records)

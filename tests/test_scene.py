@@ -652,3 +652,12 @@ def test_predict_scene_bad_input_names_the_argument(kwargs, error, says):
     args = {"camera": CAMERA, "scene": "image", **kwargs}
     with pytest.raises(error, match=says):
         model.predict_scene(kp, args.pop("camera"), args.pop("scene"), format="mupots_17", **args)
+
+
+def test_scene_windows_span_a_second_and_a_fifteenth_of_one():
+    from hdnet.scene import scene_windows
+    assert scene_windows(30.0) == (30, 2)  # reason_scene's defaults
+    assert scene_windows(10) == (10, 1) and scene_windows(60.0) == (60, 4) and scene_windows(0.5) == (1, 1)
+    for bad in (0.0, -5.0, float("nan"), True, "30"):
+        with pytest.raises(ValueError, match="frame_rate"):
+            scene_windows(bad)

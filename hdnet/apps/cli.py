@@ -138,6 +138,15 @@ def _add_predict(sub):
                    "and image sizes")
     p.add_argument("--detector", choices=["mediapipe"],
                    help="run a 2D detector here (mediapipe: BlazePose, pip install \"hdnet[mediapipe]\")")
+    p.add_argument("--video", metavar="FILE",
+                   help="with --detector: a video file's frames in order (the detector follows its person "
+                   "from frame to frame); each record says its 'frame'; use with --scene sequence (OpenCV: "
+                   "pip install \"hdnet[video]\")")
+    p.add_argument("--frame-step", type=int, default=1, metavar="N",
+                   help="with --video: every N-th frame (default 1: each)")
+    p.add_argument("--fps", type=float, default=None,
+                   help="keypoint models with --scene sequence: the images' frames per second (default: the "
+                   "video's own with --video, else 30); each track is smoothed over a second")
     p.add_argument("--box-format", default=None, choices=["xyxy", "xywh"], help="box format (default xyxy; never "
                    "guessed)")
     p.add_argument("--camera", help="JSON intrinsics {fx, fy, cx, cy} or {f, c} (or per image: {file name: {...}})")
@@ -621,15 +630,29 @@ def _run_predict_keypoints(args) -> int:
         raise CLIError("--height, --heights: give one (--height is everyone's, --heights per track id)")
     if args.fov is not None and not 1.0 <= args.fov <= 170.0:
         raise CLIError(f"--fov: expected a field of view in [1, 170] degrees, got {args.fov}")
+    if args.fps is not None and not 0 < args.fps < 1e4:
+        raise CLIError(f"--fps: expected frames per second in (0, 10000), got {args.fps}")
+    if args.frame_step < 1:
+        raise CLIError(f"--frame-step: expected a whole number of frames >= 1, got {args.frame_step}")
+    if args.video:
+        if not args.detector:
+            raise CLIError("--video: runs a detector on the frames (--detector mediapipe); a detector's keypoints "
+                           "of a video go in --keypoints")
+        if args.images or args.image_dir:
+            raise CLIError("--video, images: give one")
+        _refuse(args, ["--boxes", "--box-format"], "with --video (the detector follows the whole frame)")
+    elif args.frame_step != 1:
+        raise CLIError("--frame-step: does not apply without --video")
     images = kp.list_images(args.images, args.image_dir)
     cams_json = _read_json(args.camera, "--camera") if args.camera else None
     if cams_json is not None and not isinstance(cams_json, dict):
         raise CLIError("--camera: expected a JSON object (one camera, or image names mapped to cameras)")
     out = _check_out_folder(args.out)
     _refuse_overwrite(out / "people.json", [args.keypoints, args.camera, args.coco_annotations, args.checkpoint,
-                                            args.boxes, *images])
+                                            args.boxes, args.video, *images])
     model = _keypoint_model(args)
     tracks = None
+    frame_rate = 30.0  # images in order: reason_scene's default windows
     if args.keypoints:
         coco = None
         if os.path.isdir(args.keypoints):  # OpenPose's --write_json or MMPose's pred_out_dir
@@ -657,10 +680,12 @@ def _run_predict_keypoints(args) -> int:
         if counts and counts[0] != want:
             raise CLIError(f"--keypoints: {counts[0]} joints, but {fmt} has {want}")
         refs = kp.resolve_images(list(people), images, args.keypoints, coco)
+    elif args.video:
+        fmt, refs, people, frame_rate = _detect_video(args, model)
     else:
         from ..keypoint.detectors import DETECTORS
         if not images:
-            raise CLIError("--detector: give the images (files, or --images DIR)")
+            raise CLIError("--detector: give the images (files, or --images DIR), or --video FILE")
         boxes_all = _read_json(args.boxes, "--boxes") if args.boxes else None
         if boxes_all is not None and not isinstance(boxes_all, dict):
             raise CLIError("--boxes: expected a JSON object {image file name: [[x1, y1, x2, y2], ...]}")
@@ -705,14 +730,23 @@ def _run_predict_keypoints(args) -> int:
               "among its image's people)", file=sys.stderr)
     records = kp.predict_records(model, people, fmt, refs, cameras, flip_test=args.flip_test, scene=scene,
                                  tracks=tracks, heights=heights, floor=_floor_numbers(args.floor),
-                                 track_source=source)
+                                 track_source=source, frame_rate=args.fps or frame_rate)
     _write_json(out / "people.json", records, "--out")
     taken: set = set()
     by_image: dict = {}
     for r in records:
         by_image.setdefault(r["image_id"], []).append(r)
     drawn = 0
+    frames = None
+    if args.video and args.pictures:  # the frames again, one at a time, for their pictures
+        from ..keypoint.detectors import video_frames
+        frames = video_frames(args.video, args.frame_step)
     for k, (key, ref) in enumerate(refs.items()):
+        picture: Any = ref.path  # a file, or a video's frame
+        if frames is not None:
+            index, picture = next(frames)
+            if index != ref.frame:
+                raise CLIError(f"--video: frame {ref.frame} came back as frame {index} on a second reading")
         mine = by_image.get(key, [])
         if k < SHOWN_IMAGES:
             print(f"{key}: {len(mine)} people; depths (m) "
@@ -724,16 +758,47 @@ def _run_predict_keypoints(args) -> int:
             print(f"... {len(refs)} images in all, {len(records)} people"
                   + (f", depths {depths.min():.2f}-{depths.max():.2f} m (median {np.median(depths):.2f})"
                      if len(depths) else ""))
-        if ref.path and mine and args.pictures and drawn % args.pictures == 0:
+        if picture is not None and mine and args.pictures and drawn % args.pictures == 0:
+            name = ref.path or f"{Path(args.video).stem}_{ref.frame:06d}"
             try:
                 shown = people[key][[r["person"] for r in mine]]
-                kp.draw_people(ref.path, shown, mine, out / f"{kp.stem_for(ref.path, taken)}_people.png",
+                kp.draw_people(picture, shown, mine, out / f"{kp.stem_for(name, taken)}_people.png",
                                model.input_skeleton(fmt), model.output_skeleton(fmt))
             except OSError as e:
                 raise CLIError(str(e)) from None
-        drawn += bool(ref.path and mine)
+        drawn += bool(picture is not None and mine)
     print(f"wrote {out / 'people.json'}")
     return 0
+
+
+def _detect_video(args, model):
+    """The detector on every ``--frame-step``-th frame of ``--video``, in order: ``(format, refs,
+    people, frame rate)`` with each frame keyed ``<file name>#<frame>``."""
+    from ..keypoint import detectors
+    from . import keypoint_predict as kp
+    try:
+        info = detectors.video_info(args.video)
+        detector = detectors.DETECTORS.get(args.detector)(video=True)
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    except TypeError:
+        raise CLIError(f"--video: the {args.detector} detector does not follow a video's frames") from None
+    fmt = model.check_format(detector.format)
+    name = os.path.basename(args.video)
+    refs, people = {}, {}
+    for k, (index, rgb) in enumerate(detectors.video_frames(args.video, args.frame_step)):
+        key = f"{name}#{index}"
+        refs[key] = kp.ImageRef(key, None, (rgb.shape[1], rgb.shape[0]), video=args.video, frame=index)
+        people[key] = detector(rgb)
+        if k < SHOWN_IMAGES:
+            print(f"{key}: {int((people[key][:, :, 2] > 0).any(1).sum())} of {len(people[key])} people found by the "
+                  "detector")
+        elif k == SHOWN_IMAGES:
+            print(f"... running the detector on {info.frames // args.frame_step or 'the'} frames")
+    detector.close()
+    if not people:
+        raise CLIError(f"--video: {args.video!r} gave no frame")
+    return fmt, refs, people, info.fps / args.frame_step
 
 
 def _as_xyxy(boxes, box_format: str, key: str):
@@ -753,8 +818,10 @@ def _run_predict(args) -> int:
         raise CLIError(f"--pictures: expected 0 (none) or N >= 1 (every N-th image), got {args.pictures}")
     if args.keypoints or args.detector:
         return _run_predict_keypoints(args)
+    if args.video:
+        raise CLIError("--video: runs a keypoint detector on the frames (--detector mediapipe)")
     _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov", "--scene", "--tracks", "--floor", "--height",
-                   "--heights"], "to image models (give --camera)")
+                   "--heights", "--fps"], "to image models (give --camera)")
     if args.image_dir:
         from .keypoint_predict import list_images
         args.images = list_images(args.images, args.image_dir)

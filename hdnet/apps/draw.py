@@ -78,15 +78,21 @@ class BirdsEyeView:
 
 
 class PeoplePicture:
-    """An image (EXIF orientation applied) with a :class:`BirdsEyeView` beside it, sized for
+    """An image (a file, EXIF orientation applied, or an RGB array) with a :class:`BirdsEyeView` beside it, sized for
     ``points_mm`` (``[N, 3]``: the roots, and the joints where drawn): draw on :attr:`draw` over
     the image, :meth:`place` each person in the view, :meth:`save` atomically. With ``camera``
     (its ``fx`` and ``cx`` in the pixels of the image as shown) the view shows its field of view."""
 
     def __init__(self, image_path, points_mm, camera=None):
         from PIL import Image, ImageDraw, ImageOps
-        with Image.open(image_path) as im:
-            img = ImageOps.exif_transpose(im).convert("RGB")
+        if isinstance(image_path, np.ndarray):  # a decoded frame, RGB
+            if image_path.ndim != 3 or image_path.shape[2] != 3 or image_path.dtype != np.uint8:
+                raise ValueError(f"image: expected an H x W x 3 uint8 RGB array, got {image_path.dtype} "
+                                 f"{image_path.shape}")
+            img = Image.fromarray(image_path)
+        else:
+            with Image.open(image_path) as im:
+                img = ImageOps.exif_transpose(im).convert("RGB")
         self.w, self.h = img.size
         self.side = self.h
         self.canvas = Image.new("RGB", (self.w + self.side, self.h), (245, 245, 245))

@@ -43,6 +43,8 @@ class ImageRef:
     key: str
     path: Optional[str] = None
     size: Optional[Tuple[int, int]] = None  #: (width, height)
+    video: Optional[str] = None  #: the video file of a frame
+    frame: Optional[int] = None  #: which frame of ``video`` (from 0)
 
 
 def list_images(paths: Sequence[str], folder: Optional[str]) -> List[str]:
@@ -248,7 +250,8 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
                     cameras: Dict[str, Tuple[Camera, str]], flip_test: bool = False,
                     scene: str = "none", tracks: Optional[Dict[str, np.ndarray]] = None,
                     heights: Optional[Dict[str, np.ndarray]] = None,
-                    floor: Optional[Sequence[float]] = None, track_source: str = "given") -> List[dict]:
+                    floor: Optional[Sequence[float]] = None, track_source: str = "given",
+                    frame_rate: float = 30.0) -> List[dict]:
     """Run ``model`` on every image's people ``[P, J, 3]`` (x, y, score; NaN or score 0:
     missing) and return one record per person the model can place (people with fewer than two
     joints seen are left out: :func:`unplaceable_people`): ``image_id``, ``person`` (the index
@@ -265,6 +268,8 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
     says ``height_mm`` (null: the model's average body). ``floor``: ``(height_mm, pitch_deg,
     roll_deg)`` of the camera over the ground where it is known (:meth:`hdnet.scene.Floor.from_camera`;
     needs ``scene`` image or sequence): every image's people stand on it, one person alone too.
+    ``frame_rate``: a sequence's frames per second (each track smoothed over a second). A video's
+    frames (``refs``' ``video`` and ``frame``) say both in their records.
     A person the scene moves is scaled with their move (:meth:`hdnet.scene.SceneResult.scaled_pose`),
     so their joints still project onto their keypoints. Millimetres are rounded to 0.001 mm."""
     from ..keypoint.placing import as_floor, place_in_scene
@@ -306,6 +311,8 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
                 rec["track_id"], rec["track_source"] = int(tracks[key][idx[i]]), track_source
             if refs[key].path:
                 rec["image"] = refs[key].path
+            if refs[key].frame is not None:
+                rec["video"], rec["frame"] = refs[key].video, refs[key].frame
             records.append(rec)
     bad = [r["image_id"] for r in records if not all(math.isfinite(v) for v in r["root_cam"])]
     if bad:
@@ -326,7 +333,8 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
                  else None)
         out, placed = place_in_scene(model, out, np.concatenate([a[1][..., :2] for a in group]),
                                      cameras[group[0][0]][0], scene, confidence=np.concatenate([a[2] for a in group]),
-                                     format=fmt, image=image, track=track, known_size=known, floor=given)
+                                     format=fmt, image=image, track=track, known_size=known, floor=given,
+                                     frame_rate=frame_rate)
         rows = [a[4] + i for a in group for i in range(len(a[1]))]
         for k, r in enumerate(rows):
             records[r]["root_cam"] = out.root_mm[k].tolist()
@@ -350,9 +358,10 @@ def _rounded(records: List[dict]) -> List[dict]:
     return records
 
 
-def draw_people(image_path: str, keypoints: np.ndarray, records: List[dict], path,
+def draw_people(image_path, keypoints: np.ndarray, records: List[dict], path,
                 keypoint_skeleton: Optional[Skeleton] = None, joint_skeleton: Optional[Skeleton] = None) -> str:
-    """The image with each person's keypoints (joined by ``keypoint_skeleton``'s bones, where
+    """The image (a file, or an ``H x W x 3`` uint8 RGB array: a video's frame) with each
+    person's keypoints (joined by ``keypoint_skeleton``'s bones, where
     given) and depth, beside a bird's-eye view of where everyone stands: each person's 3D
     joints from above (joined by ``joint_skeleton``'s bones), their depth +- its uncertainty
     along their ray, the camera's field of view and a metre grid (written atomically)."""

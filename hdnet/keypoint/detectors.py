@@ -12,13 +12,14 @@ shown (EXIF orientation applied), as :meth:`hdnet.camera.Camera.from_exif` sees 
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional, Tuple
 
 import numpy as np
 
 from ..core.registry import Registry
 
-__all__ = ["MediaPipePose", "load_image_as_shown", "DETECTORS"]
+__all__ = ["MediaPipePose", "load_image_as_shown", "DETECTORS", "VideoInfo", "video_info", "video_frames"]
 
 
 def load_image_as_shown(path) -> np.ndarray:
@@ -34,6 +35,79 @@ def load_image_as_shown(path) -> np.ndarray:
         raise ValueError(f"image: {p!r} is not a readable image ({e})") from None
 
 
+def _cv2():
+    try:
+        import cv2
+    except ImportError:
+        raise ImportError("reading a video needs OpenCV: pip install \"hdnet[video]\" (the mediapipe extra "
+                          "brings it too)") from None
+    return cv2
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """A video file's frame size (as decoded), frame rate and frame count (as its header says)."""
+
+    width: int
+    height: int
+    fps: float
+    frames: int
+
+
+def video_info(path) -> VideoInfo:
+    """The :class:`VideoInfo` of a video file (read with OpenCV, ``pip install "hdnet[video]"``).
+
+    Raises:
+        ValueError: naming the file, where it cannot be opened or gives no frame rate.
+    """
+    cv2 = _cv2()
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise ValueError(f"video: no file at {p!r}")
+    cap = cv2.VideoCapture(p)
+    try:
+        if not cap.isOpened():
+            raise ValueError(f"video: {p!r} is not a video OpenCV can read")
+        w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        fps, n = float(cap.get(cv2.CAP_PROP_FPS)), int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    finally:
+        cap.release()
+    if w <= 0 or h <= 0:
+        raise ValueError(f"video: {p!r} has no frames OpenCV can decode")
+    if not (fps > 0 and fps < 1e4):
+        raise ValueError(f"video: {p!r} gives no frame rate (got {fps:g})")
+    return VideoInfo(w, h, fps, max(n, 0))
+
+
+def video_frames(path, step: int = 1) -> Iterator[Tuple[int, np.ndarray]]:
+    """``(index, H x W x 3 uint8 RGB)`` for every ``step``-th frame of a video file, in order,
+    one frame in memory at a time (index counts every frame of the file, from 0).
+
+    >>> for index, rgb in video_frames("clip.mp4", step=2):   # doctest: +SKIP
+    ...     people = detector(rgb)
+    """
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+        raise ValueError(f"step: expected a whole number of frames >= 1, got {step!r}")
+    cv2 = _cv2()
+    video_info(path)  # a clear error for what cannot be read
+    cap = cv2.VideoCapture(os.fspath(path))
+    try:
+        index = 0
+        while True:
+            if index % step:
+                ok = cap.grab()
+                frame = None
+            else:
+                ok, frame = cap.read()
+            if not ok:
+                return
+            if frame is not None:
+                yield index, np.ascontiguousarray(frame[:, :, ::-1])  # OpenCV decodes BGR
+            index += 1
+    finally:
+        cap.release()
+
+
 class MediaPipePose:
     """MediaPipe BlazePose on whole images or on person boxes (see the module docstring).
 
@@ -41,6 +115,10 @@ class MediaPipePose:
         box_margin: each box is grown by this fraction of its longer side before the crop
             (BlazePose wants the whole body with some room).
         min_detection_confidence: MediaPipe's person detection threshold.
+        video: frames of one video, given in order: MediaPipe then follows the person from
+            frame to frame (its video mode: the detector runs again only when the person is
+            lost) instead of looking for them afresh in each image. :meth:`close` before the
+            next video. Not with boxes.
 
     ``detector(image, boxes=None)`` with ``image`` a path or an RGB array and ``boxes [P, 4]``
     (x1, y1, x2, y2 px) returns ``[P, 33, 3]`` (x, y in the image's pixels, visibility in [0, 1]);
@@ -50,7 +128,7 @@ class MediaPipePose:
 
     format = "blazepose_33"
 
-    def __init__(self, box_margin: float = 0.25, min_detection_confidence: float = 0.5):
+    def __init__(self, box_margin: float = 0.25, min_detection_confidence: float = 0.5, video: bool = False):
         try:
             import mediapipe  # noqa: F401
         except ImportError:
@@ -59,6 +137,7 @@ class MediaPipePose:
             raise ValueError(f"box_margin: expected a fraction in [0, 2], got {box_margin}")
         self.box_margin = float(box_margin)
         self.min_detection_confidence = float(min_detection_confidence)
+        self.video = bool(video)
         self._pose: Any = None
 
     def close(self) -> None:
@@ -76,7 +155,7 @@ class MediaPipePose:
     def _one(self, rgb: np.ndarray) -> Optional[np.ndarray]:
         if self._pose is None:  # one graph for every image: building it costs three times a detection
             import mediapipe as mp
-            self._pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1,
+            self._pose = mp.solutions.pose.Pose(static_image_mode=not self.video, model_complexity=1,
                                                 min_detection_confidence=self.min_detection_confidence)
         res = self._pose.process(np.ascontiguousarray(rgb))
         if res.pose_landmarks is None:
@@ -92,6 +171,9 @@ class MediaPipePose:
         if boxes is None:
             found = self._one(rgb)
             return (found if found is not None else missing)[None]
+        if self.video:
+            raise ValueError("boxes: a video's frames are followed whole (MediaPipePose(video=True)); crop boxes "
+                             "with video=False")
         b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
         h, w = rgb.shape[:2]
         people = []

@@ -25,7 +25,16 @@ from ..baselines import k_value_depth, skeleton_fit_depth
 from ..data.mocap import H36M_TEST_SUBJECTS, MocapPoses, world_to_camera
 from ..data.mupots_annotations import MuPoTSSequence
 from ..metrics import DEPTH_BANDS_MM, evaluate_roots, pa_mpjpe, pck3d
-from ..scene import SCENE_MODES, Floor, ScenePeople, ankle_height_for, link_tracks, placed_by_floor, reason_scene
+from ..scene import (
+    SCENE_MODES,
+    Floor,
+    ScenePeople,
+    ankle_height_for,
+    link_tracks,
+    placed_by_floor,
+    reason_scene,
+    scene_windows,
+)
 from .formats import FORMATS
 from .height import height_from_length, skeleton_length_mm
 from .model import MIN_CONFIDENCE, MIN_JOINTS, placeable
@@ -403,8 +412,7 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
         raise ValueError(f"floor: expected one of {list(H36M_FLOORS)}, got {floor!r}")
     if floor == "calibrated" and scene == "none":
         raise ValueError("floor: a calibrated floor places people with scene 'image' or 'sequence', not 'none'")
-    if isinstance(frame_rate, bool) or not isinstance(frame_rate, (int, float)) or not 0 < frame_rate < 1e4:
-        raise ValueError(f"frame_rate: expected frames per second in (0, 10000), got {frame_rate!r}")
+    track_window, pose_window = scene_windows(frame_rate)
     if floor == "calibrated" and poses.up != "z":
         raise ValueError(f"poses: a calibrated floor needs the world's Z up (Human3.6M), got up={poses.up!r}")
     data = poses.select(list(subjects))
@@ -439,8 +447,7 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
                     np.full(len(sel), subject in heights))
                 given = (Floor.from_extrinsics(mc.R.T, mc.T, ankle_height_mm=ankle_height_for(out_sk))
                          if floor == "calibrated" else None)
-                result = reason_scene(people, scene, track_window=max(1, round(frame_rate)), floor=given,
-                                      pose_window=max(1, round(2 * frame_rate / 30)))
+                result = reason_scene(people, scene, track_window=track_window, floor=given, pose_window=pose_window)
                 root, rel, used = result.root_mm, result.scaled_pose(rel), placed_by_floor(result.method)
                 std = result.depth_std_mm(std)
             truth = x - x[:, :1]

@@ -588,7 +588,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
 
     def predict_scene(self, keypoints_px, camera, scene: str = "image", *, confidence=None,
                       format: Optional[str] = None, image=None, track=None, height_mm=None, floor=None,
-                      flip_test: bool = False, max_batch: int = 256):
+                      flip_test: bool = False, max_batch: int = 256, frame_rate: float = 30.0):
         """:meth:`predict`, then the people placed with the floor they share
         (:func:`hdnet.keypoint.placing.place_in_scene`; docs/scene.md): everyone in ``keypoints_px
         [P, J, 2 or 3]`` is seen by the one :class:`~hdnet.camera.Camera` ``camera``.
@@ -597,7 +597,8 @@ class KeypointHDNet(Checkpointable, nn.Module):
         own floor; default all in one) or ``"sequence"`` (``image [P]``: the frame, one static
         camera and one floor; ``track [P]``: the same id is the same body). ``floor``: where the
         floor is known, a :class:`~hdnet.scene.Floor` or ``(height_mm, pitch_deg[, roll_deg])``
-        of the camera over the ground. People of known ``height_mm`` keep their size. Returns the
+        of the camera over the ground. People of known ``height_mm`` keep their size. ``frame_rate``:
+        a sequence's frames per second (the tracks' smoothing spans a second). Returns the
         placed :class:`KeypointOutput` and the :class:`~hdnet.scene.SceneResult` (who was placed
         by the floor: ``method``, :data:`hdnet.scene.PLACED_BY`).
 
@@ -612,7 +613,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
         known = None if height_mm is None else np.isfinite(np.broadcast_to(np.asarray(height_mm, np.float64),
                                                                            (people,)))
         return place_in_scene(self, out, keypoints_px, camera, scene, confidence=confidence, format=format,
-                              image=image, track=track, known_size=known, floor=floor)
+                              image=image, track=track, known_size=known, floor=floor, frame_rate=frame_rate)
 
     def with_heights(self, output: KeypointOutput, height_mm) -> KeypointOutput:
         r"""``output`` with each person of known standing height ``height_mm`` (``[P]`` or one

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ..camera import Camera
-from ..scene import Floor, ScenePeople, SceneResult, ankle_height_for, reason_scene
+from ..scene import Floor, ScenePeople, SceneResult, ankle_height_for, reason_scene, scene_windows
 
 __all__ = ["place_in_scene", "as_floor"]
 
@@ -38,7 +38,8 @@ def as_floor(floor: Union[Floor, Sequence[float], None], output_skeleton) -> Opt
 
 def place_in_scene(model, output, keypoints_px, camera: Camera, scene: str = "image", *, confidence=None,
                    format: Optional[str] = None, image=None, track=None, known_size=None,
-                   floor: Union[Floor, Sequence[float], None] = None) -> Tuple[Any, SceneResult]:
+                   floor: Union[Floor, Sequence[float], None] = None,
+                   frame_rate: float = 30.0) -> Tuple[Any, SceneResult]:
     """``output`` (a :class:`~hdnet.keypoint.KeypointOutput` of ``model`` for ``keypoints_px [P,
     J, 2 or 3]`` seen through ``camera``) placed with the people's shared floor.
 
@@ -52,6 +53,8 @@ def place_in_scene(model, output, keypoints_px, camera: Camera, scene: str = "im
             the floor and are not moved.
         floor: the floor where it is known: a :class:`~hdnet.scene.Floor`, or ``(height_mm,
             pitch_deg[, roll_deg])`` of the camera over the ground.
+        frame_rate: a sequence's frames per second: each track's depth is smoothed over a second
+            and its pose over a fifteenth of one (:func:`hdnet.scene.scene_windows`).
 
     Returns:
         The output with ``root_mm``, ``joints_rel_mm``, ``joints_mm``, ``depth_mm`` and
@@ -77,7 +80,9 @@ def place_in_scene(model, output, keypoints_px, camera: Camera, scene: str = "im
                                          output.root_mm.double().cpu().numpy(), rel, out_skeleton,
                                          output.depth_std_mm.double().cpu().numpy(), camera, image, track,
                                          known_size)
-    placed = reason_scene(people, scene, floor=as_floor(floor, out_skeleton))
+    track_window, pose_window = scene_windows(frame_rate)
+    placed = reason_scene(people, scene, floor=as_floor(floor, out_skeleton), track_window=track_window,
+                          pose_window=pose_window)
     like = output.root_mm
 
     def back(a: np.ndarray) -> torch.Tensor:

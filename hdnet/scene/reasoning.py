@@ -28,7 +28,7 @@ from .floor import Floor, ankle_heights, fit_floor, floor_normal
 from .people import ScenePeople
 from .placement import PLACED_BY, Placement, place_on_floor, smooth_track_poses, smooth_tracks
 
-__all__ = ["SceneResult", "reason_scene", "SCENE_MODES", "fit_scene_floor", "GIVEN_FLOOR_DEPTH_STD"]
+__all__ = ["SceneResult", "reason_scene", "SCENE_MODES", "fit_scene_floor", "GIVEN_FLOOR_DEPTH_STD", "scene_windows"]
 
 #: What ``--scene`` accepts.
 SCENE_MODES = ("none", "image", "sequence")
@@ -39,6 +39,19 @@ SCENE_MODES = ("none", "image", "sequence")
 #: modes) were within 2.4 % of their true depth; the model's own uncertainty (a median 9.6 %)
 #: held 99.7 % of them.
 GIVEN_FLOOR_DEPTH_STD = 0.024
+
+
+def scene_windows(frame_rate: float) -> Tuple[int, int]:
+    """``(track_window, pose_window)`` for :func:`reason_scene` at ``frame_rate`` frames per
+    second: a track's depth smoothed over a second either side, its pose over a fifteenth of one
+    (at least a frame each); at 30 fps, :func:`reason_scene`'s defaults (30 and 2).
+
+    >>> scene_windows(30.0), scene_windows(10.0), scene_windows(60.0)
+    ((30, 2), (10, 1), (60, 4))
+    """
+    if isinstance(frame_rate, bool) or not isinstance(frame_rate, (int, float)) or not 0 < frame_rate < 1e4:
+        raise ValueError(f"frame_rate: expected frames per second in (0, 10000), got {frame_rate!r}")
+    return max(1, round(frame_rate)), max(1, round(2 * frame_rate / 30))
 
 
 @dataclass

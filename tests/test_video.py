@@ -1,0 +1,118 @@
+"""Videos: reading their frames, and ``hdnet predict --video`` with a detector that follows them."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from hdnet.apps.cli import main
+from hdnet.keypoint import KeypointHDNet, detectors
+
+from .test_scene import _walkers
+
+cv2 = pytest.importorskip("cv2", reason="reading videos needs OpenCV (pip install \"hdnet[video]\")")
+
+FPS = 10.0
+
+
+def _video(path, n, size=(96, 64)):
+    """An MJPG video of ``n`` flat frames, frame ``i`` of grey level ``20 i`` (modulo 260)."""
+    w, h = size
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (w, h))
+    for i in range(n):
+        out.write(np.full((h, w, 3), 20 * (i % 13), np.uint8))
+    out.release()
+    return path
+
+
+def test_video_frames_come_in_order_one_in_step(tmp_path):
+    path = _video(tmp_path / "v.avi", 7)
+    info = detectors.video_info(path)
+    assert (info.width, info.height, info.fps, info.frames) == (96, 64, FPS, 7)
+    every = list(detectors.video_frames(path))
+    assert [i for i, _ in every] == list(range(7))
+    assert all(f.shape == (64, 96, 3) and f.dtype == np.uint8 for _, f in every)
+    assert [round(float(f.mean()) / 20) for _, f in every] == list(range(7))  # each frame's own grey (JPEG: +-1)
+    assert [i for i, _ in detectors.video_frames(path, step=3)] == [0, 3, 6]
+    for bad, match in ((lambda: detectors.video_info(path.with_suffix(".mp4")), "no file"),
+                       (lambda: list(detectors.video_frames(path, step=0)), "step")):
+        with pytest.raises(ValueError, match=match):
+            bad()
+    (path.parent / "not.avi").write_text("not a video")
+    with pytest.raises(ValueError, match="not.avi"):
+        detectors.video_info(path.parent / "not.avi")
+
+
+class _Walkers:
+    """A detector that 'sees' the walkers of :func:`tests.test_scene._walkers`, one frame per call in
+    order (what a video's detector is given), and says how it was made and closed."""
+
+    format = "coco_17"
+    made: list = []
+
+    def __init__(self, video=False):
+        _Walkers.made.append(video)
+        results = _walkers(12)
+        self.frames = [np.array([r["keypoints"] for r in results if r["image_id"] == f"frame{f:03d}.jpg"]).reshape(
+            2, 17, 3) for f in range(12)]
+        self.calls = 0
+        self.closed = False
+
+    def __call__(self, rgb, boxes=None):
+        out = self.frames[self.calls]
+        self.calls += 1
+        return out
+
+    def close(self):
+        self.closed = True
+
+
+def test_predict_video_places_each_frames_people_as_the_python_api_does(tmp_path, monkeypatch):
+    """``hdnet predict --video --detector`` on every 2nd frame of a 24-frame, 10 fps video: the
+    records say their frame, and the people are placed as ``predict_scene`` places the same
+    keypoints over frames at 5 fps (each track's depth smoothed over a second: 5 frames)."""
+    from .test_scene import CAMERA
+    monkeypatch.setattr(detectors.DETECTORS, "get", lambda name: _Walkers)
+    video = _video(tmp_path / "walk.avi", 24)
+    torch.manual_seed(0)
+    model = KeypointHDNet(("mupots_17", "coco_17"), channels=8, width=16, blocks=0).eval()
+    model.save(tmp_path / "kp.pt")
+    (tmp_path / "cam.json").write_text(json.dumps(CAMERA.to_dict()))
+    _Walkers.made.clear()
+    assert main(["predict", "--video", str(video), "--detector", "mediapipe", "--frame-step", "2", "--camera",
+                 str(tmp_path / "cam.json"), "--checkpoint", str(tmp_path / "kp.pt"), "--scene", "sequence",
+                 "--out", str(tmp_path / "out"), "--pictures", "3"]) == 0
+    assert _Walkers.made == [True]  # one detector, following the video
+    records = json.loads((tmp_path / "out" / "people.json").read_text())
+    assert [r["frame"] for r in records] == [f for f in range(0, 24, 2) for _ in range(2)]
+    assert records[0]["image_id"] == "walk.avi#0" and records[0]["video"] == str(video)
+    # the detector saw 12 frames in order (its own walkers' frames 0..11), at 5 frames per second
+    kp = np.concatenate(_Walkers(False).frames)
+    want, _ = model.predict_scene(kp, CAMERA, "sequence", format="coco_17", image=np.repeat(np.arange(12), 2),
+                                  track=np.tile(np.arange(2), 12), frame_rate=FPS / 2)
+    np.testing.assert_allclose([r["root_cam"] for r in records], want.root_mm.numpy(), atol=2e-3)
+    at_30, _ = model.predict_scene(kp, CAMERA, "sequence", format="coco_17", image=np.repeat(np.arange(12), 2),
+                                   track=np.tile(np.arange(2), 12))
+    assert not np.allclose(want.root_mm.numpy(), at_30.root_mm.numpy(), atol=1.0)  # the frame rate counts
+    pictures = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
+    assert pictures == [f"walk_{f:06d}_people.png" for f in (0, 6, 12, 18)]
+
+
+@pytest.mark.parametrize("extra,says", [
+    (["--keypoints", "kp.json"], "--keypoints"),
+    ([], "--detector"),
+    (["--detector", "mediapipe", "x.jpg"], "--video, images"),
+    (["--detector", "mediapipe", "--boxes", "b.json"], "--boxes"),
+    (["--detector", "mediapipe", "--fps", "0"], "--fps"),
+])
+def test_predict_video_refuses_what_does_not_apply(tmp_path, capsys, extra, says):
+    video = _video(tmp_path / "v.avi", 2)
+    assert main(["predict", "--video", str(video), *extra, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0], err
+
+
+def test_frame_step_needs_a_video(tmp_path, capsys):
+    assert main(["predict", "--keypoints", "kp.json", "--frame-step", "2", "--out", str(tmp_path / "o")]) == 2
+    assert "--frame-step" in capsys.readouterr().err
