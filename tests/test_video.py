@@ -71,7 +71,7 @@ class _Walkers:
 def test_predict_video_places_each_frames_people_as_the_python_api_does(tmp_path, monkeypatch):
     """``hdnet predict --video --detector`` on every 2nd frame of a 24-frame, 10 fps video: the
     records say their frame, and the people are placed as ``predict_scene`` places the same
-    keypoints over frames at 5 fps (each track's depth smoothed over a second: 5 frames)."""
+    keypoints at their frame numbers at 10 fps (each track's depth smoothed over a second)."""
     from .test_scene import CAMERA
     monkeypatch.setattr(detectors.DETECTORS, "get", lambda name: _Walkers)
     video = _video(tmp_path / "walk.avi", 24)
@@ -87,10 +87,10 @@ def test_predict_video_places_each_frames_people_as_the_python_api_does(tmp_path
     records = json.loads((tmp_path / "out" / "people.json").read_text())
     assert [r["frame"] for r in records] == [f for f in range(0, 24, 2) for _ in range(2)]
     assert records[0]["image_id"] == "walk.avi#0" and records[0]["video"] == str(video)
-    # the detector saw 12 frames in order (its own walkers' frames 0..11), at 5 frames per second
+    # the detector saw 12 frames in order (its own walkers' frames 0..11): the video's 0, 2, ..., 22
     kp = np.concatenate(_Walkers(False).frames)
-    want, _ = model.predict_scene(kp, CAMERA, "sequence", format="coco_17", image=np.repeat(np.arange(12), 2),
-                                  track=np.tile(np.arange(2), 12), frame_rate=FPS / 2)
+    want, _ = model.predict_scene(kp, CAMERA, "sequence", format="coco_17", image=np.repeat(np.arange(0, 24, 2), 2),
+                                  track=np.tile(np.arange(2), 12), frame_rate=FPS)
     np.testing.assert_allclose([r["root_cam"] for r in records], want.root_mm.numpy(), atol=2e-3)
     at_30, _ = model.predict_scene(kp, CAMERA, "sequence", format="coco_17", image=np.repeat(np.arange(12), 2),
                                    track=np.tile(np.arange(2), 12))
@@ -99,8 +99,39 @@ def test_predict_video_places_each_frames_people_as_the_python_api_does(tmp_path
     assert pictures == [f"walk_{f:06d}_people.png" for f in (0, 6, 12, 18)]
 
 
+def test_predict_video_with_a_detectors_keypoints_of_its_frames(tmp_path, capsys):
+    """MMPose's predictions for every 3rd frame of a 12-frame video (``frame_id`` from 0), given
+    with the video: each frame's people at its frame number, pictures drawn on those frames."""
+    from .test_scene import CAMERA
+    torch.manual_seed(0)
+    model = KeypointHDNet(("mupots_17", "coco_17"), channels=8, width=16, blocks=0).eval()
+    model.save(tmp_path / "kp.pt")
+    video = _video(tmp_path / "walk.avi", 12)
+    seen = _Walkers(False).frames
+    frames = [0, 3, 6, 9]
+    preds = [{"frame_id": f, "instances": [{"keypoints": p[:, :2].tolist(), "keypoint_scores": p[:, 2].tolist()}
+                                           for p in seen[k]]} for k, f in reversed(list(enumerate(frames)))]
+    (tmp_path / "kp.json").write_text(json.dumps(preds))  # in any order: placed by frame number
+    (tmp_path / "cam.json").write_text(json.dumps(CAMERA.to_dict()))
+    args = ["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17", "--video", str(video),
+            "--camera", str(tmp_path / "cam.json"), "--checkpoint", str(tmp_path / "kp.pt"), "--scene", "sequence"]
+    assert main(args + ["--out", str(tmp_path / "out"), "--pictures", "2"]) == 0
+    records = json.loads((tmp_path / "out" / "people.json").read_text())
+    assert [(r["image_id"], r["frame"]) for r in records[::2]] == [(str(f), f) for f in frames]
+    kp = np.concatenate(seen[:4])
+    want, _ = model.predict_scene(kp, CAMERA, "sequence", format="coco_17", image=np.repeat(frames, 2),
+                                  track=np.array([r["track_id"] for r in records]), frame_rate=FPS)
+    np.testing.assert_allclose([r["root_cam"] for r in records], want.root_mm.numpy(), atol=2e-3)
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["walk_000000_people.png",
+                                                                         "walk_000006_people.png"]
+    (tmp_path / "bad.json").write_text(json.dumps(preds[:1] + [dict(preds[1], frame_id=12)]))
+    capsys.readouterr()
+    assert main(args[:2] + [str(tmp_path / "bad.json")] + args[3:] + ["--out", str(tmp_path / "bad")]) == 2
+    assert "'12' is past the video's last frame (11)" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("extra,says", [
-    (["--keypoints", "kp.json"], "--keypoints"),
+    (["--keypoints", "kp.json", "--frame-step", "2"], "--frame-step"),
     ([], "--detector"),
     (["--detector", "mediapipe", "x.jpg"], "--video, images"),
     (["--detector", "mediapipe", "--boxes", "b.json"], "--boxes"),
@@ -116,3 +147,21 @@ def test_predict_video_refuses_what_does_not_apply(tmp_path, capsys, extra, says
 def test_frame_step_needs_a_video(tmp_path, capsys):
     assert main(["predict", "--keypoints", "kp.json", "--frame-step", "2", "--out", str(tmp_path / "o")]) == 2
     assert "--frame-step" in capsys.readouterr().err
+
+
+def test_openpose_names_give_the_frames_of_a_video(tmp_path, capsys):
+    """OpenPose names its files ``<video>_<12-digit frame>``: those numbers are the frames; a name
+    without one is refused, naming it."""
+    from .test_scene import CAMERA
+    video = _video(tmp_path / "clip.avi", 6)
+    seen = _Walkers(False).frames
+    (tmp_path / "cam.json").write_text(json.dumps(CAMERA.to_dict()))
+    for name, people, code in (("ok", {"clip_000000000004": seen[1].tolist(), "clip_000000000001": seen[0].tolist()}, 0),
+                               ("bad", {"clip_000000000001": seen[0].tolist(), "intro.jpg": seen[1].tolist()}, 2)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(people))
+        assert main(["predict", "--keypoints", str(tmp_path / f"{name}.json"), "--keypoint-format", "coco_17",
+                     "--video", str(video), "--camera", str(tmp_path / "cam.json"), "--pictures", "0",
+                     "--out", str(tmp_path / name)]) == code
+    records = json.loads((tmp_path / "ok" / "people.json").read_text())
+    assert [r["frame"] for r in records] == [1, 1, 4, 4] and records[0]["image_id"] == "clip_000000000001"
+    assert "'intro.jpg' names no frame" in capsys.readouterr().err

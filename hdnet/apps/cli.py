@@ -139,11 +139,13 @@ def _add_predict(sub):
     p.add_argument("--detector", choices=["mediapipe"],
                    help="run a 2D detector here (mediapipe: BlazePose, pip install \"hdnet[mediapipe]\")")
     p.add_argument("--video", metavar="FILE",
-                   help="with --detector: a video file's frames in order (the detector follows its person "
-                   "from frame to frame); each record says its 'frame'; use with --scene sequence (OpenCV: "
-                   "pip install \"hdnet[video]\")")
+                   help="a video file: with --detector, its frames in order (the detector follows its person "
+                   "from frame to frame); with --keypoints, the video the keypoints were found in (their keys "
+                   "are frame numbers: MMPose's frame_id, OpenPose's <video>_<frame>), for its frame size, "
+                   "frame rate and pictures; each record says its 'frame'; use with --scene sequence "
+                   "(OpenCV: pip install \"hdnet[video]\")")
     p.add_argument("--frame-step", type=int, default=1, metavar="N",
-                   help="with --video: every N-th frame (default 1: each)")
+                   help="with --video --detector: every N-th frame (default 1: each)")
     p.add_argument("--fps", type=float, default=None,
                    help="keypoint models with --scene sequence: the images' frames per second (default: the "
                    "video's own with --video, else 30); each track is smoothed over a second")
@@ -635,12 +637,11 @@ def _run_predict_keypoints(args) -> int:
     if args.frame_step < 1:
         raise CLIError(f"--frame-step: expected a whole number of frames >= 1, got {args.frame_step}")
     if args.video:
-        if not args.detector:
-            raise CLIError("--video: runs a detector on the frames (--detector mediapipe); a detector's keypoints "
-                           "of a video go in --keypoints")
         if args.images or args.image_dir:
             raise CLIError("--video, images: give one")
         _refuse(args, ["--boxes", "--box-format"], "with --video (the detector follows the whole frame)")
+        if args.keypoints and args.frame_step != 1:
+            raise CLIError("--frame-step: with --keypoints the keypoint file says which frames it holds")
     elif args.frame_step != 1:
         raise CLIError("--frame-step: does not apply without --video")
     images = kp.list_images(args.images, args.image_dir)
@@ -679,7 +680,11 @@ def _run_predict_keypoints(args) -> int:
         want = model.input_skeleton(fmt).num_joints
         if counts and counts[0] != want:
             raise CLIError(f"--keypoints: {counts[0]} joints, but {fmt} has {want}")
-        refs = kp.resolve_images(list(people), images, args.keypoints, coco)
+        if args.video:  # the file's keys name the video's frames
+            refs, people, frame_rate = _video_frames_of(args.video, people)
+            tracks = None if tracks is None else {key: tracks[key] for key in people}
+        else:
+            refs = kp.resolve_images(list(people), images, args.keypoints, coco)
     elif args.video:
         fmt, refs, people, frame_rate = _detect_video(args, model)
     else:
@@ -740,11 +745,11 @@ def _run_predict_keypoints(args) -> int:
     frames = None
     if args.video and args.pictures:  # the frames again, one at a time, for their pictures
         from ..keypoint.detectors import video_frames
-        frames = video_frames(args.video, args.frame_step)
+        frames = video_frames(args.video, only=[ref.frame for ref in refs.values()])
     for k, (key, ref) in enumerate(refs.items()):
         picture: Any = ref.path  # a file, or a video's frame
         if frames is not None:
-            index, picture = next(frames)
+            index, picture = next(frames, (None, None))
             if index != ref.frame:
                 raise CLIError(f"--video: frame {ref.frame} came back as frame {index} on a second reading")
         mine = by_image.get(key, [])
@@ -769,6 +774,35 @@ def _run_predict_keypoints(args) -> int:
         drawn += bool(picture is not None and mine)
     print(f"wrote {out / 'people.json'}")
     return 0
+
+
+def _video_frames_of(video: str, people: dict):
+    """A keypoint file's images as frames of ``video``: each key a frame number from 0 (MMPose's
+    ``frame_id``), or a name ending in ``_<number>`` (OpenPose's ``<video>_000000000012``).
+    Returns ``(refs, people, frame rate)``, in frame order."""
+    import re
+
+    from ..keypoint.detectors import video_info
+    from . import keypoint_predict as kp
+    try:
+        info = video_info(video)
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    numbers = {}
+    for key in people:
+        m = re.fullmatch(r"(?:.*[_#])?(\d+)", key)
+        if m is None:
+            raise CLIError(f"--video: the keypoint file's {key!r} names no frame (MMPose's frame_id, or a name "
+                           "ending in _<frame number> as OpenPose writes them)")
+        numbers[key] = int(m.group(1))
+    if len(set(numbers.values())) < len(numbers):
+        raise CLIError("--video: two of the keypoint file's names give the same frame number")
+    late = [k for k, n in numbers.items() if info.frames and n >= info.frames]
+    if late:
+        raise CLIError(f"--video: {late[0]!r} is past the video's last frame ({info.frames - 1})")
+    order = sorted(people, key=numbers.__getitem__)
+    refs = {k: kp.ImageRef(k, None, (info.width, info.height), video=video, frame=numbers[k]) for k in order}
+    return refs, {k: people[k] for k in order}, info.fps
 
 
 def _detect_video(args, model):
@@ -798,7 +832,7 @@ def _detect_video(args, model):
     detector.close()
     if not people:
         raise CLIError(f"--video: {args.video!r} gave no frame")
-    return fmt, refs, people, info.fps / args.frame_step
+    return fmt, refs, people, info.fps
 
 
 def _as_xyxy(boxes, box_format: str, key: str):

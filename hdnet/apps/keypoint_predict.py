@@ -268,8 +268,9 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
     says ``height_mm`` (null: the model's average body). ``floor``: ``(height_mm, pitch_deg,
     roll_deg)`` of the camera over the ground where it is known (:meth:`hdnet.scene.Floor.from_camera`;
     needs ``scene`` image or sequence): every image's people stand on it, one person alone too.
-    ``frame_rate``: a sequence's frames per second (each track smoothed over a second). A video's
-    frames (``refs``' ``video`` and ``frame``) say both in their records.
+    ``frame_rate``: a sequence's frames per second (each track smoothed over a second); a
+    video's frames (``refs``' ``video`` and ``frame``) are counted by their frame numbers, at the
+    video's frame rate, and their records say both.
     A person the scene moves is scaled with their move (:meth:`hdnet.scene.SceneResult.scaled_pose`),
     so their joints still project onto their keypoints. Millimetres are rounded to 0.001 mm."""
     from ..keypoint.placing import as_floor, place_in_scene
@@ -327,7 +328,9 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
                              "camera (use --scene image, or one --camera for all)")
     for group in groups:
         out = type(group[0][3])(*(torch.cat(field) for field in zip(*[a[3] for a in group], strict=True)))
-        image = np.concatenate([np.full(len(a[1]), i) for i, a in enumerate(group)])
+        # the images in order, or a video's frame numbers (frame_rate is the video's)
+        image = np.concatenate([np.full(len(a[1]), i if refs[a[0]].frame is None else refs[a[0]].frame)
+                                for i, a in enumerate(group)])
         track = np.concatenate([tracks[a[0]][a[5]] for a in group]) if tracks is not None else None
         known = (np.concatenate([np.isfinite(heights[a[0]][a[5]]) for a in group]) if heights is not None
                  else None)

@@ -79,22 +79,25 @@ def video_info(path) -> VideoInfo:
     return VideoInfo(w, h, fps, max(n, 0))
 
 
-def video_frames(path, step: int = 1) -> Iterator[Tuple[int, np.ndarray]]:
+def video_frames(path, step: int = 1, only=None) -> Iterator[Tuple[int, np.ndarray]]:
     """``(index, H x W x 3 uint8 RGB)`` for every ``step``-th frame of a video file, in order,
-    one frame in memory at a time (index counts every frame of the file, from 0).
+    one frame in memory at a time (index counts every frame of the file, from 0); with ``only``
+    (frame indices), just those among them (the others are skipped without decoding).
 
     >>> for index, rgb in video_frames("clip.mp4", step=2):   # doctest: +SKIP
     ...     people = detector(rgb)
     """
     if isinstance(step, bool) or not isinstance(step, int) or step < 1:
         raise ValueError(f"step: expected a whole number of frames >= 1, got {step!r}")
+    wanted = None if only is None else {int(i) for i in only}
     cv2 = _cv2()
     video_info(path)  # a clear error for what cannot be read
     cap = cv2.VideoCapture(os.fspath(path))
     try:
         index = 0
-        while True:
-            if index % step:
+        last = max(wanted) if wanted else -1
+        while wanted is None or index <= last:
+            if index % step or (wanted is not None and index not in wanted):
                 ok = cap.grab()
                 frame = None
             else:
