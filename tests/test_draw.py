@@ -67,6 +67,30 @@ def test_people_picture_draws_bones_roots_and_the_field_of_view(tmp_path):
     assert not _near(img, view.to_px((0 - cam.cx) / cam.fx * z + 400.0, z), FIELD_OF_VIEW)
 
 
+def test_a_video_frame_draws_to_an_array_at_the_videos_scale(tmp_path):
+    """A frame (an RGB array) drawn without a file: the same picture as from the frame saved as a
+    PNG; with ``extent_mm``, the bird's-eye view takes its scale from those points, and with no
+    people and ``camera``, the field of view is still drawn."""
+    frame = np.zeros((240, 320, 3), np.uint8)
+    frame[:, :, 1] = 80
+    Image.fromarray(frame).save(tmp_path / "f.png")
+    cam = Camera(300.0, 300.0, 150.0, 120.0)
+    root = np.array([0.0, 0.0, 3000.0])
+    record = {"root_cam": root.tolist(), "joints_cam": [root.tolist()], "depth_std_mm": 100.0, "camera": cam.to_dict()}
+    kp = np.array([[[160.0, 120.0, 1.0]]])
+    drawn = draw_people(frame, kp, [record], None)
+    draw_people(str(tmp_path / "f.png"), kp, [record], tmp_path / "g.png")
+    np.testing.assert_array_equal(drawn, np.asarray(Image.open(tmp_path / "g.png").convert("RGB")))
+    far = np.array([[0.0, 0.0, 12000.0]])
+    scaled = draw_people(frame, kp, [record], None, extent_mm=far)
+    view = BirdsEyeView(320, 0, 240, far)
+    assert _near(Image.fromarray(scaled), view.to_px(0.0, 3000.0), COLORS[0], 2)  # where the 12 m scale puts it
+    empty = Image.fromarray(draw_people(frame, np.zeros((0, 1, 3)), [], None, extent_mm=far, camera=cam))
+    assert _near(empty, view.to_px((0 - cam.cx) / cam.fx * 6000.0, 6000.0), FIELD_OF_VIEW)
+    with pytest.raises(ValueError, match="image"):
+        draw_people(np.zeros((4, 4)), kp, [record], None)
+
+
 def test_people_picture_with_no_finite_pose_still_draws(tmp_path):
     Image.new("RGB", (64, 48)).save(tmp_path / "a.png")
     record = {"root_cam": [math.nan, 0.0, math.nan], "joints_cam": [[math.nan] * 3] * 2, "depth_std_mm": math.nan}

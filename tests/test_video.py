@@ -95,8 +95,11 @@ def test_predict_video_places_each_frames_people_as_the_python_api_does(tmp_path
     at_30, _ = model.predict_scene(kp, CAMERA, "sequence", format="coco_17", image=np.repeat(np.arange(12), 2),
                                    track=np.tile(np.arange(2), 12))
     assert not np.allclose(want.root_mm.numpy(), at_30.root_mm.numpy(), atol=1.0)  # the frame rate counts
-    pictures = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
-    assert pictures == [f"walk_{f:06d}_people.png" for f in (0, 6, 12, 18)]
+    # every 3rd frame read drawn into one video: the 12 frames read give 4, each the frame beside the view
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.name != "people.json"] == ["walk_people.mp4"]
+    drawn = list(detectors.video_frames(tmp_path / "out" / "walk_people.mp4"))
+    assert len(drawn) == 4 and drawn[0][1].shape == (64, 96 + 64, 3)
+    assert [round(float(f[:, :96].mean()) / 20) for _, f in drawn] == [0, 6, 12 % 13, 18 % 13]  # those frames
 
 
 def test_predict_video_with_a_detectors_keypoints_of_its_frames(tmp_path, capsys):
@@ -122,8 +125,8 @@ def test_predict_video_with_a_detectors_keypoints_of_its_frames(tmp_path, capsys
     want, _ = model.predict_scene(kp, CAMERA, "sequence", format="coco_17", image=np.repeat(frames, 2),
                                   track=np.array([r["track_id"] for r in records]), frame_rate=FPS)
     np.testing.assert_allclose([r["root_cam"] for r in records], want.root_mm.numpy(), atol=2e-3)
-    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["walk_000000_people.png",
-                                                                         "walk_000006_people.png"]
+    drawn = list(detectors.video_frames(tmp_path / "out" / "walk_people.mp4"))
+    assert len(drawn) == 2 and [round(float(f[:, :96].mean()) / 20) for _, f in drawn] == [0, 6]
     (tmp_path / "bad.json").write_text(json.dumps(preds[:1] + [dict(preds[1], frame_id=12)]))
     capsys.readouterr()
     assert main(args[:2] + [str(tmp_path / "bad.json")] + args[3:] + ["--out", str(tmp_path / "bad")]) == 2

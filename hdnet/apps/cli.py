@@ -174,8 +174,8 @@ def _add_predict(sub):
     _add_model_options(p)
     p.add_argument("--out", default="predictions", help="output folder (default ./predictions)")
     p.add_argument("--pictures", type=int, default=1, metavar="N",
-                   help="a picture for every N-th image that has people (default 1: each; 0: none; a video's "
-                   "frames: e.g. 30)")
+                   help="a picture for every N-th image that has people (default 1: each; 0: none); with "
+                   "--video, every N-th frame read into one video, OUT/<video>_people.mp4")
     p.add_argument("--autocast", action="store_true",
                    help="image models: run the network in bfloat16 (CPU) / float16 (CUDA); faster on most "
                    f"machines ({DOCS}/benchmarks.md)")
@@ -742,16 +742,7 @@ def _run_predict_keypoints(args) -> int:
     for r in records:
         by_image.setdefault(r["image_id"], []).append(r)
     drawn = 0
-    frames = None
-    if args.video and args.pictures:  # the frames again, one at a time, for their pictures
-        from ..keypoint.detectors import video_frames
-        frames = video_frames(args.video, only=[ref.frame for ref in refs.values()])
     for k, (key, ref) in enumerate(refs.items()):
-        picture: Any = ref.path  # a file, or a video's frame
-        if frames is not None:
-            index, picture = next(frames, (None, None))
-            if index != ref.frame:
-                raise CLIError(f"--video: frame {ref.frame} came back as frame {index} on a second reading")
         mine = by_image.get(key, [])
         if k < SHOWN_IMAGES:
             print(f"{key}: {len(mine)} people; depths (m) "
@@ -763,17 +754,59 @@ def _run_predict_keypoints(args) -> int:
             print(f"... {len(refs)} images in all, {len(records)} people"
                   + (f", depths {depths.min():.2f}-{depths.max():.2f} m (median {np.median(depths):.2f})"
                      if len(depths) else ""))
-        if picture is not None and mine and args.pictures and drawn % args.pictures == 0:
-            name = ref.path or f"{Path(args.video).stem}_{ref.frame:06d}"
+        if ref.path and mine and args.pictures and drawn % args.pictures == 0:
             try:
                 shown = people[key][[r["person"] for r in mine]]
-                kp.draw_people(picture, shown, mine, out / f"{kp.stem_for(name, taken)}_people.png",
+                kp.draw_people(ref.path, shown, mine, out / f"{kp.stem_for(ref.path, taken)}_people.png",
                                model.input_skeleton(fmt), model.output_skeleton(fmt))
             except OSError as e:
                 raise CLIError(str(e)) from None
-        drawn += bool(picture is not None and mine)
+        drawn += bool(ref.path and mine)
+    if args.video and args.pictures and records:
+        print(f"wrote {_people_video(args, refs, people, by_image, records, cameras, model, fmt, out)}")
     print(f"wrote {out / 'people.json'}")
     return 0
+
+
+def _people_video(args, refs, people, by_image, records, cameras, model, fmt, out: Path) -> Path:
+    """Every ``--pictures``-th frame of ``--video`` drawn with its people (:func:`draw_people`,
+    one bird's-eye scale for the whole video) into ``OUT/<video>_people.mp4``, one frame at a
+    time; the frames without people too, so the video keeps its time."""
+    import numpy as np
+
+    from ..keypoint.detectors import require_opencv, video_frames, video_info
+    from . import keypoint_predict as kp
+    cv2 = require_opencv()
+    chosen = list(refs.values())[::args.pictures]
+    spacing = float(np.median(np.diff([r.frame for r in refs.values()]))) if len(refs) > 1 else 1.0
+    fps = max(video_info(args.video).fps / (spacing * args.pictures), 0.1)
+    extent = np.concatenate([np.asarray([r["root_cam"] for r in records])]
+                            + [np.asarray(r["joints_cam"]) for r in records])
+    path = out / f"{Path(args.video).stem}_people.mp4"
+    tmp = path.with_name(path.stem + ".part.mp4")
+    writer = None
+    try:
+        for ref, (index, rgb) in zip(chosen, video_frames(args.video, only=[r.frame for r in chosen]), strict=True):
+            if index != ref.frame:
+                raise CLIError(f"--video: frame {ref.frame} came back as frame {index} on a second reading")
+            mine = by_image.get(ref.key, [])
+            shown = people[ref.key][[r["person"] for r in mine]]
+            picture = kp.draw_people(rgb, shown, mine, None, model.input_skeleton(fmt), model.output_skeleton(fmt),
+                                     extent_mm=extent, camera=cameras[ref.key][0])
+            if writer is None:
+                writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, picture.shape[1::-1])
+                if not writer.isOpened():
+                    raise CLIError(f"--out: OpenCV cannot write an mp4 video at {str(tmp)!r}")
+            writer.write(np.ascontiguousarray(picture[:, :, ::-1]))
+    except ValueError as e:  # a frame list that does not match the video
+        raise CLIError(f"--video: {e}") from None
+    finally:
+        if writer is not None:
+            writer.release()
+        if sys.exc_info()[0] is not None and tmp.exists():
+            tmp.unlink()  # no half-written video left behind
+    os.replace(tmp, path)
+    return path
 
 
 def _video_frames_of(video: str, people: dict):

@@ -156,11 +156,18 @@ class PeoplePicture:
         self.draw.rectangle([u, v, u + right - left + 4, v + bottom + 2], fill=(255, 255, 255))
         self.draw.text((u + 2, v), text, fill=color, font=self.font)
 
+    def finish(self) -> np.ndarray:
+        """The picture as an ``H x (W + H) x 3`` uint8 RGB array, the camera and the view's title drawn."""
+        if not getattr(self, "_finished", False):
+            v, d = self.view, self.draw
+            u0, v0 = v.to_px(0.0, 0.0)
+            d.polygon([(u0, v0 - 8), (u0 - 6, v0 + 4), (u0 + 6, v0 + 4)], fill=(0, 0, 0))
+            d.text((v.left + v.margin, 4), "bird's-eye view (camera at the bottom)", fill=(0, 0, 0), font=self.font)
+            self._finished = True
+        return np.asarray(self.canvas)
+
     def save(self, path) -> str:
-        v, d = self.view, self.draw
-        u0, v0 = v.to_px(0.0, 0.0)
-        d.polygon([(u0, v0 - 8), (u0 - 6, v0 + 4), (u0 + 6, v0 + 4)], fill=(0, 0, 0))
-        d.text((v.left + v.margin, 4), "bird's-eye view (camera at the bottom)", fill=(0, 0, 0), font=self.font)
+        self.finish()
         return atomic_write(path, lambda f: self.canvas.save(f, format="PNG"), "--out")
 
 

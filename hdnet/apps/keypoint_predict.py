@@ -362,17 +362,24 @@ def _rounded(records: List[dict]) -> List[dict]:
 
 
 def draw_people(image_path, keypoints: np.ndarray, records: List[dict], path,
-                keypoint_skeleton: Optional[Skeleton] = None, joint_skeleton: Optional[Skeleton] = None) -> str:
+                keypoint_skeleton: Optional[Skeleton] = None, joint_skeleton: Optional[Skeleton] = None,
+                extent_mm=None, camera: Optional[Camera] = None):
     """The image (a file, or an ``H x W x 3`` uint8 RGB array: a video's frame) with each
     person's keypoints (joined by ``keypoint_skeleton``'s bones, where
     given) and depth, beside a bird's-eye view of where everyone stands: each person's 3D
     joints from above (joined by ``joint_skeleton``'s bones), their depth +- its uncertainty
-    along their ray, the camera's field of view and a metre grid (written atomically)."""
+    along their ray, the camera's field of view and a metre grid (written atomically). Returns the
+    file written, or with ``path`` None the picture as an RGB array (a video's frame). The view is
+    sized for these people unless ``extent_mm [N, 3]`` gives other points (a video's people, so
+    that every frame has one scale); ``camera`` stands in where no record says one."""
     from .draw import COLORS, PeoplePicture
     joints = [np.asarray(r["joints_cam"], dtype=np.float64) for r in records]
     points = np.concatenate([np.asarray([r["root_cam"] for r in records], dtype=np.float64).reshape(-1, 3)]
                             + [j.reshape(-1, 3) for j in joints])
-    camera = Camera.from_dict(records[0]["camera"]) if records and "camera" in records[0] else None
+    if extent_mm is not None:
+        points = np.asarray(extent_mm, dtype=np.float64).reshape(-1, 3)
+    if records and "camera" in records[0]:
+        camera = Camera.from_dict(records[0]["camera"])
     pic = PeoplePicture(image_path, points, camera)
     dot = max(2, round(pic.h / 300))
     for i, (kp, r) in enumerate(zip(keypoints, records, strict=True)):
@@ -388,7 +395,7 @@ def draw_people(image_path, keypoints: np.ndarray, records: List[dict], path,
             pic.label(u, v, f"{r['root_cam'][2] / 1000:.2f} m +- {r['depth_std_mm'] / 1000:.2f}", c)
         pic.place(r["root_cam"], c, joints[i], joint_skeleton.bones if joint_skeleton is not None else (),
                   r["depth_std_mm"])
-    return pic.save(path)
+    return pic.finish() if path is None else pic.save(path)
 
 
 def stem_for(path: str, taken: set) -> str:

@@ -19,7 +19,8 @@ import numpy as np
 
 from ..core.registry import Registry
 
-__all__ = ["MediaPipePose", "load_image_as_shown", "DETECTORS", "VideoInfo", "video_info", "video_frames"]
+__all__ = ["MediaPipePose", "load_image_as_shown", "DETECTORS", "VideoInfo", "video_info", "video_frames",
+           "require_opencv"]
 
 
 def load_image_as_shown(path) -> np.ndarray:
@@ -35,7 +36,8 @@ def load_image_as_shown(path) -> np.ndarray:
         raise ValueError(f"image: {p!r} is not a readable image ({e})") from None
 
 
-def _cv2():
+def require_opencv():
+    """OpenCV's ``cv2`` module, or an ``ImportError`` that says how to install it."""
     try:
         import cv2
     except ImportError:
@@ -60,7 +62,7 @@ def video_info(path) -> VideoInfo:
     Raises:
         ValueError: naming the file, where it cannot be opened or gives no frame rate.
     """
-    cv2 = _cv2()
+    cv2 = require_opencv()
     p = os.fspath(path)
     if not os.path.isfile(p):
         raise ValueError(f"video: no file at {p!r}")
@@ -90,7 +92,7 @@ def video_frames(path, step: int = 1, only=None) -> Iterator[Tuple[int, np.ndarr
     if isinstance(step, bool) or not isinstance(step, int) or step < 1:
         raise ValueError(f"step: expected a whole number of frames >= 1, got {step!r}")
     wanted = None if only is None else {int(i) for i in only}
-    cv2 = _cv2()
+    cv2 = require_opencv()
     video_info(path)  # a clear error for what cannot be read
     cap = cv2.VideoCapture(os.fspath(path))
     try:
