@@ -853,16 +853,18 @@ def _detect_video(args, model):
     fmt = model.check_format(detector.format)
     name = os.path.basename(args.video)
     refs, people = {}, {}
-    for k, (index, rgb) in enumerate(detectors.video_frames(args.video, args.frame_step)):
-        key = f"{name}#{index}"
-        refs[key] = kp.ImageRef(key, None, (rgb.shape[1], rgb.shape[0]), video=args.video, frame=index)
-        people[key] = detector(rgb)
-        if k < SHOWN_IMAGES:
-            print(f"{key}: {int((people[key][:, :, 2] > 0).any(1).sum())} of {len(people[key])} people found by the "
-                  "detector")
-        elif k == SHOWN_IMAGES:
-            print(f"... running the detector on {info.frames // args.frame_step or 'the'} frames")
-    detector.close()
+    try:
+        for k, (index, rgb) in enumerate(detectors.video_frames(args.video, args.frame_step)):
+            key = f"{name}#{index}"
+            refs[key] = kp.ImageRef(key, None, (rgb.shape[1], rgb.shape[0]), video=args.video, frame=index)
+            people[key] = detector(rgb)
+            if k < SHOWN_IMAGES:
+                print(f"{key}: {int((people[key][:, :, 2] > 0).any(1).sum())} of {len(people[key])} people found "
+                      "by the detector")
+            elif k == SHOWN_IMAGES:
+                print(f"... running the detector on {info.frames // args.frame_step or 'the'} frames")
+    finally:
+        detector.close()
     if not people:
         raise CLIError(f"--video: {args.video!r} gave no frame")
     return fmt, refs, people, info.fps

@@ -70,12 +70,13 @@ def video_info(path) -> VideoInfo:
     try:
         if not cap.isOpened():
             raise ValueError(f"video: {p!r} is not a video OpenCV can read")
-        w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         fps, n = float(cap.get(cv2.CAP_PROP_FPS)), int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        ok, first = cap.read()  # the size as decoded: a phone's video is turned as its metadata says
     finally:
         cap.release()
-    if w <= 0 or h <= 0:
+    if not ok or first is None:
         raise ValueError(f"video: {p!r} has no frames OpenCV can decode")
+    h, w = first.shape[:2]
     if not (fps > 0 and fps < 1e4):
         raise ValueError(f"video: {p!r} gives no frame rate (got {fps:g})")
     return VideoInfo(w, h, fps, max(n, 0))
