@@ -117,9 +117,10 @@ def _add_predict(sub):
     p = sub.add_parser("predict", help="camera-space people for your own images (boxes, keypoints or a detector)",
                        description="Image models: images with boxes -> RootNet-format roots.json and a picture "
                        "per image. Keypoint models (the shipped one unless --checkpoint): a detector's keypoints "
-                       "(--keypoints) or a detector run here on the images (--detector) -> people.json (each "
-                       "person's root_cam, joints_cam, depth_std_mm and the camera used) and a picture per image "
-                       f"found. Cameras: --camera, else --fov, else the image's EXIF, else a 55 degree field of view "
+                       "(--keypoints) or a detector run here on the images or a video (--detector, --video) -> "
+                       "people.json (each person's root_cam, joints_cam, depth_std_mm and the camera used) and a "
+                       "picture per image found (a video's: one video). Cameras: --camera, else --fov, else the "
+                       "image's EXIF, else a 55 degree field of view "
                        f"({DOCS}/camera.md).")
     p.add_argument("images", nargs="*", help="image files (with --keypoints: for their size, EXIF and pictures)")
     p.add_argument("--images", dest="image_dir", metavar="DIR", help="every image in a folder (jpg, png, ...)")
