@@ -42,13 +42,11 @@ from hdnet.data.pose_augment import axis_angle_matrices
 from hdnet.graphs import get_skeleton
 from hdnet.keypoint import KeypointHDNet
 from hdnet.keypoint.task import to_mupots
-from hdnet.scene import ScenePeople, placed_by_floor, reason_scene
+from hdnet.scene import ScenePeople, placed_by_floor, reason_scene, scene_windows
 
 ROOT = 14  # MuPoTS pelvis
-#: reason_scene's default window (30 frames, a second at 30 fps) at this file's 10 fps
-TRACK_WINDOW = 10
-#: reason_scene's default pose window (2 frames either side at 30 fps) at 10 fps, rounded up
-POSE_WINDOW = 1
+#: reason_scene's windows (a second; a fifteenth of one) at this file's 10 fps: 10 and 1 frames
+TRACK_WINDOW, POSE_WINDOW = scene_windows(10.0)
 
 
 def make_scenes(path: str, max_frames: int, subjects=("S9", "S11"), seed: int = 0) -> List[Dict]:

@@ -618,6 +618,8 @@ SHOWN_IMAGES = 20
 
 
 def _run_predict_keypoints(args) -> int:
+    import numpy as np
+
     from ..data.keypoint_files import parse_keypoints, parse_track_ids, read_keypoint_folder
     from . import keypoint_predict as kp
     if args.keypoints and args.detector:
@@ -711,11 +713,7 @@ def _run_predict_keypoints(args) -> int:
                 b, _ = _boxes_for(boxes_all[key], key)
                 boxes = _as_xyxy(b, args.box_format or "xyxy", key)
             people[image] = detector(image, boxes)
-            if k < SHOWN_IMAGES:
-                print(f"{image}: {int((people[image][:, :, 2] > 0).any(1).sum())} of {len(people[image])} "
-                      "people found by the detector")
-            elif k == SHOWN_IMAGES:
-                print(f"... running the detector on {len(images)} images")
+            _say_found(k, image, people[image], f"{len(images)} images")
     scene = args.scene or ("image" if args.floor else "none")
     source = args.tracks or ("given" if tracks is not None else "linked" if scene == "sequence" else "none")
     if source == "given" and tracks is None:
@@ -725,7 +723,7 @@ def _run_predict_keypoints(args) -> int:
     cameras = {key: kp.camera_for(refs[key], cams_json, args.fov) for key in people}
     heights = kp.heights_for(people, tracks, args.height, _read_json(args.heights, "--heights") if args.heights
                              else None)
-    left_out = kp.unplaceable_people(people)
+    left_out = {key: np.nonzero(~ok)[0] for key, ok in kp.placeable_people(people).items() if not ok.all()}
     if left_out:
         from ..keypoint.model import MIN_CONFIDENCE, MIN_JOINTS
         first, n, m = next(iter(left_out)), sum(len(v) for v in left_out.values()), len(left_out)
@@ -750,7 +748,6 @@ def _run_predict_keypoints(args) -> int:
                   + ", ".join(f"{r['root_cam'][2] / 1000:.2f}" for r in mine)
                   + f"; camera from {cameras[key][1] if key in cameras else '-'}")
         elif k == SHOWN_IMAGES:
-            import numpy as np
             depths = np.array([r["root_cam"][2] for r in records]) / 1000
             print(f"... {len(refs)} images in all, {len(records)} people"
                   + (f", depths {depths.min():.2f}-{depths.max():.2f} m (median {np.median(depths):.2f})"
@@ -839,6 +836,15 @@ def _video_frames_of(video: str, people: dict):
     return refs, {k: people[k] for k in order}, info.fps
 
 
+def _say_found(k: int, key: str, found, all_of: str) -> None:
+    """The detector's ``k``-th image on screen (how many people it found) for the first
+    :data:`SHOWN_IMAGES`, then one line for the rest."""
+    if k < SHOWN_IMAGES:
+        print(f"{key}: {int((found[:, :, 2] > 0).any(1).sum())} of {len(found)} people found by the detector")
+    elif k == SHOWN_IMAGES:
+        print(f"... running the detector on {all_of}")
+
+
 def _detect_video(args, model):
     """The detector on every ``--frame-step``-th frame of ``--video``, in order: ``(format, refs,
     people, frame rate)`` with each frame keyed ``<file name>#<frame>``."""
@@ -859,11 +865,7 @@ def _detect_video(args, model):
             key = f"{name}#{index}"
             refs[key] = kp.ImageRef(key, None, (rgb.shape[1], rgb.shape[0]), video=args.video, frame=index)
             people[key] = detector(rgb)
-            if k < SHOWN_IMAGES:
-                print(f"{key}: {int((people[key][:, :, 2] > 0).any(1).sum())} of {len(people[key])} people found "
-                      "by the detector")
-            elif k == SHOWN_IMAGES:
-                print(f"... running the detector on {info.frames // args.frame_step or 'the'} frames")
+            _say_found(k, key, people[key], f"{info.frames // args.frame_step or 'the'} frames")
     finally:
         detector.close()
     if not people:

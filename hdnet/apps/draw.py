@@ -101,6 +101,7 @@ class PeoplePicture:
         self.font = _font(max(12, round(self.h / 45)))
         self.line = max(1, round(self.h / 350))
         self.view = BirdsEyeView(self.w, 0, self.side, np.asarray(points_mm, dtype=np.float64).reshape(-1, 3))
+        self._finished = False  # the camera and the title drawn (finish)
         self._grid()
         if camera is not None:
             self._field_of_view(float(camera.fx), float(camera.cx))
@@ -158,7 +159,7 @@ class PeoplePicture:
 
     def finish(self) -> np.ndarray:
         """The picture as an ``H x (W + H) x 3`` uint8 RGB array, the camera and the view's title drawn."""
-        if not getattr(self, "_finished", False):
+        if not self._finished:
             v, d = self.view, self.draw
             u0, v0 = v.to_px(0.0, 0.0)
             d.polygon([(u0, v0 - 8), (u0 - 6, v0 + 4), (u0 + 6, v0 + 4)], fill=(0, 0, 0))

@@ -30,7 +30,7 @@ from ..core.files import natural_key
 from ..graphs import Skeleton
 
 __all__ = ["ImageRef", "IMAGE_SUFFIXES", "list_images", "resolve_images", "coco_image_table", "camera_for",
-           "predict_records", "unplaceable_people", "draw_people"]
+           "predict_records", "placeable_people", "draw_people"]
 
 #: Files ``--images DIR`` takes.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -231,19 +231,12 @@ def _predict_images(model, work: List[tuple], cameras: Dict[str, Tuple[Camera, s
     return [type(res)(*(field[end - n:end] for field in res)) for n, end in zip(sizes, ends, strict=True)]
 
 
-def unplaceable_people(people: Dict[str, np.ndarray], keep: bool = False) -> Dict[str, np.ndarray]:
-    """``{image: indices}`` of the people ``[P, J, 3]`` (x, y, score) of each image the model
-    cannot place (:func:`hdnet.keypoint.model.placeable`: fewer than two joints seen), images
-    without any left out; with ``keep``, the indices of those it can place instead, for every
-    image that has one."""
+def placeable_people(people: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    """``{image: [P] bool}``: which of each image's people ``[P, J, 3]`` (x, y, score) the model
+    can place (:func:`hdnet.keypoint.model.placeable`: at least two joints seen)."""
     from ..keypoint.model import placeable
-    out = {}
-    for key, kp in people.items():
-        ok = placeable(kp[..., :2], kp[..., 2]) if kp.shape[0] else np.zeros(0, bool)
-        idx = np.nonzero(ok if keep else ~ok)[0]
-        if len(idx):
-            out[key] = idx
-    return out
+    return {key: placeable(kp[..., :2], kp[..., 2]) if kp.shape[0] else np.zeros(0, bool)
+            for key, kp in people.items()}
 
 
 def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[str, ImageRef],
@@ -254,7 +247,7 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
                     frame_rate: float = 30.0) -> List[dict]:
     """Run ``model`` on every image's people ``[P, J, 3]`` (x, y, score; NaN or score 0:
     missing) and return one record per person the model can place (people with fewer than two
-    joints seen are left out: :func:`unplaceable_people`): ``image_id``, ``person`` (the index
+    joints seen are left out: :func:`placeable_people`): ``image_id``, ``person`` (the index
     among the image's people in ``people``), ``image`` (the file, where known),
     ``root_cam``, ``joints_cam``, ``joints``, ``depth_std_mm``, ``camera``, ``camera_source``,
     ``format``, ``placed_by`` (``model``, ``floor`` or ``track``: see :mod:`hdnet.scene`).
@@ -290,7 +283,10 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
     joints = list(model.output_skeleton(fmt).joints)
     work = []  # (key, keypoints with NaN where missing, scores, heights or None) of the people placed
     kept = []  # their indices among their image's people
-    for key, idx in unplaceable_people(people, keep=True).items():
+    for key, ok in placeable_people(people).items():
+        idx = np.nonzero(ok)[0]
+        if not len(idx):
+            continue
         kp = people[key][idx]
         conf = np.nan_to_num(np.asarray(kp[..., 2], np.float64), nan=0.0)
         kp = np.where((kp[..., 2:] > 0) & np.isfinite(kp[..., :2]).all(-1, keepdims=True), kp, np.nan)

@@ -56,6 +56,18 @@ class VideoInfo:
     frames: int
 
 
+def _open_video(path: str):
+    """An OpenCV capture of ``path``, or a ``ValueError`` naming the file."""
+    cv2 = require_opencv()
+    if not os.path.isfile(path):
+        raise ValueError(f"video: no file at {path!r}")
+    cap = cv2.VideoCapture(path)
+    if not cap.isOpened():
+        cap.release()
+        raise ValueError(f"video: {path!r} is not a video OpenCV can read")
+    return cap
+
+
 def video_info(path) -> VideoInfo:
     """The :class:`VideoInfo` of a video file (read with OpenCV, ``pip install "hdnet[video]"``).
 
@@ -64,12 +76,8 @@ def video_info(path) -> VideoInfo:
     """
     cv2 = require_opencv()
     p = os.fspath(path)
-    if not os.path.isfile(p):
-        raise ValueError(f"video: no file at {p!r}")
-    cap = cv2.VideoCapture(p)
+    cap = _open_video(p)
     try:
-        if not cap.isOpened():
-            raise ValueError(f"video: {p!r} is not a video OpenCV can read")
         fps, n = float(cap.get(cv2.CAP_PROP_FPS)), int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         ok, first = cap.read()  # the size as decoded: a phone's video is turned as its metadata says
     finally:
@@ -93,9 +101,7 @@ def video_frames(path, step: int = 1, only=None) -> Iterator[Tuple[int, np.ndarr
     if isinstance(step, bool) or not isinstance(step, int) or step < 1:
         raise ValueError(f"step: expected a whole number of frames >= 1, got {step!r}")
     wanted = None if only is None else {int(i) for i in only}
-    cv2 = require_opencv()
-    video_info(path)  # a clear error for what cannot be read
-    cap = cv2.VideoCapture(os.fspath(path))
+    cap = _open_video(os.fspath(path))
     try:
         index = 0
         last = max(wanted) if wanted else -1

@@ -303,9 +303,9 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         gt = seq.annot3[rec["frames"], rec["people"]]
         rec["gt_root"] = gt[:, ROOT]
         rec["ids"] = [f"{seq.name}/{f}" for f in rec["frames"]]
-        missed = rec["missed"]
-        rec["missed"]["gt_root"] = seq.annot3[missed["frames"], missed["people"], ROOT]
-        rec["missed"]["ids"] = [f"{seq.name}/{f}" for f in missed["frames"]]
+        missed = rec["missed"]  # their ground truth, scored as people without a detection
+        missed["gt_root"] = seq.annot3[missed["frames"], missed["people"], ROOT]
+        missed["ids"] = [f"{seq.name}/{f}" for f in missed["frames"]]
         z_fit = skeleton_fit_depth(kp, cam, "mpi_inf_3dhp_17", scale=scale)
         # where the root is seen: the pelvis, else the model's own 2D root (a missing pelvis)
         root_2d = np.where(np.isfinite(kp[:, ROOT]), kp[:, ROOT], cam.project(rec["root_mm"]))
