@@ -383,7 +383,8 @@ DEPTH_BANDS_MM = ((1500, 3000), (3000, 5000), (5000, 7500), (7500, 10500))
 
 
 def evaluate_roots(pred_roots, gt_roots, image_ids: Sequence, scores=None,
-                   bands: Sequence[Tuple[float, float]] = DEPTH_BANDS_MM) -> Dict[str, Any]:
+                   bands: Sequence[Tuple[float, float]] = DEPTH_BANDS_MM, unmatched_roots=None,
+                   unmatched_image_ids: Sequence = (), unmatched_scores=None) -> Dict[str, Any]:
     """The one root evaluation (``hdnet eval``, the demos): MRPE and its x, y, z parts, RootNet's
     AP_root at 25 cm (every person a valid ground truth of its image), and MRPE by depth band.
     A person the detector missed has a NaN row in ``pred_roots``: a ground truth without a
@@ -395,6 +396,10 @@ def evaluate_roots(pred_roots, gt_roots, image_ids: Sequence, scores=None,
         image_ids: ``[P]`` the image of each person (AP_root matches within an image).
         scores: ``[P]`` detection scores for AP_root's ordering (default all 1).
         bands: ``(low, high)`` ground-truth depth bands in mm.
+        unmatched_roots: ``[U, 3]`` detections that are nobody of ``gt_roots`` (a detector's false
+            positives), with their ``unmatched_image_ids`` ``[U]`` and ``unmatched_scores`` ``[U]``
+            (default all 1): they enter AP_root (a false positive on an image with ground truth,
+            unless a person of that image is left near them; RootNet's rule) and nothing else.
 
     Returns:
         ``{"people", "detected", "mrpe_mm", "mrpe_x_mm", "mrpe_y_mm", "mrpe_z_mm", "ap_root_25",
@@ -419,6 +424,17 @@ def evaluate_roots(pred_roots, gt_roots, image_ids: Sequence, scores=None,
     sc = np.ones(len(gt)) if scores is None else np.asarray(scores, dtype=np.float64).reshape(-1)
     if len(sc) != len(gt) or not np.isfinite(sc[det]).all():
         raise ValueError(f"scores: expected {len(gt)} finite scores, one per person, got {len(sc)}")
+    extra = np.zeros((0, 3)) if unmatched_roots is None else _arr(unmatched_roots, "unmatched_roots", 3).reshape(-1, 3)
+    extra_ids = list(unmatched_image_ids)
+    if len(extra_ids) != len(extra):
+        raise ValueError(f"unmatched_image_ids: expected {len(extra)} ids, one per unmatched root, got {len(extra_ids)}")
+    if not np.isfinite(extra).all():
+        raise ValueError("unmatched_roots: expected finite roots")
+    extra_sc = (np.ones(len(extra)) if unmatched_scores is None
+                else np.asarray(unmatched_scores, dtype=np.float64).reshape(-1))
+    if len(extra_sc) != len(extra) or not np.isfinite(extra_sc).all():
+        raise ValueError(f"unmatched_scores: expected {len(extra)} finite scores, one per unmatched root, "
+                         f"got {len(extra_sc)}")
     m = mrpe(pred[det], gt[det])
     root_only = [[0.0, 0.0, 0.0]] * 14
     truth = {"annotations": [{"image_id": i, "is_valid": 1,
@@ -426,6 +442,8 @@ def evaluate_roots(pred_roots, gt_roots, image_ids: Sequence, scores=None,
                              for i, g in zip(ids, gt, strict=True)]}
     preds = [{"image_id": i, "root_cam": p.tolist(), "score": float(s)}
              for i, p, s, d in zip(ids, pred, sc, det, strict=True) if d]
+    preds += [{"image_id": i, "root_cam": p.tolist(), "score": float(s)}
+              for i, p, s in zip(extra_ids, extra, extra_sc, strict=True)]
     by_depth = {}
     for lo, hi in bands:
         sel = (gt[:, 2] >= lo) & (gt[:, 2] < hi) & det

@@ -69,8 +69,8 @@ def _add_eval(sub):
                        description="Evaluate root localisation: MRPE (and its x, y, z parts), "
                        "AP_root at 25 cm and by depth band, on a MuPoTS-style JSON or Human3.6M, "
                        "with ground-truth boxes (image models); or a keypoint model on the real "
-                       "MuPoTS-3D annotations (--dataset mupots-3d: ground-truth 2D joints in, "
-                       "also 3DPCK, against the geometric baselines). Prints a table, writes JSON.")
+                       "MuPoTS-3D annotations (--dataset mupots-3d: ground-truth 2D joints or your detector's "
+                       "people in, also 3DPCK, against the geometric baselines). Prints a table, writes JSON.")
     p.add_argument("--dataset", required=True, choices=["mupots", "h36m", "mupots-3d"],
                    help="mupots: RootNet's MuPoTS-3D.json with images; h36m: Human3.6M with images; "
                    "mupots-3d: the MuPoTS-3D annotation folder (TS*.npz + cameras.json, or the "
@@ -106,6 +106,16 @@ def _add_eval(sub):
                    help="keypoint models (mupots-3d, h36m with --annotations FILE.h5): give the model each "
                    "person's standing height, from the 3D annotations (docs/real.md); mupots-3d: 'first' gives "
                    "only each sequence's first person's, who anchors a scene's floor (docs/scene.md)")
+    p.add_argument("--keypoints", metavar="FILE",
+                   help="mupots-3d: your detector's people on the MuPoTS-3D images instead of the annotated 2D "
+                   "(any format hdnet predict --keypoints reads; images named TS<n>/img_<frame>.jpg, or COCO "
+                   "image ids with --coco-annotations), tied to the annotated people in 2D as the official "
+                   "script does: the people it missed are misses, the others false positives (docs/real.md)")
+    p.add_argument("--keypoint-format", default=None,
+                   help="mupots-3d with --keypoints: their joint set (required where the joint count fits several)")
+    p.add_argument("--coco-annotations", metavar="FILE",
+                   help="mupots-3d with --keypoints: a COCO file whose 'images' tie image_id to file names "
+                   "(RootNet's MuPoTS-3D.json)")
     p.add_argument("--images", help="image folder (mupots) or the Human36M root (h36m)")
     p.add_argument("--split", default="test", choices=["train", "test"], help="Human3.6M split")
     _add_model_options(p)
@@ -343,19 +353,41 @@ def _run_eval_keypoints(args) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise CLIError(f"--out: {args.out!r} is a folder; give a JSON file name")
-    _refuse_overwrite(out, [args.checkpoint, args.annotations, os.path.join(args.annotations, "cameras.json")])
+    _refuse_overwrite(out, [args.checkpoint, args.annotations, os.path.join(args.annotations, "cameras.json"),
+                            args.keypoints, args.coco_annotations])
     if not out.parent.is_dir() if str(out.parent) else False:
         raise CLIError(f"--out: the folder of {args.out!r} does not exist")
     _refuse(args, ["--floor"], "to MuPoTS-3D (its annotations hold no floor; --scene finds one from the people)")
     if args.tracks and (args.scene or "none") == "none":
         raise CLIError("--tracks: applies with --scene image or sequence (the tracks of a scene)")
+    if args.keypoints:
+        if args.noise_px or args.detector_like or args.known_heights:
+            raise CLIError("--noise-px, --detector-like, --known-heights: change the annotated 2D people; with "
+                           "--keypoints the detector's people come as they are")
+    else:
+        _refuse(args, ["--keypoint-format", "--coco-annotations"], "without --keypoints (they describe its file)")
     model = _keypoint_model(args)
     seqs = read_mupots_annotations(args.annotations, args.sequences)
+    detections = fmt = tracks = None
+    if args.keypoints:
+        people, tracks, fmt, coco = _read_keypoints(args, model)
+        names = {key: coco[key]["file_name"] if coco is not None and key in coco else key for key in people}
+        unnamed = [key for key in people if coco is not None and key not in coco]
+        if unnamed:
+            raise CLIError(f"--coco-annotations: no image with id {unnamed[0]!r} (of --keypoints)")
+        detections = {names[key]: v for key, v in people.items()}
+        tracks = None if tracks is None else {names[key]: v for key, v in tracks.items()}
+        if args.tracks == "given" and tracks is None:
+            raise CLIError("--tracks given: the keypoints carry no track ids (COCO results' track_id, OpenPose's "
+                           "person_id); use --tracks linked to link people over the frames")
     report = public_report(evaluate_mupots(model, seqs, noise_px=args.noise_px, seed=args.seed,
                                            flip_test=args.flip_test, focal_scale=1 + args.focal_error / 100,
                                            scene=args.scene or "none", detector_like=args.detector_like,
                                            known_heights=args.known_heights or "none",
-                                           tracks=args.tracks or "given"))
+                                           tracks=args.tracks, detections=detections, detection_format=fmt,
+                                           track_ids=tracks))
+    if args.keypoints:
+        report["detections"]["file"] = args.keypoints
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
     print(report_markdown(report))
     _write_json(args.out, report, "--out")
@@ -405,6 +437,8 @@ def _run_eval(args) -> int:
     from ..predict import predict_scenes
     if args.dataset == "mupots-3d":
         return _run_eval_keypoints(args)
+    _refuse(args, ["--keypoints", "--keypoint-format", "--coco-annotations"], "here (a detector's people on "
+            "MuPoTS-3D: --dataset mupots-3d)")
     if args.dataset == "h36m" and args.annotations:
         _refuse(args, ["--detector-like", "--tracks"], "here (MuPoTS-3D keypoint evaluation only: --dataset "
                 "mupots-3d)")
@@ -617,10 +651,43 @@ def _floor_numbers(text: Optional[str]) -> Optional[List[float]]:
 SHOWN_IMAGES = 20
 
 
+def _read_keypoints(args, model):
+    """``--keypoints`` (a file or a folder), ``--keypoint-format`` and ``--coco-annotations`` read:
+    ``(people {image key: [P, J, 3]}, track ids or None, format, COCO image table or None)``; the
+    format is required where the joint count fits several of the model's."""
+    from ..data.keypoint_files import parse_keypoints, parse_track_ids, read_keypoint_folder
+    from . import keypoint_predict as kp
+    coco = None
+    if os.path.isdir(args.keypoints):  # OpenPose's --write_json or MMPose's pred_out_dir
+        _refuse(args, ["--coco-annotations"], "to a keypoint folder (its files are named by image)")
+        people, tracks = read_keypoint_folder(args.keypoints)
+    else:
+        loaded = _read_json(args.keypoints, "--keypoints")
+        people, _layout = parse_keypoints(loaded)
+        tracks = parse_track_ids(loaded)
+        coco = (kp.coco_image_table(_read_json(args.coco_annotations, "--coco-annotations"))
+                if args.coco_annotations else None)
+    counts = sorted({int(v.shape[1]) for v in people.values() if v.shape[0]})
+    if len(counts) > 1:
+        raise CLIError(f"--keypoints: images with {counts} joints; one file holds one format")
+    fmt = args.keypoint_format
+    if fmt is None and counts:
+        fits = model.formats_for(counts[0])
+        if len(fits) != 1:
+            raise CLIError(f"--keypoint-format: {counts[0]} joints fit "
+                           f"{', '.join(fits) if fits else 'none'} of the model's formats "
+                           f"({', '.join(model.formats)}); say which")
+        fmt = fits[0]
+    fmt = model.check_format(fmt or model.formats[0])
+    want = model.input_skeleton(fmt).num_joints
+    if counts and counts[0] != want:
+        raise CLIError(f"--keypoints: {counts[0]} joints, but {fmt} has {want}")
+    return people, tracks, fmt, coco
+
+
 def _run_predict_keypoints(args) -> int:
     import numpy as np
 
-    from ..data.keypoint_files import parse_keypoints, parse_track_ids, read_keypoint_folder
     from . import keypoint_predict as kp
     if args.keypoints and args.detector:
         raise CLIError("--keypoints, --detector: give one (keypoints you have, or a detector to run here)")
@@ -658,31 +725,7 @@ def _run_predict_keypoints(args) -> int:
     tracks = None
     frame_rate = 30.0  # images in order: reason_scene's default windows
     if args.keypoints:
-        coco = None
-        if os.path.isdir(args.keypoints):  # OpenPose's --write_json or MMPose's pred_out_dir
-            _refuse(args, ["--coco-annotations"], "to a keypoint folder (its files are named by image)")
-            people, tracks = read_keypoint_folder(args.keypoints)
-        else:
-            loaded = _read_json(args.keypoints, "--keypoints")
-            people, _layout = parse_keypoints(loaded)
-            tracks = parse_track_ids(loaded)
-            coco = (kp.coco_image_table(_read_json(args.coco_annotations, "--coco-annotations"))
-                    if args.coco_annotations else None)
-        counts = sorted({int(v.shape[1]) for v in people.values() if v.shape[0]})
-        if len(counts) > 1:
-            raise CLIError(f"--keypoints: images with {counts} joints; one file holds one format")
-        fmt = args.keypoint_format
-        if fmt is None and counts:
-            fits = model.formats_for(counts[0])
-            if len(fits) != 1:
-                raise CLIError(f"--keypoint-format: {counts[0]} joints fit "
-                               f"{', '.join(fits) if fits else 'none'} of the model's formats "
-                               f"({', '.join(model.formats)}); say which")
-            fmt = fits[0]
-        fmt = model.check_format(fmt or model.formats[0])
-        want = model.input_skeleton(fmt).num_joints
-        if counts and counts[0] != want:
-            raise CLIError(f"--keypoints: {counts[0]} joints, but {fmt} has {want}")
+        people, tracks, fmt, coco = _read_keypoints(args, model)
         if args.video:  # the file's keys name the video's frames
             refs, people, frame_rate = _video_frames_of(args.video, people)
             tracks = None if tracks is None else {key: tracks[key] for key in people}

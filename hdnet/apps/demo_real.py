@@ -83,6 +83,11 @@ def _row(name: str, r: Dict[str, Any]) -> str:
             f"{100 * r['ap_root_25']:.1f} | {r['pck3d_abs']:.1f} | {r['pck3d_rel']:.1f} |")
 
 
+def _detections_line(d: Dict[str, Any]) -> str:
+    return (f" The detector's people: {d['placed']} placed, {d['matched']} of them annotated people, {d['unmatched']} "
+            f"nobody annotated (false positives for AP_root); {d['left_out']} left out (under two joints scored).")
+
+
 def report_markdown(r: Dict[str, Any]) -> str:
     """The report as Markdown tables."""
     head = ("| method | MRPE mm | x | y | z | AP_root^25 % | 3DPCK_abs | 3DPCK_rel |\n"
@@ -98,7 +103,8 @@ def report_markdown(r: Dict[str, Any]) -> str:
              + (f" Heights given: {r['input']['heights']}." if r["input"].get("heights", "not given") != "not given"
                 else "")
              + (f" Scene: {r['scene']} (the floor re-placed {100 * r['hdnet'].get('floor_used', 0.0):.0f} % of people;"
-                f" tracks {r.get('tracks', 'given')})." if r.get("scene", "none") != "none" else ""), "", head,
+                f" tracks {r.get('tracks', 'given')})." if r.get("scene", "none") != "none" else "")
+             + (_detections_line(r["detections"]) if "detections" in r else ""), "", head,
              _row("hdnet (keypoints)", r["hdnet"]),
              _row("skeleton_fit (same poses at its roots)", r["baselines"]["skeleton_fit"]),
              _row("k_value (tight keypoint boxes)", r["baselines"]["k_value"]), ""]

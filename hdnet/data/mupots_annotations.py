@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from ..camera import Camera, fit_camera
 from ..core.checks import select_names
 from ..core.files import read_json
 
-__all__ = ["MuPoTSSequence", "read_mupots_annotations", "list_mupots_sequences"]
+__all__ = ["MuPoTSSequence", "read_mupots_annotations", "list_mupots_sequences", "mupots_image_frame"]
 
 _FIELDS = ("annot2", "annot3", "univ_annot3")
 
@@ -53,6 +53,29 @@ class MuPoTSSequence:
 def _ts_key(name: str) -> int:
     m = re.fullmatch(r"TS(\d+)", name)
     return int(m.group(1)) if m else 10 ** 6
+
+
+#: A MuPoTS-3D image's name in the release (``MultiPersonTestSet/TS3/img_000120.jpg``; any folder
+#: before the sequence's, ``/`` or ``\\``).
+_IMAGE_NAME = re.compile(r"(?:.*[/\\])?(TS\d+)[/\\]img_(\d+)\.[A-Za-z]+")
+
+
+def mupots_image_frame(name: str) -> Tuple[str, int]:
+    """``(sequence, frame)`` of a MuPoTS-3D image named as in the release: ``TS<n>/img_<frame>.jpg``
+    after any folders; the frame counts from 0, in the order of the sequence's annotations
+    (``img_000000.jpg`` is their first frame).
+
+    >>> mupots_image_frame("MultiPersonTestSet/TS3/img_000120.jpg")
+    ('TS3', 120)
+
+    Raises:
+        ValueError: a name of another form, quoted.
+    """
+    m = _IMAGE_NAME.fullmatch(str(name))
+    if m is None:
+        raise ValueError(f"{name!r} is not a MuPoTS-3D image name (TS<n>/img_<frame>.jpg, as in the release's "
+                         "MultiPersonTestSet)")
+    return m.group(1), int(m.group(2))
 
 
 def list_mupots_sequences(folder) -> List[str]:

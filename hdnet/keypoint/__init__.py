@@ -11,7 +11,7 @@ absolute 3D pose.
 """
 
 from ..core.checkpoint import register_model
-from .evaluation import evaluate_h36m, evaluate_mupots, mupots_predictions
+from .evaluation import evaluate_h36m, evaluate_mupots, mupots_detection_predictions, mupots_predictions
 from .inputs import convert_confidence, normalize_keypoints, person_scale
 from .model import KeypointHDNet, KeypointOutput
 from .task import KeypointDataConfig, KeypointLossConfig, KeypointModelConfig, KeypointTask, keypoint_losses
@@ -20,4 +20,4 @@ register_model(KeypointHDNet)
 
 __all__ = ["KeypointHDNet", "KeypointOutput", "normalize_keypoints", "person_scale", "convert_confidence",
            "KeypointTask", "KeypointModelConfig", "KeypointDataConfig", "KeypointLossConfig", "keypoint_losses",
-           "evaluate_mupots", "mupots_predictions", "evaluate_h36m"]
+           "evaluate_mupots", "mupots_predictions", "mupots_detection_predictions", "evaluate_h36m"]

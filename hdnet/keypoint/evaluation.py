@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
 
 from ..baselines import k_value_depth, skeleton_fit_depth
 from ..data.mocap import H36M_TEST_SUBJECTS, MocapPoses, world_to_camera
-from ..data.mupots_annotations import MuPoTSSequence
-from ..metrics import DEPTH_BANDS_MM, evaluate_roots, pa_mpjpe, pck3d
+from ..data.mupots_annotations import MuPoTSSequence, mupots_image_frame
+from ..graphs import convert_joints
+from ..metrics import DEPTH_BANDS_MM, evaluate_roots, match_people_2d, pa_mpjpe, pck3d
 from ..scene import (
     SCENE_MODES,
     Floor,
@@ -40,7 +41,8 @@ from .height import height_from_length, skeleton_length_mm
 from .model import MIN_CONFIDENCE, MIN_JOINTS, placeable
 from .task import to_mupots
 
-__all__ = ["evaluate_mupots", "mupots_predictions", "detector_like_2d", "depth_std_coverage", "uncertainty_score",
+__all__ = ["evaluate_mupots", "mupots_predictions", "mupots_detection_predictions", "detector_like_2d",
+           "depth_std_coverage", "uncertainty_score",
            "evaluate_h36m", "annotated_heights", "H36M_FLOORS"]
 
 ROOT = 14  # MuPoTS pelvis
@@ -167,6 +169,125 @@ def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: flo
     return out
 
 
+def _detections_by_sequence(detections: Mapping[str, Any], sequences: Sequence[MuPoTSSequence]
+                            ) -> Dict[str, Dict[int, str]]:
+    """``{sequence: {frame: key}}`` for the detections' image names (:func:`mupots_image_frame`),
+    checked against the sequences' frames."""
+    out: Dict[str, Dict[int, str]] = {}
+    for key in detections:
+        try:
+            name, frame = mupots_image_frame(key)
+        except ValueError as e:
+            raise ValueError(f"detections: {e}") from None
+        if frame in out.setdefault(name, {}):
+            raise ValueError(f"detections: {out[name][frame]!r} and {key!r} are the same image")
+        out[name][frame] = key
+    for seq in sequences:
+        frames = out.get(seq.name)
+        if not frames:
+            raise ValueError(f"detections: none for {seq.name} (the keys name {sorted(out) or 'no sequence'}); "
+                             "evaluate the sequences the detector ran on")
+        late = max(frames)
+        if late >= len(seq.valid):
+            raise ValueError(f"detections: {frames[late]!r} is frame {late}, but {seq.name} has {len(seq.valid)} "
+                             "frames (0 ...)")
+    return out
+
+
+def mupots_detection_predictions(model, sequences: Sequence[MuPoTSSequence], detections: Mapping[str, Any],
+                                 format: str, track_ids: Optional[Mapping[str, Any]] = None, flip_test: bool = False,
+                                 focal_scale: float = 1.0, batch: int = 4096,
+                                 match_threshold_px: float = 40.0) -> List[Dict[str, Any]]:
+    """Run the model on a detector's own people and tie them to the ground truth as the official
+    MuPoTS-3D script does: per frame, :func:`~hdnet.metrics.match_people_2d` (each valid annotated
+    person in order takes the unmatched detection with the most of joints 1-13 within
+    ``match_threshold_px`` in both x and y) on the detections' joints in the MuPoTS order (by
+    name, :func:`~hdnet.graphs.convert_joints`: a COCO person gives joints 2-13; joints it lacks
+    never count).
+
+    Args:
+        detections: ``{image name: [Q, J, 3] (x, y, score)}`` in ``format``; names as in the
+            release, ``TS<n>/img_<frame>.jpg`` (:func:`mupots_image_frame`). A frame without a
+            key is a frame where the detector found nobody.
+        track_ids: ``{image name: [Q]}`` the detector's person ids (optional; a scene's tracks).
+
+    Returns:
+        one record per sequence, as :func:`mupots_predictions`'s, over every detection the model
+        can place (:func:`~hdnet.keypoint.model.placeable`), with ``people`` the annotated person
+        each matched (-1: nobody, a false positive or a person not annotated), ``input_2d`` in the
+        MuPoTS order (NaN: a joint the format lacks), ``track`` (or None), ``missed`` the valid
+        annotated people no detection matched, and ``left_out`` the detections that could not
+        be placed.
+    """
+    sk = model.output_skeleton("mupots_17")
+    if sk.num_joints != 17 or sk.root != ROOT:
+        raise ValueError(f"model: MuPoTS-3D is scored on the 17 MuPoTS joints (pelvis 14); the model answers "
+                         f"in {sk.name!r}")
+    if not 0 < focal_scale < math.inf:
+        raise ValueError(f"focal_scale: expected a finite number > 0, got {focal_scale}")
+    format = model.check_format(format)
+    skeleton = model.input_skeleton(format)
+    keys = _detections_by_sequence(detections, sequences)
+    out = []
+    for seq in sequences:
+        rows, frames, tracks = [], [], []
+        for f, key in sorted(keys[seq.name].items()):
+            a = np.asarray(detections[key], np.float64)
+            if a.size == 0:
+                continue
+            if a.ndim != 3 or a.shape[1:] != (skeleton.num_joints, 3):
+                raise ValueError(f"detections: {key!r} holds shape {list(a.shape)}; {format} people are "
+                                 f"[Q, {skeleton.num_joints}, 3] (x, y, score)")
+            rows.append(a)
+            frames += [f] * len(a)
+            if track_ids is not None:
+                t = np.asarray(track_ids.get(key, []), np.int64).reshape(-1)
+                if len(t) != len(a):
+                    raise ValueError(f"track_ids: {key!r} has {len(t)} ids for {len(a)} people")
+                tracks.append(t)
+        det = np.concatenate(rows) if rows else np.zeros((0, skeleton.num_joints, 3))
+        frame = np.asarray(frames, np.int64)
+        conf = np.nan_to_num(det[..., 2], nan=0.0)
+        kp = np.where(conf[..., None] > 0, det[..., :2], np.nan)
+        seen = placeable(kp, conf)
+        left_out = {"frames": frame[~seen]}
+        kp, conf, frame, det = kp[seen], conf[seen], frame[seen], det[seen]
+        track = np.concatenate(tracks)[seen] if track_ids is not None and rows else None
+        # a joint made from others (a COCO pelvis from the hips) only where they all are
+        in_mupots, _ = convert_joints(np.concatenate([kp, conf[..., None]], -1), skeleton, "mupots_17")
+        found = np.isfinite(in_mupots).all(-1) & (np.nan_to_num(in_mupots[..., 2]) > 0)
+        conf17 = np.where(found, in_mupots[..., 2], 0.0)
+        in_2d = np.where(found[..., None], in_mupots[..., :2], np.nan)
+        people = np.full(len(kp), -1, np.int64)
+        missed_f, missed_p = [], []
+        for f in range(len(seq.valid)):
+            every = np.nonzero(seq.valid[f])[0]
+            if not every.size:
+                continue
+            here = np.nonzero(frame == f)[0]
+            match = match_people_2d(seq.annot2[f, every], np.nan_to_num(in_2d[here], nan=0.0), match_threshold_px)
+            for k, m in enumerate(match):
+                if m >= 0:
+                    people[here[m]] = every[k]
+                else:
+                    missed_f.append(f)
+                    missed_p.append(int(every[k]))
+        cam = dataclasses.replace(seq.camera, fx=seq.camera.fx * focal_scale, fy=seq.camera.fy * focal_scale)
+        if len(kp):
+            preds = [model.predict(kp[i:i + batch], cam, conf[i:i + batch], format=format, flip_test=flip_test)
+                     for i in range(0, len(kp), batch)]
+            cat = {k: torch.cat([getattr(p, k) for p in preds]).double().numpy()
+                   for k in ("root_mm", "joints_rel_mm", "joints_mm", "depth_std_mm")}
+        else:
+            cat = {"root_mm": np.zeros((0, 3)), "joints_rel_mm": np.zeros((0, 17, 3)),
+                   "joints_mm": np.zeros((0, 17, 3)), "depth_std_mm": np.zeros(0)}
+        out.append({"sequence": seq, "frames": frame, "people": people, "track": track,
+                    "missed": {"frames": np.asarray(missed_f, np.int64), "people": np.asarray(missed_p, np.int64)},
+                    "left_out": left_out, "input_2d": in_2d, "confidence": conf17, "camera": cam,
+                    "height_mm": np.full(len(kp), np.nan), **cat})
+    return out
+
+
 def annotated_heights(seq: MuPoTSSequence, model) -> np.ndarray:
     """``[P]`` each person's standing height (mm) from the annotations, as a user who knew them
     would give it: the median over their valid frames of their ``annot3`` skeleton length
@@ -196,16 +317,21 @@ def uncertainty_score(depth_std_mm, radius_mm: float = 250.0) -> np.ndarray:
     return np.asarray([math.erf(radius_mm / (math.sqrt(2.0) * s)) for s in std.reshape(-1)]).reshape(std.shape)
 
 
-def _scores(pred_roots, gt_roots, ids, pck_rel, pck_abs, depth_std=None) -> Dict[str, Any]:
-    r = evaluate_roots(pred_roots, gt_roots, ids)
+def _scores(pred_roots, gt_roots, ids, pck_rel, pck_abs, depth_std=None, unmatched=None) -> Dict[str, Any]:
+    """The root and 3DPCK figures of one method; ``unmatched``: ``(roots, image ids, depth std or
+    None)`` of the detections that are nobody annotated (false positives for AP_root)."""
+    roots, un_ids, un_std = unmatched if unmatched is not None else (None, (), None)
+    r = evaluate_roots(pred_roots, gt_roots, ids, unmatched_roots=roots, unmatched_image_ids=un_ids)
     out = {"mrpe_mm": r["mrpe_mm"], "mrpe_x_mm": r["mrpe_x_mm"], "mrpe_y_mm": r["mrpe_y_mm"],
            "mrpe_z_mm": r["mrpe_z_mm"], "ap_root_25": r["ap_root_25"], "pck3d_abs": pck_abs,
            "pck3d_rel": pck_rel, "by_depth": r["by_depth"]}
     if depth_std is not None:
         det = np.isfinite(pred_roots).all(1)  # the detected people
         out["depth_std_coverage"] = depth_std_coverage(pred_roots[det, 2], depth_std[det], gt_roots[det, 2])
-        out["ap_root_25_uncertainty"] = evaluate_roots(pred_roots, gt_roots, ids,
-                                                       scores=uncertainty_score(depth_std))["ap_root_25"]
+        out["ap_root_25_uncertainty"] = evaluate_roots(
+            pred_roots, gt_roots, ids, scores=uncertainty_score(depth_std), unmatched_roots=roots,
+            unmatched_image_ids=un_ids, unmatched_scores=None if un_std is None else uncertainty_score(un_std)
+        )["ap_root_25"]
     return out
 
 
@@ -218,10 +344,11 @@ def _pck(records, joints_key: str, coords: str) -> Dict[str, Any]:
             every = np.nonzero(seq.valid[f])[0]  # the detector's misses are ground truth too
             if not every.size:
                 continue
-            sel = rec["frames"] == f
+            sel, extra = rec["frames"] == f, rec["unmatched"]["frames"] == f  # the false positives compete too
+            pred_2d = np.concatenate([rec["input_2d"][sel], rec["unmatched"]["input_2d"][extra]])
             frames.append({"gt_2d": seq.annot2[f, every], "gt_3d": seq.univ_annot3[f, every],
-                           "pred_2d": np.nan_to_num(rec["input_2d"][sel], nan=0.0),  # (0, 0): missing
-                           "pred_3d": rec[joints_key][sel]})
+                           "pred_2d": np.nan_to_num(pred_2d, nan=0.0),  # (0, 0): missing
+                           "pred_3d": np.concatenate([rec[joints_key][sel], rec["unmatched"][joints_key][extra]])})
         seqs.append({"name": seq.name, "frames": frames})
     return pck3d(seqs, mode="all", coords=coords, variant="posenet")
 
@@ -242,7 +369,8 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str, tracks: str = "given") 
     if scene == "none":
         return
     conf = np.isfinite(rec["input_2d"]).all(-1) * rec["confidence"]
-    track = (rec["people"] if tracks == "given" else link_tracks(rec["input_2d"], rec["frames"], conf)
+    given = rec["track"] if "track" in rec else rec["people"]  # a detector's ids, else the annotations'
+    track = (given if tracks == "given" else link_tracks(rec["input_2d"], rec["frames"], conf)
              if tracks == "linked" else None)
     people = ScenePeople.from_prediction(rec["input_2d"], conf, FORMATS.get("mupots_17").skeleton, rec["root_mm"],
                                          rec["joints_rel_mm"], model.output_skeleton("mupots_17"),
@@ -262,10 +390,43 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str, tracks: str = "given") 
                         "people": floor.people} if floor is not None else {})}
 
 
+def _place_baselines(rec: Dict[str, Any], scale: float) -> None:
+    """The geometric baselines' roots for a sequence's people, from the same 2D input (its
+    MuPoTS-order joints), with the model's relative poses at them."""
+    cam, kp = rec["camera"], rec["input_2d"]  # the camera the model was given (focal_scale)
+    z_fit = skeleton_fit_depth(kp, cam, "mpi_inf_3dhp_17", scale=scale)
+    # where the root is seen: the pelvis, else the model's own 2D root (a missing pelvis)
+    root_2d = np.where(np.isfinite(kp[:, ROOT]), kp[:, ROOT], cam.project(rec["root_mm"]))
+    rec["fit_root"] = cam.backproject(root_2d, z_fit)
+    rec["fit_joints"] = rec["fit_root"][:, None] + rec["model_joints_rel_mm"]
+    lo, hi = np.nanmin(kp, 1), np.nanmax(kp, 1)
+    z_k = k_value_depth(np.concatenate([lo, np.maximum(hi - lo, 1.0)], 1), cam)
+    rec["k_root"] = cam.backproject(root_2d, z_k)
+    rec["k_joints"] = rec["k_root"][:, None] + rec["model_joints_rel_mm"]
+
+
+#: A sequence record's arrays with a row per person.
+_PER_PERSON = ("frames", "people", "track", "input_2d", "confidence", "height_mm", "root_mm", "joints_rel_mm",
+               "joints_mm", "depth_std_mm", "placed_by", "model_joints_rel_mm", "fit_root", "fit_joints", "k_root",
+               "k_joints")
+
+
+def _set_aside_unmatched(rec: Dict[str, Any]) -> None:
+    """Move the people who are nobody annotated (``people`` -1: a detector's false positives) from
+    the record's arrays to ``rec["unmatched"]`` (empty for the annotated people's records)."""
+    keep = rec["people"] >= 0
+    rec["unmatched"] = {}
+    for key in _PER_PERSON:
+        if rec.get(key) is not None:
+            rec["unmatched"][key], rec[key] = rec[key][~keep], rec[key][keep]
+
+
 def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
                     skeleton_fit_scale: Optional[float] = None, flip_test: bool = False,
                     focal_scale: float = 1.0, scene: str = "none", detector_like: bool = False,
-                    known_heights=False, tracks: str = "given") -> Dict[str, Any]:
+                    known_heights=False, tracks: Optional[str] = None, detections: Optional[Mapping[str, Any]] = None,
+                    detection_format: Optional[str] = None,
+                    track_ids: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     """Score ``model`` and the baselines on MuPoTS-3D sequences (see the module docstring).
 
     Returns ``{"people", "sequences", "input": {...}, "hdnet": {mrpe_mm, mrpe_x_mm, mrpe_y_mm,
@@ -281,40 +442,58 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     ``"first"``: only the first person's of each sequence, who then anchors a scene's floor).
     ``tracks`` (:data:`TRACK_SOURCES`): in a scene, who is who over the frames: the annotations'
     person index (``"given"``), :func:`hdnet.scene.link_tracks` on the 2D input (``"linked"``:
-    what a detector's people get) or nobody (``"none"``).
+    what a detector's people get) or nobody (``"none"``); default ``"given"``.
+
+    ``detections`` (``{image name: [Q, J, 3]}`` in ``detection_format``, with optional
+    ``track_ids``): a detector's own people instead of the annotated 2D, tied to the ground truth
+    as the official script does (:func:`mupots_detection_predictions`). Annotated people no
+    detection matched are misses; detections that matched nobody are false positives for
+    AP_root and compete in 3DPCK's matching; the report adds ``"detections": {"format",
+    "placed", "matched", "unmatched", "left_out"}``. ``tracks="given"`` are then the detector's
+    ids (the default where it gave some; else ``"linked"``). Not with ``noise_px``,
+    ``detector_like`` or ``known_heights``, which are about the annotated people.
     """
     whose = _whose_heights(known_heights)
     if scene not in SCENE_MODES:
         raise ValueError(f"scene: expected one of {list(SCENE_MODES)}, got {scene!r}")
+    if tracks is None:
+        tracks = "given" if detections is None or track_ids is not None else "linked"
     if tracks not in TRACK_SOURCES:
         raise ValueError(f"tracks: expected one of {list(TRACK_SOURCES)}, got {tracks!r}")
     if not sequences:
         raise ValueError("sequences: nothing to evaluate")
     scale = float(model.skeleton_fit_scale if skeleton_fit_scale is None else skeleton_fit_scale)
-    records = mupots_predictions(model, sequences, noise_px, seed, flip_test=flip_test, focal_scale=focal_scale,
-                                 detector_like=detector_like, known_heights=known_heights)
+    if detections is not None:
+        if noise_px or detector_like or whose != "none":
+            raise ValueError("detections: noise_px, detector_like and known_heights are about the annotated 2D "
+                             "people; a detector's people come as they are")
+        if detection_format is None:
+            raise ValueError("detection_format: say which joint set the detections are in")
+        if tracks == "given" and track_ids is None:
+            raise ValueError("tracks: 'given' needs the detector's track_ids; use 'linked' to link its people "
+                             "over the frames")
+        records = mupots_detection_predictions(model, sequences, detections, detection_format, track_ids,
+                                               flip_test=flip_test, focal_scale=focal_scale)
+        if not any(len(r["frames"]) for r in records):
+            raise ValueError("detections: not one person the model can place (2 joints scored "
+                             f"{MIN_CONFIDENCE} or more)")
+    else:
+        records = mupots_predictions(model, sequences, noise_px, seed, flip_test=flip_test, focal_scale=focal_scale,
+                                     detector_like=detector_like, known_heights=known_heights)
     if not records:
         raise ValueError(f"sequences: {[s.name for s in sequences]} hold no valid person to score")
     for rec in records:
         _apply_scene(model, rec, scene, tracks)
+        _place_baselines(rec, scale)
+        _set_aside_unmatched(rec)
         seq: MuPoTSSequence = rec["sequence"]
-        cam = rec["camera"]  # what the model was given (focal_scale)
-        kp = rec["input_2d"]
         gt = seq.annot3[rec["frames"], rec["people"]]
         rec["gt_root"] = gt[:, ROOT]
         rec["ids"] = [f"{seq.name}/{f}" for f in rec["frames"]]
+        rec["unmatched"]["ids"] = [f"{seq.name}/{f}" for f in rec["unmatched"]["frames"]]
         missed = rec["missed"]  # their ground truth, scored as people without a detection
         missed["gt_root"] = seq.annot3[missed["frames"], missed["people"], ROOT]
         missed["ids"] = [f"{seq.name}/{f}" for f in missed["frames"]]
-        z_fit = skeleton_fit_depth(kp, cam, "mpi_inf_3dhp_17", scale=scale)
-        # where the root is seen: the pelvis, else the model's own 2D root (a missing pelvis)
-        root_2d = np.where(np.isfinite(kp[:, ROOT]), kp[:, ROOT], cam.project(rec["root_mm"]))
-        rec["fit_root"] = cam.backproject(root_2d, z_fit)
-        rec["fit_joints"] = rec["fit_root"][:, None] + rec["model_joints_rel_mm"]
-        lo, hi = np.nanmin(kp, 1), np.nanmax(kp, 1)
-        z_k = k_value_depth(np.concatenate([lo, np.maximum(hi - lo, 1.0)], 1), cam)
-        rec["k_root"] = cam.backproject(root_2d, z_k)
-        rec["k_joints"] = rec["k_root"][:, None] + rec["model_joints_rel_mm"]
 
     def with_missed(rec, key):  # the detector's misses last, NaN: not detected (evaluate_roots)
         miss = rec["missed"]["gt_root"] if key == "gt_root" else np.full((len(rec["missed"]["ids"]),)
@@ -323,6 +502,10 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
 
     def gather(key):
         return np.concatenate([with_missed(r, key) for r in records])
+
+    def unmatched(recs, key, std=False):  # (roots, image ids, depth std): the false positives
+        return (np.concatenate([r["unmatched"][key] for r in recs]), sum((r["unmatched"]["ids"] for r in recs), []),
+                np.concatenate([r["unmatched"]["depth_std_mm"] for r in recs]) if std else None)
     ids: List[str] = sum((r["ids"] + r["missed"]["ids"] for r in records), [])
     gt_roots = gather("gt_root")
     methods = (("hdnet", "root_mm", "joints_mm"), ("skeleton_fit", "fit_root", "fit_joints"),
@@ -336,7 +519,8 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     def pck_of(result, k=None):
         return result["overall_mean_of_sequences"]["pck_total"] if k is None else result["sequences"][k]["pck_total"]
     overall = {name: _scores(gather(root_key), gt_roots, ids, pck_of(rel), pck_of(absolute[name]),
-                             gather("depth_std_mm") if name == "hdnet" else None)
+                             gather("depth_std_mm") if name == "hdnet" else None,
+                             unmatched(records, root_key, name == "hdnet"))
                for name, root_key, _ in methods}
     overall["skeleton_fit"]["scale"] = scale
     overall["hdnet"]["floor_used"] = float(np.mean(placed_by_floor(np.concatenate([r["placed_by"] for r in records]))))
@@ -355,14 +539,25 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         "per_sequence": {},
         "depth_bands_mm": [list(b) for b in DEPTH_BANDS_MM],
     }
+    if detections is not None:
+        matched = report["detected"]
+        extra = int(sum(len(r["unmatched"]["ids"]) for r in records))
+        report["input"]["keypoints"] = (f"a detector's people ({detection_format}), tied to the annotated people in 2D "
+                                        "by the official rule (joints 1-13 within 40 px)")
+        report["detections"] = {"format": detection_format, "placed": matched + extra, "matched": matched,
+                                "unmatched": extra,
+                                "left_out": int(sum(len(r["left_out"]["frames"]) for r in records))}
     for k, rec in enumerate(records):
         row: Dict[str, Any] = {"people": int(len(rec["gt_root"]) + len(rec["missed"]["ids"])),
                                "detected": int(len(rec["gt_root"]))}
         for name, root_key, _ in methods:
             row[name] = _scores(with_missed(rec, root_key), with_missed(rec, "gt_root"),
                                 rec["ids"] + rec["missed"]["ids"], pck_of(rel, k), pck_of(absolute[name], k),
-                                with_missed(rec, "depth_std_mm") if name == "hdnet" else None)
+                                with_missed(rec, "depth_std_mm") if name == "hdnet" else None,
+                                unmatched([rec], root_key, name == "hdnet"))
             row[name].pop("by_depth")
+        if detections is not None:
+            row["unmatched"] = len(rec["unmatched"]["ids"])
         row["hdnet"]["floor_used"] = float(np.mean(placed_by_floor(rec["placed_by"])))
         row["floor"] = rec["floor"]
         report["per_sequence"][rec["sequence"].name] = row

@@ -59,3 +59,15 @@ def test_wrong_shape_raises():
         convert_joints(np.zeros((16, 3)), "h36m_17", "coco_17")
     with pytest.raises(LookupError, match="unknown skeleton .nope.; known: .*coco_17"):
         convert_joints(np.zeros((17, 3)), "h36m", "nope")
+
+
+def test_any_numpy_view_converts():
+    """A reversed or strided view (people in reverse order, every other frame) converts like a copy
+    of it; torch cannot wrap a negative stride itself."""
+    x = np.random.default_rng(2).normal(size=(4, 17, 2))
+    for view in (x[::-1], x[::2], x.transpose(1, 0, 2).transpose(1, 0, 2)):
+        y, _ = convert_joints(view, "mupots_17", "coco_17")
+        expected, _ = convert_joints(view.copy(), "mupots_17", "coco_17")
+        np.testing.assert_array_equal(y, expected)
+    rev, _ = convert_joints(x[::-1], "mupots_17", "mupots_17")
+    np.testing.assert_array_equal(rev, x[::-1])
