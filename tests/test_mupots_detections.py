@@ -117,6 +117,14 @@ def test_a_detectors_misses_and_false_positives_count_as_the_protocols_count_the
     assert h["ap_root_25"] == pytest.approx(4 / 6)
     assert h["ap_root_25_uncertainty"] == pytest.approx((1 / 2 + 2 / 3 + 3 / 4 + 4 / 5 + 5 / 6) / 6)
     assert h["depth_std_coverage"] == 1.0  # 100 mm to the side, none in depth: within the 50 mm
+    # the detector's own scores rank the people for ap_root_25_detector: the ghost first, then last
+    for ghost_score, ap in ((0.9, (1 / 2 + 2 / 3 + 3 / 4 + 4 / 5 + 5 / 6) / 6), (0.1, 4 / 6)):
+        scores = {k: np.full(len(v), 0.5) for k, v in dets.items()}
+        scores[second][1] = ghost_score
+        scored = evaluate_mupots(model, [seq], detections=dets, detection_format=fmt, detection_scores=scores)
+        assert scored["hdnet"]["ap_root_25_detector"] == pytest.approx(ap)
+        assert scored["hdnet"]["ap_root_25"] == pytest.approx(4 / 6)
+    assert "ap_root_25_detector" not in h
     # which person is missed: the one the detector did not give (frame 1, the middle one)
     from hdnet.keypoint.evaluation import mupots_detection_predictions
     rec, = mupots_detection_predictions(model, [seq], dets, fmt)
@@ -145,7 +153,9 @@ def test_detections_that_cannot_be_scored_are_refused():
              ({"detections": dets, "known_heights": "all"}, "come as they are"),
              ({"detections": dets, "detection_format": None}, "detection_format"),
              ({"detections": dets, "scene": "image", "tracks": "given"}, "track_ids"),
-             ({"detections": dets, "track_ids": {k: [0] for k in dets}}, "1 ids for 3 people")]
+             ({"detections": dets, "track_ids": {k: [0] for k in dets}}, "1 values for 3 people"),
+             ({"detections": dets, "detection_scores": {k: [1.0, 1.0] for k in dets}}, "2 values for 3 people"),
+             ({"detections": None, "detection_scores": {k: [1.0] * 3 for k in dets}}, "none were given")]
     for kwargs, match in cases:
         kwargs = {"detection_format": "mupots_17", **kwargs}
         with pytest.raises(ValueError, match=match):
@@ -189,6 +199,9 @@ def test_the_annotations_as_detections_score_as_the_annotations(tmp_path, capsys
         for key in ("mrpe_mm", "ap_root_25", "pck3d_abs", "pck3d_rel"):
             assert got[key] == pytest.approx(src[key], rel=1e-9), (method, key)
     assert d["hdnet"]["depth_std_coverage"] == a["hdnet"]["depth_std_coverage"]
+    # the results' own scores (all 1 here) reach AP_root
+    assert d["hdnet"]["ap_root_25_detector"] == pytest.approx(a["hdnet"]["ap_root_25"], rel=1e-9)
+    assert "ap_root_25_detector" not in a["hdnet"]
     # errors, each one line and exit 2
     bad = [(["--keypoints", dets, "--keypoint-format", "mupots_17", "--noise-px", "3"], "come as they are"),
            (["--keypoint-format", "coco_17"], "without --keypoints"),
@@ -250,3 +263,19 @@ def test_root_evaluation_counts_unmatched_detections_in_ap_root_only():
                            "unmatched_scores")):
         with pytest.raises(ValueError, match=match):
             evaluate_roots(gt, gt, ["a", "a"], **kwargs)
+
+
+def test_coco_results_give_each_persons_score():
+    from hdnet.data.keypoint_files import parse_person_scores
+    kp = [1.0, 2.0, 1.0] * 17
+    results = [{"image_id": 3, "keypoints": kp, "score": 0.75}, {"image_id": 3, "keypoints": kp, "score": 2},
+               {"image_id": "b", "keypoints": kp, "score": 0.5}]
+    got = parse_person_scores(results)
+    assert set(got) == {"3", "b"} and got["3"].tolist() == [0.75, 2.0] and got["b"].tolist() == [0.5]
+    assert parse_person_scores([{"image_id": 3, "keypoints": kp}]) is None
+    assert parse_person_scores({"a.jpg": [[[1.0, 2.0, 1.0]]]}) is None
+    for bad in ([{"image_id": 3, "keypoints": kp, "score": 0.7}, {"image_id": 3, "keypoints": kp}],
+                [{"image_id": 3, "keypoints": kp, "score": float("nan")}],
+                [{"image_id": 3, "keypoints": kp, "score": "high"}]):
+        with pytest.raises(ValueError, match="entry .: score must be a finite number"):
+            parse_person_scores(bad)

@@ -368,15 +368,16 @@ def _run_eval_keypoints(args) -> int:
         _refuse(args, ["--keypoint-format", "--coco-annotations"], "without --keypoints (they describe its file)")
     model = _keypoint_model(args)
     seqs = read_mupots_annotations(args.annotations, args.sequences)
-    detections = fmt = tracks = None
+    detections = fmt = tracks = scores = None
     if args.keypoints:
-        people, tracks, fmt, coco = _read_keypoints(args, model)
+        people, tracks, fmt, coco, scores = _read_keypoints(args, model)
         names = {key: coco[key]["file_name"] if coco is not None and key in coco else key for key in people}
         unnamed = [key for key in people if coco is not None and key not in coco]
         if unnamed:
             raise CLIError(f"--coco-annotations: no image with id {unnamed[0]!r} (of --keypoints)")
         detections = {names[key]: v for key, v in people.items()}
         tracks = None if tracks is None else {names[key]: v for key, v in tracks.items()}
+        scores = None if scores is None else {names[key]: v for key, v in scores.items()}
         if args.tracks == "given" and tracks is None:
             raise CLIError("--tracks given: the keypoints carry no track ids (COCO results' track_id, OpenPose's "
                            "person_id); use --tracks linked to link people over the frames")
@@ -385,7 +386,7 @@ def _run_eval_keypoints(args) -> int:
                                            scene=args.scene or "none", detector_like=args.detector_like,
                                            known_heights=args.known_heights or "none",
                                            tracks=args.tracks, detections=detections, detection_format=fmt,
-                                           track_ids=tracks))
+                                           track_ids=tracks, detection_scores=scores))
     if args.keypoints:
         report["detections"]["file"] = args.keypoints
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
@@ -653,11 +654,12 @@ SHOWN_IMAGES = 20
 
 def _read_keypoints(args, model):
     """``--keypoints`` (a file or a folder), ``--keypoint-format`` and ``--coco-annotations`` read:
-    ``(people {image key: [P, J, 3]}, track ids or None, format, COCO image table or None)``; the
-    format is required where the joint count fits several of the model's."""
-    from ..data.keypoint_files import parse_keypoints, parse_track_ids, read_keypoint_folder
+    ``(people {image key: [P, J, 3]}, track ids or None, format, COCO image table or None, the
+    people's detector scores or None)``; the format is required where the joint count fits several
+    of the model's."""
+    from ..data.keypoint_files import parse_keypoints, parse_person_scores, parse_track_ids, read_keypoint_folder
     from . import keypoint_predict as kp
-    coco = None
+    coco = scores = None
     if os.path.isdir(args.keypoints):  # OpenPose's --write_json or MMPose's pred_out_dir
         _refuse(args, ["--coco-annotations"], "to a keypoint folder (its files are named by image)")
         people, tracks = read_keypoint_folder(args.keypoints)
@@ -665,6 +667,7 @@ def _read_keypoints(args, model):
         loaded = _read_json(args.keypoints, "--keypoints")
         people, _layout = parse_keypoints(loaded)
         tracks = parse_track_ids(loaded)
+        scores = parse_person_scores(loaded)
         coco = (kp.coco_image_table(_read_json(args.coco_annotations, "--coco-annotations"))
                 if args.coco_annotations else None)
     counts = sorted({int(v.shape[1]) for v in people.values() if v.shape[0]})
@@ -682,7 +685,7 @@ def _read_keypoints(args, model):
     want = model.input_skeleton(fmt).num_joints
     if counts and counts[0] != want:
         raise CLIError(f"--keypoints: {counts[0]} joints, but {fmt} has {want}")
-    return people, tracks, fmt, coco
+    return people, tracks, fmt, coco, scores
 
 
 def _run_predict_keypoints(args) -> int:
@@ -725,7 +728,7 @@ def _run_predict_keypoints(args) -> int:
     tracks = None
     frame_rate = 30.0  # images in order: reason_scene's default windows
     if args.keypoints:
-        people, tracks, fmt, coco = _read_keypoints(args, model)
+        people, tracks, fmt, coco, _ = _read_keypoints(args, model)
         if args.video:  # the file's keys name the video's frames
             refs, people, frame_rate = _video_frames_of(args.video, people)
             tracks = None if tracks is None else {key: tracks[key] for key in people}

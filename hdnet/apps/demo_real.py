@@ -112,7 +112,9 @@ def report_markdown(r: Dict[str, Any]) -> str:
     if "depth_std_coverage" in h:
         lines += [f"Uncertainty: {100 * h['depth_std_coverage']:.0f} % of people within one predicted standard "
                   f"deviation of depth (calibrated: 68 %); AP_root^25 with the uncertainty as the score: "
-                  f"{100 * h['ap_root_25_uncertainty']:.1f} %.", ""]
+                  f"{100 * h['ap_root_25_uncertainty']:.1f} %"
+                  + (f"; with the detector's scores: {100 * h['ap_root_25_detector']:.1f} %"
+                     if "ap_root_25_detector" in h else "") + ".", ""]
     if "ratio_mrpe_to_skeleton_fit" in r:
         lines += [f"MRPE / skeleton_fit's: **{r['ratio_mrpe_to_skeleton_fit']:.2f}**", ""]
     lines += ["Published, image-based (detected people, all 20 sequences; not the same setting: "

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core.files import natural_key, read_json
 
-__all__ = ["parse_keypoints", "parse_track_ids", "read_keypoint_folder", "OPENPOSE_SUFFIX"]
+__all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "read_keypoint_folder", "OPENPOSE_SUFFIX"]
 
 #: How OpenPose names what ``--write_json DIR`` writes: one file per image or video frame,
 #: ``<image name without its extension>_keypoints.json``.
@@ -44,6 +44,27 @@ def parse_track_ids(data: Any, what: str = "--keypoints") -> Optional[Dict[str, 
                              f"any has one, got {t!r}")
         out.setdefault(str(rec["image_id"]), []).append(t)
     return {key: np.asarray(v, dtype=np.int64) for key, v in out.items()}
+
+
+def parse_person_scores(data: Any, what: str = "--keypoints") -> Optional[Dict[str, np.ndarray]]:
+    """``{image id: [P] float64}``: the detector's ``score`` of every COCO result (how sure it is
+    of the whole person), in the order :func:`parse_keypoints` gives the people; ``None`` where
+    the file has none (or is not COCO results).
+
+    Raises:
+        ValueError: naming ``what`` and the entry: some results with a score and some without, or
+            one that is not a finite number.
+    """
+    if not isinstance(data, list) or not any(isinstance(r, dict) and "score" in r for r in data):
+        return None
+    out: Dict[str, list] = {}
+    for k, rec in enumerate(data):
+        v = rec.get("score") if isinstance(rec, dict) else None
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+            raise ValueError(f"{what}: entry {k}: score must be a finite number on every result when any has one, "
+                             f"got {v!r}")
+        out.setdefault(str(rec["image_id"]), []).append(float(v))
+    return {key: np.asarray(v, dtype=np.float64) for key, v in out.items()}
 
 
 def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.ndarray], str]:

@@ -195,7 +195,8 @@ def _detections_by_sequence(detections: Mapping[str, Any], sequences: Sequence[M
 
 
 def mupots_detection_predictions(model, sequences: Sequence[MuPoTSSequence], detections: Mapping[str, Any],
-                                 format: str, track_ids: Optional[Mapping[str, Any]] = None, flip_test: bool = False,
+                                 format: str, track_ids: Optional[Mapping[str, Any]] = None,
+                                 scores: Optional[Mapping[str, Any]] = None, flip_test: bool = False,
                                  focal_scale: float = 1.0, batch: int = 4096,
                                  match_threshold_px: float = 40.0) -> List[Dict[str, Any]]:
     """Run the model on a detector's own people and tie them to the ground truth as the official
@@ -210,12 +211,13 @@ def mupots_detection_predictions(model, sequences: Sequence[MuPoTSSequence], det
             release, ``TS<n>/img_<frame>.jpg`` (:func:`mupots_image_frame`). A frame without a
             key is a frame where the detector found nobody.
         track_ids: ``{image name: [Q]}`` the detector's person ids (optional; a scene's tracks).
+        scores: ``{image name: [Q]}`` the detector's score of each person (optional).
 
     Returns:
         one record per sequence, as :func:`mupots_predictions`'s, over every detection the model
         can place (:func:`~hdnet.keypoint.model.placeable`), with ``people`` the annotated person
         each matched (-1: nobody, a false positive or a person not annotated), ``input_2d`` in the
-        MuPoTS order (NaN: a joint the format lacks), ``track`` (or None), ``missed`` the valid
+        MuPoTS order (NaN: a joint the format lacks), ``track`` and ``score`` (or None), ``missed`` the valid
         annotated people no detection matched, and ``left_out`` the detections that could not
         be placed.
     """
@@ -230,7 +232,7 @@ def mupots_detection_predictions(model, sequences: Sequence[MuPoTSSequence], det
     keys = _detections_by_sequence(detections, sequences)
     out = []
     for seq in sequences:
-        rows, frames, tracks = [], [], []
+        rows, frames, tracks, person_scores = [], [], [], []
         for f, key in sorted(keys[seq.name].items()):
             a = np.asarray(detections[key], np.float64)
             if a.size == 0:
@@ -240,11 +242,13 @@ def mupots_detection_predictions(model, sequences: Sequence[MuPoTSSequence], det
                                  f"[Q, {skeleton.num_joints}, 3] (x, y, score)")
             rows.append(a)
             frames += [f] * len(a)
-            if track_ids is not None:
-                t = np.asarray(track_ids.get(key, []), np.int64).reshape(-1)
-                if len(t) != len(a):
-                    raise ValueError(f"track_ids: {key!r} has {len(t)} ids for {len(a)} people")
-                tracks.append(t)
+            for given, into, what, dtype in ((track_ids, tracks, "track_ids", np.int64),
+                                             (scores, person_scores, "scores", np.float64)):
+                if given is not None:
+                    v = np.asarray(given.get(key, []), dtype).reshape(-1)
+                    if len(v) != len(a):
+                        raise ValueError(f"{what}: {key!r} has {len(v)} values for {len(a)} people")
+                    into.append(v)
         det = np.concatenate(rows) if rows else np.zeros((0, skeleton.num_joints, 3))
         frame = np.asarray(frames, np.int64)
         conf = np.nan_to_num(det[..., 2], nan=0.0)
@@ -253,6 +257,7 @@ def mupots_detection_predictions(model, sequences: Sequence[MuPoTSSequence], det
         left_out = {"frames": frame[~seen]}
         kp, conf, frame, det = kp[seen], conf[seen], frame[seen], det[seen]
         track = np.concatenate(tracks)[seen] if track_ids is not None and rows else None
+        score = np.concatenate(person_scores)[seen] if scores is not None and rows else None
         # a joint made from others (a COCO pelvis from the hips) only where they all are
         in_mupots, _ = convert_joints(np.concatenate([kp, conf[..., None]], -1), skeleton, "mupots_17")
         found = np.isfinite(in_mupots).all(-1) & (np.nan_to_num(in_mupots[..., 2]) > 0)
@@ -281,7 +286,7 @@ def mupots_detection_predictions(model, sequences: Sequence[MuPoTSSequence], det
         else:
             cat = {"root_mm": np.zeros((0, 3)), "joints_rel_mm": np.zeros((0, 17, 3)),
                    "joints_mm": np.zeros((0, 17, 3)), "depth_std_mm": np.zeros(0)}
-        out.append({"sequence": seq, "frames": frame, "people": people, "track": track,
+        out.append({"sequence": seq, "frames": frame, "people": people, "track": track, "score": score,
                     "missed": {"frames": np.asarray(missed_f, np.int64), "people": np.asarray(missed_p, np.int64)},
                     "left_out": left_out, "input_2d": in_2d, "confidence": conf17, "camera": cam,
                     "height_mm": np.full(len(kp), np.nan), **cat})
@@ -317,10 +322,13 @@ def uncertainty_score(depth_std_mm, radius_mm: float = 250.0) -> np.ndarray:
     return np.asarray([math.erf(radius_mm / (math.sqrt(2.0) * s)) for s in std.reshape(-1)]).reshape(std.shape)
 
 
-def _scores(pred_roots, gt_roots, ids, pck_rel, pck_abs, depth_std=None, unmatched=None) -> Dict[str, Any]:
-    """The root and 3DPCK figures of one method; ``unmatched``: ``(roots, image ids, depth std or
-    None)`` of the detections that are nobody annotated (false positives for AP_root)."""
-    roots, un_ids, un_std = unmatched if unmatched is not None else (None, (), None)
+def _scores(pred_roots, gt_roots, ids, pck_rel, pck_abs, depth_std=None, unmatched=None,
+            detector_scores=None) -> Dict[str, Any]:
+    """The root and 3DPCK figures of one method; ``unmatched``: ``(roots, image ids, depth std,
+    detector scores)`` (the last two may be None) of the detections that are nobody annotated
+    (false positives for AP_root); ``detector_scores``: the people's own, which add
+    ``ap_root_25_detector``."""
+    roots, un_ids, un_std, un_scores = unmatched if unmatched is not None else (None, (), None, None)
     r = evaluate_roots(pred_roots, gt_roots, ids, unmatched_roots=roots, unmatched_image_ids=un_ids)
     out = {"mrpe_mm": r["mrpe_mm"], "mrpe_x_mm": r["mrpe_x_mm"], "mrpe_y_mm": r["mrpe_y_mm"],
            "mrpe_z_mm": r["mrpe_z_mm"], "ap_root_25": r["ap_root_25"], "pck3d_abs": pck_abs,
@@ -332,6 +340,10 @@ def _scores(pred_roots, gt_roots, ids, pck_rel, pck_abs, depth_std=None, unmatch
             pred_roots, gt_roots, ids, scores=uncertainty_score(depth_std), unmatched_roots=roots,
             unmatched_image_ids=un_ids, unmatched_scores=None if un_std is None else uncertainty_score(un_std)
         )["ap_root_25"]
+    if detector_scores is not None:
+        out["ap_root_25_detector"] = evaluate_roots(pred_roots, gt_roots, ids, scores=detector_scores,
+                                                    unmatched_roots=roots, unmatched_image_ids=un_ids,
+                                                    unmatched_scores=un_scores)["ap_root_25"]
     return out
 
 
@@ -406,7 +418,7 @@ def _place_baselines(rec: Dict[str, Any], scale: float) -> None:
 
 
 #: A sequence record's arrays with a row per person.
-_PER_PERSON = ("frames", "people", "track", "input_2d", "confidence", "height_mm", "root_mm", "joints_rel_mm",
+_PER_PERSON = ("frames", "people", "track", "score", "input_2d", "confidence", "height_mm", "root_mm", "joints_rel_mm",
                "joints_mm", "depth_std_mm", "placed_by", "model_joints_rel_mm", "fit_root", "fit_joints", "k_root",
                "k_joints")
 
@@ -426,7 +438,8 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
                     focal_scale: float = 1.0, scene: str = "none", detector_like: bool = False,
                     known_heights=False, tracks: Optional[str] = None, detections: Optional[Mapping[str, Any]] = None,
                     detection_format: Optional[str] = None,
-                    track_ids: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+                    track_ids: Optional[Mapping[str, Any]] = None,
+                    detection_scores: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     """Score ``model`` and the baselines on MuPoTS-3D sequences (see the module docstring).
 
     Returns ``{"people", "sequences", "input": {...}, "hdnet": {mrpe_mm, mrpe_x_mm, mrpe_y_mm,
@@ -450,7 +463,9 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     detection matched are misses; detections that matched nobody are false positives for
     AP_root and compete in 3DPCK's matching; the report adds ``"detections": {"format",
     "placed", "matched", "unmatched", "left_out"}``. ``tracks="given"`` are then the detector's
-    ids (the default where it gave some; else ``"linked"``). Not with ``noise_px``,
+    ids (the default where it gave some; else ``"linked"``). ``detection_scores`` (``{image name:
+    [Q]}``, the detector's score of each person) add ``ap_root_25_detector``: AP_root ranked by
+    them, as RootNet ranks its detections. Not with ``noise_px``,
     ``detector_like`` or ``known_heights``, which are about the annotated people.
     """
     whose = _whose_heights(known_heights)
@@ -463,6 +478,8 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     if not sequences:
         raise ValueError("sequences: nothing to evaluate")
     scale = float(model.skeleton_fit_scale if skeleton_fit_scale is None else skeleton_fit_scale)
+    if detections is None and (detection_scores is not None or track_ids is not None):
+        raise ValueError("detection_scores, track_ids: describe detections; none were given")
     if detections is not None:
         if noise_px or detector_like or whose != "none":
             raise ValueError("detections: noise_px, detector_like and known_heights are about the annotated 2D "
@@ -473,7 +490,7 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
             raise ValueError("tracks: 'given' needs the detector's track_ids; use 'linked' to link its people "
                              "over the frames")
         records = mupots_detection_predictions(model, sequences, detections, detection_format, track_ids,
-                                               flip_test=flip_test, focal_scale=focal_scale)
+                                               detection_scores, flip_test=flip_test, focal_scale=focal_scale)
         if not any(len(r["frames"]) for r in records):
             raise ValueError("detections: not one person the model can place (2 joints scored "
                              f"{MIN_CONFIDENCE} or more)")
@@ -503,9 +520,12 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     def gather(key):
         return np.concatenate([with_missed(r, key) for r in records])
 
-    def unmatched(recs, key, std=False):  # (roots, image ids, depth std): the false positives
+    scored = any(r.get("score") is not None for r in records)  # the detector's own scores
+
+    def unmatched(recs, key, std=False):  # (roots, image ids, depth std, scores): the false positives
         return (np.concatenate([r["unmatched"][key] for r in recs]), sum((r["unmatched"]["ids"] for r in recs), []),
-                np.concatenate([r["unmatched"]["depth_std_mm"] for r in recs]) if std else None)
+                np.concatenate([r["unmatched"]["depth_std_mm"] for r in recs]) if std else None,
+                np.concatenate([r["unmatched"]["score"] for r in recs]) if scored else None)
     ids: List[str] = sum((r["ids"] + r["missed"]["ids"] for r in records), [])
     gt_roots = gather("gt_root")
     methods = (("hdnet", "root_mm", "joints_mm"), ("skeleton_fit", "fit_root", "fit_joints"),
@@ -520,7 +540,7 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         return result["overall_mean_of_sequences"]["pck_total"] if k is None else result["sequences"][k]["pck_total"]
     overall = {name: _scores(gather(root_key), gt_roots, ids, pck_of(rel), pck_of(absolute[name]),
                              gather("depth_std_mm") if name == "hdnet" else None,
-                             unmatched(records, root_key, name == "hdnet"))
+                             unmatched(records, root_key, name == "hdnet"), gather("score") if scored else None)
                for name, root_key, _ in methods}
     overall["skeleton_fit"]["scale"] = scale
     overall["hdnet"]["floor_used"] = float(np.mean(placed_by_floor(np.concatenate([r["placed_by"] for r in records]))))
@@ -554,7 +574,7 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
             row[name] = _scores(with_missed(rec, root_key), with_missed(rec, "gt_root"),
                                 rec["ids"] + rec["missed"]["ids"], pck_of(rel, k), pck_of(absolute[name], k),
                                 with_missed(rec, "depth_std_mm") if name == "hdnet" else None,
-                                unmatched([rec], root_key, name == "hdnet"))
+                                unmatched([rec], root_key, name == "hdnet"), with_missed(rec, "score") if scored else None)
             row[name].pop("by_depth")
         if detections is not None:
             row["unmatched"] = len(rec["unmatched"]["ids"])
