@@ -232,7 +232,10 @@ def mupots_detection_predictions(model, sequences: Sequence[MuPoTSSequence], det
     keys = _detections_by_sequence(detections, sequences)
     out = []
     for seq in sequences:
-        rows, frames, tracks, person_scores = [], [], [], []
+        rows: List[np.ndarray] = []
+        frames: List[int] = []
+        tracks: List[np.ndarray] = []
+        person_scores: List[np.ndarray] = []
         for f, key in sorted(keys[seq.name].items()):
             a = np.asarray(detections[key], np.float64)
             if a.size == 0:
