@@ -138,6 +138,28 @@ def test_a_detectors_misses_and_false_positives_count_as_the_protocols_count_the
                            track_ids=ids)["tracks"] == "given"
 
 
+def test_a_sequence_where_the_detector_found_nobody_scores_nothing_found():
+    """Two sequences of the same six people; in TS8 the detector found nobody (its file names a
+    frame with no people). TS8's people are all misses: no MRPE to give (null, not NaN, so the
+    JSON stays JSON), AP_root and 3DPCK 0; TS7 as by hand, 3DPCK the mean of the two."""
+    from hdnet.apps.demo_real import public_report, report_markdown
+    from hdnet.core.files import strict_json
+    px, j3, cam = _scene()
+    seqs = [MuPoTSSequence(name, px, j3, j3, np.ones((2, 3), bool), np.zeros((2, 3, 17), bool), cam, 2048, 2048,
+                           "test") for name in ("TS7", "TS8")]
+    dets = {**_detections(px), "TS8/img_000001.jpg": np.zeros((0, 17, 3))}
+    for scene in ("none", "sequence"):
+        r = evaluate_mupots(Aside(px, j3), seqs, scene=scene, detections=dets, detection_format="mupots_17")
+        row = r["per_sequence"]["TS8"]
+        assert row["people"] == 6 and row["detected"] == 0 and row["hdnet"]["mrpe_mm"] is None
+        assert row["hdnet"]["ap_root_25"] == 0.0 and row["hdnet"]["pck3d_abs"] == 0.0
+        assert row["hdnet"]["floor_used"] == 0.0 and row["hdnet"]["depth_std_coverage"] is None
+        assert r["people"] == 12 and r["detected"] == 6 and r["hdnet"]["mrpe_mm"] == pytest.approx(100.0)
+        assert r["hdnet"]["pck3d_abs"] == pytest.approx(50.0)
+        json.loads(strict_json(public_report(r)))
+        assert "| TS8 | 6 | - / 0.0 / 0.0 |" in report_markdown(r)
+
+
 def test_detections_that_cannot_be_scored_are_refused():
     px, j3, cam = _scene()
     seq = MuPoTSSequence("TS7", px, j3, j3, np.ones((2, 3), bool), np.zeros((2, 3, 17), bool), cam, 2048, 2048,

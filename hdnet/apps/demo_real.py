@@ -78,8 +78,13 @@ def run_real_demo(data_dir, out_dir, minutes: float = 10.0, seed: int = 0, quick
     return report
 
 
+def _mm(v) -> str:
+    """Millimetres to the unit; ``-`` where there is nothing to measure (nobody detected)."""
+    return "-" if v is None else f"{v:.0f}"
+
+
 def _row(name: str, r: Dict[str, Any]) -> str:
-    return (f"| {name} | {r['mrpe_mm']:.0f} | {r['mrpe_x_mm']:.0f} | {r['mrpe_y_mm']:.0f} | {r['mrpe_z_mm']:.0f} | "
+    return (f"| {name} | {_mm(r['mrpe_mm'])} | {_mm(r['mrpe_x_mm'])} | {_mm(r['mrpe_y_mm'])} | {_mm(r['mrpe_z_mm'])} | "
             f"{100 * r['ap_root_25']:.1f} | {r['pck3d_abs']:.1f} | {r['pck3d_rel']:.1f} |")
 
 
@@ -109,7 +114,7 @@ def report_markdown(r: Dict[str, Any]) -> str:
              _row("skeleton_fit (same poses at its roots)", r["baselines"]["skeleton_fit"]),
              _row("k_value (tight keypoint boxes)", r["baselines"]["k_value"]), ""]
     h = r["hdnet"]
-    if "depth_std_coverage" in h:
+    if h.get("depth_std_coverage") is not None:
         lines += [f"Uncertainty: {100 * h['depth_std_coverage']:.0f} % of people within one predicted standard "
                   f"deviation of depth (calibrated: 68 %); AP_root^25 with the uncertainty as the score: "
                   f"{100 * h['ap_root_25_uncertainty']:.1f} %"
@@ -125,7 +130,7 @@ def report_markdown(r: Dict[str, Any]) -> str:
     lines += ["", "Per sequence (MRPE mm / AP_root^25 % / 3DPCK_abs):", "",
               "| sequence | people | hdnet | skeleton_fit | k_value | 3DPCK_rel |", "|---|---|---|---|---|---|"]
     for name, s in r["per_sequence"].items():
-        cells = [f"{s[m]['mrpe_mm']:.0f} / {100 * s[m]['ap_root_25']:.1f} / {s[m]['pck3d_abs']:.1f}"
+        cells = [f"{_mm(s[m]['mrpe_mm'])} / {100 * s[m]['ap_root_25']:.1f} / {s[m]['pck3d_abs']:.1f}"
                  for m in ("hdnet", "skeleton_fit", "k_value")]
         lines.append(f"| {name} | {s['people']} | " + " | ".join(cells) + f" | {s['hdnet']['pck3d_rel']:.1f} |")
     lines += ["", "MRPE by ground-truth depth band (mm; people):", "",

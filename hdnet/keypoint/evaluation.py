@@ -259,8 +259,8 @@ def mupots_detection_predictions(model, sequences: Sequence[MuPoTSSequence], det
         seen = placeable(kp, conf)
         left_out = {"frames": frame[~seen]}
         kp, conf, frame, det = kp[seen], conf[seen], frame[seen], det[seen]
-        track = np.concatenate(tracks)[seen] if track_ids is not None and rows else None
-        score = np.concatenate(person_scores)[seen] if scores is not None and rows else None
+        track = None if track_ids is None else np.concatenate(tracks)[seen] if rows else np.zeros(0, np.int64)
+        score = None if scores is None else np.concatenate(person_scores)[seen] if rows else np.zeros(0)
         # a joint made from others (a COCO pelvis from the hips) only where they all are
         in_mupots, _ = convert_joints(np.concatenate([kp, conf[..., None]], -1), skeleton, "mupots_17")
         found = np.isfinite(in_mupots).all(-1) & (np.nan_to_num(in_mupots[..., 2]) > 0)
@@ -332,6 +332,14 @@ def _scores(pred_roots, gt_roots, ids, pck_rel, pck_abs, depth_std=None, unmatch
     (false positives for AP_root); ``detector_scores``: the people's own, which add
     ``ap_root_25_detector``."""
     roots, un_ids, un_std, un_scores = unmatched if unmatched is not None else (None, (), None, None)
+    if not np.isfinite(pred_roots).all(1).any():  # nobody detected (a sequence the detector missed)
+        none = {"mrpe_mm": None, "mrpe_x_mm": None, "mrpe_y_mm": None, "mrpe_z_mm": None, "ap_root_25": 0.0,
+                "pck3d_abs": pck_abs, "pck3d_rel": pck_rel, "by_depth": {}}
+        if depth_std is not None:
+            none.update(depth_std_coverage=None, ap_root_25_uncertainty=0.0)
+        if detector_scores is not None:
+            none["ap_root_25_detector"] = 0.0
+        return none
     r = evaluate_roots(pred_roots, gt_roots, ids, unmatched_roots=roots, unmatched_image_ids=un_ids)
     out = {"mrpe_mm": r["mrpe_mm"], "mrpe_x_mm": r["mrpe_x_mm"], "mrpe_y_mm": r["mrpe_y_mm"],
            "mrpe_z_mm": r["mrpe_z_mm"], "ap_root_25": r["ap_root_25"], "pck3d_abs": pck_abs,
@@ -581,7 +589,7 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
             row[name].pop("by_depth")
         if detections is not None:
             row["unmatched"] = len(rec["unmatched"]["ids"])
-        row["hdnet"]["floor_used"] = float(np.mean(placed_by_floor(rec["placed_by"])))
+        row["hdnet"]["floor_used"] = float(np.mean(placed_by_floor(rec["placed_by"]))) if len(rec["placed_by"]) else 0.0
         row["floor"] = rec["floor"]
         report["per_sequence"][rec["sequence"].name] = row
     report["_records"] = records  # for plots; dropped before writing JSON
