@@ -178,6 +178,11 @@ def test_detections_that_cannot_be_scored_are_refused():
              ({"detections": dets, "track_ids": {k: [0] for k in dets}}, "1 values for 3 people"),
              ({"detections": dets, "detection_scores": {k: [1.0, 1.0] for k in dets}}, "2 values for 3 people"),
              ({"detections": None, "detection_scores": {k: [1.0] * 3 for k in dets}}, "none were given")]
+    class Human36M(Aside):  # a model that answers Human3.6M people in Human3.6M's joints, as the shipped one
+        def output_skeleton(self, fmt):
+            return get_skeleton("h36m_17" if fmt == "h36m_17" else "mupots_17")
+    with pytest.raises(ValueError, match="answers h36m_17 people in 'h36m_17'"):
+        evaluate_mupots(Human36M(px, j3), [seq], detections=dets, detection_format="h36m_17")
     for kwargs, match in cases:
         kwargs = {"detection_format": "mupots_17", **kwargs}
         with pytest.raises(ValueError, match=match):
@@ -231,6 +236,11 @@ def test_the_annotations_as_detections_score_as_the_annotations(tmp_path, capsys
            (["--keypoints", dets, "--keypoint-format", "mupots_17"], "not a MuPoTS-3D image name"),
            (["--keypoints", dets, "--coco-annotations", images, "--keypoint-format", "mupots_17", "--scene", "image",
              "--tracks", "given"], "no track ids")]
+    doubled = json.loads(Path(images).read_text())
+    doubled["images"][1]["file_name"] = doubled["images"][0]["file_name"]
+    (tmp_path / "doubled.json").write_text(json.dumps(doubled))
+    bad.append((["--keypoints", dets, "--coco-annotations", str(tmp_path / "doubled.json"), "--keypoint-format",
+                 "mupots_17"], "two image ids name 'TS1/img_000000.jpg'"))
     (tmp_path / "few.json").write_text(json.dumps({"images": json.loads(Path(images).read_text())["images"][:3]}))
     bad.append((["--keypoints", dets, "--coco-annotations", str(tmp_path / "few.json"), "--keypoint-format",
                  "mupots_17"], "no image with id"))

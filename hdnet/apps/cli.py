@@ -375,6 +375,9 @@ def _run_eval_keypoints(args) -> int:
         unnamed = [key for key in people if coco is not None and key not in coco]
         if unnamed:
             raise CLIError(f"--coco-annotations: no image with id {unnamed[0]!r} (of --keypoints)")
+        if len(set(names.values())) < len(names):
+            twice = sorted(n for n in set(names.values()) if list(names.values()).count(n) > 1)
+            raise CLIError(f"--coco-annotations: two image ids name {twice[0]!r}")
         detections = {names[key]: v for key, v in people.items()}
         tracks = None if tracks is None else {names[key]: v for key, v in tracks.items()}
         scores = None if scores is None else {names[key]: v for key, v in scores.items()}

@@ -228,6 +228,10 @@ def mupots_detection_predictions(model, sequences: Sequence[MuPoTSSequence], det
     if not 0 < focal_scale < math.inf:
         raise ValueError(f"focal_scale: expected a finite number > 0, got {focal_scale}")
     format = model.check_format(format)
+    answers = model.output_skeleton(format)
+    if answers.name != sk.name:
+        raise ValueError(f"detection_format: the model answers {format} people in {answers.name!r}'s joints; "
+                         f"MuPoTS-3D scores its own ({sk.name!r}): give the detections in another format")
     skeleton = model.input_skeleton(format)
     keys = _detections_by_sequence(detections, sequences)
     out = []
