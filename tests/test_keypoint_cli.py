@@ -75,6 +75,35 @@ def test_coco_results_tied_to_files_and_a_field_of_view(tmp_path):
     assert cam["cx"] == pytest.approx(639.5) and cam["cy"] == pytest.approx(359.5)
 
 
+def test_the_detectors_person_scores_are_kept_and_can_leave_people_out(tmp_path, capsys):
+    """COCO results' own ``score`` of each person: in every record as ``detector_score``, and
+    ``--min-score`` leaves out the people scored under it (a warning counts them); each record's
+    ``person`` stays its index in the file."""
+    kp, _, _ = _coco_views(3, seed=2)
+    results = [{"image_id": 5, "category_id": 1, "keypoints": p.ravel().tolist(), "score": s}
+               for p, s in zip(kp, (0.9, 0.2, 0.6), strict=True)]
+    (tmp_path / "res.json").write_text(json.dumps(results))
+    (tmp_path / "cam.json").write_text(json.dumps({"fx": 1000.0, "fy": 1000.0, "cx": 640.0, "cy": 360.0}))
+    common = ["predict", "--keypoints", str(tmp_path / "res.json"), "--keypoint-format", "coco_17", "--camera",
+              str(tmp_path / "cam.json"), "--pictures", "0"]
+    assert main(common + ["--out", str(tmp_path / "all")]) == 0
+    every = json.loads((tmp_path / "all" / "people.json").read_text())
+    assert [(p["person"], p["detector_score"]) for p in every] == [(0, 0.9), (1, 0.2), (2, 0.6)]
+    capsys.readouterr()
+    assert main(common + ["--min-score", "0.5", "--out", str(tmp_path / "sure")]) == 0
+    sure = json.loads((tmp_path / "sure" / "people.json").read_text())
+    assert [(p["person"], p["detector_score"]) for p in sure] == [(0, 0.9), (2, 0.6)]
+    assert [p["root_cam"] for p in sure] == [every[0]["root_cam"], every[2]["root_cam"]]  # each placed alone
+    assert "1 person scored under --min-score 0.5" in capsys.readouterr().err
+    (tmp_path / "plain.json").write_text(json.dumps({"a.jpg": [kp[0].tolist()]}))
+    for args, says in ((["--keypoints", str(tmp_path / "plain.json"), "--keypoint-format", "coco_17", "--camera",
+                         str(tmp_path / "cam.json"), "--min-score", "0.5"], "carry no person scores"),
+                       (common[1:] + ["--min-score", "nan"], "finite number"),
+                       (["a.jpg", "--detector", "mediapipe", "--min-score", "0.5"], "--min-score: does not apply")):
+        assert main(["predict", *args, "--out", str(tmp_path / "x")]) == 2
+        assert says in capsys.readouterr().err
+
+
 def test_exif_focal_length_is_used_for_named_images(tmp_path):
     PIL = pytest.importorskip("PIL.Image")
     exif = PIL.Exif()

@@ -229,9 +229,22 @@ def test_the_annotations_as_detections_score_as_the_annotations(tmp_path, capsys
     # the results' own scores (all 1 here) reach AP_root
     assert d["hdnet"]["ap_root_25_detector"] == pytest.approx(a["hdnet"]["ap_root_25"], rel=1e-9)
     assert "ap_root_25_detector" not in a["hdnet"]
+    # --min-score: the people the detector was unsure of are not detections, so they are misses
+    unsure = json.loads(Path(dets).read_text())
+    for r in unsure[::10]:
+        r["score"] = 0.2
+    (tmp_path / "unsure.json").write_text(json.dumps(unsure))
+    assert main(common + ["--keypoints", str(tmp_path / "unsure.json"), "--coco-annotations", images,
+                          "--keypoint-format", "mupots_17", "--min-score", "0.5", "--out", str(tmp_path / "u.json")]) == 0
+    u = json.loads((tmp_path / "u.json").read_text())
+    n = len(unsure[::10])
+    assert u["detections"]["below_min_score"] == n and u["detections"]["min_score"] == 0.5
+    assert u["people"] == a["people"] and u["detected"] == a["people"] - n
+    assert u["hdnet"]["pck3d_rel"] < a["hdnet"]["pck3d_rel"] - 5
     # errors, each one line and exit 2
     bad = [(["--keypoints", dets, "--keypoint-format", "mupots_17", "--noise-px", "3"], "come as they are"),
            (["--keypoint-format", "coco_17"], "without --keypoints"),
+           (["--min-score", "0.5"], "without --keypoints"),
            (["--keypoints", dets, "--coco-annotations", images], "say which"),
            (["--keypoints", dets, "--keypoint-format", "mupots_17"], "not a MuPoTS-3D image name"),
            (["--keypoints", dets, "--coco-annotations", images, "--keypoint-format", "mupots_17", "--scene", "image",

@@ -116,11 +116,18 @@ def _add_eval(sub):
     p.add_argument("--coco-annotations", metavar="FILE",
                    help="mupots-3d with --keypoints: a COCO file whose 'images' tie image_id to file names "
                    "(RootNet's MuPoTS-3D.json)")
+    _add_min_score(p, "mupots-3d with --keypoints: ")
     p.add_argument("--images", help="image folder (mupots) or the Human36M root (h36m)")
     p.add_argument("--split", default="test", choices=["train", "test"], help="Human3.6M split")
     _add_model_options(p)
     p.add_argument("--out", default="eval.json", help="JSON results file (default eval.json)")
     p.set_defaults(run=_run_eval)
+
+
+def _add_min_score(p, where: str) -> None:
+    p.add_argument("--min-score", type=float, metavar="S",
+                   help=f"{where}leave out the people your detector scored under S (COCO results' 'score', "
+                   "how sure it is of the whole person)")
 
 
 def _add_predict(sub):
@@ -147,6 +154,7 @@ def _add_predict(sub):
     p.add_argument("--coco-annotations", metavar="FILE",
                    help="COCO annotation file whose 'images' list ties COCO results' image_id to file names "
                    "and image sizes")
+    _add_min_score(p, "with --keypoints: ")
     p.add_argument("--detector", choices=["mediapipe"],
                    help="run a 2D detector here (mediapipe: BlazePose, pip install \"hdnet[mediapipe]\")")
     p.add_argument("--video", metavar="FILE",
@@ -365,12 +373,18 @@ def _run_eval_keypoints(args) -> int:
             raise CLIError("--noise-px, --detector-like, --known-heights: change the annotated 2D people; with "
                            "--keypoints the detector's people come as they are")
     else:
-        _refuse(args, ["--keypoint-format", "--coco-annotations"], "without --keypoints (they describe its file)")
+        _refuse(args, ["--keypoint-format", "--coco-annotations", "--min-score"], "without --keypoints (they "
+                "describe its file)")
     model = _keypoint_model(args)
     seqs = read_mupots_annotations(args.annotations, args.sequences)
     detections = fmt = tracks = scores = None
     if args.keypoints:
         people, tracks, fmt, coco, scores = _read_keypoints(args, model)
+        keep, below = _above_min_score(args, people, scores)
+        if keep is not None:  # the detector's unsure people are not detections
+            people = {key: v[keep[key]] for key, v in people.items()}
+            tracks = None if tracks is None else {key: v[keep[key]] for key, v in tracks.items()}
+            scores = {key: v[keep[key]] for key, v in scores.items()}
         names = {key: coco[key]["file_name"] if coco is not None and key in coco else key for key in people}
         unnamed = [key for key in people if coco is not None and key not in coco]
         if unnamed:
@@ -392,6 +406,8 @@ def _run_eval_keypoints(args) -> int:
                                            track_ids=tracks, detection_scores=scores))
     if args.keypoints:
         report["detections"]["file"] = args.keypoints
+        if args.min_score is not None:
+            report["detections"].update(min_score=args.min_score, below_min_score=below)
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
     print(report_markdown(report))
     _write_json(args.out, report, "--out")
@@ -441,8 +457,8 @@ def _run_eval(args) -> int:
     from ..predict import predict_scenes
     if args.dataset == "mupots-3d":
         return _run_eval_keypoints(args)
-    _refuse(args, ["--keypoints", "--keypoint-format", "--coco-annotations"], "here (a detector's people on "
-            "MuPoTS-3D: --dataset mupots-3d)")
+    _refuse(args, ["--keypoints", "--keypoint-format", "--coco-annotations", "--min-score"], "here (a detector's "
+            "people on MuPoTS-3D: --dataset mupots-3d)")
     if args.dataset == "h36m" and args.annotations:
         _refuse(args, ["--detector-like", "--tracks"], "here (MuPoTS-3D keypoint evaluation only: --dataset "
                 "mupots-3d)")
@@ -691,6 +707,23 @@ def _read_keypoints(args, model):
     return people, tracks, fmt, coco, scores
 
 
+def _above_min_score(args, people, scores):
+    """``({image: [P] bool} of the people scored at least ``--min-score``, how many are not)``;
+    ``(None, 0)`` without ``--min-score``."""
+    import math
+
+    import numpy as np
+    if args.min_score is None:
+        return None, 0
+    if not math.isfinite(args.min_score):
+        raise CLIError(f"--min-score: expected a finite number, got {args.min_score}")
+    if scores is None:
+        raise CLIError("--min-score: the keypoints carry no person scores (COCO results' 'score')")
+    keep = {key: scores[key] >= args.min_score if key in scores else np.ones(len(v), bool)
+            for key, v in people.items()}
+    return keep, int(sum((~k).sum() for k in keep.values()))
+
+
 def _run_predict_keypoints(args) -> int:
     import numpy as np
 
@@ -701,7 +734,8 @@ def _run_predict_keypoints(args) -> int:
     if args.keypoints:
         _refuse(args, ["--boxes", "--box-format"], "with --keypoints (the keypoints say where people are)")
     else:
-        _refuse(args, ["--keypoint-format", "--coco-annotations"], "with --detector (it says its own format)")
+        _refuse(args, ["--keypoint-format", "--coco-annotations", "--min-score"], "with --detector (it says its own "
+                "format and gives no person scores)")
     if args.camera and args.fov is not None:
         raise CLIError("--camera, --fov: give one (--fov is for images without intrinsics)")
     if args.height is not None and args.heights:
@@ -731,13 +765,15 @@ def _run_predict_keypoints(args) -> int:
     tracks = None
     frame_rate = 30.0  # images in order: reason_scene's default windows
     if args.keypoints:
-        people, tracks, fmt, coco, _ = _read_keypoints(args, model)
+        people, tracks, fmt, coco, scores = _read_keypoints(args, model)
         if args.video:  # the file's keys name the video's frames
             refs, people, frame_rate = _video_frames_of(args.video, people)
             tracks = None if tracks is None else {key: tracks[key] for key in people}
+            scores = None if scores is None else {key: scores[key] for key in people if key in scores}
         else:
             refs = kp.resolve_images(list(people), images, args.keypoints, coco)
     elif args.video:
+        scores = None
         fmt, refs, people, frame_rate = _detect_video(args, model)
     else:
         from ..keypoint.detectors import DETECTORS
@@ -750,7 +786,7 @@ def _run_predict_keypoints(args) -> int:
             detector = DETECTORS.get(args.detector)()
         except ImportError as e:
             raise CLIError(str(e)) from None
-        fmt = model.check_format(detector.format)
+        fmt, scores = model.check_format(detector.format), None
         refs = kp.resolve_images(images, images)
         people = {}
         for k, image in enumerate(images):
@@ -772,6 +808,10 @@ def _run_predict_keypoints(args) -> int:
     cameras = {key: kp.camera_for(refs[key], cams_json, args.fov) for key in people}
     heights = kp.heights_for(people, tracks, args.height, _read_json(args.heights, "--heights") if args.heights
                              else None)
+    keep, below = _above_min_score(args, people, scores)
+    if below:
+        print(f"warning: {below} {'person' if below == 1 else 'people'} scored under --min-score {args.min_score:g} "
+              "by the detector left out of people.json", file=sys.stderr)
     left_out = {key: np.nonzero(~ok)[0] for key, ok in kp.placeable_people(people).items() if not ok.all()}
     if left_out:
         from ..keypoint.model import MIN_CONFIDENCE, MIN_JOINTS
@@ -783,7 +823,8 @@ def _run_predict_keypoints(args) -> int:
               "among its image's people)", file=sys.stderr)
     records = kp.predict_records(model, people, fmt, refs, cameras, flip_test=args.flip_test, scene=scene,
                                  tracks=tracks, heights=heights, floor=_floor_numbers(args.floor),
-                                 track_source=source, frame_rate=args.fps or frame_rate)
+                                 track_source=source, frame_rate=args.fps or frame_rate,
+                                 person_scores=scores, keep=keep)
     _write_json(out / "people.json", records, "--out")
     taken: set = set()
     by_image: dict = {}

@@ -244,7 +244,8 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
                     scene: str = "none", tracks: Optional[Dict[str, np.ndarray]] = None,
                     heights: Optional[Dict[str, np.ndarray]] = None,
                     floor: Optional[Sequence[float]] = None, track_source: str = "given",
-                    frame_rate: float = 30.0) -> List[dict]:
+                    frame_rate: float = 30.0, person_scores: Optional[Dict[str, np.ndarray]] = None,
+                    keep: Optional[Dict[str, np.ndarray]] = None) -> List[dict]:
     """Run ``model`` on every image's people ``[P, J, 3]`` (x, y, score; NaN or score 0:
     missing) and return one record per person the model can place (people with fewer than two
     joints seen are left out: :func:`placeable_people`): ``image_id``, ``person`` (the index
@@ -263,7 +264,10 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
     needs ``scene`` image or sequence): every image's people stand on it, one person alone too.
     ``frame_rate``: a sequence's frames per second (each track smoothed over a second); a
     video's frames (``refs``' ``video`` and ``frame``) are counted by their frame numbers, at the
-    video's frame rate, and their records say both.
+    video's frame rate, and their records say both. ``person_scores`` (``{image: [P]}``, the
+    detector's score of each person, e.g. COCO results' ``score``) are copied into the records as
+    ``detector_score``; ``keep`` (``{image: [P] bool}``) leaves out the people it marks False
+    (say, those scored under a threshold), as the unplaceable ones are.
     A person the scene moves is scaled with their move (:meth:`hdnet.scene.SceneResult.scaled_pose`),
     so their joints still project onto their keypoints. Millimetres are rounded to 0.001 mm."""
     from ..keypoint.placing import as_floor, place_in_scene
@@ -284,7 +288,7 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
     work = []  # (key, keypoints with NaN where missing, scores, heights or None) of the people placed
     kept = []  # their indices among their image's people
     for key, ok in placeable_people(people).items():
-        idx = np.nonzero(ok)[0]
+        idx = np.nonzero(ok & keep[key] if keep is not None else ok)[0]
         if not len(idx):
             continue
         kp = people[key][idx]
@@ -306,6 +310,8 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
                    "height_mm": None if height is None or not np.isfinite(height[i]) else float(height[i])}
             if tracks is not None:
                 rec["track_id"], rec["track_source"] = int(tracks[key][idx[i]]), track_source
+            if person_scores is not None:
+                rec["detector_score"] = float(person_scores[key][idx[i]])
             if refs[key].path:
                 rec["image"] = refs[key].path
             if refs[key].frame is not None:
