@@ -324,3 +324,27 @@ def test_coco_results_give_each_persons_score():
                 [{"image_id": 3, "keypoints": kp, "score": "high"}]):
         with pytest.raises(ValueError, match="entry .: score must be a finite number"):
             parse_person_scores(bad)
+
+
+def test_openpose_run_on_each_sequence_folder(tmp_path, capsys):
+    """OpenPose's --write_json output for each sequence's folder, kept in a folder per sequence
+    (``TS1/img_000000_keypoints.json``, BODY_25 made from the annotated joints by name) for the
+    first 20 frames: those frames' people are matched, every later person is a miss."""
+    folder = shared_path("realdata", "mupots")
+    seq = read_mupots_annotations(folder, ["TS1"])[0]
+    out = tmp_path / "openpose" / "TS1"
+    out.mkdir(parents=True)
+    for f in range(20):
+        xy, _ = convert_joints(seq.annot2[f, seq.valid[f]], "mupots_17", "body_25")
+        flat = np.concatenate([np.nan_to_num(xy), np.isfinite(xy).all(-1, keepdims=True)], -1).reshape(len(xy), -1)
+        (out / f"img_{f:06d}_keypoints.json").write_text(json.dumps(
+            {"version": 1.3, "people": [{"person_id": [-1], "pose_keypoints_2d": p.tolist()} for p in flat]}))
+    assert main(["eval", "--dataset", "mupots-3d", "--annotations", str(folder), "--sequences", "TS1", "--keypoints",
+                 str(tmp_path / "openpose"), "--keypoint-format", "body_25", "--out", str(tmp_path / "r.json")]) == 0
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["detected"] == int(seq.valid[:20].sum()) and r["people"] == seq.people
+    assert r["detections"]["unmatched"] == 0 and r["detections"]["format"] == "body_25"
+    (tmp_path / "empty").mkdir()
+    assert main(["eval", "--dataset", "mupots-3d", "--annotations", str(folder), "--sequences", "TS1", "--keypoints",
+                 str(tmp_path / "empty"), "--keypoint-format", "body_25", "--out", str(tmp_path / "x.json")]) == 2
+    assert "no keypoint files and no folders of them" in capsys.readouterr().err

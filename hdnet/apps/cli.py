@@ -109,7 +109,8 @@ def _add_eval(sub):
     p.add_argument("--keypoints", metavar="FILE",
                    help="mupots-3d: your detector's people on the MuPoTS-3D images instead of the annotated 2D "
                    "(any format hdnet predict --keypoints reads; images named TS<n>/img_<frame>.jpg, or COCO "
-                   "image ids with --coco-annotations), tied to the annotated people in 2D as the official "
+                   "image ids with --coco-annotations; or a folder of OpenPose or MMPose folders, one per "
+                   "sequence, named TS<n>), tied to the annotated people in 2D as the official "
                    "script does: the people it missed are misses, the others false positives (docs/real.md)")
     p.add_argument("--keypoint-format", default=None,
                    help="mupots-3d with --keypoints: their joint set (required where the joint count fits several)")
@@ -379,7 +380,7 @@ def _run_eval_keypoints(args) -> int:
     seqs = read_mupots_annotations(args.annotations, args.sequences)
     detections = fmt = tracks = scores = None
     if args.keypoints:
-        people, tracks, fmt, coco, scores = _read_keypoints(args, model)
+        people, tracks, fmt, coco, scores = _read_keypoints(args, model, sequences=True)
         keep, below = _above_min_score(args, people, scores)
         if keep is not None:  # the detector's unsure people are not detections
             people = {key: v[keep[key]] for key, v in people.items()}
@@ -671,17 +672,24 @@ def _floor_numbers(text: Optional[str]) -> Optional[List[float]]:
 SHOWN_IMAGES = 20
 
 
-def _read_keypoints(args, model):
+def _read_keypoints(args, model, sequences: bool = False):
     """``--keypoints`` (a file or a folder), ``--keypoint-format`` and ``--coco-annotations`` read:
     ``(people {image key: [P, J, 3]}, track ids or None, format, COCO image table or None, the
     people's detector scores or None)``; the format is required where the joint count fits several
-    of the model's."""
-    from ..data.keypoint_files import parse_keypoints, parse_person_scores, parse_track_ids, read_keypoint_folder
+    of the model's. ``sequences``: a folder may hold a folder per sequence instead."""
+    from ..data.keypoint_files import (
+        parse_keypoints,
+        parse_person_scores,
+        parse_track_ids,
+        read_keypoint_folder,
+        read_keypoint_folders,
+    )
     from . import keypoint_predict as kp
     coco = scores = None
     if os.path.isdir(args.keypoints):  # OpenPose's --write_json or MMPose's pred_out_dir
         _refuse(args, ["--coco-annotations"], "to a keypoint folder (its files are named by image)")
-        people, tracks = read_keypoint_folder(args.keypoints)
+        nested = sequences and not any(f.endswith(".json") for f in os.listdir(args.keypoints))
+        people, tracks = (read_keypoint_folders if nested else read_keypoint_folder)(args.keypoints)
     else:
         loaded = _read_json(args.keypoints, "--keypoints")
         people, _layout = parse_keypoints(loaded)

@@ -18,7 +18,8 @@ import numpy as np
 
 from ..core.files import natural_key, read_json
 
-__all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "read_keypoint_folder", "OPENPOSE_SUFFIX"]
+__all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "read_keypoint_folder", "read_keypoint_folders",
+           "OPENPOSE_SUFFIX"]
 
 #: How OpenPose names what ``--write_json DIR`` writes: one file per image or video frame,
 #: ``<image name without its extension>_keypoints.json``.
@@ -211,3 +212,27 @@ def read_keypoint_folder(folder, what: str = "--keypoints") -> Tuple[Dict[str, n
         return people, None
     split = np.cumsum([len(v) for v in people.values()])[:-1]
     return people, dict(zip(people, np.split(np.asarray(ids, np.int64), split), strict=True))
+
+
+def read_keypoint_folders(folder, what: str = "--keypoints") -> Tuple[Dict[str, np.ndarray],
+                                                                      Optional[Dict[str, np.ndarray]]]:
+    """A folder of :func:`read_keypoint_folder` folders, one per sequence (a detector run on each of
+    a data set's sequence folders: ``TS1/``, ``TS2/`` ... of MuPoTS-3D), as one
+    ``({"<folder>/<image>": [P, J, 3]}, track ids or None)``: each sub-folder's keys behind its
+    name; the track ids only where every sub-folder has them, each kept within its own folder's
+    people (a sequence's ids are its own).
+
+    Raises:
+        ValueError: naming ``what``: no sub-folder, or any problem :func:`read_keypoint_folder` names.
+    """
+    subs = sorted((d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d))), key=natural_key)
+    if not subs:
+        raise ValueError(f"{what}: {os.fspath(folder)!r} holds no keypoint files and no folders of them")
+    people: Dict[str, np.ndarray] = {}
+    tracks: Optional[Dict[str, np.ndarray]] = {}
+    for sub in subs:
+        p, t = read_keypoint_folder(os.path.join(folder, sub), f"{what} {sub}/")
+        people.update({f"{sub}/{key}": v for key, v in p.items()})
+        tracks = None if t is None or tracks is None else {**tracks, **{f"{sub}/{key}": v for key, v in t.items()}}
+    return people, tracks
+

@@ -57,13 +57,14 @@ def _ts_key(name: str) -> int:
 
 #: A MuPoTS-3D image's name in the release (``MultiPersonTestSet/TS3/img_000120.jpg``; any folder
 #: before the sequence's, ``/`` or ``\\``).
-_IMAGE_NAME = re.compile(r"(?:.*[/\\])?(TS\d+)[/\\]img_(\d+)\.[A-Za-z]+")
+_IMAGE_NAME = re.compile(r"(?:.*[/\\])?(TS\d+)[/\\]img_(\d+)(?:\.[A-Za-z]+)?")
 
 
 def mupots_image_frame(name: str) -> Tuple[str, int]:
     """``(sequence, frame)`` of a MuPoTS-3D image named as in the release: ``TS<n>/img_<frame>.jpg``
-    after any folders; the frame counts from 0, in the order of the sequence's annotations
-    (``img_000000.jpg`` is their first frame).
+    after any folders, the extension optional (a detector's output file named after the image);
+    the frame counts from 0, in the order of the sequence's annotations (``img_000000.jpg`` is
+    their first frame).
 
     >>> mupots_image_frame("MultiPersonTestSet/TS3/img_000120.jpg")
     ('TS3', 120)
