@@ -107,13 +107,16 @@ def _add_eval(sub):
                    "person's standing height, from the 3D annotations (docs/real.md); mupots-3d: 'first' gives "
                    "only each sequence's first person's, who anchors a scene's floor (docs/scene.md)")
     p.add_argument("--keypoints", metavar="FILE",
-                   help="mupots-3d: your detector's people on the MuPoTS-3D images instead of the annotated 2D "
-                   "(any format hdnet predict --keypoints reads; images named TS<n>/img_<frame>.jpg, or COCO "
-                   "image ids with --coco-annotations; or a folder of OpenPose or MMPose folders, one per "
-                   "sequence, named TS<n>), tied to the annotated people in 2D as the official "
+                   help="h36m with --annotations FILE.h5: a detector's 2D of the Human3.6M videos in VideoPose3D's "
+                   "layout (data_2d_h36m_cpn_ft_h36m_dbb.npz and the like, read as data only) instead of the "
+                   "projected ground truth; mupots-3d: your detector's people on the MuPoTS-3D images instead "
+                   "of the annotated 2D (any format hdnet predict --keypoints reads; images named "
+                   "TS<n>/img_<frame>.jpg, or COCO image ids with --coco-annotations; or a folder of OpenPose or "
+                   "MMPose folders, one per sequence, named TS<n>), tied to the annotated people in 2D as the official "
                    "script does: the people it missed are misses, the others false positives (docs/real.md)")
     p.add_argument("--keypoint-format", default=None,
-                   help="mupots-3d with --keypoints: their joint set (required where the joint count fits several)")
+                   help="with --keypoints: their joint set (mupots-3d: required where the joint count fits several; "
+                   "h36m: read from the file's layout)")
     p.add_argument("--coco-annotations", metavar="FILE",
                    help="mupots-3d with --keypoints: a COCO file whose 'images' tie image_id to file names "
                    "(RootNet's MuPoTS-3D.json)")
@@ -423,7 +426,7 @@ def _run_eval_h36m_keypoints(args) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise CLIError(f"--out: {args.out!r} is a folder; give a JSON file name")
-    _refuse_overwrite(out, [args.checkpoint, args.annotations])
+    _refuse_overwrite(out, [args.checkpoint, args.annotations, args.keypoints])
     scene = args.scene or "none"
     if args.floor and scene == "none":
         raise CLIError("--floor: places people with --scene image or sequence")
@@ -435,16 +438,38 @@ def _run_eval_h36m_keypoints(args) -> int:
     missing = sorted(set(args.subjects) - set(poses.subject.tolist()))
     if missing:
         raise CLIError(f"--subjects: {missing} are not in {args.annotations!r}")
+    detections, every = None, None
+    if args.keypoints:
+        from ..data.h36m_detections import VIDEOPOSE3D_LAYOUTS, read_videopose3d_2d
+        from ..data.mocap import mocap_frame_step
+        detections, layout = read_videopose3d_2d(args.keypoints)
+        fmt = VIDEOPOSE3D_LAYOUTS.get(layout)
+        if args.keypoint_format and fmt and args.keypoint_format != fmt:
+            raise CLIError(f"--keypoint-format: {args.keypoint_format}, but the file's layout is {layout!r} ({fmt})")
+        fmt = args.keypoint_format or fmt
+        if fmt is None:
+            raise CLIError(f"--keypoint-format: the file's layout {layout!r} is none hdnet knows; say which")
+        if fmt != "h36m_17":
+            raise CLIError(f"--keypoints: {fmt} detections; the Human3.6M protocol scores Human3.6M's joints, which "
+                           "the model answers for h36m_17 input (VideoPose3D's 'h36m' layout: CPN, Mask R-CNN)")
+        counts = {a.shape[1] for a in detections.values()}
+        if counts and counts != {17}:
+            raise CLIError(f"--keypoints: {counts.pop()} joints; h36m_17 has 17")
+        every = mocap_frame_step(args.annotations)
     report = evaluate_h36m(model, poses, args.subjects, flip_test=args.flip_test,
                            known_heights=args.known_heights is not None,
-                           scene=scene, floor=args.floor or "people")
+                           scene=scene, floor=args.floor or "people", keypoints_2d=detections, every=every or 5)
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
-    report["input"] = {"keypoints": "ground-truth 2D (projected through the real cameras)", "format": "h36m_17",
+    report["input"] = {"keypoints": (f"a detector's 2D ({args.keypoints}; the stored poses are its frames every {every})"
+                                     if args.keypoints else "ground-truth 2D (projected through the real cameras)"),
+                       "format": "h36m_17",
                        "heights": "each subject's, from the motion capture" if args.known_heights else "not given"}
     placed = (f" (--scene {scene}, floor {report['floor']}: {100 * report['floor_used']:.0f} % placed by it)"
               if scene != "none" else "")
+    left = (f"; {report['views_missing']} videos not in --keypoints (first: {'/'.join(report['first_missing'])})"
+            if report.get("views_missing") else "")
     print(f"Human3.6M {' '.join(args.subjects)} ({report['people']} views): MPJPE {report['mpjpe_mm']:.1f} mm, "
-          f"PA-MPJPE {report['pa_mpjpe_mm']:.1f} mm, MRPE {report['mrpe_mm']:.0f} mm{placed}")
+          f"PA-MPJPE {report['pa_mpjpe_mm']:.1f} mm, MRPE {report['mrpe_mm']:.0f} mm{placed}{left}")
     _write_json(args.out, report, "--out")
     print(f"wrote {args.out}")
     return 0
@@ -458,8 +483,10 @@ def _run_eval(args) -> int:
     from ..predict import predict_scenes
     if args.dataset == "mupots-3d":
         return _run_eval_keypoints(args)
-    _refuse(args, ["--keypoints", "--keypoint-format", "--coco-annotations", "--min-score"], "here (a detector's "
-            "people on MuPoTS-3D: --dataset mupots-3d)")
+    if not (args.dataset == "h36m" and args.annotations):
+        _refuse(args, ["--keypoints", "--keypoint-format"], "here (a detector's people: --dataset mupots-3d, or h36m "
+                "with a motion-capture file)")
+    _refuse(args, ["--coco-annotations", "--min-score"], "here (a detector's people on MuPoTS-3D: --dataset mupots-3d)")
     if args.dataset == "h36m" and args.annotations:
         _refuse(args, ["--detector-like", "--tracks"], "here (MuPoTS-3D keypoint evaluation only: --dataset "
                 "mupots-3d)")

@@ -23,7 +23,7 @@ from ..camera import Camera
 from ..core.files import open_h5
 from ..graphs import Skeleton, resolve_skeleton
 
-__all__ = ["MocapPoses", "MocapCamera", "read_h36m_mocap", "world_to_camera", "H36M_TRAIN_SUBJECTS",
+__all__ = ["MocapPoses", "MocapCamera", "read_h36m_mocap", "mocap_frame_step", "world_to_camera", "H36M_TRAIN_SUBJECTS",
            "H36M_TEST_SUBJECTS", "scale_bones", "bone_length_ratios", "topological_order",
            "H36M_TO_MUPOTS_BONE_RATIOS", "H36M_TO_MUPOTS_HEAD_TOP"]
 
@@ -220,6 +220,19 @@ def _read_camera(c, cid: str, where: str) -> MocapCamera:
         raise ValueError(f"{where}: {e}") from None
     height = 1002 if cid in ("54138969", "60457274") else 1000
     return MocapCamera(cam, v["R"].reshape(3, 3), v["T"], 1000, height)
+
+
+def mocap_frame_step(path, default: int = 5) -> int:
+    """How many capture frames lie between a motion-capture file's stored poses: its ``every``
+    attribute (``hdnet data h36m --every``), else ``default`` (the layout's 5: 10 of Human3.6M's
+    50 frames per second, as the shared file keeps)."""
+    with open_h5(path, "mocap") as f:
+        every = f.attrs.get("every")
+    if every is None:
+        return default
+    if not float(every).is_integer() or int(every) < 1:
+        raise ValueError(f"mocap: {str(path)!r} says every={every!r}; expected a whole number >= 1")
+    return int(every)
 
 
 def read_h36m_mocap(path, subjects: Optional[Sequence[str]] = None) -> MocapPoses:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -605,9 +605,41 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
 H36M_FLOORS = ("people", "calibrated")
 
 
+def _detected_views(keypoints_2d: Mapping[Any, np.ndarray], data: MocapPoses, sel: np.ndarray, subject: str,
+                    camera: str, every: int, missing: List[Tuple[str, str, str]]):
+    """``(poses seen, [V, 17, 2] px, [V, 17] scores)`` of one subject through one camera from a
+    detector's 2D of each action's video: the stored pose ``k`` is the video's frame
+    ``every * k``. Actions without a video in ``keypoints_2d`` are added to ``missing``."""
+    views, pxs, confs = [], [], []
+    for action in sorted(set(data.sequence[sel].tolist())):
+        rows = sel[data.sequence[sel] == action]
+        key = (subject, str(action), camera)
+        a = keypoints_2d.get(key)
+        if a is None:
+            missing.append(key)
+            continue
+        a = np.asarray(a, np.float64)
+        if a.ndim != 3 or a.shape[1:] != (17, 3):
+            raise ValueError(f"keypoints_2d: {'/'.join(key)} has shape {a.shape}; h36m_17 detections are "
+                             "[frames, 17, 3] (x, y, score)")
+        last = int(data.frame[rows].max())
+        if len(a) <= every * last:
+            raise ValueError(f"keypoints_2d: {'/'.join(key)} has {len(a)} frames, but its stored pose {last}, one "
+                             f"every {every} capture frames, is frame {every * last}: another capture rate (every) "
+                             "or another video")
+        seen = a[data.frame[rows] * every]
+        views.append(rows)
+        pxs.append(np.where(seen[..., 2:] > 0, seen[..., :2], np.nan))
+        confs.append(seen[..., 2])
+    if not views:
+        return np.zeros(0, np.int64), np.zeros((0, 17, 2)), np.zeros((0, 17))
+    return np.concatenate(views), np.concatenate(pxs), np.concatenate(confs)
+
+
 def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_SUBJECTS, flip_test: bool = False,
                   batch: int = 4096, known_heights: bool = False, scene: str = "none", floor: str = "people",
-                  frame_rate: float = 10.0) -> Dict[str, Any]:
+                  frame_rate: float = 10.0, keypoints_2d: Optional[Mapping[Any, np.ndarray]] = None,
+                  every: int = 5) -> Dict[str, Any]:
     """The Human3.6M protocol from ground-truth 2D: every stored pose of ``subjects`` (S9 and
     S11 by default; the model trained on the others) seen by each of the subject's real
     cameras, projected with the camera's lens distortion, in the model's ``h36m_17`` format.
@@ -632,6 +664,13 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
     ``"calibrated"`` takes it from each camera's calibration (:meth:`hdnet.scene.Floor.from_extrinsics`:
     extra knowledge the protocol does not give; a calibrated static camera's setting). The result
     then says ``"scene"``, ``"floor"`` and ``"floor_used"``.
+
+    ``keypoints_2d`` (``{(subject, action, camera id): [F, 17, 3]}`` x, y, score in ``h36m_17``,
+    every frame of the 50 fps videos: a detector's, as :func:`~hdnet.data.h36m_detections.read_videopose3d_2d`
+    reads them) replace the projected ground truth: the stored pose ``k`` of a sequence is seen
+    in the video's frame ``every * k`` (the file keeps every ``every``-th capture frame: 5 for
+    the shared one). Views the detections lack are left out and counted (``"views_missing"``,
+    ``"first_missing"``).
     """
     if "h36m_17" not in getattr(model, "formats", ()):
         raise ValueError(f"model: the Human3.6M protocol feeds h36m_17 keypoints; the model reads "
@@ -645,7 +684,10 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
     track_window, pose_window = scene_windows(frame_rate)
     if floor == "calibrated" and poses.up != "z":
         raise ValueError(f"poses: a calibrated floor needs the world's Z up (Human3.6M), got up={poses.up!r}")
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ValueError(f"every: expected a whole number of capture frames >= 1, got {every!r}")
     data = poses.select(list(subjects))
+    missing: List[Tuple[str, str, str]] = []
     rows: Dict[str, List[np.ndarray]] = {"rel": [], "pa": [], "root": [], "used": [], "within_std": []}
     action, camera_ids = [], []
     heights: Dict[str, float] = {}
@@ -658,23 +700,30 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
             length = np.median(skeleton_length_mm(to_mupots(torch.from_numpy(data.poses[sel])).numpy()))
             heights[subject] = float(height_from_length(length, model))
         for cid, mc in sorted(cams.items()):
-            x = world_to_camera(data.poses[sel], mc.R, mc.T)
-            px = mc.camera.project(x)
-            pred = [model.predict(px[i:i + batch], mc.camera, format="h36m_17", flip_test=flip_test,
-                                  height_mm=heights.get(subject))
+            if keypoints_2d is None:
+                view = sel
+                x = world_to_camera(data.poses[view], mc.R, mc.T)
+                px, conf = mc.camera.project(x), np.ones((len(view), 17))
+            else:
+                view, px, conf = _detected_views(keypoints_2d, data, sel, subject, cid, every, missing)
+                if not len(view):
+                    continue
+                x = world_to_camera(data.poses[view], mc.R, mc.T)
+            pred = [model.predict(px[i:i + batch], mc.camera, conf[i:i + batch], format="h36m_17",
+                                  flip_test=flip_test, height_mm=heights.get(subject))
                     for i in range(0, len(px), batch)]
             rel = torch.cat([p.joints_rel_mm for p in pred]).double().numpy()
             root = torch.cat([p.root_mm for p in pred]).double().numpy()
-            used = np.zeros(len(sel), bool)
+            used = np.zeros(len(view), bool)
             std = torch.cat([p.depth_std_mm for p in pred]).double().numpy()
             if scene != "none":
                 out_sk = model.output_skeleton("h36m_17")
-                track = np.unique(data.sequence[sel], return_inverse=True)[1].reshape(-1)
-                frame = data.frame[sel] + track * (int(data.frame[sel].max()) + 10 * frame_rate + 1)
+                track = np.unique(data.sequence[view], return_inverse=True)[1].reshape(-1)
+                frame = data.frame[view] + track * (int(data.frame[view].max()) + 10 * frame_rate + 1)
                 people = ScenePeople.from_prediction(
-                    px, np.ones(px.shape[:2]), FORMATS.get("h36m_17").skeleton, root, rel, out_sk, std, mc.camera,
-                    frame if scene == "sequence" else np.arange(len(sel)), track,
-                    np.full(len(sel), subject in heights))
+                    px, conf, FORMATS.get("h36m_17").skeleton, root, rel, out_sk, std, mc.camera,
+                    frame if scene == "sequence" else np.arange(len(view)), track,
+                    np.full(len(view), subject in heights))
                 given = (Floor.from_extrinsics(mc.R.T, mc.T, ankle_height_mm=ankle_height_for(out_sk))
                          if floor == "calibrated" else None)
                 result = reason_scene(people, scene, track_window=track_window, floor=given, pose_window=pose_window)
@@ -686,8 +735,10 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
             rows["root"].append(np.linalg.norm(root - x[:, 0], axis=-1))
             rows["used"].append(used)
             rows["within_std"].append(np.abs(root[:, 2] - x[:, 0, 2]) <= std)
-            action += [str(q).split(" ")[0] for q in data.sequence[sel]]
-            camera_ids += [cid] * len(sel)
+            action += [str(q).split(" ")[0] for q in data.sequence[view]]
+            camera_ids += [cid] * len(view)
+    if not action:
+        raise ValueError(f"keypoints_2d: no view of {list(subjects)} (first missing: {missing[0] if missing else '-'})")
     rel, pa, root, placed, within = (np.concatenate(rows[k]) for k in ("rel", "pa", "root", "used", "within_std"))
     acts, cids = np.asarray(action), np.asarray(camera_ids)
 
@@ -695,8 +746,10 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
         return {"people": int(mask.sum()), "mpjpe_mm": float(rel[mask].mean()), "pa_mpjpe_mm": float(pa[mask].mean()),
                 "mrpe_mm": float(root[mask].mean()), "depth_std_coverage": float(within[mask].mean()),
                 **({"floor_used": float(placed[mask].mean())} if scene != "none" else {})}
-    every = np.ones(len(rel), bool)
-    return {**scores(every), "subjects": list(subjects), **({"heights": heights} if known_heights else {}),
+    everyone = np.ones(len(rel), bool)
+    return {**scores(everyone), "subjects": list(subjects), **({"heights": heights} if known_heights else {}),
+            **({"views_missing": len(missing), "first_missing": list(missing[0]) if missing else None}
+               if keypoints_2d is not None else {}),
             **({"scene": scene, "floor": floor} if scene != "none" else {}),
             "per_action": {a: scores(acts == a) for a in sorted(set(action))},
             "per_camera": {c: scores(cids == c) for c in sorted(set(camera_ids))}}
