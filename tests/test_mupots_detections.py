@@ -261,8 +261,8 @@ def test_the_annotations_as_detections_score_as_the_annotations(tmp_path, capsys
         assert main(common + extra + ["--out", str(tmp_path / "x.json")]) == 2
         err = capsys.readouterr().err
         assert match in err and err.count("\n") == 1, err
-    assert main(["eval", "--dataset", "h36m", "--annotations", "x.h5", "--keypoints", dets]) == 2
-    assert "--dataset mupots-3d" in capsys.readouterr().err
+    assert main(["eval", "--dataset", "mupots", "--annotations", "x.json", "--keypoints", dets]) == 2
+    assert "--dataset mupots-3d, or h36m with a motion-capture file" in capsys.readouterr().err
 
 
 def test_a_coco_detector_on_real_people_is_scored(tmp_path):

@@ -627,7 +627,7 @@ def test_h36m_protocol_scores_against_an_independent_formula():
     class Still:  # answers every person with the root at the camera and all joints on the root
         formats = ("h36m_17",)
 
-        def predict(self, kp, camera, format, flip_test=False, height_mm=None):
+        def predict(self, kp, camera, confidence=None, format=None, flip_test=False, height_mm=None):
             n = len(kp)
             return SimpleNamespace(joints_rel_mm=torch.zeros(n, 17, 3), root_mm=torch.zeros(n, 3),
                                    depth_std_mm=torch.full((n,), 5000.0))
@@ -661,7 +661,7 @@ def test_h36m_protocol_on_the_calibrated_floor_sets_a_size_guess_right():
         def output_skeleton(self, fmt):
             return get_skeleton("h36m_17")
 
-        def predict(self, kp, camera, format, flip_test=False, height_mm=None):
+        def predict(self, kp, camera, confidence=None, format=None, flip_test=False, height_mm=None):
             x = torch.from_numpy(truth[id(camera)]) * 0.9
             return SimpleNamespace(root_mm=x[:, 0], joints_rel_mm=x - x[:, :1], depth_std_mm=0.15 * x[:, 0, 2])
     alone = evaluate_h36m(Small(), poses, ["S9"])

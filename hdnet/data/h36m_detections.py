@@ -48,7 +48,10 @@ class _DataOnly(pickle.Unpickler):
     def find_class(self, module: str, name: str):
         if (module, name) not in _ALLOWED:
             raise pickle.UnpicklingError(f"{module}.{name}")
-        from numpy._core import multiarray
+        try:
+            from numpy._core import multiarray  # NumPy 2
+        except ImportError:  # NumPy 1
+            from numpy.core import multiarray  # type: ignore[no-redef]
         return {"_reconstruct": multiarray._reconstruct, "scalar": multiarray.scalar, "ndarray": np.ndarray,
                 "dtype": np.dtype}[name]
 

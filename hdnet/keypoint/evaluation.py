@@ -709,7 +709,7 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
                 if not len(view):
                     continue
                 x = world_to_camera(data.poses[view], mc.R, mc.T)
-            pred = [model.predict(px[i:i + batch], mc.camera, conf[i:i + batch], format="h36m_17",
+            pred = [model.predict(px[i:i + batch], mc.camera, confidence=conf[i:i + batch], format="h36m_17",
                                   flip_test=flip_test, height_mm=heights.get(subject))
                     for i in range(0, len(px), batch)]
             rel = torch.cat([p.joints_rel_mm for p in pred]).double().numpy()
