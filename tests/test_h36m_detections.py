@@ -101,6 +101,11 @@ def test_detections_of_the_videos_score_as_the_ground_truth_they_were_made_from(
         positions["S9"][action] = views
     gone = sorted(positions["S9"])[3]
     positions["S9"][gone][1] = None
+    lost = sorted(positions["S9"])[5]  # its first stored pose through the first camera: two joints scored 0.05
+    video = np.concatenate([positions["S9"][lost][0], np.ones(positions["S9"][lost][0].shape[:2] + (1,))], -1)
+    video[0, 2:, 2] = 0.0
+    video[0, :2, 2] = 0.05
+    positions["S9"][lost][0] = video.astype(np.float32)
     npz = _save(tmp_path / "data_2d_h36m_test.npz", positions)
     common = ["eval", "--dataset", "h36m", "--annotations", str(h5), "--subjects", "S9"]
     assert main(common + ["--out", str(tmp_path / "gt.json")]) == 0
@@ -108,8 +113,9 @@ def test_detections_of_the_videos_score_as_the_ground_truth_they_were_made_from(
     assert f"1 videos not in --keypoints (first: S9/{gone}/{VIDEOPOSE3D_CAMERAS[1]})" in capsys.readouterr().out
     gt, det = (json.loads((tmp_path / n).read_text()) for n in ("gt.json", "det.json"))
     assert det["views_missing"] == 1 and det["first_missing"] == ["S9", gone, VIDEOPOSE3D_CAMERAS[1]]
-    assert det["people"] == gt["people"] - int((poses.sequence == gone).sum())
-    for cid in (VIDEOPOSE3D_CAMERAS[0], VIDEOPOSE3D_CAMERAS[2], VIDEOPOSE3D_CAMERAS[3]):
+    assert det["people"] == gt["people"] - int((poses.sequence == gone).sum()) - 1 and det["left_out"] == 1
+    assert det["per_camera"][VIDEOPOSE3D_CAMERAS[0]]["people"] == gt["per_camera"][VIDEOPOSE3D_CAMERAS[0]]["people"] - 1
+    for cid in (VIDEOPOSE3D_CAMERAS[2], VIDEOPOSE3D_CAMERAS[3]):
         for key in ("people", "mpjpe_mm", "pa_mpjpe_mm", "mrpe_mm"):
             assert det["per_camera"][cid][key] == pytest.approx(gt["per_camera"][cid][key], rel=1e-6), (cid, key)
     assert "a detector's 2D" in det["input"]["keypoints"]

@@ -606,10 +606,12 @@ H36M_FLOORS = ("people", "calibrated")
 
 
 def _detected_views(keypoints_2d: Mapping[Any, np.ndarray], data: MocapPoses, sel: np.ndarray, subject: str,
-                    camera: str, every: int, missing: List[Tuple[str, str, str]]):
+                    camera: str, every: int, missing: List[Tuple[str, str, str]], left_out: List[int]):
     """``(poses seen, [V, 17, 2] px, [V, 17] scores)`` of one subject through one camera from a
     detector's 2D of each action's video: the stored pose ``k`` is the video's frame
-    ``every * k``. Actions without a video in ``keypoints_2d`` are added to ``missing``."""
+    ``every * k``. Actions without a video in ``keypoints_2d`` are added to ``missing``; frames
+    whose detection the model cannot place (under two joints scored) are counted in
+    ``left_out[0]``."""
     views, pxs, confs = [], [], []
     for action in sorted(set(data.sequence[sel].tolist())):
         rows = sel[data.sequence[sel] == action]
@@ -628,9 +630,12 @@ def _detected_views(keypoints_2d: Mapping[Any, np.ndarray], data: MocapPoses, se
                              f"every {every} capture frames, is frame {every * last}: another capture rate (every) "
                              "or another video")
         seen = a[data.frame[rows] * every]
-        views.append(rows)
-        pxs.append(np.where(seen[..., 2:] > 0, seen[..., :2], np.nan))
-        confs.append(seen[..., 2])
+        px = np.where(seen[..., 2:] > 0, seen[..., :2], np.nan)
+        ok = placeable(px, seen[..., 2])  # a frame where the detector all but lost the person: not scored
+        left_out[0] += int((~ok).sum())
+        views.append(rows[ok])
+        pxs.append(px[ok])
+        confs.append(seen[ok, :, 2])
     if not views:
         return np.zeros(0, np.int64), np.zeros((0, 17, 2)), np.zeros((0, 17))
     return np.concatenate(views), np.concatenate(pxs), np.concatenate(confs)
@@ -670,7 +675,8 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
     reads them) replace the projected ground truth: the stored pose ``k`` of a sequence is seen
     in the video's frame ``every * k`` (the file keeps every ``every``-th capture frame: 5 for
     the shared one). Views the detections lack are left out and counted (``"views_missing"``,
-    ``"first_missing"``).
+    ``"first_missing"``); so are the frames whose detection cannot be placed (fewer than two joints
+    scored: ``"left_out"``).
     """
     if "h36m_17" not in getattr(model, "formats", ()):
         raise ValueError(f"model: the Human3.6M protocol feeds h36m_17 keypoints; the model reads "
@@ -688,6 +694,7 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
         raise ValueError(f"every: expected a whole number of capture frames >= 1, got {every!r}")
     data = poses.select(list(subjects))
     missing: List[Tuple[str, str, str]] = []
+    left_out = [0]
     rows: Dict[str, List[np.ndarray]] = {"rel": [], "pa": [], "root": [], "used": [], "within_std": []}
     action, camera_ids = [], []
     heights: Dict[str, float] = {}
@@ -705,7 +712,7 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
                 x = world_to_camera(data.poses[view], mc.R, mc.T)
                 px, conf = mc.camera.project(x), np.ones((len(view), 17))
             else:
-                view, px, conf = _detected_views(keypoints_2d, data, sel, subject, cid, every, missing)
+                view, px, conf = _detected_views(keypoints_2d, data, sel, subject, cid, every, missing, left_out)
                 if not len(view):
                     continue
                 x = world_to_camera(data.poses[view], mc.R, mc.T)
@@ -748,8 +755,8 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
                 **({"floor_used": float(placed[mask].mean())} if scene != "none" else {})}
     everyone = np.ones(len(rel), bool)
     return {**scores(everyone), "subjects": list(subjects), **({"heights": heights} if known_heights else {}),
-            **({"views_missing": len(missing), "first_missing": list(missing[0]) if missing else None}
-               if keypoints_2d is not None else {}),
+            **({"views_missing": len(missing), "first_missing": list(missing[0]) if missing else None,
+                "left_out": left_out[0]} if keypoints_2d is not None else {}),
             **({"scene": scene, "floor": floor} if scene != "none" else {}),
             "per_action": {a: scores(acts == a) for a in sorted(set(action))},
             "per_camera": {c: scores(cids == c) for c in sorted(set(camera_ids))}}
