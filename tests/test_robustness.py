@@ -487,3 +487,26 @@ def test_person_framing_runs_in_bounded_batches():
     res = Predictor(model, max_batch=8).predict(np.zeros((48, 64, 3), np.uint8), boxes, Camera(60.0, 60.0, 32.0, 24.0))
     assert len(res) == 50 and max(sizes) == 8 and sum(sizes) == 50
     assert all(np.isfinite(r.root_cam_mm).all() for r in res)
+
+
+def test_numpy_views_of_any_stride_are_taken_as_their_copies():
+    """A reversed or strided view (people listed in reverse, every other frame) where the API takes
+    numpy: torch cannot wrap a negative stride, so these failed, ``predict`` with a misleading
+    "expected numbers". Each answer equals the answer for a copy of the view."""
+    from hdnet.keypoint import KeypointHDNet
+    from hdnet.scene.floor import _rotation
+    cam = Camera(1000.0, 1000.0, 500.0, 500.0, (0.05, 0.0, 0.0))
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(-500, 500, (6, 3)) + [0.0, 0.0, 4000.0]
+    for view in (pts[::-1], pts[::2], pts[:, ::-1][:, ::-1]):
+        np.testing.assert_array_equal(cam.project(view), cam.project(view.copy()))
+        uv = cam.project(view)
+        np.testing.assert_allclose(cam.backproject(uv[::-1], view[::-1, 2]), view[::-1], atol=1e-6)
+    model = KeypointHDNet(("coco_17",), channels=8, width=16).eval()
+    kp, conf = rng.uniform(100, 900, (4, 17, 2)), rng.uniform(0.5, 1.0, (4, 17))
+    a = model.predict(kp[::-1], cam, conf[::-1], format="coco_17")
+    b = model.predict(kp[::-1].copy(), cam, conf[::-1].copy(), format="coco_17")
+    assert torch.equal(a.root_mm, b.root_mm) and torch.equal(a.joints_mm, b.joints_mm)
+    angles = np.array([0.1, 0.2, 0.3])
+    np.testing.assert_array_equal(_rotation(np.array([0.0, 0.0, 1.0])[::-1], angles[::-1]),
+                                  _rotation(np.array([1.0, 0.0, 0.0]), angles[::-1].copy()))

@@ -46,7 +46,7 @@ def _as_tensor(x, like: Optional[torch.Tensor] = None) -> torch.Tensor:
         if like is not None and (x.dtype != like.dtype or x.device != like.device):
             return x.to(dtype=like.dtype, device=like.device)
         return x
-    arr = np.asarray(x, dtype=np.float64)
+    arr = np.asarray(x, dtype=np.float64, order="C")  # any view, a reversed one too
     if like is not None:
         return torch.as_tensor(arr, dtype=like.dtype, device=like.device)
     return torch.from_numpy(arr)

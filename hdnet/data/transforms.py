@@ -97,7 +97,7 @@ def warp_image(image: Tensor, affine, output_size: Union[int, Tuple[int, int]],
         raise ValueError(f"image: expected [C, H, W] or [N, C, H, W], got {tuple(image.shape)}")
     if not img.is_floating_point():
         img = img.float()
-    a = torch.as_tensor(np.asarray(affine) if not torch.is_tensor(affine) else affine,
+    a = torch.as_tensor(np.asarray(affine, order="C") if not torch.is_tensor(affine) else affine,
                         dtype=torch.float64)
     if a.dim() == 2:
         a = a[None].expand(img.shape[0], 2, 3)
@@ -117,7 +117,7 @@ def box_masks(boxes_xyxy, affine, input_size: int, output_size: int) -> Tensor:
     inside the box. A box too small to hold any cell centre gets the cell under its centre, so
     no mask is ever empty.
     """
-    b = torch.as_tensor(np.asarray(boxes_xyxy, dtype=np.float64))
+    b = torch.as_tensor(np.asarray(boxes_xyxy, dtype=np.float64, order="C"))
     if b.dim() != 2 or b.shape[-1] != 4:
         raise ValueError(f"boxes_xyxy: expected shape [P, 4], got {tuple(b.shape)}")
     stride = input_size / output_size
@@ -131,7 +131,7 @@ def box_masks(boxes_xyxy, affine, input_size: int, output_size: int) -> Tensor:
     empty = (~masks.flatten(1).any(1)).nonzero().flatten().tolist()
     if empty:
         centres = torch.stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2], -1)[empty]
-        q = apply_affine(torch.as_tensor(np.asarray(affine, dtype=np.float64)), centres)
+        q = apply_affine(torch.as_tensor(np.asarray(affine, dtype=np.float64, order="C")), centres)
         cell = ((q + 0.5) / stride).floor().long().clamp(0, output_size - 1)
         for k, p in enumerate(empty):
             masks[p, cell[k, 1], cell[k, 0]] = True
@@ -407,7 +407,7 @@ def gaussian_heatmaps(points_grid, size: int, sigma: float = 0.75, vis=None) -> 
     """Normalised Gaussian heatmaps ``[..., J, size, size]`` (each sums to 1) centred on
     ``points_grid [..., J, 2]`` in output-grid cell coordinates (cell centres on integers).
     Joints with ``vis == 0`` get an all-zero map."""
-    p = torch.as_tensor(np.asarray(points_grid, dtype=np.float64)) if not torch.is_tensor(points_grid) \
+    p = torch.as_tensor(np.asarray(points_grid, dtype=np.float64, order="C")) if not torch.is_tensor(points_grid) \
         else points_grid.double()
     if sigma <= 0:
         raise ValueError(f"sigma: expected > 0, got {sigma}")
@@ -418,7 +418,7 @@ def gaussian_heatmaps(points_grid, size: int, sigma: float = 0.75, vis=None) -> 
     total = maps.sum((-2, -1), keepdim=True)
     maps = torch.where(total > 0, maps / total.clamp_min(1e-300), maps)
     if vis is not None:
-        v = torch.as_tensor(np.asarray(vis), dtype=torch.float64)
+        v = torch.as_tensor(np.asarray(vis, order="C"), dtype=torch.float64)
         maps = maps * v[..., None, None]
     return maps.float()
 

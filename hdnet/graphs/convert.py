@@ -80,7 +80,7 @@ def convert_joints(x, src: Union[str, Skeleton], dst: Union[str, Skeleton],
             f"got {tuple(x.shape)}"
         )
     mapping = joint_mapping(src, dst, equivalents)
-    t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64)) if is_numpy else x
+    t = torch.from_numpy(np.asarray(x, dtype=np.float64, order="C")) if is_numpy else x
     if not t.is_floating_point():
         t = t.float()
     cols = []

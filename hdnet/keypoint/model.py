@@ -540,12 +540,12 @@ class KeypointHDNet(Checkpointable, nn.Module):
             raise ValueError(f"max_batch: expected an int >= 1, got {max_batch!r}")
         self.eval()
         try:
-            kp = torch.as_tensor(np.asarray(keypoints_px, dtype=np.float64))
+            kp = torch.as_tensor(np.asarray(keypoints_px, dtype=np.float64, order="C"))
         except (TypeError, ValueError):
             raise TypeError("keypoints_px: expected numbers [P, J, 2] or [P, J, 3]") from None
         if kp.dim() != 3 or kp.shape[-1] not in (2, 3):
             raise ValueError(f"keypoints_px: expected [P, J, 2] or [P, J, 3], got {tuple(kp.shape)}")
-        conf = torch.as_tensor(np.asarray(confidence, dtype=np.float64)) if confidence is not None else \
+        conf = torch.as_tensor(np.asarray(confidence, dtype=np.float64, order="C")) if confidence is not None else \
             (kp[..., 2] if kp.shape[-1] == 3 else torch.ones(kp.shape[:2], dtype=torch.float64))
         kp = kp[..., :2]
         if conf.shape != kp.shape[:2]:

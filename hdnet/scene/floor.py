@@ -202,8 +202,8 @@ def body_up(people: ScenePeople) -> Tuple[Optional[np.ndarray], np.ndarray]:
 def _rotation(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
     """Rotations ``[G, 3, 3]`` by ``angle [G]`` about the unit ``axis [3]`` (numpy front of
     :func:`hdnet.data.pose_augment.axis_angle_matrices`)."""
-    angles = torch.from_numpy(np.asarray(angle, np.float64))
-    axes = torch.from_numpy(np.asarray(axis, np.float64)).expand(*angles.shape, 3)
+    angles = torch.from_numpy(np.asarray(angle, np.float64, order="C"))
+    axes = torch.from_numpy(np.asarray(axis, np.float64, order="C")).expand(*angles.shape, 3)
     return axis_angle_matrices(axes, angles).numpy()
 
 
