@@ -491,8 +491,9 @@ def test_person_framing_runs_in_bounded_batches():
 
 def test_numpy_views_of_any_stride_are_taken_as_their_copies():
     """A reversed or strided view (people listed in reverse, every other frame) where the API takes
-    numpy: torch cannot wrap a negative stride, so these failed, ``predict`` with a misleading
-    "expected numbers". Each answer equals the answer for a copy of the view."""
+    numpy (the camera functions, ``Cameras``, ``DepthBins``, ``predict``): torch cannot wrap a
+    negative stride, so these failed, ``predict`` with a misleading "expected numbers". Each
+    answer equals the answer for a copy of the view."""
     from hdnet.keypoint import KeypointHDNet
     from hdnet.scene.floor import _rotation
     cam = Camera(1000.0, 1000.0, 500.0, 500.0, (0.05, 0.0, 0.0))
@@ -507,6 +508,14 @@ def test_numpy_views_of_any_stride_are_taken_as_their_copies():
     a = model.predict(kp[::-1], cam, conf[::-1], format="coco_17")
     b = model.predict(kp[::-1].copy(), cam, conf[::-1].copy(), format="coco_17")
     assert torch.equal(a.root_mm, b.root_mm) and torch.equal(a.joints_mm, b.joints_mm)
+    from hdnet.camera import Cameras
+    from hdnet.layers import DepthBins
+    k = np.array([[1000.0, 1000.0, 500.0, 500.0], [900.0, 900.0, 400.0, 400.0]])
+    assert torch.equal(Cameras(k[::-1]).intrinsics, Cameras(k[::-1].copy()).intrinsics)
+    bins, z = DepthBins(300.0, 5000.0, 61), np.array([1000.0, 2000.0, 3000.0])
+    assert torch.equal(bins.index(z[::-1], 1000.0, 1000.0).index, bins.index(z[::-1].copy(), 1000.0, 1000.0).index)
+    assert torch.equal(bins.depth(np.arange(3.0)[::-1], 1000.0, 1000.0), bins.depth(np.array([2.0, 1.0, 0.0]), 1000.0,
+                                                                                     1000.0))
     angles = np.array([0.1, 0.2, 0.3])
     np.testing.assert_array_equal(_rotation(np.array([0.0, 0.0, 1.0])[::-1], angles[::-1]),
                                   _rotation(np.array([1.0, 0.0, 0.0]), angles[::-1].copy()))

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..core.checks import is_tracing
+from ..core.checks import as_tensor, is_tracing
 from .functional import (
     ArrayLike,
     Points,
@@ -253,7 +253,7 @@ class Cameras:
     """
 
     def __init__(self, intrinsics, distortion=None):
-        k = torch.as_tensor(intrinsics)
+        k = as_tensor(intrinsics)
         if not k.is_floating_point():
             k = k.to(torch.float64)
         if k.dim() == 1:
@@ -264,7 +264,7 @@ class Cameras:
         if distortion is None:
             d = k.new_zeros(n, 5)
         else:
-            d = torch.as_tensor(distortion).to(device=k.device, dtype=k.dtype)
+            d = as_tensor(distortion).to(device=k.device, dtype=k.dtype)
             if d.dim() == 1:
                 d = d[None]
             if d.dim() != 2 or d.shape[0] != n or d.shape[1] not in (2, 3, 5):

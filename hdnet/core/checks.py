@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence
 
+import numpy as np
 import torch
 
 
@@ -16,6 +17,15 @@ def is_tracing() -> bool:
         return False
     exporting = getattr(compiler, "is_exporting", None)  # non-strict torch.export (ONNX uses it)
     return bool(compiler.is_compiling() or (exporting is not None and exporting()))
+
+
+def as_tensor(x, **kwargs) -> torch.Tensor:
+    """``torch.as_tensor(x, **kwargs)`` for any numpy view too: torch cannot wrap a negative
+    stride (a reversed array), so a numpy array is first made C-ordered (a copy only where it is
+    not)."""
+    if isinstance(x, np.ndarray):
+        x = np.asarray(x, order="C")
+    return torch.as_tensor(x, **kwargs)
 
 
 def check_tensor(t, name: str, expected: str, ndim: Optional[int] = None,

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..core.checks import check_tensor, is_tracing
+from ..core.checks import as_tensor, check_tensor, is_tracing
 
 __all__ = ["DepthBins", "DepthBinHead", "BinIndex", "DepthBinOutput"]
 
@@ -105,7 +105,7 @@ class DepthBins(nn.Module):
             :class:`BinIndex` ``(index, in_range)``: out-of-range depths are clamped to the end
             bins and flagged False in ``in_range`` (never silently).
         """
-        z = torch.as_tensor(depth_mm)
+        z = as_tensor(depth_mm)
         if not z.is_floating_point() or z.dtype in (torch.float16, torch.bfloat16):
             z = z.float()  # fx * fy overflows float16 (1000 * 1000 > 65504): fp32 inside
         _positive(z, "depth_mm")
@@ -117,7 +117,7 @@ class DepthBins(nn.Module):
 
     def depth(self, index, fx: Optional[Number] = None, fy: Optional[Number] = None) -> Tensor:
         """Depth in mm of continuous bin indices ``[...]`` (inverse of :meth:`index`)."""
-        b = torch.as_tensor(index)
+        b = as_tensor(index)
         if not b.is_floating_point() or b.dtype in (torch.float16, torch.bfloat16):
             b = b.float()  # depths in mm and fx * fy overflow float16: fp32 inside and out
         d = self._from_unit(b / (self.num_bins - 1))
@@ -126,7 +126,7 @@ class DepthBins(nn.Module):
 
     def soft_target(self, index) -> Tensor:
         """Two-hot target ``[..., K]``: ``t_k = max(0, 1 - |k - b|)`` (sums to 1 in range)."""
-        b = torch.as_tensor(index)
+        b = as_tensor(index)
         if not b.is_floating_point():
             b = b.float()
         k = torch.arange(self.num_bins, dtype=b.dtype, device=b.device)
