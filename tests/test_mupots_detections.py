@@ -109,7 +109,8 @@ def test_a_detectors_misses_and_false_positives_count_as_the_protocols_count_the
     dets[second] = np.concatenate([dets[second][:1], ghost, lone, dets[second][2:]])  # the middle person missed
     r = evaluate_mupots(model, [seq], detections=dets, detection_format=fmt)
     assert r["people"] == 6 and r["detected"] == 5
-    assert r["detections"] == {"format": fmt, "placed": 6, "matched": 5, "unmatched": 1, "left_out": 1}
+    assert r["detections"] == {"format": fmt, "placed": 6, "matched": 5, "unmatched": 1, "on_frames_without_people": 0,
+                               "left_out": 1}
     assert r["per_sequence"]["TS7"]["unmatched"] == 1 and r["per_sequence"]["TS7"]["detected"] == 5
     h = r["hdnet"]
     assert h["mrpe_mm"] == pytest.approx(100.0) and h["mrpe_x_mm"] == pytest.approx(100.0)
@@ -158,6 +159,27 @@ def test_a_sequence_where_the_detector_found_nobody_scores_nothing_found():
         assert r["hdnet"]["pck3d_abs"] == pytest.approx(50.0)
         json.loads(strict_json(public_report(r)))
         assert "| TS8 | 6 | - / 0.0 / 0.0 |" in report_markdown(r)
+
+
+def test_a_detection_on_a_frame_with_nobody_annotated_costs_nothing():
+    """A third frame where nobody is annotated (valid all False) and the detector found someone:
+    matched to nobody, but RootNet's AP_root skips images without ground truth, so every figure is
+    the one without that detection, and the report counts it apart."""
+    px, j3, cam = _scene()
+    px3, j33 = np.concatenate([px, px[:1]]), np.concatenate([j3, j3[:1]])
+    valid = np.ones((3, 3), bool)
+    valid[2] = False
+    seq = MuPoTSSequence("TS7", px3, j33, j33, valid, np.zeros((3, 3, 17), bool), cam, 2048, 2048, "test")
+    dets = _detections(px)
+    alone = evaluate_mupots(Aside(px, j3), [seq], detections=dets, detection_format="mupots_17")
+    dets["TS7/img_000002.jpg"] = dets[sorted(dets)[0]][:1]
+    r = evaluate_mupots(Aside(px, j3), [seq], detections=dets, detection_format="mupots_17")
+    assert r["detections"]["unmatched"] == 1 and r["detections"]["on_frames_without_people"] == 1
+    assert alone["detections"]["on_frames_without_people"] == 0
+    for key in ("mrpe_mm", "ap_root_25", "ap_root_25_uncertainty", "pck3d_abs", "pck3d_rel"):
+        assert r["hdnet"][key] == alone["hdnet"][key], key
+    from hdnet.apps.demo_real import report_markdown
+    assert "but for 1 on frames with nobody annotated, which it skips" in report_markdown(r)
 
 
 def test_detections_that_cannot_be_scored_are_refused():

@@ -89,8 +89,11 @@ def _row(name: str, r: Dict[str, Any]) -> str:
 
 
 def _detections_line(d: Dict[str, Any]) -> str:
+    skipped = d.get("on_frames_without_people", 0)
     return (f" The detector's people: {d['placed']} placed, {d['matched']} of them annotated people, {d['unmatched']} "
-            f"nobody annotated (false positives for AP_root); {d['left_out']} left out (under two joints scored).")
+            "nobody annotated (false positives for AP_root"
+            + (f", but for {skipped} on frames with nobody annotated, which it skips" if skipped else "") + "); "
+            f"{d['left_out']} left out (under two joints scored).")
 
 
 def report_markdown(r: Dict[str, Any]) -> str:

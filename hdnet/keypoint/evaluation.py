@@ -476,8 +476,10 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     ``track_ids``): a detector's own people instead of the annotated 2D, tied to the ground truth
     as the official script does (:func:`mupots_detection_predictions`). Annotated people no
     detection matched are misses; detections that matched nobody are false positives for
-    AP_root and compete in 3DPCK's matching; the report adds ``"detections": {"format",
-    "placed", "matched", "unmatched", "left_out"}``. ``tracks="given"`` are then the detector's
+    AP_root (except on a frame with nobody annotated, which RootNet's AP_root skips:
+    ``on_frames_without_people``) and compete in 3DPCK's matching; the report adds
+    ``"detections": {"format", "placed", "matched", "unmatched", "on_frames_without_people",
+    "left_out"}``. ``tracks="given"`` are then the detector's
     ids (the default where it gave some; else ``"linked"``). ``detection_scores`` (``{image name:
     [Q]}``, the detector's score of each person) add ``ap_root_25_detector``: AP_root ranked by
     them, as RootNet ranks its detections. Not with ``noise_px``,
@@ -579,8 +581,10 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
         extra = int(sum(len(r["unmatched"]["ids"]) for r in records))
         report["input"]["keypoints"] = (f"a detector's people ({detection_format}), tied to the annotated people in 2D "
                                         "by the official rule (joints 1-13 within 40 px)")
+        # detections on a frame with nobody annotated: no false positive for AP_root (RootNet skips them)
+        unscored = int(sum((~r["sequence"].valid[r["unmatched"]["frames"]].any(-1)).sum() for r in records))
         report["detections"] = {"format": detection_format, "placed": matched + extra, "matched": matched,
-                                "unmatched": extra,
+                                "unmatched": extra, "on_frames_without_people": unscored,
                                 "left_out": int(sum(len(r["left_out"]["frames"]) for r in records))}
     for k, rec in enumerate(records):
         row: Dict[str, Any] = {"people": int(len(rec["gt_root"]) + len(rec["missed"]["ids"])),
