@@ -260,6 +260,7 @@ def test_the_annotations_as_detections_score_as_the_annotations(tmp_path, capsys
                           "--keypoint-format", "mupots_17", "--min-score", "0.5", "--out", str(tmp_path / "u.json")]) == 0
     u = json.loads((tmp_path / "u.json").read_text())
     n = len(unsure[::10])
+    assert f"{n} scored under --min-score 0.5 not used" in capsys.readouterr().out
     assert u["detections"]["below_min_score"] == n and u["detections"]["min_score"] == 0.5
     assert u["people"] == a["people"] and u["detected"] == a["people"] - n
     assert u["hdnet"]["pck3d_rel"] < a["hdnet"]["pck3d_rel"] - 5

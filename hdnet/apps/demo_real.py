@@ -93,7 +93,9 @@ def _detections_line(d: Dict[str, Any]) -> str:
     return (f" The detector's people: {d['placed']} placed, {d['matched']} of them annotated people, {d['unmatched']} "
             "nobody annotated (false positives for AP_root"
             + (f", but for {skipped} on frames with nobody annotated, which it skips" if skipped else "") + "); "
-            f"{d['left_out']} left out (under two joints scored).")
+            f"{d['left_out']} left out (under two joints scored)"
+            + (f"; {d['below_min_score']} scored under --min-score {d['min_score']:g} not used" if "min_score" in d else "")
+            + ".")
 
 
 def report_markdown(r: Dict[str, Any]) -> str:
@@ -104,7 +106,8 @@ def report_markdown(r: Dict[str, Any]) -> str:
     lines = [f"# Real people: keypoint HDNet on MuPoTS-3D ({r['people']} people"
              + (f", {detected} detected: MRPE over those" if detected != r["people"] else "") + ", "
              f"{', '.join(r['sequences'])})", "",
-             f"Input: {r['input']['keypoints']}, noise {r['input']['noise_px']} px. Cameras: "
+             f"Input: {r['input']['keypoints']}" + (f", noise {r['input']['noise_px']} px" if "detections" not in r else "")
+             + ". Cameras: "
              f"{sorted(set(r['input']['cameras'].values()))}"
              + (f", focal lengths x {r['input']['focal_scale']:g}" if r["input"].get("focal_scale", 1.0) != 1.0 else "")
              + "."
