@@ -639,6 +639,12 @@ def test_h36m_protocol_scores_against_an_independent_formula():
     assert r["mpjpe_mm"] == pytest.approx(np.mean([np.linalg.norm(v - v[:, :1], axis=-1).mean() for v in views]))
     assert r["mrpe_mm"] == pytest.approx(np.mean([np.linalg.norm(v[:, 0], axis=-1).mean() for v in views]))
     assert set(r["per_camera"]) == set(cams) and sum(a["people"] for a in r["per_action"].values()) == r["people"]
+    # the papers' figure: each action's mean (its sequences "Walking", "Walking 1" ... together), then their mean
+    per_view = np.concatenate([np.linalg.norm(v - v[:, :1], axis=-1).mean(1) for v in views])
+    act = np.tile([str(q).split(" ")[0] for q in poses.sequence], len(views))
+    by_action = [per_view[act == a].mean() for a in sorted(set(act))]
+    assert len(by_action) == 15 and r["mpjpe_action_mean_mm"] == pytest.approx(np.mean(by_action))
+    assert r["mpjpe_action_mean_mm"] != pytest.approx(r["mpjpe_mm"], rel=1e-4)  # not the pooled mean
     with pytest.raises(ValueError, match="h36m_17"):
         evaluate_h36m(KeypointHDNet(("coco_17",), channels=8, width=16), poses, ["S9"])
 

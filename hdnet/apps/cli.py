@@ -470,6 +470,11 @@ def _run_eval_h36m_keypoints(args) -> int:
             if report.get("views_missing") else "")
     print(f"Human3.6M {' '.join(args.subjects)} ({report['people']} views): MPJPE {report['mpjpe_mm']:.1f} mm, "
           f"PA-MPJPE {report['pa_mpjpe_mm']:.1f} mm, MRPE {report['mrpe_mm']:.0f} mm{placed}{left}")
+    print("\n| action | views | MPJPE mm | PA-MPJPE mm | MRPE mm |\n|---|---|---|---|---|")  # as papers tabulate it
+    for name, a in report["per_action"].items():
+        print(f"| {name} | {a['people']} | {a['mpjpe_mm']:.1f} | {a['pa_mpjpe_mm']:.1f} | {a['mrpe_mm']:.0f} |")
+    print(f"| mean of the actions | {report['people']} | {report['mpjpe_action_mean_mm']:.1f} | "
+          f"{report['pa_mpjpe_action_mean_mm']:.1f} | |\n")
     _write_json(args.out, report, "--out")
     print(f"wrote {args.out}")
     return 0
