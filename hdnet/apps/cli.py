@@ -732,18 +732,12 @@ def _read_keypoints(args, model, sequences: bool = False):
     counts = sorted({int(v.shape[1]) for v in people.values() if v.shape[0]})
     if len(counts) > 1:
         raise CLIError(f"--keypoints: images with {counts} joints; one file holds one format")
-    fmt = args.keypoint_format
-    if fmt is None and counts:
-        fits = model.formats_for(counts[0])
-        if len(fits) != 1:
-            raise CLIError(f"--keypoint-format: {counts[0]} joints fit "
-                           f"{', '.join(fits) if fits else 'none'} of the model's formats "
-                           f"({', '.join(model.formats)}); say which")
-        fmt = fits[0]
-    fmt = model.check_format(fmt or model.formats[0])
-    want = model.input_skeleton(fmt).num_joints
-    if counts and counts[0] != want:
-        raise CLIError(f"--keypoints: {counts[0]} joints, but {fmt} has {want}")
+    if not counts:  # nobody in the file: any format reads it
+        return people, tracks, model.check_format(args.keypoint_format or model.formats[0]), coco, scores
+    try:
+        fmt = model.format_of(counts[0], args.keypoint_format, names=("--keypoint-format", "--keypoints"))
+    except ValueError as e:
+        raise CLIError(str(e)) from None
     return people, tracks, fmt, coco, scores
 
 

@@ -106,6 +106,25 @@ def detector_like_2d(keypoints_px: np.ndarray, rng: np.random.Generator):
     return a, scores
 
 
+#: What a keypoint model's answer holds per person, as the evaluations keep it.
+_ANSWERS = ("root_mm", "joints_rel_mm", "joints_mm", "depth_std_mm")
+
+
+def _predict_batched(model, kp: np.ndarray, camera, conf: np.ndarray, format: str, flip_test: bool, batch: int,
+                     height_mm=None, keys: Sequence[str] = _ANSWERS) -> Dict[str, np.ndarray]:
+    """``model.predict`` over ``batch`` people at a time (``height_mm``: None, one height, or one
+    per person), the answers ``keys`` joined as float64 arrays; empty ones for nobody."""
+    if not len(kp):
+        j = model.output_skeleton(format).num_joints
+        empty = {"root_mm": (0, 3), "joints_rel_mm": (0, j, 3), "joints_mm": (0, j, 3), "depth_std_mm": (0,)}
+        return {k: np.zeros(empty[k]) for k in keys}
+    per_person = height_mm is not None and np.ndim(height_mm) > 0
+    preds = [model.predict(kp[i:i + batch], camera, confidence=conf[i:i + batch], format=format, flip_test=flip_test,
+                           height_mm=height_mm[i:i + batch] if per_person else height_mm)
+             for i in range(0, len(kp), batch)]
+    return {k: torch.cat([getattr(p, k) for p in preds]).double().numpy() for k in keys}
+
+
 def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: float = 0.0, seed: int = 0,
                        batch: int = 4096, flip_test: bool = False, focal_scale: float = 1.0,
                        detector_like: bool = False, known_heights=False) -> List[Dict[str, Any]]:
@@ -155,14 +174,10 @@ def mupots_predictions(model, sequences: Sequence[MuPoTSSequence], noise_px: flo
             if whose == "first":
                 heights = np.where(people == 0, heights, np.nan)
         try:
-            preds = [model.predict(kp[i:i + batch], cam, conf[i:i + batch], format="mupots_17", flip_test=flip_test,
-                                   height_mm=None if heights is None else heights[i:i + batch])
-                     for i in range(0, len(kp), batch)]
+            cat = _predict_batched(model, kp, cam, conf, "mupots_17", flip_test, batch, heights)
         except ValueError as e:
             raise ValueError(f"{seq.name}: {e} (people are counted over the sequence's valid people, "
                              "frame by frame)") from None
-        cat = {k: torch.cat([getattr(p, k) for p in preds]).double().numpy()
-               for k in ("root_mm", "joints_rel_mm", "joints_mm", "depth_std_mm")}
         out.append({"sequence": seq, "frames": frames, "people": people, "missed": missed, "input_2d": kp,
                     "confidence": conf, "camera": cam,
                     "height_mm": np.full(len(kp), np.nan) if heights is None else heights, **cat})
@@ -285,14 +300,7 @@ def mupots_detection_predictions(model, sequences: Sequence[MuPoTSSequence], det
                     missed_f.append(f)
                     missed_p.append(int(every[k]))
         cam = dataclasses.replace(seq.camera, fx=seq.camera.fx * focal_scale, fy=seq.camera.fy * focal_scale)
-        if len(kp):
-            preds = [model.predict(kp[i:i + batch], cam, conf[i:i + batch], format=format, flip_test=flip_test)
-                     for i in range(0, len(kp), batch)]
-            cat = {k: torch.cat([getattr(p, k) for p in preds]).double().numpy()
-                   for k in ("root_mm", "joints_rel_mm", "joints_mm", "depth_std_mm")}
-        else:
-            cat = {"root_mm": np.zeros((0, 3)), "joints_rel_mm": np.zeros((0, 17, 3)),
-                   "joints_mm": np.zeros((0, 17, 3)), "depth_std_mm": np.zeros(0)}
+        cat = _predict_batched(model, kp, cam, conf, format, flip_test, batch)
         out.append({"sequence": seq, "frames": frame, "people": people, "track": track, "score": score,
                     "missed": {"frames": np.asarray(missed_f, np.int64), "people": np.asarray(missed_p, np.int64)},
                     "left_out": left_out, "input_2d": in_2d, "confidence": conf17, "camera": cam,
@@ -722,13 +730,10 @@ def evaluate_h36m(model, poses: MocapPoses, subjects: Sequence[str] = H36M_TEST_
                 if not len(view):
                     continue
                 x = world_to_camera(data.poses[view], mc.R, mc.T)
-            pred = [model.predict(px[i:i + batch], mc.camera, confidence=conf[i:i + batch], format="h36m_17",
-                                  flip_test=flip_test, height_mm=heights.get(subject))
-                    for i in range(0, len(px), batch)]
-            rel = torch.cat([p.joints_rel_mm for p in pred]).double().numpy()
-            root = torch.cat([p.root_mm for p in pred]).double().numpy()
+            answer = _predict_batched(model, px, mc.camera, conf, "h36m_17", flip_test, batch, heights.get(subject),
+                                      keys=("joints_rel_mm", "root_mm", "depth_std_mm"))
+            rel, root, std = answer["joints_rel_mm"], answer["root_mm"], answer["depth_std_mm"]
             used = np.zeros(len(view), bool)
-            std = torch.cat([p.depth_std_mm for p in pred]).double().numpy()
             if scene != "none":
                 out_sk = model.output_skeleton("h36m_17")
                 track = np.unique(data.sequence[view], return_inverse=True)[1].reshape(-1)

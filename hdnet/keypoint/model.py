@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import warnings
 from pathlib import Path
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -316,20 +316,23 @@ class KeypointHDNet(Checkpointable, nn.Module):
         """The 3D joints the model answers in for ``format`` (``mupots_17`` or ``h36m_17``)."""
         return get_skeleton(FORMATS.get(self.check_format(format)).output)
 
-    def format_of(self, num_joints: int, format: Optional[str] = None) -> str:
+    def format_of(self, num_joints: int, format: Optional[str] = None,
+                  names: Tuple[str, str] = ("format", "keypoints_px")) -> str:
         """The registered name of ``format`` for keypoints of ``num_joints`` joints, or the one
         format of the model with that many joints when ``format`` is None; a ``ValueError`` where
-        the count fits several (or none) or does not match ``format``."""
+        the count fits several (or none) or does not match ``format``, naming the arguments
+        ``names`` (the format's, the keypoints'; the command line passes its options')."""
+        fmt_name, kp_name = names
         if format is None:
             fits = self.formats_for(num_joints)
             if len(fits) != 1:
-                raise ValueError(f"format: {num_joints} joints fit {fits or 'none'} of this model's formats "
-                                 f"{list(self.formats)}; say which (format=...)")
+                raise ValueError(f"{fmt_name}: {num_joints} joints fit {fits or 'none'} of this model's formats "
+                                 f"{list(self.formats)}; say which ({fmt_name}{'=...' if fmt_name == 'format' else ''})")
             format = fits[0]
         fmt = self.check_format(format)
         want = FORMATS.get(fmt).skeleton.num_joints
         if num_joints != want:
-            raise ValueError(f"keypoints_px: {num_joints} joints, but format {fmt!r} has {want}")
+            raise ValueError(f"{kp_name}: {num_joints} joints, but format {fmt!r} has {want}")
         return fmt
 
     def formats_for(self, num_joints: int) -> List[str]:
