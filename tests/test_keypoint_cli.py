@@ -340,6 +340,6 @@ def test_a_video_is_summed_up_on_screen_after_the_first_images(tmp_path, capsys)
     assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17", "--camera",
                  str(tmp_path / "cam.json"), "--out", str(tmp_path / "o")]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert sum(line.startswith("f") and "people; depths" in line for line in out) == SHOWN_IMAGES
+    assert sum(line.startswith("f") and "1 person; depths" in line for line in out) == SHOWN_IMAGES
     assert any(f"{n} images in all, {n} people" in line for line in out)
     assert len(json.loads((tmp_path / "o" / "people.json").read_text())) == n

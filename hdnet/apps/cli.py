@@ -704,6 +704,11 @@ def _floor_numbers(text: Optional[str]) -> Optional[List[float]]:
 SHOWN_IMAGES = 20
 
 
+def _people(n: int) -> str:
+    """``n`` people on screen: "1 person", "3 people"."""
+    return f"{n} person" if n == 1 else f"{n} people"
+
+
 def _read_keypoints(args, model, sequences: bool = False):
     """``--keypoints`` (a file or a folder), ``--keypoint-format`` and ``--coco-annotations`` read:
     ``(people {image key: [P, J, 3]}, track ids or None, format, COCO image table or None, the
@@ -868,12 +873,12 @@ def _run_predict_keypoints(args) -> int:
     for k, (key, ref) in enumerate(refs.items()):
         mine = by_image.get(key, [])
         if k < SHOWN_IMAGES:
-            print(f"{key}: {len(mine)} people; depths (m) "
+            print(f"{key}: {_people(len(mine))}; depths (m) "
                   + ", ".join(f"{r['root_cam'][2] / 1000:.2f}" for r in mine)
                   + f"; camera from {cameras[key][1] if key in cameras else '-'}")
         elif k == SHOWN_IMAGES:
             depths = np.array([r["root_cam"][2] for r in records]) / 1000
-            print(f"... {len(refs)} images in all, {len(records)} people"
+            print(f"... {len(refs)} images in all, {_people(len(records))}"
                   + (f", depths {depths.min():.2f}-{depths.max():.2f} m (median {np.median(depths):.2f})"
                      if len(depths) else ""))
         if ref.path and mine and args.pictures and drawn % args.pictures == 0:
@@ -964,7 +969,7 @@ def _say_found(k: int, key: str, found, all_of: str) -> None:
     """The detector's ``k``-th image on screen (how many people it found) for the first
     :data:`SHOWN_IMAGES`, then one line for the rest."""
     if k < SHOWN_IMAGES:
-        print(f"{key}: {int((found[:, :, 2] > 0).any(1).sum())} of {len(found)} people found by the detector")
+        print(f"{key}: {int((found[:, :, 2] > 0).any(1).sum())} of {_people(len(found))} found by the detector")
     elif k == SHOWN_IMAGES:
         print(f"... running the detector on {all_of}")
 
@@ -1065,7 +1070,7 @@ def _run_predict(args) -> int:
     results = []
     for (_image, key, *_), res in zip(jobs, predictor.predict_many(items), strict=True):
         results.append(res)
-        print(f"{key}: {len(res)} people; depths (m) " + ", ".join(f"{r.depth_mm / 1000:.2f}" for r in res))
+        print(f"{key}: {_people(len(res))}; depths (m) " + ", ".join(f"{r.depth_mm / 1000:.2f}" for r in res))
     records = []
     for k, ((image, key, _boxes, _scores, cam, _stem), res, stem) in enumerate(zip(jobs, results, stems,
                                                                                     strict=True)):
