@@ -1,7 +1,7 @@
 """Keypoint model throughput: ``hdnet bench keypoint [--quick] [--device cuda] [--json FILE]``.
 
-People per second of :class:`hdnet.keypoint.KeypointHDNet` (the default architecture, random
-weights: speed does not depend on them; COCO-17 keypoints), at batch 1 and in large batches: one forward pass
+People per second of the shipped :class:`hdnet.keypoint.KeypointHDNet` (``pretrained()``, the
+model ``hdnet predict`` runs; COCO-17 keypoints), at batch 1 and in large batches: one forward pass
 over the whole batch of normalised keypoints, and ``predict`` (pixels and a camera in,
 undistortion, passes of ``max_batch`` = 256 people), against the straightforward way of
 running it: one person per call.
@@ -19,7 +19,7 @@ from ._harness import Report, Table, environment, interleaved_medians, resolve_d
 def run(quick: bool = False, repeats: int = 10, device: str = "cpu", batches=(1, 64, 1024, 4096)) -> Report:
     dev = resolve_device(device)
     torch.manual_seed(0)
-    model = KeypointHDNet().to(dev).eval()
+    model = KeypointHDNet.pretrained().to(dev).eval()
     sizes = (1, 16, 256) if quick else batches
     reps = 2 if quick else repeats
     rows, summary = [], {}
@@ -49,8 +49,8 @@ def run(quick: bool = False, repeats: int = 10, device: str = "cpu", batches=(1,
     with torch.inference_mode():
         model(one, None, fmt)
     best = max(summary.values())
-    table = Table(f"KeypointHDNet ({model.gnn.num_layers} x {model.channels} ch GNN, {fmt} input), "
-                  f"inference_mode, {dev}",
+    table = Table(f"shipped KeypointHDNet ({model.gnn.num_layers} x {model.channels} ch GNN, {model.width} wide, "
+                  f"{fmt} input), inference_mode, {dev}",
                   ["batch", "forward ms", "people/s forward", "people/s predict (px in)",
                    "people/s one per call", "predict speed-up"], rows)
     return Report("keypoint", environment(dev), [table],
