@@ -216,7 +216,8 @@ def test_openpose_folder_is_read_in_frame_order_with_its_person_ids(tmp_path):
     for f in frames:
         f[:, 3, 2] = 0.0  # a joint OpenPose did not find
     _openpose_folder(tmp_path / "op", frames)
-    people, tracks = read_keypoint_folder(tmp_path / "op")
+    people, tracks, scores = read_keypoint_folder(tmp_path / "op")
+    assert scores is None  # OpenPose writes no person scores
     assert list(people) == [f"clip_{i}" for i in range(12)]  # clip_2 before clip_10
     for i, f in enumerate(frames):
         got = people[f"clip_{i}"]
@@ -266,6 +267,119 @@ def test_predict_reads_an_openpose_folder_and_ties_its_files_to_the_images(tmp_p
     assert np.median(np.abs(got / depth - 1)) < 0.15, got / depth
 
 
+def _ultralytics_line(person, size, conf=None, track=None, dims=3):
+    """One Ultralytics YOLO-pose label line (written here from its documented layout: class, box
+    centre and size, each joint's x y [score], all divided by the image's width and height, then
+    the person's score and the tracker's id where written; ``%g`` as Ultralytics prints) for a
+    person ``[J, 3]`` (x, y px, score) in an image of ``size`` (width, height)."""
+    w, h = size
+    seen = person[:, 2] > 0
+    lo, hi = person[seen, :2].min(0), person[seen, :2].max(0)
+    values = [0, (lo[0] + hi[0]) / 2 / w, (lo[1] + hi[1]) / 2 / h, (hi[0] - lo[0]) / w, (hi[1] - lo[1]) / h]
+    for x, y, c in person:
+        values += [x / w, y / h, c] if dims == 3 else ([x / w, y / h] if c > 0 else [0, 0])
+    values += ([conf] if conf is not None else []) + ([track] if track is not None else [])
+    return " ".join("%g" % v for v in values)
+
+
+def test_ultralytics_labels_are_read_in_pixels_with_their_scores_and_ids(tmp_path):
+    from hdnet.data.keypoint_files import read_keypoint_folder
+    rng = np.random.default_rng(4)
+    size = (640, 480)
+    people = [np.concatenate([rng.uniform(20, 460, (n, 17, 2)), rng.uniform(0.2, 1, (n, 17, 1))], -1) for n in (2, 1)]
+    people[0][1, 5, 2] = 0.0  # a joint the model did not see
+    sizes = {"a": size, "b": size, "c": size}.get
+
+    def write(folder, lines):
+        folder.mkdir()
+        for key, ls in lines.items():
+            (folder / f"{key}.txt").write_text("".join(line + "\n" for line in ls))
+        return read_keypoint_folder(folder, joints=[17], image_size=sizes)  # COCO-17, as --keypoint-format says
+
+    def check(got):
+        for key, truth in (("a", people[0]), ("b", people[1])):
+            np.testing.assert_allclose(got[key][..., :2], truth[..., :2], atol=2e-3)  # %g: 6 digits
+            np.testing.assert_allclose(got[key][..., 2], truth[..., 2], atol=1e-5)
+        assert got["c"].shape == (0, 17, 3)  # an image where the model found nobody
+
+    plain, tracks, scores = write(tmp_path / "plain", {"a": [_ultralytics_line(p, size) for p in people[0]],
+                                                       "b": [_ultralytics_line(people[1][0], size)], "c": []})
+    check(plain)
+    assert tracks is None and scores is None
+    conf = {"a": [0.9, 0.6], "b": [0.75]}
+    ids = {"a": [3, 12], "b": [3]}
+    got, tracks, scores = write(tmp_path / "conf", {k: [_ultralytics_line(p, size, conf=conf[k][i])
+                                                        for i, p in enumerate(people[j])]
+                                                    for j, k in enumerate("ab")} | {"c": []})
+    check(got)
+    assert tracks is None and {k: v.tolist() for k, v in scores.items()} == conf | {"c": []}
+    got, tracks, scores = write(tmp_path / "track", {k: [_ultralytics_line(p, size, track=ids[k][i])
+                                                         for i, p in enumerate(people[j])]
+                                                     for j, k in enumerate("ab")} | {"c": []})
+    check(got)
+    assert scores is None and {k: v.tolist() for k, v in tracks.items()} == ids | {"c": []}
+    got, tracks, scores = write(tmp_path / "both", {k: [_ultralytics_line(p, size, conf[k][i], ids[k][i])
+                                                        for i, p in enumerate(people[j])]
+                                                    for j, k in enumerate("ab")} | {"c": []})
+    check(got)
+    assert {k: v.tolist() for k, v in tracks.items()} == ids | {"c": []}
+    assert {k: v.tolist() for k, v in scores.items()} == conf | {"c": []}
+    # a frame where the tracker had nothing keeps its people without ids: their scores stay, tracks go
+    got, tracks, scores = write(tmp_path / "untracked", {"a": [_ultralytics_line(p, size, conf["a"][i], ids["a"][i])
+                                                               for i, p in enumerate(people[0])],
+                                                         "b": [_ultralytics_line(people[1][0], size, conf["b"][0])]})
+    assert tracks is None and scores["b"].tolist() == conf["b"]
+    # x y only: a joint at 0 0 is missing, every other one seen
+    got, _, _ = write(tmp_path / "xy", {"a": [_ultralytics_line(p, size, dims=2) for p in people[0]]})
+    np.testing.assert_array_equal(got["a"][..., 2], (people[0][..., 2] > 0).astype(float))
+
+
+@pytest.mark.parametrize("lines, kwargs, says", [
+    (["0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 0.5"] * 26)], {}, "fits [17, 25, 26] joint count(s)"),
+    (["0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 0.5 0.9"] * 17)], {}, "fits [17, 25] joint count(s)"),
+    (["0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 0.5 0.9"] * 17), "0 0.5 x"], {"joints": [17]}, "line 2: expected numbers"),
+    (["0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 0.5 1.5"] * 17)], {"joints": [17]}, "must lie in [0, 1]"),
+    (["0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 0.5 0.9"] * 17) + " 1.5"], {"joints": [17]}, "must lie in [0, 1]"),
+    (["0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 0.5 0.9"] * 17), "0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 0.5"] * 17)],
+     {"joints": [17]}, "label lines of [39, 56] numbers"),
+    (["0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 0.5 0.9"] * 17)], {"joints": [17], "image_size": None}, "give the images"),
+    (["0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 nan 0.9"] * 17)], {"joints": [17]}, "NaN or infinite"),
+])
+def test_bad_ultralytics_labels_name_the_file(tmp_path, lines, kwargs, says):
+    from hdnet.data.keypoint_files import read_keypoint_folder
+    (tmp_path / "a.txt").write_text("\n".join(lines) + "\n")
+    kwargs = {"image_size": lambda key: (640, 480)} | kwargs
+    with pytest.raises(ValueError, match=re.escape(says)):
+        read_keypoint_folder(tmp_path, **kwargs)
+
+
+def test_predict_reads_ultralytics_labels_with_the_images_they_were_made_on(tmp_path, capsys):
+    from PIL import Image
+    kp, cams, depth = _coco_views(3, seed=7)
+    k = cams.intrinsics
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "images").mkdir()
+    for i in range(3):  # each image as large as its camera's principal point says
+        size = (int(round(2 * float(k[i, 2]))), int(round(2 * float(k[i, 3]))))
+        Image.new("RGB", size).save(tmp_path / "images" / f"frame{i}.jpg")
+        (tmp_path / "labels" / f"frame{i}.txt").write_text(_ultralytics_line(kp[i], size, conf=0.8) + "\n")
+    (tmp_path / "cam.json").write_text(json.dumps({f"frame{i}": {"fx": float(k[i, 0]), "fy": float(k[i, 1]),
+                                                                 "cx": float(k[i, 2]), "cy": float(k[i, 3])}
+                                                   for i in range(3)}))
+    common = ["predict", "--keypoints", str(tmp_path / "labels"), "--keypoint-format", "coco_17", "--camera",
+              str(tmp_path / "cam.json")]
+    assert main(common + ["--images", str(tmp_path / "images"), "--out", str(tmp_path / "o")]) == 0
+    people = json.loads((tmp_path / "o" / "people.json").read_text())
+    assert [p["image_id"] for p in people] == ["frame0", "frame1", "frame2"]
+    assert [p["detector_score"] for p in people] == [0.8] * 3
+    got = np.array([p["root_cam"][2] for p in people])
+    assert np.median(np.abs(got / depth - 1)) < 0.15, got / depth
+    capsys.readouterr()
+    assert main(common + ["--out", str(tmp_path / "x")]) == 2  # without the images their sizes are not known
+    err = capsys.readouterr().err
+    assert "normalised to its image: give the images" in err and err.count("\n") == 1, err
+
+
 def _mmpose_instances(people):
     """MMPose's inferencer instances for people ``[P, J, 3]``."""
     return [{"keypoints": p[:, :2].tolist(), "keypoint_scores": p[:, 2].tolist(), "bbox": [[0, 0, 1, 1]],
@@ -285,8 +399,8 @@ def test_mmpose_predictions_read_as_a_video_file_and_as_a_folder_of_images(tmp_p
     (tmp_path / "mm").mkdir()
     for i, f in enumerate(frames):
         (tmp_path / "mm" / f"img{i * 5}.json").write_text(json.dumps(_mmpose_instances(f)))
-    people, tracks = read_keypoint_folder(tmp_path / "mm")
-    assert list(people) == ["img0", "img5", "img10", "img15"] and tracks is None
+    people, tracks, scores = read_keypoint_folder(tmp_path / "mm")
+    assert list(people) == ["img0", "img5", "img10", "img15"] and tracks is None and scores is None
     np.testing.assert_allclose(people["img5"], frames[1])
     with pytest.raises(ValueError, match="frame 0 needs a whole-number frame_id"):
         parse_keypoints([{"frame_id": "a", "instances": []}])

@@ -371,3 +371,29 @@ def test_openpose_run_on_each_sequence_folder(tmp_path, capsys):
     assert main(["eval", "--dataset", "mupots-3d", "--annotations", str(folder), "--sequences", "TS1", "--keypoints",
                  str(tmp_path / "empty"), "--keypoint-format", "body_25", "--out", str(tmp_path / "x.json")]) == 2
     assert "no keypoint files and no folders of them" in capsys.readouterr().err
+
+
+def test_ultralytics_labels_of_each_sequence_folder(tmp_path):
+    """YOLO-pose's labels (``save_txt``: each line ``class cx cy w h`` and ``x y score`` per joint, all
+    divided by the image's size, then the person's score) for each sequence's folder, COCO-17 made
+    from the annotated joints by name, the first 20 frames of TS1 (2048 x 2048) and TS6 (1920 x
+    1080): turned into pixels by each sequence's own image size, every person of those frames is
+    matched and every later one is a miss."""
+    from .test_keypoint_cli import _ultralytics_line
+    folder = shared_path("realdata", "mupots")
+    seqs = read_mupots_annotations(folder, ["TS1", "TS6"])
+    assert {(s.width, s.height) for s in seqs} == {(2048, 2048), (1920, 1080)}
+    for seq in seqs:
+        out = tmp_path / "labels" / seq.name
+        out.mkdir(parents=True)
+        for f in range(20):
+            xy, _ = convert_joints(seq.annot2[f, seq.valid[f]], "mupots_17", "coco_17")
+            people = np.concatenate([np.nan_to_num(xy), np.isfinite(xy).all(-1, keepdims=True)], -1)
+            (out / f"img_{f:06d}.txt").write_text("".join(_ultralytics_line(p, (seq.width, seq.height), conf=0.9)
+                                                          + "\n" for p in people))
+    assert main(["eval", "--dataset", "mupots-3d", "--annotations", str(folder), "--sequences", "TS1", "TS6",
+                 "--keypoints", str(tmp_path / "labels"), "--keypoint-format", "coco_17",
+                 "--out", str(tmp_path / "r.json")]) == 0
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["detected"] == sum(int(s.valid[:20].sum()) for s in seqs) and r["people"] == sum(s.people for s in seqs)
+    assert r["detections"]["unmatched"] == 0 and r["detections"]["format"] == "coco_17"

@@ -168,3 +168,30 @@ def test_openpose_names_give_the_frames_of_a_video(tmp_path, capsys):
     records = json.loads((tmp_path / "ok" / "people.json").read_text())
     assert [r["frame"] for r in records] == [1, 1, 4, 4] and records[0]["image_id"] == "clip_000000000001"
     assert "'intro.jpg' names no frame" in capsys.readouterr().err
+
+
+def test_ultralytics_labels_give_the_frames_of_a_video_counted_from_one(tmp_path, capsys):
+    """``yolo pose predict source=clip.avi save_txt=True`` writes ``labels/clip_<frame>.txt`` with
+    frames counted from 1, as fractions of the frame's size: frames 1 and 4 of its count are the
+    video's frames 0 and 3, placed exactly as the same people given in pixels for those frames."""
+    from .test_keypoint_cli import _ultralytics_line
+    from .test_scene import CAMERA
+    video = _video(tmp_path / "clip.avi", 6)
+    seen = _Walkers(False).frames
+    (tmp_path / "cam.json").write_text(json.dumps(CAMERA.to_dict()))
+    (tmp_path / "labels").mkdir()
+    for n, people in ((1, seen[0]), (4, seen[1])):
+        (tmp_path / "labels" / f"clip_{n}.txt").write_text("".join(_ultralytics_line(p, (96, 64)) + "\n"
+                                                                   for p in people))
+    (tmp_path / "px.json").write_text(json.dumps({"0": seen[0].tolist(), "3": seen[1].tolist()}))
+    common = ["--keypoint-format", "coco_17", "--video", str(video), "--camera", str(tmp_path / "cam.json"),
+              "--pictures", "0"]
+    for name, keypoints in (("labels", tmp_path / "labels"), ("px", tmp_path / "px.json")):
+        assert main(["predict", "--keypoints", str(keypoints), *common, "--out", str(tmp_path / f"o_{name}")]) == 0
+    got, want = (json.loads((tmp_path / f"o_{n}" / "people.json").read_text()) for n in ("labels", "px"))
+    assert [r["frame"] for r in got] == [r["frame"] for r in want] == [0, 0, 3, 3]
+    np.testing.assert_allclose([r["root_cam"] for r in got], [r["root_cam"] for r in want], atol=0.05)
+    (tmp_path / "labels" / "clip_0.txt").write_text(_ultralytics_line(seen[0][0], (96, 64)) + "\n")
+    capsys.readouterr()
+    assert main(["predict", "--keypoints", str(tmp_path / "labels"), *common, "--out", str(tmp_path / "bad")]) == 2
+    assert "'clip_0' names frame 0, but these keypoints count the frames from 1" in capsys.readouterr().err

@@ -111,9 +111,10 @@ def _add_eval(sub):
                    "layout (data_2d_h36m_cpn_ft_h36m_dbb.npz and the like, read as data only) instead of the "
                    "projected ground truth; mupots-3d: your detector's people on the MuPoTS-3D images instead "
                    "of the annotated 2D (any format hdnet predict --keypoints reads; images named "
-                   "TS<n>/img_<frame>.jpg, or COCO image ids with --coco-annotations; or a folder of OpenPose or "
-                   "MMPose folders, one per sequence, named TS<n>), tied to the annotated people in 2D as the official "
-                   "script does: the people it missed are misses, the others false positives (docs/real.md)")
+                   "TS<n>/img_<frame>.jpg, or COCO image ids with --coco-annotations; or a folder of OpenPose, "
+                   "MMPose or Ultralytics label folders, one per sequence, named TS<n>), tied to the annotated "
+                   "people in 2D as the official script does: the people it missed are misses, the others false "
+                   "positives (docs/real.md)")
     p.add_argument("--keypoint-format", default=None,
                    help="with --keypoints: their joint set (mupots-3d: required where the joint count fits several; "
                    "h36m: read from the file's layout)")
@@ -151,7 +152,8 @@ def _add_predict(sub):
     p.add_argument("--keypoints", help="keypoint models: your detector's 2D keypoints, JSON {image name: "
                    "[[[x, y, score], ...], ...]}, COCO results [{image_id, keypoints: [x, y, s, ...]}] or MMPose's "
                    "video predictions; or a folder of one file per image: OpenPose's --write_json "
-                   "(*_keypoints.json), MMPose's pred_out_dir (<image>.json)")
+                   "(*_keypoints.json), MMPose's pred_out_dir (<image>.json), Ultralytics YOLO-pose's save_txt "
+                   "labels (<image>.txt, with the images: --images DIR)")
     p.add_argument("--keypoint-format", default=None,
                    help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17 "
                    "(required where the joint count fits several)")
@@ -164,7 +166,8 @@ def _add_predict(sub):
     p.add_argument("--video", metavar="FILE",
                    help="a video file: with --detector, its frames in order (the detector follows its person "
                    "from frame to frame); with --keypoints, the video the keypoints were found in (their keys "
-                   "are frame numbers: MMPose's frame_id, OpenPose's <video>_<frame>), for its frame size, "
+                   "are frame numbers: MMPose's frame_id, OpenPose's <video>_<frame>, Ultralytics' <video>_<frame "
+                   "from 1>.txt), for its frame size, "
                    "frame rate and pictures; each record says its 'frame'; use with --scene sequence "
                    "(OpenCV: pip install \"hdnet[video]\")")
     p.add_argument("--frame-step", type=int, default=1, metavar="N",
@@ -383,7 +386,8 @@ def _run_eval_keypoints(args) -> int:
     seqs = read_mupots_annotations(args.annotations, args.sequences)
     detections = fmt = tracks = scores = None
     if args.keypoints:
-        people, tracks, fmt, coco, scores = _read_keypoints(args, model, sequences=True)
+        people, tracks, fmt, coco, scores = _read_keypoints(args, model, sequences=True,
+                                                            image_size=_mupots_image_sizes(seqs))
         keep, below = _above_min_score(args, people, scores)
         if keep is not None:  # the detector's unsure people are not detections
             people = {key: v[keep[key]] for key, v in people.items()}
@@ -417,6 +421,20 @@ def _run_eval_keypoints(args) -> int:
     _write_json(args.out, report, "--out")
     print(f"wrote {args.out}")
     return 0
+
+
+def _mupots_image_sizes(seqs):
+    """``key -> (width, height)`` of the MuPoTS-3D image a key names (``TS<n>/img_<frame>``; None
+    for any other key)."""
+    from ..data.mupots_annotations import mupots_image_frame
+    sizes = {seq.name: (seq.width, seq.height) for seq in seqs}
+
+    def size(key: str):
+        try:
+            return sizes.get(mupots_image_frame(key)[0])
+        except ValueError:
+            return None
+    return size
 
 
 def _run_eval_h36m_keypoints(args) -> int:
@@ -709,11 +727,13 @@ def _people(n: int) -> str:
     return f"{n} person" if n == 1 else f"{n} people"
 
 
-def _read_keypoints(args, model, sequences: bool = False):
+def _read_keypoints(args, model, sequences: bool = False, image_size=None):
     """``--keypoints`` (a file or a folder), ``--keypoint-format`` and ``--coco-annotations`` read:
     ``(people {image key: [P, J, 3]}, track ids or None, format, COCO image table or None, the
     people's detector scores or None)``; the format is required where the joint count fits several
-    of the model's. ``sequences``: a folder may hold a folder per sequence instead."""
+    of the model's. ``sequences``: a folder may hold a folder per sequence instead.
+    ``image_size(key)``: the ``(width, height)`` of the image a key names (Ultralytics' labels
+    are divided by it)."""
     from ..data.keypoint_files import (
         parse_keypoints,
         parse_person_scores,
@@ -723,10 +743,16 @@ def _read_keypoints(args, model, sequences: bool = False):
     )
     from . import keypoint_predict as kp
     coco = scores = None
-    if os.path.isdir(args.keypoints):  # OpenPose's --write_json or MMPose's pred_out_dir
+    if os.path.isdir(args.keypoints):  # OpenPose's --write_json, MMPose's pred_out_dir, Ultralytics' labels
         _refuse(args, ["--coco-annotations"], "to a keypoint folder (its files are named by image)")
-        nested = sequences and not any(f.endswith(".json") for f in os.listdir(args.keypoints))
-        people, tracks = (read_keypoint_folders if nested else read_keypoint_folder)(args.keypoints)
+        nested = sequences and not any(f.endswith((".json", ".txt")) for f in os.listdir(args.keypoints))
+        try:
+            named = [model.check_format(args.keypoint_format)] if args.keypoint_format else model.formats
+        except ValueError:
+            named = model.formats  # an unknown format is refused below, with the option's name
+        joints = sorted({model.input_skeleton(f).num_joints for f in named})
+        people, tracks, scores = (read_keypoint_folders if nested else read_keypoint_folder)(
+            args.keypoints, joints=joints, image_size=image_size)
     else:
         loaded = _read_json(args.keypoints, "--keypoints")
         people, _layout = parse_keypoints(loaded)
@@ -744,6 +770,33 @@ def _read_keypoints(args, model, sequences: bool = False):
     except ValueError as e:
         raise CLIError(str(e)) from None
     return people, tracks, fmt, coco, scores
+
+
+def _is_label_folder(path: str) -> bool:
+    """Whether ``--keypoints`` is a folder of Ultralytics labels (``<image>.txt``, no JSON)."""
+    if not os.path.isdir(path):
+        return False
+    names = os.listdir(path)
+    return any(f.endswith(".txt") for f in names) and not any(f.endswith(".json") for f in names)
+
+
+def _label_image_sizes(args, images):
+    """``key -> (width, height)`` of the images a folder of Ultralytics labels names: the frame
+    size of ``--video``, else the images given (None where none is found); None for other
+    keypoints."""
+    from . import keypoint_predict as kp
+    if not _is_label_folder(args.keypoints):
+        return None
+    if args.video:
+        from ..keypoint.detectors import video_info
+        try:
+            info = video_info(args.video)
+        except ImportError as e:
+            raise CLIError(str(e)) from None
+        return lambda key: (info.width, info.height)
+    stems = [f[:-len(".txt")] for f in os.listdir(args.keypoints) if f.endswith(".txt")]
+    refs = kp.resolve_images(stems, images)
+    return lambda key: refs[key].size if key in refs else None
 
 
 def _above_min_score(args, people, scores):
@@ -804,9 +857,9 @@ def _run_predict_keypoints(args) -> int:
     tracks = None
     frame_rate = 30.0  # images in order: reason_scene's default windows
     if args.keypoints:
-        people, tracks, fmt, coco, scores = _read_keypoints(args, model)
-        if args.video:  # the file's keys name the video's frames
-            refs, people, frame_rate = _video_frames_of(args.video, people)
+        people, tracks, fmt, coco, scores = _read_keypoints(args, model, image_size=_label_image_sizes(args, images))
+        if args.video:  # the file's keys name the video's frames (Ultralytics counts them from 1)
+            refs, people, frame_rate = _video_frames_of(args.video, people, int(_is_label_folder(args.keypoints)))
             tracks = None if tracks is None else {key: tracks[key] for key in people}
             scores = None if scores is None else {key: scores[key] for key in people if key in scores}
         else:
@@ -936,10 +989,10 @@ def _people_video(args, refs, people, by_image, records, cameras, model, fmt, ou
     return path
 
 
-def _video_frames_of(video: str, people: dict):
-    """A keypoint file's images as frames of ``video``: each key a frame number from 0 (MMPose's
-    ``frame_id``), or a name ending in ``_<number>`` (OpenPose's ``<video>_000000000012``).
-    Returns ``(refs, people, frame rate)``, in frame order."""
+def _video_frames_of(video: str, people: dict, first: int = 0):
+    """A keypoint file's images as frames of ``video``: each key a frame number from ``first``
+    (0: MMPose's ``frame_id``; 1: Ultralytics' ``<video>_1``), or a name ending in ``_<number>``
+    (OpenPose's ``<video>_000000000012``). Returns ``(refs, people, frame rate)``, in frame order."""
     import re
 
     from ..keypoint.detectors import video_info
@@ -954,7 +1007,10 @@ def _video_frames_of(video: str, people: dict):
         if m is None:
             raise CLIError(f"--video: the keypoint file's {key!r} names no frame (MMPose's frame_id, or a name "
                            "ending in _<frame number> as OpenPose writes them)")
-        numbers[key] = int(m.group(1))
+        numbers[key] = int(m.group(1)) - first
+        if numbers[key] < 0:
+            raise CLIError(f"--video: {key!r} names frame {numbers[key] + first}, but these keypoints count the "
+                           f"frames from {first}")
     if len(set(numbers.values())) < len(numbers):
         raise CLIError("--video: two of the keypoint file's names give the same frame number")
     late = [k for k, n in numbers.items() if info.frames and n >= info.frames]

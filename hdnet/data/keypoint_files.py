@@ -2,7 +2,8 @@
 ``[{"image_id", "keypoints": [x, y, score, ...]}]`` (what MMPose, YOLO-pose, Detectron2 and
 ViTPose write), MMPose's inferencer output for a video (``[{"frame_id", "instances":
 [{"keypoints": [[x, y], ...], "keypoint_scores": [...]}, ...]}, ...]``) and folders with a file
-per image (OpenPose's ``--write_json``, MMPose's ``pred_out_dir``: :func:`read_keypoint_folder`).
+per image (OpenPose's ``--write_json``, MMPose's ``pred_out_dir``, Ultralytics YOLO-pose's
+``save_txt`` labels: :func:`read_keypoint_folder`).
 
 >>> people, layout = parse_keypoints({"a.jpg": [[[10.0, 20.0, 0.9], [30.0, 40.0, 0.8]]]})
 >>> layout, people["a.jpg"].shape
@@ -12,11 +13,11 @@ per image (OpenPose's ``--write_json``, MMPose's ``pred_out_dir``: :func:`read_k
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..core.files import natural_key, read_json
+from ..core.files import MAX_JSON_BYTES, natural_key, read_json
 
 __all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "read_keypoint_folder", "read_keypoint_folders",
            "OPENPOSE_SUFFIX"]
@@ -24,6 +25,17 @@ __all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "read_ke
 #: How OpenPose names what ``--write_json DIR`` writes: one file per image or video frame,
 #: ``<image name without its extension>_keypoints.json``.
 OPENPOSE_SUFFIX = "_keypoints.json"
+
+#: The joint counts of the keypoint formats a label line may hold where the caller names none
+#: (COCO-17, BODY_25, Halpe-26, BlazePose-33).
+LABEL_JOINT_COUNTS = (17, 25, 26, 33)
+
+#: ``(width, height)`` of the image a key names, or None where it is not known.
+ImageSize = Callable[[str], Optional[Tuple[int, int]]]
+
+#: What a folder reader gives: ``({image: [P, J, 3] (x, y, score)}, track ids or None, person
+#: scores or None)``.
+FolderPeople = Tuple[Dict[str, np.ndarray], Optional[Dict[str, np.ndarray]], Optional[Dict[str, np.ndarray]]]
 
 
 def parse_track_ids(data: Any, what: str = "--keypoints") -> Optional[Dict[str, np.ndarray]]:
@@ -164,29 +176,41 @@ def _parse_per_image(results: Dict[str, List[dict]], what: str, joints: int) -> 
     return {k: people.get(k, np.zeros((0, j, 3))) for k in results}
 
 
-def read_keypoint_folder(folder, what: str = "--keypoints") -> Tuple[Dict[str, np.ndarray],
-                                                                     Optional[Dict[str, np.ndarray]]]:
-    """A detector's output folder with one JSON file per image or video frame, as
-    ``({image: [P, J, 3] float64 (x, y, score)}, track ids or None)``, the images in frame order
-    (names by :func:`~hdnet.core.files.natural_key`), each keyed by its file's name without the
-    suffix (the image's name without its extension):
+def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[int] = LABEL_JOINT_COUNTS,
+                         image_size: Optional[ImageSize] = None) -> FolderPeople:
+    """A detector's output folder with one file per image or video frame, as ``({image: [P, J, 3]
+    float64 (x, y px, score)}, track ids or None, person scores or None)``, the images in frame
+    order (names by :func:`~hdnet.core.files.natural_key`), each keyed by its file's name without
+    the suffix (the image's name without its extension):
 
     - OpenPose's ``--write_json`` folder, ``<image>_keypoints.json`` (``{"people":
       [{"pose_keypoints_2d": [x, y, c, ...], "person_id": [id]}, ...]}``: BODY_25, a joint it did
       not find is ``0, 0, 0``); the tracks are ``person_id`` where every person has one >= 0
       (OpenPose's tracking);
     - MMPose's inferencer ``pred_out_dir`` for images, ``<image>.json`` (a list of instances
-      ``{"keypoints": [[x, y], ...], "keypoint_scores": [...]}``); no tracks.
+      ``{"keypoints": [[x, y], ...], "keypoint_scores": [...]}``); no tracks;
+    - Ultralytics YOLO-pose's labels (``yolo pose predict save_txt=True``, ``Results.save_txt``),
+      ``<image>.txt``: a line per person, ``class cx cy w h`` and then ``x y score`` per joint (or
+      ``x y``, a joint at ``0 0`` missing), all divided by the image's width and height, then the
+      person's score (``save_conf=True``) and the tracker's id (``yolo pose track``) where written.
+      The joint count is the one of ``joints`` the line length fits; ``image_size(key)`` gives each
+      image's ``(width, height)`` to turn the coordinates into pixels (required).
 
     Raises:
-        ValueError: naming ``what`` and the file: no such files, a file of neither kind, a person
-            without keypoints, scores outside [0, 1] and the like (as :func:`parse_keypoints`).
+        ValueError: naming ``what`` and the file: no such files, a file of none of these kinds, a
+            person without keypoints, scores outside [0, 1], a label line whose length fits no or
+            several joint counts, a label file without its image's size, and the like (as
+            :func:`parse_keypoints`).
     """
-    files = sorted((f for f in os.listdir(folder) if f.endswith(".json")), key=natural_key)
+    names = os.listdir(folder)
+    files = sorted((f for f in names if f.endswith(".json")), key=natural_key)
+    if not files and any(f.endswith(".txt") for f in names):
+        return _read_ultralytics_labels(folder, sorted((f for f in names if f.endswith(".txt")), key=natural_key),
+                                        what, joints, image_size)
     openpose = [f for f in files if f.endswith(OPENPOSE_SUFFIX)]
     if not files:
-        raise ValueError(f"{what}: {os.fspath(folder)!r} holds no keypoint files (OpenPose's *{OPENPOSE_SUFFIX} "
-                         "or MMPose's <image>.json)")
+        raise ValueError(f"{what}: {os.fspath(folder)!r} holds no keypoint files (OpenPose's *{OPENPOSE_SUFFIX}, "
+                         "MMPose's <image>.json or Ultralytics' <image>.txt labels)")
     results: Dict[str, List[dict]] = {}
     ids: List[int] = []
     for name in openpose or files:
@@ -209,18 +233,103 @@ def read_keypoint_folder(folder, what: str = "--keypoints") -> Tuple[Dict[str, n
             results[name[:-len(".json")]] = _mmpose_results(data, name[:-len(".json")], where)
     people = _parse_per_image(results, what, 25 if openpose else 17)
     if not openpose or not ids or min(ids) < 0:
-        return people, None
+        return people, None, None
     split = np.cumsum([len(v) for v in people.values()])[:-1]
-    return people, dict(zip(people, np.split(np.asarray(ids, np.int64), split), strict=True))
+    return people, dict(zip(people, np.split(np.asarray(ids, np.int64), split), strict=True)), None
 
 
-def read_keypoint_folders(folder, what: str = "--keypoints") -> Tuple[Dict[str, np.ndarray],
-                                                                      Optional[Dict[str, np.ndarray]]]:
+def _label_layout(n: int, joints: Sequence[int], where: str) -> Tuple[int, int, int]:
+    """``(J, numbers per joint, numbers after the joints)`` of an Ultralytics label line of ``n``
+    numbers (``class cx cy w h``, ``J`` joints of 3 or 2 numbers, then 0-2 of score and id)."""
+    fits = sorted({(j, d, n - 5 - j * d) for j in joints for d in (3, 2) if 0 <= n - 5 - j * d <= 2})
+    counts = sorted({f[0] for f in fits})
+    if len(counts) != 1:
+        raise ValueError(f"{where}: a line of {n} numbers fits {counts or 'no'} joint count(s) of {sorted(joints)} "
+                         "(class, box, x y [score] per joint, then score and id where written); "
+                         "name the format (--keypoint-format)")
+    return max(fits, key=lambda f: f[1])  # 3 numbers per joint before 2: J >= 17 leaves one
+
+
+def _read_ultralytics_labels(folder, files: List[str], what: str, joints: Sequence[int],
+                             image_size: Optional[ImageSize]) -> FolderPeople:
+    """:func:`read_keypoint_folder` for a folder of Ultralytics YOLO-pose labels."""
+    lines: Dict[str, List[np.ndarray]] = {}
+    for name in files:
+        path = os.path.join(folder, name)
+        where = f"{what} {name!r}"
+        if os.path.getsize(path) > MAX_JSON_BYTES:
+            raise ValueError(f"{where}: larger than {MAX_JSON_BYTES} bytes; not a label file")
+        rows = lines.setdefault(name[:-len(".txt")], [])
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for ln, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = np.array([float(v) for v in line.split()])
+                except ValueError:
+                    raise ValueError(f"{where} line {ln}: expected numbers (class cx cy w h x y ...)") from None
+                if not np.isfinite(row).all():
+                    raise ValueError(f"{where} line {ln}: NaN or infinite numbers")
+                rows.append(row)
+    lengths = sorted({len(r) for rs in lines.values() for r in rs})
+    if not lengths:
+        j = joints[0] if len(joints) == 1 else 17
+        return {k: np.zeros((0, j, 3)) for k in lines}, None, None
+    j, d, extra = _label_layout(lengths[-1], joints, f"{what} ({os.fspath(folder)!r})")
+    if lengths != [lengths[-1]] and not (lengths == [lengths[-1] - 1, lengths[-1]] and extra >= 1):
+        raise ValueError(f"{what}: label lines of {lengths} numbers in {os.fspath(folder)!r}; one model's labels "
+                         "have one length (those of a tracker may lack the id)")
+    ids_where_given = len(lengths) == 2  # the longer lines end with the tracker's id
+    tail = np.concatenate([r[5 + j * d:] for rs in lines.values() for r in rs if len(r) == lengths[-1]])
+    if extra == 2 or ids_where_given:
+        score_col, id_col = (0 if extra == 2 else None), extra - 1
+    elif extra == 1 and np.all(tail == np.round(tail)) and tail.max() > 1:
+        score_col, id_col = None, 0  # whole numbers past 1: the tracker's ids
+    else:
+        score_col, id_col = (0 if extra == 1 else None), None
+    people: Dict[str, np.ndarray] = {}
+    scores: Dict[str, np.ndarray] = {}
+    tracks: Optional[Dict[str, np.ndarray]] = {}
+    for key, rs in lines.items():
+        size = image_size(key) if image_size is not None else None
+        if rs and size is None:
+            raise ValueError(f"{what}: {key!r} holds Ultralytics labels, normalised to its image: give the images "
+                             "so their sizes are known (hdnet predict: --images DIR)")
+        w, h = size if size is not None else (1, 1)
+        kp = np.array([r[5:5 + j * d] for r in rs]).reshape(len(rs), j, d)
+        if d == 3:
+            conf = kp[..., 2]
+            if ((conf < 0) | (conf > 1)).any():
+                raise ValueError(f"{what}: the keypoint scores of {key!r} must lie in [0, 1]")
+        else:
+            conf = (kp[..., :2] != 0).any(-1).astype(np.float64)  # 0 0: a joint not labelled
+        people[key] = np.concatenate([kp[..., :1] * w, kp[..., 1:2] * h, conf[..., None]], -1)
+        ends = [r[5 + j * d:] for r in rs]
+        if score_col is not None:
+            scores[key] = np.array([e[score_col] for e in ends], np.float64)
+            if ((scores[key] < 0) | (scores[key] > 1)).any():
+                raise ValueError(f"{what}: the person scores of {key!r} must lie in [0, 1]")
+        if tracks is not None and id_col is not None:
+            if any(len(e) <= id_col for e in ends):
+                tracks = None  # some people without an id: no tracks at all
+            else:
+                ids = np.array([e[id_col] for e in ends])
+                if (ids < 0).any() or (ids != np.round(ids)).any():
+                    raise ValueError(f"{what}: the track ids of {key!r} must be whole numbers >= 0")
+                tracks[key] = ids.astype(np.int64)
+    return people, (tracks if id_col is not None else None), (scores if score_col is not None else None)
+
+
+
+
+def read_keypoint_folders(folder, what: str = "--keypoints", *, joints: Sequence[int] = LABEL_JOINT_COUNTS,
+                          image_size: Optional[ImageSize] = None) -> FolderPeople:
     """A folder of :func:`read_keypoint_folder` folders, one per sequence (a detector run on each of
     a data set's sequence folders: ``TS1/``, ``TS2/`` ... of MuPoTS-3D), as one
-    ``({"<folder>/<image>": [P, J, 3]}, track ids or None)``: each sub-folder's keys behind its
-    name; the track ids only where every sub-folder has them, each kept within its own folder's
-    people (a sequence's ids are its own).
+    ``({"<folder>/<image>": [P, J, 3]}, track ids or None, person scores or None)``: each
+    sub-folder's keys behind its name (``image_size`` is asked with those keys); the track ids and
+    scores only where every sub-folder has them, each track kept within its own folder's people (a
+    sequence's ids are its own).
 
     Raises:
         ValueError: naming ``what``: no sub-folder, or any problem :func:`read_keypoint_folder` names.
@@ -230,9 +339,12 @@ def read_keypoint_folders(folder, what: str = "--keypoints") -> Tuple[Dict[str, 
         raise ValueError(f"{what}: {os.fspath(folder)!r} holds no keypoint files and no folders of them")
     people: Dict[str, np.ndarray] = {}
     tracks: Optional[Dict[str, np.ndarray]] = {}
+    scores: Optional[Dict[str, np.ndarray]] = {}
     for sub in subs:
-        p, t = read_keypoint_folder(os.path.join(folder, sub), f"{what} {sub}/")
+        size = None if image_size is None else (lambda key, sub=sub: image_size(f"{sub}/{key}"))
+        p, t, sc = read_keypoint_folder(os.path.join(folder, sub), f"{what} {sub}/", joints=joints, image_size=size)
         people.update({f"{sub}/{key}": v for key, v in p.items()})
         tracks = None if t is None or tracks is None else {**tracks, **{f"{sub}/{key}": v for key, v in t.items()}}
-    return people, tracks
+        scores = None if sc is None or scores is None else {**scores, **{f"{sub}/{key}": v for key, v in sc.items()}}
+    return people, tracks, scores
 
