@@ -380,6 +380,37 @@ def test_predict_reads_ultralytics_labels_with_the_images_they_were_made_on(tmp_
     assert "normalised to its image: give the images" in err and err.count("\n") == 1, err
 
 
+def test_openpifpaf_json_output_is_read_by_image_file_name_with_its_scores(tmp_path, capsys):
+    from PIL import Image
+
+    from hdnet.data.keypoint_files import read_keypoint_folder
+    kp, cams, depth = _coco_views(2, seed=8)
+    (tmp_path / "pp").mkdir()
+    for i, score in enumerate((0.7, 0.4)):  # OpenPifPaf's --json-output: <image file name>.predictions.json
+        (tmp_path / "pp" / f"im{i}.jpg.predictions.json").write_text(json.dumps(
+            [{"keypoints": kp[i].reshape(-1).tolist(), "bbox": [0, 0, 10, 10], "score": score, "category_id": 1}]))
+        Image.new("RGB", (64, 48)).save(tmp_path / f"im{i}.jpg")
+    (tmp_path / "pp" / "im2.jpg.predictions.json").write_text("[]")  # nobody found: needs no camera below
+    people, tracks, scores = read_keypoint_folder(tmp_path / "pp")
+    assert list(people) == ["im0.jpg", "im1.jpg", "im2.jpg"] and tracks is None
+    np.testing.assert_array_equal(people["im1.jpg"][0], kp[1])
+    assert {k: v.tolist() for k, v in scores.items()} == {"im0.jpg": [0.7], "im1.jpg": [0.4], "im2.jpg": []}
+    k = cams.intrinsics
+    (tmp_path / "cam.json").write_text(json.dumps({f"im{i}.jpg": {"fx": float(k[i, 0]), "fy": float(k[i, 1]),
+                                                                  "cx": float(k[i, 2]), "cy": float(k[i, 3])}
+                                                   for i in range(2)}))
+    assert main(["predict", "--keypoints", str(tmp_path / "pp"), "--keypoint-format", "coco_17", "--camera",
+                 str(tmp_path / "cam.json"), "--min-score", "0.5", str(tmp_path / "im0.jpg"), str(tmp_path / "im1.jpg"),
+                 "--pictures", "0", "--out", str(tmp_path / "o")]) == 0
+    records = json.loads((tmp_path / "o" / "people.json").read_text())
+    assert [(r["image_id"], r["detector_score"]) for r in records] == [("im0.jpg", 0.7)]  # im1's 0.4: left out
+    assert records[0]["image"].endswith("im0.jpg")
+    assert abs(records[0]["root_cam"][2] / depth[0] - 1) < 0.15
+    (tmp_path / "pp" / "im3.jpg.predictions.json").write_text(json.dumps({"annotations": []}))
+    with pytest.raises(ValueError, match="not OpenPifPaf's JSON"):
+        read_keypoint_folder(tmp_path / "pp")
+
+
 def _mmpose_instances(people):
     """MMPose's inferencer instances for people ``[P, J, 3]``."""
     return [{"keypoints": p[:, :2].tolist(), "keypoint_scores": p[:, 2].tolist(), "bbox": [[0, 0, 1, 1]],

@@ -152,7 +152,8 @@ def _add_predict(sub):
     p.add_argument("--keypoints", help="keypoint models: your detector's 2D keypoints, JSON {image name: "
                    "[[[x, y, score], ...], ...]}, COCO results [{image_id, keypoints: [x, y, s, ...]}] or MMPose's "
                    "video predictions; or a folder of one file per image: OpenPose's --write_json "
-                   "(*_keypoints.json), MMPose's pred_out_dir (<image>.json), Ultralytics YOLO-pose's save_txt "
+                   "(*_keypoints.json), MMPose's pred_out_dir (<image>.json), OpenPifPaf's --json-output "
+                   "(*.predictions.json), Ultralytics YOLO-pose's save_txt "
                    "labels (<image>.txt, with the images: --images DIR)")
     p.add_argument("--keypoint-format", default=None,
                    help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17 "
@@ -897,7 +898,7 @@ def _run_predict_keypoints(args) -> int:
         raise CLIError("--tracks given: the keypoints carry no track ids (COCO results' track_id, OpenPose's "
                        "person_id); use --tracks linked to link people over the images")
     tracks = kp.link_people(people) if source == "linked" else None if source == "none" else tracks
-    cameras = {key: kp.camera_for(refs[key], cams_json, args.fov) for key in people}
+    cameras = kp.cameras_for(people, refs, cams_json, args.fov)
     heights = kp.heights_for(people, tracks, args.height, _read_json(args.heights, "--heights") if args.heights
                              else None)
     keep, below = _above_min_score(args, people, scores)
@@ -972,7 +973,7 @@ def _people_video(args, refs, people, by_image, records, cameras, model, fmt, ou
             mine = by_image.get(ref.key, [])
             shown = people[ref.key][[r["person"] for r in mine]]
             picture = kp.draw_people(rgb, shown, mine, None, model.input_skeleton(fmt), model.output_skeleton(fmt),
-                                     extent_mm=extent, camera=cameras[ref.key][0])
+                                     extent_mm=extent, camera=cameras[ref.key][0] if ref.key in cameras else None)
             if writer is None:
                 writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, picture.shape[1::-1])
                 if not writer.isOpened():

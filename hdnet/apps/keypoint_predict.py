@@ -30,7 +30,7 @@ from ..core.files import natural_key
 from ..graphs import Skeleton
 
 __all__ = ["ImageRef", "IMAGE_SUFFIXES", "list_images", "resolve_images", "coco_image_table", "camera_for",
-           "predict_records", "placeable_people", "draw_people"]
+           "cameras_for", "predict_records", "placeable_people", "draw_people"]
 
 #: Files ``--images DIR`` takes.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -147,6 +147,20 @@ def camera_for(ref: ImageRef, cameras: Any = None, fov_deg: Optional[float] = No
         except ValueError:
             pass
     return guess_camera(w, h), f"prior ({FOV_PRIOR_DEG:g} degree field of view)"
+
+
+def cameras_for(people: Dict[str, np.ndarray], refs: Dict[str, ImageRef], cameras: Any = None,
+                fov_deg: Optional[float] = None) -> Dict[str, Tuple[Camera, str]]:
+    """:func:`camera_for` of every image with people, and of every image without people that has
+    one (an image where the detector found nobody needs no camera)."""
+    out = {}
+    for key, found in people.items():
+        try:
+            out[key] = camera_for(refs[key], cameras, fov_deg)
+        except ValueError:
+            if len(found):
+                raise
+    return out
 
 
 #: Keys that make a ``--camera`` object one camera rather than image names mapped to cameras.

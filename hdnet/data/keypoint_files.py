@@ -26,6 +26,9 @@ __all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "read_ke
 #: ``<image name without its extension>_keypoints.json``.
 OPENPOSE_SUFFIX = "_keypoints.json"
 
+#: How OpenPifPaf names what ``--json-output DIR`` writes: ``<image file name>.predictions.json``.
+PIFPAF_SUFFIX = ".predictions.json"
+
 #: The joint counts of the keypoint formats a label line may hold where the caller names none
 #: (COCO-17, BODY_25, Halpe-26, BlazePose-33).
 LABEL_JOINT_COUNTS = (17, 25, 26, 33)
@@ -189,6 +192,9 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
       (OpenPose's tracking);
     - MMPose's inferencer ``pred_out_dir`` for images, ``<image>.json`` (a list of instances
       ``{"keypoints": [[x, y], ...], "keypoint_scores": [...]}``); no tracks;
+    - OpenPifPaf's ``--json-output`` folder, ``<image file name>.predictions.json`` (a list of
+      ``{"keypoints": [x, y, c, ...], "bbox", "score"}``), keyed by the image's file name; the
+      scores are its ``score``;
     - Ultralytics YOLO-pose's labels (``yolo pose predict save_txt=True``, ``Results.save_txt``),
       ``<image>.txt``: a line per person, ``class cx cy w h`` and then ``x y score`` per joint (or
       ``x y``, a joint at ``0 0`` missing), all divided by the image's width and height, then the
@@ -208,15 +214,22 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
         return _read_ultralytics_labels(folder, sorted((f for f in names if f.endswith(".txt")), key=natural_key),
                                         what, joints, image_size)
     openpose = [f for f in files if f.endswith(OPENPOSE_SUFFIX)]
+    pifpaf = [f for f in files if f.endswith(PIFPAF_SUFFIX)] if not openpose else []
     if not files:
         raise ValueError(f"{what}: {os.fspath(folder)!r} holds no keypoint files (OpenPose's *{OPENPOSE_SUFFIX}, "
-                         "MMPose's <image>.json or Ultralytics' <image>.txt labels)")
+                         f"MMPose's <image>.json, OpenPifPaf's *{PIFPAF_SUFFIX} or Ultralytics' <image>.txt labels)")
     results: Dict[str, List[dict]] = {}
     ids: List[int] = []
-    for name in openpose or files:
+    for name in openpose or pifpaf or files:
         data = read_json(os.path.join(folder, name), what)
         where = f"{what} {name!r}"
-        if openpose:
+        if pifpaf:
+            key = name[:-len(PIFPAF_SUFFIX)]
+            if not isinstance(data, list) or not all(isinstance(a, dict) and "keypoints" in a for a in data):
+                raise ValueError(f"{where}: not OpenPifPaf's JSON (a list of annotations with keypoints)")
+            results[key] = [{"image_id": key, "keypoints": a["keypoints"], **({"score": a["score"]} if "score" in a
+                                                                               else {})} for a in data]
+        elif openpose:
             key = name[:-len(OPENPOSE_SUFFIX)]
             if not isinstance(data, dict) or not isinstance(data.get("people"), list):
                 raise ValueError(f"{where}: not OpenPose's JSON (an object with a 'people' list)")
@@ -232,6 +245,9 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
         else:
             results[name[:-len(".json")]] = _mmpose_results(data, name[:-len(".json")], where)
     people = _parse_per_image(results, what, 25 if openpose else 17)
+    if pifpaf:
+        scores = parse_person_scores([r for rs in results.values() for r in rs], what)
+        return people, None, None if scores is None else {key: scores.get(key, np.zeros(0)) for key in people}
     if not openpose or not ids or min(ids) < 0:
         return people, None, None
     split = np.cumsum([len(v) for v in people.values()])[:-1]
