@@ -342,7 +342,8 @@ def test_ultralytics_labels_are_read_in_pixels_with_their_scores_and_ids(tmp_pat
     (["0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 0.5 0.9"] * 17) + " 1.5"], {"joints": [17]}, "must lie in [0, 1]"),
     (["0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 0.5 0.9"] * 17), "0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 0.5"] * 17)],
      {"joints": [17]}, "label lines of [39, 56] numbers"),
-    (["0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 0.5 0.9"] * 17)], {"joints": [17], "image_size": None}, "give the images"),
+    (["0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 0.5 0.9"] * 17)], {"joints": [17], "image_size": None},
+     "whose size is not known"),
     (["0 0.5 0.5 0.2 0.4 " + " ".join(["0.5 nan 0.9"] * 17)], {"joints": [17]}, "NaN or infinite"),
 ])
 def test_bad_ultralytics_labels_name_the_file(tmp_path, lines, kwargs, says):
@@ -377,7 +378,7 @@ def test_predict_reads_ultralytics_labels_with_the_images_they_were_made_on(tmp_
     capsys.readouterr()
     assert main(common + ["--out", str(tmp_path / "x")]) == 2  # without the images their sizes are not known
     err = capsys.readouterr().err
-    assert "normalised to its image: give the images" in err and err.count("\n") == 1, err
+    assert "normalised to its image, whose size is not known" in err and err.count("\n") == 1, err
 
 
 def test_openpifpaf_json_output_is_read_by_image_file_name_with_its_scores(tmp_path, capsys):

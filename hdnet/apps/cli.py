@@ -736,6 +736,7 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
     ``image_size(key)``: the ``(width, height)`` of the image a key names (Ultralytics' labels
     are divided by it)."""
     from ..data.keypoint_files import (
+        folder_layout,
         parse_keypoints,
         parse_person_scores,
         parse_track_ids,
@@ -746,7 +747,7 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
     coco = scores = None
     if os.path.isdir(args.keypoints):  # OpenPose's --write_json, MMPose's pred_out_dir, Ultralytics' labels
         _refuse(args, ["--coco-annotations"], "to a keypoint folder (its files are named by image)")
-        nested = sequences and not any(f.endswith((".json", ".txt")) for f in os.listdir(args.keypoints))
+        nested = sequences and not folder_layout(args.keypoints)
         try:
             named = [model.check_format(args.keypoint_format)] if args.keypoint_format else model.formats
         except ValueError:
@@ -775,10 +776,8 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
 
 def _is_label_folder(path: str) -> bool:
     """Whether ``--keypoints`` is a folder of Ultralytics labels (``<image>.txt``, no JSON)."""
-    if not os.path.isdir(path):
-        return False
-    names = os.listdir(path)
-    return any(f.endswith(".txt") for f in names) and not any(f.endswith(".json") for f in names)
+    from ..data.keypoint_files import folder_layout
+    return os.path.isdir(path) and folder_layout(path) == "ultralytics"
 
 
 def _label_image_sizes(args, images):

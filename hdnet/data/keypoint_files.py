@@ -2,8 +2,8 @@
 ``[{"image_id", "keypoints": [x, y, score, ...]}]`` (what MMPose, YOLO-pose, Detectron2 and
 ViTPose write), MMPose's inferencer output for a video (``[{"frame_id", "instances":
 [{"keypoints": [[x, y], ...], "keypoint_scores": [...]}, ...]}, ...]``) and folders with a file
-per image (OpenPose's ``--write_json``, MMPose's ``pred_out_dir``, Ultralytics YOLO-pose's
-``save_txt`` labels: :func:`read_keypoint_folder`).
+per image (OpenPose's ``--write_json``, MMPose's ``pred_out_dir``, OpenPifPaf's ``--json-output``,
+Ultralytics YOLO-pose's ``save_txt`` labels: :func:`read_keypoint_folder`).
 
 >>> people, layout = parse_keypoints({"a.jpg": [[[10.0, 20.0, 0.9], [30.0, 40.0, 0.8]]]})
 >>> layout, people["a.jpg"].shape
@@ -20,7 +20,7 @@ import numpy as np
 from ..core.files import MAX_JSON_BYTES, natural_key, read_json
 
 __all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "read_keypoint_folder", "read_keypoint_folders",
-           "OPENPOSE_SUFFIX"]
+           "folder_layout", "OPENPOSE_SUFFIX", "PIFPAF_SUFFIX"]
 
 #: How OpenPose names what ``--write_json DIR`` writes: one file per image or video frame,
 #: ``<image name without its extension>_keypoints.json``.
@@ -179,6 +179,20 @@ def _parse_per_image(results: Dict[str, List[dict]], what: str, joints: int) -> 
     return {k: people.get(k, np.zeros((0, j, 3))) for k in results}
 
 
+def folder_layout(folder) -> str:
+    """Which detector's folder ``folder`` is, by its files: ``"openpose"``, ``"openpifpaf"``,
+    ``"mmpose"`` (other JSON files), ``"ultralytics"`` (``.txt`` labels, no JSON) or ``""`` (no
+    keypoint files: a folder of such folders, or none)."""
+    names = os.listdir(folder)
+    if any(f.endswith(OPENPOSE_SUFFIX) for f in names):
+        return "openpose"
+    if any(f.endswith(PIFPAF_SUFFIX) for f in names):
+        return "openpifpaf"
+    if any(f.endswith(".json") for f in names):
+        return "mmpose"
+    return "ultralytics" if any(f.endswith(".txt") for f in names) else ""
+
+
 def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[int] = LABEL_JOINT_COUNTS,
                          image_size: Optional[ImageSize] = None) -> FolderPeople:
     """A detector's output folder with one file per image or video frame, as ``({image: [P, J, 3]
@@ -208,13 +222,13 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
             several joint counts, a label file without its image's size, and the like (as
             :func:`parse_keypoints`).
     """
-    names = os.listdir(folder)
-    files = sorted((f for f in names if f.endswith(".json")), key=natural_key)
-    if not files and any(f.endswith(".txt") for f in names):
-        return _read_ultralytics_labels(folder, sorted((f for f in names if f.endswith(".txt")), key=natural_key),
-                                        what, joints, image_size)
-    openpose = [f for f in files if f.endswith(OPENPOSE_SUFFIX)]
-    pifpaf = [f for f in files if f.endswith(PIFPAF_SUFFIX)] if not openpose else []
+    layout = folder_layout(folder)
+    if layout == "ultralytics":
+        return _read_ultralytics_labels(folder, sorted((f for f in os.listdir(folder) if f.endswith(".txt")),
+                                                       key=natural_key), what, joints, image_size)
+    files = sorted((f for f in os.listdir(folder) if f.endswith(".json")), key=natural_key)
+    openpose = [f for f in files if f.endswith(OPENPOSE_SUFFIX)] if layout == "openpose" else []
+    pifpaf = [f for f in files if f.endswith(PIFPAF_SUFFIX)] if layout == "openpifpaf" else []
     if not files:
         raise ValueError(f"{what}: {os.fspath(folder)!r} holds no keypoint files (OpenPose's *{OPENPOSE_SUFFIX}, "
                          f"MMPose's <image>.json, OpenPifPaf's *{PIFPAF_SUFFIX} or Ultralytics' <image>.txt labels)")
@@ -309,8 +323,9 @@ def _read_ultralytics_labels(folder, files: List[str], what: str, joints: Sequen
     for key, rs in lines.items():
         size = image_size(key) if image_size is not None else None
         if rs and size is None:
-            raise ValueError(f"{what}: {key!r} holds Ultralytics labels, normalised to its image: give the images "
-                             "so their sizes are known (hdnet predict: --images DIR)")
+            raise ValueError(f"{what}: {key!r} holds Ultralytics labels, normalised to its image, whose size is not "
+                             "known (hdnet predict: give the images, --images DIR; hdnet eval: name the images "
+                             "TS<n>/img_<frame>)")
         w, h = size if size is not None else (1, 1)
         kp = np.array([r[5:5 + j * d] for r in rs]).reshape(len(rs), j, d)
         if d == 3:
