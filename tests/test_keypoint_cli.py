@@ -489,3 +489,43 @@ def test_a_video_is_summed_up_on_screen_after_the_first_images(tmp_path, capsys)
     assert sum(line.startswith("f") and "1 person; depths" in line for line in out) == SHOWN_IMAGES
     assert any(f"{n} images in all, {n} people" in line for line in out)
     assert len(json.loads((tmp_path / "o" / "people.json").read_text())) == n
+
+
+def test_a_detectors_keypoints_are_kept_and_read_back_the_same(tmp_path, monkeypatch, capsys):
+    """``hdnet predict --images --detector`` writes the detector's keypoints beside people.json
+    (``{image: people}``, a person it did not find as nulls with score 0, an image without boxes as
+    ``[]``); given back with ``--keypoints``, they place the same people without the detector."""
+    from PIL import Image
+
+    from hdnet.keypoint import detectors
+    kp, cams, _ = _coco_views(2, seed=9)
+    lost = np.concatenate([np.full((17, 2), np.nan), np.zeros((17, 1))], -1)  # a box where it found nobody
+
+    class Boxes:
+        format = "coco_17"
+
+        def __call__(self, image, boxes=None):
+            return np.stack([kp[0], lost][:len(boxes)]) if boxes is not None and len(boxes) else np.zeros((0, 17, 3))
+
+    monkeypatch.setattr(detectors.DETECTORS, "get", lambda name: Boxes)
+    (tmp_path / "im").mkdir()
+    for name in ("a.jpg", "b.jpg"):
+        Image.new("RGB", (64, 48)).save(tmp_path / "im" / name)
+    (tmp_path / "boxes.json").write_text(json.dumps({"a.jpg": [[0, 0, 10, 10], [5, 5, 20, 20]], "b.jpg": []}))
+    k = cams.intrinsics
+    (tmp_path / "cam.json").write_text(json.dumps({"fx": float(k[0, 0]), "fy": float(k[0, 1]), "cx": float(k[0, 2]),
+                                                   "cy": float(k[0, 3])}))
+    common = ["--images", str(tmp_path / "im"), "--camera", str(tmp_path / "cam.json"), "--pictures", "0"]
+    assert main(["predict", "--detector", "mediapipe", "--boxes", str(tmp_path / "boxes.json"), *common,
+                 "--out", str(tmp_path / "o")]) == 0
+    assert "keypoints.json (the detector's coco_17 keypoints" in capsys.readouterr().out
+    kept = json.loads((tmp_path / "o" / "keypoints.json").read_text())
+    assert list(kept) == [str(tmp_path / "im" / "a.jpg"), str(tmp_path / "im" / "b.jpg")]
+    a = kept[str(tmp_path / "im" / "a.jpg")]
+    np.testing.assert_array_equal(np.array(a[0]), kp[0])
+    assert a[1] == [[None, None, 0.0]] * 17 and kept[str(tmp_path / "im" / "b.jpg")] == []
+    assert main(["predict", "--keypoints", str(tmp_path / "o" / "keypoints.json"), "--keypoint-format", "coco_17",
+                 *common, "--out", str(tmp_path / "again")]) == 0
+    first, again = (json.loads((tmp_path / d / "people.json").read_text()) for d in ("o", "again"))
+    assert len(first) == len(again) == 1  # the box where it found nobody is left out both times
+    assert again[0]["person"] == first[0]["person"] == 0 and again[0]["root_cam"] == first[0]["root_cam"]

@@ -96,7 +96,15 @@ def test_predict_video_places_each_frames_people_as_the_python_api_does(tmp_path
                                    track=np.tile(np.arange(2), 12))
     assert not np.allclose(want.root_mm.numpy(), at_30.root_mm.numpy(), atol=1.0)  # the frame rate counts
     # every 3rd frame read drawn into one video: the 12 frames read give 4, each the frame beside the view
-    assert [p.name for p in (tmp_path / "out").iterdir() if p.name != "people.json"] == ["walk_people.mp4"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["keypoints.json", "people.json", "walk_people.mp4"]
+    # the detector's keypoints, kept, read back with the video: the same people without running it again
+    assert main(["predict", "--keypoints", str(tmp_path / "out" / "keypoints.json"), "--keypoint-format", "coco_17",
+                 "--video", str(video), "--camera", str(tmp_path / "cam.json"), "--checkpoint", str(tmp_path / "kp.pt"),
+                 "--scene", "sequence", "--pictures", "0", "--out", str(tmp_path / "again")]) == 0
+    again = json.loads((tmp_path / "again" / "people.json").read_text())
+    assert [(r["image_id"], r["frame"], r["person"]) for r in again] == [(r["image_id"], r["frame"], r["person"])
+                                                                          for r in records]
+    np.testing.assert_allclose([r["root_cam"] for r in again], [r["root_cam"] for r in records], atol=1e-3)
     drawn = list(detectors.video_frames(tmp_path / "out" / "walk_people.mp4"))
     assert len(drawn) == 4 and drawn[0][1].shape == (64, 96 + 64, 3)
     assert [round(float(f[:, :96].mean()) / 20) for _, f in drawn] == [0, 6, 12 % 13, 18 % 13]  # those frames

@@ -851,8 +851,9 @@ def _run_predict_keypoints(args) -> int:
     if cams_json is not None and not isinstance(cams_json, dict):
         raise CLIError("--camera: expected a JSON object (one camera, or image names mapped to cameras)")
     out = _check_out_folder(args.out)
-    _refuse_overwrite(out / "people.json", [args.keypoints, args.camera, args.coco_annotations, args.checkpoint,
-                                            args.boxes, args.video, *images])
+    for written in ("people.json", "keypoints.json") if args.detector else ("people.json",):
+        _refuse_overwrite(out / written, [args.keypoints, args.camera, args.coco_annotations, args.checkpoint,
+                                          args.boxes, args.video, *images])
     model = _keypoint_model(args)
     tracks = None
     frame_rate = 30.0  # images in order: reason_scene's default windows
@@ -891,6 +892,10 @@ def _run_predict_keypoints(args) -> int:
                 boxes = _as_xyxy(b, args.box_format or "xyxy", key)
             people[image] = detector(image, boxes)
             _say_found(k, image, people[image], f"{len(images)} images")
+    if args.detector:  # kept, so that other cameras or scenes need not run the detector again
+        _write_json(out / "keypoints.json", {key: [[[None if not np.isfinite(v) else float(v) for v in joint]
+                                                    for joint in person] for person in found]
+                                             for key, found in people.items()}, "--out")
     scene = args.scene or ("image" if args.floor else "none")
     source = args.tracks or ("given" if tracks is not None else "linked" if scene == "sequence" else "none")
     if source == "given" and tracks is None:
@@ -944,6 +949,9 @@ def _run_predict_keypoints(args) -> int:
         drawn += bool(ref.path and mine)
     if args.video and args.pictures and records:
         print(f"wrote {_people_video(args, refs, people, by_image, records, cameras, model, fmt, out)}")
+    if args.detector:
+        print(f"wrote {out / 'keypoints.json'} (the detector's {fmt} keypoints: hdnet predict --keypoints reads "
+              f"them, --keypoint-format {fmt})")
     print(f"wrote {out / 'people.json'}")
     return 0
 

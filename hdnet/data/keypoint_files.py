@@ -88,7 +88,7 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
     ``layout`` is ``"coco-results"``, ``"by-image"`` or ``"mmpose-video"`` (MMPose's inferencer
     on a video: each frame keyed by its ``frame_id``, frames without people kept). People without
     a score get 1; a joint with score 0 is missing and its coordinates may be anything (``null``
-    included).
+    included); an image's people may be ``[]`` (nobody found).
 
     Raises:
         ValueError: naming ``what`` and the entry: a malformed entry, people of one image with
@@ -129,6 +129,9 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
             except (TypeError, ValueError):
                 raise ValueError(f"{what}: the people of {name!r} must be [[[x, y(, score)], ...], ...] "
                                  "with one joint count") from None
+            if arr.size == 0 and arr.ndim <= 3:  # [], [[]]: nobody in this image
+                out[str(name)] = []
+                continue
             if arr.ndim != 3 or arr.shape[-1] not in (2, 3):
                 raise ValueError(f"{what}: the people of {name!r} must have shape [P, J, 2 or 3], got {arr.shape}")
             if arr.shape[-1] == 2:
@@ -137,6 +140,8 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
     else:
         raise ValueError(f"{what}: expected a JSON object {{image: people}} or a list of COCO results")
     for name, people in out.items():
+        if not people:
+            continue
         if len({len(p) for p in people}) > 1:
             raise ValueError(f"{what}: the people of {name!r} have different joint counts")
         arr = np.asarray(people, dtype=np.float64).reshape(len(people), -1, 3)
@@ -146,7 +151,9 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
         if not np.isfinite(arr[..., :2][scores > 0]).all():
             raise ValueError(f"{what}: the keypoints of {name!r} hold NaN, null or inf where the score is above 0 "
                              "(a missing joint has score 0)")
-    return {k: np.stack(v) if v else np.zeros((0, 0, 3)) for k, v in out.items()}, layout
+    counts = {len(v[0]) for v in out.values() if v}
+    j = counts.pop() if len(counts) == 1 else 0  # an image with nobody: the others' joint count
+    return {k: np.stack(v) if v else np.zeros((0, j, 3)) for k, v in out.items()}, layout
 
 
 def _mmpose_results(instances: Any, image_id: str, where: str) -> List[dict]:
