@@ -893,8 +893,7 @@ def _run_predict_keypoints(args) -> int:
             people[image] = detector(image, boxes)
             _say_found(k, image, people[image], f"{len(images)} images")
     if args.detector:  # kept, so that other cameras or scenes need not run the detector again
-        _write_json(out / "keypoints.json", {key: [[[None if not np.isfinite(v) else float(v) for v in joint]
-                                                    for joint in person] for person in found]
+        _write_json(out / "keypoints.json", {key: np.asarray(np.where(np.isfinite(found), found, None)).tolist()  # NaN: null
                                              for key, found in people.items()}, "--out")
     scene = args.scene or ("image" if args.floor else "none")
     source = args.tracks or ("given" if tracks is not None else "linked" if scene == "sequence" else "none")
