@@ -178,7 +178,9 @@ def _add_predict(sub):
                    "video's own with --video, else 30); each track is smoothed over a second")
     p.add_argument("--box-format", default=None, choices=["xyxy", "xywh"], help="box format (default xyxy; never "
                    "guessed)")
-    p.add_argument("--camera", help="JSON intrinsics {fx, fy, cx, cy} or {f, c} (or per image: {file name: {...}})")
+    p.add_argument("--camera", help="the camera: JSON {fx, fy, cx, cy}, {f, c} or an OpenCV camera matrix (or per image: "
+                   "{file name: {...}}), OpenCV's or ROS's calibration YAML/XML, or COLMAP's cameras.txt "
+                   f"({DOCS}/camera.md)")
     p.add_argument("--scene", choices=["none", "image", "sequence"],
                    help="keypoint models: people who share a floor (docs/scene.md): image (each image's "
                    "people), sequence (the images in order, one static camera); default none")
@@ -628,14 +630,23 @@ def _write_json(path, obj, what: str) -> None:
         raise CLIError(str(e) if str(e) else f"{what}: cannot write {os.fspath(path)!r}") from None
 
 
-def _camera_for(spec, name: str):
-    from ..camera import Camera
-    if spec is None:
+def _read_cameras(path):
+    """The ``--camera`` calibration file (:func:`hdnet.camera.read_cameras`), or None."""
+    if not path:
         return None
-    entry = spec.get(name, spec) if isinstance(spec, dict) else spec
+    from ..camera import read_cameras
     try:
-        return Camera.from_dict(entry, f"--camera {name!r}")
-    except (ValueError, TypeError) as e:
+        return read_cameras(path)
+    except (OSError, ValueError, TypeError) as e:
+        raise CLIError(str(e)) from None
+
+
+def _camera_for(cameras, *names: str, image_size):
+    if cameras is None:
+        return None
+    try:
+        return cameras.camera_for(*names, image_size=image_size)[0]
+    except ValueError as e:
         raise CLIError(str(e)) from None
 
 
@@ -847,9 +858,7 @@ def _run_predict_keypoints(args) -> int:
     elif args.frame_step != 1:
         raise CLIError("--frame-step: does not apply without --video")
     images = kp.list_images(args.images, args.image_dir)
-    cams_json = _read_json(args.camera, "--camera") if args.camera else None
-    if cams_json is not None and not isinstance(cams_json, dict):
-        raise CLIError("--camera: expected a JSON object (one camera, or image names mapped to cameras)")
+    camera_file = _read_cameras(args.camera)
     out = _check_out_folder(args.out)
     for written in ("people.json", "keypoints.json") if args.detector else ("people.json",):
         _refuse_overwrite(out / written, [args.keypoints, args.camera, args.coco_annotations, args.checkpoint,
@@ -901,7 +910,7 @@ def _run_predict_keypoints(args) -> int:
         raise CLIError("--tracks given: the keypoints carry no track ids (COCO results' track_id, OpenPose's "
                        "person_id); use --tracks linked to link people over the images")
     tracks = kp.link_people(people) if source == "linked" else None if source == "none" else tracks
-    cameras = kp.cameras_for(people, refs, cams_json, args.fov)
+    cameras = kp.cameras_for(people, refs, camera_file, args.fov)
     heights = kp.heights_for(people, tracks, args.height, _read_json(args.heights, "--heights") if args.heights
                              else None)
     keep, below = _above_min_score(args, people, scores)
@@ -1095,7 +1104,7 @@ def _run_predict(args) -> int:
     boxes_all = _read_json(args.boxes, "--boxes")
     if not isinstance(boxes_all, dict):
         raise CLIError("--boxes: expected a JSON object {image file name: [[x1, y1, x2, y2], ...]}")
-    cams = _read_json(args.camera, "--camera") if args.camera else None
+    cams = _read_cameras(args.camera)
     out = _check_out_folder(args.out)
     # everything is read and checked before anything is written
     names = [os.path.basename(p) for p in args.images]
@@ -1118,7 +1127,7 @@ def _run_predict(args) -> int:
         # image) and dropped: predict_many decodes again ahead of the network, so memory stays
         # flat over a folder of photos
         height, width = load_image(image).shape[1:]
-        cam = _camera_for(cams, key if cams and key in cams else name)
+        cam = _camera_for(cams, key, image, name, image_size=(width, height))
         stem = Path(image).stem if name not in shared else \
             "_".join(Path(os.path.normpath(image)).parts[-2:]).rsplit(".", 1)[0].replace(os.sep, "_")
         jobs.append((image, key, boxes, scores, cam, stem))

@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..camera import Camera, camera_from_fov, guess_camera, read_exif_focal
+from ..camera import Camera, CameraFile, camera_from_fov, guess_camera, read_exif_focal
 from ..camera.estimate import FOV_PRIOR_DEG
 from ..core.files import natural_key
 from ..graphs import Skeleton
@@ -123,17 +123,12 @@ def resolve_images(keys: Sequence[str], images: Sequence[str], keypoint_file: Op
     return out
 
 
-def camera_for(ref: ImageRef, cameras: Any = None, fov_deg: Optional[float] = None) -> Tuple[Camera, str]:
-    """``(camera, source)`` for one image (module docstring for the order)."""
+def camera_for(ref: ImageRef, cameras: Optional[CameraFile] = None,
+               fov_deg: Optional[float] = None) -> Tuple[Camera, str]:
+    """``(camera, source)`` for one image (module docstring for the order); ``cameras`` is the
+    ``--camera`` file (:func:`hdnet.camera.read_cameras`), checked against the image's size."""
     if cameras is not None:
-        entry = cameras
-        if isinstance(cameras, dict) and not _looks_like_camera(cameras):
-            name = os.path.basename(ref.path) if ref.path else ref.key
-            entry = cameras.get(ref.key, cameras.get(name))
-            if entry is None:
-                raise ValueError(f"--camera: no camera for {ref.key!r} (the file maps image names to cameras; "
-                                 f"it has {sorted(cameras)[:5]})")
-        return Camera.from_dict(entry, f"--camera {ref.key!r}"), "--camera"
+        return cameras.camera_for(ref.key, ref.path, image_size=ref.size)
     if ref.size is None:
         raise ValueError(f"--camera: no camera and no image size for {ref.key!r}; pass --camera, or the image "
                          "(its size, EXIF or --fov give one), or --coco-annotations with image sizes")
@@ -149,7 +144,7 @@ def camera_for(ref: ImageRef, cameras: Any = None, fov_deg: Optional[float] = No
     return guess_camera(w, h), f"prior ({FOV_PRIOR_DEG:g} degree field of view)"
 
 
-def cameras_for(people: Dict[str, np.ndarray], refs: Dict[str, ImageRef], cameras: Any = None,
+def cameras_for(people: Dict[str, np.ndarray], refs: Dict[str, ImageRef], cameras: Optional[CameraFile] = None,
                 fov_deg: Optional[float] = None) -> Dict[str, Tuple[Camera, str]]:
     """:func:`camera_for` of every image with people, and of every image without people that has
     one (an image where the detector found nobody needs no camera)."""
@@ -161,14 +156,6 @@ def cameras_for(people: Dict[str, np.ndarray], refs: Dict[str, ImageRef], camera
             if len(found):
                 raise
     return out
-
-
-#: Keys that make a ``--camera`` object one camera rather than image names mapped to cameras.
-_CAMERA_KEYS = {"fx", "fy", "f", "cx", "cy", "c", "intrinsic", "radial", "tangential", "k", "p"}
-
-
-def _looks_like_camera(d: dict) -> bool:
-    return bool(_CAMERA_KEYS & set(d))
 
 
 def heights_for(people: Dict[str, np.ndarray], tracks: Optional[Dict[str, np.ndarray]], height: Optional[float],

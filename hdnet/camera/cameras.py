@@ -6,10 +6,8 @@ intrinsics ``[N, 4]`` all become a :class:`Cameras`, checked once.
 
 >>> import torch
 >>> cams = Cameras(torch.tensor([[1000.0, 1000.0, 640.0, 360.0], [1500.0, 1500.0, 960.0, 540.0]]))
->>> cams.project(torch.tensor([[[0.0, 0.0, 2000.0]], [[100.0, 0.0, 3000.0]]]))
-tensor([[[640., 360.]],
-<BLANKLINE>
-        [[1010., 540.]]])
+>>> cams.project(torch.tensor([[[0.0, 0.0, 2000.0]], [[100.0, 0.0, 3000.0]]])).tolist()
+[[[640.0, 360.0]], [[1010.0, 540.0]]]
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from torch import Tensor
 
 from ..core.checks import as_tensor, is_tracing
 from .functional import (
+    DISTORTION_MODELS,
     ArrayLike,
     Points,
     _main,
@@ -66,15 +65,82 @@ def _coefficients(values, name: str, sizes: Tuple[int, ...]) -> Tuple[float, ...
     return out
 
 
+#: Names lens models go by in calibration files, and the model of :data:`DISTORTION_MODELS` each
+#: one is (ROS's ``plumb_bob`` and Kalibr's ``radtan`` are OpenCV's five coefficients).
+DISTORTION_MODEL_NAMES = {"h36m": "h36m", "opencv": "opencv", "plumb_bob": "opencv", "radtan": "opencv",
+                          "brown_conrady": "opencv", "rational_polynomial": "opencv"}
+#: Lens models hdnet does not undo (fisheye projections): named in the error instead of misread.
+_OTHER_LENS_MODELS = ("equidistant", "fisheye", "kannala_brandt", "omni", "double_sphere", "ds", "eucm")
+#: Keys of an OpenCV camera matrix and of OpenCV's distortion vector ``(k1, k2, p1, p2[, k3[, k4,
+#: k5, k6[, s1, s2, s3, s4[, tau_x, tau_y]]]])`` in the dictionaries :meth:`Camera.from_dict` reads.
+_MATRIX_KEYS = ("camera_matrix", "cameraMatrix", "K", "intrinsic_matrix")
+_OPENCV_KEYS = ("distortion_coefficients", "dist_coeffs", "distCoeffs", "D")
+#: Every key that makes a dictionary one camera (rather than image names mapped to cameras).
+CAMERA_KEYS = frozenset({"fx", "fy", "cx", "cy", "f", "c", "intrinsic", "radial", "tangential", "k", "p",
+                         "distortion_model", *_MATRIX_KEYS, *_OPENCV_KEYS})
+
+
+def _lens_model(name, what: str) -> str:
+    key = name.lower() if isinstance(name, str) else name
+    if key in DISTORTION_MODEL_NAMES:
+        return DISTORTION_MODEL_NAMES[key]
+    if key in _OTHER_LENS_MODELS:
+        raise ValueError(f"{what}: distortion_model {name!r} is a fisheye model, which hdnet does not undo; "
+                         "undistort the keypoints with it first and give the pinhole camera")
+    raise ValueError(f"{what}: distortion_model: expected one of {sorted(DISTORTION_MODEL_NAMES)}, got {name!r}")
+
+
+def _matrix_numbers(value, what: str) -> list:
+    """The numbers of a matrix as written in calibration files: nested lists, a flat list, or
+    OpenCV's / ROS's ``{"rows", "cols", "data"}``."""
+    if isinstance(value, dict):
+        if "data" not in value:
+            raise ValueError(f"{what}: expected a matrix with 'data' (OpenCV and ROS files), got keys {sorted(value)}")
+        value = value["data"]
+    try:
+        flat = np.ravel(np.asarray(value, dtype=object)).tolist()
+    except ValueError:  # ragged nesting
+        raise ValueError(f"{what}: expected a matrix of numbers, got {value!r}") from None
+    return list(_coefficients(flat, what, (len(flat),))) if flat else []
+
+
+def _from_opencv(d: dict, what: str) -> Tuple[Tuple[float, float, float, float], Optional[Tuple[float, float, float]],
+                                              Optional[Tuple[float, float]]]:
+    """``(fx, fy, cx, cy), radial, tangential`` from an OpenCV camera matrix and distortion vector."""
+    mkey = next((k for k in _MATRIX_KEYS if k in d), None)
+    if mkey is None:
+        raise ValueError(f"{what}: OpenCV distortion coefficients without a camera matrix (one of {list(_MATRIX_KEYS)})")
+    m = _matrix_numbers(d[mkey], f"{what}: {mkey}")
+    if len(m) != 9:
+        raise ValueError(f"{what}: {mkey}: expected a 3x3 matrix (9 numbers), got {len(m)}")
+    if m[1] != 0.0 or m[3] != 0.0 or m[6:] != [0.0, 0.0, 1.0]:
+        raise ValueError(f"{what}: {mkey}: expected [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] (no skew), got {m}")
+    dkey = next((k for k in _OPENCV_KEYS if k in d), None)
+    if dkey is None:
+        return (m[0], m[4], m[2], m[5]), None, None
+    c = _matrix_numbers(d[dkey], f"{what}: {dkey}")
+    if len(c) not in (0, 4, 5, 8, 12, 14):
+        raise ValueError(f"{what}: {dkey}: expected OpenCV's 4, 5, 8, 12 or 14 coefficients "
+                         f"(k1, k2, p1, p2[, k3, ...]), got {len(c)}")
+    if any(c[5:]):
+        raise ValueError(f"{what}: {dkey}: the rational, thin-prism and tilt terms (coefficients 6-{len(c)}) must be 0; "
+                         "hdnet undoes OpenCV's five-coefficient model (k1, k2, p1, p2, k3)")
+    c = c + [0.0] * (5 - len(c))
+    return (m[0], m[4], m[2], m[5]), (c[0], c[1], c[4]), (c[2], c[3])
+
+
 # ---------------------------------------------------------------------------- one camera
 @dataclass(frozen=True)
 class Camera:
-    """A pinhole camera with optional Human3.6M-convention lens distortion (see docs/camera.md).
+    """A pinhole camera with optional lens distortion (see docs/camera.md).
 
     Args:
         fx, fy: focal lengths in pixels (finite, > 0).
         cx, cy: principal point in pixels (finite).
         radial: ``(k1, k2, k3)`` (or ``(k1, k2)``) or None; tangential: ``(p1, p2)`` or None.
+        distortion_model: ``"h36m"`` (Human3.6M's camera code, the default) or ``"opencv"``
+            (OpenCV's ``(k1, k2, p1, p2, k3)`` as ``radial=(k1, k2, k3)``, ``tangential=(p1, p2)``);
+            the two differ in the tangential term only (:func:`~hdnet.camera.distort_normalized`).
 
     Methods take and return numpy arrays (float64) or tensors, point by point; for many cameras
     at once use :class:`Cameras` (``camera.to_cameras()``).
@@ -86,8 +152,12 @@ class Camera:
     cy: float
     radial: Optional[Tuple[float, float, float]] = None
     tangential: Optional[Tuple[float, float]] = None
+    distortion_model: str = "h36m"
 
     def __post_init__(self):
+        if not isinstance(self.distortion_model, str) or self.distortion_model not in DISTORTION_MODELS:
+            raise ValueError(f"distortion_model: expected one of {sorted(DISTORTION_MODELS)}, "
+                             f"got {self.distortion_model!r}")
         for name in ("fx", "fy", "cx", "cy"):
             object.__setattr__(self, name, _number(getattr(self, name), name))
         for name in ("fx", "fy"):
@@ -106,8 +176,12 @@ class Camera:
     def from_dict(cls, d: dict, what: str = "camera") -> "Camera":
         """From ``{"fx", "fy", "cx", "cy"}`` (optional ``radial``/``k``, ``tangential``/``p``),
         ``{"f", "c"}`` (Human3.6M / RootNet style: ``f`` one number or ``[fx, fy]``, ``c``
-        ``[cx, cy]``) or ``{"intrinsic": [fx, fy, cx, cy]}`` (MuPoTS style). ``what`` names the
-        source in errors (a file, a field)."""
+        ``[cx, cy]``), ``{"intrinsic": [fx, fy, cx, cy]}`` (MuPoTS style) or OpenCV's
+        ``{"camera_matrix" (or "K"): 3x3, "distortion_coefficients" (or "dist_coeffs", "D"):
+        [k1, k2, p1, p2, k3]}`` (nested lists, flat lists or ``{"rows", "cols", "data"}`` as
+        OpenCV and ROS write them). ``"distortion_model"`` says which model ``radial`` and
+        ``tangential`` follow (``h36m`` unless said; OpenCV's coefficients are ``opencv``, and ROS's
+        ``plumb_bob`` is the same). ``what`` names the source in errors (a file, a field)."""
         if not isinstance(d, dict):
             raise ValueError(f"{what}: expected an object with fx, fy, cx, cy (or f, c), got {type(d).__name__}")
 
@@ -116,6 +190,19 @@ class Camera:
                 return _coefficients(np.ravel(np.asarray(d[key], dtype=object)).tolist(), f"{what}: {key}", sizes)
             except (TypeError, ValueError) as e:
                 raise ValueError(str(e)) from None
+        model = _lens_model(d["distortion_model"], what) if "distortion_model" in d else None
+        if any(k in d for k in _MATRIX_KEYS + _OPENCV_KEYS):
+            if model == "h36m":
+                raise ValueError(f"{what}: OpenCV's distortion coefficients follow OpenCV's model, not "
+                                 "distortion_model 'h36m'")
+            others = sorted(set(d) & (CAMERA_KEYS - {"distortion_model", *_MATRIX_KEYS, *_OPENCV_KEYS}))
+            if others:
+                raise ValueError(f"{what}: give the camera matrix or {others}, not both")
+            (fx, fy, cx, cy), rad, tan = _from_opencv(d, what)
+            try:
+                return cls(fx, fy, cx, cy, rad, tan, "opencv")
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"{what}: {e}") from None
         if "intrinsic" in d:
             fx, fy, cx, cy = numbers("intrinsic", (4,))
         elif "f" in d or "c" in d:
@@ -132,7 +219,8 @@ class Camera:
         tangential = d.get("p", d.get("tangential"))
         try:
             return cls(fx, fy, cx, cy, None if radial is None else numbers("k" if "k" in d else "radial", (2, 3)),
-                       None if tangential is None else numbers("p" if "p" in d else "tangential", (2,)))
+                       None if tangential is None else numbers("p" if "p" in d else "tangential", (2,)),
+                       model or "h36m")
         except (TypeError, ValueError) as e:
             msg = str(e)
             raise ValueError(msg if msg.startswith(what) else f"{what}: {msg}") from None
@@ -156,6 +244,8 @@ class Camera:
             d["radial"] = list(self.radial)
         if self.tangential is not None:
             d["tangential"] = list(self.tangential)
+        if self.distortion_model != "h36m":
+            d["distortion_model"] = self.distortion_model
         return d
 
     def to_cameras(self, dtype: torch.dtype = torch.float64, device=None) -> "Cameras":
@@ -181,11 +271,13 @@ class Camera:
 
     def project(self, points_mm: Points) -> Points:
         """Camera-space points ``[..., 3]`` (mm) to pixels ``[..., 2]``, distortion included."""
-        return project_points(points_mm, self.fx, self.fy, self.cx, self.cy, self.radial, self.tangential)
+        return project_points(points_mm, self.fx, self.fy, self.cx, self.cy, self.radial, self.tangential,
+                              self.distortion_model)
 
     def backproject(self, uv_px: Points, depth_mm: ArrayLike) -> Points:
         """Pixels ``[..., 2]`` (undistorted first) and depths ``[...]`` to points ``[..., 3]``."""
-        return backproject_points(uv_px, depth_mm, self.fx, self.fy, self.cx, self.cy, self.radial, self.tangential)
+        return backproject_points(uv_px, depth_mm, self.fx, self.fy, self.cx, self.cy, self.radial, self.tangential,
+                                  self.distortion_model)
 
     def normalize(self, uv_px: Points) -> Points:
         """Pixels to ``((u - cx) / fx, (v - cy) / fy)``; no undistortion (see :meth:`to_rays`)."""
@@ -195,7 +287,9 @@ class Camera:
         """Pixels ``[..., 2]`` to undistorted normalised coordinates: the ``(X / Z, Y / Z)`` of the
         points they show."""
         xy = self.normalize(uv_px)
-        return undistort_normalized(xy, self.radial, self.tangential) if self.has_distortion else xy
+        if not self.has_distortion:
+            return xy
+        return undistort_normalized(xy, self.radial, self.tangential, distortion_model=self.distortion_model)
 
     def denormalize(self, xy_norm: Points) -> Points:
         return denormalize_points(xy_norm, self.fx, self.fy, self.cx, self.cy)
@@ -211,7 +305,7 @@ class Camera:
         """Ideal pinhole pixels ``[..., 2]`` to distorted pixels (inverse of :meth:`undistort`)."""
         xy = self.normalize(uv_px)
         if self.has_distortion:
-            xy = distort_normalized(xy, self.radial, self.tangential)
+            xy = distort_normalized(xy, self.radial, self.tangential, self.distortion_model)
         return self.denormalize(xy)
 
     def depth_to_normalized(self, depth_mm: Points) -> Points:
@@ -231,18 +325,20 @@ class Camera:
         """The camera of the image resized by ``(sx, sy)`` (pixel-centre convention kept)."""
         sy = sx if sy is None else sy
         return Camera(self.fx * sx, self.fy * sy, (self.cx + 0.5) * sx - 0.5,
-                      (self.cy + 0.5) * sy - 0.5, self.radial, self.tangential)
+                      (self.cy + 0.5) * sy - 0.5, self.radial, self.tangential, self.distortion_model)
 
 
 # ---------------------------------------------------------------------------- many cameras
 class Cameras:
     r"""N pinhole cameras as tensors, on one device and dtype (kornia's camera model, with
-    Human3.6M's lens distortion).
+    lens distortion).
 
     Args:
         intrinsics: ``[N, 4]`` as ``(fx, fy, cx, cy)`` in pixels (a ``[4]`` is one camera).
         distortion: ``[N, 5]`` as ``(k1, k2, k3, p1, p2)``, or ``[N, 3]`` / ``[N, 2]`` radial
             terms only; None: no distortion.
+        distortion_model: the lens model of every camera, ``"h36m"`` or ``"opencv"``
+            (:class:`Camera`); they differ in the tangential terms only.
 
     Points are batched along the first axis, one camera per row: ``[N, ..., D]`` (a batch of
     one camera serves any N). Methods keep the points' device; the cameras follow them.
@@ -252,7 +348,9 @@ class Cameras:
             focal lengths that are not > 0.
     """
 
-    def __init__(self, intrinsics, distortion=None):
+    def __init__(self, intrinsics, distortion=None, distortion_model: str = "h36m"):
+        if not isinstance(distortion_model, str) or distortion_model not in DISTORTION_MODELS:
+            raise ValueError(f"distortion_model: expected one of {sorted(DISTORTION_MODELS)}, got {distortion_model!r}")
         k = as_tensor(intrinsics)
         if not k.is_floating_point():
             k = k.to(torch.float64)
@@ -288,18 +386,23 @@ class Cameras:
                 raise ValueError(f"distortion: non-finite coefficients for cameras {rows[:10]}")
         self.intrinsics = k
         self.distortion = d
+        self.distortion_model = distortion_model
 
     @classmethod
     def from_list(cls, cameras: Sequence[Camera], dtype: torch.dtype = torch.float64, device=None) -> "Cameras":
-        """Stack scalar cameras; a missing radial or tangential part is zeros."""
+        """Stack scalar cameras; a missing radial or tangential part is zeros. Cameras with
+        tangential terms must share one lens model (the others have none to differ in)."""
         cams = list(cameras)
         bad = [i for i, c in enumerate(cams) if not isinstance(c, Camera)]
         if bad:
             raise TypeError(f"cameras: expected hdnet Camera objects, got {type(cams[bad[0]]).__name__} at {bad[0]}")
+        models = sorted({c.distortion_model for c in cams if c.tangential is not None and any(c.tangential)})
+        if len(models) > 1:
+            raise ValueError(f"cameras: lens models {models} in one batch; make one Cameras per model")
         k = torch.tensor([[c.fx, c.fy, c.cx, c.cy] for c in cams], dtype=dtype, device=device).reshape(-1, 4)
         d = torch.tensor([list(c.radial or (0.0, 0.0, 0.0)) + list(c.tangential or (0.0, 0.0)) for c in cams],
                          dtype=dtype, device=device).reshape(-1, 5)
-        return cls(k, d)
+        return cls(k, d, models[0] if models else "h36m")
 
     # ------------------------------------------------------------------ views
     def __len__(self) -> int:
@@ -308,11 +411,12 @@ class Cameras:
     def __getitem__(self, index) -> "Cameras":
         if isinstance(index, int):
             index = slice(index, index + 1 if index != -1 else None)
-        return Cameras(self.intrinsics[index], self.distortion[index])
+        return Cameras(self.intrinsics[index], self.distortion[index], self.distortion_model)
 
     def __repr__(self) -> str:
+        model = f", distortion_model={self.distortion_model!r}" if self.distortion_model != "h36m" else ""
         return (f"Cameras(n={len(self)}, dtype={self.dtype}, device={self.device}, "
-                f"distortion={self.has_distortion})")
+                f"distortion={self.has_distortion}{model})")
 
     @property
     def dtype(self) -> torch.dtype:
@@ -338,7 +442,8 @@ class Cameras:
         return torch.sqrt(self.fx * self.fy)
 
     def to(self, device=None, dtype: Optional[torch.dtype] = None) -> "Cameras":
-        return Cameras(self.intrinsics.to(device=device, dtype=dtype), self.distortion.to(device=device, dtype=dtype))
+        return Cameras(self.intrinsics.to(device=device, dtype=dtype), self.distortion.to(device=device, dtype=dtype),
+                       self.distortion_model)
 
     def expand(self, n: int) -> "Cameras":
         """``n`` cameras: itself, or one camera repeated."""
@@ -346,13 +451,14 @@ class Cameras:
             return self
         if len(self) != 1:
             raise ValueError(f"cameras: {len(self)} cameras cannot serve {n} rows")
-        return Cameras(self.intrinsics.expand(n, 4), self.distortion.expand(n, 5))
+        return Cameras(self.intrinsics.expand(n, 4), self.distortion.expand(n, 5), self.distortion_model)
 
     def camera(self, i: int) -> Camera:
         """Camera ``i`` as a scalar :class:`Camera`."""
         fx, fy, cx, cy = (float(v) for v in self.intrinsics[i])
         d = [float(v) for v in self.distortion[i]]
-        return Camera(fx, fy, cx, cy, (d[0], d[1], d[2]) if any(d[:3]) else None, (d[3], d[4]) if any(d[3:]) else None)
+        return Camera(fx, fy, cx, cy, (d[0], d[1], d[2]) if any(d[:3]) else None, (d[3], d[4]) if any(d[3:]) else None,
+                      self.distortion_model)
 
     # ------------------------------------------------------------------ geometry
     def _per_row(self, points: Tensor, name: str, last: int) -> Tuple[Tensor, int]:
@@ -383,14 +489,16 @@ class Cameras:
         uv, extra = self._per_row(uv_px, "uv_px", 2)
         (fx, fy, cx, cy), d = self._params(uv, extra)
         xy = normalize_points(uv, fx, fy, cx, cy)
-        return undistort_normalized(xy, d[..., :3], d[..., 3:]) if self.has_distortion else xy
+        if not self.has_distortion:
+            return xy
+        return undistort_normalized(xy, d[..., :3], d[..., 3:], distortion_model=self.distortion_model)
 
     def project(self, points_mm: Tensor) -> Tensor:
         """Camera-space points ``[N, ..., 3]`` (mm, Z > 0) to pixels ``[N, ..., 2]``."""
         pts, extra = self._per_row(points_mm, "points_mm", 3)
         (fx, fy, cx, cy), d = self._params(pts, extra)
         if self.has_distortion:
-            return project_points(pts, fx, fy, cx, cy, d[..., :3], d[..., 3:])
+            return project_points(pts, fx, fy, cx, cy, d[..., :3], d[..., 3:], self.distortion_model)
         return project_points(pts, fx, fy, cx, cy)
 
     def backproject(self, uv_px: Tensor, depth_mm: Tensor) -> Tensor:
@@ -415,7 +523,7 @@ def as_cameras(cameras: CameraLike, n: Optional[int] = None, *, distortion=None,
     other count is an error naming ``what``.
     """
     if isinstance(cameras, Cameras):
-        out = cameras if distortion is None else Cameras(cameras.intrinsics, distortion)
+        out = cameras if distortion is None else Cameras(cameras.intrinsics, distortion, cameras.distortion_model)
     elif isinstance(cameras, Camera):
         out = Cameras.from_list([cameras])
     elif torch.is_tensor(cameras) or isinstance(cameras, np.ndarray):

@@ -13,7 +13,7 @@ EXIF ``Orientation`` 5-8 means the pixels are stored turned by 90 degrees: the i
 (and as a detector that honours the tag sees it) has width and height swapped.
 
 >>> round(focal_from_35mm(26.0, 4032, 3024), 1)  # a phone's main camera
-3029.4
+3028.7
 """
 
 from __future__ import annotations

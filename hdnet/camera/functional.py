@@ -7,9 +7,11 @@ Conventions (see docs/camera.md):
   of width W spans ``[-0.5, W - 0.5]`` (the OpenCV convention).
 - Normalised camera coordinates (``*_norm``) are ``((u - cx) / fx, (v - cy) / fy)``, i.e. the
   point ``(X / Z, Y / Z)`` of an undistorted pinhole camera.
-- Distortion follows Human3.6M's camera model: with ``x, y`` normalised, ``r2 = x^2 + y^2``,
-  ``R = 1 + k1 r2 + k2 r2^2 + k3 r2^3`` and ``T = p1 y + p2 x``, the distorted point is
-  ``(x (R + T) + p2 r2, y (R + T) + p1 r2)``. (This is not OpenCV's tangential model.)
+- Distortion: with ``x, y`` normalised, ``r2 = x^2 + y^2``, ``R = 1 + k1 r2 + k2 r2^2 + k3 r2^3``
+  and ``T = s (p1 y + p2 x)``, the distorted point is ``(x (R + T) + p2 r2, y (R + T) + p1 r2)``.
+  ``s = 1`` is Human3.6M's camera model (``distortion_model="h36m"``, the default), ``s = 2``
+  OpenCV's (``"opencv"``: ``x R + 2 p1 x y + p2 (r2 + 2 x^2)``, Brown-Conrady, ROS's
+  ``plumb_bob``); the radial part is the same in both.
 - Affines are ``[..., 2, 3]`` matrices acting on ``(u, v, 1)`` column vectors.
 
 Every function takes numpy arrays or torch tensors. Torch input stays torch (and
@@ -28,7 +30,7 @@ from ..core.checks import is_tracing
 
 __all__ = [
     "normalize_points", "denormalize_points", "project_points", "backproject_points",
-    "distort_normalized", "undistort_normalized", "focal_normalized_depth",
+    "distort_normalized", "undistort_normalized", "DISTORTION_MODELS", "focal_normalized_depth",
     "depth_from_focal_normalized", "crop_affine", "invert_affine", "apply_affine", "pixel_grid",
     "coord_map",
 ]
@@ -104,6 +106,17 @@ def denormalize_points(xy_norm: Points, fx: Scalar, fy: Scalar, cx: Scalar, cy: 
     return _out(out, np_out)
 
 
+#: The lens models :func:`distort_normalized` knows, and the factor ``s`` of each one's tangential
+#: term (the only place where they differ).
+DISTORTION_MODELS = {"h36m": 1.0, "opencv": 2.0}
+
+
+def _tangential_factor(distortion_model: str) -> float:
+    if not isinstance(distortion_model, str) or distortion_model not in DISTORTION_MODELS:
+        raise ValueError(f"distortion_model: expected one of {sorted(DISTORTION_MODELS)}, got {distortion_model!r}")
+    return DISTORTION_MODELS[distortion_model]
+
+
 def _distortion(like, radial, tangential):
     k = _as_tensor([0.0, 0.0, 0.0] if radial is None else radial, like)
     p = _as_tensor([0.0, 0.0] if tangential is None else tangential, like)
@@ -117,23 +130,31 @@ def _distortion(like, radial, tangential):
 
 
 def distort_normalized(xy_norm: Points, radial: Optional[ArrayLike] = None,
-                       tangential: Optional[ArrayLike] = None) -> Points:
-    """Apply Human3.6M lens distortion to normalised coordinates ``[..., 2]``.
+                       tangential: Optional[ArrayLike] = None, distortion_model: str = "h36m") -> Points:
+    """Apply lens distortion to normalised coordinates ``[..., 2]``.
 
     ``(x, y) -> (x (R + T) + p2 r2, y (R + T) + p1 r2)`` with ``r2 = x^2 + y^2``,
-    ``R = 1 + k1 r2 + k2 r2^2 + k3 r2^3``, ``T = p1 y + p2 x``.
+    ``R = 1 + k1 r2 + k2 r2^2 + k3 r2^3``, ``T = s (p1 y + p2 x)``; ``s`` is 1 for Human3.6M's
+    model and 2 for OpenCV's (:data:`DISTORTION_MODELS`).
 
     Args:
         xy_norm: ``[..., 2]`` undistorted normalised coordinates.
         radial: ``(k1, k2, k3)`` (or ``(k1, k2)``); tangential: ``(p1, p2)``; batched
             parameters broadcast as ``[..., 3]`` / ``[..., 2]``.
+        distortion_model: ``"h36m"`` (Human3.6M's camera code) or ``"opencv"`` (OpenCV's
+            ``(k1, k2, p1, p2, k3)``: pass ``radial=(k1, k2, k3)``, ``tangential=(p1, p2)``).
+
+    Example:
+        >>> distort_normalized(np.array([[0.1, 0.2]]), (0.0, 0.0), (0.01, 0.0), "opencv").round(6).tolist()
+        [[0.1004, 0.2013]]
     """
+    s = _tangential_factor(distortion_model)
     xy, np_out = _main(xy_norm, "xy_norm", 2)
     k, p = _distortion(xy, radial, tangential)
     x, y = xy[..., 0], xy[..., 1]
     r2 = x * x + y * y
     rad = 1 + r2 * (k[..., 0] + r2 * (k[..., 1] + r2 * k[..., 2]))
-    tan = p[..., 0] * y + p[..., 1] * x
+    tan = s * (p[..., 0] * y + p[..., 1] * x)
     out = torch.stack([x * (rad + tan) + p[..., 1] * r2, y * (rad + tan) + p[..., 0] * r2], -1)
     return _out(out, np_out)
 
@@ -145,7 +166,7 @@ MIN_DISTORTION_SCALE = 1.0 / MAX_DISTORTION_SCALE
 
 
 def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations: int = 50,
-                         tol: float = 1e-12):
+                         tol: float = 1e-12, distortion_model: str = "h36m"):
     """Invert :func:`distort_normalized` by Newton's method (analytic 2x2 Jacobian).
 
     Converges in a few steps for real lenses inside the field of view. Stops early once every
@@ -160,6 +181,7 @@ def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations:
     Returns:
         ``[..., 2]`` undistorted normalised coordinates.
     """
+    s = _tangential_factor(distortion_model)
     xd, np_out = _main(xy_distorted, "xy_distorted", 2)
     k, p = _distortion(xd, radial, tangential)
     k1, k2, k3 = k[..., 0], k[..., 1], k[..., 2]
@@ -170,13 +192,13 @@ def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations:
         r2 = x * x + y * y
         rad = 1 + r2 * (k1 + r2 * (k2 + r2 * k3))
         drad = k1 + r2 * (2 * k2 + 3 * k3 * r2)  # dR/d(r2)
-        tan = p1 * y + p2 * x
+        tan = s * (p1 * y + p2 * x)
         fx_ = x * (rad + tan) + p2 * r2 - xd[..., 0]
         fy_ = y * (rad + tan) + p1 * r2 - xd[..., 1]
-        a = rad + tan + x * (2 * x * drad + p2) + 2 * p2 * x
-        b = x * (2 * y * drad + p1) + 2 * p2 * y
-        c = y * (2 * x * drad + p2) + 2 * p1 * x
-        d = rad + tan + y * (2 * y * drad + p1) + 2 * p1 * y
+        a = rad + tan + x * (2 * x * drad + s * p2) + 2 * p2 * x
+        b = x * (2 * y * drad + s * p1) + 2 * p2 * y
+        c = y * (2 * x * drad + s * p2) + 2 * p1 * x
+        d = rad + tan + y * (2 * y * drad + s * p1) + 2 * p1 * y
         det = a * d - b * c
         if step == iterations:
             break
@@ -188,7 +210,7 @@ def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations:
                 break
     if xd.numel() and not is_tracing():
         with torch.no_grad():
-            back = distort_normalized(torch.stack([x, y], -1), k, p)
+            back = distort_normalized(torch.stack([x, y], -1), k, p, distortion_model)
             err = (back - xd).abs().amax(-1)
             scale = rad + tan  # how much the lens moves a point away from (or towards) the centre
             bad = (~torch.isfinite(err) | (err > 1e-6 * (1 + xd.abs().amax(-1))) | ~(det > 0)
@@ -204,10 +226,12 @@ def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations:
 
 
 def project_points(points_mm: Points, fx: Scalar, fy: Scalar, cx: Scalar, cy: Scalar,
-                   radial: Optional[ArrayLike] = None, tangential: Optional[ArrayLike] = None) -> Points:
+                   radial: Optional[ArrayLike] = None, tangential: Optional[ArrayLike] = None,
+                   distortion_model: str = "h36m") -> Points:
     """Project camera-space points ``[..., 3]`` (mm, Z > 0) to pixels ``[..., 2]``.
 
-    Distortion (Human3.6M model) is applied when ``radial`` or ``tangential`` is given.
+    Distortion (:func:`distort_normalized`, ``distortion_model``) is applied when ``radial`` or
+    ``tangential`` is given.
 
     Raises:
         ValueError: a point with ``Z <= 0``, or a non-positive focal length.
@@ -218,12 +242,13 @@ def project_points(points_mm: Points, fx: Scalar, fy: Scalar, cx: Scalar, cy: Sc
         raise ValueError("points_mm: every point needs Z > 0 (in front of the camera)")
     xy = pts[..., :2] / z[..., None]
     if radial is not None or tangential is not None:
-        xy = distort_normalized(xy, radial, tangential)
+        xy = distort_normalized(xy, radial, tangential, distortion_model)
     return _out(denormalize_points(xy, fx, fy, cx, cy), np_out)
 
 
 def backproject_points(uv_px: Points, depth_mm: ArrayLike, fx: Scalar, fy: Scalar, cx: Scalar, cy: Scalar,
-                       radial: Optional[ArrayLike] = None, tangential: Optional[ArrayLike] = None) -> Points:
+                       radial: Optional[ArrayLike] = None, tangential: Optional[ArrayLike] = None,
+                       distortion_model: str = "h36m") -> Points:
     """Pixels ``[..., 2]`` and depths ``[...]`` (mm, > 0) to camera-space points ``[..., 3]``.
 
     ``X = x_n Z, Y = y_n Z`` with ``(x_n, y_n)`` the normalised (undistorted, when distortion is
@@ -241,7 +266,7 @@ def backproject_points(uv_px: Points, depth_mm: ArrayLike, fx: Scalar, fy: Scala
     _positive(z, "depth_mm")
     xy = normalize_points(uv, fx, fy, cx, cy)
     if radial is not None or tangential is not None:
-        xy = undistort_normalized(xy, radial, tangential)
+        xy = undistort_normalized(xy, radial, tangential, distortion_model=distortion_model)
     out = torch.cat([xy * z[..., None], z[..., None].expand(xy.shape[:-1] + (1,))], dim=-1)
     return _out(out, np_out)
 

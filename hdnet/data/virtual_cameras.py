@@ -228,7 +228,8 @@ class VirtualCameras:
         sizes = torch.tensor([[c.width, c.height] for c in cams], dtype=torch.float64)[pick]
         cam = torch.einsum("bjk,bkl->bjl", x - T[:, None], R)  # X_cam = R^T (X - T), row vectors
         cam[..., 2] = cam[..., 2].clamp_min(100.0)
-        return {"joints_cam_mm": cam, "cameras": Cameras(lens.intrinsics[pick], lens.distortion[pick]),
+        return {"joints_cam_mm": cam, "cameras": Cameras(lens.intrinsics[pick], lens.distortion[pick],
+                                                                 lens.distortion_model),
                 "image_size": sizes}
 
     def observe(self, points_cam: Tensor, cameras: Cameras, image_size: Tensor,
