@@ -529,3 +529,45 @@ def test_a_detectors_keypoints_are_kept_and_read_back_the_same(tmp_path, monkeyp
     first, again = (json.loads((tmp_path / d / "people.json").read_text()) for d in ("o", "again"))
     assert len(first) == len(again) == 1  # the box where it found nobody is left out both times
     assert again[0]["person"] == first[0]["person"] == 0 and again[0]["root_cam"] == first[0]["root_cam"]
+
+
+def test_whole_body_keypoints_are_read_by_their_body_part(tmp_path, capsys):
+    """COCO-WholeBody's 133 points begin with COCO's 17 and Halpe's 136 with Halpe's 26, point
+    for point: the people are those of the body part alone, whatever the feet, face and hands say."""
+    from hdnet.keypoint import KeypointHDNet
+    from hdnet.keypoint.formats import body_keypoints, whole_body_layout
+    kp, cams, _ = _coco_views(4, seed=7)
+    rng = np.random.default_rng(0)
+
+    def extra(n):  # feet, face and hands anywhere in the image, any score
+        return np.concatenate([rng.uniform(0, 900, (len(kp), n, 2)), rng.uniform(0, 1, (len(kp), n, 1))], -1)
+    whole = np.concatenate([kp, extra(116)], 1)
+    k = cams.intrinsics
+    names = [f"im{i}.jpg" for i in range(len(kp))]
+    (tmp_path / "cam.json").write_text(json.dumps({n: {"fx": float(k[i, 0]), "fy": float(k[i, 1]), "cx": float(k[i, 2]),
+                                                       "cy": float(k[i, 3])} for i, n in enumerate(names)}))
+    roots = {}
+    for tag, points, fmt in (("wholebody", whole, []), ("coco", kp, ["--keypoint-format", "coco_17"])):
+        (tmp_path / f"{tag}.json").write_text(json.dumps({n: [points[i].tolist()] for i, n in enumerate(names)}))
+        assert main(["predict", "--keypoints", str(tmp_path / f"{tag}.json"), *fmt, "--camera", str(tmp_path / "cam.json"),
+                     "--out", str(tmp_path / tag)]) == 0  # 133 joints: no format needed, no other layout has them
+        roots[tag] = [p["root_cam"] for p in json.loads((tmp_path / tag / "people.json").read_text())]
+    assert np.array_equal(roots["wholebody"], roots["coco"])
+    # the Python API reads them the same way; Halpe's 136 as halpe_26
+    model = KeypointHDNet.pretrained()
+    cams_list = [cams.camera(i) for i in range(len(kp))]
+    a, b = model.predict(whole, cams_list).root_mm, model.predict(kp, cams_list, format="coco_17").root_mm
+    assert torch.equal(a, b)
+    halpe = np.concatenate([kp, kp[:, :9], extra(110)], 1)  # 26 body points (their values do not matter here)
+    assert torch.equal(model.predict(halpe, cams_list, format="halpe_136").root_mm,
+                       model.predict(halpe[:, :26], cams_list, format="halpe_26").root_mm)
+    assert whole_body_layout(136) == "halpe_136" and body_keypoints(halpe, "halpe_136")[1] == "halpe_26"
+    with pytest.raises(ValueError, match="133"):
+        body_keypoints(kp, "coco_wholebody_133")
+    with pytest.raises(ValueError, match="layout"):
+        body_keypoints(whole, "dwpose")
+    # a layout named for keypoints of another count is one clear error
+    assert main(["predict", "--keypoints", str(tmp_path / "coco.json"), "--keypoint-format", "halpe_136", "--camera",
+                 str(tmp_path / "cam.json"), "--out", str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: --keypoints: 17 joints, but halpe_136 has 136"], err

@@ -156,8 +156,9 @@ def _add_predict(sub):
                    "(*.predictions.json), Ultralytics YOLO-pose's save_txt "
                    "labels (<image>.txt, with the images: --images DIR)")
     p.add_argument("--keypoint-format", default=None,
-                   help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17 "
-                   "(required where the joint count fits several)")
+                   help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17, or "
+                   "the whole-body coco_wholebody_133 and halpe_136 (their body part is read; required where the "
+                   "joint count fits several)")
     p.add_argument("--coco-annotations", metavar="FILE",
                    help="COCO annotation file whose 'images' list ties COCO results' image_id to file names "
                    "and image sizes")
@@ -746,6 +747,8 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
     of the model's. ``sequences``: a folder may hold a folder per sequence instead.
     ``image_size(key)``: the ``(width, height)`` of the image a key names (Ultralytics' labels
     are divided by it)."""
+    import numpy as np
+
     from ..data.keypoint_files import (
         folder_layout,
         parse_keypoints,
@@ -754,16 +757,21 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
         read_keypoint_folder,
         read_keypoint_folders,
     )
+    from ..keypoint.formats import WHOLE_BODY_LAYOUTS, body_keypoints, whole_body_layout
     from . import keypoint_predict as kp
     coco = scores = None
     if os.path.isdir(args.keypoints):  # OpenPose's --write_json, MMPose's pred_out_dir, Ultralytics' labels
         _refuse(args, ["--coco-annotations"], "to a keypoint folder (its files are named by image)")
         nested = sequences and not folder_layout(args.keypoints)
-        try:
-            named = [model.check_format(args.keypoint_format)] if args.keypoint_format else model.formats
-        except ValueError:
-            named = model.formats  # an unknown format is refused below, with the option's name
-        joints = sorted({model.input_skeleton(f).num_joints for f in named})
+        if args.keypoint_format in WHOLE_BODY_LAYOUTS:
+            joints = [WHOLE_BODY_LAYOUTS[args.keypoint_format][1]]
+        else:
+            try:
+                named = [model.check_format(args.keypoint_format)] if args.keypoint_format else model.formats
+            except ValueError:
+                named = model.formats  # an unknown format is refused below, with the option's name
+            joints = sorted({model.input_skeleton(f).num_joints for f in named}
+                            | ({n for _, n in WHOLE_BODY_LAYOUTS.values()} if not args.keypoint_format else set()))
         people, tracks, scores = (read_keypoint_folders if nested else read_keypoint_folder)(
             args.keypoints, joints=joints, image_size=image_size)
     else:
@@ -776,10 +784,22 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
     counts = sorted({int(v.shape[1]) for v in people.values() if v.shape[0]})
     if len(counts) > 1:
         raise CLIError(f"--keypoints: images with {counts} joints; one file holds one format")
-    if not counts:  # nobody in the file: any format reads it
-        return people, tracks, model.check_format(args.keypoint_format or model.formats[0]), coco, scores
+    named_format = args.keypoint_format
     try:
-        fmt = model.format_of(counts[0], args.keypoint_format, names=("--keypoint-format", "--keypoints"))
+        layout = whole_body_layout(counts[0], named_format) if counts else named_format \
+            if named_format in WHOLE_BODY_LAYOUTS else None
+    except ValueError as e:
+        raise CLIError(f"--{e}") from None
+    if layout is not None:  # whole-body keypoints: their body part is the model's format
+        named_format = WHOLE_BODY_LAYOUTS[layout][0]
+        body = model.input_skeleton(named_format).num_joints
+        people = {key: body_keypoints(v, layout)[0] if v.shape[0] else np.zeros((0, body) + v.shape[2:], v.dtype)
+                  for key, v in people.items()}
+        counts = [body] if counts else []
+    if not counts:  # nobody in the file: any format reads it
+        return people, tracks, model.check_format(named_format or model.formats[0]), coco, scores
+    try:
+        fmt = model.format_of(counts[0], named_format, names=("--keypoint-format", "--keypoints"))
     except ValueError as e:
         raise CLIError(str(e)) from None
     return people, tracks, fmt, coco, scores

@@ -24,14 +24,19 @@ and which no detector's eye, ear or heel points hold to.
 | ``halpe_26`` | AlphaPose (Halpe full body) | ``mupots_17`` |
 | ``body_25`` | OpenPose BODY_25 | ``mupots_17`` |
 | ``blazepose_33`` | MediaPipe BlazePose | ``mupots_17`` |
+
+Whole-body keypoints are read by their body part (:data:`WHOLE_BODY_LAYOUTS`,
+:func:`body_keypoints`): COCO-WholeBody's 133 points (RTMW, DWPose, MMPose's wholebody models)
+begin with COCO's 17, Halpe's 136 (AlphaPose) with Halpe's 26, point for point.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, TypeVar
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -39,7 +44,7 @@ from ..core.registry import Registry
 from ..graphs import get_skeleton
 
 __all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "PART_SIZE_RANGE", "synthesize_keypoints", "H36M",
-           "face_elevation"]
+           "face_elevation", "WHOLE_BODY_LAYOUTS", "whole_body_layout", "body_keypoints"]
 
 #: Human3.6M 17-joint indices (``h36m_17``).
 H36M = {name: i for i, name in enumerate(get_skeleton("h36m_17").joints)}
@@ -89,6 +94,52 @@ for _fmt in (
 
 #: The formats the shipped model reads, in the order of its format input.
 INPUT_FORMATS = ("mupots_17", "h36m_17", "coco_17", "halpe_26", "body_25", "blazepose_33")
+
+#: Whole-body layouts, ``name: (format, joints)``: their first joints are ``format``'s, point for
+#: point (the same definitions in the same order), with the feet, face and hands after them, which
+#: the model does not read. COCO-WholeBody (133: COCO's 17, six foot points, 68 face points, 21 per
+#: hand) is read as ``coco_17``: as ``halpe_26`` its feet would come with Halpe's head, neck and
+#: pelvis missing, which placed people within 0.2 points of depth error of ``coco_17`` and posed
+#: them 12-17 % worse (``python scripts/whole_body_choice.py``; docs/experiments.md).
+WHOLE_BODY_LAYOUTS: Dict[str, Tuple[str, int]] = {"coco_wholebody_133": ("coco_17", 133),
+                                                   "halpe_136": ("halpe_26", 136)}
+_Array = TypeVar("_Array", np.ndarray, Tensor)
+
+
+def whole_body_layout(num_joints: int, name: Optional[str] = None) -> Optional[str]:
+    """The whole-body layout of keypoints with ``num_joints`` joints: ``name`` where it is one
+    (checked against the count), the one with that many joints where ``name`` is None, else None.
+
+    >>> whole_body_layout(133), whole_body_layout(17), whole_body_layout(17, "coco_17")
+    ('coco_wholebody_133', None, None)
+
+    Raises:
+        ValueError: ``name`` is a whole-body layout of another joint count.
+    """
+    if name is None:
+        return next((k for k, (_, n) in WHOLE_BODY_LAYOUTS.items() if n == num_joints), None)
+    if name not in WHOLE_BODY_LAYOUTS:
+        return None
+    want = WHOLE_BODY_LAYOUTS[name][1]
+    if num_joints != want:
+        raise ValueError(f"keypoints: {num_joints} joints, but {name} has {want}")
+    return name
+
+
+def body_keypoints(keypoints: _Array, layout: str) -> Tuple[_Array, str]:
+    """Whole-body keypoints ``[..., J, C]`` (``J`` the layout's joints, any ``C``) as their body
+    part ``[..., J_body, C]`` and its format (:data:`WHOLE_BODY_LAYOUTS`).
+
+    >>> kp, fmt = body_keypoints(np.zeros((2, 133, 3)), "coco_wholebody_133")
+    >>> kp.shape, fmt
+    ((2, 17, 3), 'coco_17')
+    """
+    if layout not in WHOLE_BODY_LAYOUTS:
+        raise ValueError(f"layout: expected one of {sorted(WHOLE_BODY_LAYOUTS)}, got {layout!r}")
+    fmt, n = WHOLE_BODY_LAYOUTS[layout]
+    if keypoints.ndim < 2 or keypoints.shape[-2] != n:
+        raise ValueError(f"keypoints: expected [..., {n}, C] for {layout}, got {tuple(keypoints.shape)}")
+    return keypoints[..., :FORMATS.get(fmt).skeleton.num_joints, :], fmt
 
 
 def _unit(v: Tensor) -> Tensor:

@@ -34,7 +34,7 @@ from ..core.checks import check_tensor, is_tracing
 from ..core.registry import Registry
 from ..graphs import Skeleton, get_skeleton
 from ..layers import DepthBinHead, DepthBins, SkeletonGNN
-from .formats import FORMATS, INPUT_FORMATS
+from .formats import FORMATS, INPUT_FORMATS, body_keypoints, whole_body_layout
 from .height import check_heights, require_reference_height
 from .inputs import normalize_keypoints, person_scale
 
@@ -525,7 +525,9 @@ class KeypointHDNet(Checkpointable, nn.Module):
 
         Args:
             keypoints_px: ``[P, J, 2]`` (or ``[P, J, 3]`` with the score as the third column, as
-                detectors give ``[x, y, score]``) in one of the model's formats.
+                detectors give ``[x, y, score]``) in one of the model's formats, or a whole-body
+                layout that begins with one (COCO-WholeBody's 133 points, Halpe's 136:
+                :data:`~hdnet.keypoint.formats.WHOLE_BODY_LAYOUTS`; its body part is read).
             cameras: a :class:`~hdnet.camera.Camera` for all, one per person, a
                 :class:`~hdnet.camera.Cameras`, or ``[P, 4]`` intrinsics; lens distortion is undone.
             confidence: ``[P, J]`` scores (default: the third column, else 1); NaN is missing.
@@ -557,6 +559,10 @@ class KeypointHDNet(Checkpointable, nn.Module):
         if bool(bad.any()):
             raise ValueError(f"confidence: scores must lie in [0, 1] (NaN: missing), got {conf[bad][:5].tolist()}")
         conf = torch.nan_to_num(conf, nan=0.0)
+        layout = whole_body_layout(kp.shape[1], format)
+        if layout is not None:
+            kp, format = body_keypoints(kp, layout)
+            conf = conf[:, :kp.shape[1]]
         fmt = self.format_of(kp.shape[1], format)
         height_scale = None if height_mm is None else self._height_scale(height_mm, kp.shape[0])  # before the work
         cams = as_cameras(cameras, kp.shape[0], dtype=torch.float64) if kp.shape[0] else None  # read once
