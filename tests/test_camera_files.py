@@ -175,7 +175,9 @@ def test_ros_camera_info_yaml(tmp_path):
 
 
 BAD_YAML = {
-    "a block list": ("camera_matrix:\n  - 1\n  - 2\n", "line 2"),
+    "a list of mappings": ("cameras:\n  - name: left\n", "lists of mappings"),
+    "a list item without a key": ("- 1\n", "without a key"),
+    "a nested block list": ("D:\n- \n  - 1\n", "empty list item"),
     "a flow mapping": ("camera_matrix: {rows: 3}\n", "flow mappings"),
     "a list never closed": ("K: [1, 0, 2,\n  0, 1, 2\n", "never closed"),
     "a NaN": ("K: [.nan, 0, 2, 0, 1, 2, 0, 0, 1]\n", "finite"),
@@ -193,6 +195,90 @@ def test_bad_yaml_names_the_line(tmp_path, case):
     with pytest.raises(ValueError) as e:
         read_cameras(tmp_path / "c.yaml")
     assert words in str(e.value) and "c.yaml" in str(e.value), str(e.value)
+
+
+ROS2_ECHO = """header:
+  stamp:
+    sec: 1733390000
+    nanosec: 0
+  frame_id: camera_color_optical_frame
+height: 1080
+width: 1920
+distortion_model: plumb_bob
+d:
+- {d0}
+- {d1}
+- {d2}
+- {d3}
+- {d4}
+k:
+- {k0}
+- 0.0
+- {k2}
+- 0.0
+- {k4}
+- {k5}
+- 0.0
+- 0.0
+- 1.0
+r: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+p:
+- 1200.0
+- 0.0
+- 950.0
+- 0.0
+- 0.0
+- 1200.0
+- 540.0
+- 0.0
+- 0.0
+- 0.0
+- 1.0
+- 0.0
+binning_x: 0
+binning_y: 0
+roi:
+  x_offset: 0
+  y_offset: 0
+  height: 0
+  width: 0
+  do_rectify: false
+---
+"""
+
+KALIBR = """cam0:
+  cam_overlaps: []
+  camera_model: pinhole
+  distortion_coeffs: [{d0}, {d1}, {d2}, {d3}]
+  distortion_model: radtan
+  intrinsics: [{k0}, {k4}, {k2}, {k5}]
+  resolution: [1920, 1080]
+  rostopic: /cam0/image_raw
+  T_cam_imu:
+  - [0.01, -0.99, 0.0, 0.02]
+  - [0.99, 0.01, 0.0, -0.06]
+  - [0.0, 0.0, 1.0, 0.01]
+  - [0.0, 0.0, 0.0, 1.0]
+"""
+
+
+@pytest.mark.parametrize("layout", ["ros2 topic echo", "kalibr"])
+def test_camera_info_messages_and_kalibr_chains(tmp_path, layout):
+    numbers = {"k0": K[0, 0], "k2": K[0, 2], "k4": K[1, 1], "k5": K[1, 2], **{f"d{i}": v for i, v in enumerate(D)}}
+    text = (ROS2_ECHO if layout == "ros2 topic echo" else KALIBR).format(**numbers)
+    (tmp_path / "cam.yaml").write_text(text)
+    cam, _ = read_cameras(tmp_path / "cam.yaml").camera_for("a.png", image_size=(1920, 1080))
+    assert np.array_equal(cam.K, K) and cam.distortion_model == "opencv" and cam.tangential == (D[2], D[3])
+    assert cam.radial == ((D[0], D[1], D[4]) if layout == "ros2 topic echo" else (D[0], D[1], 0.0))
+    with pytest.raises(ValueError, match="not the same shape"):  # the size the file states is checked
+        read_cameras(tmp_path / "cam.yaml").camera_for("a.png", image_size=(640, 640))
+    if layout == "kalibr":
+        (tmp_path / "omni.yaml").write_text(text.replace("pinhole", "omni"))
+        with pytest.raises(ValueError, match="omni"):
+            read_cameras(tmp_path / "omni.yaml")
+        (tmp_path / "two.yaml").write_text(text + text.replace("cam0", "cam1"))
+        with pytest.raises(ValueError, match="cam0, cam1"):
+            read_cameras(tmp_path / "two.yaml")
 
 
 def _colmap_pixel(X, f, c, k, p):

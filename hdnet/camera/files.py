@@ -10,7 +10,10 @@
   ``cameraMatrix``/``distCoeffs``), ``image_width``/``image_height`` where written.
 - **ROS** ``camera_info`` **YAML** (``camera_calibration``'s output): ``camera_matrix``,
   ``distortion_model`` (``plumb_bob``; fisheye models are refused), ``distortion_coefficients``,
-  ``image_width``/``image_height``.
+  ``image_width``/``image_height``; and the ``CameraInfo`` message itself as ``ros2 topic echo``
+  prints it (``k``, ``d``, ``width``, ``height``).
+- **Kalibr** ``camchain.yaml`` with one pinhole camera (``intrinsics``, ``radtan`` or no
+  distortion, ``resolution``).
 - **COLMAP** ``cameras.txt`` (text model; ``colmap model_converter --output_type TXT`` writes it
   from ``cameras.bin``): the pinhole, radial and OpenCV models; several cameras are told apart
   by the ``images.txt`` beside it. COLMAP puts the top-left pixel's centre at ``(0.5, 0.5)``,
@@ -160,11 +163,53 @@ def _image_size(d: dict, what: str) -> Optional[Tuple[int, int]]:
     return None
 
 
+def _camera_info_message(d: dict) -> dict:
+    """ROS 2's ``sensor_msgs/CameraInfo`` as ``ros2 topic echo`` (or a JSON bridge) writes it:
+    lower-case ``k`` (the 3x3 matrix, 9 numbers) and ``d``, which :meth:`Camera.from_dict` would
+    read as Human3.6M's ``k`` and ``p``; renamed to OpenCV's ``K`` and ``D``."""
+    k = d.get("k")
+    if not (isinstance(k, list) and len(k) == 9 and "d" in d):
+        return d
+    out = {key: v for key, v in d.items() if key not in ("k", "d", "p", "r")}
+    out.update(K=k, D=d["d"], distortion_model=d.get("distortion_model") or "plumb_bob")
+    return out
+
+
+def _kalibr(obj: dict, name: str) -> Optional[dict]:
+    """Kalibr's camera chain (``camchain.yaml``: ``cam0: {camera_model, intrinsics,
+    distortion_model, distortion_coeffs, resolution}``) as one camera's dictionary; None for
+    other files."""
+    cams = {k: v for k, v in obj.items() if isinstance(v, dict) and "camera_model" in v}
+    if not cams:
+        return None
+    if len(cams) > 1:
+        raise ValueError(f"--camera: {name}: a Kalibr chain of {len(cams)} cameras ({', '.join(sorted(cams))}); keep "
+                         "the one that took the images")
+    (key, cam), = cams.items()
+    what = f"--camera {name}: {key}"
+    if cam["camera_model"] != "pinhole":
+        raise ValueError(f"{what}: camera_model {cam['camera_model']!r}: hdnet reads Kalibr's pinhole cameras "
+                         "(omni, ds and eucm are fisheye projections)")
+    fu, fv, pu, pv = _coefficient_list(cam.get("intrinsics"), f"{what}: intrinsics", 4)
+    out = {"K": [fu, 0.0, pu, 0.0, fv, pv, 0.0, 0.0, 1.0], "D": cam.get("distortion_coeffs", []),
+           "distortion_model": "opencv" if cam.get("distortion_model", "none") == "none" else cam["distortion_model"]}
+    if "resolution" in cam:
+        out["width"], out["height"] = _coefficient_list(cam["resolution"], f"{what}: resolution", 2)
+    return out
+
+
+def _coefficient_list(value, what: str, n: int) -> list:
+    if not isinstance(value, list) or len(value) != n:
+        raise ValueError(f"{what}: expected {n} numbers, got {value!r}")
+    return value
+
+
 def _from_object(obj: Any, name: str, kind: str = "a JSON object") -> CameraFile:
     """One camera, or ``{image name: camera}``, from a parsed JSON, YAML or XML object."""
     if not isinstance(obj, dict):
         raise ValueError(f"--camera: {name}: expected {kind} (one camera, or image names mapped to cameras), "
                          f"got {type(obj).__name__}")
+    obj = _kalibr(obj, name) or _camera_info_message(obj)
     if CAMERA_KEYS & set(obj):
         cameras: Dict[Optional[str], Camera] = {None: Camera.from_dict(obj, f"--camera {name}")}
         size = _image_size(obj, f"--camera {name}")
@@ -177,6 +222,7 @@ def _from_object(obj: Any, name: str, kind: str = "a JSON object") -> CameraFile
     cams, sizes = {}, {}
     for key, entry in obj.items():
         what = f"--camera {name}: {key!r}"
+        entry = _camera_info_message(entry)
         cams[key] = Camera.from_dict(entry, what)
         size = _image_size(entry, what)
         if size:
@@ -233,40 +279,63 @@ def _logical_lines(text: str, name: str) -> Iterator[Tuple[int, str]]:
         raise ValueError(f"--camera: {name}: line {pending[0]}: a list that is never closed with ']'")
 
 
+_ITEM_LINE = re.compile(r"^(\s*)-(?:\s+(.*))?$")
+_TAG = re.compile(r"^!!?[\w\-:./]+\s*")  # !!opencv-matrix
+
+
+def _yaml_value(value: str, where: str) -> Any:
+    """A scalar or a flow list of scalars; anything else is refused."""
+    if value.startswith("["):
+        return _flow_list(value, where)
+    if value[0] in "{|>&*" or (value[0] == "-" and not re.match(r"-[\d.]", value)) or _KEY_LINE.match(value):
+        raise ValueError(f"{where}: {value!r}: flow mappings, block text, anchors and lists of mappings are not "
+                         "part of the camera files hdnet reads (OpenCV, ROS, Kalibr)")
+    return _scalar(value, where)
+
+
 def _parse_yaml(text: str, name: str) -> Dict[str, Any]:
-    """The block mappings, scalars and flow lists that OpenCV's ``FileStorage`` and ROS's
-    ``camera_info`` YAML are made of (tags such as ``!!opencv-matrix`` dropped); anything else
-    is refused, naming the line. Not a general YAML reader: no PyYAML needed for a camera."""
+    """The YAML that OpenCV's ``FileStorage``, ROS's ``camera_info`` (a calibration file or
+    ``ros2 topic echo``) and Kalibr write: block mappings, scalars, lists in brackets, and block
+    lists (``- item``) of those; tags such as ``!!opencv-matrix`` dropped. Anything else is
+    refused, naming the line. Not a general YAML reader: no PyYAML needed for a camera."""
     root: Dict[str, Any] = {}
-    stack: List[Tuple[int, Dict[str, Any]]] = [(-1, root)]
-    expect_child: Optional[int] = None  # the indent of the key whose mapping comes next
+    stack: List[Tuple[int, Dict[str, Any]]] = [(-1, root)]  # open mappings, by their key's indent
+    opened: Optional[Tuple[int, Dict[str, Any], str]] = None  # a key with nothing after it yet
+    block: Optional[Tuple[int, List[Any]]] = None  # the block list being read, by its key's indent
     for number, line in _logical_lines(text, name):
         where = f"--camera: {name}: line {number}"
+        item = _ITEM_LINE.match(line)
+        if item is not None:
+            indent = len(item.group(1))
+            if block is None and opened is not None and indent >= opened[0] and not stack[-1][1]:
+                stack.pop()  # the key's value is a list, not the mapping it might have been
+                block = (opened[0], [])
+                opened[1][opened[2]] = block[1]
+            if block is None or indent < block[0]:
+                raise ValueError(f"{where}: a list item without a key before it")
+            value = _TAG.sub("", (item.group(2) or "").strip())
+            if not value:
+                raise ValueError(f"{where}: an empty list item (nested block lists are not part of camera files)")
+            block[1].append(_yaml_value(value, where))
+            continue
         m = _KEY_LINE.match(line)
         if m is None:
             raise ValueError(f"{where}: {line.strip()!r} is not 'key: value'; hdnet reads the YAML that OpenCV's "
-                             "FileStorage and ROS's camera_info write")
-        indent, key, value = len(m.group(1)), m.group(2), (m.group(3) or "").strip()
-        if expect_child is not None and indent <= expect_child:
-            expect_child = None  # the key before had an empty value: its mapping stays empty
+                             "FileStorage, ROS's camera_info and Kalibr write")
+        indent, key, value = len(m.group(1)), m.group(2), _TAG.sub("", (m.group(3) or "").strip())
+        block = opened = None
         while indent <= stack[-1][0]:
             stack.pop()
         parent = stack[-1][1]
         if key in parent:
             raise ValueError(f"{where}: {key!r} given twice")
-        value = re.sub(r"^!!?[\w\-:./]+\s*", "", value)  # a tag: !!opencv-matrix
-        if not value:
+        if value:
+            parent[key] = _yaml_value(value, where)
+        else:  # a mapping follows, or a block list, or nothing (an empty mapping)
             child: Dict[str, Any] = {}
             parent[key] = child
             stack.append((indent, child))
-            expect_child = indent
-        elif value.startswith("["):
-            parent[key] = _flow_list(value, where)
-        elif value[0] in "{|>&*-" and not re.match(r"-[\d.]", value):
-            raise ValueError(f"{where}: {value!r}: flow mappings, block text, anchors and block lists are not part "
-                             "of OpenCV's or ROS's camera files")
-        else:
-            parent[key] = _scalar(value, where)
+            opened = (indent, parent, key)
     return root
 
 
