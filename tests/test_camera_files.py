@@ -384,3 +384,24 @@ def test_predict_undoes_an_opencv_lens(tmp_path, capsys):
     capsys.readouterr()
     assert np.abs(roots["calibrated"] - roots["truth"]).max() < 0.5  # mm
     assert np.abs(roots["no lens"] - roots["truth"]).max() > 20.0
+
+
+def test_hdnet_info_shows_a_calibration_as_read(tmp_path, capsys):
+    _write_storage(tmp_path / "calib.yaml")
+    assert main(["info", str(tmp_path / "calib.yaml"), "--json", str(tmp_path / "info.json")]) == 0
+    out = capsys.readouterr().out
+    assert "every image (calib.yaml)" in out and "opencv" in out and "1920 x 1080" in out
+    info = json.loads((tmp_path / "info.json").read_text())["*"]
+    assert info["image_size"] == [1920, 1080] and info["distortion_model"] == "opencv"
+    # the field of view through the lens, from OpenCV's own undistortion of the edges' midpoints
+    edges = np.array([[[-0.5, K[1, 2]]], [[1919.5, K[1, 2]]], [[K[0, 2], -0.5]], [[K[0, 2], 1079.5]]])
+    rays = cv2.undistortPoints(edges, K, D, criteria=(cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 200, 1e-15))[:, 0]
+    want = [np.degrees(np.arctan(-rays[0, 0]) + np.arctan(rays[1, 0])),
+            np.degrees(np.arctan(-rays[2, 1]) + np.arctan(rays[3, 1]))]
+    assert np.allclose(info["fov_deg"], want, atol=1e-6)
+    corners = np.array([[[-0.5, -0.5]], [[1919.5, -0.5]], [[-0.5, 1079.5]], [[1919.5, 1079.5]]])
+    moved = cv2.undistortPoints(corners, K, D, P=K, criteria=(cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 200,
+                                                                1e-15))[:, 0] - corners[:, 0]
+    assert info["corner_shift_px"] == pytest.approx(np.abs(moved).max(), abs=1e-6)
+    assert main(["info", str(tmp_path / "missing.yaml")]) == 2
+    assert capsys.readouterr().err.strip() == f"error: info: no file at {str(tmp_path / 'missing.yaml')!r}"

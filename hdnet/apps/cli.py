@@ -281,14 +281,18 @@ def _run_data(args) -> int:
 
 
 def _add_info(sub):
-    p = sub.add_parser("info", help="what a checkpoint holds; no checkpoint lists the shipped weights",
+    p = sub.add_parser("info", help="what a checkpoint (or a calibration file) holds; no checkpoint lists the "
+                       "shipped weights",
                        description="Load a checkpoint as the other commands do (as data only, verified, built) "
                        "and say what it is: the model and its parameters, the hdnet that wrote it, its "
                        "architecture, the values that travel with the weights, how it was trained, its "
                        f"training data and licence ({DOCS}/checkpoints.md). Without CHECKPOINT: the "
-                       f"weights that ship in the package ({DOCS}/model-card.md).")
+                       f"weights that ship in the package ({DOCS}/model-card.md). A calibration file "
+                       "(.json, .yaml, .yml, .xml, COLMAP's cameras.txt) is read as --camera reads it, and each "
+                       f"camera shown with its field of view and how far its lens moves the image's corners "
+                       f"({DOCS}/camera.md).")
     p.add_argument("checkpoint", nargs="?",
-                   help="a checkpoint file, or 'pretrained[:NAME]' for shipped weights")
+                   help="a checkpoint file, 'pretrained[:NAME]' for shipped weights, or a calibration file")
     p.add_argument("--json", metavar="FILE", help="also write the whole description as JSON (with the "
                    "training configuration)")
     p.set_defaults(run=_run_info)
@@ -601,6 +605,42 @@ def _info_lines(d: Dict[str, Any]) -> List[str]:
     return [f"{k:<{width}}  {v}" for k, v in rows]
 
 
+#: What ``hdnet info`` reads as a calibration file (:func:`hdnet.camera.read_cameras`).
+_CALIBRATION_SUFFIXES = (".json", ".yaml", ".yml", ".xml", ".txt")
+
+
+def _camera_info(cameras) -> Dict[str, Any]:
+    """Print each camera of a calibration file; return them as JSON (``{image or "*": camera}``)."""
+    import math
+
+    import numpy as np
+    out: Dict[str, Any] = {}
+    for key, cam in cameras.cameras.items():
+        size = cameras.sizes.get(key)
+        d = {**cam.to_dict(), "image_size": list(size) if size else None}
+        lens = "none" if not cam.has_distortion else \
+            f"{cam.distortion_model}: radial {list(cam.radial or ())}, tangential {list(cam.tangential or ())}"
+        rows = [("intrinsics", f"fx {cam.fx:.6g}, fy {cam.fy:.6g}, cx {cam.cx:.6g}, cy {cam.cy:.6g} (px; pixel "
+                               "centres on integers)"), ("lens", lens)]
+        if size:
+            w, h = size
+            edges = cam.to_rays(np.array([[-0.5, cam.cy], [w - 0.5, cam.cy], [cam.cx, -0.5], [cam.cx, h - 0.5]]))
+            fov = [math.degrees(math.atan(-edges[0, 0]) + math.atan(edges[1, 0])),
+                   math.degrees(math.atan(-edges[2, 1]) + math.atan(edges[3, 1]))]  # the lens undone
+            d["fov_deg"] = fov
+            rows.append(("image", f"{w} x {h} px; field of view {fov[0]:.1f} x {fov[1]:.1f} degrees"))
+            if cam.has_distortion:
+                corners = np.array([[-0.5, -0.5], [w - 0.5, -0.5], [-0.5, h - 0.5], [w - 0.5, h - 0.5]])
+                shift = float(np.abs(cam.undistort(corners) - corners).max())
+                d["corner_shift_px"] = shift
+                rows.append(("distortion", f"moves the image's corners by up to {shift:.1f} px"))
+        width = max(len(k) for k, _ in rows)
+        print(("every image" if key is None else key) + f" ({cameras.source})")
+        print("\n".join(f"  {k:<{width}}  {v}" for k, v in rows))
+        out["*" if key is None else key] = d
+    return out
+
+
 def _run_info(args) -> int:
     from ..core.checkpoint import describe_checkpoint, pretrained_request
     from ..keypoint.model import SHIPPED_WEIGHTS
@@ -612,6 +652,11 @@ def _run_info(args) -> int:
             print(f"\n{name}")
             print("\n".join("  " + line for line in _info_lines(d)))
         result: Any = described
+    elif os.path.splitext(args.checkpoint)[1].lower() in _CALIBRATION_SUFFIXES:
+        try:
+            result = _camera_info(_read_cameras(args.checkpoint))
+        except CLIError as e:  # read as --camera reads it; this command names it differently
+            raise CLIError(str(e).replace("--camera", "info", 1)) from None
     else:
         request = pretrained_request(args.checkpoint)
         result = describe_checkpoint(args.checkpoint if request is None else _shipped_path(request.get("weights")))
