@@ -562,6 +562,11 @@ def test_whole_body_keypoints_are_read_by_their_body_part(tmp_path, capsys):
     assert torch.equal(model.predict(halpe, cams_list, format="halpe_136").root_mm,
                        model.predict(halpe[:, :26], cams_list, format="halpe_26").root_mm)
     assert whole_body_layout(136) == "halpe_136" and body_keypoints(halpe, "halpe_136")[1] == "halpe_26"
+    # and placed in a scene, as their body part is
+    one = cams.camera(0)
+    scene_whole, _ = model.predict_scene(whole, one, "image")
+    scene_body, _ = model.predict_scene(kp, one, "image", format="coco_17")
+    assert torch.equal(scene_whole.root_mm, scene_body.root_mm)
     with pytest.raises(ValueError, match="133"):
         body_keypoints(kp, "coco_wholebody_133")
     with pytest.raises(ValueError, match="layout"):

@@ -44,7 +44,7 @@ from ..core.registry import Registry
 from ..graphs import get_skeleton
 
 __all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "PART_SIZE_RANGE", "synthesize_keypoints", "H36M",
-           "face_elevation", "WHOLE_BODY_LAYOUTS", "whole_body_layout", "body_keypoints"]
+           "face_elevation", "WHOLE_BODY_LAYOUTS", "whole_body_layout", "body_keypoints", "take_body_part"]
 
 #: Human3.6M 17-joint indices (``h36m_17``).
 H36M = {name: i for i, name in enumerate(get_skeleton("h36m_17").joints)}
@@ -140,6 +140,17 @@ def body_keypoints(keypoints: _Array, layout: str) -> Tuple[_Array, str]:
     if keypoints.ndim < 2 or keypoints.shape[-2] != n:
         raise ValueError(f"keypoints: expected [..., {n}, C] for {layout}, got {tuple(keypoints.shape)}")
     return keypoints[..., :FORMATS.get(fmt).skeleton.num_joints, :], fmt
+
+
+def take_body_part(keypoints: _Array, confidence: _Array, format: Optional[str]
+                   ) -> Tuple[_Array, _Array, Optional[str]]:
+    """``(keypoints [P, J, C], confidence [P, J], format)`` as the model reads them: a whole-body
+    layout's body part and its format (:func:`body_keypoints`), anything else as it is."""
+    layout = whole_body_layout(keypoints.shape[1], format) if keypoints.ndim == 3 else None
+    if layout is None:
+        return keypoints, confidence, format
+    body, fmt = body_keypoints(keypoints, layout)
+    return body, confidence[:, :body.shape[1]], fmt
 
 
 def _unit(v: Tensor) -> Tensor:

@@ -34,7 +34,7 @@ from ..core.checks import check_tensor, is_tracing
 from ..core.registry import Registry
 from ..graphs import Skeleton, get_skeleton
 from ..layers import DepthBinHead, DepthBins, SkeletonGNN
-from .formats import FORMATS, INPUT_FORMATS, body_keypoints, whole_body_layout
+from .formats import FORMATS, INPUT_FORMATS, take_body_part
 from .height import check_heights, require_reference_height
 from .inputs import normalize_keypoints, person_scale
 
@@ -558,11 +558,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
         bad = ((conf < 0) | (conf > 1)) & torch.isfinite(conf)
         if bool(bad.any()):
             raise ValueError(f"confidence: scores must lie in [0, 1] (NaN: missing), got {conf[bad][:5].tolist()}")
-        conf = torch.nan_to_num(conf, nan=0.0)
-        layout = whole_body_layout(kp.shape[1], format)
-        if layout is not None:
-            kp, format = body_keypoints(kp, layout)
-            conf = conf[:, :kp.shape[1]]
+        kp, conf, format = take_body_part(kp, torch.nan_to_num(conf, nan=0.0), format)
         fmt = self.format_of(kp.shape[1], format)
         height_scale = None if height_mm is None else self._height_scale(height_mm, kp.shape[0])  # before the work
         cams = as_cameras(cameras, kp.shape[0], dtype=torch.float64) if kp.shape[0] else None  # read once

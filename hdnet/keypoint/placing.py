@@ -63,7 +63,7 @@ def place_in_scene(model, output, keypoints_px, camera: Camera, scene: str = "im
         :data:`hdnet.scene.PLACED_BY`; ``floors``; ``floor_used``).
     """
     from ..graphs import resolve_skeleton
-    from .formats import FORMATS
+    from .formats import FORMATS, take_body_part
     if not isinstance(camera, Camera):
         raise TypeError(f"camera: a scene is seen by one hdnet.camera.Camera, got {type(camera).__name__}")
     kp = np.asarray(keypoints_px, np.float64)
@@ -73,6 +73,7 @@ def place_in_scene(model, output, keypoints_px, camera: Camera, scene: str = "im
         raise ValueError(f"keypoints_px: {kp.shape[0]} people, but the output has {output.root_mm.shape[0]}")
     conf = (np.asarray(confidence, np.float64) if confidence is not None else
             kp[..., 2] if kp.shape[-1] == 3 else np.ones(kp.shape[:2]))
+    kp, conf, format = take_body_part(kp, conf, format)
     fmt = model.format_of(kp.shape[1], format)
     out_skeleton = resolve_skeleton(model.output_skeleton(fmt))
     rel = output.joints_rel_mm.double().cpu().numpy()
