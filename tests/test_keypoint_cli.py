@@ -558,6 +558,7 @@ def test_whole_body_keypoints_are_read_by_their_body_part(tmp_path, capsys):
     cams_list = [cams.camera(i) for i in range(len(kp))]
     a, b = model.predict(whole, cams_list).root_mm, model.predict(kp, cams_list, format="coco_17").root_mm
     assert torch.equal(a, b)
+    assert torch.equal(model.predict(whole, cams_list, format="coco_17").root_mm, b)  # 133 points said to be COCO
     halpe = np.concatenate([kp, kp[:, :9], extra(110)], 1)  # 26 body points (their values do not matter here)
     assert torch.equal(model.predict(halpe, cams_list, format="halpe_136").root_mm,
                        model.predict(halpe[:, :26], cams_list, format="halpe_26").root_mm)

@@ -108,18 +108,18 @@ _Array = TypeVar("_Array", np.ndarray, Tensor)
 
 def whole_body_layout(num_joints: int, name: Optional[str] = None) -> Optional[str]:
     """The whole-body layout of keypoints with ``num_joints`` joints: ``name`` where it is one
-    (checked against the count), the one with that many joints where ``name`` is None, else None.
+    (checked against the count), the one with that many joints where ``name`` is None or that
+    layout's body format (133 points said to be ``coco_17`` are COCO-WholeBody), else None.
 
-    >>> whole_body_layout(133), whole_body_layout(17), whole_body_layout(17, "coco_17")
-    ('coco_wholebody_133', None, None)
+    >>> whole_body_layout(133), whole_body_layout(133, "coco_17"), whole_body_layout(17, "coco_17")
+    ('coco_wholebody_133', 'coco_wholebody_133', None)
 
     Raises:
         ValueError: ``name`` is a whole-body layout of another joint count.
     """
-    if name is None:
-        return next((k for k, (_, n) in WHOLE_BODY_LAYOUTS.items() if n == num_joints), None)
-    if name not in WHOLE_BODY_LAYOUTS:
-        return None
+    if name is None or name not in WHOLE_BODY_LAYOUTS:
+        return next((k for k, (body, n) in WHOLE_BODY_LAYOUTS.items()
+                     if n == num_joints and name in (None, body)), None)
     want = WHOLE_BODY_LAYOUTS[name][1]
     if num_joints != want:
         raise ValueError(f"keypoints: {num_joints} joints, but {name} has {want}")
