@@ -206,7 +206,7 @@ def test_cameras_project_each_row_with_its_own_camera():
             Camera(900.0, 900.0, 320.0, 240.0, tangential=(0.001, -0.002)),    # tangential only
             Camera(800.0, 810.0, 300.0, 200.0, radial=(0.05, 0.01))]           # (k1, k2) only
     batch = as_cameras(cams)
-    assert isinstance(batch, Cameras) and len(batch) == 4 and batch.distortion.shape == (4, 5)
+    assert isinstance(batch, Cameras) and len(batch) == 4 and batch.distortion.shape == (4, 8)
     pts = np.random.default_rng(0).uniform([-800, -600, 2000], [800, 600, 6000], (4, 7, 3))
     uv = batch.project(torch.from_numpy(pts)).numpy()
     for i, c in enumerate(cams):  # against the formula written out, camera by camera

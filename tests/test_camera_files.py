@@ -42,6 +42,31 @@ def test_opencv_model_projects_as_opencv_does():
     assert np.abs(got[1].numpy() - half).max() < 1e-9
 
 
+RATIONAL = np.array([0.35, -0.12, 0.0012, -0.0009, 0.01, 0.62, -0.05, 0.02])  # k1 k2 p1 p2 k3 k4 k5 k6
+
+
+def test_opencv_rational_model_as_opencv_does(tmp_path):
+    """OpenCV's eight-coefficient model (CALIB_RATIONAL_MODEL): projection, undistortion, the
+    batched cameras and COLMAP's FULL_OPENCV, all against OpenCV."""
+    X = _points(seed=3)
+    ref = cv2.projectPoints(X, np.zeros(3), np.zeros(3), K, RATIONAL)[0][:, 0]
+    cam = Camera.from_dict({"K": K.tolist(), "D": RATIONAL.tolist(), "distortion_model": "rational_polynomial"})
+    assert cam.radial == tuple(RATIONAL[[0, 1, 4, 5, 6, 7]]) and cam.tangential == tuple(RATIONAL[2:4])
+    assert np.abs(cam.project(X) - ref).max() < 1e-9
+    rays = cv2.undistortPoints(ref[:, None], K, RATIONAL,
+                               criteria=(cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 300, 1e-15))[:, 0]
+    assert np.abs(cam.to_rays(ref) - rays).max() < 1e-12
+    cams = Cameras.from_list([cam, Camera(900.0, 900.0, 320.0, 240.0)])
+    assert cams.distortion.shape == (2, 8) and cams.camera(0) == cam and cams.camera(1).radial is None
+    got = cams.project(torch.from_numpy(np.stack([X, X])))[0].numpy()
+    assert np.abs(got - ref).max() < 1e-9
+    assert np.abs(cams.to_rays(torch.from_numpy(np.stack([ref, ref])))[0].numpy() - rays).max() < 1e-12
+    (tmp_path / "cameras.txt").write_text("1 FULL_OPENCV 1920 1080 {} {} {} {} {} {} {} {} {} {} {} {}\n".format(
+        K[0, 0], K[1, 1], K[0, 2] + 0.5, K[1, 2] + 0.5, *RATIONAL))
+    colmap = read_cameras(tmp_path / "cameras.txt").camera_for("a.jpg")[0]
+    assert np.abs(colmap.project(X) - ref).max() < 1e-9
+
+
 def test_opencv_model_undistorts_as_opencv_does():
     uv = cv2.projectPoints(_points(seed=1), np.zeros(3), np.zeros(3), K, D)[0]
     ref = cv2.undistortPoints(uv, K, D, criteria=(cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 200, 1e-15))[:, 0]
@@ -96,7 +121,8 @@ BAD_OPENCV = {
     "skew": ({"K": [[1000, 3, 500], [0, 1000, 400], [0, 0, 1]], "D": [0, 0, 0, 0]}, ["K", "skew"]),
     "2x3 matrix": ({"K": [[1000, 0, 500], [0, 1000, 400]], "D": [0, 0, 0, 0]}, ["K", "9 numbers"]),
     "six coefficients": ({"K": K.tolist(), "D": [0.1] * 6}, ["D", "4, 5, 8, 12 or 14"]),
-    "a rational term": ({"K": K.tolist(), "D": [0.1, 0, 0, 0, 0, 0.3, 0, 0]}, ["D", "rational", "five"]),
+    "a thin-prism term": ({"K": K.tolist(), "D": [0.1, 0, 0, 0, 0, 0.3, 0, 0, 0.01, 0, 0, 0]},
+                          ["D", "thin-prism", "9-12"]),
     "fisheye": ({"K": K.tolist(), "D": [0.1, 0, 0, 0], "distortion_model": "equidistant"}, ["fisheye", "undistort"]),
     "OpenCV numbers called h36m": ({"K": K.tolist(), "D": D.tolist(), "distortion_model": "h36m"}, ["OpenCV"]),
     "a matrix and fx": ({"K": K.tolist(), "fx": 1000.0}, ["not both", "fx"]),
@@ -306,6 +332,7 @@ def test_colmap_cameras_with_images(tmp_path):
     X = _points(seed=2)
     ref = _colmap_pixel(X, (1210, 1204.5), (960, 540), (-0.231, 0.092), (0.0013, -0.0021))
     assert np.abs(cam.project(X) + 0.5 - ref).max() < 1e-9  # hdnet's pixel centres are COLMAP's - 0.5
+    assert table.camera_for("0001.jpg")[0] == cam  # keypoints keyed by file name find COLMAP's walk/0001.jpg
     small, _ = table.camera_for("x/phone.jpg", image_size=(640, 480))
     assert (small.fx, small.cx, small.cy, small.has_distortion) == (500.0, 319.5, 239.5, False)
     with pytest.raises(ValueError, match="no camera for"):
@@ -318,7 +345,6 @@ def test_colmap_cameras_with_images(tmp_path):
 BAD_COLMAP = {
     "fisheye": ("1 OPENCV_FISHEYE 640 480 500 500 320 240 0.1 0 0 0\n", "OPENCV_FISHEYE"),
     "too few parameters": ("1 OPENCV 640 480 500 500 320 240\n", "8 parameters"),
-    "a rational term": ("1 FULL_OPENCV 640 480 500 500 320 240 0 0 0 0 0 0.2 0 0\n", "k4-k6"),
     "not COLMAP": ("hello world\n", "CAMERA_ID MODEL"),
     "empty": ("# nothing\n", "no cameras"),
     "a zero focal": ("1 PINHOLE 640 480 0 500 320 240\n", "fx"),

@@ -104,7 +104,7 @@ def _matrix_numbers(value, what: str) -> list:
     return list(_coefficients(flat, what, (len(flat),))) if flat else []
 
 
-def _from_opencv(d: dict, what: str) -> Tuple[Tuple[float, float, float, float], Optional[Tuple[float, float, float]],
+def _from_opencv(d: dict, what: str) -> Tuple[Tuple[float, float, float, float], Optional[Tuple[float, ...]],
                                               Optional[Tuple[float, float]]]:
     """``(fx, fy, cx, cy), radial, tangential`` from an OpenCV camera matrix and distortion vector."""
     mkey = next((k for k in _MATRIX_KEYS if k in d), None)
@@ -122,11 +122,11 @@ def _from_opencv(d: dict, what: str) -> Tuple[Tuple[float, float, float, float],
     if len(c) not in (0, 4, 5, 8, 12, 14):
         raise ValueError(f"{what}: {dkey}: expected OpenCV's 4, 5, 8, 12 or 14 coefficients "
                          f"(k1, k2, p1, p2[, k3, ...]), got {len(c)}")
-    if any(c[5:]):
-        raise ValueError(f"{what}: {dkey}: the rational, thin-prism and tilt terms (coefficients 6-{len(c)}) must be 0; "
-                         "hdnet undoes OpenCV's five-coefficient model (k1, k2, p1, p2, k3)")
-    c = c + [0.0] * (5 - len(c))
-    return (m[0], m[4], m[2], m[5]), (c[0], c[1], c[4]), (c[2], c[3])
+    if any(c[8:]):
+        raise ValueError(f"{what}: {dkey}: the thin-prism and tilt terms (coefficients 9-{len(c)}) must be 0; "
+                         "hdnet undoes OpenCV's model up to the rational terms (k1, k2, p1, p2, k3, k4, k5, k6)")
+    c = c + [0.0] * (8 - len(c))
+    return (m[0], m[4], m[2], m[5]), (c[0], c[1], c[4], c[5], c[6], c[7]), (c[2], c[3])
 
 
 # ---------------------------------------------------------------------------- one camera
@@ -137,10 +137,12 @@ class Camera:
     Args:
         fx, fy: focal lengths in pixels (finite, > 0).
         cx, cy: principal point in pixels (finite).
-        radial: ``(k1, k2, k3)`` (or ``(k1, k2)``) or None; tangential: ``(p1, p2)`` or None.
+        radial: ``(k1, k2, k3)`` (or ``(k1, k2)``, or ``(k1, ..., k6)`` with OpenCV's rational
+            terms) or None; tangential: ``(p1, p2)`` or None.
         distortion_model: ``"h36m"`` (Human3.6M's camera code, the default) or ``"opencv"``
-            (OpenCV's ``(k1, k2, p1, p2, k3)`` as ``radial=(k1, k2, k3)``, ``tangential=(p1, p2)``);
-            the two differ in the tangential term only (:func:`~hdnet.camera.distort_normalized`).
+            (OpenCV's ``(k1, k2, p1, p2, k3[, k4, k5, k6])`` as ``radial=(k1, k2, k3[, k4, k5,
+            k6])``, ``tangential=(p1, p2)``); the two differ in the tangential term only
+            (:func:`~hdnet.camera.distort_normalized`).
 
     Methods take and return numpy arrays (float64) or tensors, point by point; for many cameras
     at once use :class:`Cameras` (``camera.to_cameras()``).
@@ -150,7 +152,7 @@ class Camera:
     fy: float
     cx: float
     cy: float
-    radial: Optional[Tuple[float, float, float]] = None
+    radial: Optional[Tuple[float, ...]] = None
     tangential: Optional[Tuple[float, float]] = None
     distortion_model: str = "h36m"
 
@@ -167,8 +169,9 @@ class Camera:
                 raise ValueError(f"{name}: a focal length of {getattr(self, name):g} px is outside "
                                  f"{FOCAL_RANGE_PX[0]:g}-{FOCAL_RANGE_PX[1]:g} px (a unit mistake?)")
         if self.radial is not None:
-            k = _coefficients(self.radial, "radial", (2, 3))
-            object.__setattr__(self, "radial", k + (0.0,) * (3 - len(k)))
+            k = _coefficients(self.radial, "radial", (2, 3, 6))
+            k = k if any(k[3:]) else k[:3] + (0.0,) * (3 - len(k[:3]))  # (k1, k2, k3), or all six
+            object.__setattr__(self, "radial", k)
         if self.tangential is not None:
             object.__setattr__(self, "tangential", _coefficients(self.tangential, "tangential", (2,)))
 
@@ -218,7 +221,7 @@ class Camera:
         radial = d.get("k", d.get("radial"))
         tangential = d.get("p", d.get("tangential"))
         try:
-            return cls(fx, fy, cx, cy, None if radial is None else numbers("k" if "k" in d else "radial", (2, 3)),
+            return cls(fx, fy, cx, cy, None if radial is None else numbers("k" if "k" in d else "radial", (2, 3, 6)),
                        None if tangential is None else numbers("p" if "p" in d else "tangential", (2,)),
                        model or "h36m")
         except (TypeError, ValueError) as e:
@@ -335,8 +338,9 @@ class Cameras:
 
     Args:
         intrinsics: ``[N, 4]`` as ``(fx, fy, cx, cy)`` in pixels (a ``[4]`` is one camera).
-        distortion: ``[N, 5]`` as ``(k1, k2, k3, p1, p2)``, or ``[N, 3]`` / ``[N, 2]`` radial
-            terms only; None: no distortion.
+        distortion: ``[N, 8]`` as ``(k1, k2, k3, p1, p2, k4, k5, k6)`` (``k4..k6``: OpenCV's
+            rational terms), or ``[N, 5]`` without them, or ``[N, 3]`` / ``[N, 2]`` radial terms
+            only; None: no distortion. Stored as ``[N, 8]``, zeros where not given.
         distortion_model: the lens model of every camera, ``"h36m"`` or ``"opencv"``
             (:class:`Camera`); they differ in the tangential terms only.
 
@@ -360,15 +364,15 @@ class Cameras:
             raise ValueError(f"intrinsics: expected [N, 4] (fx, fy, cx, cy), got {tuple(k.shape)}")
         n = k.shape[0]
         if distortion is None:
-            d = k.new_zeros(n, 5)
+            d = k.new_zeros(n, 8)
         else:
             d = as_tensor(distortion).to(device=k.device, dtype=k.dtype)
             if d.dim() == 1:
                 d = d[None]
-            if d.dim() != 2 or d.shape[0] != n or d.shape[1] not in (2, 3, 5):
-                raise ValueError(f"distortion: expected [{n}, 5] (k1, k2, k3, p1, p2) or [{n}, 3] radial "
-                                 f"terms, got {tuple(d.shape)}")
-            d = torch.cat([d, d.new_zeros(n, 5 - d.shape[1])], 1)
+            if d.dim() != 2 or d.shape[0] != n or d.shape[1] not in (2, 3, 5, 8):
+                raise ValueError(f"distortion: expected [{n}, 8] (k1, k2, k3, p1, p2, k4, k5, k6), [{n}, 5] or "
+                                 f"[{n}, 3] radial terms, got {tuple(d.shape)}")
+            d = torch.cat([d, d.new_zeros(n, 8 - d.shape[1])], 1)
         if not is_tracing() and n:
             if not bool(torch.isfinite(k).all()):
                 rows = (~torch.isfinite(k)).any(1).nonzero().flatten().tolist()
@@ -400,8 +404,10 @@ class Cameras:
         if len(models) > 1:
             raise ValueError(f"cameras: lens models {models} in one batch; make one Cameras per model")
         k = torch.tensor([[c.fx, c.fy, c.cx, c.cy] for c in cams], dtype=dtype, device=device).reshape(-1, 4)
-        d = torch.tensor([list(c.radial or (0.0, 0.0, 0.0)) + list(c.tangential or (0.0, 0.0)) for c in cams],
-                         dtype=dtype, device=device).reshape(-1, 5)
+        def row(c: Camera) -> list:
+            k = list(c.radial or ()) + [0.0] * (6 - len(c.radial or ()))
+            return k[:3] + list(c.tangential or (0.0, 0.0)) + k[3:]
+        d = torch.tensor([row(c) for c in cams], dtype=dtype, device=device).reshape(-1, 8)
         return cls(k, d, models[0] if models else "h36m")
 
     # ------------------------------------------------------------------ views
@@ -431,7 +437,8 @@ class Cameras:
     cx = property(lambda self: self.intrinsics[:, 2], doc="``[N]`` principal points, x (px)")
     cy = property(lambda self: self.intrinsics[:, 3], doc="``[N]`` principal points, y (px)")
     radial = property(lambda self: self.distortion[:, :3], doc="``[N, 3]`` (k1, k2, k3)")
-    tangential = property(lambda self: self.distortion[:, 3:], doc="``[N, 2]`` (p1, p2)")
+    tangential = property(lambda self: self.distortion[:, 3:5], doc="``[N, 2]`` (p1, p2)")
+    rational = property(lambda self: self.distortion[:, 5:], doc="``[N, 3]`` (k4, k5, k6): OpenCV's rational terms")
 
     @property
     def has_distortion(self) -> bool:
@@ -451,14 +458,14 @@ class Cameras:
             return self
         if len(self) != 1:
             raise ValueError(f"cameras: {len(self)} cameras cannot serve {n} rows")
-        return Cameras(self.intrinsics.expand(n, 4), self.distortion.expand(n, 5), self.distortion_model)
+        return Cameras(self.intrinsics.expand(n, 4), self.distortion.expand(n, 8), self.distortion_model)
 
     def camera(self, i: int) -> Camera:
         """Camera ``i`` as a scalar :class:`Camera`."""
         fx, fy, cx, cy = (float(v) for v in self.intrinsics[i])
         d = [float(v) for v in self.distortion[i]]
-        return Camera(fx, fy, cx, cy, (d[0], d[1], d[2]) if any(d[:3]) else None, (d[3], d[4]) if any(d[3:]) else None,
-                      self.distortion_model)
+        radial = tuple(d[:3] + d[5:]) if any(d[:3] + d[5:]) else None
+        return Camera(fx, fy, cx, cy, radial, (d[3], d[4]) if any(d[3:5]) else None, self.distortion_model)
 
     # ------------------------------------------------------------------ geometry
     def _per_row(self, points: Tensor, name: str, last: int) -> Tuple[Tensor, int]:
@@ -475,8 +482,8 @@ class Cameras:
 
     def _params(self, like: Tensor, extra: int):
         k = [self._col(self.intrinsics[:, i], like, extra) for i in range(4)]
-        d = self.distortion.to(device=like.device, dtype=like.dtype).reshape(-1, *([1] * extra), 5)
-        return k, d
+        d = self.distortion.to(device=like.device, dtype=like.dtype).reshape(-1, *([1] * extra), 8)
+        return k, (torch.cat([d[..., :3], d[..., 5:]], -1), d[..., 3:5])  # radial (k1..k6), tangential
 
     def normalize(self, uv_px: Tensor) -> Tensor:
         """Pixels ``[N, ..., 2]`` to ``((u - cx) / fx, (v - cy) / fy)`` (no undistortion)."""
@@ -487,18 +494,18 @@ class Cameras:
     def to_rays(self, uv_px: Tensor) -> Tensor:
         """Pixels ``[N, ..., 2]`` to undistorted normalised coordinates ``(X / Z, Y / Z)``."""
         uv, extra = self._per_row(uv_px, "uv_px", 2)
-        (fx, fy, cx, cy), d = self._params(uv, extra)
+        (fx, fy, cx, cy), (radial, tangential) = self._params(uv, extra)
         xy = normalize_points(uv, fx, fy, cx, cy)
         if not self.has_distortion:
             return xy
-        return undistort_normalized(xy, d[..., :3], d[..., 3:], distortion_model=self.distortion_model)
+        return undistort_normalized(xy, radial, tangential, distortion_model=self.distortion_model)
 
     def project(self, points_mm: Tensor) -> Tensor:
         """Camera-space points ``[N, ..., 3]`` (mm, Z > 0) to pixels ``[N, ..., 2]``."""
         pts, extra = self._per_row(points_mm, "points_mm", 3)
-        (fx, fy, cx, cy), d = self._params(pts, extra)
+        (fx, fy, cx, cy), (radial, tangential) = self._params(pts, extra)
         if self.has_distortion:
-            return project_points(pts, fx, fy, cx, cy, d[..., :3], d[..., 3:], self.distortion_model)
+            return project_points(pts, fx, fy, cx, cy, radial, tangential, self.distortion_model)
         return project_points(pts, fx, fy, cx, cy)
 
     def backproject(self, uv_px: Tensor, depth_mm: Tensor) -> Tensor:
@@ -519,7 +526,7 @@ def as_cameras(cameras: CameraLike, n: Optional[int] = None, *, distortion=None,
                dtype: Optional[torch.dtype] = None, device=None, what: str = "cameras") -> Cameras:
     """The one adapter from what users hold to :class:`Cameras`: a :class:`Camera` (for all), a
     sequence of cameras (one per row), a :class:`Cameras`, or intrinsics ``[N, 4]`` with optional
-    ``distortion [N, 5]`` (or ``[N, 3]``). With ``n``, one camera is repeated to ``n`` and any
+    ``distortion [N, 8]`` (or ``[N, 5]``, ``[N, 3]``). With ``n``, one camera is repeated to ``n`` and any
     other count is an error naming ``what``.
     """
     if isinstance(cameras, Cameras):

@@ -15,7 +15,8 @@
 - **Kalibr** ``camchain.yaml`` with one pinhole camera (``intrinsics``, ``radtan`` or no
   distortion, ``resolution``).
 - **COLMAP** ``cameras.txt`` (text model; ``colmap model_converter --output_type TXT`` writes it
-  from ``cameras.bin``): the pinhole, radial and OpenCV models; several cameras are told apart
+  from ``cameras.bin``): the pinhole, radial and OpenCV models (``FULL_OPENCV``'s rational terms
+  too); several cameras are told apart
   by the ``images.txt`` beside it. COLMAP puts the top-left pixel's centre at ``(0.5, 0.5)``,
   hdnet (and OpenCV) at ``(0, 0)``: the principal point moves by half a pixel.
 
@@ -83,7 +84,9 @@ class CameraFile:
     def camera_for(self, *names: Optional[str], image_size: Optional[Tuple[int, int]] = None
                    ) -> Tuple[Camera, str]:
         """``(camera, where it came from)`` for the image called one of ``names`` (a key, a
-        path, a file name: the first the file has), checked against ``image_size`` ``(W, H)``.
+        path, a file name: the first the file has; else the file's one entry with that file name,
+        as COLMAP's ``images.txt`` names images by their path under its image folder), checked
+        against ``image_size`` ``(W, H)``.
 
         Raises:
             ValueError: the file has no camera for the image, or was calibrated at a size that
@@ -94,6 +97,12 @@ class CameraFile:
             key = next((n for n in names if n in self.cameras), None)
             if key is None:
                 key = next((os.path.basename(n) for n in names if n and os.path.basename(n) in self.cameras), None)
+            if key is None:
+                by_name: Dict[str, List[str]] = {}
+                for k in self.cameras:
+                    by_name.setdefault(os.path.basename(str(k)), []).append(str(k))
+                key = next((by_name[b][0] for b in (os.path.basename(n) for n in names if n)
+                            if len(by_name.get(b, ())) == 1), None)
             if key is None:
                 shown = [n for n in names if n]
                 raise ValueError(f"--camera: {self.source} has no camera for {shown[0] if shown else '?'!r} "
@@ -391,11 +400,8 @@ def _from_colmap(text: str, path: str) -> CameraFile:
             raise ValueError(f"{where}: a {model} camera has {len(names)} parameters ({', '.join(names)}), "
                              f"got {len(values)}")
         q = dict(zip(names, values, strict=True))
-        if any(q.get(k, 0.0) for k in ("k4", "k5", "k6")):
-            raise ValueError(f"{where}: FULL_OPENCV's rational terms k4-k6 must be 0; hdnet undoes OpenCV's "
-                             "five-coefficient model")
         fx, fy = q["fx" if "fx" in q else "f"], q["fy" if "fy" in q else "f"]
-        radial = (q.get("k1", 0.0), q.get("k2", 0.0), q.get("k3", 0.0)) if "k1" in q else None
+        radial = tuple(q.get(k, 0.0) for k in ("k1", "k2", "k3", "k4", "k5", "k6")) if "k1" in q else None
         tangential = (q["p1"], q["p2"]) if "p1" in q else None
         if cid in cams:
             raise ValueError(f"{where}: camera {cid} given twice")

@@ -118,12 +118,13 @@ def _tangential_factor(distortion_model: str) -> float:
 
 
 def _distortion(like, radial, tangential):
+    """``k [..., 6]`` (k1, k2, k3 over k4, k5, k6; missing terms 0) and ``p [..., 2]``."""
     k = _as_tensor([0.0, 0.0, 0.0] if radial is None else radial, like)
     p = _as_tensor([0.0, 0.0] if tangential is None else tangential, like)
-    if k.shape[-1:] == (2,):  # (k1, k2) given: k3 = 0
-        k = torch.cat([k, torch.zeros_like(k[..., :1])], dim=-1)
-    if k.shape[-1:] != (3,):
-        raise ValueError(f"radial: expected (k1, k2, k3), got shape {tuple(k.shape)}")
+    if k.shape[-1:] not in ((2,), (3,), (6,)):
+        raise ValueError(f"radial: expected (k1, k2, k3), (k1, k2) or (k1, ..., k6), got shape {tuple(k.shape)}")
+    if k.shape[-1] < 6:
+        k = torch.cat([k, k.new_zeros(*k.shape[:-1], 6 - k.shape[-1])], dim=-1)
     if p.shape[-1:] != (2,):
         raise ValueError(f"tangential: expected (p1, p2), got shape {tuple(p.shape)}")
     return k, p
@@ -134,15 +135,18 @@ def distort_normalized(xy_norm: Points, radial: Optional[ArrayLike] = None,
     """Apply lens distortion to normalised coordinates ``[..., 2]``.
 
     ``(x, y) -> (x (R + T) + p2 r2, y (R + T) + p1 r2)`` with ``r2 = x^2 + y^2``,
-    ``R = 1 + k1 r2 + k2 r2^2 + k3 r2^3``, ``T = s (p1 y + p2 x)``; ``s`` is 1 for Human3.6M's
-    model and 2 for OpenCV's (:data:`DISTORTION_MODELS`).
+    ``R = (1 + k1 r2 + k2 r2^2 + k3 r2^3) / (1 + k4 r2 + k5 r2^2 + k6 r2^3)``,
+    ``T = s (p1 y + p2 x)``; ``s`` is 1 for Human3.6M's model and 2 for OpenCV's
+    (:data:`DISTORTION_MODELS`). ``k4..k6`` are OpenCV's rational terms (0 unless given).
 
     Args:
         xy_norm: ``[..., 2]`` undistorted normalised coordinates.
-        radial: ``(k1, k2, k3)`` (or ``(k1, k2)``); tangential: ``(p1, p2)``; batched
-            parameters broadcast as ``[..., 3]`` / ``[..., 2]``.
+        radial: ``(k1, k2, k3)`` (or ``(k1, k2)``, or ``(k1, ..., k6)`` with the rational
+            terms); tangential: ``(p1, p2)``; batched parameters broadcast as ``[..., 3]`` (or
+            ``[..., 6]``) / ``[..., 2]``.
         distortion_model: ``"h36m"`` (Human3.6M's camera code) or ``"opencv"`` (OpenCV's
-            ``(k1, k2, p1, p2, k3)``: pass ``radial=(k1, k2, k3)``, ``tangential=(p1, p2)``).
+            ``(k1, k2, p1, p2, k3[, k4, k5, k6])``: pass ``radial=(k1, k2, k3[, k4, k5, k6])``,
+            ``tangential=(p1, p2)``).
 
     Example:
         >>> distort_normalized(np.array([[0.1, 0.2]]), (0.0, 0.0), (0.01, 0.0), "opencv").round(6).tolist()
@@ -153,7 +157,8 @@ def distort_normalized(xy_norm: Points, radial: Optional[ArrayLike] = None,
     k, p = _distortion(xy, radial, tangential)
     x, y = xy[..., 0], xy[..., 1]
     r2 = x * x + y * y
-    rad = 1 + r2 * (k[..., 0] + r2 * (k[..., 1] + r2 * k[..., 2]))
+    rad = (1 + r2 * (k[..., 0] + r2 * (k[..., 1] + r2 * k[..., 2]))) / \
+        (1 + r2 * (k[..., 3] + r2 * (k[..., 4] + r2 * k[..., 5])))
     tan = s * (p[..., 0] * y + p[..., 1] * x)
     out = torch.stack([x * (rad + tan) + p[..., 1] * r2, y * (rad + tan) + p[..., 0] * r2], -1)
     return _out(out, np_out)
@@ -184,14 +189,15 @@ def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations:
     s = _tangential_factor(distortion_model)
     xd, np_out = _main(xy_distorted, "xy_distorted", 2)
     k, p = _distortion(xd, radial, tangential)
-    k1, k2, k3 = k[..., 0], k[..., 1], k[..., 2]
+    k1, k2, k3, k4, k5, k6 = (k[..., i] for i in range(6))
     p1, p2 = p[..., 0], p[..., 1]
     x, y = xd[..., 0], xd[..., 1]
     det = torch.ones_like(x)
     for step in range(iterations + 1):
         r2 = x * x + y * y
-        rad = 1 + r2 * (k1 + r2 * (k2 + r2 * k3))
-        drad = k1 + r2 * (2 * k2 + 3 * k3 * r2)  # dR/d(r2)
+        num, den = 1 + r2 * (k1 + r2 * (k2 + r2 * k3)), 1 + r2 * (k4 + r2 * (k5 + r2 * k6))
+        rad = num / den
+        drad = (k1 + r2 * (2 * k2 + 3 * k3 * r2) - rad * (k4 + r2 * (2 * k5 + 3 * k6 * r2))) / den  # dR/d(r2)
         tan = s * (p1 * y + p2 * x)
         fx_ = x * (rad + tan) + p2 * r2 - xd[..., 0]
         fy_ = y * (rad + tan) + p1 * r2 - xd[..., 1]
@@ -218,7 +224,7 @@ def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations:
         if bool(bad.any()):
             raise ValueError(
                 f"radial, tangential: the lens distortion cannot be undone at {int(bad.sum())} of "
-                f"{bad.numel()} points (radial {k.reshape(-1, 3)[0].tolist()}, tangential "
+                f"{bad.numel()} points (radial {k.reshape(-1, 6)[0].tolist()}, tangential "
                 f"{p.reshape(-1, 2)[0].tolist()}): the image folds back on itself there, or the "
                 f"lens would scale a point's distance from the centre by more than {MAX_DISTORTION_SCALE:g}x "
                 "(coefficients too large for the field of view); check the camera's distortion")
