@@ -431,3 +431,36 @@ def test_hdnet_info_shows_a_calibration_as_read(tmp_path, capsys):
     assert info["corner_shift_px"] == pytest.approx(np.abs(moved).max(), abs=1e-6)
     assert main(["info", str(tmp_path / "missing.yaml")]) == 2
     assert capsys.readouterr().err.strip() == f"error: info: no file at {str(tmp_path / 'missing.yaml')!r}"
+
+
+def test_damaged_calibration_files_give_a_camera_or_an_error_naming_the_file(tmp_path):
+    """Untrusted files: every damaged copy of a valid file (characters inserted and deleted at
+    random, a seeded sample) is read as some camera or refused with a ValueError that names the
+    file, never another exception."""
+    import random
+    import string
+    _write_storage(tmp_path / "ocv.yaml")
+    _write_storage(tmp_path / "ocv.xml")
+    sources = {"ocv.yaml": (tmp_path / "ocv.yaml").read_text(), "ocv.xml": (tmp_path / "ocv.xml").read_text(),
+               "ros.yaml": ROS_YAML.format(k0=1000, k2=960, k4=1000, k5=540, d="0.1, 0, 0, 0, 0"),
+               "kalibr.yaml": KALIBR.format(d0=0.1, d1=0, d2=0, d3=0, k0=1000, k4=1000, k2=960, k5=540),
+               "cameras.txt": "1 OPENCV 1920 1080 1210 1204.5 960 540 -0.2 0.09 0.001 -0.002\n2 PINHOLE 64 48 50 50 32 24\n"}
+    (tmp_path / "images.txt").write_text("1 1 0 0 0 0 0 0 1 a.jpg\n1 2 3\n2 1 0 0 0 0 0 0 2 b.jpg\n\n")
+    rng = random.Random(0)
+    for _ in range(400):
+        name = rng.choice(sorted(sources))
+        text = list(sources[name])
+        for _ in range(rng.randint(1, 8)):
+            i = rng.randrange(len(text))
+            if rng.random() < 0.3:
+                del text[i]
+            else:
+                text.insert(i, rng.choice(string.printable + "-:[]{}<>"))
+        (tmp_path / name).write_text("".join(text))
+        try:
+            read_cameras(tmp_path / name).camera_for("a.jpg", image_size=(1280, 720))
+        except ValueError as e:
+            assert name in str(e), str(e)
+    (tmp_path / "odd.json").write_text(json.dumps({"K": K.tolist(), "distortion_model": {"name": "plumb_bob"}}))
+    with pytest.raises(ValueError, match="distortion_model"):
+        read_cameras(tmp_path / "odd.json")

@@ -81,7 +81,9 @@ CAMERA_KEYS = frozenset({"fx", "fy", "cx", "cy", "f", "c", "intrinsic", "radial"
 
 
 def _lens_model(name, what: str) -> str:
-    key = name.lower() if isinstance(name, str) else name
+    if not isinstance(name, str):
+        raise ValueError(f"{what}: distortion_model: expected a name such as 'plumb_bob', got {name!r}")
+    key = name.lower()
     if key in DISTORTION_MODEL_NAMES:
         return DISTORTION_MODEL_NAMES[key]
     if key in _OTHER_LENS_MODELS:
@@ -99,9 +101,10 @@ def _matrix_numbers(value, what: str) -> list:
         value = value["data"]
     try:
         flat = np.ravel(np.asarray(value, dtype=object)).tolist()
-    except ValueError:  # ragged nesting
-        raise ValueError(f"{what}: expected a matrix of numbers, got {value!r}") from None
-    return list(_coefficients(flat, what, (len(flat),))) if flat else []
+        return list(_coefficients(flat, what, (len(flat),))) if flat else []
+    except (TypeError, ValueError) as e:  # ragged nesting, text: a file's content, so a ValueError
+        raise ValueError(str(e) if str(e).startswith(what) else f"{what}: expected a matrix of numbers, got "
+                         f"{value!r}") from None
 
 
 def _from_opencv(d: dict, what: str) -> Tuple[Tuple[float, float, float, float], Optional[Tuple[float, ...]],
