@@ -121,8 +121,9 @@ class CameraFile:
 
 
 def read_cameras(path) -> CameraFile:
-    """The cameras of a calibration file: JSON, OpenCV YAML/XML, ROS ``camera_info`` YAML or
-    COLMAP's ``cameras.txt`` (module docstring).
+    """The cameras of a calibration file: JSON, OpenCV YAML/XML, ROS ``camera_info`` YAML (or the
+    message as ``ros2 topic echo`` prints it), Kalibr's ``camchain.yaml`` or COLMAP's
+    ``cameras.txt`` (module docstring).
 
     Raises:
         FileNotFoundError: no file there.
@@ -149,7 +150,7 @@ def read_cameras(path) -> CameraFile:
         return _from_object(_parse_opencv_xml(text, name), name, "OpenCV's XML")
     if ext == ".txt":
         return _from_colmap(text, p)
-    raise ValueError(f"--camera: {p!r}: expected a .json, .yaml/.yml (OpenCV or ROS), .xml (OpenCV) or "
+    raise ValueError(f"--camera: {p!r}: expected a .json, .yaml/.yml (OpenCV, ROS or Kalibr), .xml (OpenCV) or "
                      "COLMAP cameras.txt calibration file")
 
 
