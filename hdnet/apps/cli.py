@@ -180,7 +180,7 @@ def _add_predict(sub):
     p.add_argument("--box-format", default=None, choices=["xyxy", "xywh"], help="box format (default xyxy; never "
                    "guessed)")
     p.add_argument("--camera", help="the camera: JSON {fx, fy, cx, cy}, {f, c} or an OpenCV camera matrix (or per image: "
-                   "{file name: {...}}), OpenCV's or ROS's calibration YAML/XML, or COLMAP's cameras.txt "
+                   "{file name: {...}}), OpenCV's, ROS's or Kalibr's calibration YAML/XML, or COLMAP's cameras.txt "
                    f"({DOCS}/camera.md)")
     p.add_argument("--scene", choices=["none", "image", "sequence"],
                    help="keypoint models: people who share a floor (docs/scene.md): image (each image's "
