@@ -611,8 +611,6 @@ _CALIBRATION_SUFFIXES = (".json", ".yaml", ".yml", ".xml", ".txt")
 
 def _camera_info(cameras) -> Dict[str, Any]:
     """Print each camera of a calibration file; return them as JSON (``{image or "*": camera}``)."""
-    import math
-
     import numpy as np
     out: Dict[str, Any] = {}
     for key, cam in cameras.cameras.items():
@@ -624,10 +622,7 @@ def _camera_info(cameras) -> Dict[str, Any]:
                                "centres on integers)"), ("lens", lens)]
         if size:
             w, h = size
-            edges = cam.to_rays(np.array([[-0.5, cam.cy], [w - 0.5, cam.cy], [cam.cx, -0.5], [cam.cx, h - 0.5]]))
-            fov = [math.degrees(math.atan(-edges[0, 0]) + math.atan(edges[1, 0])),
-                   math.degrees(math.atan(-edges[2, 1]) + math.atan(edges[3, 1]))]  # the lens undone
-            d["fov_deg"] = fov
+            fov = d["fov_deg"] = list(cam.field_of_view(w, h))
             rows.append(("image", f"{w} x {h} px; field of view {fov[0]:.1f} x {fov[1]:.1f} degrees"))
             if cam.has_distortion:
                 corners = np.array([[-0.5, -0.5], [w - 0.5, -0.5], [-0.5, h - 0.5], [w - 0.5, h - 0.5]])
@@ -815,8 +810,8 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
                 named = [model.check_format(args.keypoint_format)] if args.keypoint_format else model.formats
             except ValueError:
                 named = model.formats  # an unknown format is refused below, with the option's name
-            joints = sorted({model.input_skeleton(f).num_joints for f in named}
-                            | ({n for _, n in WHOLE_BODY_LAYOUTS.values()} if not args.keypoint_format else set()))
+            joints = sorted({model.input_skeleton(f).num_joints for f in named}  # and whole-body layouts of them
+                            | {n for body, n in WHOLE_BODY_LAYOUTS.values() if body in named})
         people, tracks, scores = (read_keypoint_folders if nested else read_keypoint_folder)(
             args.keypoints, joints=joints, image_size=image_size)
     else:
@@ -830,11 +825,13 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
     if len(counts) > 1:
         raise CLIError(f"--keypoints: images with {counts} joints; one file holds one format")
     named_format = args.keypoint_format
-    try:
-        layout = whole_body_layout(counts[0], named_format) if counts else named_format \
-            if named_format in WHOLE_BODY_LAYOUTS else None
-    except ValueError as e:
-        raise CLIError(f"--{e}") from None
+    if not counts:  # nobody in the file: only a layout named says it is whole-body
+        layout = named_format if named_format in WHOLE_BODY_LAYOUTS else None
+    else:
+        try:
+            layout = whole_body_layout(counts[0], named_format)
+        except ValueError as e:
+            raise CLIError(f"--{e}") from None
     if layout is not None:  # whole-body keypoints: their body part is the model's format
         named_format = WHOLE_BODY_LAYOUTS[layout][0]
         body = model.input_skeleton(named_format).num_joints

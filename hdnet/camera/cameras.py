@@ -22,11 +22,11 @@ from torch import Tensor
 
 from ..core.checks import as_tensor, is_tracing
 from .functional import (
-    DISTORTION_MODELS,
     ArrayLike,
     Points,
     _main,
     _out,
+    _tangential_factor,
     backproject_points,
     coord_map,
     denormalize_points,
@@ -160,9 +160,7 @@ class Camera:
     distortion_model: str = "h36m"
 
     def __post_init__(self):
-        if not isinstance(self.distortion_model, str) or self.distortion_model not in DISTORTION_MODELS:
-            raise ValueError(f"distortion_model: expected one of {sorted(DISTORTION_MODELS)}, "
-                             f"got {self.distortion_model!r}")
+        _tangential_factor(self.distortion_model)  # a model it knows, or a ValueError naming it
         for name in ("fx", "fy", "cx", "cy"):
             object.__setattr__(self, name, _number(getattr(self, name), name))
         for name in ("fx", "fy"):
@@ -327,6 +325,18 @@ class Camera:
         """See :func:`hdnet.camera.coord_map`."""
         return coord_map(affine, input_size, output_size, self.fx, self.fy, self.cx, self.cy)
 
+    def field_of_view(self, width: int, height: int) -> Tuple[float, float]:
+        """``(horizontal, vertical)`` field of view in degrees of a ``width x height`` image, through
+        the lens (the rays of the edges' midpoints, on the principal point's row and column).
+
+        >>> [round(a, 2) for a in Camera(1000.0, 1000.0, 959.5, 539.5).field_of_view(1920, 1080)]
+        [87.66, 56.74]
+        """
+        edges = self.to_rays(np.array([[-0.5, self.cy], [width - 0.5, self.cy], [self.cx, -0.5],
+                                       [self.cx, height - 0.5]]))
+        return (math.degrees(math.atan(-edges[0, 0]) + math.atan(edges[1, 0])),
+                math.degrees(math.atan(-edges[2, 1]) + math.atan(edges[3, 1])))
+
     def scaled(self, sx: float, sy: Optional[float] = None) -> "Camera":
         """The camera of the image resized by ``(sx, sy)`` (pixel-centre convention kept)."""
         sy = sx if sy is None else sy
@@ -356,8 +366,7 @@ class Cameras:
     """
 
     def __init__(self, intrinsics, distortion=None, distortion_model: str = "h36m"):
-        if not isinstance(distortion_model, str) or distortion_model not in DISTORTION_MODELS:
-            raise ValueError(f"distortion_model: expected one of {sorted(DISTORTION_MODELS)}, got {distortion_model!r}")
+        _tangential_factor(distortion_model)
         k = as_tensor(intrinsics)
         if not k.is_floating_point():
             k = k.to(torch.float64)
@@ -484,30 +493,32 @@ class Cameras:
         return t.to(device=like.device, dtype=like.dtype).reshape(-1, *([1] * extra))
 
     def _params(self, like: Tensor, extra: int):
-        k = [self._col(self.intrinsics[:, i], like, extra) for i in range(4)]
+        return [self._col(self.intrinsics[:, i], like, extra) for i in range(4)]
+
+    def _lens(self, like: Tensor, extra: int) -> Tuple[Tensor, Tensor]:
+        """``(radial [N, ..., 6] (k1..k6), tangential [N, ..., 2])`` broadcast like ``like``."""
         d = self.distortion.to(device=like.device, dtype=like.dtype).reshape(-1, *([1] * extra), 8)
-        return k, (torch.cat([d[..., :3], d[..., 5:]], -1), d[..., 3:5])  # radial (k1..k6), tangential
+        return torch.cat([d[..., :3], d[..., 5:]], -1), d[..., 3:5]
 
     def normalize(self, uv_px: Tensor) -> Tensor:
         """Pixels ``[N, ..., 2]`` to ``((u - cx) / fx, (v - cy) / fy)`` (no undistortion)."""
         uv, extra = self._per_row(uv_px, "uv_px", 2)
-        (fx, fy, cx, cy), _ = self._params(uv, extra)
-        return normalize_points(uv, fx, fy, cx, cy)
+        return normalize_points(uv, *self._params(uv, extra))
 
     def to_rays(self, uv_px: Tensor) -> Tensor:
         """Pixels ``[N, ..., 2]`` to undistorted normalised coordinates ``(X / Z, Y / Z)``."""
         uv, extra = self._per_row(uv_px, "uv_px", 2)
-        (fx, fy, cx, cy), (radial, tangential) = self._params(uv, extra)
-        xy = normalize_points(uv, fx, fy, cx, cy)
+        xy = normalize_points(uv, *self._params(uv, extra))
         if not self.has_distortion:
             return xy
-        return undistort_normalized(xy, radial, tangential, distortion_model=self.distortion_model)
+        return undistort_normalized(xy, *self._lens(uv, extra), distortion_model=self.distortion_model)
 
     def project(self, points_mm: Tensor) -> Tensor:
         """Camera-space points ``[N, ..., 3]`` (mm, Z > 0) to pixels ``[N, ..., 2]``."""
         pts, extra = self._per_row(points_mm, "points_mm", 3)
-        (fx, fy, cx, cy), (radial, tangential) = self._params(pts, extra)
+        fx, fy, cx, cy = self._params(pts, extra)
         if self.has_distortion:
+            radial, tangential = self._lens(pts, extra)
             return project_points(pts, fx, fy, cx, cy, radial, tangential, self.distortion_model)
         return project_points(pts, fx, fy, cx, cy)
 

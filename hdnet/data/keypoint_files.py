@@ -358,8 +358,6 @@ def _read_ultralytics_labels(folder, files: List[str], what: str, joints: Sequen
     return people, (tracks if id_col is not None else None), (scores if score_col is not None else None)
 
 
-
-
 def read_keypoint_folders(folder, what: str = "--keypoints", *, joints: Sequence[int] = LABEL_JOINT_COUNTS,
                           image_size: Optional[ImageSize] = None) -> FolderPeople:
     """A folder of :func:`read_keypoint_folder` folders, one per sequence (a detector run on each of
