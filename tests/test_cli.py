@@ -28,6 +28,18 @@ def test_help_explains_every_option(command, capsys):
             assert flag in out
 
 
+def test_version_names_hdnet_torch_and_pyg(capsys):
+    import torch
+    import torch_geometric
+
+    import hdnet
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.strip() == (f"hdnet {hdnet.__version__} (torch {torch.__version__}, "
+                                               f"torch_geometric {torch_geometric.__version__})")
+
+
 def argparse_suppress():
     import argparse
     return argparse.SUPPRESS

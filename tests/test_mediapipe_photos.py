@@ -6,6 +6,7 @@ skips, saying which, without either. Nothing is fitted on these photos: they onl
 """
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -128,3 +129,20 @@ def test_blazepose_follows_a_video_of_a_real_photo(blazepose, tmp_path):
                  "--scene", "sequence", "--out", str(tmp_path / "o"), "--pictures", "0"]) == 0
     records = json.loads((tmp_path / "o" / "people.json").read_text())
     assert [r["frame"] for r in records] == list(range(6)) and all(r["root_cam"][2] > 2000 for r in records)
+
+
+def test_the_detector_says_nothing_of_its_own(capfd):
+    """MediaPipe's graphs print TensorFlow Lite's and absl's start-up lines, and a protobuf
+    deprecation warning, to standard error; a user of ``hdnet predict --detector mediapipe`` sees
+    none of them (``native_logs_held_back``)."""
+    pytest.importorskip("mediapipe", reason="needs the mediapipe extra (pip install \"hdnet[mediapipe]\")")
+    from hdnet.keypoint.detectors import MediaPipePose
+    path = _photos()[3][0]
+    capfd.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning shown to the user fails the test
+        with MediaPipePose() as detector:
+            found = detector(path)
+    assert np.isfinite(found).all()
+    err = capfd.readouterr().err
+    assert err == "", err

@@ -298,8 +298,25 @@ def _add_info(sub):
     p.set_defaults(run=_run_info)
 
 
+def _versions() -> str:
+    """``hdnet X (torch Y, torch_geometric Z)``, read from the installed distributions, so that
+    ``--version`` need not import torch."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ..core.version import __version__
+    found = []
+    for dist in ("torch", "torch_geometric"):
+        try:
+            found.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            found.append(f"{dist} not installed")
+    return f"hdnet {__version__} ({', '.join(found)})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="hdnet", description="Camera-space human depth (HDNet).")
+    ap.add_argument("--version", action="version", version=_versions(),
+                    help="hdnet's version and those of torch and torch_geometric it runs with, then exit")
     _add_import_option(ap)
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_train, _add_eval, _add_predict, _add_data, _add_info, _add_bench, _add_demo):

@@ -11,7 +11,11 @@ shown (EXIF orientation applied), as :meth:`hdnet.camera.Camera.from_exif` sees 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import tempfile
+import warnings
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Tuple
 
@@ -20,7 +24,7 @@ import numpy as np
 from ..core.registry import Registry
 
 __all__ = ["MediaPipePose", "load_image_as_shown", "DETECTORS", "VideoInfo", "video_info", "video_frames",
-           "require_opencv"]
+           "require_opencv", "native_logs_held_back"]
 
 
 def load_image_as_shown(path) -> np.ndarray:
@@ -120,6 +124,35 @@ def video_frames(path, step: int = 1, only=None) -> Iterator[Tuple[int, np.ndarr
         cap.release()
 
 
+@contextlib.contextmanager
+def native_logs_held_back() -> Iterator[None]:
+    """Hold back what native code writes to the process's standard error (file descriptor 2,
+    which Python's ``sys.stderr`` does not see) while the block runs, and show it only if the
+    block raises. MediaPipe's graphs print TensorFlow Lite's and absl's start-up lines there
+    ("Created TensorFlow Lite XNNPACK delegate", "Feedback manager requires ...") when they are
+    built and first run; they say nothing to a user. Where file descriptor 2 cannot be
+    duplicated, the block runs as it is."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    held = tempfile.TemporaryFile()
+    os.dup2(held.fileno(), 2)
+    try:
+        yield
+    except BaseException:
+        os.dup2(saved, 2)
+        held.seek(0)
+        os.write(2, held.read())
+        raise
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        held.close()
+
+
 class MediaPipePose:
     """MediaPipe BlazePose on whole images or on person boxes (see the module docstring).
 
@@ -165,11 +198,16 @@ class MediaPipePose:
         self.close()
 
     def _one(self, rgb: np.ndarray) -> Optional[np.ndarray]:
-        if self._pose is None:  # one graph for every image: building it costs three times a detection
-            import mediapipe as mp
-            self._pose = mp.solutions.pose.Pose(static_image_mode=not self.video, model_complexity=1,
-                                                min_detection_confidence=self.min_detection_confidence)
-        res = self._pose.process(np.ascontiguousarray(rgb))
+        with warnings.catch_warnings():  # mediapipe 0.10.14 calls a protobuf function protobuf 4 deprecates
+            warnings.filterwarnings("ignore", "SymbolDatabase.GetPrototype", UserWarning)
+            if self._pose is not None:
+                res = self._pose.process(np.ascontiguousarray(rgb))
+            else:  # one graph for every image: building it costs three times a detection
+                import mediapipe as mp
+                with native_logs_held_back():  # its start-up lines
+                    self._pose = mp.solutions.pose.Pose(static_image_mode=not self.video, model_complexity=1,
+                                                        min_detection_confidence=self.min_detection_confidence)
+                    res = self._pose.process(np.ascontiguousarray(rgb))
         if res.pose_landmarks is None:
             return None
         h, w = rgb.shape[:2]
