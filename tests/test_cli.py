@@ -10,7 +10,7 @@ from hdnet.core.checkpoint import load_model
 
 from .conftest import run_cli
 
-COMMANDS = ["train", "eval", "predict", "bench", "demo"]
+COMMANDS = ["train", "eval", "predict", "bench", "demo", "export", "info"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

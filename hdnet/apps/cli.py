@@ -280,6 +280,141 @@ def _run_data(args) -> int:
     return 0
 
 
+def _add_export(sub):
+    p = sub.add_parser("export", help="write a model as ONNX, describing itself in the file's metadata",
+                       description="Export a model with torch.onnx (dynamo) to FILE.onnx, its weights beside it "
+                       "in FILE.onnx.data (keep the two together). The number of people is dynamic. The file's "
+                       "metadata (hdnet.* entries; 'hdnet info FILE.onnx' shows them) says what each input and "
+                       "output holds, the joints in order, the constants that travel with the weights and the "
+                       "checkpoint's licence. Where onnxruntime is installed (pip install \"hdnet[onnx]\"), the "
+                       f"file is run once and compared with torch ({DOCS}/real.md, \"Export\").")
+    p.add_argument("checkpoint", nargs="?", default=None,
+                   help="a checkpoint file or 'pretrained[:NAME]' (default: the shipped keypoint model)")
+    p.add_argument("--out", required=True, metavar="FILE.onnx", help="the ONNX file to write")
+    p.add_argument("--keypoint-format", metavar="FMT", help="keypoint models: the input format the file takes "
+                   "(one per file; required where the model reads several, as the shipped one does)")
+    p.add_argument("--input-size", type=int, default=None, help="image models: the square input in px (default: "
+                   "the checkpoint's preprocessing)")
+    p.add_argument("--images", type=int, default=1, help="image models: images per call, fixed in the file "
+                   "(default 1)")
+    p.set_defaults(run=_run_export)
+
+
+def _run_export(args) -> int:
+    import numpy as np
+    import torch
+
+    from ..core.checkpoint import describe_checkpoint, load_model, pretrained_request
+    from ..keypoint import KeypointHDNet
+    from ..models.export import export_onnx, read_onnx_metadata
+    source = args.checkpoint or "pretrained"
+    request = pretrained_request(source)
+    path = _shipped_path(request.get("weights")) if request is not None else source
+    described = describe_checkpoint(path)
+    model = load_model(path)
+    meta = {"source": source if request is None else f"pretrained:{request.get('weights') or 'keypoint'}",
+            "checkpoint_checksum": described["checksum"], **(described["meta"] or {})}
+    if isinstance(model, KeypointHDNet):
+        _refuse(args, ["--input-size"], "to a keypoint model")
+        if args.keypoint_format is None and len(model.formats) > 1:
+            raise CLIError(f"--keypoint-format: this model reads {', '.join(model.formats)}; a file takes one of "
+                           "them (export each you need)")
+        fmt = model.check_format(args.keypoint_format or model.formats[0])
+        options: Dict[str, Any] = {"format": fmt}
+        j = model.input_skeleton(fmt).num_joints
+        g = torch.Generator().manual_seed(0)
+        kp, conf = torch.randn(3, j, 2, generator=g) * 0.1, torch.rand(3, j, generator=g) * 0.8 + 0.2
+        example: Dict[str, Any] = {"keypoints_norm": kp, "confidence": conf}
+        with torch.no_grad():
+            out = model(kp, conf, fmt)
+    else:
+        if args.keypoint_format:
+            raise CLIError(f"--keypoint-format: {source!r} holds a {type(model).__name__}, which takes images")
+        if args.images < 1:
+            raise CLIError(f"--images: expected at least 1, got {args.images}")
+        if args.input_size is not None and (args.input_size < 32 or args.input_size % 32):
+            raise CLIError(f"--input-size: expected a multiple of 32, got {args.input_size}")
+        size = args.input_size or model.preprocessing.input_size
+        options = {"input_size": size, "num_images": args.images}
+        from ..data import ImageBatch
+        g = torch.Generator().manual_seed(0)
+        h, n = size // 4, args.images
+        masks = torch.zeros(2, h, h, dtype=torch.bool)
+        masks[0, : h // 2, : h // 2] = masks[1, h // 4:, h // 3:] = True
+        batch = ImageBatch(torch.randn(n, 3, size, size, generator=g), torch.randn(n, 2, h, h, generator=g) * 0.3,
+                           masks, torch.tensor([0, n - 1]), torch.tensor([[1000.0, 1000.0], [1200.0, 1210.0]]))
+        example = {name: getattr(batch, name) for name in ("images", "coord_map", "masks", "batch", "focal")}
+        with torch.no_grad():
+            out = model(batch)
+    import logging
+    import warnings
+    onnx_log = logging.getLogger("torch.onnx")
+    level = onnx_log.level
+    try:  # the exporter's notes (torchvision's ops not registered, deprecations) say nothing to a user
+        onnx_log.setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            written = export_onnx(model, args.out, metadata=meta, **options)
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    finally:
+        onnx_log.setLevel(level)
+    info = read_onnx_metadata(written)
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        checked = ("no: onnxruntime is not installed (pip install \"hdnet[onnx]\")")
+    else:
+        session = ort.InferenceSession(written, providers=["CPUExecutionProvider"])
+        got = session.run(None, {i.name: example[i.name].numpy() for i in session.get_inputs()})
+        expected = [getattr(out, name).numpy() for name in info["outputs"]]
+        worst = max(float(np.abs(a - e).max() / max(np.abs(e).max(), 1e-9)) for a, e in zip(got, expected, strict=True))
+        if not worst < 1e-4:
+            raise CLIError(f"--out: onnxruntime's answers differ from torch's by {worst:.2g} of their scale")
+        people = len(expected[0])
+        checked = f"onnxruntime answers {people} people as torch does, within {worst:.1g} of each output's scale"
+    print("\n".join(_onnx_info_lines(info, [("checked", checked)])))
+    print(f"wrote {written} and {info['weights_file'] or 'no weights file'}")
+    return 0
+
+
+def _onnx_info_lines(d: Dict[str, Any], extra=()) -> List[str]:
+    """An ONNX file's self-description (``read_onnx_metadata``) as aligned lines, ``extra`` rows
+    ``(label, text)`` last."""
+    import re
+    h = d["hdnet"]
+    size = os.path.getsize(d["file"])
+    weights = d["weights_file"]
+    beside = os.path.join(os.path.dirname(d["file"]), weights) if isinstance(weights, str) else None
+    where = (f"weights in {weights}, {os.path.getsize(beside) / 1e6:.1f} MB" if beside and os.path.isfile(beside)
+             else f"weights in {weights}, NOT FOUND beside it" if weights else "weights inside")
+    rows = [("file", f"{d['file']} ({size / 1e6:.1f} MB; {where})"),
+            ("model", (f"{h['model_class']}, exported by hdnet {h.get('version')}" if h.get("model_class")
+                       else "not written by hdnet") + f" ({d['producer']}, opset {d['opset']})")]
+    sig = h.get("signature") or {}
+    shape = lambda s: "[" + ", ".join(str(x) for x in s) + "]"  # noqa: E731
+    for kind in ("inputs", "outputs"):
+        said = sig.get(kind) or {}
+        rows += [(kind if i == 0 else "", f"{name} {shape(s)}" + (": " + re.sub(r"^\[[^\]]*\]\s*", "", said[name])
+                                                                 if name in said else ""))
+                 for i, (name, s) in enumerate(d[kind].items())]
+    if "format" in sig:
+        rows.append(("format", f"{sig['format']}: {len(sig['input_joints'])} joints in "
+                               f"({_short(sig['input_joints'])}), {len(sig['output_joints'])} out"))
+    if sig.get("known_height"):
+        rows.append(("heights", sig["known_height"]))
+    for key, label in (("data", "data"), ("preprocessing", "preprocessing")):
+        if h.get(key):
+            rows.append((label, ", ".join(f"{k} {_short(v)}" for k, v in h[key].items())))
+    for key, label in (("source", "exported from"), ("trained_on", "trained on"), ("license", "licence"),
+                       ("card", "model card")):
+        if key in h:
+            rows.append((label, _short(h[key])))
+    rows += list(extra)
+    width = max(len(k) for k, _ in rows)
+    return [f"{k:<{width}}  {v}" for k, v in rows]
+
+
 def _add_info(sub):
     p = sub.add_parser("info", help="what a checkpoint (or a calibration file) holds; no checkpoint lists the "
                        "shipped weights",
@@ -319,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="hdnet's version and those of torch and torch_geometric it runs with, then exit")
     _add_import_option(ap)
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_train, _add_eval, _add_predict, _add_data, _add_info, _add_bench, _add_demo):
+    for add in (_add_train, _add_eval, _add_predict, _add_data, _add_info, _add_export, _add_bench, _add_demo):
         add(sub)
     for name, p in sub.choices.items():
         if name != "bench":  # bench passes everything after its name to the benchmark
@@ -664,6 +799,13 @@ def _run_info(args) -> int:
             print(f"\n{name}")
             print("\n".join("  " + line for line in _info_lines(d)))
         result: Any = described
+    elif os.path.splitext(args.checkpoint)[1].lower() == ".onnx":
+        from ..models.export import read_onnx_metadata
+        try:
+            result = read_onnx_metadata(args.checkpoint)
+        except ImportError as e:
+            raise CLIError(str(e)) from None
+        print("\n".join(_onnx_info_lines(result)))
     elif os.path.splitext(args.checkpoint)[1].lower() in _CALIBRATION_SUFFIXES:
         try:
             result = _camera_info(_read_cameras(args.checkpoint))

@@ -45,7 +45,7 @@ from .version import __version__
 
 __all__ = ["CheckpointError", "Checkpointable", "MODELS", "FOREIGN_FORMATS", "register_model", "save_checkpoint",
            "load_model", "read_checkpoint", "describe_checkpoint", "pretrained_request", "checkpoint_dict", "checksum",
-           "torch_load", "check_same_architecture", "FORMAT", "VERSION", "MAX_CONFIG_INT"]
+           "torch_load", "check_same_architecture", "plain_data", "FORMAT", "VERSION", "MAX_CONFIG_INT"]
 
 FORMAT = "hdnet-checkpoint"
 VERSION = 2
@@ -486,14 +486,14 @@ def load_model(source, map_location: Any = "cpu", with_checkpoint: bool = False)
 _TRAINING_SUMMARY = ("epoch", "step", "seconds", "train_config")
 
 
-def _plain(value: Any) -> Any:
+def plain_data(value: Any) -> Any:
     """``value`` as JSON-able data: tensors become ``"tensor float32 [3, 4]"``."""
     if torch.is_tensor(value):
         return f"tensor {str(value.dtype).replace('torch.', '')} {list(value.shape)}"
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_data(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain_data(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return value
@@ -534,9 +534,9 @@ def describe_checkpoint(source) -> Dict[str, Any]:
         "checksum": None if foreign else ckpt.get("checksum"),
         "parameters": sum(p.numel() for p in model.parameters()),
         "weights_dtype": dtypes[0] if len(dtypes) == 1 else dtypes,
-        "architecture": _plain(model.config()),
-        "preprocessing": _plain(model.preprocessing_dict()) if hasattr(model, "preprocessing_dict") else None,
-        "data": _plain(model.checkpoint_data()) if hasattr(model, "checkpoint_data") else {},
-        "training": None if not training else _plain({k: training[k] for k in _TRAINING_SUMMARY if k in training}),
-        "meta": None if foreign else _plain(ckpt.get("meta")),
+        "architecture": plain_data(model.config()),
+        "preprocessing": plain_data(model.preprocessing_dict()) if hasattr(model, "preprocessing_dict") else None,
+        "data": plain_data(model.checkpoint_data()) if hasattr(model, "checkpoint_data") else {},
+        "training": None if not training else plain_data({k: training[k] for k in _TRAINING_SUMMARY if k in training}),
+        "meta": None if foreign else plain_data(ckpt.get("meta")),
     }

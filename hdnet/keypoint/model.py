@@ -446,6 +446,32 @@ class KeypointHDNet(Checkpointable, nn.Module):
             dynamic = ({0: p}, {0: p})
         return _KeypointExport(self, fmt), args, ("keypoints_norm", "confidence"), ONNX_OUTPUTS, dynamic
 
+    def onnx_description(self, format: Optional[str] = None, **_) -> dict:
+        """What the file :meth:`onnx_signature` exports for ``format`` takes and gives, as plain
+        data (written into its metadata, ``hdnet.signature``): the format, the input and output
+        joints in order, and each input and output's shape, units and meaning."""
+        fmt = self.check_format(format if format is not None else self.formats[0])
+        spec = FORMATS.get(fmt)
+        out_sk = get_skeleton(spec.output)
+        j, jo = spec.skeleton.num_joints, out_sk.num_joints
+        return {
+            "format": fmt, "input_joints": list(spec.skeleton.joints), "output_joints": list(out_sk.joints),
+            "inputs": {
+                "keypoints_norm": f"[P, {j}, 2] float32, normalised camera coordinates ((u - cx) / fx, (v - cy) / fy) "
+                                  "after undoing the lens (hdnet.keypoint.normalize_keypoints); NaN where missing",
+                "confidence": f"[P, {j}] float32, the detector's scores in [0, 1]; under {MIN_CONFIDENCE} a missing "
+                              f"joint; each person needs {MIN_JOINTS} joints seen (not checked in the graph)"},
+            "outputs": {
+                "root_mm": "[P, 3] the root in camera coordinates (x right, y down, z forward), mm",
+                "joints_rel_mm": f"[P, {jo}, 3] the output joints relative to the root, mm",
+                "joints_mm": f"[P, {jo}, 3] the output joints in camera coordinates, mm",
+                "depth_mm": "[P] the root's depth, mm",
+                "depth_std_mm": "[P] the standard deviation of that depth, mm (calibrated: docs/real.md)"},
+            "known_height": "a person of standing height H mm: multiply root_mm, joints_rel_mm, joints_mm and "
+                            "depth_mm by H / data.reference_height_mm, and depth_std_mm by that times "
+                            "data.known_height_std_scale / data.depth_std_scale",
+        }
+
     # ------------------------------------------------------------------ forward
     def forward(self, keypoints_norm: Tensor, confidence: Optional[Tensor] = None, format: str = "mupots_17",
                 *, with_training_outputs: bool = False):

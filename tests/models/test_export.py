@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -70,3 +72,97 @@ def test_keypoint_model_onnx_export_matches_torch_for_any_number_of_people(tmp_p
             assert got.shape == expected.shape and np.isfinite(got).all(), (p, name)
             np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-3 * max(1.0, np.abs(expected).max()),
                                        err_msg=f"{p} people, {name}")
+
+
+def _small_keypoint_checkpoint(tmp_path):
+    from hdnet.keypoint import KeypointHDNet
+    torch.manual_seed(0)
+    model = KeypointHDNet(("mupots_17", "coco_17"), channels=16, width=32, blocks=1)
+    model.reference_length_mm, model.reference_height_mm, model.known_height_std_scale = 1800.0, 1700.0, 0.5
+    path = model.save(tmp_path / "kp.pt", license="research use only (test)", trained_on="nothing")
+    return model.eval(), path
+
+
+@pytest.mark.slow
+def test_exported_file_describes_itself_and_its_height_recipe_holds(tmp_path):
+    """``hdnet export`` writes the joints, constants and licence into the file's metadata
+    (read back by onnxruntime itself and by ``hdnet info``); the known-height recipe it states,
+    applied to onnxruntime's answers, gives ``KeypointHDNet.with_heights``."""
+    ort = pytest.importorskip("onnxruntime")
+    from hdnet.apps.cli import main
+    from hdnet.graphs import get_skeleton
+    from hdnet.models.export import read_onnx_metadata
+    model, ckpt = _small_keypoint_checkpoint(tmp_path)
+    out = tmp_path / "kp.onnx"
+    assert main(["export", str(ckpt), "--out", str(out), "--keypoint-format", "coco_17"]) == 0
+    meta = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).get_modelmeta().custom_metadata_map
+    assert meta["hdnet.license"] == "research use only (test)" and meta["hdnet.model_class"] == "KeypointHDNet"
+    info = read_onnx_metadata(out)
+    sig, data = info["hdnet"]["signature"], info["hdnet"]["data"]
+    assert sig["format"] == "coco_17" and sig["input_joints"] == list(get_skeleton("coco_17").joints)
+    assert sig["output_joints"] == list(get_skeleton("mupots_17").joints)
+    assert info["inputs"] == {"keypoints_norm": ["people", 17, 2], "confidence": ["people", 17]}
+    assert info["weights_file"] == "kp.onnx.data" and (tmp_path / "kp.onnx.data").exists()
+    g = torch.Generator().manual_seed(3)
+    kp, conf = torch.randn(4, 17, 2, generator=g) * 0.1, torch.rand(4, 17, generator=g) * 0.8 + 0.2
+    sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    got = dict(zip(info["outputs"], sess.run(None, {"keypoints_norm": kp.numpy(), "confidence": conf.numpy()}), strict=True))
+    heights = np.array([1600.0, 1900.0, 1750.0, 1820.0])
+    k = heights / data["reference_height_mm"]  # the recipe as the metadata states it
+    std = got["depth_std_mm"] * k * data["known_height_std_scale"] / data["depth_std_scale"]
+    with torch.no_grad():
+        ref = model.with_heights(model(kp, conf, "coco_17"), heights)
+    np.testing.assert_allclose(got["root_mm"] * k[:, None], ref.root_mm.numpy(), rtol=1e-4)
+    np.testing.assert_allclose(got["joints_mm"] * k[:, None, None], ref.joints_mm.numpy(), rtol=1e-4, atol=1e-2)
+    np.testing.assert_allclose(std, ref.depth_std_mm.numpy(), rtol=1e-4)
+
+
+@pytest.mark.slow
+def test_export_and_info_say_what_is_wrong(tmp_path, capsys):
+    pytest.importorskip("onnx")
+    from hdnet.apps.cli import main
+    _, ckpt = _small_keypoint_checkpoint(tmp_path)
+    assert main(["export", str(ckpt), "--out", str(tmp_path / "a.onnx")]) == 2  # two formats: which one?
+    assert "--keypoint-format: this model reads mupots_17, coco_17" in capsys.readouterr().err
+    assert main(["export", str(ckpt), "--out", str(tmp_path / "a.onnx"), "--keypoint-format", "coco_17",
+                 "--input-size", "256"]) == 2
+    assert "--input-size: does not apply to a keypoint model" in capsys.readouterr().err
+    assert main(["export", str(ckpt), "--out", str(tmp_path / "a.onnx"), "--keypoint-format", "body_25"]) == 2
+    assert "body_25" in capsys.readouterr().err
+    assert not (tmp_path / "a.onnx").exists()
+    (tmp_path / "fake.onnx").write_bytes(b"\x00\xffnot a protobuf at all" * 10)
+    assert main(["info", str(tmp_path / "fake.onnx")]) == 2
+    assert "is not an ONNX file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_info_shows_an_exported_files_description(tmp_path, capsys):
+    pytest.importorskip("onnx")
+    from hdnet.apps.cli import main
+    from hdnet.models import export_onnx
+    model, _ = _small_keypoint_checkpoint(tmp_path)
+    export_onnx(model, tmp_path / "m.onnx", format="mupots_17", metadata={"license": "as the data's"})
+    (tmp_path / "m.onnx.data").rename(tmp_path / "elsewhere.data")
+    assert main(["info", str(tmp_path / "m.onnx"), "--json", str(tmp_path / "m.json")]) == 0
+    out = capsys.readouterr().out
+    assert "KeypointHDNet, exported by hdnet" in out and re.search(r"\nlicence +as the data's\n", out)
+    assert "weights in m.onnx.data, NOT FOUND beside it" in out  # the sidecar went missing
+    assert "mupots_17: 17 joints in" in out
+
+
+@pytest.mark.slow
+def test_export_an_image_model_at_another_size(tmp_path, capsys):
+    """The file takes the size asked for, and its metadata says that size (not the checkpoint's)."""
+    pytest.importorskip("onnxruntime")
+    from hdnet.apps.cli import main
+    from hdnet.models.export import read_onnx_metadata
+    model = tiny_hdnet(channels=32)
+    path = model.save(tmp_path / "m.pt")
+    assert model.preprocessing.input_size != 128
+    assert main(["export", str(path), "--out", str(tmp_path / "m.onnx"), "--input-size", "128"]) == 0
+    assert "checked        onnxruntime answers 2 people as torch does" in capsys.readouterr().out
+    info = read_onnx_metadata(tmp_path / "m.onnx")
+    assert info["inputs"]["images"] == [1, 3, 128, 128] and info["hdnet"]["preprocessing"]["input_size"] == 128
+    assert main(["export", str(path), "--out", str(tmp_path / "n.onnx"), "--input-size", "100"]) == 2
+    assert main(["export", str(path), "--out", str(tmp_path / "n.onnx"), "--keypoint-format", "coco_17"]) == 2
+    assert "takes images" in capsys.readouterr().err
