@@ -333,7 +333,7 @@ def to_rootnet_json(results: List[PersonPrediction], image_id, path: Optional[Un
         records.append({"image_id": image_id, "root_cam": [float(v) for v in r.root_cam_mm],
                         "bbox": [x1, y1, x2 - x1, y2 - y1], "score": float(r.score)})
     if path is not None:
-        write_json(path, records, "path")
+        write_json(path, records, "path", one_item_per_line=True)
     return records
 
 

@@ -199,3 +199,15 @@ def test_a_sequence_smooths_each_tracks_pose_and_an_image_does_not():
     np.testing.assert_array_equal(reason_scene(people, "image").scaled_pose(rel), rel)
     unsmoothed = reason_scene(people, "sequence", pose_window=0)
     np.testing.assert_array_equal(unsmoothed.scaled_pose(rel), rel * seq.scale[:, None, None])
+
+
+@pytest.mark.parametrize("rows, joints", [(1, 1), (7, 17), (500, 33), (4, 2)])
+def test_row_median_is_numpys_nanmedian(rows, joints):
+    """The linker's median over the joints seen in both people is numpy's nanmedian, exactly
+    (odd and even counts, one number, repeated values)."""
+    from hdnet.scene.tracks import _row_nanmedian
+    rng = np.random.default_rng(rows)
+    x = np.round(rng.normal(size=(rows, joints)), 1)  # rounded: ties
+    x[rng.random((rows, joints)) < 0.4] = np.nan
+    x[:, 0] = np.round(rng.normal(size=rows), 1)  # every row holds a number
+    assert np.array_equal(_row_nanmedian(x), np.nanmedian(x, axis=-1))

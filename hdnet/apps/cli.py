@@ -821,11 +821,12 @@ def _run_info(args) -> int:
     return 0
 
 
-def _write_json(path, obj, what: str) -> None:
-    """Write strict JSON atomically (a temporary file renamed over it): no partial output."""
+def _write_json(path, obj, what: str, one_item_per_line: bool = False) -> None:
+    """Write strict JSON atomically (a temporary file renamed over it): no partial output.
+    ``one_item_per_line``: a person (or an image's people) to a line (:func:`strict_json`)."""
     from ..core.files import write_json
     try:
-        write_json(path, obj, what)
+        write_json(path, obj, what, one_item_per_line=one_item_per_line)
     except OSError as e:  # also a folder given, or a missing folder
         raise CLIError(str(e) if str(e) else f"{what}: cannot write {os.fspath(path)!r}") from None
 
@@ -1124,7 +1125,7 @@ def _run_predict_keypoints(args) -> int:
             _say_found(k, image, people[image], f"{len(images)} images")
     if args.detector:  # kept, so that other cameras or scenes need not run the detector again
         _write_json(out / "keypoints.json", {key: np.asarray(np.where(np.isfinite(found), found, None)).tolist()  # NaN: null
-                                             for key, found in people.items()}, "--out")
+                                             for key, found in people.items()}, "--out", one_item_per_line=True)
     scene = args.scene or ("image" if args.floor else "none")
     source = args.tracks or ("given" if tracks is not None else "linked" if scene == "sequence" else "none")
     if source == "given" and tracks is None:
@@ -1151,7 +1152,7 @@ def _run_predict_keypoints(args) -> int:
                                  tracks=tracks, heights=heights, floor=_floor_numbers(args.floor),
                                  track_source=source, frame_rate=args.fps or frame_rate,
                                  person_scores=scores, keep=keep)
-    _write_json(out / "people.json", records, "--out")
+    _write_json(out / "people.json", records, "--out", one_item_per_line=True)
     taken: set = set()
     by_image: dict = {}
     for r in records:
@@ -1373,7 +1374,7 @@ def _run_predict(args) -> int:
                 draw_roots(image, res, out / f"{stem}_roots.png", cam)
             except OSError as e:
                 raise CLIError(str(e)) from None
-    _write_json(out / "roots.json", records, "--out")
+    _write_json(out / "roots.json", records, "--out", one_item_per_line=True)
     print(f"wrote {out / 'roots.json'}")
     return 0
 

@@ -104,9 +104,21 @@ def atomic_write(path, write: Callable[[Any], None], what: str = "output") -> st
     return p
 
 
-def strict_json(obj: Any, what: str = "output", indent: int = 2) -> str:
+def strict_json(obj: Any, what: str = "output", indent: int = 2, one_item_per_line: bool = False) -> str:
     """``obj`` as JSON text with no NaN or infinity (which are not JSON): a ``ValueError``
-    naming the first non-finite value's place instead."""
+    naming the first non-finite value's place instead.
+
+    ``one_item_per_line``: a list or object at the top is written one item to a line, each item
+    compact (a file of many people stays readable person by person, a third of the size of
+    indented JSON, and is written by json's C encoder, about 10x faster); anything else as
+    ``indent`` says.
+
+    >>> print(strict_json([{"a": [1, 2]}, {"a": [3]}], one_item_per_line=True))
+    [
+    {"a": [1, 2]},
+    {"a": [3]}
+    ]
+    """
     def find(o, where):
         if isinstance(o, float) and not math.isfinite(o):
             return where
@@ -117,6 +129,11 @@ def strict_json(obj: Any, what: str = "output", indent: int = 2) -> str:
                 return hit
         return None
     try:
+        if one_item_per_line and isinstance(obj, (list, tuple, dict)) and len(obj):
+            if isinstance(obj, dict):
+                lines = [f"{json.dumps(str(k))}: {json.dumps(v, allow_nan=False)}" for k, v in obj.items()]
+                return "{\n" + ",\n".join(lines) + "\n}"
+            return "[\n" + ",\n".join(json.dumps(v, allow_nan=False) for v in obj) + "\n]"
         return json.dumps(obj, indent=indent, allow_nan=False)
     except ValueError:
         raise ValueError(f"{what}: the value at {find(obj, 'result') or '?'} is not finite (NaN or "
@@ -129,9 +146,9 @@ def write_text(path, text: str, what: str = "output") -> str:
     return atomic_write(path, lambda f: f.write(data), what)
 
 
-def write_json(path, obj: Any, what: str = "output", indent: int = 2) -> str:
+def write_json(path, obj: Any, what: str = "output", indent: int = 2, one_item_per_line: bool = False) -> str:
     """Write ``obj`` as strict JSON (see :func:`strict_json`), atomically."""
-    return write_text(path, strict_json(obj, what, indent) + "\n", what)
+    return write_text(path, strict_json(obj, what, indent, one_item_per_line) + "\n", what)
 
 
 def read_json(path, what: str, max_bytes: int = MAX_JSON_BYTES) -> Any:
