@@ -85,7 +85,7 @@ def test_lens_models_are_named_and_checked():
     with pytest.raises(ValueError, match="distortion_model"):
         project_points(np.array([[0.0, 0.0, 1.0]]), 1.0, 1.0, 0.0, 0.0, (0.1, 0.0), None, "OpenCV")
     with pytest.raises(ValueError, match="distortion_model"):
-        Camera(1000.0, 1000.0, 0.0, 0.0, distortion_model="fisheye")
+        Camera(1000.0, 1000.0, 0.0, 0.0, distortion_model="equidistant")  # a file's name for it, not the model's
     with pytest.raises(ValueError, match="distortion_model"):
         Cameras(torch.tensor([[1000.0, 1000.0, 0.0, 0.0]]), distortion_model=None)
     opencv = Camera(1000.0, 1000.0, 0.0, 0.0, (0.1, 0.0), (0.001, 0.0), "opencv")
@@ -123,7 +123,8 @@ BAD_OPENCV = {
     "six coefficients": ({"K": K.tolist(), "D": [0.1] * 6}, ["D", "4, 5, 8, 12 or 14"]),
     "a thin-prism term": ({"K": K.tolist(), "D": [0.1, 0, 0, 0, 0, 0.3, 0, 0, 0.01, 0, 0, 0]},
                           ["D", "thin-prism", "9-12"]),
-    "fisheye": ({"K": K.tolist(), "D": [0.1, 0, 0, 0], "distortion_model": "equidistant"}, ["fisheye", "undistort"]),
+    "double sphere": ({"K": K.tolist(), "D": [0.1, 0.5], "distortion_model": "double_sphere"}, ["fisheye", "undistort"]),
+    "fisheye with five": ({"K": K.tolist(), "D": D.tolist(), "distortion_model": "equidistant"}, ["D", "4 coefficients"]),
     "OpenCV numbers called h36m": ({"K": K.tolist(), "D": D.tolist(), "distortion_model": "h36m"}, ["OpenCV"]),
     "a matrix and fx": ({"K": K.tolist(), "fx": 1000.0}, ["not both", "fx"]),
     "coefficients without a matrix": ({"D": D.tolist(), "fx": 1000.0, "fy": 1000.0, "cx": 0.0, "cy": 0.0},
@@ -196,8 +197,12 @@ def test_ros_camera_info_yaml(tmp_path):
     cam, _ = read_cameras(tmp_path / "left.yaml").camera_for("f0.png", image_size=(1920, 1080))
     assert np.array_equal(cam.K, K) and cam.distortion_model == "opencv" and cam.tangential == (D[2], D[3])
     (tmp_path / "fish.yaml").write_text(text.replace("plumb_bob", "equidistant"))
-    with pytest.raises(ValueError, match="fisheye"):
+    with pytest.raises(ValueError, match="fisheye model has 4 coefficients"):  # ROS's equidistant D: k1..k4
         read_cameras(tmp_path / "fish.yaml")
+    (tmp_path / "fish.yaml").write_text(text.replace("plumb_bob", "equidistant").replace("cols: 5", "cols: 4")
+                                        .replace(", ".join(map(repr, D.tolist())), "0.1, -0.02, 0.003, -0.0004"))
+    fish, _ = read_cameras(tmp_path / "fish.yaml").camera_for("f0.png", image_size=(1920, 1080))
+    assert fish.distortion_model == "fisheye" and fish.radial == (0.1, -0.02, 0.003, -0.0004)
 
 
 BAD_YAML = {
@@ -343,7 +348,7 @@ def test_colmap_cameras_with_images(tmp_path):
 
 
 BAD_COLMAP = {
-    "fisheye": ("1 OPENCV_FISHEYE 640 480 500 500 320 240 0.1 0 0 0\n", "OPENCV_FISHEYE"),
+    "thin prism": ("1 THIN_PRISM_FISHEYE 640 480 500 500 320 240 0.1 0 0 0 0 0 0 0\n", "THIN_PRISM_FISHEYE"),
     "too few parameters": ("1 OPENCV 640 480 500 500 320 240\n", "8 parameters"),
     "not COLMAP": ("hello world\n", "CAMERA_ID MODEL"),
     "empty": ("# nothing\n", "no cameras"),

@@ -764,6 +764,8 @@ _CALIBRATION_SUFFIXES = (".json", ".yaml", ".yml", ".xml", ".txt")
 def _camera_info(cameras) -> Dict[str, Any]:
     """Print each camera of a calibration file; return them as JSON (``{image or "*": camera}``)."""
     import numpy as np
+
+    from ..camera.functional import MAX_FISHEYE_ANGLE_DEG
     out: Dict[str, Any] = {}
     for key, cam in cameras.cameras.items():
         size = cameras.sizes.get(key)
@@ -778,9 +780,15 @@ def _camera_info(cameras) -> Dict[str, Any]:
             rows.append(("image", f"{w} x {h} px; field of view {fov[0]:.1f} x {fov[1]:.1f} degrees"))
             if cam.has_distortion:
                 corners = np.array([[-0.5, -0.5], [w - 0.5, -0.5], [-0.5, h - 0.5], [w - 0.5, h - 0.5]])
-                shift = float(np.abs(cam.undistort(corners) - corners).max())
-                d["corner_shift_px"] = shift
-                rows.append(("distortion", f"moves the image's corners by up to {shift:.1f} px"))
+                try:
+                    shift = float(np.abs(cam.undistort(corners) - corners).max())
+                except ValueError:  # a fisheye's corners past what a pinhole image holds
+                    d["corner_shift_px"] = None
+                    rows.append(("distortion", f"the image's corners lie {MAX_FISHEYE_ANGLE_DEG:g} degrees or more "
+                                               "from the axis: no pinhole image reaches them"))
+                else:
+                    d["corner_shift_px"] = shift
+                    rows.append(("distortion", f"moves the image's corners by up to {shift:.1f} px"))
         width = max(len(k) for k, _ in rows)
         print(("every image" if key is None else key) + f" ({cameras.source})")
         print("\n".join(f"  {k:<{width}}  {v}" for k, v in rows))
@@ -933,6 +941,9 @@ def _floor_numbers(text: Optional[str]) -> Optional[List[float]]:
 
 #: Images ``hdnet predict`` names one by one on screen; a video's thousands of frames are summed up.
 SHOWN_IMAGES = 20
+#: How far from the optical axis the keypoint model's training views reach (degrees): a 90 degree
+#: horizontal field of view (``VirtualCameraConfig.hfov_deg``) at a 16:9 image's corner.
+WIDEST_TRAINED_DEG = 50.0
 
 
 def _people(n: int) -> str:
@@ -1152,6 +1163,12 @@ def _run_predict_keypoints(args) -> int:
                                  tracks=tracks, heights=heights, floor=_floor_numbers(args.floor),
                                  track_source=source, frame_rate=args.fps or frame_rate,
                                  person_scores=scores, keep=keep)
+    roots = np.array([r["root_cam"] for r in records]).reshape(-1, 3)
+    wide = int((np.degrees(np.arctan2(np.hypot(roots[:, 0], roots[:, 1]), roots[:, 2])) > WIDEST_TRAINED_DEG).sum())
+    if wide:
+        print(f"warning: {wide} {'person stands' if wide == 1 else 'people stand'} more than {WIDEST_TRAINED_DEG:g} "
+              "degrees from the optical axis, wider than any view the model trained on (a wide or fisheye lens's "
+              "edges); their placement is less sure", file=sys.stderr)
     _write_json(out / "people.json", records, "--out", one_item_per_line=True)
     taken: set = set()
     by_image: dict = {}

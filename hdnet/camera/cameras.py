@@ -32,6 +32,7 @@ from .functional import (
     denormalize_points,
     depth_from_focal_normalized,
     distort_normalized,
+    fisheye_angle,
     focal_normalized_depth,
     normalize_points,
     project_points,
@@ -68,9 +69,10 @@ def _coefficients(values, name: str, sizes: Tuple[int, ...]) -> Tuple[float, ...
 #: Names lens models go by in calibration files, and the model of :data:`DISTORTION_MODELS` each
 #: one is (ROS's ``plumb_bob`` and Kalibr's ``radtan`` are OpenCV's five coefficients).
 DISTORTION_MODEL_NAMES = {"h36m": "h36m", "opencv": "opencv", "plumb_bob": "opencv", "radtan": "opencv",
-                          "brown_conrady": "opencv", "rational_polynomial": "opencv"}
-#: Lens models hdnet does not undo (fisheye projections): named in the error instead of misread.
-_OTHER_LENS_MODELS = ("equidistant", "fisheye", "kannala_brandt", "omni", "double_sphere", "ds", "eucm")
+                          "brown_conrady": "opencv", "rational_polynomial": "opencv", "fisheye": "fisheye",
+                          "equidistant": "fisheye", "kannala_brandt": "fisheye", "opencv_fisheye": "fisheye"}
+#: Lens models hdnet does not undo (other fisheye projections): named in the error instead of misread.
+_OTHER_LENS_MODELS = ("omni", "double_sphere", "ds", "eucm", "fov", "atan")
 #: Keys of an OpenCV camera matrix and of OpenCV's distortion vector ``(k1, k2, p1, p2[, k3[, k4,
 #: k5, k6[, s1, s2, s3, s4[, tau_x, tau_y]]]])`` in the dictionaries :meth:`Camera.from_dict` reads.
 _MATRIX_KEYS = ("camera_matrix", "cameraMatrix", "K", "intrinsic_matrix")
@@ -87,8 +89,9 @@ def _lens_model(name, what: str) -> str:
     if key in DISTORTION_MODEL_NAMES:
         return DISTORTION_MODEL_NAMES[key]
     if key in _OTHER_LENS_MODELS:
-        raise ValueError(f"{what}: distortion_model {name!r} is a fisheye model, which hdnet does not undo; "
-                         "undistort the keypoints with it first and give the pinhole camera")
+        raise ValueError(f"{what}: distortion_model {name!r} is a fisheye model hdnet does not undo (it undoes "
+                         "OpenCV's fisheye, Kannala-Brandt's 'equidistant'); undistort the keypoints with it first "
+                         "and give the pinhole camera")
     raise ValueError(f"{what}: distortion_model: expected one of {sorted(DISTORTION_MODEL_NAMES)}, got {name!r}")
 
 
@@ -107,9 +110,11 @@ def _matrix_numbers(value, what: str) -> list:
                          f"{value!r}") from None
 
 
-def _from_opencv(d: dict, what: str) -> Tuple[Tuple[float, float, float, float], Optional[Tuple[float, ...]],
-                                              Optional[Tuple[float, float]]]:
-    """``(fx, fy, cx, cy), radial, tangential`` from an OpenCV camera matrix and distortion vector."""
+def _from_opencv(d: dict, what: str, fisheye: bool = False) -> Tuple[Tuple[float, float, float, float],
+                                                                     Optional[Tuple[float, ...]],
+                                                                     Optional[Tuple[float, float]]]:
+    """``(fx, fy, cx, cy), radial, tangential`` from an OpenCV camera matrix and distortion vector
+    (``fisheye``: ``cv2.fisheye``'s four coefficients ``(k1, k2, k3, k4)``)."""
     mkey = next((k for k in _MATRIX_KEYS if k in d), None)
     if mkey is None:
         raise ValueError(f"{what}: OpenCV distortion coefficients without a camera matrix (one of {list(_MATRIX_KEYS)})")
@@ -122,6 +127,10 @@ def _from_opencv(d: dict, what: str) -> Tuple[Tuple[float, float, float, float],
     if dkey is None:
         return (m[0], m[4], m[2], m[5]), None, None
     c = _matrix_numbers(d[dkey], f"{what}: {dkey}")
+    if fisheye:
+        if len(c) not in (0, 4):
+            raise ValueError(f"{what}: {dkey}: the fisheye model has 4 coefficients (k1, k2, k3, k4), got {len(c)}")
+        return (m[0], m[4], m[2], m[5]), tuple(c) or None, None
     if len(c) not in (0, 4, 5, 8, 12, 14):
         raise ValueError(f"{what}: {dkey}: expected OpenCV's 4, 5, 8, 12 or 14 coefficients "
                          f"(k1, k2, p1, p2[, k3, ...]), got {len(c)}")
@@ -145,7 +154,10 @@ class Camera:
         distortion_model: ``"h36m"`` (Human3.6M's camera code, the default) or ``"opencv"``
             (OpenCV's ``(k1, k2, p1, p2, k3[, k4, k5, k6])`` as ``radial=(k1, k2, k3[, k4, k5,
             k6])``, ``tangential=(p1, p2)``); the two differ in the tangential term only
-            (:func:`~hdnet.camera.distort_normalized`).
+            (:func:`~hdnet.camera.distort_normalized`). ``"fisheye"``: OpenCV's fisheye model
+            (Kannala-Brandt, ROS's and Kalibr's ``equidistant``) as ``radial=(k1, k2, k3, k4)``,
+            no tangential terms; rays up to
+            :data:`~hdnet.camera.functional.MAX_FISHEYE_ANGLE_DEG` from the axis are undone.
 
     Methods take and return numpy arrays (float64) or tensors, point by point; for many cameras
     at once use :class:`Cameras` (``camera.to_cameras()``).
@@ -169,12 +181,23 @@ class Camera:
             if not FOCAL_RANGE_PX[0] <= getattr(self, name) <= FOCAL_RANGE_PX[1]:
                 raise ValueError(f"{name}: a focal length of {getattr(self, name):g} px is outside "
                                  f"{FOCAL_RANGE_PX[0]:g}-{FOCAL_RANGE_PX[1]:g} px (a unit mistake?)")
-        if self.radial is not None:
-            k = _coefficients(self.radial, "radial", (2, 3, 6))
-            k = k if any(k[3:]) else k[:3] + (0.0,) * (3 - len(k[:3]))  # (k1, k2, k3), or all six
-            object.__setattr__(self, "radial", k)
-        if self.tangential is not None:
-            object.__setattr__(self, "tangential", _coefficients(self.tangential, "tangential", (2,)))
+        if self.distortion_model == "fisheye":
+            if self.radial is not None:
+                k = _coefficients(self.radial, "radial", (2, 3, 4, 6))
+                if any(k[4:]):
+                    raise ValueError(f"radial: the fisheye model has 4 coefficients (k1, k2, k3, k4), got {k}")
+                object.__setattr__(self, "radial", (k + (0.0,) * 4)[:4])
+            if self.tangential is not None:
+                if any(_coefficients(self.tangential, "tangential", (2,))):
+                    raise ValueError("tangential: the fisheye model has no tangential terms")
+                object.__setattr__(self, "tangential", None)
+        else:
+            if self.radial is not None:
+                k = _coefficients(self.radial, "radial", (2, 3, 6))
+                k = k if any(k[3:]) else k[:3] + (0.0,) * (3 - len(k[:3]))  # (k1, k2, k3), or all six
+                object.__setattr__(self, "radial", k)
+            if self.tangential is not None:
+                object.__setattr__(self, "tangential", _coefficients(self.tangential, "tangential", (2,)))
 
     @classmethod
     def from_dict(cls, d: dict, what: str = "camera") -> "Camera":
@@ -202,9 +225,9 @@ class Camera:
             others = sorted(set(d) & (CAMERA_KEYS - {"distortion_model", *_MATRIX_KEYS, *_OPENCV_KEYS}))
             if others:
                 raise ValueError(f"{what}: give the camera matrix or {others}, not both")
-            (fx, fy, cx, cy), rad, tan = _from_opencv(d, what)
+            (fx, fy, cx, cy), rad, tan = _from_opencv(d, what, fisheye=model == "fisheye")
             try:
-                return cls(fx, fy, cx, cy, rad, tan, "opencv")
+                return cls(fx, fy, cx, cy, rad, tan, "fisheye" if model == "fisheye" else "opencv")
             except (TypeError, ValueError) as e:
                 raise ValueError(f"{what}: {e}") from None
         if "intrinsic" in d:
@@ -222,7 +245,8 @@ class Camera:
         radial = d.get("k", d.get("radial"))
         tangential = d.get("p", d.get("tangential"))
         try:
-            return cls(fx, fy, cx, cy, None if radial is None else numbers("k" if "k" in d else "radial", (2, 3, 6)),
+            sizes = (2, 3, 4, 6) if model == "fisheye" else (2, 3, 6)
+            return cls(fx, fy, cx, cy, None if radial is None else numbers("k" if "k" in d else "radial", sizes),
                        None if tangential is None else numbers("p" if "p" in d else "tangential", (2,)),
                        model or "h36m")
         except (TypeError, ValueError) as e:
@@ -258,7 +282,8 @@ class Camera:
 
     @property
     def has_distortion(self) -> bool:
-        return self.radial is not None or self.tangential is not None
+        """Whether the lens is not a pinhole's (a fisheye never is, coefficients or not)."""
+        return self.radial is not None or self.tangential is not None or self.distortion_model == "fisheye"
 
     @property
     def K(self) -> np.ndarray:
@@ -332,10 +357,17 @@ class Camera:
         >>> [round(a, 2) for a in Camera(1000.0, 1000.0, 959.5, 539.5).field_of_view(1920, 1080)]
         [87.66, 56.74]
         """
-        edges = self.to_rays(np.array([[-0.5, self.cy], [width - 0.5, self.cy], [self.cx, -0.5],
-                                       [self.cx, height - 0.5]]))
-        return (math.degrees(math.atan(-edges[0, 0]) + math.atan(edges[1, 0])),
-                math.degrees(math.atan(-edges[2, 1]) + math.atan(edges[3, 1])))
+        edges = np.array([[-0.5, self.cy], [width - 0.5, self.cy], [self.cx, -0.5], [self.cx, height - 0.5]])
+        if self.distortion_model == "fisheye":  # rays may pass 90 degrees
+            xd = torch.as_tensor(self.normalize(edges))
+            rd = torch.linalg.vector_norm(xd, dim=-1)
+            theta = fisheye_angle(rd, torch.as_tensor(self.radial or (0.0,) * 4, dtype=torch.float64)).numpy()
+            side = np.sign(xd.numpy()[[0, 1, 2, 3], [0, 0, 1, 1]])  # which side of the axis each edge is on
+            angle = theta * side
+        else:
+            rays = self.to_rays(edges)
+            angle = np.arctan(rays[[0, 1, 2, 3], [0, 0, 1, 1]])
+        return math.degrees(angle[1] - angle[0]), math.degrees(angle[3] - angle[2])
 
     def scaled(self, sx: float, sy: Optional[float] = None) -> "Camera":
         """The camera of the image resized by ``(sx, sy)`` (pixel-centre convention kept)."""
@@ -354,8 +386,9 @@ class Cameras:
         distortion: ``[N, 8]`` as ``(k1, k2, k3, p1, p2, k4, k5, k6)`` (``k4..k6``: OpenCV's
             rational terms), or ``[N, 5]`` without them, or ``[N, 3]`` / ``[N, 2]`` radial terms
             only; None: no distortion. Stored as ``[N, 8]``, zeros where not given.
-        distortion_model: the lens model of every camera, ``"h36m"`` or ``"opencv"``
-            (:class:`Camera`); they differ in the tangential terms only.
+        distortion_model: the lens model of every camera, ``"h36m"``, ``"opencv"`` (they differ
+            in the tangential terms only) or ``"fisheye"`` (:class:`Camera`; its ``(k1, k2, k3,
+            k4)`` as ``[N, 4]``, kept in the k1, k2, k3, k4 places of ``[N, 8]``).
 
     Points are batched along the first axis, one camera per row: ``[N, ..., D]`` (a batch of
     one camera serves any N). Methods keep the points' device; the cameras follow them.
@@ -381,10 +414,15 @@ class Cameras:
             d = as_tensor(distortion).to(device=k.device, dtype=k.dtype)
             if d.dim() == 1:
                 d = d[None]
+            if distortion_model == "fisheye" and d.dim() == 2 and d.shape[0] == n and d.shape[1] == 4:
+                d = torch.cat([d[:, :3], d.new_zeros(n, 2), d[:, 3:], d.new_zeros(n, 2)], 1)  # k1..k4 in place
             if d.dim() != 2 or d.shape[0] != n or d.shape[1] not in (2, 3, 5, 8):
                 raise ValueError(f"distortion: expected [{n}, 8] (k1, k2, k3, p1, p2, k4, k5, k6), [{n}, 5] or "
                                  f"[{n}, 3] radial terms, got {tuple(d.shape)}")
             d = torch.cat([d, d.new_zeros(n, 8 - d.shape[1])], 1)
+            if distortion_model == "fisheye" and not is_tracing() and bool((d[:, [3, 4, 6, 7]] != 0).any()):
+                raise ValueError("distortion: the fisheye model's cameras have four terms (k1, k2, k3, k4; as [N, 4], "
+                                 "or in the k1, k2, k3, k4 places of [N, 8]), no tangential or further terms")
         if not is_tracing() and n:
             if not bool(torch.isfinite(k).all()):
                 rows = (~torch.isfinite(k)).any(1).nonzero().flatten().tolist()
@@ -407,12 +445,18 @@ class Cameras:
     @classmethod
     def from_list(cls, cameras: Sequence[Camera], dtype: torch.dtype = torch.float64, device=None) -> "Cameras":
         """Stack scalar cameras; a missing radial or tangential part is zeros. Cameras with
-        tangential terms must share one lens model (the others have none to differ in)."""
+        tangential terms must share one lens model (the others have none to differ in), and
+        fisheye cameras go with fisheye cameras only."""
         cams = list(cameras)
         bad = [i for i, c in enumerate(cams) if not isinstance(c, Camera)]
         if bad:
             raise TypeError(f"cameras: expected hdnet Camera objects, got {type(cams[bad[0]]).__name__} at {bad[0]}")
-        models = sorted({c.distortion_model for c in cams if c.tangential is not None and any(c.tangential)})
+        fisheye = [c.distortion_model == "fisheye" for c in cams]
+        if any(fisheye) and not all(fisheye):  # a pinhole camera in a fisheye batch would be read as one
+            raise ValueError(f"cameras: fisheye cameras ({fisheye.count(True)}) and others in one batch; make one "
+                             "Cameras per lens model")
+        models = sorted({c.distortion_model for c in cams if c.tangential is not None and any(c.tangential)}
+                        | ({"fisheye"} if any(fisheye) else set()))
         if len(models) > 1:
             raise ValueError(f"cameras: lens models {models} in one batch; make one Cameras per model")
         k = torch.tensor([[c.fx, c.fy, c.cx, c.cy] for c in cams], dtype=dtype, device=device).reshape(-1, 4)
@@ -454,7 +498,8 @@ class Cameras:
 
     @property
     def has_distortion(self) -> bool:
-        return bool((self.distortion != 0).any())
+        """Whether the lenses are not a pinhole's (a fisheye never is, coefficients or not)."""
+        return self.distortion_model == "fisheye" or bool((self.distortion != 0).any())
 
     def focal_geometric_mean(self) -> Tensor:
         """``sqrt(fx fy)`` per camera ``[N]``."""

@@ -9,14 +9,16 @@
   sample): ``camera_matrix`` and ``distortion_coefficients`` (or ``K``/``D``,
   ``cameraMatrix``/``distCoeffs``), ``image_width``/``image_height`` where written.
 - **ROS** ``camera_info`` **YAML** (``camera_calibration``'s output): ``camera_matrix``,
-  ``distortion_model`` (``plumb_bob``; fisheye models are refused), ``distortion_coefficients``,
+  ``distortion_model`` (``plumb_bob``, ``rational_polynomial`` or ``equidistant``: the fisheye
+  model), ``distortion_coefficients``,
   ``image_width``/``image_height``; and the ``CameraInfo`` message itself as ``ros2 topic echo``
   prints it (``k``, ``d``, ``width``, ``height``).
-- **Kalibr** ``camchain.yaml`` with one pinhole camera (``intrinsics``, ``radtan`` or no
-  distortion, ``resolution``).
+- **Kalibr** ``camchain.yaml`` with one pinhole camera (``intrinsics``, ``radtan``,
+  ``equidistant`` (the fisheye model) or no distortion, ``resolution``).
 - **COLMAP** ``cameras.txt`` (text model; ``colmap model_converter --output_type TXT`` writes it
   from ``cameras.bin``): the pinhole, radial and OpenCV models (``FULL_OPENCV``'s rational terms
-  too); several cameras are told apart
+  too) and the fisheye ones (``SIMPLE_RADIAL_FISHEYE``, ``RADIAL_FISHEYE``, ``OPENCV_FISHEYE``);
+  several cameras are told apart
   by the ``images.txt`` beside it. COLMAP puts the top-left pixel's centre at ``(0.5, 0.5)``,
   hdnet (and OpenCV) at ``(0, 0)``: the principal point moves by half a pixel.
 
@@ -58,6 +60,9 @@ COLMAP_MODELS = {
     "RADIAL": ("f", "cx", "cy", "k1", "k2"),
     "OPENCV": ("fx", "fy", "cx", "cy", "k1", "k2", "p1", "p2"),
     "FULL_OPENCV": ("fx", "fy", "cx", "cy", "k1", "k2", "p1", "p2", "k3", "k4", "k5", "k6"),
+    "SIMPLE_RADIAL_FISHEYE": ("f", "cx", "cy", "k1"),
+    "RADIAL_FISHEYE": ("f", "cx", "cy", "k1", "k2"),
+    "OPENCV_FISHEYE": ("fx", "fy", "cx", "cy", "k1", "k2", "k3", "k4"),
 }
 #: Keys a calibration file gives its image size under.
 _SIZE_KEYS = (("image_width", "image_height"), ("width", "height"), ("imageWidth", "imageHeight"))
@@ -198,8 +203,8 @@ def _kalibr(obj: dict, name: str) -> Optional[dict]:
     (key, cam), = cams.items()
     what = f"--camera {name}: {key}"
     if cam["camera_model"] != "pinhole":
-        raise ValueError(f"{what}: camera_model {cam['camera_model']!r}: hdnet reads Kalibr's pinhole cameras "
-                         "(omni, ds and eucm are fisheye projections)")
+        raise ValueError(f"{what}: camera_model {cam['camera_model']!r}: hdnet reads Kalibr's pinhole cameras, with "
+                         "radtan or equidistant (fisheye) lenses; omni, ds and eucm are other projections")
     fu, fv, pu, pv = _coefficient_list(cam.get("intrinsics"), f"{what}: intrinsics", 4)
     out = {"K": [fu, 0.0, pu, 0.0, fv, pv, 0.0, 0.0, 1.0], "D": cam.get("distortion_coeffs", []),
            "distortion_model": "opencv" if cam.get("distortion_model", "none") == "none" else cam["distortion_model"]}
@@ -391,7 +396,7 @@ def _from_colmap(text: str, path: str) -> CameraFile:
         cid, model, w, h = int(words[0]), words[1], int(words[2]), int(words[3])
         if model not in COLMAP_MODELS:
             raise ValueError(f"{where}: COLMAP camera model {model} is not one hdnet undoes (it reads "
-                             f"{', '.join(COLMAP_MODELS)}); fisheye models need the keypoints undistorted first")
+                             f"{', '.join(COLMAP_MODELS)}); undistort the keypoints with it first")
         names = COLMAP_MODELS[model]
         try:
             values = [float(v) for v in words[4:]]
@@ -402,12 +407,15 @@ def _from_colmap(text: str, path: str) -> CameraFile:
                              f"got {len(values)}")
         q = dict(zip(names, values, strict=True))
         fx, fy = q["fx" if "fx" in q else "f"], q["fy" if "fy" in q else "f"]
-        radial = tuple(q.get(k, 0.0) for k in ("k1", "k2", "k3", "k4", "k5", "k6")) if "k1" in q else None
+        fisheye = model.endswith("_FISHEYE")  # the angle's polynomial (COLMAP's models.h): OpenCV's fisheye
+        terms = ("k1", "k2", "k3", "k4") if fisheye else ("k1", "k2", "k3", "k4", "k5", "k6")
+        radial = tuple(q.get(k, 0.0) for k in terms) if "k1" in q else None
         tangential = (q["p1"], q["p2"]) if "p1" in q else None
         if cid in cams:
             raise ValueError(f"{where}: camera {cid} given twice")
         try:
-            cams[cid] = Camera(fx, fy, q["cx"] - 0.5, q["cy"] - 0.5, radial, tangential, "opencv")
+            cams[cid] = Camera(fx, fy, q["cx"] - 0.5, q["cy"] - 0.5, radial, tangential,
+                               "fisheye" if fisheye else "opencv")
         except (TypeError, ValueError) as e:
             raise ValueError(f"{where}: {e}") from None
         sizes[cid] = (w, h)

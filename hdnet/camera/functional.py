@@ -11,7 +11,10 @@ Conventions (see docs/camera.md):
   and ``T = s (p1 y + p2 x)``, the distorted point is ``(x (R + T) + p2 r2, y (R + T) + p1 r2)``.
   ``s = 1`` is Human3.6M's camera model (``distortion_model="h36m"``, the default), ``s = 2``
   OpenCV's (``"opencv"``: ``x R + 2 p1 x y + p2 (r2 + 2 x^2)``, Brown-Conrady, ROS's
-  ``plumb_bob``); the radial part is the same in both.
+  ``plumb_bob``); the radial part is the same in both. ``"fisheye"`` is OpenCV's fisheye model
+  (Kannala-Brandt; ROS's and Kalibr's ``equidistant``, COLMAP's ``OPENCV_FISHEYE``): with
+  ``theta = atan(r)`` the ray's angle from the optical axis, the distorted point is ``(x, y)
+  theta_d / r``, ``theta_d = theta (1 + k1 theta^2 + k2 theta^4 + k3 theta^6 + k4 theta^8)``.
 - Affines are ``[..., 2, 3]`` matrices acting on ``(u, v, 1)`` column vectors.
 
 Every function takes numpy arrays or torch tensors. Torch input stays torch (and
@@ -30,7 +33,8 @@ from ..core.checks import is_tracing
 
 __all__ = [
     "normalize_points", "denormalize_points", "project_points", "backproject_points",
-    "distort_normalized", "undistort_normalized", "DISTORTION_MODELS", "focal_normalized_depth",
+    "distort_normalized", "undistort_normalized", "DISTORTION_MODELS", "MAX_FISHEYE_ANGLE_DEG", "fisheye_angle",
+    "focal_normalized_depth",
     "depth_from_focal_normalized", "crop_affine", "invert_affine", "apply_affine", "pixel_grid",
     "coord_map",
 ]
@@ -107,14 +111,99 @@ def denormalize_points(xy_norm: Points, fx: Scalar, fy: Scalar, cx: Scalar, cy: 
 
 
 #: The lens models :func:`distort_normalized` knows, and the factor ``s`` of each one's tangential
-#: term (the only place where they differ).
-DISTORTION_MODELS = {"h36m": 1.0, "opencv": 2.0}
+#: term (the only place where ``h36m`` and ``opencv`` differ); ``fisheye`` has none: its four
+#: radial terms act on the ray's angle (the module docstring).
+DISTORTION_MODELS = {"h36m": 1.0, "opencv": 2.0, "fisheye": 0.0}
+
+#: The widest ray :func:`undistort_normalized` gives a fisheye point (degrees from the optical
+#: axis): a pinhole camera's normalised coordinates end at 90 degrees, and near it they run to
+#: infinity (tan 89 degrees is 57).
+MAX_FISHEYE_ANGLE_DEG = 89.0
 
 
 def _tangential_factor(distortion_model: str) -> float:
     if not isinstance(distortion_model, str) or distortion_model not in DISTORTION_MODELS:
         raise ValueError(f"distortion_model: expected one of {sorted(DISTORTION_MODELS)}, got {distortion_model!r}")
     return DISTORTION_MODELS[distortion_model]
+
+
+def _fisheye_terms(like, radial, tangential) -> torch.Tensor:
+    """``k [..., 4]`` (k1..k4) of the fisheye model; ``radial`` may carry two zeros after them
+    (the ``[..., 6]`` the batched cameras hand over), and there is no tangential term."""
+    k = _as_tensor([0.0] * 4 if radial is None else radial, like)
+    if k.shape[-1:] not in ((2,), (3,), (4,), (6,)):
+        raise ValueError(f"radial: the fisheye model takes (k1, k2, k3, k4), got shape {tuple(k.shape)}")
+    if k.shape[-1] == 6:
+        if not is_tracing() and bool((k[..., 4:] != 0).any()):
+            raise ValueError("radial: the fisheye model has four terms (k1, k2, k3, k4); got six")
+        k = k[..., :4]
+    if k.shape[-1] < 4:
+        k = torch.cat([k, k.new_zeros(*k.shape[:-1], 4 - k.shape[-1])], dim=-1)
+    if tangential is not None and not is_tracing() and bool((_as_tensor(tangential, like) != 0).any()):
+        raise ValueError("tangential: the fisheye model has no tangential terms")
+    return k
+
+
+def _fisheye_theta_d(theta: torch.Tensor, k: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """``theta_d(theta)`` and its derivative."""
+    t2 = theta * theta
+    poly = 1 + t2 * (k[..., 0] + t2 * (k[..., 1] + t2 * (k[..., 2] + t2 * k[..., 3])))
+    dpoly = 1 + t2 * (3 * k[..., 0] + t2 * (5 * k[..., 1] + t2 * (7 * k[..., 2] + t2 * 9 * k[..., 3])))
+    return theta * poly, dpoly
+
+
+def _distort_fisheye(xy: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    r = torch.linalg.vector_norm(xy, dim=-1)
+    theta_d, _ = _fisheye_theta_d(torch.atan(r), k)
+    scale = torch.where(r > 1e-12, theta_d / r.clamp_min(1e-12), torch.ones_like(r))
+    return xy * scale[..., None]
+
+
+def fisheye_angle(rd: torch.Tensor, k: torch.Tensor, iterations: int = 50, tol: float = 1e-12,
+                  max_deg: float = 180.0) -> torch.Tensor:
+    """The angle ``theta`` (radians) from the optical axis of the rays a fisheye lens (``k [...,
+    4]``, the module docstring) images at distance ``rd [...]`` from the principal point in
+    normalised units: the root of ``theta_d(theta) = rd`` by Newton's method. Checked outside
+    tracing: on the branch where the lens is one-to-one, no wider than ``max_deg``, and the lens
+    scaling no angle by more than :data:`MAX_DISTORTION_SCALE` either way (a ``ValueError`` says
+    how many points are not).
+
+    >>> round(math.degrees(float(fisheye_angle(torch.tensor(1.0), torch.zeros(4)))), 4)  # equidistant
+    57.2958
+    """
+    theta = rd.clone()
+    slope = torch.ones_like(rd)
+    for step in range(iterations + 1):
+        value, slope = _fisheye_theta_d(theta, k)
+        if step == iterations:
+            break
+        delta = (value - rd) / slope
+        theta = theta - delta
+        if not (torch.is_grad_enabled() and theta.requires_grad):
+            if float(delta.abs().max() if delta.numel() else 0) < tol:
+                break
+    if rd.numel() and not is_tracing():
+        with torch.no_grad():
+            back, _ = _fisheye_theta_d(theta, k)
+            scale = torch.where(theta > 1e-12, back / theta.clamp_min(1e-12), torch.ones_like(theta))
+            bad = (~torch.isfinite(back) | ((back - rd).abs() > 1e-9 * (1 + rd)) | ~(slope > 0) | ~(theta >= 0)
+                   | ~(theta <= math.radians(max_deg)) | ~(scale >= MIN_DISTORTION_SCALE)
+                   | ~(scale <= MAX_DISTORTION_SCALE))
+        if bool(bad.any()):
+            raise ValueError(
+                f"radial: the fisheye lens cannot be undone at {int(bad.sum())} of {bad.numel()} points (k1..k4 "
+                f"{k.reshape(-1, 4)[0].tolist()}): their rays lie {max_deg:g} degrees or more from the "
+                "optical axis, where a pinhole camera sees nothing, or the lens folds back on itself there or "
+                f"scales their angle by more than {MAX_DISTORTION_SCALE:g}x (coefficients no real lens has)")
+    return theta
+
+
+def _undistort_fisheye(xd: torch.Tensor, k: torch.Tensor, iterations: int, tol: float) -> torch.Tensor:
+    """``(x, y) = xd tan(theta) / |xd|`` with ``theta`` the ray's angle (:func:`fisheye_angle`)."""
+    rd = torch.linalg.vector_norm(xd, dim=-1)
+    theta = fisheye_angle(rd, k, iterations, tol, MAX_FISHEYE_ANGLE_DEG)
+    scale = torch.where(rd > 1e-12, torch.tan(theta) / rd.clamp_min(1e-12), torch.ones_like(rd))
+    return xd * scale[..., None]
 
 
 def _distortion(like, radial, tangential):
@@ -146,7 +235,8 @@ def distort_normalized(xy_norm: Points, radial: Optional[ArrayLike] = None,
             ``[..., 6]``) / ``[..., 2]``.
         distortion_model: ``"h36m"`` (Human3.6M's camera code) or ``"opencv"`` (OpenCV's
             ``(k1, k2, p1, p2, k3[, k4, k5, k6])``: pass ``radial=(k1, k2, k3[, k4, k5, k6])``,
-            ``tangential=(p1, p2)``).
+            ``tangential=(p1, p2)``), or ``"fisheye"`` (OpenCV's fisheye model: ``radial=(k1,
+            k2, k3, k4)``, no tangential terms; the module docstring).
 
     Example:
         >>> distort_normalized(np.array([[0.1, 0.2]]), (0.0, 0.0), (0.01, 0.0), "opencv").round(6).tolist()
@@ -154,6 +244,8 @@ def distort_normalized(xy_norm: Points, radial: Optional[ArrayLike] = None,
     """
     s = _tangential_factor(distortion_model)
     xy, np_out = _main(xy_norm, "xy_norm", 2)
+    if distortion_model == "fisheye":
+        return _out(_distort_fisheye(xy, _fisheye_terms(xy, radial, tangential)), np_out)
     k, p = _distortion(xy, radial, tangential)
     x, y = xy[..., 0], xy[..., 1]
     r2 = x * x + y * y
@@ -183,11 +275,18 @@ def undistort_normalized(xy_distorted, radial=None, tangential=None, iterations:
     :data:`MAX_DISTORTION_SCALE` either way (``k1 = 1e6`` is invertible but no real lens: the
     rays would all bunch at the centre); otherwise a ``ValueError`` says how many points failed.
 
+    The fisheye model (``distortion_model="fisheye"``) is undone along each point's ray by a
+    one-dimensional Newton's method on its angle, which must stay below
+    :data:`MAX_FISHEYE_ANGLE_DEG` (a wider ray has no pinhole coordinates) and on the branch
+    where the lens is one-to-one.
+
     Returns:
         ``[..., 2]`` undistorted normalised coordinates.
     """
     s = _tangential_factor(distortion_model)
     xd, np_out = _main(xy_distorted, "xy_distorted", 2)
+    if distortion_model == "fisheye":
+        return _out(_undistort_fisheye(xd, _fisheye_terms(xd, radial, tangential), iterations, tol), np_out)
     k, p = _distortion(xd, radial, tangential)
     k1, k2, k3, k4, k5, k6 = (k[..., i] for i in range(6))
     p1, p2 = p[..., 0], p[..., 1]
@@ -237,7 +336,8 @@ def project_points(points_mm: Points, fx: Scalar, fy: Scalar, cx: Scalar, cy: Sc
     """Project camera-space points ``[..., 3]`` (mm, Z > 0) to pixels ``[..., 2]``.
 
     Distortion (:func:`distort_normalized`, ``distortion_model``) is applied when ``radial`` or
-    ``tangential`` is given.
+    ``tangential`` is given, and always for the fisheye model (its projection is not a
+    pinhole's even without coefficients).
 
     Raises:
         ValueError: a point with ``Z <= 0``, or a non-positive focal length.
@@ -247,7 +347,7 @@ def project_points(points_mm: Points, fx: Scalar, fy: Scalar, cx: Scalar, cy: Sc
     if not torch.all(z > 0):
         raise ValueError("points_mm: every point needs Z > 0 (in front of the camera)")
     xy = pts[..., :2] / z[..., None]
-    if radial is not None or tangential is not None:
+    if radial is not None or tangential is not None or distortion_model == "fisheye":
         xy = distort_normalized(xy, radial, tangential, distortion_model)
     return _out(denormalize_points(xy, fx, fy, cx, cy), np_out)
 
@@ -271,7 +371,7 @@ def backproject_points(uv_px: Points, depth_mm: ArrayLike, fx: Scalar, fy: Scala
                 f"got {tuple(z.shape)}") from None
     _positive(z, "depth_mm")
     xy = normalize_points(uv, fx, fy, cx, cy)
-    if radial is not None or tangential is not None:
+    if radial is not None or tangential is not None or distortion_model == "fisheye":
         xy = undistort_normalized(xy, radial, tangential, distortion_model=distortion_model)
     out = torch.cat([xy * z[..., None], z[..., None].expand(xy.shape[:-1] + (1,))], dim=-1)
     return _out(out, np_out)
