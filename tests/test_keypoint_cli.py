@@ -577,3 +577,59 @@ def test_whole_body_keypoints_are_read_by_their_body_part(tmp_path, capsys):
                  str(tmp_path / "cam.json"), "--out", str(tmp_path / "bad")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: --keypoints: 17 joints, but halpe_136 has 136"], err
+
+
+def _ultralytics_summary(people, confidences, track_ids):
+    """One image's detections as Ultralytics' ``Results.summary()`` writes them (pixels,
+    ``normalize=False``): name, class, confidence, box, track_id (``model.track``), keypoints."""
+    out = []
+    for p, c, t in zip(people, confidences, track_ids, strict=True):
+        out.append({"name": "person", "class": 0, "confidence": c,
+                    "box": {"x1": float(p[:, 0].min()), "y1": float(p[:, 1].min()), "x2": float(p[:, 0].max()),
+                            "y2": float(p[:, 1].max())}, "track_id": t,
+                    "keypoints": {"x": p[:, 0].tolist(), "y": p[:, 1].tolist(), "visible": p[:, 2].tolist()}})
+    return out
+
+
+def test_ultralytics_summaries_are_read_as_the_same_keypoints(tmp_path, capsys):
+    """``{image: Results.summary()}`` and a folder of ``Results.to_json()`` files place people
+    exactly where the same keypoints in the plain layout place them, with each person's
+    confidence as ``detector_score`` and the tracker's ids as the tracks; a frame without people
+    is kept; coordinates written as fractions of the image are refused."""
+    kp, _, _ = _coco_views(4, seed=6)
+    kp[..., 2] = np.where(kp[..., 2] > 0, 0.8, 0.0)
+    frames = {"f0.jpg": ([kp[0], kp[1]], [0.91, 0.55], [7, 3]), "f1.jpg": ([], [], []),
+              "f2.jpg": ([kp[3], kp[2]], [0.8, 0.7], [3, 7])}
+    summaries = {name: _ultralytics_summary(*f) for name, f in frames.items()}
+    (tmp_path / "yolo.json").write_text(json.dumps(summaries))
+    (tmp_path / "yolo").mkdir()
+    for name, dets in summaries.items():  # result.to_json() per image, saved as <image>.json
+        (tmp_path / "yolo" / f"{name[:-4]}.json").write_text(json.dumps(dets))
+    (tmp_path / "plain.json").write_text(json.dumps({name: [p.tolist() for p in f[0]] for name, f in frames.items()}))
+    (tmp_path / "cam.json").write_text(json.dumps({"fx": 1000.0, "fy": 1000.0, "cx": 640.0, "cy": 360.0}))
+    runs = {}
+    for tag in ("yolo.json", "yolo", "plain.json"):
+        assert main(["predict", "--keypoints", str(tmp_path / tag), "--keypoint-format", "coco_17", "--camera",
+                     str(tmp_path / "cam.json"), "--pictures", "0", "--out", str(tmp_path / f"o_{tag}")]) == 0
+        runs[tag] = json.loads((tmp_path / f"o_{tag}" / "people.json").read_text())
+    for tag in ("yolo.json", "yolo"):
+        assert [r["root_cam"] for r in runs[tag]] == [r["root_cam"] for r in runs["plain.json"]], tag
+        assert [r["detector_score"] for r in runs[tag]] == [0.91, 0.55, 0.8, 0.7]
+        assert [r["track_id"] for r in runs[tag]] == [7, 3, 3, 7] and runs[tag][0]["track_source"] == "given"
+        assert [r["image_id"].split(".")[0] for r in runs[tag]] == ["f0", "f0", "f2", "f2"]
+    assert main(["predict", "--keypoints", str(tmp_path / "yolo.json"), "--keypoint-format", "coco_17", "--camera",
+                 str(tmp_path / "cam.json"), "--pictures", "0", "--scene", "sequence", "--out", str(tmp_path / "s")]) == 0
+    assert {r["track_id"] for r in json.loads((tmp_path / "s" / "people.json").read_text())} == {3, 7}
+    capsys.readouterr()
+    w, h = np.abs(kp[..., 0]).max() + 1, np.abs(kp[..., 1]).max() + 1  # the image the people are in
+    fractions = {name: [{**d, "keypoints": {"x": (np.array(d["keypoints"]["x"]) / w).tolist(),
+                                             "y": (np.array(d["keypoints"]["y"]) / h).tolist(),
+                                             "visible": d["keypoints"]["visible"]}} for d in dets]
+                 for name, dets in summaries.items()}
+    (tmp_path / "norm.json").write_text(json.dumps(fractions))
+    broken = {"f0.jpg": [{**summaries["f0.jpg"][0], "keypoints": {"x": [1.0, 2.0], "y": [3.0]}}]}
+    (tmp_path / "broken.json").write_text(json.dumps(broken))
+    for name, says in (("norm.json", "normalize=False"), ("broken.json", "detection 0 needs keypoints")):
+        assert main(["predict", "--keypoints", str(tmp_path / name), "--keypoint-format", "coco_17", "--camera",
+                     str(tmp_path / "cam.json"), "--out", str(tmp_path / "x")]) == 2
+        assert says in capsys.readouterr().err

@@ -150,9 +150,11 @@ def _add_predict(sub):
                    help="JSON: {image file name: [[x1, y1, x2, y2, (score)], ...]} (or xywh with --box-format); "
                    "with --detector: one person per box (default: one person per image)")
     p.add_argument("--keypoints", help="keypoint models: your detector's 2D keypoints, JSON {image name: "
-                   "[[[x, y, score], ...], ...]}, COCO results [{image_id, keypoints: [x, y, s, ...]}] or MMPose's "
+                   "[[[x, y, score], ...], ...]}, COCO results [{image_id, keypoints: [x, y, s, ...]}], Ultralytics' "
+                   "{image name: Results.summary()} or MMPose's "
                    "video predictions; or a folder of one file per image: OpenPose's --write_json "
-                   "(*_keypoints.json), MMPose's pred_out_dir (<image>.json), OpenPifPaf's --json-output "
+                   "(*_keypoints.json), MMPose's pred_out_dir or Ultralytics' Results.to_json() (<image>.json), "
+                   "OpenPifPaf's --json-output "
                    "(*.predictions.json), Ultralytics YOLO-pose's save_txt "
                    "labels (<image>.txt, with the images: --images DIR)")
     p.add_argument("--keypoint-format", default=None,

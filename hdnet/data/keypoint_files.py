@@ -1,6 +1,8 @@
 """Detectors' keypoint files: ``{image: [[[x, y(, score)], ...], ...]}``, COCO results
 ``[{"image_id", "keypoints": [x, y, score, ...]}]`` (what MMPose, YOLO-pose, Detectron2 and
-ViTPose write), MMPose's inferencer output for a video (``[{"frame_id", "instances":
+ViTPose write), Ultralytics' ``Results.summary()`` per image (``{image: [{"keypoints": {"x",
+"y", "visible"}, "confidence", "track_id"}, ...]}``, or a folder of ``Results.to_json()``
+files), MMPose's inferencer output for a video (``[{"frame_id", "instances":
 [{"keypoints": [[x, y], ...], "keypoint_scores": [...]}, ...]}, ...]``) and folders with a file
 per image (OpenPose's ``--write_json``, MMPose's ``pred_out_dir``, OpenPifPaf's ``--json-output``,
 Ultralytics YOLO-pose's ``save_txt`` labels: :func:`read_keypoint_folder`).
@@ -41,6 +43,58 @@ ImageSize = Callable[[str], Optional[Tuple[int, int]]]
 FolderPeople = Tuple[Dict[str, np.ndarray], Optional[Dict[str, np.ndarray]], Optional[Dict[str, np.ndarray]]]
 
 
+def _is_ultralytics(detections: Any) -> bool:
+    """Whether ``detections`` is one image's Ultralytics ``Results.summary()``: a list of dicts
+    whose ``keypoints`` is ``{"x": [...], "y": [...](, "visible": [...])}``."""
+    return (isinstance(detections, list) and bool(detections)
+            and all(isinstance(d, dict) and isinstance(d.get("keypoints"), dict) for d in detections))
+
+
+def _ultralytics_results(detections: Any, image_id: str, where: str) -> List[dict]:
+    """One image's Ultralytics detections (``Results.summary()``, ``Results.to_json()``) as COCO
+    results of ``image_id``: keypoints in pixels with ``visible`` as the score (1 where a model
+    gives none), ``confidence`` as the person's ``score``, ``track_id`` kept."""
+    if not isinstance(detections, list):
+        raise ValueError(f"{where}: expected a list of Ultralytics detections")
+    out = []
+    for k, det in enumerate(detections):
+        kp = det.get("keypoints") if isinstance(det, dict) else None
+        try:
+            x, y = (np.asarray(kp[c], dtype=np.float64) for c in ("x", "y"))  # type: ignore[index]
+            v = np.asarray(kp.get("visible", np.ones_like(x)), dtype=np.float64)  # type: ignore[union-attr]
+        except (TypeError, ValueError, KeyError, AttributeError):
+            x = y = v = np.zeros(0)
+        if x.ndim != 1 or not x.size or x.shape != y.shape or v.shape != x.shape:
+            raise ValueError(f"{where}: detection {k} needs keypoints {{\"x\": [...], \"y\": [...], \"visible\": "
+                             "[...]}} of one length (Ultralytics' Results.summary())")
+        rec: dict = {"image_id": image_id, "keypoints": np.stack([x, y, v], 1).reshape(-1).tolist()}
+        for src, dst in (("confidence", "score"), ("track_id", "track_id")):
+            if src in det:
+                rec[dst] = det[src]
+        out.append(rec)
+    return out
+
+
+def _check_pixels(results: List[dict], what: str) -> None:
+    """Refuse Ultralytics detections written as fractions of the image (``normalize=True``)."""
+    xy = [np.asarray(r["keypoints"], dtype=float).reshape(-1, 3) for r in results]
+    seen = np.concatenate([p[p[:, 2] > 0, :2].reshape(-1) for p in xy]) if xy else np.zeros(0)
+    if seen.size >= 4 and np.isfinite(seen).all() and seen.min() >= 0.0 and seen.max() <= 1.0:
+        raise ValueError(f"{what}: every keypoint lies within [0, 1]: fractions of the image "
+                         "(Results.summary(normalize=True)); write them in pixels (normalize=False, the default)")
+
+
+def _as_results(data: Any, what: str) -> Any:
+    """``data`` with an Ultralytics ``{image: Results.summary()}`` turned into COCO results
+    (other layouts unchanged); images without detections are left out."""
+    if not (isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values())
+            and any(_is_ultralytics(v) for v in data.values())):
+        return data
+    out = [r for key, dets in data.items() for r in _ultralytics_results(dets, str(key), f"{what} {key!r}")]
+    _check_pixels(out, what)
+    return out
+
+
 def parse_track_ids(data: Any, what: str = "--keypoints") -> Optional[Dict[str, np.ndarray]]:
     """``{image id: [P] int64}``: the ``track_id`` of every COCO result (PoseTrack's field; a
     tracker's person id, the same person across images), in the order :func:`parse_keypoints`
@@ -50,6 +104,7 @@ def parse_track_ids(data: Any, what: str = "--keypoints") -> Optional[Dict[str, 
         ValueError: naming ``what`` and the entry: some results with a ``track_id`` and some
             without, or one that is not a whole number >= 0.
     """
+    data = _as_results(data, what)
     if not isinstance(data, list) or not any(isinstance(r, dict) and "track_id" in r for r in data):
         return None
     out: Dict[str, list] = {}
@@ -71,6 +126,7 @@ def parse_person_scores(data: Any, what: str = "--keypoints") -> Optional[Dict[s
         ValueError: naming ``what`` and the entry: some results with a score and some without, or
             one that is not a finite number.
     """
+    data = _as_results(data, what)
     if not isinstance(data, list) or not any(isinstance(r, dict) and "score" in r for r in data):
         return None
     out: Dict[str, list] = {}
@@ -85,8 +141,10 @@ def parse_person_scores(data: Any, what: str = "--keypoints") -> Optional[Dict[s
 
 def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.ndarray], str]:
     """``({image id: [P, J, 3] float64 (x, y, score)}, layout)`` from a loaded keypoint file;
-    ``layout`` is ``"coco-results"``, ``"by-image"`` or ``"mmpose-video"`` (MMPose's inferencer
-    on a video: each frame keyed by its ``frame_id``, frames without people kept). People without
+    ``layout`` is ``"coco-results"``, ``"by-image"``, ``"ultralytics-json"`` (``{image:
+    Results.summary()}``, in pixels; its ``confidence`` and ``track_id`` are what
+    :func:`parse_person_scores` and :func:`parse_track_ids` read) or ``"mmpose-video"`` (MMPose's
+    inferencer on a video: each frame keyed by its ``frame_id``, frames without people kept). People without
     a score get 1; a joint with score 0 is missing and its coordinates may be anything (``null``
     included); an image's people may be ``[]`` (nobody found).
 
@@ -96,6 +154,11 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
             joint with a score above 0.
     """
     out: Dict[str, list] = {}
+    converted = _as_results(data, what)
+    if converted is not data:  # Ultralytics' summaries: each image's, those without people too
+        found, _ = parse_keypoints(converted, what)
+        j = next((v.shape[1] for v in found.values()), 17)
+        return {str(k): found.get(str(k), np.zeros((0, j, 3))) for k in data}, "ultralytics-json"
     if isinstance(data, list) and data and all(isinstance(r, dict) and "instances" in r for r in data):
         results: Dict[str, List[dict]] = {}
         for k, frame in enumerate(data):
@@ -213,6 +276,9 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
       (OpenPose's tracking);
     - MMPose's inferencer ``pred_out_dir`` for images, ``<image>.json`` (a list of instances
       ``{"keypoints": [[x, y], ...], "keypoint_scores": [...]}``); no tracks;
+    - Ultralytics' ``Results.to_json()`` of each image, ``<image>.json`` (a list of detections
+      ``{"keypoints": {"x", "y", "visible"}, "confidence", "track_id"}`` in pixels): the scores
+      are the ``confidence``, the tracks the ``track_id`` (``model.track``) where every person has one;
     - OpenPifPaf's ``--json-output`` folder, ``<image file name>.predictions.json`` (a list of
       ``{"keypoints": [x, y, c, ...], "bbox", "score"}``), keyed by the image's file name; the
       scores are its ``score``;
@@ -241,6 +307,7 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
                          f"MMPose's <image>.json, OpenPifPaf's *{PIFPAF_SUFFIX} or Ultralytics' <image>.txt labels)")
     results: Dict[str, List[dict]] = {}
     ids: List[int] = []
+    ultralytics = False
     for name in openpose or pifpaf or files:
         data = read_json(os.path.join(folder, name), what)
         where = f"{what} {name!r}"
@@ -263,8 +330,18 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
                 pid = person.get("person_id", [-1])
                 pid = pid[0] if isinstance(pid, list) and pid else pid
                 ids.append(pid if isinstance(pid, int) and not isinstance(pid, bool) else -1)
+        elif _is_ultralytics(data):
+            results[name[:-len(".json")]] = _ultralytics_results(data, name[:-len(".json")], where)
+            ultralytics = True
         else:
             results[name[:-len(".json")]] = _mmpose_results(data, name[:-len(".json")], where)
+    if ultralytics:
+        flat = [r for rs in results.values() for r in rs]
+        _check_pixels(flat, what)
+        people = _parse_per_image(results, what, 17)
+        scores, tracks = parse_person_scores(flat, what), parse_track_ids(flat, what)
+        return (people, None if tracks is None else {key: tracks.get(key, np.zeros(0, np.int64)) for key in people},
+                None if scores is None else {key: scores.get(key, np.zeros(0)) for key in people})
     people = _parse_per_image(results, what, 25 if openpose else 17)
     if pifpaf:
         scores = parse_person_scores([r for rs in results.values() for r in rs], what)
