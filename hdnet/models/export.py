@@ -41,6 +41,8 @@ _HDNET_SIGNATURE = {
 
 #: The prefix of every metadata entry :func:`export_onnx` writes.
 METADATA_PREFIX = "hdnet."
+#: The entries :func:`onnx_metadata` writes as JSON objects.
+_STRUCTURED = ("architecture", "data", "preprocessing", "signature")
 
 
 class ExportWrapper(nn.Module):
@@ -115,7 +117,8 @@ def read_onnx_metadata(path: Union[str, os.PathLike]) -> Dict[str, Any]:
     values decoded; ``hdnet`` is empty for a file hdnet did not write.
 
     Raises:
-        FileNotFoundError: no file. ValueError: not an ONNX file (naming it).
+        FileNotFoundError: no file. ValueError: not an ONNX file, or hdnet's entries damaged
+            (naming it).
     """
     onnx = _require_onnx()
     p = os.fspath(path)
@@ -136,11 +139,17 @@ def read_onnx_metadata(path: Union[str, os.PathLike]) -> Dict[str, Any]:
                 for x in t.external_data if x.key == "location"}
     hdnet: Dict[str, Any] = {}
     for entry in graph.metadata_props:
-        if entry.key.startswith(METADATA_PREFIX):
-            try:
-                hdnet[entry.key[len(METADATA_PREFIX):]] = json.loads(entry.value)
-            except ValueError:
-                hdnet[entry.key[len(METADATA_PREFIX):]] = entry.value
+        key, value = entry.key, entry.value
+        if not (isinstance(key, str) and isinstance(value, str) and key.startswith(METADATA_PREFIX)):
+            continue  # another tool's entry, or text that is not UTF-8 (a damaged file)
+        key = key[len(METADATA_PREFIX):]
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            decoded = value
+        if key in _STRUCTURED and not isinstance(decoded, dict):
+            raise ValueError(f"onnx: {p!r}: its hdnet.{key} is not what hdnet writes (an object); damaged?")
+        hdnet[key] = decoded
     return {"file": p, "producer": f"{graph.producer_name} {graph.producer_version}".strip(),
             "opset": max((o.version for o in graph.opset_import if o.domain in ("", "ai.onnx")), default=None),
             "inputs": {v.name: shape(v) for v in graph.graph.input},
