@@ -449,8 +449,12 @@ def test_damaged_calibration_files_give_a_camera_or_an_error_naming_the_file(tmp
     sources = {"ocv.yaml": (tmp_path / "ocv.yaml").read_text(), "ocv.xml": (tmp_path / "ocv.xml").read_text(),
                "ros.yaml": ROS_YAML.format(k0=1000, k2=960, k4=1000, k5=540, d="0.1, 0, 0, 0, 0"),
                "kalibr.yaml": KALIBR.format(d0=0.1, d1=0, d2=0, d3=0, k0=1000, k4=1000, k2=960, k5=540),
-               "cameras.txt": "1 OPENCV 1920 1080 1210 1204.5 960 540 -0.2 0.09 0.001 -0.002\n2 PINHOLE 64 48 50 50 32 24\n"}
-    (tmp_path / "images.txt").write_text("1 1 0 0 0 0 0 0 1 a.jpg\n1 2 3\n2 1 0 0 0 0 0 0 2 b.jpg\n\n")
+               "fisheye.yaml": KALIBR.format(d0=0.04, d1=-0.01, d2=0.003, d3=0, k0=600, k4=600, k2=960,
+                                             k5=540).replace("radtan", "equidistant"),
+               "cameras.txt": "1 OPENCV 1920 1080 1210 1204.5 960 540 -0.2 0.09 0.001 -0.002\n2 PINHOLE 64 48 50 50 32 24\n"
+                              "3 OPENCV_FISHEYE 1920 1080 600 600 960 540 0.04 -0.01 0.003 0\n"}
+    (tmp_path / "images.txt").write_text("1 1 0 0 0 0 0 0 1 a.jpg\n1 2 3\n2 1 0 0 0 0 0 0 2 b.jpg\n\n"
+                                         "3 1 0 0 0 0 0 0 3 c.jpg\n\n")
     rng = random.Random(0)
     for _ in range(400):
         name = rng.choice(sorted(sources))
