@@ -303,12 +303,12 @@ def _add_export(sub):
 
 
 def _run_export(args) -> int:
-    import numpy as np
-    import torch
+    import logging
+    import warnings
 
     from ..core.checkpoint import describe_checkpoint, load_model, pretrained_request
     from ..keypoint import KeypointHDNet
-    from ..models.export import export_onnx, read_onnx_metadata
+    from ..models.export import check_onnx, export_onnx, read_onnx_metadata
     source = args.checkpoint or "pretrained"
     request = pretrained_request(source)
     path = _shipped_path(request.get("weights")) if request is not None else source
@@ -316,19 +316,13 @@ def _run_export(args) -> int:
     model = load_model(path)
     meta = {"source": source if request is None else f"pretrained:{request.get('weights') or 'keypoint'}",
             "checkpoint_checksum": described["checksum"], **(described["meta"] or {})}
+    options: Dict[str, Any]
     if isinstance(model, KeypointHDNet):
         _refuse(args, ["--input-size"], "to a keypoint model")
         if args.keypoint_format is None and len(model.formats) > 1:
             raise CLIError(f"--keypoint-format: this model reads {', '.join(model.formats)}; a file takes one of "
                            "them (export each you need)")
-        fmt = model.check_format(args.keypoint_format or model.formats[0])
-        options: Dict[str, Any] = {"format": fmt}
-        j = model.input_skeleton(fmt).num_joints
-        g = torch.Generator().manual_seed(0)
-        kp, conf = torch.randn(3, j, 2, generator=g) * 0.1, torch.rand(3, j, generator=g) * 0.8 + 0.2
-        example: Dict[str, Any] = {"keypoints_norm": kp, "confidence": conf}
-        with torch.no_grad():
-            out = model(kp, conf, fmt)
+        options = {"format": model.check_format(args.keypoint_format or model.formats[0])}
     else:
         if args.keypoint_format:
             raise CLIError(f"--keypoint-format: {source!r} holds a {type(model).__name__}, which takes images")
@@ -336,20 +330,7 @@ def _run_export(args) -> int:
             raise CLIError(f"--images: expected at least 1, got {args.images}")
         if args.input_size is not None and (args.input_size < 32 or args.input_size % 32):
             raise CLIError(f"--input-size: expected a multiple of 32, got {args.input_size}")
-        size = args.input_size or model.preprocessing.input_size
-        options = {"input_size": size, "num_images": args.images}
-        from ..data import ImageBatch
-        g = torch.Generator().manual_seed(0)
-        h, n = size // 4, args.images
-        masks = torch.zeros(2, h, h, dtype=torch.bool)
-        masks[0, : h // 2, : h // 2] = masks[1, h // 4:, h // 3:] = True
-        batch = ImageBatch(torch.randn(n, 3, size, size, generator=g), torch.randn(n, 2, h, h, generator=g) * 0.3,
-                           masks, torch.tensor([0, n - 1]), torch.tensor([[1000.0, 1000.0], [1200.0, 1210.0]]))
-        example = {name: getattr(batch, name) for name in ("images", "coord_map", "masks", "batch", "focal")}
-        with torch.no_grad():
-            out = model(batch)
-    import logging
-    import warnings
+        options = {"input_size": args.input_size or model.preprocessing.input_size, "num_images": args.images}
     onnx_log = logging.getLogger("torch.onnx")
     level = onnx_log.level
     try:  # the exporter's notes (torchvision's ops not registered, deprecations) say nothing to a user
@@ -363,18 +344,14 @@ def _run_export(args) -> int:
         onnx_log.setLevel(level)
     info = read_onnx_metadata(written)
     try:
-        import onnxruntime as ort
+        check = check_onnx(model, written, **options)
     except ImportError:
-        checked = ("no: onnxruntime is not installed (pip install \"hdnet[onnx]\")")
+        checked = "no: onnxruntime is not installed (pip install \"hdnet[onnx]\")"
     else:
-        session = ort.InferenceSession(written, providers=["CPUExecutionProvider"])
-        got = session.run(None, {i.name: example[i.name].numpy() for i in session.get_inputs()})
-        expected = [getattr(out, name).numpy() for name in info["outputs"]]
-        worst = max(float(np.abs(a - e).max() / max(np.abs(e).max(), 1e-9)) for a, e in zip(got, expected, strict=True))
-        if not worst < 1e-4:
-            raise CLIError(f"--out: onnxruntime's answers differ from torch's by {worst:.2g} of their scale")
-        people = len(expected[0])
-        checked = f"onnxruntime answers {people} people as torch does, within {worst:.1g} of each output's scale"
+        if not check["worst"] < 1e-4:
+            raise CLIError(f"--out: onnxruntime's answers differ from torch's by {check['worst']:.2g} of their scale")
+        checked = (f"onnxruntime answers {check['people']} people as torch does, within {check['worst']:.1g} of "
+                   "each output's scale")
     print("\n".join(_onnx_info_lines(info, [("checked", checked)])))
     print(f"wrote {written} and {info['weights_file'] or 'no weights file'}")
     return 0
@@ -943,9 +920,6 @@ def _floor_numbers(text: Optional[str]) -> Optional[List[float]]:
 
 #: Images ``hdnet predict`` names one by one on screen; a video's thousands of frames are summed up.
 SHOWN_IMAGES = 20
-#: How far from the optical axis the keypoint model's training views reach (degrees): a 90 degree
-#: horizontal field of view (``VirtualCameraConfig.hfov_deg``) at a 16:9 image's corner.
-WIDEST_TRAINED_DEG = 50.0
 
 
 def _people(n: int) -> str:
@@ -1165,6 +1139,7 @@ def _run_predict_keypoints(args) -> int:
                                  tracks=tracks, heights=heights, floor=_floor_numbers(args.floor),
                                  track_source=source, frame_rate=args.fps or frame_rate,
                                  person_scores=scores, keep=keep)
+    from ..keypoint.model import WIDEST_TRAINED_DEG
     roots = np.array([r["root_cam"] for r in records]).reshape(-1, 3)
     wide = int((np.degrees(np.arctan2(np.hypot(roots[:, 0], roots[:, 1]), roots[:, 2])) > WIDEST_TRAINED_DEG).sum())
     if wide:

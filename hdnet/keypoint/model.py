@@ -50,6 +50,9 @@ MIN_CONFIDENCE = 0.1
 #: A person needs at least this many joints seen (score at least :data:`MIN_CONFIDENCE`): their
 #: size in the image, and so their depth, is measured between two.
 MIN_JOINTS = 2
+#: How far from the optical axis the keypoint model's training views reach (degrees): a 90 degree
+#: horizontal field of view (``VirtualCameraConfig.hfov_deg``) at a 16:9 image's corner is 49.
+WIDEST_TRAINED_DEG = 50.0
 
 
 def placeable(keypoints, confidence=None) -> np.ndarray:
@@ -445,6 +448,15 @@ class KeypointHDNet(Checkpointable, nn.Module):
             p = torch.export.Dim("people", min=1, max=1 << 16)
             dynamic = ({0: p}, {0: p})
         return _KeypointExport(self, fmt), args, ("keypoints_norm", "confidence"), ONNX_OUTPUTS, dynamic
+
+    def onnx_example(self, format: Optional[str] = None, num_people: int = 3, **_) -> Dict[str, Tensor]:
+        """Random but valid inputs of the file :meth:`onnx_signature` exports for ``format``:
+        ``{"keypoints_norm", "confidence"}`` of ``num_people`` people (scores 0.2-1)."""
+        fmt = self.check_format(format if format is not None else self.formats[0])
+        j = FORMATS.get(fmt).skeleton.num_joints
+        g = torch.Generator().manual_seed(0)
+        return {"keypoints_norm": torch.randn(num_people, j, 2, generator=g) * 0.1,
+                "confidence": torch.rand(num_people, j, generator=g) * 0.8 + 0.2}
 
     def onnx_description(self, format: Optional[str] = None, **_) -> dict:
         """What the file :meth:`onnx_signature` exports for ``format`` takes and gives, as plain

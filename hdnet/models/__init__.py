@@ -14,7 +14,7 @@ from ..core.checkpoint import (
     save_checkpoint,
 )
 from .backbone import BasicBlock, Bottleneck, ResNet, ResNetFPN
-from .export import ExportWrapper, export_onnx, read_onnx_metadata
+from .export import ExportWrapper, check_onnx, export_onnx, read_onnx_metadata
 from .hdnet import FeatureBranch, HDNet, HDNetOutput, recognise_original_checkpoint
 from .original import convert_original_checkpoint, load_original_state_dict
 
@@ -22,5 +22,6 @@ register_model(HDNet)
 FOREIGN_FORMATS.register("original-hdnet", recognise_original_checkpoint)
 
 __all__ = ["HDNet", "HDNetOutput", "FeatureBranch", "ResNet", "ResNetFPN", "BasicBlock", "Bottleneck",
-           "convert_original_checkpoint", "load_original_state_dict", "export_onnx", "read_onnx_metadata", "ExportWrapper",
+           "convert_original_checkpoint", "load_original_state_dict", "export_onnx", "read_onnx_metadata",
+           "check_onnx", "ExportWrapper",
            "CheckpointError", "load_model", "read_checkpoint", "register_model", "save_checkpoint", "MODELS"]

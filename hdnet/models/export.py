@@ -21,7 +21,7 @@ from ..core.version import __version__
 from ..data.batch import ImageBatch
 
 __all__ = ["export_onnx", "ExportWrapper", "OUTPUT_NAMES", "INPUT_NAMES", "onnx_metadata", "read_onnx_metadata",
-           "METADATA_PREFIX"]
+           "check_onnx", "METADATA_PREFIX"]
 
 INPUT_NAMES = ["images", "coord_map", "masks", "batch", "focal"]
 OUTPUT_NAMES = ["heatmap", "pose", "bin_probs", "bin_index", "depth_mm", "depth_std_mm"]
@@ -230,3 +230,48 @@ def _export_signature(model: nn.Module, signature, path) -> str:
     finally:
         model.train(was_training)
     return os.fspath(path)
+
+
+def _example_inputs(model: nn.Module, input_size: int = 256, num_images: int = 1, **options) -> Dict[str, Tensor]:
+    """Random but valid inputs of the file :func:`export_onnx` writes (a model's own
+    ``onnx_example(**options)`` where it has one): two people for the reference HDNet."""
+    make = getattr(model, "onnx_example", None)
+    if make is not None:
+        return make(**options)
+    g = torch.Generator().manual_seed(0)
+    h = input_size // 4
+    masks = torch.zeros(2, h, h, dtype=torch.bool)
+    masks[0, : h // 2, : h // 2] = masks[1, h // 4:, h // 3:] = True
+    return {"images": torch.randn(num_images, 3, input_size, input_size, generator=g),
+            "coord_map": torch.randn(num_images, 2, h, h, generator=g) * 0.3, "masks": masks,
+            "batch": torch.tensor([0, num_images - 1]), "focal": torch.tensor([[1000.0, 1000.0], [1200.0, 1210.0]])}
+
+
+def check_onnx(model: nn.Module, path: Union[str, os.PathLike], **options) -> Dict[str, Any]:
+    """Run the file :func:`export_onnx` wrote for ``model`` (with the same ``options``) in
+    onnxruntime on random valid inputs and compare with torch: ``{"people", "worst"}``, the
+    largest difference of any output relative to that output's largest magnitude (the model's
+    mode is restored).
+
+    Raises:
+        ImportError: onnxruntime is not installed (``pip install "hdnet[onnx]"``).
+    """
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise ImportError("checking an ONNX file needs onnxruntime: pip install \"hdnet[onnx]\"") from None
+    inputs = _example_inputs(model, **options)
+    signature = getattr(model, "onnx_signature", None)
+    was_training = model.training
+    module = signature(**{k: v for k, v in options.items() if k not in ("input_size", "num_images")})[0] \
+        if signature is not None else ExportWrapper(model)
+    try:
+        module.eval()
+        with torch.no_grad():
+            expected = [t.numpy() for t in module(*inputs.values())]
+    finally:
+        model.train(was_training)
+    session = ort.InferenceSession(os.fspath(path), providers=["CPUExecutionProvider"])
+    got = session.run(None, {i.name: inputs[i.name].numpy() for i in session.get_inputs()})
+    worst = max(float(abs(a - e).max() / max(abs(e).max(), 1e-9)) for a, e in zip(got, expected, strict=True))
+    return {"people": len(expected[-1]), "worst": worst}

@@ -196,3 +196,19 @@ def test_damaged_onnx_files_give_a_description_or_an_error(tmp_path, capsys):
     capsys.readouterr()
     assert main(["info", str(tmp_path / "m.onnx")]) == 2
     assert "its hdnet.signature is not what hdnet writes" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_check_onnx_tells_a_file_of_other_weights(tmp_path):
+    """check_onnx compares a file with the model it was exported from (within 1e-4), and a file
+    of the same architecture with other weights is told apart."""
+    pytest.importorskip("onnxruntime")
+    from hdnet.keypoint import KeypointHDNet
+    from hdnet.models import check_onnx, export_onnx
+    model, _ = _small_keypoint_checkpoint(tmp_path)
+    export_onnx(model, tmp_path / "m.onnx", format="coco_17")
+    same = check_onnx(model, tmp_path / "m.onnx", format="coco_17")
+    assert same["people"] == 3 and same["worst"] < 1e-4
+    torch.manual_seed(1)
+    other = KeypointHDNet(("mupots_17", "coco_17"), channels=16, width=32, blocks=1)
+    assert check_onnx(other, tmp_path / "m.onnx", format="coco_17")["worst"] > 1e-2
