@@ -378,8 +378,9 @@ def _onnx_info_lines(d: Dict[str, Any], extra=()) -> List[str]:
                                                                  if name in said else ""))
                  for i, (name, s) in enumerate(d[kind].items())]
     if "format" in sig:
-        rows.append(("format", f"{sig['format']}: {len(sig['input_joints'])} joints in "
-                               f"({_short(sig['input_joints'])}), {len(sig['output_joints'])} out"))
+        rows.append(("format", str(sig["format"])))
+        for key, label in (("input_joints", "joints in"), ("output_joints", "joints out")):
+            rows.append((label, f"{len(sig[key])}: " + ", ".join(map(str, sig[key]))))
     if sig.get("known_height"):
         rows.append(("heights", sig["known_height"]))
     for key, label in (("data", "data"), ("preprocessing", "preprocessing")):
