@@ -1146,7 +1146,8 @@ def _run_predict_keypoints(args) -> int:
     if wide:
         print(f"warning: {wide} {'person stands' if wide == 1 else 'people stand'} more than {WIDEST_TRAINED_DEG:g} "
               "degrees from the optical axis, wider than any view the model trained on (a wide or fisheye lens's "
-              "edges); their placement is less sure", file=sys.stderr)
+              f"edges): placed through a view turned towards them ({DOCS}/real.md, \"Far off the axis\"), "
+              "less surely than the others", file=sys.stderr)
     _write_json(out / "people.json", records, "--out", one_item_per_line=True)
     taken: set = set()
     by_image: dict = {}

@@ -1,10 +1,11 @@
 """From what a detector gives to what :class:`~hdnet.keypoint.KeypointHDNet` takes: pixels to
-undistorted normalised camera coordinates, each person's size, and confidences carried through
-a change of joint set."""
+undistorted normalised camera coordinates, each person's size, confidences carried through
+a change of joint set, and a view turned towards a person far off the optical axis."""
 
 from __future__ import annotations
 
-from typing import Union
+import math
+from typing import Tuple, Union
 
 import torch
 from torch import Tensor
@@ -12,7 +13,7 @@ from torch import Tensor
 from ..camera import CameraLike, as_cameras
 from ..graphs import Skeleton, joint_mapping, resolve_skeleton
 
-__all__ = ["normalize_keypoints", "person_scale", "convert_confidence"]
+__all__ = ["normalize_keypoints", "person_scale", "convert_confidence", "turn_towards_axis"]
 
 
 def normalize_keypoints(keypoints_px, cameras: CameraLike, distortion=None) -> Tensor:
@@ -59,3 +60,58 @@ def convert_confidence(confidence: Tensor, src: Union[str, Skeleton], dst: Union
     for parts in joint_mapping(resolve_skeleton(src), resolve_skeleton(dst)):
         cols.append(confidence[:, list(parts)].amin(1) if parts else torch.zeros_like(confidence[:, 0]))
     return torch.stack(cols, 1)
+
+
+def turn_towards_axis(keypoints_norm: Tensor, visible: Tensor, start_deg: float, full_deg: float
+                      ) -> Tuple[Tensor, Tensor]:
+    r"""Each person seen through a camera turned (about its centre) towards them, where they stand
+    far off the optical axis; the camera's own view elsewhere.
+
+    With :math:`c` the mean of the unit rays of a person's visible keypoints and :math:`\theta`
+    its angle from the optical axis, the camera turns by
+
+    .. math::
+        \phi = \theta \, \operatorname{clamp}\Big(\frac{\theta - \theta_0}{\theta_1 - \theta_0}, 0, 1\Big)
+
+    about :math:`c \times e_z` (Rodrigues' rotation :math:`R`): nobody within :math:`\theta_0`
+    (``start_deg``) moves (:math:`R = I` exactly), anybody beyond :math:`\theta_1`
+    (``full_deg``) is turned onto the axis, and the turn grows smoothly between. A point's new
+    coordinates are those of :math:`R (x, y, 1)`; something found in the turned view (a point
+    :math:`X'`) is :math:`R^\top X'` in the camera's.
+
+    Args:
+        keypoints_norm: ``[P, J, 2]`` normalised camera coordinates (undistorted).
+        visible: ``[P, J]`` bool; every person needs one visible point (others are ignored).
+        start_deg, full_deg: :math:`\theta_0 < \theta_1`, degrees.
+
+    Returns:
+        ``(turned [P, J, 2], R [P, 3, 3])``; points that are not visible come back as they were.
+
+    Example:
+        >>> kp = torch.tensor([[[0.1, 0.0], [0.1, 0.2]], [[3.0, 0.0], [3.0, 0.4]]], dtype=torch.float64)  # 72 deg off
+        >>> turned, R = turn_towards_axis(kp, torch.ones(2, 2, dtype=torch.bool), 50.0, 60.0)
+        >>> bool((turned[0] == kp[0]).all()), turned[1].round(decimals=3).tolist()
+        (True, [[0.003, -0.063], [-0.003, 0.063]])
+    """
+    if not 0.0 <= start_deg < full_deg <= 90.0:
+        raise ValueError(f"start_deg, full_deg: expected 0 <= start < full <= 90, got {start_deg}, {full_deg}")
+    vis = visible[..., None]
+    rays = torch.cat([torch.where(vis, keypoints_norm, torch.zeros_like(keypoints_norm)),
+                      torch.ones_like(keypoints_norm[..., :1])], -1)                    # [P, J, 3]
+    unit = rays / torch.linalg.vector_norm(rays, dim=-1, keepdim=True)
+    c = (unit * vis).sum(1)
+    c = c / torch.linalg.vector_norm(c, dim=-1, keepdim=True).clamp_min(1e-12)
+    axis = torch.stack([c[:, 1], -c[:, 0], torch.zeros_like(c[:, 0])], -1)            # c x e_z
+    sin_theta = torch.linalg.vector_norm(axis, dim=-1)
+    theta = torch.atan2(sin_theta, c[:, 2])
+    frac = ((theta - math.radians(start_deg)) / math.radians(full_deg - start_deg)).clamp(0.0, 1.0)
+    phi = theta * frac
+    k = axis / sin_theta.clamp_min(1e-12)[:, None]
+    zero = torch.zeros_like(k[:, 0])
+    K = torch.stack([torch.stack([zero, -k[:, 2], k[:, 1]], -1), torch.stack([k[:, 2], zero, -k[:, 0]], -1),
+                     torch.stack([-k[:, 1], k[:, 0], zero], -1)], 1)                   # [P, 3, 3]
+    eye = torch.eye(3, dtype=rays.dtype, device=rays.device).expand_as(K)
+    R = eye + torch.sin(phi)[:, None, None] * K + (1 - torch.cos(phi))[:, None, None] * (K @ K)
+    turned = rays @ R.transpose(1, 2)
+    xy = turned[..., :2] / turned[..., 2:]
+    return torch.where(vis, xy, keypoints_norm), R

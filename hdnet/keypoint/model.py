@@ -36,7 +36,7 @@ from ..graphs import Skeleton, get_skeleton
 from ..layers import DepthBinHead, DepthBins, SkeletonGNN
 from .formats import FORMATS, INPUT_FORMATS, take_body_part
 from .height import check_heights, require_reference_height
-from .inputs import normalize_keypoints, person_scale
+from .inputs import normalize_keypoints, person_scale, turn_towards_axis
 
 __all__ = ["KeypointHDNet", "KeypointOutput", "KeypointTrainingOutput", "union_skeleton", "MIN_CONFIDENCE", "MIN_JOINTS",
            "placeable", "OUTPUTS",
@@ -53,6 +53,10 @@ MIN_JOINTS = 2
 #: How far from the optical axis the keypoint model's training views reach (degrees): a 90 degree
 #: horizontal field of view (``VirtualCameraConfig.hfov_deg``) at a 16:9 image's corner is 49.
 WIDEST_TRAINED_DEG = 50.0
+#: People further than :data:`WIDEST_TRAINED_DEG` off the optical axis are seen through a view
+#: turned towards them (:func:`~hdnet.keypoint.inputs.turn_towards_axis`), fully from this angle
+#: on (degrees); nobody within the trained views is moved.
+FULL_TURN_DEG = 60.0
 
 
 def placeable(keypoints, confidence=None) -> np.ndarray:
@@ -514,6 +518,8 @@ class KeypointHDNet(Checkpointable, nn.Module):
                 raise ValueError(f"keypoints: people {few} have fewer than {MIN_JOINTS} joints with a score of at "
                                  f"least {MIN_CONFIDENCE}; a person's size (and so its depth) needs two "
                                  "(hdnet.keypoint.model.placeable says which people can be placed)")
+        # beyond the trained views, a camera turned towards the person (R = I for everyone else)
+        kp, turn = turn_towards_axis(kp, vis, WIDEST_TRAINED_DEG, FULL_TURN_DEG)
         s = person_scale(kp, conf)
         if not is_tracing() and bool((s < MIN_SCALE).any()):
             bad = (s < MIN_SCALE).nonzero().flatten().tolist()
@@ -546,12 +552,18 @@ class KeypointHDNet(Checkpointable, nn.Module):
         pose = poses[:, start:start + out_sk.num_joints]
         pose = pose - pose[:, out_sk.root:out_sk.root + 1]
         sigma = F.softplus(self.sigma_out(h)[:, 0]) + 1e-3  # of log Z, before calibration
-        out = KeypointOutput(root_mm, pose, root_mm[:, None] + pose, z, z * sigma * self.depth_std_scale,
-                             depth.probs, depth.index, s, root_2d)
+        back = turn.to(kp.dtype)  # the turned view's answers in the camera's axes: R^T X (exact for R = I)
+        root_cam = (root_mm[:, None] @ back)[:, 0]
+        ray = (torch.cat([root_2d, torch.ones_like(root_2d[:, :1])], -1)[:, None] @ back)[:, 0]
+        pose = pose @ back
+        z_cam = root_cam[:, 2]
+        out = KeypointOutput(root_cam, pose, root_cam[:, None] + pose, z_cam,
+                             z_cam * sigma * self.depth_std_scale, depth.probs, depth.index, s,
+                             ray[:, :2] / ray[:, 2:])
         if not with_training_outputs:
             return out
         starts = np.cumsum([0] + [get_skeleton(o).num_joints for o in OUTPUTS])
-        every = {o: poses[:, starts[i]:starts[i + 1]] - poses[:, starts[i] + get_skeleton(o).root][:, None]
+        every = {o: (poses[:, starts[i]:starts[i + 1]] - poses[:, starts[i] + get_skeleton(o).root][:, None]) @ back
                  for i, o in enumerate(OUTPUTS)}
         return KeypointTrainingOutput(out, every, sigma)
 
