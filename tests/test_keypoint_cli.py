@@ -620,6 +620,12 @@ def test_ultralytics_summaries_are_read_as_the_same_keypoints(tmp_path, capsys):
     assert main(["predict", "--keypoints", str(tmp_path / "yolo.json"), "--keypoint-format", "coco_17", "--camera",
                  str(tmp_path / "cam.json"), "--pictures", "0", "--scene", "sequence", "--out", str(tmp_path / "s")]) == 0
     assert {r["track_id"] for r in json.loads((tmp_path / "s" / "people.json").read_text())} == {3, 7}
+    # a frame the tracker gave no ids: the file's ids are left out (as OpenPose's), the people linked
+    partial = {**summaries, "f2.jpg": [{k: v for k, v in d.items() if k != "track_id"} for d in summaries["f2.jpg"]]}
+    (tmp_path / "partial.json").write_text(json.dumps(partial))
+    assert main(["predict", "--keypoints", str(tmp_path / "partial.json"), "--keypoint-format", "coco_17", "--camera",
+                 str(tmp_path / "cam.json"), "--pictures", "0", "--scene", "sequence", "--out", str(tmp_path / "p")]) == 0
+    assert {r["track_source"] for r in json.loads((tmp_path / "p" / "people.json").read_text())} == {"linked"}
     capsys.readouterr()
     w, h = np.abs(kp[..., 0]).max() + 1, np.abs(kp[..., 1]).max() + 1  # the image the people are in
     fractions = {name: [{**d, "keypoints": {"x": (np.array(d["keypoints"]["x"]) / w).tolist(),

@@ -84,6 +84,14 @@ def _check_pixels(results: List[dict], what: str) -> None:
                          "(Results.summary(normalize=True)); write them in pixels (normalize=False, the default)")
 
 
+def _complete_tracks(results: List[dict]) -> List[dict]:
+    """Ultralytics' tracker leaves ``track_id`` out of a frame where it has none: the ids are
+    kept where every person has one (as OpenPose's ``person_id``), else dropped from all."""
+    if all("track_id" in r for r in results):
+        return results
+    return [{k: v for k, v in r.items() if k != "track_id"} for r in results]
+
+
 def _as_results(data: Any, what: str) -> Any:
     """``data`` with an Ultralytics ``{image: Results.summary()}`` turned into COCO results
     (other layouts unchanged); images without detections are left out."""
@@ -92,7 +100,7 @@ def _as_results(data: Any, what: str) -> Any:
         return data
     out = [r for key, dets in data.items() for r in _ultralytics_results(dets, str(key), f"{what} {key!r}")]
     _check_pixels(out, what)
-    return out
+    return _complete_tracks(out)
 
 
 def parse_track_ids(data: Any, what: str = "--keypoints") -> Optional[Dict[str, np.ndarray]]:
@@ -278,7 +286,8 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
       ``{"keypoints": [[x, y], ...], "keypoint_scores": [...]}``); no tracks;
     - Ultralytics' ``Results.to_json()`` of each image, ``<image>.json`` (a list of detections
       ``{"keypoints": {"x", "y", "visible"}, "confidence", "track_id"}`` in pixels): the scores
-      are the ``confidence``, the tracks the ``track_id`` (``model.track``) where every person has one;
+      are the ``confidence``, the tracks the ``track_id`` (``model.track``) where every person has one
+      (a frame the tracker gave no ids leaves them all out: link the people, ``--tracks linked``);
     - OpenPifPaf's ``--json-output`` folder, ``<image file name>.predictions.json`` (a list of
       ``{"keypoints": [x, y, c, ...], "bbox", "score"}``), keyed by the image's file name; the
       scores are its ``score``;
@@ -336,7 +345,7 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
         else:
             results[name[:-len(".json")]] = _mmpose_results(data, name[:-len(".json")], where)
     if ultralytics:
-        flat = [r for rs in results.values() for r in rs]
+        flat = _complete_tracks([r for rs in results.values() for r in rs])
         _check_pixels(flat, what)
         people = _parse_per_image(results, what, 17)
         scores, tracks = parse_person_scores(flat, what), parse_track_ids(flat, what)
