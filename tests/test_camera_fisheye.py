@@ -182,3 +182,29 @@ def test_fisheye_coefficients_no_lens_has_are_refused():
     cam = Camera(400.0, 400.0, 640.0, 360.0, (1e6, 0.0, 0.0, 0.0), None, "fisheye")
     with pytest.raises(ValueError, match="no real lens has"):
         cam.to_rays(np.array([[900.0, 500.0]]))
+
+
+def test_the_birds_eye_view_draws_a_fisheyes_field_of_view(tmp_path):
+    """An equidistant lens whose image edges are 80 degrees off the axis: the picture's field of
+    view follows those rays, not the 54 degrees a pinhole with the same focal length would have."""
+    from PIL import Image
+
+    from hdnet.apps.draw import FIELD_OF_VIEW, BirdsEyeView
+    from hdnet.apps.keypoint_predict import draw_people
+    w, h = 640, 480
+    f = (w / 2) / math.radians(80.0)
+    cam = Camera(f, f, (w - 1) / 2, (h - 1) / 2, distortion_model="fisheye")
+    assert [round(a, 6) for a in cam.edge_angles(w, h)[:2]] == [-80.0, 80.0]
+    Image.new("RGB", (w, h), (0, 0, 0)).save(tmp_path / "scene.png")
+    root = np.array([0.0, 0.0, 3000.0])
+    record = {"root_cam": root.tolist(), "joints_cam": [root.tolist()], "depth_std_mm": 100.0, "camera": cam.to_dict()}
+    draw_people(str(tmp_path / "scene.png"), np.array([[[320.0, 240.0, 1.0]]]), [record], tmp_path / "out.png")
+    img = np.asarray(Image.open(tmp_path / "out.png").convert("RGB"))
+    view = BirdsEyeView(w, 0, h, root[None])
+
+    def drawn(deg, r):
+        u, v = view.to_px(r * math.sin(math.radians(deg)), r * math.cos(math.radians(deg)))
+        patch = img[int(v) - 1:int(v) + 2, int(u) - 1:int(u) + 2].reshape(-1, 3)
+        return any(tuple(p) == FIELD_OF_VIEW for p in patch)
+    assert drawn(-80.0, 500.0) and drawn(80.0, 500.0)
+    assert not drawn(-54.0, 1500.0) and not drawn(54.0, 1500.0)

@@ -81,7 +81,8 @@ class PeoplePicture:
     """An image (a file, EXIF orientation applied, or an RGB array) with a :class:`BirdsEyeView` beside it, sized for
     ``points_mm`` (``[N, 3]``: the roots, and the joints where drawn): draw on :attr:`draw` over
     the image, :meth:`place` each person in the view, :meth:`save` atomically. With ``camera``
-    (its ``fx`` and ``cx`` in the pixels of the image as shown) the view shows its field of view."""
+    (a :class:`~hdnet.camera.Camera` in the pixels of the image as shown) the view shows its field
+    of view through the lens."""
 
     def __init__(self, image_path, points_mm, camera=None):
         from PIL import Image, ImageDraw, ImageOps
@@ -104,7 +105,7 @@ class PeoplePicture:
         self._finished = False  # the camera and the title drawn (finish)
         self._grid()
         if camera is not None:
-            self._field_of_view(float(camera.fx), float(camera.cx))
+            self._field_of_view(camera)
 
     def _grid(self) -> None:
         v, d = self.view, self.draw
@@ -118,12 +119,17 @@ class PeoplePicture:
             d.text((v.left + v.margin + 2, y - (bottom - top) - 3), text, fill=FIELD_OF_VIEW, font=self.font)
             z = round(z + step, 6)
 
-    def _field_of_view(self, fx: float, cx: float) -> None:
-        if not (math.isfinite(fx) and fx > 0 and math.isfinite(cx)):
+    def _field_of_view(self, camera) -> None:
+        """The rays of the image's left and right edges through the lens (a fisheye's may point
+        behind the camera: they leave the view below it)."""
+        try:
+            left, right, _, _ = camera.edge_angles(self.w, self.h)
+        except ValueError:  # a lens that cannot be undone at the edges: no field of view drawn
             return
         v = self.view
-        for edge_px in (0.0, float(self.w)):
-            x, z = v.clip((edge_px - cx) / fx * v.depth_mm * 4, v.depth_mm * 4)
+        for angle in (left, right):
+            far = v.depth_mm * 4
+            x, z = v.clip(math.sin(math.radians(angle)) * far, math.cos(math.radians(angle)) * far)
             self.draw.line([v.to_px(0.0, 0.0), v.to_px(x, z)], fill=FIELD_OF_VIEW, width=1)
 
     def place(self, root_mm, color, joints_mm: Optional[np.ndarray] = None, bones: Sequence = (),

@@ -357,6 +357,17 @@ class Camera:
         >>> [round(a, 2) for a in Camera(1000.0, 1000.0, 959.5, 539.5).field_of_view(1920, 1080)]
         [87.66, 56.74]
         """
+        left, right, top, bottom = self.edge_angles(width, height)
+        return right - left, bottom - top
+
+    def edge_angles(self, width: int, height: int) -> Tuple[float, float, float, float]:
+        """``(left, right, top, bottom)``: the angles in degrees, through the lens, of the rays of
+        a ``width x height`` image's edges at the principal point's row and column, from the
+        optical axis towards +x (right) and +y (down); a fisheye's may pass 90 degrees.
+
+        >>> [round(a, 2) for a in Camera(1000.0, 1000.0, 959.5, 539.5).edge_angles(1920, 1080)]
+        [-43.83, 43.83, -28.37, 28.37]
+        """
         edges = np.array([[-0.5, self.cy], [width - 0.5, self.cy], [self.cx, -0.5], [self.cx, height - 0.5]])
         if self.distortion_model == "fisheye":  # rays may pass 90 degrees
             xd = torch.as_tensor(self.normalize(edges))
@@ -367,7 +378,8 @@ class Camera:
         else:
             rays = self.to_rays(edges)
             angle = np.arctan(rays[[0, 1, 2, 3], [0, 0, 1, 1]])
-        return math.degrees(angle[1] - angle[0]), math.degrees(angle[3] - angle[2])
+        left, right, top, bottom = (math.degrees(float(a)) for a in angle)
+        return left, right, top, bottom
 
     def scaled(self, sx: float, sy: Optional[float] = None) -> "Camera":
         """The camera of the image resized by ``(sx, sy)`` (pixel-centre convention kept)."""
