@@ -208,3 +208,27 @@ def test_the_birds_eye_view_draws_a_fisheyes_field_of_view(tmp_path):
         return any(tuple(p) == FIELD_OF_VIEW for p in patch)
     assert drawn(-80.0, 500.0) and drawn(80.0, 500.0)
     assert not drawn(-54.0, 1500.0) and not drawn(54.0, 1500.0)
+
+
+def test_one_file_with_fisheye_and_pinhole_images(tmp_path, capsys):
+    """A camera file naming a fisheye for some images and a pinhole for others: every image's
+    people placed as with its own camera alone."""
+    kp, _, _ = _coco_views(2, seed=9)
+    seen = kp[..., 2:] > 0
+    middle = np.nanmean(np.where(seen, kp[..., :2], np.nan), axis=1, keepdims=True)
+    kp[..., :2] = np.where(seen, (kp[..., :2] - middle) * 0.4 + [600.0, 380.0], 0.0)  # people near the centre
+    table = {f"im{i}.jpg": [kp[i].tolist()] for i in range(2)}
+    (tmp_path / "kp.json").write_text(json.dumps(table))
+    fish = {"K": [[350.0, 0, 640.0], [0, 350.0, 360.0], [0, 0, 1.0]], "D": FISH.tolist(), "distortion_model": "fisheye"}
+    pin = {"fx": 1000.0, "fy": 1000.0, "cx": 640.0, "cy": 360.0}
+    (tmp_path / "cams.json").write_text(json.dumps({"im0.jpg": fish, "im1.jpg": pin}))
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17", "--camera",
+                 str(tmp_path / "cams.json"), "--pictures", "0", "--out", str(tmp_path / "both")]) == 0
+    both = {r["image_id"]: r["root_cam"] for r in json.loads((tmp_path / "both" / "people.json").read_text())}
+    for name, cam in (("im0.jpg", fish), ("im1.jpg", pin)):
+        (tmp_path / "one.json").write_text(json.dumps({name: table[name]}))
+        (tmp_path / "cam.json").write_text(json.dumps(cam))
+        assert main(["predict", "--keypoints", str(tmp_path / "one.json"), "--keypoint-format", "coco_17", "--camera",
+                     str(tmp_path / "cam.json"), "--pictures", "0", "--out", str(tmp_path / name)]) == 0
+        alone = json.loads((tmp_path / name / "people.json").read_text())[0]["root_cam"]
+        assert np.allclose(both[name], alone, atol=1e-2), name

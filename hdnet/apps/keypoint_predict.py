@@ -205,11 +205,40 @@ def link_people(people: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
     return ids
 
 
+def _lens_group(camera: Camera) -> str:
+    """Which cameras can share one batch (:meth:`hdnet.camera.Cameras.from_list`): fisheyes with
+    fisheyes, cameras with tangential terms by their model, the rest (``""``) with any but a fisheye."""
+    if camera.distortion_model == "fisheye":
+        return "fisheye"
+    return camera.distortion_model if camera.tangential is not None and any(camera.tangential) else ""
+
+
 def _predict_images(model, work: List[tuple], cameras: Dict[str, Tuple[Camera, str]], fmt: str,
                     flip_test: bool) -> list:
     """The model's answers for every image of ``work`` (``(key, keypoints [P, J, 3], scores
     [P, J], heights [P] or None)``), one :class:`~hdnet.keypoint.KeypointOutput` per image, from
-    one batched call (each person with their image's camera). A bad input is named by its image."""
+    one batched call per lens model (each person with their image's camera; images through a
+    fisheye and through other lenses in one file make two calls). A bad input is named by its
+    image."""
+    groups: Dict[str, List[int]] = {}
+    for i, w in enumerate(work):
+        groups.setdefault(_lens_group(cameras[w[0]][0]), []).append(i)
+    others = [g for g in groups if g not in ("", "fisheye")]
+    if "" in groups and others:  # lenses without tangential terms join a batch of another model
+        groups[others[0]] = sorted(groups[others[0]] + groups.pop(""))
+    if len(groups) > 1:
+        out: list = [None] * len(work)
+        for members in groups.values():
+            for i, res in zip(members, _predict_batch(model, [work[i] for i in members], cameras, fmt, flip_test),
+                              strict=True):
+                out[i] = res
+        return out
+    return _predict_batch(model, work, cameras, fmt, flip_test)
+
+
+def _predict_batch(model, work: List[tuple], cameras: Dict[str, Tuple[Camera, str]], fmt: str,
+                   flip_test: bool) -> list:
+    """:func:`_predict_images` for images whose cameras share one batch."""
     if not work:
         return []
     sizes = [len(w[1]) for w in work]
