@@ -309,6 +309,12 @@ def _run_export(args) -> int:
     from ..core.checkpoint import describe_checkpoint, load_model, pretrained_request
     from ..keypoint import KeypointHDNet
     from ..models.export import check_onnx, export_onnx, read_onnx_metadata
+    folder = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(folder) or os.path.isdir(args.out):
+        raise CLIError(f"--out: {args.out!r} is a folder or in one that does not exist (give FILE.onnx in a folder "
+                       "that does)")
+    if not os.access(folder, os.W_OK):
+        raise CLIError(f"--out: {folder!r} is not writable")
     source = args.checkpoint or "pretrained"
     request = pretrained_request(source)
     path = _shipped_path(request.get("weights")) if request is not None else source

@@ -130,6 +130,9 @@ def test_export_and_info_say_what_is_wrong(tmp_path, capsys):
     assert main(["export", str(ckpt), "--out", str(tmp_path / "a.onnx"), "--keypoint-format", "body_25"]) == 2
     assert "body_25" in capsys.readouterr().err
     assert not (tmp_path / "a.onnx").exists()
+    for out in (tmp_path / "no" / "such" / "a.onnx", tmp_path):
+        assert main(["export", str(ckpt), "--out", str(out), "--keypoint-format", "coco_17"]) == 2
+        assert "--out: " in capsys.readouterr().err
     (tmp_path / "fake.onnx").write_bytes(b"\x00\xffnot a protobuf at all" * 10)
     assert main(["info", str(tmp_path / "fake.onnx")]) == 2
     assert "is not an ONNX file" in capsys.readouterr().err
