@@ -232,3 +232,31 @@ def test_one_file_with_fisheye_and_pinhole_images(tmp_path, capsys):
                      str(tmp_path / "cam.json"), "--pictures", "0", "--out", str(tmp_path / name)]) == 0
         alone = json.loads((tmp_path / name / "people.json").read_text())[0]["root_cam"]
         assert np.allclose(both[name], alone, atol=1e-2), name
+
+
+def test_a_stated_fisheye_field_of_view(tmp_path, capsys):
+    """``--fov 150 --lens fisheye`` is the equidistant lens of that field of view: the same people
+    as a calibration file of that lens gives; the options are checked."""
+    from PIL import Image
+    Image.new("RGB", (1280, 720)).save(tmp_path / "a.jpg")
+    kp, _, _ = _coco_views(1, seed=4)
+    seen = kp[..., 2:] > 0
+    middle = np.nanmean(np.where(seen, kp[..., :2], np.nan), axis=1, keepdims=True)
+    kp[..., :2] = np.where(seen, (kp[..., :2] - middle) * 0.4 + [1000.0, 300.0], 0.0)
+    (tmp_path / "kp.json").write_text(json.dumps({"a.jpg": [kp[0].tolist()]}))
+    f = 1280 / math.radians(150.0)
+    (tmp_path / "cam.json").write_text(json.dumps({"fx": f, "fy": f, "cx": 639.5, "cy": 359.5,
+                                                   "distortion_model": "fisheye"}))
+    common = ["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17", "--pictures", "0",
+              str(tmp_path / "a.jpg")]
+    assert main(common + ["--fov", "150", "--lens", "fisheye", "--out", str(tmp_path / "fov")]) == 0
+    assert main(common + ["--camera", str(tmp_path / "cam.json"), "--out", str(tmp_path / "file")]) == 0
+    stated = json.loads((tmp_path / "fov" / "people.json").read_text())[0]
+    calibrated = json.loads((tmp_path / "file" / "people.json").read_text())[0]
+    assert np.allclose(stated["root_cam"], calibrated["root_cam"], atol=1e-2)
+    assert stated["camera_source"] == "--fov 150 --lens fisheye" and stated["camera"]["distortion_model"] == "fisheye"
+    capsys.readouterr()
+    for extra, says in ((["--lens", "fisheye"], "--lens: goes with --fov"), (["--fov", "200"], "[1, 170] degrees"),
+                        (["--fov", "260", "--lens", "fisheye"], "[1, 250] degrees")):
+        assert main(common + extra + ["--out", str(tmp_path / "x")]) == 2
+        assert says in capsys.readouterr().err

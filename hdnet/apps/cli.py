@@ -197,6 +197,9 @@ def _add_predict(sub):
                    "with --scene image or sequence (default image)")
     p.add_argument("--fov", type=float, metavar="DEG",
                    help="keypoint models: the cameras' field of view across the longer image side, degrees")
+    p.add_argument("--lens", choices=["pinhole", "fisheye"], default=None,
+                   help="with --fov: the lens it is of (default pinhole; fisheye: an equidistant fisheye, for an "
+                   "action camera's stated field of view up to 250 degrees)")
     p.add_argument("--height", type=float, metavar="MM",
                    help="keypoint models: every person's standing height in mm (floor to the top of the head; "
                    "e.g. one person filmed alone): places them by it instead of an average body")
@@ -1059,8 +1062,12 @@ def _run_predict_keypoints(args) -> int:
         raise CLIError("--camera, --fov: give one (--fov is for images without intrinsics)")
     if args.height is not None and args.heights:
         raise CLIError("--height, --heights: give one (--height is everyone's, --heights per track id)")
-    if args.fov is not None and not 1.0 <= args.fov <= 170.0:
-        raise CLIError(f"--fov: expected a field of view in [1, 170] degrees, got {args.fov}")
+    if args.lens is not None and args.fov is None:
+        raise CLIError("--lens: goes with --fov (a calibration file says its own lens)")
+    widest = 250.0 if args.lens == "fisheye" else 170.0
+    if args.fov is not None and not 1.0 <= args.fov <= widest:
+        raise CLIError(f"--fov: expected a field of view in [1, {widest:g}] degrees for a {args.lens or 'pinhole'} "
+                       f"lens, got {args.fov}")
     if args.fps is not None and not 0 < args.fps < 1e4:
         raise CLIError(f"--fps: expected frames per second in (0, 10000), got {args.fps}")
     if args.frame_step < 1:
@@ -1126,7 +1133,7 @@ def _run_predict_keypoints(args) -> int:
         raise CLIError("--tracks given: the keypoints carry no track ids (COCO results' track_id, OpenPose's "
                        "person_id); use --tracks linked to link people over the images")
     tracks = kp.link_people(people) if source == "linked" else None if source == "none" else tracks
-    cameras = kp.cameras_for(people, refs, camera_file, args.fov)
+    cameras = kp.cameras_for(people, refs, camera_file, args.fov, args.lens or "pinhole")
     heights = kp.heights_for(people, tracks, args.height, _read_json(args.heights, "--heights") if args.heights
                              else None)
     keep, below = _above_min_score(args, people, scores)
@@ -1317,8 +1324,8 @@ def _run_predict(args) -> int:
         return _run_predict_keypoints(args)
     if args.video:
         raise CLIError("--video: runs a keypoint detector on the frames (--detector mediapipe)")
-    _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov", "--scene", "--tracks", "--floor", "--height",
-                   "--heights", "--fps"], "to image models (give --camera)")
+    _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov", "--lens", "--scene", "--tracks", "--floor",
+                   "--height", "--heights", "--fps"], "to image models (give --camera)")
     if args.image_dir:
         from .keypoint_predict import list_images
         args.images = list_images(args.images, args.image_dir)

@@ -124,7 +124,7 @@ def resolve_images(keys: Sequence[str], images: Sequence[str], keypoint_file: Op
 
 
 def camera_for(ref: ImageRef, cameras: Optional[CameraFile] = None,
-               fov_deg: Optional[float] = None) -> Tuple[Camera, str]:
+               fov_deg: Optional[float] = None, lens: str = "pinhole") -> Tuple[Camera, str]:
     """``(camera, source)`` for one image (module docstring for the order); ``cameras`` is the
     ``--camera`` file (:func:`hdnet.camera.read_cameras`), checked against the image's size."""
     if cameras is not None:
@@ -134,7 +134,8 @@ def camera_for(ref: ImageRef, cameras: Optional[CameraFile] = None,
                          "(its size, EXIF or --fov give one), or --coco-annotations with image sizes")
     w, h = ref.size
     if fov_deg is not None:
-        return camera_from_fov(w, h, fov_deg), f"--fov {fov_deg:g}"
+        return camera_from_fov(w, h, fov_deg, lens), f"--fov {fov_deg:g}" + (f" --lens {lens}" if lens != "pinhole"
+                                                                            else "")
     if ref.path is not None:
         try:
             e = read_exif_focal(ref.path)
@@ -145,13 +146,13 @@ def camera_for(ref: ImageRef, cameras: Optional[CameraFile] = None,
 
 
 def cameras_for(people: Dict[str, np.ndarray], refs: Dict[str, ImageRef], cameras: Optional[CameraFile] = None,
-                fov_deg: Optional[float] = None) -> Dict[str, Tuple[Camera, str]]:
+                fov_deg: Optional[float] = None, lens: str = "pinhole") -> Dict[str, Tuple[Camera, str]]:
     """:func:`camera_for` of every image with people, and of every image without people that has
     one (an image where the detector found nobody needs no camera)."""
     out = {}
     for key, found in people.items():
         try:
-            out[key] = camera_for(refs[key], cameras, fov_deg)
+            out[key] = camera_for(refs[key], cameras, fov_deg, lens)
         except ValueError:
             if len(found):
                 raise

@@ -22,19 +22,36 @@ __all__ = ["guess_camera", "fit_camera", "camera_from_fov", "FOV_PRIOR_DEG"]
 FOV_PRIOR_DEG = 55.0
 
 
-def camera_from_fov(width: int, height: int, fov_deg: float) -> Camera:
+#: The widest field of view :func:`camera_from_fov` takes for each lens (degrees): a pinhole's
+#: image runs to infinity at 180; a fisheye's reaches past it.
+FOV_LIMITS_DEG = {"pinhole": 170.0, "fisheye": 250.0}
+
+
+def camera_from_fov(width: int, height: int, fov_deg: float, lens: str = "pinhole") -> Camera:
     """The camera of a ``width x height`` image with a field of view of ``fov_deg`` across its
-    longer side: ``f = max(W, H) / (2 tan(fov / 2))``, square pixels, the principal point at the
-    image centre.
+    longer side, square pixels, the principal point at the image centre. ``lens="pinhole"``:
+    ``f = max(W, H) / (2 tan(fov / 2))``; ``lens="fisheye"``: the equidistant fisheye (``r = f
+    theta``, OpenCV's fisheye model without coefficients), ``f = max(W, H) / fov`` with the field
+    of view in radians: what an action camera's stated field of view gives where no calibration
+    is at hand (a real fisheye differs from it by a few per cent at the edges).
 
     >>> camera_from_fov(1000, 800, 90.0).fx
     500.00000000000006
+    >>> [round(a, 3) for a in camera_from_fov(1280, 720, 150.0, "fisheye").edge_angles(1280, 720)[:2]]
+    [-75.0, 75.0]
     """
     for name, v in (("width", width), ("height", height)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"{name}: expected an image size >= 1 px, got {v!r}")
-    if isinstance(fov_deg, bool) or not isinstance(fov_deg, (int, float)) or not 1.0 <= fov_deg <= 170.0:
-        raise ValueError(f"fov_deg: expected a field of view in [1, 170] degrees, got {fov_deg!r}")
+    if lens not in FOV_LIMITS_DEG:
+        raise ValueError(f"lens: expected one of {sorted(FOV_LIMITS_DEG)}, got {lens!r}")
+    widest = FOV_LIMITS_DEG[lens]
+    if isinstance(fov_deg, bool) or not isinstance(fov_deg, (int, float)) or not 1.0 <= fov_deg <= widest:
+        raise ValueError(f"fov_deg: expected a field of view in [1, {widest:g}] degrees for a {lens} lens, "
+                         f"got {fov_deg!r}")
+    if lens == "fisheye":
+        f = max(width, height) / math.radians(fov_deg)
+        return Camera(f, f, (width - 1) / 2.0, (height - 1) / 2.0, distortion_model="fisheye")
     f = max(width, height) / (2.0 * math.tan(math.radians(fov_deg) / 2.0))
     return Camera(f, f, (width - 1) / 2.0, (height - 1) / 2.0)
 
