@@ -33,7 +33,8 @@ def camera_from_fov(width: int, height: int, fov_deg: float, lens: str = "pinhol
     ``f = max(W, H) / (2 tan(fov / 2))``; ``lens="fisheye"``: the equidistant fisheye (``r = f
     theta``, OpenCV's fisheye model without coefficients), ``f = max(W, H) / fov`` with the field
     of view in radians: what an action camera's stated field of view gives where no calibration
-    is at hand (a real fisheye differs from it by a few per cent at the edges).
+    is at hand (a real fisheye differs from it by its coefficients: ``k1 = 0.04`` alone is 7 %
+    at 75 degrees).
 
     >>> camera_from_fov(1000, 800, 90.0).fx
     500.00000000000006
