@@ -277,6 +277,9 @@ def test_the_annotations_as_detections_score_as_the_annotations(tmp_path, capsys
     (tmp_path / "doubled.json").write_text(json.dumps(doubled))
     bad.append((["--keypoints", dets, "--coco-annotations", str(tmp_path / "doubled.json"), "--keypoint-format",
                  "mupots_17"], "two image ids name 'TS1/img_000000.jpg'"))
+    (tmp_path / "same.json").write_text(json.dumps([r | {"track_id": 0} for r in json.loads(Path(dets).read_text())]))
+    bad.append((["--keypoints", str(tmp_path / "same.json"), "--coco-annotations", images, "--keypoint-format",
+                 "mupots_17", "--scene", "sequence"], "have track id 0; a track is one body"))
     (tmp_path / "few.json").write_text(json.dumps({"images": json.loads(Path(images).read_text())["images"][:3]}))
     bad.append((["--keypoints", dets, "--coco-annotations", str(tmp_path / "few.json"), "--keypoint-format",
                  "mupots_17"], "no image with id"))

@@ -558,6 +558,67 @@ def test_predict_sequence_with_track_ids(tmp_path, checkpoint, capsys):
     assert main(args + ["--out", str(tmp_path / "out2")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "entry 1: track_id" in err[0]
+    # a tool that writes one id for everyone: two bodies of one frame would be smoothed into one
+    same = [{**r, "track_id": 0} for r in _walkers(3)]
+    (tmp_path / "same.json").write_text(json.dumps(same))
+    args[2] = str(tmp_path / "same.json")
+    assert main(args + ["--out", str(tmp_path / "out3")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "2 people of 'frame000.jpg' have track id 0" in err[0] and "--tracks linked" in err[0]
+    assert main(args + ["--tracks", "linked", "--out", str(tmp_path / "out4")]) == 0
+    linked = json.loads((tmp_path / "out4" / "people.json").read_text())
+    assert [r["track_id"] for r in linked] == [0, 1] * 3 and {r["track_source"] for r in linked} == {"linked"}
+    assert main(args[:-2] + ["--out", str(tmp_path / "out5")]) == 0  # no scene: the ids are only copied
+
+
+def test_alphaposes_tracker_ids_are_the_tracks(tmp_path, checkpoint):
+    """AlphaPose's ``alphapose-results.json`` (COCO results with its ``idx`` on every person, as
+    ``alphapose/utils/pPose_nms.py`` writes it): where its tracker ran, ``idx`` (a number, or
+    lists of them of which AlphaPose draws the smallest) are the tracks; without a tracker it
+    writes 0 for everyone (its trackers count from 1), which is no tracks."""
+    from hdnet.data.keypoint_files import parse_track_ids
+    walkers = _walkers(4)
+    forms = ([7.0], 3, [[9.0], [12.0]], [2.0])  # person 0 ids 7, 3 / person 1 ids 9, 2 over frames
+    tracked = [{k: v for k, v in r.items() if k != "track_id"} | {"score": 2.7, "idx": forms[i % 4]}
+               for i, r in enumerate(walkers)]
+    got = parse_track_ids(tracked)
+    assert {key: v.tolist() for key, v in got.items()} == {f"frame{f:03d}.jpg": [7, 3] if f % 2 == 0 else [9, 2]
+                                                          for f in range(4)}
+    untracked = [r | {"idx": [0.0]} for r in tracked]
+    assert parse_track_ids(untracked) is None
+    for bad in (-1, 1.5, True, "a", [], None):
+        assert parse_track_ids([r | {"idx": bad if i == 2 else r["idx"]} for i, r in enumerate(tracked)]) is None
+    assert parse_track_ids([{k: v for k, v in r.items() if k != "idx"} for r in tracked]) is None
+    assert parse_track_ids([r | {"track_id": 4 + i % 2} for i, r in enumerate(tracked)])["frame000.jpg"].tolist() \
+        == [4, 5]  # PoseTrack's field first
+    (tmp_path / "cam.json").write_text(json.dumps(CAMERA.to_dict()))
+    args = ["predict", "--keypoint-format", "coco_17", "--camera", str(tmp_path / "cam.json"), "--checkpoint",
+            checkpoint, "--scene", "sequence", "--pictures", "0"]
+    for name, results, source, ids in (("tracked", tracked, "given", [7, 3, 9, 2] * 2),
+                                       ("untracked", untracked, "linked", [0, 1] * 4)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(results))
+        assert main(args + ["--keypoints", str(tmp_path / f"{name}.json"), "--out", str(tmp_path / name)]) == 0
+        records = json.loads((tmp_path / name / "people.json").read_text())
+        assert [r["track_id"] for r in records] == ids and {r["track_source"] for r in records} == {source}
+        assert {r["detector_score"] for r in records} == {2.7}
+
+
+def test_one_track_id_twice_in_one_image_is_refused():
+    """Two people of one image cannot be one body: ``predict_scene`` refuses it (before, their
+    depths were smoothed into one); -1 (no track) may repeat, and an id may repeat across images."""
+    model = KeypointHDNet.pretrained()
+    kp = CAMERA.project(_people_on_a_floor(4, seed=6))
+    image = np.array([0, 0, 1, 1])
+    with pytest.raises(ValueError, match="track: 2 people of image 0 have track id 5"):
+        model.predict_scene(kp, CAMERA, "sequence", format="mupots_17", image=image, track=[5, 5, 5, 6])
+    with pytest.raises(ValueError, match="track: expected whole-number ids"):
+        model.predict_scene(kp, CAMERA, "sequence", format="mupots_17", image=image, track=[0, 1.5, 0, 1])
+    with pytest.raises(TypeError, match="track: expected integer ids"):
+        model.predict_scene(kp, CAMERA, "sequence", format="mupots_17", image=image, track=["a", "b", "a", "b"])
+    untracked, _ = model.predict_scene(kp, CAMERA, "sequence", format="mupots_17", image=image, track=[-1] * 4)
+    none, _ = model.predict_scene(kp, CAMERA, "sequence", format="mupots_17", image=image)
+    torch.testing.assert_close(untracked.root_mm, none.root_mm)  # -1: no track, as none given
+    model.predict_scene(kp, CAMERA, "sequence", format="mupots_17", image=image, track=[5, 6, 5, 6])
 
 
 def test_the_human36m_development_scenes_stand_on_the_real_floor():

@@ -506,6 +506,7 @@ def _load_model(args):
 def _run_eval_keypoints(args) -> int:
     from ..data.mupots_annotations import read_mupots_annotations
     from ..keypoint import evaluate_mupots
+    from . import keypoint_predict as kp
     from .demo_real import public_report, report_markdown
     if not args.annotations:
         raise CLIError("--annotations: the MuPoTS-3D annotation folder is required for --dataset mupots-3d")
@@ -555,6 +556,8 @@ def _run_eval_keypoints(args) -> int:
         if args.tracks == "given" and tracks is None:
             raise CLIError("--tracks given: the keypoints carry no track ids (COCO results' track_id, OpenPose's "
                            "person_id); use --tracks linked to link people over the frames")
+        if tracks is not None and (args.scene or "none") != "none" and args.tracks in (None, "given"):
+            kp.check_tracks(tracks)
     report = public_report(evaluate_mupots(model, seqs, noise_px=args.noise_px, seed=args.seed,
                                            flip_test=args.flip_test, focal_scale=1 + args.focal_error / 100,
                                            scene=args.scene or "none", detector_like=args.detector_like,
@@ -1132,6 +1135,8 @@ def _run_predict_keypoints(args) -> int:
     if source == "given" and tracks is None:
         raise CLIError("--tracks given: the keypoints carry no track ids (COCO results' track_id, OpenPose's "
                        "person_id); use --tracks linked to link people over the images")
+    if source == "given" and (scene != "none" or args.heights):
+        kp.check_tracks(tracks)  # type: ignore[arg-type]  # given: not None (above)
     tracks = kp.link_people(people) if source == "linked" else None if source == "none" else tracks
     cameras = kp.cameras_for(people, refs, camera_file, args.fov, args.lens or "pinhole")
     heights = kp.heights_for(people, tracks, args.height, _read_json(args.heights, "--heights") if args.heights

@@ -189,6 +189,19 @@ def heights_for(people: Dict[str, np.ndarray], tracks: Optional[Dict[str, np.nda
     return {key: np.array([wanted.get(int(t), np.nan) for t in tracks[key]]) for key in people}
 
 
+def check_tracks(tracks: Dict[str, np.ndarray], what: str = "--keypoints") -> None:
+    """Refuse a keypoint file whose track ids repeat within one image (``{image: [P]}``; -1 is
+    no id): a track is one body, and two people of one image with one id would be smoothed into
+    one depth. Some tools write an id for every person whether they tracked or not."""
+    for key, ids in tracks.items():
+        known = ids[ids >= 0]
+        values, counts = np.unique(known, return_counts=True)
+        if (counts > 1).any():
+            raise ValueError(f"{what}: {int(counts.max())} people of {key!r} have track id "
+                             f"{int(values[counts.argmax()])}; a track is one body, seen at most once per image. "
+                             "Use --tracks linked to link the people from their keypoints, or --tracks none")
+
+
 def link_people(people: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
     """Track ids ``{image: [P]}`` for the people of images in order (a video's frames, image i as
     frame i): :func:`hdnet.scene.link_tracks` on their keypoints ``[P, J, 3]`` (x, y, score;

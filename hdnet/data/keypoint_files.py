@@ -106,15 +106,18 @@ def _as_results(data: Any, what: str) -> Any:
 def parse_track_ids(data: Any, what: str = "--keypoints") -> Optional[Dict[str, np.ndarray]]:
     """``{image id: [P] int64}``: the ``track_id`` of every COCO result (PoseTrack's field; a
     tracker's person id, the same person across images), in the order :func:`parse_keypoints`
-    gives the people; ``None`` where the file has none (or is not COCO results).
+    gives the people; ``None`` where the file has none (or is not COCO results). Without
+    ``track_id``, AlphaPose's ``idx`` where its tracker gave one (:func:`_alphapose_track_ids`).
 
     Raises:
         ValueError: naming ``what`` and the entry: some results with a ``track_id`` and some
             without, or one that is not a whole number >= 0.
     """
     data = _as_results(data, what)
-    if not isinstance(data, list) or not any(isinstance(r, dict) and "track_id" in r for r in data):
+    if not isinstance(data, list):
         return None
+    if not any(isinstance(r, dict) and "track_id" in r for r in data):
+        return _alphapose_track_ids(data)
     out: Dict[str, list] = {}
     for k, rec in enumerate(data):
         t = rec.get("track_id") if isinstance(rec, dict) else None
@@ -122,6 +125,32 @@ def parse_track_ids(data: Any, what: str = "--keypoints") -> Optional[Dict[str, 
             raise ValueError(f"{what}: entry {k}: track_id must be a whole number >= 0 on every result when "
                              f"any has one, got {t!r}")
         out.setdefault(str(rec["image_id"]), []).append(t)
+    return {key: np.asarray(v, dtype=np.int64) for key, v in out.items()}
+
+
+def _alphapose_id(value: Any) -> Optional[int]:
+    """One AlphaPose ``idx``: a number or (nested) lists of them, of which AlphaPose draws the
+    smallest; None where it is not a whole number >= 0."""
+    while isinstance(value, list) and value:
+        flat = [v for v in value if not isinstance(v, list)] + [w for v in value if isinstance(v, list) for w in v]
+        value = min(flat, key=lambda v: v if isinstance(v, (int, float)) and not isinstance(v, bool) else np.inf)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        return None
+    return int(value) if value >= 0 and value == int(value) else None
+
+
+def _alphapose_track_ids(data: List[Any]) -> Optional[Dict[str, np.ndarray]]:
+    """AlphaPose's results (``alphapose-results.json``: COCO results with its ``idx`` on every
+    person) as track ids, where its tracker ran (``--pose_track``, ``--pose_flow``); None where
+    it did not: AlphaPose then writes 0 for every person, while its trackers count from 1."""
+    if not data or not all(isinstance(r, dict) and "idx" in r for r in data):
+        return None
+    ids = [_alphapose_id(r["idx"]) for r in data]
+    if any(i is None for i in ids) or not any(ids):
+        return None
+    out: Dict[str, list] = {}
+    for rec, i in zip(data, ids, strict=True):
+        out.setdefault(str(rec["image_id"]), []).append(i)
     return {key: np.asarray(v, dtype=np.int64) for key, v in out.items()}
 
 

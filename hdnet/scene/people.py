@@ -47,6 +47,29 @@ def _array(value, name: str, shape: Sequence[Optional[int]]) -> np.ndarray:
     return a
 
 
+def _whole_numbers(value, name: str) -> np.ndarray:
+    a = np.asarray(value)
+    if a.dtype.kind == "f" and not (np.isfinite(a) & (a == np.round(a))).all():
+        raise ValueError(f"{name}: expected whole-number ids, got {a[~(np.isfinite(a) & (a == np.round(a)))][:3]}")
+    if a.dtype.kind not in "iuf" and a.size:
+        raise TypeError(f"{name}: expected integer ids, got {a.dtype}")
+    return a.astype(np.int64)
+
+
+def _one_body_per_image(image: np.ndarray, track: np.ndarray) -> None:
+    """A track is one body, so an id (>= 0) stands at most once in an image: two people of one
+    image with one id would be smoothed into one depth, a silent wrong answer."""
+    known = track >= 0
+    pairs = np.stack([image[known], track[known]], 1)
+    if not len(pairs):
+        return
+    uniq, counts = np.unique(pairs, axis=0, return_counts=True)
+    if (counts > 1).any():
+        (img, tid), n = uniq[counts > 1][0], counts[counts > 1][0]
+        raise ValueError(f"track: {n} people of image {img} have track id {tid}; a track is one body, seen at most "
+                         "once per image (give -1 where a person's track is not known)")
+
+
 @dataclass
 class ScenePeople:
     """``P`` people seen by one camera, in camera coordinates (mm, Y down, Z forward).
@@ -96,9 +119,10 @@ class ScenePeople:
         if self.image.shape != (p,):
             raise ValueError(f"image: expected [{p}] ids, got {list(self.image.shape)}")
         if self.track is not None:
-            self.track = np.asarray(self.track).astype(np.int64)
+            self.track = _whole_numbers(self.track, "track")
             if self.track.shape != (p,):
                 raise ValueError(f"track: expected [{p}] ids, got {list(self.track.shape)}")
+            _one_body_per_image(self.image, self.track)
         self.known_size = np.zeros(p, bool) if self.known_size is None else np.asarray(self.known_size)
         if self.known_size.shape != (p,) or self.known_size.dtype != bool:
             raise ValueError(f"known_size: expected [{p}] booleans, got {self.known_size.dtype} "
