@@ -244,6 +244,33 @@ def test_as_cameras_forms_and_errors():
         c.to_rays(torch.zeros(3, 5, 2))
 
 
+def test_as_cameras_reads_camera_matrices_and_dicts():
+    """OpenCV's ``K = [[fx, 0, cx], [0, fy, cy], [0, 0, 1]]``, one or ``[N, 3, 3]``, and a dict as
+    :meth:`Camera.from_dict` reads it, give the cameras written out by hand."""
+    from hdnet.camera import as_cameras
+    k = np.array([[1000.0, 0.0, 500.0], [0.0, 1100.0, 400.0], [0.0, 0.0, 1.0]])
+    torch.testing.assert_close(as_cameras(k, 3).intrinsics, torch.tensor([[1000.0, 1100.0, 500.0, 400.0]] * 3,
+                                                                         dtype=torch.float64))
+    two = torch.tensor(np.stack([k, [[900, 0, 320], [0, 900, 240], [0, 0, 1]]]), dtype=torch.float32)
+    got = as_cameras(two)
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got.intrinsics, torch.tensor([[1000.0, 1100.0, 500.0, 400.0], [900.0, 900.0, 320.0,
+                                                                                                 240.0]]))
+    assert as_cameras(k.astype(np.int64)).intrinsics.dtype == torch.float64
+    torch.testing.assert_close(as_cameras({"fx": 1000.0, "fy": 1100.0, "cx": 500.0, "cy": 400.0}, 2).intrinsics,
+                               as_cameras(k, 2).intrinsics)
+    skew, row, negative = k.copy(), k.copy(), k.copy()
+    skew[0, 1], row[2, 2], negative[0, 0] = 2.0, 2.0, -1000.0
+    for bad, says in ((skew, "no skew"), (row, "no skew"), (np.stack([k, skew]), "for camera 1"),
+                      (np.zeros((1, 2, 3, 3)), r"\[3, 3\] or \[N, 3, 3\]"), (negative, "focal lengths must be > 0")):
+        with pytest.raises(ValueError, match=says):
+            as_cameras(bad)
+    with pytest.raises(ValueError, match="cam: missing"):
+        as_cameras({"fx": 1.0}, what="cam")
+    with pytest.raises(TypeError, match="camera matrices of numbers"):
+        as_cameras(torch.ones(3, 3, dtype=torch.bool))
+
+
 def test_lens_that_folds_back_is_refused_not_inverted():
     cam = Camera(1000.0, 1000.0, 500.0, 500.0, radial=(-10.0, 0.0, 0.0))  # folds at r = 0.18
     np.testing.assert_allclose(cam.distort(cam.undistort(np.array([[520.0, 500.0]]))), [[520.0, 500.0]])

@@ -715,6 +715,22 @@ def test_predict_scene_bad_input_names_the_argument(kwargs, error, says):
         model.predict_scene(kp, args.pop("camera"), args.pop("scene"), format="mupots_17", **args)
 
 
+def test_a_camera_matrix_or_dict_is_the_same_camera():
+    """``predict`` and ``predict_scene`` read OpenCV's ``K`` and a camera dict as the Camera they
+    write out."""
+    model = KeypointHDNet.pretrained()
+    kp = CAMERA.project(_people_on_a_floor(3, seed=7))
+    k = [[CAMERA.fx, 0.0, CAMERA.cx], [0.0, CAMERA.fy, CAMERA.cy], [0.0, 0.0, 1.0]]
+    want, _ = model.predict_scene(kp, CAMERA, "image", format="mupots_17")
+    for camera in (np.array(k), torch.tensor(k), {"fx": CAMERA.fx, "fy": CAMERA.fy, "cx": CAMERA.cx, "cy": CAMERA.cy}):
+        got, _ = model.predict_scene(kp, camera, "image", format="mupots_17")
+        torch.testing.assert_close(got.root_mm, want.root_mm, rtol=1e-6, atol=1e-6)
+        torch.testing.assert_close(model.predict(kp, camera, format="mupots_17").root_mm,
+                                   model.predict(kp, CAMERA, format="mupots_17").root_mm)
+    with pytest.raises(ValueError, match="camera: a scene is seen by one camera, got 2"):
+        model.predict_scene(kp, np.stack([k, k]), "image", format="mupots_17")
+
+
 def test_scene_windows_span_a_second_and_a_fifteenth_of_one():
     from hdnet.scene import scene_windows
     assert scene_windows(30.0) == (30, 2)  # reason_scene's defaults

@@ -590,29 +590,54 @@ class Cameras:
         return torch.cat([xy * z[..., None], z[..., None]], -1)
 
 
-CameraLike = Union[Camera, Sequence[Camera], Cameras, Tensor, np.ndarray]
+CameraLike = Union[Camera, Sequence[Camera], Cameras, Tensor, np.ndarray, dict]
+
+
+def _intrinsics_of_matrices(k: Tensor, what: str) -> Tensor:
+    """Camera matrices ``[3, 3]`` or ``[N, 3, 3]`` as intrinsics ``[N, 4]``; a matrix with skew
+    or another last row is refused, naming ``what``."""
+    if k.ndim not in (2, 3):
+        raise ValueError(f"{what}: camera matrices are [3, 3] or [N, 3, 3], got {tuple(k.shape)}")
+    if not (torch.is_floating_point(k) or k.dtype in (torch.int32, torch.int64)):
+        raise TypeError(f"{what}: expected camera matrices of numbers, got {k.dtype}")
+    m = k.reshape(-1, 3, 3).to(torch.float64 if k.dtype in (torch.int32, torch.int64) else k.dtype)
+    form = (m[:, 0, 1] == 0) & (m[:, 1, 0] == 0) & (m[:, 2] == m.new_tensor([0.0, 0.0, 1.0])).all(-1)
+    if not form.all():
+        bad = int(torch.nonzero(~form)[0])
+        raise ValueError(f"{what}: expected camera matrices [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] (no skew), got "
+                         f"{m[bad].tolist()}" + (f" for camera {bad}" if k.ndim == 3 else ""))
+    return torch.stack([m[:, 0, 0], m[:, 1, 1], m[:, 0, 2], m[:, 1, 2]], 1)
 
 
 def as_cameras(cameras: CameraLike, n: Optional[int] = None, *, distortion=None,
                dtype: Optional[torch.dtype] = None, device=None, what: str = "cameras") -> Cameras:
     """The one adapter from what users hold to :class:`Cameras`: a :class:`Camera` (for all), a
-    sequence of cameras (one per row), a :class:`Cameras`, or intrinsics ``[N, 4]`` with optional
-    ``distortion [N, 8]`` (or ``[N, 5]``, ``[N, 3]``). With ``n``, one camera is repeated to ``n`` and any
-    other count is an error naming ``what``.
+    sequence of cameras (one per row), a :class:`Cameras`, a dict as :meth:`Camera.from_dict`
+    reads it (for all), intrinsics ``[N, 4]`` with optional
+    ``distortion [N, 8]`` (or ``[N, 5]``, ``[N, 3]``), or camera matrices ``K``: ``[3, 3]`` (for
+    all) or ``[N, 3, 3]``, as OpenCV writes them (``[[fx, 0, cx], [0, fy, cy], [0, 0, 1]]``). With
+    ``n``, one camera is repeated to ``n`` and any other count is an error naming ``what``.
+
+    >>> as_cameras(np.array([[1000.0, 0, 640], [0, 1000.0, 360], [0, 0, 1]]), 2).intrinsics
+    tensor([[1000., 1000.,  640.,  360.],
+            [1000., 1000.,  640.,  360.]], dtype=torch.float64)
     """
     if isinstance(cameras, Cameras):
         out = cameras if distortion is None else Cameras(cameras.intrinsics, distortion, cameras.distortion_model)
     elif isinstance(cameras, Camera):
         out = Cameras.from_list([cameras])
+    elif isinstance(cameras, dict):
+        out = Cameras.from_list([Camera.from_dict(cameras, what)])
     elif torch.is_tensor(cameras) or isinstance(cameras, np.ndarray):
-        out = Cameras(torch.as_tensor(cameras), distortion)
+        k = torch.as_tensor(cameras)
+        out = Cameras(_intrinsics_of_matrices(k, what) if k.shape[-2:] == (3, 3) else k, distortion)
     elif isinstance(cameras, (list, tuple)) and all(isinstance(c, Camera) for c in cameras):
         if not cameras:
             raise ValueError(f"{what}: an empty list of cameras")
         out = Cameras.from_list(cameras)
     else:
-        raise TypeError(f"{what}: expected a Camera, a list of Cameras, a Cameras or intrinsics [N, 4], "
-                        f"got {type(cameras).__name__}")
+        raise TypeError(f"{what}: expected a Camera, a list of Cameras, a Cameras, a dict (Camera.from_dict), "
+                        f"intrinsics [N, 4] or camera matrices [3, 3] / [N, 3, 3], got {type(cameras).__name__}")
     if n is not None and len(out) != n:
         if len(out) != 1:
             raise ValueError(f"{what}: {len(out)} cameras for {n} rows; give one camera or one per row")

@@ -579,7 +579,9 @@ class KeypointHDNet(Checkpointable, nn.Module):
                 layout that begins with one (COCO-WholeBody's 133 points, Halpe's 136:
                 :data:`~hdnet.keypoint.formats.WHOLE_BODY_LAYOUTS`; its body part is read).
             cameras: a :class:`~hdnet.camera.Camera` for all, one per person, a
-                :class:`~hdnet.camera.Cameras`, or ``[P, 4]`` intrinsics; lens distortion is undone.
+                :class:`~hdnet.camera.Cameras`, ``[P, 4]`` intrinsics, a camera matrix ``K [3,
+                3]`` (or ``[P, 3, 3]``) or a dict (:func:`~hdnet.camera.as_cameras`); lens
+                distortion is undone.
             confidence: ``[P, J]`` scores (default: the third column, else 1); NaN is missing.
             format: the keypoints' format; required where the joint count fits several of the
                 model's formats (17 joints: ``coco_17``, ``mupots_17`` or ``h36m_17``).
@@ -646,7 +648,8 @@ class KeypointHDNet(Checkpointable, nn.Module):
                       flip_test: bool = False, max_batch: int = 256, frame_rate: float = 30.0):
         """:meth:`predict`, then the people placed with the floor they share
         (:func:`hdnet.keypoint.placing.place_in_scene`; docs/scene.md): everyone in ``keypoints_px
-        [P, J, 2 or 3]`` is seen by the one :class:`~hdnet.camera.Camera` ``camera``.
+        [P, J, 2 or 3]`` is seen by the one camera ``camera`` (a :class:`~hdnet.camera.Camera`, or
+        one camera as :func:`~hdnet.camera.as_cameras` reads it: a matrix ``K [3, 3]``, a dict).
 
         ``scene``: ``"image"`` (``image [P]``: which image each person is in, each image its
         own floor; default all in one) or ``"sequence"`` (``image [P]``: the frame, one static
@@ -662,7 +665,8 @@ class KeypointHDNet(Checkpointable, nn.Module):
             >>> out, scene = model.predict_scene(keypoints, camera, format="coco_17")  # doctest: +SKIP
             >>> out.root_mm, scene.floor_used                                       # doctest: +SKIP
         """
-        from .placing import place_in_scene
+        from .placing import place_in_scene, scene_camera
+        camera = scene_camera(camera)
         out = self.predict(keypoints_px, camera, confidence, format, max_batch, flip_test, height_mm)
         people = out.root_mm.shape[0]
         known = None if height_mm is None else np.isfinite(np.broadcast_to(np.asarray(height_mm, np.float64),

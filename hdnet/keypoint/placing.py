@@ -15,10 +15,10 @@ from typing import Any, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
-from ..camera import Camera
+from ..camera import Camera, CameraLike, as_cameras
 from ..scene import Floor, ScenePeople, SceneResult, ankle_height_for, reason_scene, scene_windows
 
-__all__ = ["place_in_scene", "as_floor"]
+__all__ = ["place_in_scene", "as_floor", "scene_camera"]
 
 
 def as_floor(floor: Union[Floor, Sequence[float], None], output_skeleton) -> Optional[Floor]:
@@ -36,7 +36,22 @@ def as_floor(floor: Union[Floor, Sequence[float], None], output_skeleton) -> Opt
                              ankle_height_mm=ankle_height_for(output_skeleton))
 
 
-def place_in_scene(model, output, keypoints_px, camera: Camera, scene: str = "image", *, confidence=None,
+def scene_camera(camera: CameraLike) -> Camera:
+    """The one camera that sees a scene: a :class:`~hdnet.camera.Camera`, or one camera as
+    :func:`~hdnet.camera.as_cameras` reads it (a matrix ``K [3, 3]``, a dict)."""
+    if isinstance(camera, Camera):
+        return camera
+    try:
+        cams = as_cameras(camera, what="camera")
+    except TypeError:
+        raise TypeError(f"camera: a scene is seen by one camera (a hdnet.camera.Camera, a matrix K [3, 3] or a "
+                        f"dict), got {type(camera).__name__}") from None
+    if len(cams) != 1:
+        raise ValueError(f"camera: a scene is seen by one camera, got {len(cams)}")
+    return cams.camera(0)
+
+
+def place_in_scene(model, output, keypoints_px, camera: CameraLike, scene: str = "image", *, confidence=None,
                    format: Optional[str] = None, image=None, track=None, known_size=None,
                    floor: Union[Floor, Sequence[float], None] = None,
                    frame_rate: float = 30.0) -> Tuple[Any, SceneResult]:
@@ -64,8 +79,7 @@ def place_in_scene(model, output, keypoints_px, camera: Camera, scene: str = "im
     """
     from ..graphs import resolve_skeleton
     from .formats import FORMATS, take_body_part
-    if not isinstance(camera, Camera):
-        raise TypeError(f"camera: a scene is seen by one hdnet.camera.Camera, got {type(camera).__name__}")
+    camera = scene_camera(camera)
     kp = np.asarray(keypoints_px, np.float64)
     if kp.ndim != 3 or kp.shape[-1] not in (2, 3):
         raise ValueError(f"keypoints_px: expected [P, J, 2] or [P, J, 3], got {kp.shape}")
