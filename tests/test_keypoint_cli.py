@@ -267,6 +267,45 @@ def test_predict_reads_an_openpose_folder_and_ties_its_files_to_the_images(tmp_p
     assert np.median(np.abs(got / depth - 1)) < 0.15, got / depth
 
 
+def test_openpose_coco_18_is_read_as_coco_in_every_form_it_is_written(tmp_path):
+    """OpenPose's COCO model (18 points: ``openpose --model_pose COCO --write_json``) and
+    AlphaPose's ``--format open`` (one file ``{image: {"people": [...]}}`` and its ``sep-json``
+    folder of ``<image>.json``) and ``--format cmu`` (``{image: {"bodies": [{"joints"}]}}``): each
+    person is placed exactly as the same COCO-17 keypoints are, with no --keypoint-format."""
+    kp, cams, _ = _coco_views(3, seed=6)
+    # OpenPose's order, written out: nose, neck, right arm, left arm, right leg, left leg, eyes, ears
+    order = ["nose", None, "r_shoulder", "r_elbow", "r_wrist", "l_shoulder", "l_elbow", "l_wrist", "r_hip",
+             "r_knee", "r_ankle", "l_hip", "l_knee", "l_ankle", "r_eye", "l_eye", "r_ear", "l_ear"]
+    coco = ["nose", "l_eye", "r_eye", "l_ear", "r_ear", "l_shoulder", "r_shoulder", "l_elbow", "r_elbow", "l_wrist",
+            "r_wrist", "l_hip", "r_hip", "l_knee", "r_knee", "l_ankle", "r_ankle"]
+    op = np.stack([kp[:, coco.index(n)] if n else (kp[:, 5] + kp[:, 6]) / 2 for n in order], 1)  # [3, 18, 3]
+    k = cams.intrinsics
+    names = [f"im{i}" for i in range(3)]
+    (tmp_path / "cam.json").write_text(json.dumps({n: {"fx": float(k[i, 0]), "fy": float(k[i, 1]),
+                                                       "cx": float(k[i, 2]), "cy": float(k[i, 3])}
+                                                   for i, n in enumerate(names)}))
+    (tmp_path / "coco.json").write_text(json.dumps({n: [kp[i].tolist()] for i, n in enumerate(names)}))
+    frames = {n: {"version": "AlphaPose v0.3", "people": [{"pose_keypoints_2d": op[i].ravel().tolist()}]}
+              for i, n in enumerate(names)}
+    (tmp_path / "open.json").write_text(json.dumps(frames))
+    (tmp_path / "cmu.json").write_text(json.dumps({n: {"version": "AlphaPose v0.3", "bodies": [
+        {"joints": op[i].ravel().tolist()}]} for i, n in enumerate(names)}))
+    (tmp_path / "byimage.json").write_text(json.dumps({n: [op[i].tolist()] for i, n in enumerate(names)}))
+    for folder, suffix in (("sep-json", ".json"), ("openpose", "_keypoints.json")):
+        (tmp_path / folder).mkdir()
+        for n, frame in frames.items():
+            (tmp_path / folder / f"{n}{suffix}").write_text(json.dumps(frame))
+    base = ["predict", "--camera", str(tmp_path / "cam.json"), "--pictures", "0"]
+    assert main(base + ["--keypoints", str(tmp_path / "coco.json"), "--keypoint-format", "coco_17", "--out",
+                        str(tmp_path / "want")]) == 0
+    want = json.loads((tmp_path / "want" / "people.json").read_text())
+    for form in ("open.json", "cmu.json", "byimage.json", "sep-json", "openpose"):
+        assert main(base + ["--keypoints", str(tmp_path / form), "--out", str(tmp_path / f"got_{form}")]) == 0, form
+        got = json.loads((tmp_path / f"got_{form}" / "people.json").read_text())
+        assert [p["image_id"] for p in got] == names and {p["format"] for p in got} == {"coco_17"}, form
+        assert [p["root_cam"] for p in got] == [p["root_cam"] for p in want], form
+
+
 def _ultralytics_line(person, size, conf=None, track=None, dims=3):
     """One Ultralytics YOLO-pose label line (written here from its documented layout: class, box
     centre and size, each joint's x y [score], all divided by the image's width and height, then
@@ -535,7 +574,7 @@ def test_whole_body_keypoints_are_read_by_their_body_part(tmp_path, capsys):
     """COCO-WholeBody's 133 points begin with COCO's 17 and Halpe's 136 with Halpe's 26, point
     for point: the people are those of the body part alone, whatever the feet, face and hands say."""
     from hdnet.keypoint import KeypointHDNet
-    from hdnet.keypoint.formats import body_keypoints, whole_body_layout
+    from hdnet.keypoint.formats import body_keypoints, keypoint_layout
     kp, cams, _ = _coco_views(4, seed=7)
     rng = np.random.default_rng(0)
 
@@ -562,7 +601,7 @@ def test_whole_body_keypoints_are_read_by_their_body_part(tmp_path, capsys):
     halpe = np.concatenate([kp, kp[:, :9], extra(110)], 1)  # 26 body points (their values do not matter here)
     assert torch.equal(model.predict(halpe, cams_list, format="halpe_136").root_mm,
                        model.predict(halpe[:, :26], cams_list, format="halpe_26").root_mm)
-    assert whole_body_layout(136) == "halpe_136" and body_keypoints(halpe, "halpe_136")[1] == "halpe_26"
+    assert keypoint_layout(136) == "halpe_136" and body_keypoints(halpe, "halpe_136")[1] == "halpe_26"
     # and placed in a scene, as their body part is
     one = cams.camera(0)
     scene_whole, _ = model.predict_scene(whole, one, "image")

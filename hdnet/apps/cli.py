@@ -159,8 +159,9 @@ def _add_predict(sub):
                    "labels (<image>.txt, with the images: --images DIR)")
     p.add_argument("--keypoint-format", default=None,
                    help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17, or "
-                   "the whole-body coco_wholebody_133 and halpe_136 (their body part is read; required where the "
-                   "joint count fits several)")
+                   "layouts that hold one: the whole-body coco_wholebody_133 and halpe_136 (their body part is "
+                   "read) and OpenPose's COCO model openpose_18 (read as coco_17); required where the joint count "
+                   "fits several)")
     p.add_argument("--coco-annotations", metavar="FILE",
                    help="COCO annotation file whose 'images' list ties COCO results' image_id to file names "
                    "and image sizes")
@@ -957,21 +958,21 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
         read_keypoint_folder,
         read_keypoint_folders,
     )
-    from ..keypoint.formats import WHOLE_BODY_LAYOUTS, body_keypoints, whole_body_layout
+    from ..keypoint.formats import KEYPOINT_LAYOUTS, body_keypoints, keypoint_layout
     from . import keypoint_predict as kp
     coco = scores = None
     if os.path.isdir(args.keypoints):  # OpenPose's --write_json, MMPose's pred_out_dir, Ultralytics' labels
         _refuse(args, ["--coco-annotations"], "to a keypoint folder (its files are named by image)")
         nested = sequences and not folder_layout(args.keypoints)
-        if args.keypoint_format in WHOLE_BODY_LAYOUTS:
-            joints = [WHOLE_BODY_LAYOUTS[args.keypoint_format][1]]
+        if args.keypoint_format in KEYPOINT_LAYOUTS:
+            joints = [KEYPOINT_LAYOUTS[args.keypoint_format][1]]
         else:
             try:
                 named = [model.check_format(args.keypoint_format)] if args.keypoint_format else model.formats
             except ValueError:
                 named = model.formats  # an unknown format is refused below, with the option's name
-            joints = sorted({model.input_skeleton(f).num_joints for f in named}  # and whole-body layouts of them
-                            | {n for body, n in WHOLE_BODY_LAYOUTS.values() if body in named})
+            joints = sorted({model.input_skeleton(f).num_joints for f in named}  # and the layouts holding them
+                            | {n for body, n in KEYPOINT_LAYOUTS.values() if body in named})
         people, tracks, scores = (read_keypoint_folders if nested else read_keypoint_folder)(
             args.keypoints, joints=joints, image_size=image_size)
     else:
@@ -985,15 +986,15 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
     if len(counts) > 1:
         raise CLIError(f"--keypoints: images with {counts} joints; one file holds one format")
     named_format = args.keypoint_format
-    if not counts:  # nobody in the file: only a layout named says it is whole-body
-        layout = named_format if named_format in WHOLE_BODY_LAYOUTS else None
+    if not counts:  # nobody in the file: only a layout named says it is one
+        layout = named_format if named_format in KEYPOINT_LAYOUTS else None
     else:
         try:
-            layout = whole_body_layout(counts[0], named_format)
+            layout = keypoint_layout(counts[0], named_format)
         except ValueError as e:
             raise CLIError(f"--{e}") from None
-    if layout is not None:  # whole-body keypoints: their body part is the model's format
-        named_format = WHOLE_BODY_LAYOUTS[layout][0]
+    if layout is not None:  # whole-body or OpenPose COCO keypoints: they hold one of the model's formats
+        named_format = KEYPOINT_LAYOUTS[layout][0]
         body = model.input_skeleton(named_format).num_joints
         people = {key: body_keypoints(v, layout)[0] if v.shape[0] else np.zeros((0, body) + v.shape[2:], v.dtype)
                   for key, v in people.items()}

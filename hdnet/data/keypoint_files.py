@@ -3,8 +3,9 @@
 ViTPose write), Ultralytics' ``Results.summary()`` per image (``{image: [{"keypoints": {"x",
 "y", "visible"}, "confidence", "track_id"}, ...]}``, or a folder of ``Results.to_json()``
 files), MMPose's inferencer output for a video (``[{"frame_id", "instances":
-[{"keypoints": [[x, y], ...], "keypoint_scores": [...]}, ...]}, ...]``) and folders with a file
-per image (OpenPose's ``--write_json``, MMPose's ``pred_out_dir``, OpenPifPaf's ``--json-output``,
+[{"keypoints": [[x, y], ...], "keypoint_scores": [...]}, ...]}, ...]``), OpenPose's JSON by
+image (AlphaPose's ``--format open`` and ``--format cmu``) and folders with a file per image
+(OpenPose's ``--write_json``, MMPose's ``pred_out_dir``, OpenPifPaf's ``--json-output``,
 Ultralytics YOLO-pose's ``save_txt`` labels: :func:`read_keypoint_folder`).
 
 >>> people, layout = parse_keypoints({"a.jpg": [[[10.0, 20.0, 0.9], [30.0, 40.0, 0.8]]]})
@@ -180,8 +181,10 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
     """``({image id: [P, J, 3] float64 (x, y, score)}, layout)`` from a loaded keypoint file;
     ``layout`` is ``"coco-results"``, ``"by-image"``, ``"ultralytics-json"`` (``{image:
     Results.summary()}``, in pixels; its ``confidence`` and ``track_id`` are what
-    :func:`parse_person_scores` and :func:`parse_track_ids` read) or ``"mmpose-video"`` (MMPose's
-    inferencer on a video: each frame keyed by its ``frame_id``, frames without people kept). People without
+    :func:`parse_person_scores` and :func:`parse_track_ids` read), ``"mmpose-video"`` (MMPose's
+    inferencer on a video: each frame keyed by its ``frame_id``, frames without people kept) or
+    ``"openpose-by-image"`` (``{image: OpenPose's JSON}``, AlphaPose's ``--format open`` and
+    ``--format cmu``). People without
     a score get 1; a joint with score 0 is missing and its coordinates may be anything (``null``
     included); an image's people may be ``[]`` (nobody found).
 
@@ -206,6 +209,9 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
                 raise ValueError(f"{what}: frame_id {fid} appears twice")
             results[str(fid)] = _mmpose_results(frame["instances"], str(fid), f"{what} frame {fid}")
         return _parse_per_image(results, what, 17), "mmpose-video"
+    if isinstance(data, dict) and data and all(_is_openpose_frame(v) for v in data.values()):
+        frames = {str(key): _openpose_frame(v, str(key), f"{what} {key!r}")[0] for key, v in data.items()}
+        return _parse_per_image(frames, what, 18), "openpose-by-image"
     if isinstance(data, list):
         layout = "coco-results"
         for k, rec in enumerate(data):
@@ -276,6 +282,29 @@ def _mmpose_results(instances: Any, image_id: str, where: str) -> List[dict]:
     return out
 
 
+def _is_openpose_frame(data: Any) -> bool:
+    """Whether ``data`` is one image's OpenPose JSON (``{"people": [...]}``) or its CMU form
+    (``{"bodies": [{"joints": [...]}]}``; AlphaPose's ``--format cmu``)."""
+    return isinstance(data, dict) and (isinstance(data.get("people"), list) or isinstance(data.get("bodies"), list))
+
+
+def _openpose_frame(data: dict, key: str, where: str) -> Tuple[List[dict], List[int]]:
+    """One image's OpenPose JSON (``people``: ``pose_keypoints_2d`` and ``person_id``, as
+    OpenPose and AlphaPose's ``--format open`` write it; or ``bodies``: ``joints``, AlphaPose's
+    ``--format cmu``) as COCO results of ``key``, and each person's id (-1 where none)."""
+    field, people = ("pose_keypoints_2d", data["people"]) if "people" in data else ("joints", data["bodies"])
+    results, ids = [], []
+    for k, person in enumerate(people):
+        flat = person.get(field) if isinstance(person, dict) else None
+        if not isinstance(flat, list):
+            raise ValueError(f"{where}: person {k} has no {field} list")
+        results.append({"image_id": key, "keypoints": flat})
+        pid = person.get("person_id", [-1])
+        pid = pid[0] if isinstance(pid, list) and pid else pid
+        ids.append(pid if isinstance(pid, int) and not isinstance(pid, bool) else -1)
+    return results, ids
+
+
 def _parse_per_image(results: Dict[str, List[dict]], what: str, joints: int) -> Dict[str, np.ndarray]:
     """``{image: [P, J, 3]}`` from each image's COCO results, images without people kept (empty)."""
     people, _ = parse_keypoints([r for rs in results.values() for r in rs], what)
@@ -311,6 +340,8 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
       [{"pose_keypoints_2d": [x, y, c, ...], "person_id": [id]}, ...]}``: BODY_25, a joint it did
       not find is ``0, 0, 0``); the tracks are ``person_id`` where every person has one >= 0
       (OpenPose's tracking);
+    - AlphaPose's ``--format open`` ``sep-json`` folder, ``<image>.json`` (OpenPose's JSON, 18
+      points: OpenPose's COCO model order);
     - MMPose's inferencer ``pred_out_dir`` for images, ``<image>.json`` (a list of instances
       ``{"keypoints": [[x, y], ...], "keypoint_scores": [...]}``); no tracks;
     - Ultralytics' ``Results.to_json()`` of each image, ``<image>.json`` (a list of detections
@@ -345,7 +376,7 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
                          f"MMPose's <image>.json, OpenPifPaf's *{PIFPAF_SUFFIX} or Ultralytics' <image>.txt labels)")
     results: Dict[str, List[dict]] = {}
     ids: List[int] = []
-    ultralytics = False
+    ultralytics, frames = False, 0
     for name in openpose or pifpaf or files:
         data = read_json(os.path.join(folder, name), what)
         where = f"{what} {name!r}"
@@ -355,19 +386,13 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
                 raise ValueError(f"{where}: not OpenPifPaf's JSON (a list of annotations with keypoints)")
             results[key] = [{"image_id": key, "keypoints": a["keypoints"], **({"score": a["score"]} if "score" in a
                                                                                else {})} for a in data]
-        elif openpose:
-            key = name[:-len(OPENPOSE_SUFFIX)]
-            if not isinstance(data, dict) or not isinstance(data.get("people"), list):
+        elif openpose or _is_openpose_frame(data):  # AlphaPose's --format open: <image>.json of such frames
+            key = name[:-len(OPENPOSE_SUFFIX if openpose else ".json")]
+            if not _is_openpose_frame(data):
                 raise ValueError(f"{where}: not OpenPose's JSON (an object with a 'people' list)")
-            results[key] = []
-            for k, person in enumerate(data["people"]):
-                flat = person.get("pose_keypoints_2d") if isinstance(person, dict) else None
-                if not isinstance(flat, list):
-                    raise ValueError(f"{where}: person {k} has no pose_keypoints_2d list")
-                results[key].append({"image_id": key, "keypoints": flat})
-                pid = person.get("person_id", [-1])
-                pid = pid[0] if isinstance(pid, list) and pid else pid
-                ids.append(pid if isinstance(pid, int) and not isinstance(pid, bool) else -1)
+            results[key], frame_ids = _openpose_frame(data, key, where)
+            ids.extend(frame_ids)
+            frames += 1
         elif _is_ultralytics(data):
             results[name[:-len(".json")]] = _ultralytics_results(data, name[:-len(".json")], where)
             ultralytics = True
@@ -384,7 +409,9 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
     if pifpaf:
         scores = parse_person_scores([r for rs in results.values() for r in rs], what)
         return people, None, None if scores is None else {key: scores.get(key, np.zeros(0)) for key in people}
-    if not openpose or not ids or min(ids) < 0:
+    if frames and frames < len(results):
+        raise ValueError(f"{what}: {os.fspath(folder)!r} mixes OpenPose's frames with other JSON files")
+    if not frames or not ids or min(ids) < 0:
         return people, None, None
     split = np.cumsum([len(v) for v in people.values()])[:-1]
     return people, dict(zip(people, np.split(np.asarray(ids, np.int64), split), strict=True)), None

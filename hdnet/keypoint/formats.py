@@ -25,9 +25,10 @@ and which no detector's eye, ear or heel points hold to.
 | ``body_25`` | OpenPose BODY_25 | ``mupots_17`` |
 | ``blazepose_33`` | MediaPipe BlazePose | ``mupots_17`` |
 
-Whole-body keypoints are read by their body part (:data:`WHOLE_BODY_LAYOUTS`,
-:func:`body_keypoints`): COCO-WholeBody's 133 points (RTMW, DWPose, MMPose's wholebody models)
-begin with COCO's 17, Halpe's 136 (AlphaPose) with Halpe's 26, point for point.
+Other keypoint layouts are read as the format whose joints they hold (:data:`KEYPOINT_LAYOUTS`,
+:func:`body_keypoints`), joint by joint name: COCO-WholeBody's 133 points (RTMW, DWPose, MMPose's
+wholebody models) begin with COCO's 17, Halpe's 136 (AlphaPose) with Halpe's 26, and OpenPose's
+COCO model (18 points; AlphaPose's ``--format open``) holds COCO's 17 in its own order.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from ..core.registry import Registry
 from ..graphs import get_skeleton
 
 __all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "PART_SIZE_RANGE", "synthesize_keypoints", "H36M",
-           "face_elevation", "WHOLE_BODY_LAYOUTS", "whole_body_layout", "body_keypoints", "take_body_part"]
+           "face_elevation", "KEYPOINT_LAYOUTS", "keypoint_layout", "layout_indices", "body_keypoints", "take_body_part"]
 
 #: Human3.6M 17-joint indices (``h36m_17``).
 H36M = {name: i for i, name in enumerate(get_skeleton("h36m_17").joints)}
@@ -95,62 +96,76 @@ for _fmt in (
 #: The formats the shipped model reads, in the order of its format input.
 INPUT_FORMATS = ("mupots_17", "h36m_17", "coco_17", "halpe_26", "body_25", "blazepose_33")
 
-#: Whole-body layouts, ``name: (format, joints)``: their first joints are ``format``'s, point for
-#: point (the same definitions in the same order), with the feet, face and hands after them, which
-#: the model does not read. COCO-WholeBody (133: COCO's 17, six foot points, 68 face points, 21 per
-#: hand) is read as ``coco_17``: as ``halpe_26`` its feet would come with Halpe's head, neck and
-#: pelvis missing, which placed people within 0.2 points of depth error of ``coco_17`` and posed
-#: them 12-17 % worse (``python scripts/whole_body_choice.py``; docs/experiments.md).
-WHOLE_BODY_LAYOUTS: Dict[str, Tuple[str, int]] = {"coco_wholebody_133": ("coco_17", 133),
-                                                   "halpe_136": ("halpe_26", 136)}
+#: Keypoint layouts the model reads as one of its formats, ``name: (format, joints)``: every joint
+#: of ``format`` is in the layout under the same name (the same definition), found by name; the
+#: layout's other points (feet, face, hands, OpenPose's neck) are not read. COCO-WholeBody (133:
+#: COCO's 17, six foot points, 68 face points, 21 per hand) is read as ``coco_17``: as
+#: ``halpe_26`` its feet would come with Halpe's head, neck and pelvis missing, which placed people
+#: within 0.2 points of depth error of ``coco_17`` and posed them 12-17 % worse (``python
+#: scripts/whole_body_choice.py``; docs/experiments.md). OpenPose's COCO model (``openpose_18``) is
+#: COCO's 17 in another order with the neck, the mean of the shoulders.
+KEYPOINT_LAYOUTS: Dict[str, Tuple[str, int]] = {"coco_wholebody_133": ("coco_17", 133),
+                                                 "halpe_136": ("halpe_26", 136),
+                                                 "openpose_18": ("coco_17", 18)}
 _Array = TypeVar("_Array", np.ndarray, Tensor)
 
 
-def whole_body_layout(num_joints: int, name: Optional[str] = None) -> Optional[str]:
-    """The whole-body layout of keypoints with ``num_joints`` joints: ``name`` where it is one
-    (checked against the count), the one with that many joints where ``name`` is None or that
-    layout's body format (133 points said to be ``coco_17`` are COCO-WholeBody), else None.
+def keypoint_layout(num_joints: int, name: Optional[str] = None) -> Optional[str]:
+    """The layout of :data:`KEYPOINT_LAYOUTS` of keypoints with ``num_joints`` joints: ``name``
+    where it is one (checked against the count), the one with that many joints where ``name`` is
+    None or that layout's format (133 points said to be ``coco_17`` are COCO-WholeBody), else None.
 
-    >>> whole_body_layout(133), whole_body_layout(133, "coco_17"), whole_body_layout(17, "coco_17")
-    ('coco_wholebody_133', 'coco_wholebody_133', None)
+    >>> keypoint_layout(133), keypoint_layout(18, "coco_17"), keypoint_layout(17, "coco_17")
+    ('coco_wholebody_133', 'openpose_18', None)
 
     Raises:
-        ValueError: ``name`` is a whole-body layout of another joint count.
+        ValueError: ``name`` is a layout of another joint count.
     """
-    if name is None or name not in WHOLE_BODY_LAYOUTS:
-        return next((k for k, (body, n) in WHOLE_BODY_LAYOUTS.items()
+    if name is None or name not in KEYPOINT_LAYOUTS:
+        return next((k for k, (body, n) in KEYPOINT_LAYOUTS.items()
                      if n == num_joints and name in (None, body)), None)
-    want = WHOLE_BODY_LAYOUTS[name][1]
+    want = KEYPOINT_LAYOUTS[name][1]
     if num_joints != want:
         raise ValueError(f"keypoints: {num_joints} joints, but {name} has {want}")
     return name
 
 
+def layout_indices(layout: str) -> Tuple[int, ...]:
+    """Where each joint of a layout's format stands in the layout (by joint name).
+
+    >>> layout_indices("openpose_18")[:6]
+    (0, 15, 14, 17, 16, 5)
+    """
+    if layout not in KEYPOINT_LAYOUTS:
+        raise ValueError(f"layout: expected one of {sorted(KEYPOINT_LAYOUTS)}, got {layout!r}")
+    names = get_skeleton(layout).joints
+    return tuple(names.index(j) for j in FORMATS.get(KEYPOINT_LAYOUTS[layout][0]).skeleton.joints)
+
+
 def body_keypoints(keypoints: _Array, layout: str) -> Tuple[_Array, str]:
-    """Whole-body keypoints ``[..., J, C]`` (``J`` the layout's joints, any ``C``) as their body
-    part ``[..., J_body, C]`` and its format (:data:`WHOLE_BODY_LAYOUTS`).
+    """Keypoints ``[..., J, C]`` of a layout (``J`` its joints, any ``C``) as the format it holds,
+    ``[..., J_format, C]``, and that format (:data:`KEYPOINT_LAYOUTS`).
 
     >>> kp, fmt = body_keypoints(np.zeros((2, 133, 3)), "coco_wholebody_133")
     >>> kp.shape, fmt
     ((2, 17, 3), 'coco_17')
     """
-    if layout not in WHOLE_BODY_LAYOUTS:
-        raise ValueError(f"layout: expected one of {sorted(WHOLE_BODY_LAYOUTS)}, got {layout!r}")
-    fmt, n = WHOLE_BODY_LAYOUTS[layout]
+    index = layout_indices(layout)
+    fmt, n = KEYPOINT_LAYOUTS[layout]
     if keypoints.ndim < 2 or keypoints.shape[-2] != n:
         raise ValueError(f"keypoints: expected [..., {n}, C] for {layout}, got {tuple(keypoints.shape)}")
-    return keypoints[..., :FORMATS.get(fmt).skeleton.num_joints, :], fmt
+    return keypoints[..., list(index), :], fmt
 
 
 def take_body_part(keypoints: _Array, confidence: _Array, format: Optional[str]
                    ) -> Tuple[_Array, _Array, Optional[str]]:
-    """``(keypoints [P, J, C], confidence [P, J], format)`` as the model reads them: a whole-body
-    layout's body part and its format (:func:`body_keypoints`), anything else as it is."""
-    layout = whole_body_layout(keypoints.shape[1], format) if keypoints.ndim == 3 else None
+    """``(keypoints [P, J, C], confidence [P, J], format)`` as the model reads them: a layout's
+    joints of its format and that format (:func:`body_keypoints`), anything else as it is."""
+    layout = keypoint_layout(keypoints.shape[1], format) if keypoints.ndim == 3 else None
     if layout is None:
         return keypoints, confidence, format
     body, fmt = body_keypoints(keypoints, layout)
-    return body, confidence[:, :body.shape[1]], fmt
+    return body, confidence[:, list(layout_indices(layout))], fmt
 
 
 def _unit(v: Tensor) -> Tensor:

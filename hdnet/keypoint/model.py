@@ -575,9 +575,9 @@ class KeypointHDNet(Checkpointable, nn.Module):
 
         Args:
             keypoints_px: ``[P, J, 2]`` (or ``[P, J, 3]`` with the score as the third column, as
-                detectors give ``[x, y, score]``) in one of the model's formats, or a whole-body
-                layout that begins with one (COCO-WholeBody's 133 points, Halpe's 136:
-                :data:`~hdnet.keypoint.formats.WHOLE_BODY_LAYOUTS`; its body part is read).
+                detectors give ``[x, y, score]``) in one of the model's formats, or a layout that
+                holds one (COCO-WholeBody's 133 points, Halpe's 136, OpenPose's COCO 18:
+                :data:`~hdnet.keypoint.formats.KEYPOINT_LAYOUTS`; that format's joints are read).
             cameras: a :class:`~hdnet.camera.Camera` for all, one per person, a
                 :class:`~hdnet.camera.Cameras`, ``[P, 4]`` intrinsics, a camera matrix ``K [3,
                 3]`` (or ``[P, 3, 3]``) or a dict (:func:`~hdnet.camera.as_cameras`); lens

@@ -5,7 +5,7 @@ pairs, a hand is its root and four points per finger."""
 import numpy as np
 
 from hdnet.graphs import convert_joints, get_skeleton
-from hdnet.keypoint.formats import WHOLE_BODY_LAYOUTS
+from hdnet.keypoint.formats import KEYPOINT_LAYOUTS, body_keypoints, layout_indices
 
 # 300-W / iBUG 68-point mirror pairs (a frontal face flipped left to right), written out
 FACE_MIRROR = {(0, 16), (1, 15), (2, 14), (3, 13), (4, 12), (5, 11), (6, 10), (7, 9), (17, 26), (18, 25), (19, 24),
@@ -14,9 +14,32 @@ FACE_MIRROR = {(0, 16), (1, 15), (2, 14), (3, 13), (4, 12), (5, 11), (6, 10), (7
 
 
 def test_whole_body_sets_begin_with_their_body_sets():
-    for name, (body, n) in WHOLE_BODY_LAYOUTS.items():
+    for name in ("coco_wholebody_133", "halpe_136"):
+        body, n = KEYPOINT_LAYOUTS[name]
         sk, b = get_skeleton(name), get_skeleton(body)
         assert sk.num_joints == n and sk.joints[:b.num_joints] == b.joints
+        assert layout_indices(name) == tuple(range(b.num_joints))  # found by name: the first points
+
+
+def test_openpose_coco_18_is_cocos_17_in_openposes_order():
+    """OpenPose's COCO model (``POSE_COCO_BODY_PARTS``): nose, neck, right arm, left arm, right
+    leg, left leg, right eye, left eye, right ear, left ear. Written out, the COCO-17 joint each
+    COCO index stands for (AlphaPose's ``--format open`` writes the same order)."""
+    op = get_skeleton("openpose_18")
+    assert op.joints[1] == "neck" and op.num_joints == KEYPOINT_LAYOUTS["openpose_18"][1] == 18
+    coco_in_openpose = (0, 15, 14, 17, 16, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10)
+    assert layout_indices("openpose_18") == coco_in_openpose
+    kp = np.arange(18 * 3, dtype=float).reshape(1, 18, 3)
+    body, fmt = body_keypoints(kp, "openpose_18")
+    assert fmt == "coco_17" and body[0, :, 0].tolist() == [3.0 * i for i in coco_in_openpose]
+    conv, found = convert_joints(kp[..., :2], "openpose_18", "coco_17")
+    assert found.all() and np.array_equal(conv, body[..., :2])  # by name, as the registry converts
+    assert flip_order(op) == [0, 1, 5, 6, 7, 2, 3, 4, 11, 12, 13, 8, 9, 10, 15, 14, 17, 16]
+
+
+def flip_order(sk):
+    flips = dict(sk.flip_pairs) | {b: a for a, b in sk.flip_pairs}
+    return [flips.get(i, i) for i in range(sk.num_joints)]
 
 
 def test_coco_wholebody_layout():
