@@ -415,9 +415,11 @@ def _add_info(sub):
                        f"weights that ship in the package ({DOCS}/model-card.md). A calibration file "
                        "(.json, .yaml, .yml, .xml, COLMAP's cameras.txt) is read as --camera reads it, and each "
                        f"camera shown with its field of view and how far its lens moves the image's corners "
-                       f"({DOCS}/camera.md).")
+                       f"({DOCS}/camera.md). A people.json that hdnet predict wrote is summed up: people, "
+                       "images, tracks, how they were placed, their depths.")
     p.add_argument("checkpoint", nargs="?",
-                   help="a checkpoint file, 'pretrained[:NAME]' for shipped weights, or a calibration file")
+                   help="a checkpoint file, 'pretrained[:NAME]' for shipped weights, a calibration file, an "
+                   "exported .onnx file or hdnet predict's people.json")
     p.add_argument("--json", metavar="FILE", help="also write the whole description as JSON (with the "
                    "training configuration)")
     p.set_defaults(run=_run_info)
@@ -754,6 +756,32 @@ def _info_lines(d: Dict[str, Any]) -> List[str]:
 _CALIBRATION_SUFFIXES = (".json", ".yaml", ".yml", ".xml", ".txt")
 
 
+def _is_people_file(path: str) -> bool:
+    """Whether ``path`` is a ``people.json`` of ``hdnet predict`` (a list of person records)."""
+    if os.path.splitext(path)[1].lower() != ".json" or not os.path.isfile(path):
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096).lstrip()
+    except OSError:
+        return False
+    return head.startswith(b"[") and (b'"root_cam"' in head or b"".join(head.split()) == b"[]")
+
+
+def _people_info_lines(path: str, s: Dict[str, Any]) -> List[str]:
+    def count(n: int, what: str) -> str:
+        return f"{n} {what}" if n == 1 else f"{n} {what}s"
+    lines = [f"people file {path}: {count(s['people'], 'person').replace('persons', 'people')} in "
+             f"{count(s['images'], 'image')}, {count(s['tracks'], 'track')}",
+             f"  formats read: {', '.join(s['formats']) or '-'}; joints ({len(s['joints'])}): {', '.join(s['joints'])}",
+             "  placed by: " + (", ".join(f"{k} {v}" for k, v in s["placed_by"].items()) or "-")]
+    if s["people"]:
+        lo, mid, hi = (d / 1000 for d in s["depth_mm"])
+        lines.append(f"  depth: {lo:.2f} - {hi:.2f} m (median {mid:.2f}); its uncertainty: median "
+                     f"{s['depth_std_mm_median'] / 1000:.2f} m (hdnet.keypoint.read_people reads the file as arrays)")
+    return lines
+
+
 def _camera_info(cameras) -> Dict[str, Any]:
     """Print each camera of a calibration file; return them as JSON (``{image or "*": camera}``)."""
     import numpy as np
@@ -807,6 +835,13 @@ def _run_info(args) -> int:
         except ImportError as e:
             raise CLIError(str(e)) from None
         print("\n".join(_onnx_info_lines(result)))
+    elif _is_people_file(args.checkpoint):
+        from ..keypoint.people_file import read_people
+        try:
+            result = read_people(args.checkpoint).summary()
+        except (OSError, ValueError) as e:
+            raise CLIError(str(e)) from None
+        print("\n".join(_people_info_lines(args.checkpoint, result)))
     elif os.path.splitext(args.checkpoint)[1].lower() in _CALIBRATION_SUFFIXES:
         try:
             result = _camera_info(_read_cameras(args.checkpoint))
