@@ -76,6 +76,7 @@ def test_a_track_comes_in_frame_order_and_missing_fields_read_as_none(tmp_path):
     ([_record(joints_cam=[[1.0, "x", 3.0], [1, 2, 3]])], "joints_cam must be numbers"),
     ([_record(depth_std_mm="wide")], "depth_std_mm must be a finite number"),
     ([_record(track_id=1.5)], "track_id must be a whole number"),
+    ([_record(frame=2 ** 70)], "frame must be a whole number"),
     ([_record(image_id=None)], "image_id must be a name or a number"),
     ([_record(camera={"fx": 1.0})], "record 0: camera: missing"),
     ([_record(joints="pelvis")], "joints must be the list of joint names"),

@@ -576,7 +576,7 @@ def test_alphaposes_tracker_ids_are_the_tracks(tmp_path, checkpoint):
     ``alphapose/utils/pPose_nms.py`` writes it): where its tracker ran, ``idx`` (a number, or
     lists of them of which AlphaPose draws the smallest) are the tracks; without a tracker it
     writes 0 for everyone (its trackers count from 1), which is no tracks."""
-    from hdnet.data.keypoint_files import parse_track_ids
+    from hdnet.data.keypoint_files import parse_person_scores, parse_track_ids
     walkers = _walkers(4)
     forms = ([7.0], 3, [[9.0], [12.0]], [2.0])  # person 0 ids 7, 3 / person 1 ids 9, 2 over frames
     tracked = [{k: v for k, v in r.items() if k != "track_id"} | {"score": 2.7, "idx": forms[i % 4]}
@@ -586,11 +586,16 @@ def test_alphaposes_tracker_ids_are_the_tracks(tmp_path, checkpoint):
                                                           for f in range(4)}
     untracked = [r | {"idx": [0.0]} for r in tracked]
     assert parse_track_ids(untracked) is None
-    for bad in (-1, 1.5, True, "a", [], None):
+    for bad in (-1, 1.5, True, "a", [], None, 2 ** 70, 1e300):
         assert parse_track_ids([r | {"idx": bad if i == 2 else r["idx"]} for i, r in enumerate(tracked)]) is None
     assert parse_track_ids([{k: v for k, v in r.items() if k != "idx"} for r in tracked]) is None
     assert parse_track_ids([r | {"track_id": 4 + i % 2} for i, r in enumerate(tracked)])["frame000.jpg"].tolist() \
         == [4, 5]  # PoseTrack's field first
+    for field, value, says in (("track_id", 2 ** 70, "track_id must be a whole number from 0 to 2"),
+                               ("score", 10 ** 400, "score must be a finite number")):
+        with pytest.raises(ValueError, match=says):  # not numpy's OverflowError
+            (parse_track_ids if field == "track_id" else parse_person_scores)(
+                [r | {field: value} for r in tracked])
     (tmp_path / "cam.json").write_text(json.dumps(CAMERA.to_dict()))
     args = ["predict", "--keypoint-format", "coco_17", "--camera", str(tmp_path / "cam.json"), "--checkpoint",
             checkpoint, "--scene", "sequence", "--pictures", "0"]

@@ -15,6 +15,7 @@ Ultralytics YOLO-pose's ``save_txt`` labels: :func:`read_keypoint_folder`).
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -31,6 +32,9 @@ OPENPOSE_SUFFIX = "_keypoints.json"
 
 #: How OpenPifPaf names what ``--json-output DIR`` writes: ``<image file name>.predictions.json``.
 PIFPAF_SUFFIX = ".predictions.json"
+
+#: The largest track id read (2^53: a whole number that JSON's doubles and float64 hold exactly).
+MAX_TRACK_ID = 2 ** 53
 
 #: The joint counts of the keypoint formats a label line may hold where the caller names none
 #: (COCO-17, BODY_25, Halpe-26, BlazePose-33).
@@ -122,11 +126,23 @@ def parse_track_ids(data: Any, what: str = "--keypoints") -> Optional[Dict[str, 
     out: Dict[str, list] = {}
     for k, rec in enumerate(data):
         t = rec.get("track_id") if isinstance(rec, dict) else None
-        if isinstance(t, bool) or not isinstance(t, int) or t < 0:
-            raise ValueError(f"{what}: entry {k}: track_id must be a whole number >= 0 on every result when "
-                             f"any has one, got {t!r}")
+        if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t <= MAX_TRACK_ID:
+            raise ValueError(f"{what}: entry {k}: track_id must be a whole number from 0 to 2^53 on every result "
+                             f"when any has one, got {t!r}")
         out.setdefault(str(rec["image_id"]), []).append(t)
     return {key: np.asarray(v, dtype=np.int64) for key, v in out.items()}
+
+
+def _finite(value: Any) -> Optional[float]:
+    """``value`` as a finite float, or None where it is no number (a bool, text, NaN, infinity,
+    an integer past float's range)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        f = float(value)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
 
 
 def _alphapose_id(value: Any) -> Optional[int]:
@@ -135,9 +151,8 @@ def _alphapose_id(value: Any) -> Optional[int]:
     while isinstance(value, list) and value:
         flat = [v for v in value if not isinstance(v, list)] + [w for v in value if isinstance(v, list) for w in v]
         value = min(flat, key=lambda v: v if isinstance(v, (int, float)) and not isinstance(v, bool) else np.inf)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-        return None
-    return int(value) if value >= 0 and value == int(value) else None
+    f = _finite(value)
+    return int(f) if f is not None and 0 <= f <= MAX_TRACK_ID and f == int(f) else None
 
 
 def _alphapose_track_ids(data: List[Any]) -> Optional[Dict[str, np.ndarray]]:
@@ -170,10 +185,11 @@ def parse_person_scores(data: Any, what: str = "--keypoints") -> Optional[Dict[s
     out: Dict[str, list] = {}
     for k, rec in enumerate(data):
         v = rec.get("score") if isinstance(rec, dict) else None
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+        score = _finite(v)
+        if score is None:
             raise ValueError(f"{what}: entry {k}: score must be a finite number on every result when any has one, "
                              f"got {v!r}")
-        out.setdefault(str(rec["image_id"]), []).append(float(v))
+        out.setdefault(str(rec["image_id"]), []).append(score)
     return {key: np.asarray(v, dtype=np.float64) for key, v in out.items()}
 
 
@@ -301,7 +317,7 @@ def _openpose_frame(data: dict, key: str, where: str) -> Tuple[List[dict], List[
         results.append({"image_id": key, "keypoints": flat})
         pid = person.get("person_id", [-1])
         pid = pid[0] if isinstance(pid, list) and pid else pid
-        ids.append(pid if isinstance(pid, int) and not isinstance(pid, bool) else -1)
+        ids.append(pid if isinstance(pid, int) and not isinstance(pid, bool) and pid <= MAX_TRACK_ID else -1)
     return results, ids
 
 
@@ -494,8 +510,8 @@ def _read_ultralytics_labels(folder, files: List[str], what: str, joints: Sequen
                 tracks = None  # some people without an id: no tracks at all
             else:
                 ids = np.array([e[id_col] for e in ends])
-                if (ids < 0).any() or (ids != np.round(ids)).any():
-                    raise ValueError(f"{what}: the track ids of {key!r} must be whole numbers >= 0")
+                if (ids < 0).any() or (ids > MAX_TRACK_ID).any() or (ids != np.round(ids)).any():
+                    raise ValueError(f"{what}: the track ids of {key!r} must be whole numbers from 0 to 2^53")
                 tracks[key] = ids.astype(np.int64)
     return people, (tracks if id_col is not None else None), (scores if score_col is not None else None)
 

@@ -129,8 +129,8 @@ def _points(value: Any, where: str, field: str, shape: Tuple[Optional[int], ...]
 def _whole(value: Any, where: str, field: str) -> int:
     if value is None:
         return -1
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{where}: {field} must be a whole number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2 ** 53:
+        raise ValueError(f"{where}: {field} must be a whole number (at most 2^53), got {value!r}")
     return value
 
 
