@@ -291,6 +291,8 @@ def test_camera_values_are_checked_where_the_camera_is_made():
         Camera(1.0, 1.0, 0.0, 0.0, radial=(float("nan"), 0.0, 0.0))
     with pytest.raises(TypeError, match="fx: expected a number"):
         Camera(True, 1.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="camera_matrix: expected a finite number"):  # as YAML reads 10**400
+        Camera.from_dict({"camera_matrix": {"rows": 3, "cols": 3, "data": [10 ** 400, 0, 320, 0, 500, 240, 0, 0, 1]}})
     assert Camera.from_dict({"f": 1145.0, "c": [512.0, 515.0]}) == Camera(1145.0, 1145.0, 512.0, 515.0)
     assert Camera.from_dict({"f": [1145.0, 1144.0], "c": [512.0, 515.0], "k": [0.1, 0.0, 0.0]}).radial == (0.1, 0.0, 0.0)
     for bad, match in (({"f": [], "c": [1.0, 2.0]}, "cam.json: f: expected 1 or 2 numbers, got 0"),

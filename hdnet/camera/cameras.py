@@ -49,9 +49,13 @@ FOCAL_RANGE_PX = (1e-3, 1e8)
 def _number(v, name: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
         raise TypeError(f"{name}: expected a number, got {type(v).__name__} {v!r}")
-    if not math.isfinite(float(v)):
-        raise ValueError(f"{name}: expected a finite number, got {v}")
-    return float(v)
+    try:
+        f = float(v)
+    except OverflowError:  # an integer past a float's range, as YAML reads 10**400
+        f = math.inf
+    if not math.isfinite(f):
+        raise ValueError(f"{name}: expected a finite number, got {str(v)[:24]}")
+    return f
 
 
 def _coefficients(values, name: str, sizes: Tuple[int, ...]) -> Tuple[float, ...]:

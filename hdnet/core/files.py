@@ -151,10 +151,14 @@ def write_json(path, obj: Any, what: str = "output", indent: int = 2, one_item_p
     return write_text(path, strict_json(obj, what, indent, one_item_per_line) + "\n", what)
 
 
+class _OutOfRange(ValueError):
+    """A JSON number past a float's range."""
+
+
 def read_json(path, what: str, max_bytes: int = MAX_JSON_BYTES) -> Any:
     """``json.load`` with errors that name ``what`` and the file: missing, larger than
-    ``max_bytes``, not UTF-8, not JSON, nested too deeply to parse, or holding ``NaN``/``Infinity``
-    (not JSON)."""
+    ``max_bytes``, not UTF-8, not JSON, nested too deeply to parse, holding ``NaN``/``Infinity``
+    (not JSON) or numbers past a float's range (``1e400``, which Python reads as infinity)."""
     p = os.fspath(path)
     if not os.path.isfile(p):
         raise FileNotFoundError(f"{what}: no file at {p!r}")
@@ -165,13 +169,30 @@ def read_json(path, what: str, max_bytes: int = MAX_JSON_BYTES) -> Any:
 
     def no_constants(name):
         raise ValueError(f"{name} is not JSON")
+
+    def finite_float(text):  # 1e400 would be read as infinity
+        value = float(text)
+        if not math.isfinite(value):
+            raise _OutOfRange(f"the number {text} is out of range")
+        return value
+
+    def float_sized_int(text):  # 10**400 would break every float() that reads it later
+        value = int(text)
+        try:
+            float(value)
+        except OverflowError:
+            raise _OutOfRange(f"the number {text[:12]}... ({len(text)} digits) is out of range") from None
+        return value
     try:
         with open(p, "rb") as f:
-            return json.loads(f.read().decode("utf-8"), parse_constant=no_constants)
+            return json.loads(f.read().decode("utf-8"), parse_constant=no_constants, parse_float=finite_float,
+                              parse_int=float_sized_int)
     except RecursionError:
         raise ValueError(f"{what}: {p!r} is nested too deeply to read") from None
     except UnicodeDecodeError:
         raise ValueError(f"{what}: {p!r} is not UTF-8 text") from None
+    except _OutOfRange as e:
+        raise ValueError(f"{what}: {p!r} holds a number hdnet cannot read: {e}") from None
     except ValueError as e:  # JSONDecodeError and the constants above
         raise ValueError(f"{what}: {p!r} is not valid JSON ({e})") from None
 
