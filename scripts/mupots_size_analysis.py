@@ -11,7 +11,11 @@ known), or by their own relative to their sequence's (the best a shared floor ca
 people's sizes agree with each other, not with the truth). Analysis only: nothing here is used
 by the model.
 
-Two more measurements of the same records, cues that turned out not to be there:
+More measurements of the same records, cues that turned out not to be there:
+
+- *Proportions as a ruler for the size*: each person's part lengths against their size (the
+  elasticity of the head, spine, legs, arms, shoulder and hip widths); a part that grows more
+  slowly than the body would let a keypoint model read the size from the body's shape.
 
 - *Off the optical axis*: the slope of the log depth error against the angle between the
   person's root ray and the optical axis, pooled within each sequence and within each person
@@ -94,6 +98,7 @@ def main() -> None:
     off_axis(records)
     if Path(args.mocap).is_file():
         off_axis_training_views(model, args.mocap)
+    proportions(records)
     walking(records)
     facing(records)
     pedestrians(records)
@@ -186,6 +191,39 @@ def off_axis_training_views(model, mocap: str, n: int = 16384) -> None:
     print(f"the training distribution's held-out views ({len(a)}, every format): per 10 degrees "
           f"{100 * _slope_per_10_degrees(a, e):+.1f} %; mean log depth error by angle "
           + ", ".join(f"{lo}-{hi}: {100 * e[(a >= lo) & (a < hi)].mean():+.1f} %" for lo, hi in bands))
+
+
+#: Body parts as pairs of MuPoTS-3D joints (each part the sum of its bones' median lengths).
+_PARTS = {"head (head top to neck)": [(0, 1)], "spine (pelvis to neck)": [(14, 15), (15, 1)],
+          "leg (hip to ankle)": [(8, 9), (9, 10), (11, 12), (12, 13)], "arm (shoulder to wrist)": [(2, 3), (3, 4),
+                                                                                                 (5, 6), (6, 7)],
+          "shoulder width": [(2, 5)], "hip width": [(8, 11)]}
+
+
+def proportions(records) -> None:
+    """Do a body's proportions tell its size? Each person's median part lengths (``annot3``)
+    against their size: where a part grows more slowly than the body (an elasticity under 1,
+    as the head does across adults in anthropometric surveys), its share of the body's image
+    would be a ruler a keypoint model could learn."""
+    sizes, parts = [], {k: [] for k in _PARTS}
+    for rec in records:
+        seq = rec["sequence"]
+        for p in range(seq.valid.shape[1]):
+            joints = seq.annot3[seq.valid[:, p], p]
+            if len(joints) < 10:
+                continue
+            sizes.append(float(np.median(skeleton_length_mm(joints))))
+            for key, bones in _PARTS.items():
+                n = 2 if len(bones) == 4 else 1  # left and right limbs: their mean
+                parts[key].append(sum(float(np.median(np.linalg.norm(joints[:, a] - joints[:, b], axis=1)))
+                                      for a, b in bones) / n)
+    s = np.log(sizes)
+    print(f"proportions of {len(sizes)} people against their size (elasticity: a part's log length against the "
+          "size's; 1 = grows with the body):")
+    for key, values in parts.items():
+        v = np.log(values)
+        print(f"  {key}: elasticity {np.polyfit(s, v, 1)[0]:.2f}, correlation of its share with the size "
+              f"{np.corrcoef(s, v - s)[0, 1]:+.2f}")
 
 
 def walking(records, step: int = 10) -> None:
