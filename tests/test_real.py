@@ -326,6 +326,28 @@ def test_zero_people_and_missing_joints(model):
         model(xy, None, "smpl_24")
 
 
+def test_fractions_of_the_image_are_refused_with_a_camera_in_pixels():
+    """MediaPipe's normalised landmarks (fractions of the image) given to a camera in pixels would
+    be a person a pixel tall, placed far away; they are refused, naming the people. The same numbers
+    with a camera in those units, or as pixels of a person near the image's corner with points
+    outside [0, 1], are no mistake."""
+    from hdnet.keypoint import KeypointHDNet
+    model = KeypointHDNet.pretrained()
+    width, height = 1280, 720
+    pixel_cam = Camera(1000.0, 1000.0, 639.5, 359.5)
+    rng = np.random.default_rng(0)
+    px = np.stack([rng.uniform(500, 700, (2, 17)), rng.uniform(150, 650, (2, 17))], -1)
+    fractions = px / [width, height]
+    fractions[1, 3] = np.nan  # a missing point does not hide the others
+    with pytest.raises(ValueError, match=r"keypoints_px: every keypoint of people \[0, 1\] lies within \[0, 1\]"):
+        model.predict(fractions, pixel_cam, format="mupots_17")
+    placed = model.predict(px, pixel_cam, format="mupots_17")
+    scaled = model.predict(fractions * [width, height], pixel_cam, format="mupots_17")
+    torch.testing.assert_close(scaled.root_mm[0], placed.root_mm[0])  # the fix the message says
+    unit_cam = Camera(1000.0 / width, 1000.0 / height, 639.5 / width, 359.5 / height)  # the same camera in fractions
+    torch.testing.assert_close(model.predict(fractions, unit_cam, format="mupots_17").root_mm[0], placed.root_mm[0])
+
+
 def test_coco_keypoints_from_a_detector(model):
     _, views = _people(2, seed=3)
     px = views["joints_2d_px"].double().numpy()

@@ -82,6 +82,21 @@ def placeable(keypoints, confidence=None) -> np.ndarray:
     return seen.sum(1) >= MIN_JOINTS
 
 
+def _refuse_fractions(kp: Tensor, conf: Tensor, cameras: Cameras) -> None:
+    """Refuse people given as fractions of the image (MediaPipe's normalised landmarks, a
+    detector's ``normalize=True``) to a camera in pixels: every seen point within ``[0, 1]`` while
+    the principal point lies past 2 px. Read as pixels they would be a person a pixel tall, placed
+    kilometres away without a word."""
+    seen = (conf >= MIN_CONFIDENCE) & torch.isfinite(kp).all(-1)
+    inside = ((kp >= 0) & (kp <= 1)).all(-1) | ~seen
+    pixel_camera = (cameras.intrinsics[:, 2:] > 2.0).all(-1)
+    bad = (inside.all(1) & (seen.sum(1) >= MIN_JOINTS) & pixel_camera).nonzero().flatten().tolist()
+    if bad:
+        raise ValueError(f"keypoints_px: every keypoint of people {bad[:10]} lies within [0, 1] while their camera's "
+                         "principal point is in pixels: fractions of the image (MediaPipe's normalised landmarks, "
+                         "normalize=True)? Multiply x by the image's width and y by its height")
+
+
 #: The 3D joint sets the model answers in (every format answers in one of them).
 OUTPUTS = ("mupots_17", "h36m_17")
 
@@ -614,6 +629,8 @@ class KeypointHDNet(Checkpointable, nn.Module):
         fmt = self.format_of(kp.shape[1], format)
         height_scale = None if height_mm is None else self._height_scale(height_mm, kp.shape[0])  # before the work
         cams = as_cameras(cameras, kp.shape[0], dtype=torch.float64) if kp.shape[0] else None  # read once
+        if cams is not None:
+            _refuse_fractions(kp, conf, cams)
         xy = normalize_keypoints(kp, cams) if cams is not None else kp
         if self.known_cameras is not None:
             self._warn_unknown_cameras(cams, flip_test)
