@@ -104,6 +104,35 @@ def test_the_detectors_person_scores_are_kept_and_can_leave_people_out(tmp_path,
         assert says in capsys.readouterr().err
 
 
+def test_a_camera_of_another_resolution_is_warned_of(tmp_path, capsys):
+    """A 1920x1080 calibration without its size, given for 640x360 images: the principal point
+    lies outside them, which says so in one warning; with its size in the file it is scaled and
+    nothing is said."""
+    from PIL import Image
+    kp, _, _ = _coco_views(1, seed=4)
+    kp[..., :2] *= 0.3  # inside a 640x360 image
+    for name in ("a.jpg", "b.jpg"):
+        Image.new("RGB", (640, 360)).save(tmp_path / name)
+    (tmp_path / "kp.json").write_text(json.dumps({n: [kp[0].tolist()] for n in ("a.jpg", "b.jpg")}))
+    full = {"fx": 1400.0, "fy": 1400.0, "cx": 959.5, "cy": 539.5}
+    (tmp_path / "big.json").write_text(json.dumps(full))
+    (tmp_path / "sized.json").write_text(json.dumps(full | {"image_width": 1920, "image_height": 1080}))
+    (tmp_path / "right.json").write_text(json.dumps({"fx": 467.0, "fy": 467.0, "cx": 319.5, "cy": 179.5}))
+    base = ["predict", str(tmp_path / "a.jpg"), str(tmp_path / "b.jpg"), "--keypoints", str(tmp_path / "kp.json"),
+            "--keypoint-format", "coco_17", "--pictures", "0", "--camera"]
+    capsys.readouterr()
+    assert main(base + [str(tmp_path / "big.json"), "--out", str(tmp_path / "o1")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning:") == 1 and "principal point lies outside 2 images" in err
+    assert "'a.jpg', (959.5, 539.5) px for 640x360" in err
+    for name in ("sized.json", "right.json"):
+        assert main(base + [str(tmp_path / name), "--out", str(tmp_path / name[:-5])]) == 0
+        assert "warning" not in capsys.readouterr().err
+    sized = json.loads((tmp_path / "sized" / "people.json").read_text())
+    # scaled to the image, pixel centres kept: (959.5 + 0.5) / 3 - 0.5
+    assert sized[0]["camera"]["cx"] == pytest.approx(319.5) and sized[0]["camera"]["fx"] == pytest.approx(1400 / 3)
+
+
 def test_exif_focal_length_is_used_for_named_images(tmp_path):
     PIL = pytest.importorskip("PIL.Image")
     exif = PIL.Exif()

@@ -1175,6 +1175,14 @@ def _run_predict_keypoints(args) -> int:
         kp.check_tracks(tracks)  # type: ignore[arg-type]  # given: not None (above)
     tracks = kp.link_people(people) if source == "linked" else None if source == "none" else tracks
     cameras = kp.cameras_for(people, refs, camera_file, args.fov, args.lens or "pinhole")
+    outside = kp.principal_point_outside(refs, cameras)
+    if outside:
+        key, (cx, cy), (w, h) = outside[0]
+        print(f"warning: --camera: the principal point lies outside {len(outside)} image"
+              f"{'' if len(outside) == 1 else 's'} (first: "
+              f"{key!r}, ({cx:g}, {cy:g}) px for {w}x{h}): a calibration made at another resolution places people "
+              "wrongly; give the camera of these images, or the calibrated size in the file (image_width, "
+              f"image_height), which hdnet scales to each image ({DOCS}/camera.md)", file=sys.stderr)
     heights = kp.heights_for(people, tracks, args.height, _read_json(args.heights, "--heights") if args.heights
                              else None)
     keep, below = _above_min_score(args, people, scores)

@@ -159,6 +159,18 @@ def cameras_for(people: Dict[str, np.ndarray], refs: Dict[str, ImageRef], camera
     return out
 
 
+def principal_point_outside(refs: Dict[str, ImageRef], cameras: Dict[str, Tuple[Camera, str]]
+                            ) -> List[Tuple[str, Tuple[float, float], Tuple[int, int]]]:
+    """``[(image, (cx, cy), (W, H))]``: the images of known size whose camera's principal point
+    lies outside them (a calibration of another resolution; a crop that kept its frame's camera)."""
+    out = []
+    for key, (camera, _) in cameras.items():
+        size = refs[key].size
+        if size is not None and not (0.0 <= camera.cx <= size[0] and 0.0 <= camera.cy <= size[1]):
+            out.append((key, (camera.cx, camera.cy), (int(size[0]), int(size[1]))))
+    return out
+
+
 def heights_for(people: Dict[str, np.ndarray], tracks: Optional[Dict[str, np.ndarray]], height: Optional[float],
                 table: Any) -> Optional[Dict[str, np.ndarray]]:
     """``{image: [P]}`` standing heights (mm; NaN: not known) from ``--height`` (everyone) or a
