@@ -128,6 +128,13 @@ def test_a_camera_of_another_resolution_is_warned_of(tmp_path, capsys):
     for name in ("sized.json", "right.json"):
         assert main(base + [str(tmp_path / name), "--out", str(tmp_path / name[:-5])]) == 0
         assert "warning" not in capsys.readouterr().err
+    # keypoints of the 1920x1080 frames given with 640x360 images: most lie outside them
+    (tmp_path / "kp3.json").write_text(json.dumps({"a.jpg": [(kp[0] * [3.0, 3.0, 1.0] + [700.0, 500.0, 0.0]).tolist()],
+                                                  "b.jpg": [kp[0].tolist()]}))
+    base[4] = str(tmp_path / "kp3.json")
+    assert main(base + [str(tmp_path / "right.json"), "--out", str(tmp_path / "o3")]) == 0
+    err = capsys.readouterr().err
+    assert "most keypoints of 1 image lie outside them (first: 'a.jpg', 640x360)" in err
     sized = json.loads((tmp_path / "sized" / "people.json").read_text())
     # scaled to the image, pixel centres kept: (959.5 + 0.5) / 3 - 0.5
     assert sized[0]["camera"]["cx"] == pytest.approx(319.5) and sized[0]["camera"]["fx"] == pytest.approx(1400 / 3)

@@ -1175,6 +1175,12 @@ def _run_predict_keypoints(args) -> int:
         kp.check_tracks(tracks)  # type: ignore[arg-type]  # given: not None (above)
     tracks = kp.link_people(people) if source == "linked" else None if source == "none" else tracks
     cameras = kp.cameras_for(people, refs, camera_file, args.fov, args.lens or "pinhole")
+    astray = kp.keypoints_outside(people, refs) if args.keypoints else []
+    if astray:
+        size = refs[astray[0]].size
+        print(f"warning: --keypoints: most keypoints of {len(astray)} image{'' if len(astray) == 1 else 's'} lie "
+              f"outside them (first: {astray[0]!r}, {size[0]}x{size[1]}): were they found on another resolution of "
+              "these images, or on other images?", file=sys.stderr)
     outside = kp.principal_point_outside(refs, cameras)
     if outside:
         key, (cx, cy), (w, h) = outside[0]

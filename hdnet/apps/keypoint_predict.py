@@ -171,6 +171,22 @@ def principal_point_outside(refs: Dict[str, ImageRef], cameras: Dict[str, Tuple[
     return out
 
 
+def keypoints_outside(people: Dict[str, np.ndarray], refs: Dict[str, ImageRef], margin: float = 0.1) -> List[str]:
+    """The images of known size most of whose seen keypoints (``[P, J, 3]``, score > 0) lie
+    outside them by more than ``margin`` of their size: keypoints found on another resolution
+    of the images (a detector run on the full frames, smaller images given), or the wrong images."""
+    out = []
+    for key, kp in people.items():
+        size = refs[key].size if key in refs else None
+        seen = kp[(kp[..., 2] > 0) & np.isfinite(kp[..., :2]).all(-1)][:, :2] if len(kp) else np.zeros((0, 2))
+        if size is None or not len(seen):
+            continue
+        lo, hi = -margin * np.asarray(size, float), (1 + margin) * np.asarray(size, float)
+        if ((seen < lo) | (seen > hi)).any(-1).mean() > 0.5:
+            out.append(key)
+    return out
+
+
 def heights_for(people: Dict[str, np.ndarray], tracks: Optional[Dict[str, np.ndarray]], height: Optional[float],
                 table: Any) -> Optional[Dict[str, np.ndarray]]:
     """``{image: [P]}`` standing heights (mm; NaN: not known) from ``--height`` (everyone) or a
