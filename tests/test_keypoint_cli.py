@@ -60,6 +60,30 @@ def test_ambiguous_joint_count_needs_the_format(tmp_path, capsys):
     assert not (tmp_path / "o" / "people.json").exists()
 
 
+def test_a_format_named_wrongly_is_warned_of(tmp_path, capsys):
+    """Seventeen COCO points named ``h36m_17`` or ``mupots_17`` are read, but every person would be
+    placed wrongly: read as another format the bones jump across the body, and one warning says
+    which format the keypoints look like. Named rightly, nothing is said."""
+    kp, _, _ = _coco_views(6, seed=7)
+    (tmp_path / "kp.json").write_text(json.dumps({f"f{i}.jpg": [p.tolist()] for i, p in enumerate(kp)}))
+    (tmp_path / "cam.json").write_text(json.dumps({"fx": 1000.0, "fy": 1000.0, "cx": 640.0, "cy": 360.0}))
+    base = ["predict", "--keypoints", str(tmp_path / "kp.json"), "--camera", str(tmp_path / "cam.json"),
+            "--pictures", "0", "--keypoint-format"]
+    capsys.readouterr()
+    for named in ("h36m_17", "mupots_17"):
+        assert main(base + [named, "--out", str(tmp_path / named)]) == 0
+        err = [line for line in capsys.readouterr().err.splitlines() if "--keypoint-format" in line]
+        assert len(err) == 1 and f"--keypoint-format {named}: the keypoints look like coco_17" in err[0], err
+    assert main(base + ["coco_17", "--out", str(tmp_path / "coco")]) == 0
+    assert "--keypoint-format" not in capsys.readouterr().err
+    from hdnet.keypoint.formats import bone_spread, format_evidence
+    evidence = format_evidence(kp, ["coco_17", "h36m_17", "mupots_17"])
+    assert min(evidence, key=evidence.get) == "coco_17" and evidence["h36m_17"] > 1.2 * evidence["coco_17"]
+    assert np.isnan(bone_spread(np.zeros((1, 17, 3)), "coco_17")[0])  # nothing seen: no evidence
+    with pytest.raises(ValueError, match=r"expected \[P, 17, 2 or 3\] for coco_17"):
+        bone_spread(kp[:, :16], "coco_17")
+
+
 def test_coco_results_tied_to_files_and_a_field_of_view(tmp_path):
     kp, _, _ = _coco_views(2, seed=1)
     results = [{"image_id": 5, "category_id": 1, "keypoints": p.ravel().tolist(), "score": 0.9} for p in kp]

@@ -1040,7 +1040,27 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
         fmt = model.format_of(counts[0], named_format, names=("--keypoint-format", "--keypoints"))
     except ValueError as e:
         raise CLIError(str(e)) from None
+    _warn_unlike_format(people, fmt, [f for f in model.formats if model.input_skeleton(f).num_joints == counts[0]])
     return people, tracks, fmt, coco, scores
+
+
+def _warn_unlike_format(people: Dict[str, Any], fmt: str, candidates: List[str], min_people: int = 3,
+                        ratio: float = 1.2) -> None:
+    """Warn where a file's people, read as ``fmt``, have bones ``ratio`` times as long as read as
+    another format of their joint count (:func:`hdnet.keypoint.formats.format_evidence`): the
+    format named is likely not theirs, and each would be placed wrongly."""
+    import numpy as np
+
+    from ..keypoint.formats import format_evidence
+    found = [v for v in people.values() if len(v)]
+    if len(candidates) < 2 or sum(len(v) for v in found) < min_people:
+        return
+    evidence = format_evidence(np.concatenate(found), candidates)
+    best = min(candidates, key=lambda f: evidence[f] if np.isfinite(evidence[f]) else np.inf)
+    if best != fmt and np.isfinite(evidence[fmt]) and evidence[fmt] > ratio * evidence[best]:
+        print(f"warning: --keypoint-format {fmt}: the keypoints look like {best} (read as {fmt} their bones are "
+              f"{evidence[fmt] / evidence[best]:.1f}x as long as read as {best}, which joins neighbouring points; "
+              "hdnet.keypoint.formats.format_evidence); a wrong format places every person wrongly", file=sys.stderr)
 
 
 def _is_label_folder(path: str) -> bool:

@@ -35,17 +35,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple, TypeVar
+from typing import Dict, Optional, Tuple, TypeVar, Union
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from ..core.registry import Registry
-from ..graphs import get_skeleton
+from ..graphs import Skeleton, get_skeleton, resolve_skeleton
 
 __all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "PART_SIZE_RANGE", "synthesize_keypoints", "H36M",
-           "face_elevation", "KEYPOINT_LAYOUTS", "keypoint_layout", "layout_indices", "body_keypoints", "take_body_part"]
+           "face_elevation", "KEYPOINT_LAYOUTS", "keypoint_layout", "layout_indices", "body_keypoints",
+           "bone_spread", "format_evidence", "take_body_part"]
 
 #: Human3.6M 17-joint indices (``h36m_17``).
 H36M = {name: i for i, name in enumerate(get_skeleton("h36m_17").joints)}
@@ -166,6 +167,53 @@ def take_body_part(keypoints: _Array, confidence: _Array, format: Optional[str]
         return keypoints, confidence, format
     body, fmt = body_keypoints(keypoints, layout)
     return body, confidence[:, list(layout_indices(layout))], fmt
+
+
+def bone_spread(keypoints, format: Union[str, Skeleton]) -> np.ndarray:
+    """``[P]`` each person's mean 2D bone length over the diagonal of their keypoints' box, the
+    keypoints ``[P, J, 2 or 3]`` (pixels; a third column is the score, 0 missing; NaN missing)
+    read as ``format``'s joints (NaN where fewer than two bones are seen). Read as their own format
+    a body's bones join neighbouring points; read as another 17-joint format they jump across the
+    body, 1.25-2.2 times as long (``format_evidence``).
+
+    >>> kp = np.array([[[0.0, 0.0], [0.0, 1.0], [0.0, 2.0]]])
+    >>> from hdnet.graphs import Skeleton
+    >>> float(bone_spread(kp, Skeleton("line_3", ["a", "b", "c"], [(0, 1), (1, 2)], root=0))[0])
+    0.5
+    """
+    sk = resolve_skeleton(format)
+    kp = np.array(keypoints, dtype=np.float64)
+    if kp.ndim != 3 or kp.shape[1] != sk.num_joints or kp.shape[2] not in (2, 3):
+        raise ValueError(f"keypoints: expected [P, {sk.num_joints}, 2 or 3] for {sk.name}, got {list(kp.shape)}")
+    xy = kp[..., :2]
+    if kp.shape[2] == 3:
+        xy = np.where((np.nan_to_num(kp[..., 2:], nan=0.0) > 0), xy, np.nan)
+    bones = np.asarray(sk.bones)
+    length = np.linalg.norm(xy[:, bones[:, 0]] - xy[:, bones[:, 1]], axis=-1)  # [P, B], NaN where unseen
+    seen = np.isfinite(length)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diag = np.linalg.norm(np.nanmax(np.where(np.isfinite(xy), xy, -np.inf), 1)
+                              - np.nanmin(np.where(np.isfinite(xy), xy, np.inf), 1), axis=-1)
+        mean = np.where(seen, length, 0.0).sum(1) / seen.sum(1)
+        out = mean / diag
+    return np.where((seen.sum(1) >= 2) & (diag > 0) & np.isfinite(out), out, np.nan)
+
+
+def format_evidence(keypoints, candidates) -> Dict[str, float]:
+    """``{format: median bone spread}`` of people ``[P, J, 2 or 3]`` read as each candidate format
+    of their joint count (:func:`bone_spread`; NaN where nobody has two bones seen): the format
+    they are in has the shortest bones. On MuPoTS-3D's annotations (``mupots_17``) the other
+    17-joint formats read 1.5-2.2 times longer; synthetic COCO bodies 1.25 times as ``h36m_17``.
+
+    >>> kp = np.random.default_rng(0).uniform(0, 100, (4, 17, 2))
+    >>> sorted(format_evidence(kp, ["coco_17", "h36m_17"]))
+    ['coco_17', 'h36m_17']
+    """
+    out = {}
+    for fmt in candidates:
+        spread = bone_spread(keypoints, fmt)
+        out[fmt] = float(np.nanmedian(spread)) if np.isfinite(spread).any() else math.nan
+    return out
 
 
 def _unit(v: Tensor) -> Tensor:
