@@ -76,6 +76,9 @@ def test_a_format_named_wrongly_is_warned_of(tmp_path, capsys):
         assert len(err) == 1 and f"--keypoint-format {named}: the keypoints look like coco_17" in err[0], err
     assert main(base + ["coco_17", "--out", str(tmp_path / "coco")]) == 0
     assert "--keypoint-format" not in capsys.readouterr().err
+    assert main(base[:-1] + ["--out", str(tmp_path / "unnamed")]) == 2  # still required; the error suggests one
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "say which" in err[0] and "they look like coco_17" in err[0]
     from hdnet.keypoint.formats import bone_spread, format_evidence
     evidence = format_evidence(kp, ["coco_17", "h36m_17", "mupots_17"])
     assert min(evidence, key=evidence.get) == "coco_17" and evidence["h36m_17"] > 1.2 * evidence["coco_17"]

@@ -1036,28 +1036,49 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
         counts = [body] if counts else []
     if not counts:  # nobody in the file: any format reads it
         return people, tracks, model.check_format(named_format or model.formats[0]), coco, scores
+    candidates = [f for f in model.formats if model.input_skeleton(f).num_joints == counts[0]]
     try:
         fmt = model.format_of(counts[0], named_format, names=("--keypoint-format", "--keypoints"))
     except ValueError as e:
-        raise CLIError(str(e)) from None
-    _warn_unlike_format(people, fmt, [f for f in model.formats if model.input_skeleton(f).num_joints == counts[0]])
+        likely = _likely_format(people, candidates) if named_format is None else None
+        raise CLIError(str(e) + (f" (they look like {likely}: hdnet.keypoint.formats.format_evidence)" if likely
+                                 else "")) from None
+    _warn_unlike_format(people, fmt, candidates)
     return people, tracks, fmt, coco, scores
 
 
-def _warn_unlike_format(people: Dict[str, Any], fmt: str, candidates: List[str], min_people: int = 3,
-                        ratio: float = 1.2) -> None:
-    """Warn where a file's people, read as ``fmt``, have bones ``ratio`` times as long as read as
-    another format of their joint count (:func:`hdnet.keypoint.formats.format_evidence`): the
-    format named is likely not theirs, and each would be placed wrongly."""
+def _format_evidence(people: Dict[str, Any], candidates: List[str], min_people: int = 3) -> Dict[str, float]:
+    """:func:`hdnet.keypoint.formats.format_evidence` of a file's people (empty with fewer than
+    ``min_people`` or one candidate)."""
     import numpy as np
 
     from ..keypoint.formats import format_evidence
     found = [v for v in people.values() if len(v)]
     if len(candidates) < 2 or sum(len(v) for v in found) < min_people:
-        return
+        return {}
     evidence = format_evidence(np.concatenate(found), candidates)
-    best = min(candidates, key=lambda f: evidence[f] if np.isfinite(evidence[f]) else np.inf)
-    if best != fmt and np.isfinite(evidence[fmt]) and evidence[fmt] > ratio * evidence[best]:
+    return {f: v for f, v in evidence.items() if np.isfinite(v)}
+
+
+def _likely_format(people: Dict[str, Any], candidates: List[str], ratio: float = 1.2) -> Optional[str]:
+    """The candidate format a file's people look like: the one whose bones are shortest, by
+    ``ratio`` at least against every other; None where none stands out."""
+    evidence = _format_evidence(people, candidates)
+    if len(evidence) < 2:
+        return None
+    best = min(evidence, key=lambda f: evidence[f])
+    return best if all(v > ratio * evidence[best] for f, v in evidence.items() if f != best) else None
+
+
+def _warn_unlike_format(people: Dict[str, Any], fmt: str, candidates: List[str], ratio: float = 1.2) -> None:
+    """Warn where a file's people, read as ``fmt``, have bones ``ratio`` times as long as read as
+    another format of their joint count (:func:`hdnet.keypoint.formats.format_evidence`): the
+    format named is likely not theirs, and each would be placed wrongly."""
+    evidence = _format_evidence(people, candidates)
+    if fmt not in evidence or len(evidence) < 2:
+        return
+    best = min(evidence, key=lambda f: evidence[f])
+    if best != fmt and evidence[fmt] > ratio * evidence[best]:
         print(f"warning: --keypoint-format {fmt}: the keypoints look like {best} (read as {fmt} their bones are "
               f"{evidence[fmt] / evidence[best]:.1f}x as long as read as {best}, which joins neighbouring points; "
               "hdnet.keypoint.formats.format_evidence); a wrong format places every person wrongly", file=sys.stderr)
