@@ -134,7 +134,7 @@ def test_the_detectors_person_scores_are_kept_and_can_leave_people_out(tmp_path,
 def test_a_camera_of_another_resolution_is_warned_of(tmp_path, capsys):
     """A 1920x1080 calibration without its size, given for 640x360 images: the principal point
     lies outside them, which says so in one warning; with its size in the file it is scaled and
-    nothing is said."""
+    nothing is said. So are a focal length in millimetres and keypoints of another resolution."""
     from PIL import Image
     kp, _, _ = _coco_views(1, seed=4)
     kp[..., :2] *= 0.3  # inside a 640x360 image
@@ -155,6 +155,11 @@ def test_a_camera_of_another_resolution_is_warned_of(tmp_path, capsys):
     for name in ("sized.json", "right.json"):
         assert main(base + [str(tmp_path / name), "--out", str(tmp_path / name[:-5])]) == 0
         assert "warning" not in capsys.readouterr().err
+    # a focal length in millimetres (a phone's 4.25 mm) read as pixels: 178 degrees across
+    (tmp_path / "mm.json").write_text(json.dumps({"fx": 4.25, "fy": 4.25, "cx": 319.5, "cy": 179.5}))
+    assert main(base + [str(tmp_path / "mm.json"), "--out", str(tmp_path / "mm")]) == 0
+    err = capsys.readouterr().err
+    assert "the camera of 2 images would see 178 degrees across them (first: 'a.jpg', fx 4.25 px" in err
     # keypoints of the 1920x1080 frames given with 640x360 images: most lie outside them
     (tmp_path / "kp3.json").write_text(json.dumps({"a.jpg": [(kp[0] * [3.0, 3.0, 1.0] + [700.0, 500.0, 0.0]).tolist()],
                                                   "b.jpg": [kp[0].tolist()]}))

@@ -1222,6 +1222,15 @@ def _run_predict_keypoints(args) -> int:
         print(f"warning: --keypoints: most keypoints of {len(astray)} image{'' if len(astray) == 1 else 's'} lie "
               f"outside them (first: {astray[0]!r}, {size[0]}x{size[1]}): were they found on another resolution of "
               "these images, or on other images?", file=sys.stderr)
+    too_wide = kp.too_wide(refs, cameras)
+    if too_wide:
+        key, degrees = too_wide[0]
+        cam, size = cameras[key][0], refs[key].size
+        n_wide = len(too_wide)
+        print(f"warning: the camera of {n_wide} image{'' if n_wide == 1 else 's'} would see {degrees:.0f} degrees "
+              f"across {'it' if n_wide == 1 else 'them'} (first: {key!r}, fx {cam.fx:g} px for {size[0]}x{size[1]}), "
+              "which no lens but a fisheye does: a focal length in millimetres? Give it in pixels (focal mm x image "
+              "width px / sensor width mm)", file=sys.stderr)
     outside = kp.principal_point_outside(refs, cameras)
     if outside:
         key, (cx, cy), (w, h) = outside[0]

@@ -171,6 +171,25 @@ def principal_point_outside(refs: Dict[str, ImageRef], cameras: Dict[str, Tuple[
     return out
 
 
+def too_wide(refs: Dict[str, ImageRef], cameras: Dict[str, Tuple[Camera, str]], max_deg: float = 170.0
+             ) -> List[Tuple[str, float]]:
+    """``[(image, degrees)]``: the images of known size whose camera (not a fisheye) would see
+    ``max_deg`` or more across them, which no lens but a fisheye does: a focal length in
+    millimetres read as pixels, say (``--fov`` refuses the same for a pinhole)."""
+    out = []
+    for key, (camera, _) in cameras.items():
+        size = refs[key].size
+        if size is None or camera.distortion_model == "fisheye":
+            continue
+        try:
+            wide = max(camera.field_of_view(int(size[0]), int(size[1])))
+        except ValueError:  # a lens that cannot be undone at the edges says so where it is used
+            continue
+        if wide >= max_deg:
+            out.append((key, wide))
+    return out
+
+
 def keypoints_outside(people: Dict[str, np.ndarray], refs: Dict[str, ImageRef], margin: float = 0.1) -> List[str]:
     """The images of known size most of whose seen keypoints (``[P, J, 3]``, score > 0) lie
     outside them by more than ``margin`` of their size: keypoints found on another resolution
