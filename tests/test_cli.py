@@ -96,6 +96,11 @@ def test_predict_and_eval_with_the_demo_checkpoint(demo_run, tmp_path, capsys):
     assert main(["predict", str(img), "--boxes", str(tmp_path / "boxes.json"), "--camera",
                  str(tmp_path / "cam.json"), "--checkpoint", str(ckpt), "--out", str(tmp_path / "q"),
                  "--flip-test", "--autocast"]) == 0
+    capsys.readouterr()
+    (tmp_path / "big.json").write_text(json.dumps({"fx": 150.0, "fy": 150.0, "cx": 640.0, "cy": 48.0}))  # another size's
+    assert main(["predict", str(img), "--boxes", str(tmp_path / "boxes.json"), "--camera", str(tmp_path / "big.json"),
+                 "--checkpoint", str(ckpt), "--out", str(tmp_path / "r"), "--pictures", "0"]) == 0
+    assert "principal point lies outside 1 image (first: 'photo.png', (640, 48) px for 128x96)" in capsys.readouterr().err
     half = json.loads((tmp_path / "q" / "roots.json").read_text())
     for a, b in zip(roots, half, strict=True):  # bfloat16: the same people, depths within a few per cent
         assert b["root_cam"][2] == pytest.approx(a["root_cam"][2], rel=0.05)

@@ -971,6 +971,30 @@ def _floor_numbers(text: Optional[str]) -> Optional[List[float]]:
 SHOWN_IMAGES = 20
 
 
+def _warn_camera_sizes(refs, cameras) -> None:
+    """Warn where a camera does not fit its image (``refs``: image -> ImageRef with its size;
+    ``cameras``: image -> (Camera, source)): it would see 170 degrees or more across it (a focal
+    length in millimetres), or its principal point lies outside it (another resolution's)."""
+    from . import keypoint_predict as kp
+    too_wide = kp.too_wide(refs, cameras)
+    if too_wide:
+        key, degrees = too_wide[0]
+        cam, size = cameras[key][0], refs[key].size
+        n_wide = len(too_wide)
+        print(f"warning: the camera of {n_wide} image{'' if n_wide == 1 else 's'} would see {degrees:.0f} degrees "
+              f"across {'it' if n_wide == 1 else 'them'} (first: {key!r}, fx {cam.fx:g} px for {size[0]}x{size[1]}), "
+              "which no lens but a fisheye does: a focal length in millimetres? Give it in pixels (focal mm x image "
+              "width px / sensor width mm)", file=sys.stderr)
+    outside = kp.principal_point_outside(refs, cameras)
+    if outside:
+        key, (cx, cy), (w, h) = outside[0]
+        print(f"warning: --camera: the principal point lies outside {len(outside)} image"
+              f"{'' if len(outside) == 1 else 's'} (first: "
+              f"{key!r}, ({cx:g}, {cy:g}) px for {w}x{h}): a calibration made at another resolution places people "
+              "wrongly; give the camera of these images, or the calibrated size in the file (image_width, "
+              f"image_height), which hdnet scales to each image ({DOCS}/camera.md)", file=sys.stderr)
+
+
 def _people(n: int) -> str:
     """``n`` people on screen: "1 person", "3 people"."""
     return f"{n} person" if n == 1 else f"{n} people"
@@ -1222,23 +1246,7 @@ def _run_predict_keypoints(args) -> int:
         print(f"warning: --keypoints: most keypoints of {len(astray)} image{'' if len(astray) == 1 else 's'} lie "
               f"outside them (first: {astray[0]!r}, {size[0]}x{size[1]}): were they found on another resolution of "
               "these images, or on other images?", file=sys.stderr)
-    too_wide = kp.too_wide(refs, cameras)
-    if too_wide:
-        key, degrees = too_wide[0]
-        cam, size = cameras[key][0], refs[key].size
-        n_wide = len(too_wide)
-        print(f"warning: the camera of {n_wide} image{'' if n_wide == 1 else 's'} would see {degrees:.0f} degrees "
-              f"across {'it' if n_wide == 1 else 'them'} (first: {key!r}, fx {cam.fx:g} px for {size[0]}x{size[1]}), "
-              "which no lens but a fisheye does: a focal length in millimetres? Give it in pixels (focal mm x image "
-              "width px / sensor width mm)", file=sys.stderr)
-    outside = kp.principal_point_outside(refs, cameras)
-    if outside:
-        key, (cx, cy), (w, h) = outside[0]
-        print(f"warning: --camera: the principal point lies outside {len(outside)} image"
-              f"{'' if len(outside) == 1 else 's'} (first: "
-              f"{key!r}, ({cx:g}, {cy:g}) px for {w}x{h}): a calibration made at another resolution places people "
-              "wrongly; give the camera of these images, or the calibrated size in the file (image_width, "
-              f"image_height), which hdnet scales to each image ({DOCS}/camera.md)", file=sys.stderr)
+    _warn_camera_sizes(refs, cameras)
     heights = kp.heights_for(people, tracks, args.height, _read_json(args.heights, "--heights") if args.heights
                              else None)
     keep, below = _above_min_score(args, people, scores)
@@ -1446,6 +1454,9 @@ def _run_predict(args) -> int:
     names = [os.path.basename(p) for p in args.images]
     shared = {n for n in names if names.count(n) > 1}
     jobs = []
+    from . import keypoint_predict as kp
+    sizes: dict = {}  # image -> its ImageRef (size) and its camera from --camera, checked against each other
+    given: dict = {}
     for image, name in zip(args.images, names, strict=True):
         if not os.path.isfile(image):
             raise CLIError(f"image: no file at {image!r}")
@@ -1464,6 +1475,8 @@ def _run_predict(args) -> int:
         # flat over a folder of photos
         height, width = load_image(image).shape[1:]
         cam = _camera_for(cams, key, image, name, image_size=(width, height))
+        if cam is not None:
+            sizes[key], given[key] = kp.ImageRef(key, size=(width, height)), (cam, "--camera")
         stem = Path(image).stem if name not in shared else \
             "_".join(Path(os.path.normpath(image)).parts[-2:]).rsplit(".", 1)[0].replace(os.sep, "_")
         jobs.append((image, key, boxes, scores, cam, stem))
@@ -1471,6 +1484,7 @@ def _run_predict(args) -> int:
     for k, stem in enumerate(stems):  # still equal (same name, same folder name): number them
         if stems.count(stem) > 1:
             stems[k] = f"{stem}_{k}"
+    _warn_camera_sizes(sizes, given)
     predictor = Predictor(model, prep, flip_test=args.flip_test, autocast=args.autocast)
     items = ({"image": image, "boxes": boxes, "camera": cam, "box_format": args.box_format or "xyxy",
               "scores": scores}
