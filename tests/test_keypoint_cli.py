@@ -87,6 +87,39 @@ def test_a_format_named_wrongly_is_warned_of(tmp_path, capsys):
         bone_spread(kp[:, :16], "coco_17")
 
 
+def test_info_says_what_a_keypoint_file_holds(tmp_path, capsys):
+    """``hdnet info`` on what ``--keypoints`` reads: the layout, people, joints, the formats their
+    count reads as and the one they look like; fractions of the image are pointed out."""
+    kp, _, _ = _coco_views(4, seed=9)
+    results = [{"image_id": f"f{i % 2}.jpg", "keypoints": p.ravel().tolist(), "score": 0.8, "track_id": i}
+               for i, p in enumerate(kp)]
+    (tmp_path / "res.json").write_text(json.dumps(results))
+    assert main(["info", str(tmp_path / "res.json"), "--json", str(tmp_path / "i.json")]) == 0
+    out = capsys.readouterr().out
+    assert "(coco-results): 4 people in 2 images, 17 joints" in out
+    assert "reads as: mupots_17, h36m_17, coco_17 (name one: --keypoint-format)" in out
+    assert "they look like coco_17" in out and "track ids: yes; the detector's person scores: yes" in out
+    info = json.loads((tmp_path / "i.json").read_text())
+    assert info["looks_like"] == "coco_17" and info["people"] == 4 and info["track_ids"]
+    xy = kp[..., :2][kp[..., 2] > 0]
+    assert info["x_px"] == [pytest.approx(xy[:, 0].min()), pytest.approx(xy[:, 0].max())]
+    fractions = kp.copy()
+    fractions[..., :2] /= 2000.0
+    (tmp_path / "frac.json").write_text(json.dumps({"a.jpg": fractions[:1].tolist()}))
+    assert main(["info", str(tmp_path / "frac.json")]) == 0
+    assert "fractions of the image?" in capsys.readouterr().out
+    (tmp_path / "op").mkdir()
+    op = np.concatenate([kp[0], kp[0, :1]])  # 18 points: read as OpenPose's COCO model
+    (tmp_path / "op" / "f_keypoints.json").write_text(json.dumps({"people": [{"pose_keypoints_2d":
+                                                                              op.ravel().tolist()}]}))
+    assert main(["info", str(tmp_path / "op")]) == 0
+    out = capsys.readouterr().out
+    assert "(openpose folder): 1 person in 1 image, 18 joints" in out and "coco_17 (the openpose_18 layout)" in out
+    (tmp_path / "empty").mkdir()
+    assert main(["info", str(tmp_path / "empty")]) == 2
+    assert "a folder without keypoint files" in capsys.readouterr().err
+
+
 def test_coco_results_tied_to_files_and_a_field_of_view(tmp_path):
     kp, _, _ = _coco_views(2, seed=1)
     results = [{"image_id": 5, "category_id": 1, "keypoints": p.ravel().tolist(), "score": 0.9} for p in kp]

@@ -416,10 +416,12 @@ def _add_info(sub):
                        "(.json, .yaml, .yml, .xml, COLMAP's cameras.txt) is read as --camera reads it, and each "
                        f"camera shown with its field of view and how far its lens moves the image's corners "
                        f"({DOCS}/camera.md). A people.json that hdnet predict wrote is summed up: people, "
-                       "images, tracks, how they were placed, their depths.")
+                       "images, tracks, how they were placed, their depths. A detector's keypoint file or folder "
+                       "(what --keypoints reads) is summed up too: its layout, people, joints, the formats they "
+                       "read as and the one they look like.")
     p.add_argument("checkpoint", nargs="?",
                    help="a checkpoint file, 'pretrained[:NAME]' for shipped weights, a calibration file, an "
-                   "exported .onnx file or hdnet predict's people.json")
+                   "exported .onnx file, hdnet predict's people.json, or a detector's keypoint file or folder")
     p.add_argument("--json", metavar="FILE", help="also write the whole description as JSON (with the "
                    "training configuration)")
     p.set_defaults(run=_run_info)
@@ -756,6 +758,105 @@ def _info_lines(d: Dict[str, Any]) -> List[str]:
 _CALIBRATION_SUFFIXES = (".json", ".yaml", ".yml", ".xml", ".txt")
 
 
+def _is_keypoint_file(path: str) -> bool:
+    """Whether ``path`` is a detector's keypoint file that ``--keypoints`` reads (a JSON file
+    that is not a camera file: :func:`hdnet.data.keypoint_files.parse_keypoints` reads it)."""
+    from ..core.files import read_json
+    from ..data.keypoint_files import parse_keypoints
+    if os.path.splitext(path)[1].lower() != ".json" or not os.path.isfile(path):
+        return False
+    try:
+        people, _ = parse_keypoints(read_json(path, "info"))
+    except (ValueError, TypeError, KeyError, OSError):
+        return False
+    return bool(people)
+
+
+def _keypoint_info(path: str) -> Dict[str, Any]:
+    """What a keypoint file or folder holds, as ``--keypoints`` reads it: its layout, images,
+    people, joint count, the formats that count fits and the one the people look like, whether
+    it has track ids and person scores, and the range of its coordinates."""
+    import numpy as np
+
+    from ..core.files import read_json
+    from ..data.keypoint_files import (
+        LABEL_JOINT_COUNTS,
+        folder_layout,
+        parse_keypoints,
+        parse_person_scores,
+        parse_track_ids,
+        read_keypoint_folder,
+    )
+    from ..keypoint.formats import FORMATS, INPUT_FORMATS, KEYPOINT_LAYOUTS, format_evidence
+    try:
+        if os.path.isdir(path):
+            if not folder_layout(path):
+                raise ValueError(f"info: {path!r} is a folder without keypoint files; give a checkpoint, a calibration "
+                                 "file, an .onnx file, a people.json, or a detector's keypoint file or folder")
+            counts = sorted({FORMATS.get(f).skeleton.num_joints for f in INPUT_FORMATS}
+                            | {n for _, n in KEYPOINT_LAYOUTS.values()} | set(LABEL_JOINT_COUNTS))
+            people, tracks, scores = read_keypoint_folder(path, "info", joints=counts)
+            layout = f"{folder_layout(path)} folder"
+        else:
+            loaded = read_json(path, "info")
+            people, layout = parse_keypoints(loaded, "info")
+            tracks, scores = parse_track_ids(loaded, "info"), parse_person_scores(loaded, "info")
+    except (OSError, ValueError) as e:
+        raise CLIError(str(e)) from None
+    found = [v for v in people.values() if len(v)]
+    joints = sorted({int(v.shape[1]) for v in found})
+    result: Dict[str, Any] = {"file": path, "layout": layout, "images": len(people),
+                              "people": sum(len(v) for v in found), "joints": joints,
+                              "track_ids": tracks is not None, "person_scores": scores is not None}
+    if len(joints) == 1:
+        j = joints[0]
+        layouts = [k for k, (_, n) in KEYPOINT_LAYOUTS.items() if n == j]
+        fits = [f for f in INPUT_FORMATS if FORMATS.get(f).skeleton.num_joints == j]
+        result["reads_as"] = [f"{KEYPOINT_LAYOUTS[k][0]} (the {k} layout)" for k in layouts] or fits
+        every = np.concatenate(found)
+        seen = every[(every[..., 2] > 0) & np.isfinite(every[..., :2]).all(-1)][:, :2]
+        if len(seen):
+            result["x_px"] = [float(seen[:, 0].min()), float(seen[:, 0].max())]
+            result["y_px"] = [float(seen[:, 1].min()), float(seen[:, 1].max())]
+        if len(fits) > 1 and not layouts and len(every) >= 3:
+            evidence = {f: v for f, v in format_evidence(every, fits).items() if np.isfinite(v)}
+            result["bone_spread"] = evidence
+            if evidence:
+                best = min(evidence, key=lambda f: evidence[f])
+                if all(v > 1.2 * evidence[best] for f, v in evidence.items() if f != best):
+                    result["looks_like"] = best
+    return result
+
+
+def _keypoint_info_lines(r: Dict[str, Any]) -> List[str]:
+    lines = [f"keypoints {r['file']} ({r['layout']}): {_people(r['people'])} in {r['images']} image"
+             f"{'' if r['images'] == 1 else 's'}, {' or '.join(map(str, r['joints'])) or 'no'} joints"]
+    if len(r["joints"]) > 1:
+        lines.append("  images with different joint counts: one file holds one format, so --keypoints refuses it")
+    reads = r.get("reads_as")
+    if reads is not None:
+        if not reads:
+            lines.append("  reads as: no format of the shipped model has that many joints")
+        elif len(reads) == 1:
+            lines.append(f"  reads as: {reads[0]}")
+        else:
+            looks = r.get("looks_like")
+            lines.append(f"  reads as: {', '.join(reads)} (name one: --keypoint-format)"
+                         + (f"; they look like {looks}" if looks else ""))
+        if "bone_spread" in r:
+            lines.append("  bone spread read as each (the format they are in is the shortest: "
+                         "hdnet.keypoint.formats.format_evidence): "
+                         + ", ".join(f"{f} {v:.3f}" for f, v in r["bone_spread"].items()))
+    if "x_px" in r:
+        lines.append(f"  coordinates: x {r['x_px'][0]:.4g} to {r['x_px'][1]:.4g}, y {r['y_px'][0]:.4g} to "
+                     f"{r['y_px'][1]:.4g}"
+                     + (" (all within [0, 1]: fractions of the image? give pixels)" if max(r["x_px"][1], r["y_px"][1]) <= 1
+                        else ""))
+    lines.append(f"  track ids: {'yes' if r['track_ids'] else 'none'}; the detector's person scores: "
+                 f"{'yes' if r['person_scores'] else 'none'}")
+    return lines
+
+
 def _is_people_file(path: str) -> bool:
     """Whether ``path`` is a ``people.json`` of ``hdnet predict`` (a list of person records)."""
     if os.path.splitext(path)[1].lower() != ".json" or not os.path.isfile(path):
@@ -842,6 +943,9 @@ def _run_info(args) -> int:
         except (OSError, ValueError) as e:
             raise CLIError(str(e)) from None
         print("\n".join(_people_info_lines(args.checkpoint, result)))
+    elif os.path.isdir(args.checkpoint) or _is_keypoint_file(args.checkpoint):
+        result = _keypoint_info(args.checkpoint)
+        print("\n".join(_keypoint_info_lines(result)))
     elif os.path.splitext(args.checkpoint)[1].lower() in _CALIBRATION_SUFFIXES:
         try:
             result = _camera_info(_read_cameras(args.checkpoint))
