@@ -582,6 +582,43 @@ def test_mmpose_predictions_read_as_a_video_file_and_as_a_folder_of_images(tmp_p
         parse_keypoints([{"frame_id": 0, "instances": [{"keypoints": [[1, 2]], "keypoint_scores": [0.5, 0.5]}]}])
     with pytest.raises(ValueError, match=re.escape("must lie in [0, 1]")):
         parse_keypoints([{"frame_id": 0, "instances": _mmpose_instances(frames[0] * [1, 1, 3])}])
+    # MMPose's demos (--save-predictions) and Sapiens' vis_pose.py wrap them: {meta_info, instance_info}
+    wrapped, layout = parse_keypoints({"meta_info": {"dataset_name": "coco"}, "instance_info": video})
+    assert layout == "mmpose-video" and all(np.array_equal(wrapped[k], people_k) for k, people_k in
+                                            parse_keypoints(json.loads(json.dumps(video)))[0].items())
+    (tmp_path / "sapiens").mkdir()
+    for i, f in enumerate(frames):
+        (tmp_path / "sapiens" / f"img{i}.json").write_text(json.dumps({"instance_info": _mmpose_instances(f)}))
+    people, _, _ = read_keypoint_folder(tmp_path / "sapiens")
+    np.testing.assert_allclose(people["img1"], frames[1])
+    with pytest.raises(ValueError, match="one image's MMPose .or Sapiens. instances, which do not say the image"):
+        parse_keypoints({"instance_info": _mmpose_instances(frames[0])})
+
+
+def test_sapiens_308_points_place_people_as_their_coco_points_do(tmp_path):
+    """Sapiens' ``vis_pose.py`` output for its 308-point (Goliath) model, a folder of
+    ``<image>.json`` with ``instance_info``: read as ``coco_17`` by joint name, no format needed,
+    each person placed exactly as the same COCO keypoints."""
+    kp, cams, _ = _coco_views(2, seed=10)
+    coco_at = (0, 1, 2, 3, 4, 5, 6, 7, 8, 62, 41, 9, 10, 11, 12, 13, 14)  # Goliath's index of each COCO point
+    goliath = np.zeros((2, 308, 3))
+    goliath[:, :, 2] = 0.7  # the other 291 points: found, not read
+    goliath[:, list(coco_at)] = kp
+    (tmp_path / "sapiens").mkdir()
+    for i in range(2):
+        (tmp_path / "sapiens" / f"im{i}.json").write_text(json.dumps({"instance_info": _mmpose_instances(goliath[i:i + 1])}))
+    (tmp_path / "coco.json").write_text(json.dumps({f"im{i}": [kp[i].tolist()] for i in range(2)}))
+    k = cams.intrinsics
+    (tmp_path / "cam.json").write_text(json.dumps({f"im{i}": {"fx": float(k[i, 0]), "fy": float(k[i, 1]),
+                                                              "cx": float(k[i, 2]), "cy": float(k[i, 3])}
+                                                   for i in range(2)}))
+    base = ["predict", "--camera", str(tmp_path / "cam.json"), "--pictures", "0"]
+    assert main(base + ["--keypoints", str(tmp_path / "coco.json"), "--keypoint-format", "coco_17", "--out",
+                        str(tmp_path / "want")]) == 0
+    assert main(base + ["--keypoints", str(tmp_path / "sapiens"), "--out", str(tmp_path / "got")]) == 0
+    want, got = (json.loads((tmp_path / d / "people.json").read_text()) for d in ("want", "got"))
+    assert {p["format"] for p in got} == {"coco_17"}
+    np.testing.assert_allclose([p["root_cam"] for p in got], [p["root_cam"] for p in want], atol=2e-3)
 
 
 def test_every_image_is_answered_in_one_batch_with_its_own_camera():

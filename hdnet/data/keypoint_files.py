@@ -215,6 +215,11 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
         found, _ = parse_keypoints(converted, what)
         j = next((v.shape[1] for v in found.values()), 17)
         return {str(k): found.get(str(k), np.zeros((0, j, 3))) for k in data}, "ultralytics-json"
+    data = _instance_info(data)
+    if isinstance(data, list) and data and all(isinstance(r, dict) and "keypoint_scores" in r and "image_id" not in r
+                                               for r in data):
+        raise ValueError(f"{what}: one image's MMPose (or Sapiens) instances, which do not say the image; give the "
+                         "folder of such files, each named after its image (--keypoints DIR)")
     if isinstance(data, list) and data and all(isinstance(r, dict) and "instances" in r for r in data):
         results: Dict[str, List[dict]] = {}
         for k, frame in enumerate(data):
@@ -276,6 +281,16 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
     counts = {len(v[0]) for v in out.values() if v}
     j = counts.pop() if len(counts) == 1 else 0  # an image with nobody: the others' joint count
     return {k: np.stack(v) if v else np.zeros((0, j, 3)) for k, v in out.items()}, layout
+
+
+def _instance_info(data: Any) -> Any:
+    """What MMPose's demos (``--save-predictions``) and Sapiens' ``vis_pose.py`` write, ``{"meta_info":
+    ..., "instance_info": ...}``, as the instances (an image's) or frames (a video's) it holds;
+    anything else as it is."""
+    if isinstance(data, dict) and isinstance(data.get("instance_info"), list) and set(data) <= {"meta_info",
+                                                                                              "instance_info"}:
+        return data["instance_info"]
+    return data
 
 
 def _mmpose_results(instances: Any, image_id: str, where: str) -> List[dict]:
@@ -413,7 +428,7 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
             results[name[:-len(".json")]] = _ultralytics_results(data, name[:-len(".json")], where)
             ultralytics = True
         else:
-            results[name[:-len(".json")]] = _mmpose_results(data, name[:-len(".json")], where)
+            results[name[:-len(".json")]] = _mmpose_results(_instance_info(data), name[:-len(".json")], where)
     if ultralytics:
         flat = _complete_tracks([r for rs in results.values() for r in rs])
         _check_pixels(flat, what)

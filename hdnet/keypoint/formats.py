@@ -28,7 +28,8 @@ and which no detector's eye, ear or heel points hold to.
 Other keypoint layouts are read as the format whose joints they hold (:data:`KEYPOINT_LAYOUTS`,
 :func:`body_keypoints`), joint by joint name: COCO-WholeBody's 133 points (RTMW, DWPose, MMPose's
 wholebody models) begin with COCO's 17, Halpe's 136 (AlphaPose) with Halpe's 26, and OpenPose's
-COCO model (18 points; AlphaPose's ``--format open``) holds COCO's 17 in its own order.
+COCO model (18 points; AlphaPose's ``--format open``) and Sapiens' Goliath points (308) hold
+COCO's 17 in their own order.
 """
 
 from __future__ import annotations
@@ -104,10 +105,12 @@ INPUT_FORMATS = ("mupots_17", "h36m_17", "coco_17", "halpe_26", "body_25", "blaz
 #: ``halpe_26`` its feet would come with Halpe's head, neck and pelvis missing, which placed people
 #: within 0.2 points of depth error of ``coco_17`` and posed them 12-17 % worse (``python
 #: scripts/whole_body_choice.py``; docs/experiments.md). OpenPose's COCO model (``openpose_18``) is
-#: COCO's 17 in another order with the neck, the mean of the shoulders.
+#: COCO's 17 in another order with the neck, the mean of the shoulders; Sapiens' Goliath points
+#: (``goliath_308``) hold COCO's 17 by name, the wrists among the hands' points.
 KEYPOINT_LAYOUTS: Dict[str, Tuple[str, int]] = {"coco_wholebody_133": ("coco_17", 133),
                                                  "halpe_136": ("halpe_26", 136),
-                                                 "openpose_18": ("coco_17", 18)}
+                                                 "openpose_18": ("coco_17", 18),
+                                                 "goliath_308": ("coco_17", 308)}
 _Array = TypeVar("_Array", np.ndarray, Tensor)
 
 

@@ -62,18 +62,25 @@ def test_connected_and_tree_reaches_every_joint(name):
     assert n == 1
 
 
+#: Skeletons whose mirror pairs come from their source, not their names: Goliath's face points
+#: carry their side inside the name and mirror with numbers that differ (its ``swap``).
+SOURCE_FLIPS = ("goliath_308",)
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_flip_pairs_swap_left_and_right_names(name):
     sk = get_skeleton(name)
     paired = set()
     for a, b in sk.flip_pairs:
         na, nb = sk.joints[a], sk.joints[b]
-        assert ("l_" in na[:2] and "r_" in nb[:2]) or ("r_" in na[:2] and "l_" in nb[:2])
-        assert na[2:] == nb[2:]
+        if name not in SOURCE_FLIPS:
+            assert ("l_" in na[:2] and "r_" in nb[:2]) or ("r_" in na[:2] and "l_" in nb[:2])
+            assert na[2:] == nb[2:]
         paired |= {a, b}
     # every sided joint is paired; flip permutation is an involution
     for i, n in enumerate(sk.joints):
-        assert (i in paired) == n.startswith(("l_", "r_"))
+        if n.startswith(("l_", "r_")) or name not in SOURCE_FLIPS:
+            assert (i in paired) == n.startswith(("l_", "r_"))
     perm = sk.flip_permutation()
     assert [perm[p] for p in perm] == list(range(sk.num_joints))
     # flipping keeps the bone graph (mirror symmetry of every skeleton)

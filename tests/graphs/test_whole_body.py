@@ -37,6 +37,21 @@ def test_openpose_coco_18_is_cocos_17_in_openposes_order():
     assert flip_order(op) == [0, 1, 5, 6, 7, 2, 3, 4, 11, 12, 13, 8, 9, 10, 15, 14, 17, 16]
 
 
+def test_goliath_308_holds_cocos_17_where_sapiens_puts_them():
+    """Sapiens' Goliath points: COCO's 15 without the wrists first, the right wrist at 41 and the
+    left at 62 (after each hand's fingers), written out from its goliath.py; they mirror as
+    Goliath's own swap says (its face points by number, not name)."""
+    sk = get_skeleton("sapiens_308")
+    assert sk.num_joints == KEYPOINT_LAYOUTS["goliath_308"][1] == 308 and sk.name == "goliath_308"
+    assert layout_indices("goliath_308") == (0, 1, 2, 3, 4, 5, 6, 7, 8, 62, 41, 9, 10, 11, 12, 13, 14)
+    flips = dict(sk.flip_pairs) | {b: a for a, b in sk.flip_pairs}
+    j = sk.joints
+    assert j[flips[j.index("l_wrist")]] == "r_wrist" and j[flips[j.index("l_big_toe")]] == "r_big_toe"
+    assert j[flips[j.index("upper_midpoint_2_of_r_eyebrow")]] == "upper_midpoint_3_of_l_eyebrow"
+    assert "nose" not in flips and len(sk.flip_pairs) == 146
+    assert sk.parents[j.index("r_wrist")] == j.index("r_elbow") and sk.parents[j.index("tip_of_chin")] == 0
+
+
 def flip_order(sk):
     flips = dict(sk.flip_pairs) | {b: a for a, b in sk.flip_pairs}
     return [flips.get(i, i) for i in range(sk.num_joints)]
