@@ -160,8 +160,8 @@ def _add_predict(sub):
     p.add_argument("--keypoint-format", default=None,
                    help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17, or "
                    "layouts that hold one: the whole-body coco_wholebody_133 and halpe_136 (their body part is "
-                   "read) and OpenPose's COCO model openpose_18 (read as coco_17); required where the joint count "
-                   "fits several)")
+                   "read), OpenPose's COCO model openpose_18 and Sapiens' goliath_308 (read as coco_17); required "
+                   "where the joint count fits several)")
     p.add_argument("--coco-annotations", metavar="FILE",
                    help="COCO annotation file whose 'images' list ties COCO results' image_id to file names "
                    "and image sizes")
@@ -872,8 +872,8 @@ def _is_people_file(path: str) -> bool:
 def _people_info_lines(path: str, s: Dict[str, Any]) -> List[str]:
     def count(n: int, what: str) -> str:
         return f"{n} {what}" if n == 1 else f"{n} {what}s"
-    lines = [f"people file {path}: {count(s['people'], 'person').replace('persons', 'people')} in "
-             f"{count(s['images'], 'image')}, {count(s['tracks'], 'track')}",
+    lines = [f"people file {path}: {_people(s['people'])} in {count(s['images'], 'image')}, "
+             f"{count(s['tracks'], 'track')}",
              f"  formats read: {', '.join(s['formats']) or '-'}; joints ({len(s['joints'])}): {', '.join(s['joints'])}",
              "  placed by: " + (", ".join(f"{k} {v}" for k, v in s["placed_by"].items()) or "-")]
     if s["people"]:
