@@ -608,6 +608,24 @@ def test_alphaposes_tracker_ids_are_the_tracks(tmp_path, checkpoint):
         assert {r["detector_score"] for r in records} == {2.7}
 
 
+def test_a_sequence_out_of_its_names_order_is_warned_of(tmp_path, checkpoint, capsys):
+    """A sequence is the file's images in order; a file whose frames are not in the order of their
+    names' numbers (sorted by score, say) would be smoothed as a jumbled video: one warning."""
+    walkers = _walkers(4)
+    (tmp_path / "cam.json").write_text(json.dumps(CAMERA.to_dict()))
+    (tmp_path / "jumbled.json").write_text(json.dumps(walkers[2:4] + walkers[:2] + walkers[4:]))
+    (tmp_path / "ordered.json").write_text(json.dumps(walkers))
+    args = ["predict", "--keypoint-format", "coco_17", "--camera", str(tmp_path / "cam.json"), "--checkpoint",
+            checkpoint, "--pictures", "0", "--keypoints"]
+    capsys.readouterr()
+    assert main(args + [str(tmp_path / "jumbled.json"), "--scene", "sequence", "--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    assert "not in the order of their names' numbers ('frame001.jpg' comes where 'frame000.jpg' would)" in err
+    for name, scene in (("ordered.json", "sequence"), ("jumbled.json", "image")):
+        assert main(args + [str(tmp_path / name), "--scene", scene, "--out", str(tmp_path / name[:-5])]) == 0
+        assert "names' numbers" not in capsys.readouterr().err
+
+
 def test_one_track_id_twice_in_one_image_is_refused():
     """Two people of one image cannot be one body: ``predict_scene`` refuses it (before, their
     depths were smoothed into one); -1 (no track) may repeat, and an id may repeat across images."""

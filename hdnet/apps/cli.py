@@ -1075,6 +1075,24 @@ def _floor_numbers(text: Optional[str]) -> Optional[List[float]]:
 SHOWN_IMAGES = 20
 
 
+def _warn_out_of_order(keys: List[str]) -> None:
+    """Warn where a sequence's images, taken in the keypoint file's order, are not in the order
+    of the numbers in their names (frame_2 before frame_10): a file sorted by score, say, would be
+    smoothed and linked as a jumbled video."""
+    import re
+
+    from ..core.files import natural_key
+    numbered = [k for k in keys if re.search(r"\d", k)]
+    if len(numbered) < 2:
+        return
+    ordered = sorted(numbered, key=natural_key)
+    if ordered != numbered:
+        first = next(i for i, (a, b) in enumerate(zip(numbered, ordered, strict=True)) if a != b)
+        print(f"warning: --scene sequence: the keypoint file's images are not in the order of their names' numbers "
+              f"({numbered[first]!r} comes where {ordered[first]!r} would); a sequence is taken in the file's order, "
+              "so write the images in the order they were taken", file=sys.stderr)
+
+
 def _warn_camera_sizes(refs, cameras) -> None:
     """Warn where a camera does not fit its image (``refs``: image -> ImageRef with its size;
     ``cameras``: image -> (Camera, source)): it would see 170 degrees or more across it (a focal
@@ -1336,6 +1354,8 @@ def _run_predict_keypoints(args) -> int:
         _write_json(out / "keypoints.json", {key: np.asarray(np.where(np.isfinite(found), found, None)).tolist()  # NaN: null
                                              for key, found in people.items()}, "--out", one_item_per_line=True)
     scene = args.scene or ("image" if args.floor else "none")
+    if scene == "sequence" and args.keypoints and not args.video:
+        _warn_out_of_order(list(people))
     source = args.tracks or ("given" if tracks is not None else "linked" if scene == "sequence" else "none")
     if source == "given" and tracks is None:
         raise CLIError("--tracks given: the keypoints carry no track ids (COCO results' track_id, OpenPose's "
