@@ -42,3 +42,25 @@ def test_model_figures_runs_are_evaluation_options():
     for name, kwargs in _script("model_figures").MUPOTS_RUNS.items():
         signature.bind(None, [], **kwargs)
         assert kwargs.get("scene", "none") in SCENE_MODES and kwargs.get("tracks", "given") in TRACK_SOURCES, name
+
+
+def test_format_evidence_picks_each_format_on_the_training_views():
+    """``scripts/format_evidence.py``'s measurement runs where the licensed data is (the script
+    prints; here its figures' direction is checked: each format's own reading is the shortest)."""
+    import pytest
+    realdata = Path(__file__).parents[1].parent / "shared" / "realdata"
+    if not (realdata / "h36m_poses.h5").is_file():
+        pytest.skip("needs ../shared/realdata (Human3.6M motion capture and MuPoTS-3D, licensed, not in the repository)")
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        _script("format_evidence").main(["--realdata", str(realdata), "--stride", "200"])
+    lines = out.getvalue().splitlines()
+    assert sum(line.startswith("MuPoTS-3D TS") for line in lines) == 10 and len(lines) == 14
+    import re
+    for line in lines:
+        right = re.search(r"\(\d+ people, (\w+)\)|\(\d+, (\w+)\)", line).group(0)  # the format the people are in
+        right = right.rstrip(")").split(", ")[-1]
+        ratios = {f: float(r) for f, r in re.findall(r"(\w+_17) [\d.]+ \(([\d.]+)x\)", line)}
+        assert ratios[right] == 1.0 and all(r > 1.2 for f, r in ratios.items() if f != right), line
