@@ -79,9 +79,12 @@ def test_a_format_named_wrongly_is_warned_of(tmp_path, capsys):
     assert main(base[:-1] + ["--out", str(tmp_path / "unnamed")]) == 2  # still required; the error suggests one
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "say which" in err[0] and "they look like coco_17" in err[0]
-    from hdnet.keypoint.formats import bone_spread, format_evidence
+    from hdnet.keypoint.formats import bone_spread, format_evidence, likely_format
     evidence = format_evidence(kp, ["coco_17", "h36m_17", "mupots_17"])
     assert min(evidence, key=evidence.get) == "coco_17" and evidence["h36m_17"] > 1.2 * evidence["coco_17"]
+    assert likely_format(kp, ["coco_17", "h36m_17", "mupots_17"]) == "coco_17"
+    assert likely_format(kp[:2], ["coco_17", "h36m_17", "mupots_17"]) is None  # two people: too few to say
+    assert likely_format(kp, ["coco_17", "h36m_17"], ratio=10.0) is None  # none stands out that far
     assert np.isnan(bone_spread(np.zeros((1, 17, 3)), "coco_17")[0])  # nothing seen: no evidence
     with pytest.raises(ValueError, match=r"expected \[P, 17, 2 or 3\] for coco_17"):
         bone_spread(kp[:, :16], "coco_17")

@@ -787,7 +787,7 @@ def _keypoint_info(path: str) -> Dict[str, Any]:
         parse_track_ids,
         read_keypoint_folder,
     )
-    from ..keypoint.formats import FORMATS, INPUT_FORMATS, KEYPOINT_LAYOUTS, format_evidence
+    from ..keypoint.formats import FORMATS, INPUT_FORMATS, KEYPOINT_LAYOUTS, format_evidence, likely_format
     try:
         if os.path.isdir(path):
             if not folder_layout(path):
@@ -819,12 +819,10 @@ def _keypoint_info(path: str) -> Dict[str, Any]:
             result["x_px"] = [float(seen[:, 0].min()), float(seen[:, 0].max())]
             result["y_px"] = [float(seen[:, 1].min()), float(seen[:, 1].max())]
         if len(fits) > 1 and not layouts and len(every) >= 3:
-            evidence = {f: v for f, v in format_evidence(every, fits).items() if np.isfinite(v)}
-            result["bone_spread"] = evidence
-            if evidence:
-                best = min(evidence, key=lambda f: evidence[f])
-                if all(v > 1.2 * evidence[best] for f, v in evidence.items() if f != best):
-                    result["looks_like"] = best
+            result["bone_spread"] = {f: v for f, v in format_evidence(every, fits).items() if np.isfinite(v)}
+            looks = likely_format(every, fits)
+            if looks is not None:
+                result["looks_like"] = looks
     return result
 
 
@@ -1193,34 +1191,26 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
     return people, tracks, fmt, coco, scores
 
 
-def _format_evidence(people: Dict[str, Any], candidates: List[str], min_people: int = 3) -> Dict[str, float]:
-    """:func:`hdnet.keypoint.formats.format_evidence` of a file's people (empty with fewer than
-    ``min_people`` or one candidate)."""
+def _likely_format(people: Dict[str, Any], candidates: List[str]) -> Optional[str]:
+    """:func:`hdnet.keypoint.formats.likely_format` of a file's people."""
     import numpy as np
 
-    from ..keypoint.formats import format_evidence
+    from ..keypoint.formats import likely_format
     found = [v for v in people.values() if len(v)]
-    if len(candidates) < 2 or sum(len(v) for v in found) < min_people:
-        return {}
-    evidence = format_evidence(np.concatenate(found), candidates)
-    return {f: v for f, v in evidence.items() if np.isfinite(v)}
-
-
-def _likely_format(people: Dict[str, Any], candidates: List[str], ratio: float = 1.2) -> Optional[str]:
-    """The candidate format a file's people look like: the one whose bones are shortest, by
-    ``ratio`` at least against every other; None where none stands out."""
-    evidence = _format_evidence(people, candidates)
-    if len(evidence) < 2:
-        return None
-    best = min(evidence, key=lambda f: evidence[f])
-    return best if all(v > ratio * evidence[best] for f, v in evidence.items() if f != best) else None
+    return likely_format(np.concatenate(found), candidates) if found else None
 
 
 def _warn_unlike_format(people: Dict[str, Any], fmt: str, candidates: List[str], ratio: float = 1.2) -> None:
     """Warn where a file's people, read as ``fmt``, have bones ``ratio`` times as long as read as
     another format of their joint count (:func:`hdnet.keypoint.formats.format_evidence`): the
     format named is likely not theirs, and each would be placed wrongly."""
-    evidence = _format_evidence(people, candidates)
+    import numpy as np
+
+    from ..keypoint.formats import format_evidence
+    found = [v for v in people.values() if len(v)]
+    if len(candidates) < 2 or sum(len(v) for v in found) < 3:
+        return
+    evidence = {f: v for f, v in format_evidence(np.concatenate(found), candidates).items() if np.isfinite(v)}
     if fmt not in evidence or len(evidence) < 2:
         return
     best = min(evidence, key=lambda f: evidence[f])

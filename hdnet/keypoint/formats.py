@@ -47,7 +47,7 @@ from ..graphs import Skeleton, get_skeleton, resolve_skeleton
 
 __all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "PART_SIZE_RANGE", "synthesize_keypoints", "H36M",
            "face_elevation", "KEYPOINT_LAYOUTS", "keypoint_layout", "layout_indices", "body_keypoints",
-           "bone_spread", "format_evidence", "take_body_part"]
+           "bone_spread", "format_evidence", "likely_format", "take_body_part"]
 
 #: Human3.6M 17-joint indices (``h36m_17``).
 H36M = {name: i for i, name in enumerate(get_skeleton("h36m_17").joints)}
@@ -219,6 +219,27 @@ def format_evidence(keypoints, candidates) -> Dict[str, float]:
         spread = bone_spread(keypoints, fmt)
         out[fmt] = float(np.nanmedian(spread)) if np.isfinite(spread).any() else math.nan
     return out
+
+
+def likely_format(keypoints, candidates, ratio: float = 1.2, min_people: int = 3) -> Optional[str]:
+    """The candidate format people ``[P, J, 2 or 3]`` look like: the one whose bones are shortest
+    (:func:`format_evidence`), where every other reads at least ``ratio`` times as long and there
+    are ``min_people`` people or more; else None. A hint, never a choice: hdnet asks for the format
+    where a joint count fits several (``python scripts/format_evidence.py``: one person alone picks
+    the right 17-joint format 82-98 % of the time).
+
+    >>> kp = np.array([[[0.0, 0.0], [0.0, 1.0], [0.0, 2.0]]] * 3)
+    >>> likely_format(kp, []) is None
+    True
+    """
+    kp = np.asarray(keypoints, dtype=np.float64)
+    if len(candidates) < 2 or kp.ndim != 3 or len(kp) < min_people:
+        return None
+    evidence = {f: v for f, v in format_evidence(kp, candidates).items() if np.isfinite(v)}
+    if len(evidence) < 2:
+        return None
+    best = min(evidence, key=lambda f: evidence[f])
+    return best if all(v > ratio * evidence[best] for f, v in evidence.items() if f != best) else None
 
 
 def _unit(v: Tensor) -> Tensor:
