@@ -240,13 +240,16 @@ def check_tracks(tracks: Dict[str, np.ndarray], what: str = "--keypoints") -> No
     """Refuse a keypoint file whose track ids repeat within one image (``{image: [P]}``; -1 is
     no id): a track is one body, and two people of one image with one id would be smoothed into
     one depth. Some tools write an id for every person whether they tracked or not."""
-    for key, ids in tracks.items():
-        known = ids[ids >= 0]
-        values, counts = np.unique(known, return_counts=True)
-        if (counts > 1).any():
-            raise ValueError(f"{what}: {int(counts.max())} people of {key!r} have track id "
-                             f"{int(values[counts.argmax()])}; a track is one body, seen at most once per image. "
-                             "Use --tracks linked to link the people from their keypoints, or --tracks none")
+    from ..scene.people import repeated_track
+    keys = [k for k in tracks if len(tracks[k])]
+    if not keys:
+        return
+    image = np.repeat(np.arange(len(keys)), [len(tracks[k]) for k in keys])
+    twice = repeated_track(image, np.concatenate([tracks[k] for k in keys]))
+    if twice is not None:
+        raise ValueError(f"{what}: {twice[2]} people of {keys[twice[0]]!r} have track id {twice[1]}; a track is one "
+                         "body, seen at most once per image. Use --tracks linked to link the people from their "
+                         "keypoints, or --tracks none")
 
 
 def link_people(people: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:

@@ -25,6 +25,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from ..camera import Camera
+from ..core.checks import check_number
 from ..core.files import read_json
 
 __all__ = ["PeopleFile", "read_people"]
@@ -105,12 +106,18 @@ class PeopleFile:
                 "depth_std_mm_median": float(np.median(self.depth_std_mm)) if len(self) else None}
 
 
-def _number(value: Any, where: str, field: str, optional: bool = False) -> float:
-    if value is None and optional:
-        return math.nan
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{where}: {field} must be a finite number, got {value!r}")
-    return float(value)
+def _number(value: Any, where: str, field: str, missing: Optional[float] = None, integer: bool = False) -> float:
+    """A record's number, checked as :func:`hdnet.core.checks.check_number` checks (a file's
+    content: a ValueError naming the record); ``missing`` where the record has none (None: one is
+    required). Whole numbers stay within 2^53, which JSON's doubles hold exactly."""
+    if value is None and missing is not None:
+        return missing
+    try:
+        check_number(value, field, integer=integer, low=-2.0 ** 53 if integer else None,
+                     high=2.0 ** 53 if integer else None)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where}: {e}") from None
+    return value
 
 
 def _points(value: Any, where: str, field: str, shape: Tuple[Optional[int], ...]) -> np.ndarray:
@@ -124,14 +131,6 @@ def _points(value: Any, where: str, field: str, shape: Tuple[Optional[int], ...]
     if not np.isfinite(a).all():
         raise ValueError(f"{where}: {field} holds a value that is not a finite number")
     return a
-
-
-def _whole(value: Any, where: str, field: str) -> int:
-    if value is None:
-        return -1
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2 ** 53:
-        raise ValueError(f"{where}: {field} must be a whole number (at most 2^53), got {value!r}")
-    return value
 
 
 def read_people(path) -> PeopleFile:
@@ -174,9 +173,9 @@ def read_people(path) -> PeopleFile:
             raise ValueError(f"{at}: joints {names[:3]}... differ from the file's first record's; a people file "
                              "holds one joint set")
         rows["image_id"].append(str(key))
-        rows["person"].append(_whole(rec.get("person"), at, "person"))
-        rows["frame"].append(_whole(rec.get("frame"), at, "frame"))
-        rows["track_id"].append(_whole(rec.get("track_id"), at, "track_id"))
+        rows["person"].append(_number(rec.get("person"), at, "person", missing=-1, integer=True))
+        rows["frame"].append(_number(rec.get("frame"), at, "frame", missing=-1, integer=True))
+        rows["track_id"].append(_number(rec.get("track_id"), at, "track_id", missing=-1, integer=True))
         rows["root"].append(_points(rec["root_cam"], at, "root_cam", (3,)))
         rows["joints_mm"].append(_points(rec["joints_cam"], at, "joints_cam", (len(joints), 3)))
         rows["std"].append(_number(rec.get("depth_std_mm"), at, "depth_std_mm"))
@@ -186,8 +185,8 @@ def read_people(path) -> PeopleFile:
             raise ValueError(str(e)) from None
         rows["placed_by"].append(str(rec.get("placed_by", "model")))
         rows["format"].append(str(rec.get("format", "")))
-        rows["score"].append(_number(rec.get("detector_score"), at, "detector_score", optional=True))
-        rows["height"].append(_number(rec.get("height_mm"), at, "height_mm", optional=True))
+        rows["score"].append(_number(rec.get("detector_score"), at, "detector_score", missing=math.nan))
+        rows["height"].append(_number(rec.get("height_mm"), at, "height_mm", missing=math.nan))
         rows["source"].append(str(rec.get("track_source", "")))
     j = len(joints) if joints is not None else 0
     return PeopleFile(

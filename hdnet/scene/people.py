@@ -17,7 +17,7 @@ optionally, which track (the same person over frames).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -47,27 +47,33 @@ def _array(value, name: str, shape: Sequence[Optional[int]]) -> np.ndarray:
     return a
 
 
-def _whole_numbers(value, name: str) -> np.ndarray:
+def whole_numbers(value, name: str, what: str) -> np.ndarray:
+    """``value`` as int64 ids or frame numbers (``what`` names them in errors, with ``name``).
+
+    Raises:
+        TypeError: not numbers. ValueError: a fraction, NaN or infinity.
+    """
     a = np.asarray(value)
-    if a.dtype.kind == "f" and not (np.isfinite(a) & (a == np.round(a))).all():
-        raise ValueError(f"{name}: expected whole-number ids, got {a[~(np.isfinite(a) & (a == np.round(a)))][:3]}")
     if a.dtype.kind not in "iuf" and a.size:
-        raise TypeError(f"{name}: expected integer ids, got {a.dtype}")
+        raise TypeError(f"{name}: expected {what}, got {a.dtype}")
+    if a.dtype.kind == "f" and not (np.isfinite(a) & (a == np.round(a))).all():
+        raise ValueError(f"{name}: expected whole {what}, got {a[~(np.isfinite(a) & (a == np.round(a)))][:3]}")
     return a.astype(np.int64)
 
 
-def _one_body_per_image(image: np.ndarray, track: np.ndarray) -> None:
-    """A track is one body, so an id (>= 0) stands at most once in an image: two people of one
+def repeated_track(image: np.ndarray, track: np.ndarray) -> Optional[Tuple[int, int, int]]:
+    """``(image, track id, people)`` of the first track id (>= 0) that stands more than once in one
+    image, or None. A track is one body, so it is seen at most once per image: two people of one
     image with one id would be smoothed into one depth, a silent wrong answer."""
     known = track >= 0
     pairs = np.stack([image[known], track[known]], 1)
     if not len(pairs):
-        return
+        return None
     uniq, counts = np.unique(pairs, axis=0, return_counts=True)
-    if (counts > 1).any():
-        (img, tid), n = uniq[counts > 1][0], counts[counts > 1][0]
-        raise ValueError(f"track: {n} people of image {img} have track id {tid}; a track is one body, seen at most "
-                         "once per image (give -1 where a person's track is not known)")
+    if not (counts > 1).any():
+        return None
+    (img, tid), n = uniq[counts > 1][0], counts[counts > 1][0]
+    return int(img), int(tid), int(n)
 
 
 @dataclass
@@ -119,10 +125,13 @@ class ScenePeople:
         if self.image.shape != (p,):
             raise ValueError(f"image: expected [{p}] ids, got {list(self.image.shape)}")
         if self.track is not None:
-            self.track = _whole_numbers(self.track, "track")
+            self.track = whole_numbers(self.track, "track", "track ids")
             if self.track.shape != (p,):
                 raise ValueError(f"track: expected [{p}] ids, got {list(self.track.shape)}")
-            _one_body_per_image(self.image, self.track)
+            twice = repeated_track(self.image, self.track)
+            if twice is not None:
+                raise ValueError(f"track: {twice[2]} people of image {twice[0]} have track id {twice[1]}; a track is "
+                                 "one body, seen at most once per image (give -1 where a person's track is not known)")
         self.known_size = np.zeros(p, bool) if self.known_size is None else np.asarray(self.known_size)
         if self.known_size.shape != (p,) or self.known_size.dtype != bool:
             raise ValueError(f"known_size: expected [{p}] booleans, got {self.known_size.dtype} "

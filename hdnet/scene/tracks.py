@@ -13,6 +13,8 @@ from typing import List
 
 import numpy as np
 
+from .people import whole_numbers
+
 __all__ = ["link_tracks", "keypoint_distance"]
 
 
@@ -102,14 +104,9 @@ def link_tracks(keypoints, frame, confidence=None, *, max_cost: float = 0.3, max
     if kp.ndim != 3 or kp.shape[-1] != 2:
         raise ValueError(f"keypoints: expected [P, J, 2], got {list(kp.shape)}")
     p, j = kp.shape[:2]
-    fr = np.asarray(frame)
-    if fr.dtype.kind not in "iuf":
-        raise TypeError(f"frame: expected frame numbers, got {fr.dtype}")
+    fr = whole_numbers(frame, "frame", "frame numbers")
     if fr.shape != (p,):
         raise ValueError(f"frame: expected [{p}] frame numbers, got {list(fr.shape)}")
-    if p and not (np.issubdtype(fr.dtype, np.integer) or (np.isfinite(fr).all() and (fr == np.round(fr)).all())):
-        raise ValueError("frame: expected whole frame numbers")
-    fr = fr.astype(np.int64)
     seen = np.asarray(np.isfinite(kp).all(-1))
     if confidence is not None:
         conf = np.asarray(confidence, np.float64)
