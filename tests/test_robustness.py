@@ -359,6 +359,39 @@ def test_16_bit_images_use_their_real_range(tmp_path):
     assert float(load_image(np.full((4, 4, 3), 65535, np.uint16)).max()) == 1.0
 
 
+# How each EXIF orientation stores an image shown as `shown` (EXIF 2.32, tag 0x0112: where the
+# stored image's first row and column appear when shown), written out without Pillow's own
+# ImageOps so the test does not check Pillow against itself.
+_STORED = {1: lambda a: a, 2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+           5: lambda a: a.transpose(1, 0, 2), 6: lambda a: np.rot90(a, 1), 7: lambda a: a[::-1, ::-1].transpose(1, 0, 2),
+           8: lambda a: np.rot90(a, -1)}
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_images_are_read_as_shown(tmp_path, orientation):
+    """Every decoder of hdnet sees a photo as a viewer shows it: the image model's load_image,
+    the detectors' frames, the pictures and the sizes keypoints are checked against, all in the
+    frame of EXIF-aware detectors and of Camera.from_exif."""
+    from hdnet.apps.keypoint_predict import _shown_size
+    from hdnet.keypoint.detectors import load_image_as_shown
+    shown = np.random.default_rng(orientation).integers(0, 256, (30, 50, 3), dtype=np.uint8)
+    path = tmp_path / f"o{orientation}.png"  # lossless, so pixels compare exactly
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(np.ascontiguousarray(_STORED[orientation](shown))).save(path, exif=exif)
+    np.testing.assert_array_equal(load_image_as_shown(path), shown)
+    torch.testing.assert_close(load_image(path), torch.from_numpy(shown).permute(2, 0, 1).float() / 255.0)
+    assert _shown_size(str(path)) == (50, 30)
+
+
+def test_sixteen_bit_images_turned_as_shown(tmp_path):
+    grey = np.random.default_rng(0).integers(0, 65536, (20, 30), dtype=np.uint16)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(np.ascontiguousarray(np.rot90(grey, 1))).save(tmp_path / "g.png", exif=exif)
+    torch.testing.assert_close(load_image(tmp_path / "g.png")[0], torch.from_numpy(grey.astype(np.float32) / 65535))
+
+
 def test_bad_images(tmp_path):
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         load_image(torch.full((3, 4, 4), 2.0))

@@ -85,7 +85,9 @@ class PeoplePicture:
     of view through the lens."""
 
     def __init__(self, image_path, points_mm, camera=None):
-        from PIL import Image, ImageDraw, ImageOps
+        from PIL import Image, ImageDraw
+
+        from ..camera.exif import as_shown
         if isinstance(image_path, np.ndarray):  # a decoded frame, RGB
             if image_path.ndim != 3 or image_path.shape[2] != 3 or image_path.dtype != np.uint8:
                 raise ValueError(f"image: expected an H x W x 3 uint8 RGB array, got {image_path.dtype} "
@@ -93,7 +95,7 @@ class PeoplePicture:
             img = Image.fromarray(image_path)
         else:
             with Image.open(image_path) as im:
-                img = ImageOps.exif_transpose(im).convert("RGB")
+                img = as_shown(im).convert("RGB")
         self.w, self.h = img.size
         self.side = self.h
         self.canvas = Image.new("RGB", (self.w + self.side, self.h), (245, 245, 245))

@@ -78,10 +78,12 @@ def coco_image_table(data: Any, what: str = "--coco-annotations") -> Dict[str, d
 
 def _shown_size(path: str) -> Tuple[int, int]:
     from PIL import Image, UnidentifiedImageError
+
+    from ..camera.exif import exif_orientation
     try:
         with Image.open(path) as im:
             w, h = im.size
-            turned = int(im.getexif().get(0x0112, 1) or 1) >= 5
+            turned = exif_orientation(im) >= 5
     except (UnidentifiedImageError, OSError) as e:
         raise ValueError(f"image: {path!r} is not a readable image ({e})") from None
     return (h, w) if turned else (w, h)

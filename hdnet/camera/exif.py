@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
-__all__ = ["ExifFocal", "read_exif_focal", "focal_from_35mm", "FULL_FRAME_DIAGONAL_MM"]
+__all__ = ["ExifFocal", "read_exif_focal", "focal_from_35mm", "FULL_FRAME_DIAGONAL_MM", "exif_orientation", "as_shown"]
 
 #: The diagonal of a 36 x 24 mm frame, on which 35 mm-equivalent focal lengths are defined.
 FULL_FRAME_DIAGONAL_MM = math.hypot(36.0, 24.0)
@@ -51,6 +51,24 @@ class ExifFocal:
     height: int
     source: str  #: ``"35mm-equivalent"`` or ``"focal-plane-resolution"``
     orientation: int  #: the EXIF tag (1 upright; 5-8 turned by 90 degrees)
+
+
+def exif_orientation(image) -> int:
+    """The EXIF ``Orientation`` of an opened Pillow image: 1 (upright, also where the tag is
+    missing or not 1-8) to 8; 5-8 store the pixels turned by 90 degrees."""
+    try:
+        value = int(image.getexif().get(_ORIENTATION, 1) or 1)
+    except (TypeError, ValueError):
+        return 1
+    return value if value in range(1, 9) else 1
+
+
+def as_shown(image):
+    """An opened Pillow image as viewers and detectors show it: turned and mirrored as its EXIF
+    ``Orientation`` says (the image itself where it is upright, no copy). Every image hdnet
+    decodes goes through here, so keypoints, boxes, EXIF cameras and pictures share one frame."""
+    from PIL import ImageOps
+    return image if exif_orientation(image) == 1 else ImageOps.exif_transpose(image)
 
 
 def _number(value) -> Optional[float]:
@@ -81,11 +99,9 @@ def read_exif_focal(path) -> ExifFocal:
         with Image.open(p) as im:
             stored_w, stored_h = im.size
             exif = im.getexif()
+            orientation = exif_orientation(im)
     except (UnidentifiedImageError, OSError) as e:
         raise ValueError(f"image: {p!r} is not a readable image ({e})") from None
-    orientation = int(exif.get(_ORIENTATION, 1) or 1)
-    if orientation not in range(1, 9):
-        orientation = 1
     w, h = (stored_h, stored_w) if orientation >= 5 else (stored_w, stored_h)
     tags = exif.get_ifd(_EXIF_IFD)
     f35 = _number(tags.get(_FOCAL_35))

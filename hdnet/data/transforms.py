@@ -144,12 +144,15 @@ _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
 def _read_image_file(path) -> np.ndarray:
     """Decode an image file to ``H x W x 3`` float32 in ``[0, 1]``: 8-bit images by 255, 16-bit
     ones (PNG, TIFF) by 65535 (their real range, not clipped to 255), float images as they are
-    if they lie in ``[0, 1]``."""
+    if they lie in ``[0, 1]``; turned as its EXIF orientation says (as shown)."""
     from PIL import Image, UnidentifiedImageError
+
+    from ..camera.exif import as_shown
     p = os.fspath(path)
     try:
-        with Image.open(p) as im:
-            im.load()
+        with Image.open(p) as opened:
+            opened.load()
+            im = as_shown(opened)
             mode = im.mode
             if mode in _SIXTEEN_BIT_MODES or mode == "I":
                 a = np.asarray(im, dtype=np.float64)
@@ -174,8 +177,9 @@ def _read_image_file(path) -> np.ndarray:
 def load_image(image) -> Tensor:
     """An RGB image as a float tensor ``[3, H, W]`` in ``[0, 1]``.
 
-    Accepts a path (decoded with Pillow; 8-bit images scaled by 255, 16-bit PNG/TIFF by 65535;
-    greyscale repeated to three channels), a numpy ``H x W x 3`` (or ``H x W`` greyscale) array
+    Accepts a path (decoded with Pillow as viewers and detectors show it, EXIF orientation
+    applied; 8-bit images scaled by 255, 16-bit PNG/TIFF by 65535; greyscale repeated to three
+    channels), a numpy ``H x W x 3`` (or ``H x W`` greyscale) array
     (uint8, uint16, or float in ``[0, 1]``), or a tensor ``[3, H, W]`` (uint8, or float in
     ``[0, 1]``).
 
