@@ -10,6 +10,7 @@ Inputs are numpy arrays or anything ``np.asarray`` takes; computations are in fl
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -72,9 +73,8 @@ def ap_root(predictions: Sequence[Mapping], ground_truth: Mapping, threshold_mm:
         threshold_mm: distance under which a root counts (strictly less).
     """
     if isinstance(ground_truth, (str, bytes)) or hasattr(ground_truth, "__fspath__"):
-        import json
-        with open(ground_truth) as f:
-            ground_truth = json.load(f)
+        from .core.files import read_json
+        ground_truth = read_json(os.fsdecode(ground_truth), "ground_truth")
     if "annotations" not in ground_truth:
         raise ValueError("ground_truth: expected a COCO-style dict with 'annotations'")
     anns_by_image: Dict = defaultdict(list)

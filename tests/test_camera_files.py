@@ -161,6 +161,18 @@ def test_files_opencv_writes_are_read(tmp_path, suffix):
     assert cam.distortion_model == "opencv" and source == f"--camera calib{suffix}"
 
 
+def test_calibrations_saved_on_windows_are_read(tmp_path):
+    """A calibration opened and saved again in a Windows editor (a UTF-8 byte-order mark, CRLF
+    lines) or written by PowerShell's `>` (UTF-16) is the same camera."""
+    _write_storage(tmp_path / "calib.yaml")
+    text = (tmp_path / "calib.yaml").read_text().replace("\n", "\r\n")
+    for codec, mark in (("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe")):
+        path = tmp_path / f"{codec}.yaml"
+        path.write_bytes(mark + text.encode(codec))
+        cam, _ = read_cameras(path).camera_for("any.jpg", image_size=(1920, 1080))
+        assert np.allclose(cam.K, K, rtol=1e-15) and cam.radial == (D[0], D[1], D[4])
+
+
 def test_opencv_names_from_other_tools(tmp_path):
     _write_storage(tmp_path / "c.yml", names=("K", "D"))
     assert read_cameras(tmp_path / "c.yml").camera_for("a.png")[0].fx == K[0, 0]

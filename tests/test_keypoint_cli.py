@@ -475,6 +475,14 @@ def test_ultralytics_labels_are_read_in_pixels_with_their_scores_and_ids(tmp_pat
     # x y only: a joint at 0 0 is missing, every other one seen
     got, _, _ = write(tmp_path / "xy", {"a": [_ultralytics_line(p, size, dims=2) for p in people[0]]})
     np.testing.assert_array_equal(got["a"][..., 2], (people[0][..., 2] > 0).astype(float))
+    # saved again on Windows (Notepad: a UTF-8 byte-order mark and CRLF; PowerShell: UTF-16): the same people
+    for codec, mark in (("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe")):
+        folder = tmp_path / f"windows_{codec}"
+        folder.mkdir()
+        for key, ps in (("a", people[0]), ("b", people[1]), ("c", [])):
+            text = "".join(_ultralytics_line(p, size) + "\r\n" for p in ps)
+            (folder / f"{key}.txt").write_bytes(mark + text.encode(codec))
+        check(read_keypoint_folder(folder, joints=[17], image_size=sizes)[0])
 
 
 @pytest.mark.parametrize("lines, kwargs, says", [

@@ -111,6 +111,19 @@ def test_config_files_groups_and_overrides(tmp_path):
         load_config(tmp_path / "missing.toml")
     with pytest.raises(LookupError, match="unknown training task 'lifting'; known: hdnet, keypoint"):
         load_config(None, ["task=lifting"])
+    # saved again in a Windows editor (a byte-order mark, CRLF lines): the same config
+    text = (tmp_path / "c.toml").read_text().replace("\n", "\r\n")
+    (tmp_path / "w.toml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert load_config(tmp_path / "w.toml").data.datasets == cfg.data.datasets
+    try:
+        import yaml  # noqa: F401  (YAML configs need PyYAML, which hdnet does not require)
+    except ModuleNotFoundError:
+        return
+    (tmp_path / "w.yaml").write_bytes(b"\xff\xfe" + "optim:\r\n  lr: 0.001\r\n".encode("utf-16-le"))
+    assert load_config(tmp_path / "w.yaml").optim.lr == 0.001
+    (tmp_path / "bad.yaml").write_text("optim:\n  lr: [0.001\n")
+    with pytest.raises(ValueError, match="config: 'bad.yaml' is not valid YAML"):
+        load_config(tmp_path / "bad.yaml")
 
 
 def test_amp_grad_clip_and_frozen_bn(scenes, tmp_path):

@@ -859,12 +859,17 @@ def _is_people_file(path: str) -> bool:
     """Whether ``path`` is a ``people.json`` of ``hdnet predict`` (a list of person records)."""
     if os.path.splitext(path)[1].lower() != ".json" or not os.path.isfile(path):
         return False
+    from ..core.files import decode_text
     try:
         with open(path, "rb") as f:
-            head = f.read(4096).lstrip()
+            head = f.read(4096)
     except OSError:
         return False
-    return head.startswith(b"[") and (b'"root_cam"' in head or b"".join(head.split()) == b"[]")
+    try:
+        text = decode_text(head, path).lstrip()
+    except ValueError:  # cut inside a character
+        text = head.decode("utf-8", "ignore").lstrip()
+    return text.startswith("[") and ('"root_cam"' in text or "".join(text.split()) == "[]")
 
 
 def _people_info_lines(path: str, s: Dict[str, Any]) -> List[str]:

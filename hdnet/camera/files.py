@@ -45,7 +45,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from ..core.files import read_json
+from ..core.files import read_json, read_text
 from .cameras import CAMERA_KEYS, Camera
 
 __all__ = ["CameraFile", "read_cameras", "MAX_CAMERA_FILE_BYTES", "COLMAP_MODELS"]
@@ -148,7 +148,7 @@ def read_cameras(path) -> CameraFile:
     if ext == ".bin" and name.startswith("cameras"):
         raise ValueError(f"--camera: {p!r} is COLMAP's binary model; write it as text first "
                          "(colmap model_converter --output_type TXT) and give cameras.txt")
-    text = _text(p)
+    text = read_text(p, "--camera")
     if ext in (".yaml", ".yml"):
         return _from_object(_parse_yaml(text, name), name, "a YAML mapping")
     if ext == ".xml":
@@ -157,14 +157,6 @@ def read_cameras(path) -> CameraFile:
         return _from_colmap(text, p)
     raise ValueError(f"--camera: {p!r}: expected a .json, .yaml/.yml (OpenCV, ROS or Kalibr), .xml (OpenCV) or "
                      "COLMAP cameras.txt calibration file")
-
-
-def _text(p: str) -> str:
-    try:
-        with open(p, "rb") as f:
-            return f.read().decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"--camera: {p!r} is not UTF-8 text") from None
 
 
 def _image_size(d: dict, what: str) -> Optional[Tuple[int, int]]:
@@ -430,7 +422,7 @@ def _from_colmap(text: str, path: str) -> CameraFile:
                          f"images.txt beside it, and there is none at {images!r}")
     if os.path.getsize(images) > 64 * MAX_CAMERA_FILE_BYTES:
         raise ValueError(f"--camera: {images!r} is too large to be COLMAP's images.txt")
-    lines = _colmap_lines(_text(images))
+    lines = _colmap_lines(read_text(images, "--camera"))
     by_image: Dict[Optional[str], Camera] = {}
     by_size: Dict[Optional[str], Tuple[int, int]] = {}
     for i in range(0, len(lines), 2):  # an image's line, then its 2D points (maybe empty)

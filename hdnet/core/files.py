@@ -1,5 +1,6 @@
-"""Files in and out: atomic writes that keep the user's file modes, strict JSON, bounded JSON
-reading, and HDF5 opening with errors that name the file.
+"""Files in and out: atomic writes that keep the user's file modes, strict JSON, bounded text and
+JSON reading (UTF-8, or UTF-16/32 where a byte-order mark says so), and HDF5 opening with errors
+that name the file.
 
 >>> import json, os, tempfile
 >>> folder = tempfile.mkdtemp()
@@ -18,8 +19,8 @@ import tempfile
 import threading
 from typing import Any, Callable, List
 
-__all__ = ["atomic_write", "write_json", "write_text", "read_json", "open_h5", "strict_json",
-           "MAX_JSON_BYTES", "natural_key"]
+__all__ = ["atomic_write", "write_json", "write_text", "read_json", "read_text", "decode_text", "open_h5",
+           "strict_json", "MAX_JSON_BYTES", "natural_key"]
 
 #: The largest JSON file :func:`read_json` reads (bytes).
 MAX_JSON_BYTES = 512 * 1024 * 1024
@@ -155,17 +156,53 @@ class _OutOfRange(ValueError):
     """A JSON number past a float's range."""
 
 
-def read_json(path, what: str, max_bytes: int = MAX_JSON_BYTES) -> Any:
-    """``json.load`` with errors that name ``what`` and the file: missing, larger than
-    ``max_bytes``, not UTF-8, not JSON, nested too deeply to parse, holding ``NaN``/``Infinity``
-    (not JSON) or numbers past a float's range (``1e400``, which Python reads as infinity)."""
+# byte-order marks, the longer first: UTF-32's little-endian mark begins with UTF-16's
+_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8"),
+         (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"))
+
+
+def decode_text(data: bytes, what: str) -> str:
+    """A text file's bytes as text: UTF-8, or what a byte-order mark at its start names (UTF-8's
+    mark, which Windows editors write, or UTF-16 / UTF-32, which Windows PowerShell's ``>``
+    writes), the mark itself left out. Anything else is a ``ValueError`` naming ``what``.
+
+    >>> decode_text("\ufeff{}".encode("utf-8"), "--camera"), decode_text("{}".encode("utf-16"), "--camera")
+    ('{}', '{}')
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(codec)
+            except UnicodeDecodeError:
+                raise ValueError(f"{what} is not {codec.upper()} text, though it begins with that "
+                                 "encoding's byte-order mark") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{what} is not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+
+
+def read_text(path, what: str, max_bytes: int = MAX_JSON_BYTES) -> str:
+    """A text file (:func:`decode_text`: UTF-8, or UTF-16/32 with a byte-order mark) with errors
+    that name ``what`` and the file: missing, larger than ``max_bytes``, not text."""
     p = os.fspath(path)
     if not os.path.isfile(p):
         raise FileNotFoundError(f"{what}: no file at {p!r}")
     size = os.path.getsize(p)
     if size > max_bytes:
-        raise ValueError(f"{what}: {p!r} is {size / 2**20:.0f} MiB; hdnet reads JSON files up to "
+        raise ValueError(f"{what}: {p!r} is {size / 2**20:.0f} MiB; hdnet reads text files up to "
                          f"{max_bytes / 2**20:.0f} MiB")
+    with open(p, "rb") as f:
+        return decode_text(f.read(), f"{what}: {p!r}")
+
+
+def read_json(path, what: str, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """``json.load`` with errors that name ``what`` and the file: missing, larger than
+    ``max_bytes``, not text (:func:`read_text`), not JSON, nested too deeply to parse, holding
+    ``NaN``/``Infinity`` (not JSON) or numbers past a float's range (``1e400``, which Python
+    reads as infinity)."""
+    p = os.fspath(path)
+    text = read_text(p, what, max_bytes)
 
     def no_constants(name):
         raise ValueError(f"{name} is not JSON")
@@ -184,13 +221,9 @@ def read_json(path, what: str, max_bytes: int = MAX_JSON_BYTES) -> Any:
             raise _OutOfRange(f"the number {text[:12]}... ({len(text)} digits) is out of range") from None
         return value
     try:
-        with open(p, "rb") as f:
-            return json.loads(f.read().decode("utf-8"), parse_constant=no_constants, parse_float=finite_float,
-                              parse_int=float_sized_int)
+        return json.loads(text, parse_constant=no_constants, parse_float=finite_float, parse_int=float_sized_int)
     except RecursionError:
         raise ValueError(f"{what}: {p!r} is nested too deeply to read") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"{what}: {p!r} is not UTF-8 text") from None
     except _OutOfRange as e:
         raise ValueError(f"{what}: {p!r} holds a number hdnet cannot read: {e}") from None
     except ValueError as e:  # JSONDecodeError and the constants above

@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..core.files import MAX_JSON_BYTES, natural_key, read_json
+from ..core.files import natural_key, read_json, read_text
 
 __all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "read_keypoint_folder", "read_keypoint_folders",
            "folder_layout", "OPENPOSE_SUFFIX", "PIFPAF_SUFFIX"]
@@ -465,22 +465,18 @@ def _read_ultralytics_labels(folder, files: List[str], what: str, joints: Sequen
     """:func:`read_keypoint_folder` for a folder of Ultralytics YOLO-pose labels."""
     lines: Dict[str, List[np.ndarray]] = {}
     for name in files:
-        path = os.path.join(folder, name)
         where = f"{what} {name!r}"
-        if os.path.getsize(path) > MAX_JSON_BYTES:
-            raise ValueError(f"{where}: larger than {MAX_JSON_BYTES} bytes; not a label file")
         rows = lines.setdefault(name[:-len(".txt")], [])
-        with open(path, encoding="utf-8", errors="replace") as f:
-            for ln, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = np.array([float(v) for v in line.split()])
-                except ValueError:
-                    raise ValueError(f"{where} line {ln}: expected numbers (class cx cy w h x y ...)") from None
-                if not np.isfinite(row).all():
-                    raise ValueError(f"{where} line {ln}: NaN or infinite numbers")
-                rows.append(row)
+        for ln, line in enumerate(read_text(os.path.join(folder, name), what).splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = np.array([float(v) for v in line.split()])
+            except ValueError:
+                raise ValueError(f"{where} line {ln}: expected numbers (class cx cy w h x y ...)") from None
+            if not np.isfinite(row).all():
+                raise ValueError(f"{where} line {ln}: NaN or infinite numbers")
+            rows.append(row)
     lengths = sorted({len(r) for rs in lines.values() for r in rs})
     if not lengths:
         j = joints[0] if len(joints) == 1 else 17

@@ -155,13 +155,14 @@ def _parse_value(text: str) -> Any:
 
 
 def _read_file(p: Path) -> dict:
+    from ..core.files import read_json, read_text
     if p.suffix == ".toml":
         try:
             import tomllib
         except ModuleNotFoundError:  # Python 3.10
             import tomli as tomllib
         try:
-            return tomllib.loads(p.read_text())
+            return tomllib.loads(read_text(p, "config"))
         except tomllib.TOMLDecodeError as e:
             raise ValueError(f"config: {p.name!r} is not valid TOML ({e})") from None
     if p.suffix in (".yaml", ".yml"):
@@ -169,9 +170,11 @@ def _read_file(p: Path) -> dict:
             import yaml
         except ModuleNotFoundError:
             raise ValueError("config: YAML needs PyYAML (pip install pyyaml); or use TOML") from None
-        return yaml.safe_load(p.read_text()) or {}
+        try:
+            return yaml.safe_load(read_text(p, "config")) or {}
+        except yaml.YAMLError as e:
+            raise ValueError(f"config: {p.name!r} is not valid YAML ({e})") from None
     if p.suffix == ".json":
-        from ..core.files import read_json
         return read_json(p, "config")
     raise ValueError(f"config: expected a .toml, .yaml or .json file, got {p.name!r}")
 

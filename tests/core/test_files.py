@@ -31,7 +31,30 @@ def test_plain_json_reads_as_json_does(tmp_path):
     (tmp_path / "bad.txt").write_bytes(b'{"a": "\xff"}')
     with pytest.raises(ValueError, match="not UTF-8"):
         read_json(tmp_path / "bad.txt", "f")
-    with pytest.raises(ValueError, match="hdnet reads JSON files up to"):
+    with pytest.raises(ValueError, match="hdnet reads text files up to"):
         read_json(tmp_path / "f.json", "f", max_bytes=10)
     with pytest.raises(FileNotFoundError, match="f: no file"):
         read_json(tmp_path / "none.json", "f")
+
+
+@pytest.mark.parametrize("codec, mark", [("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"),
+                                         ("utf-16-be", b"\xfe\xff"), ("utf-32-le", b"\xff\xfe\x00\x00"),
+                                         ("utf-32-be", b"\x00\x00\xfe\xff")])
+def test_files_windows_tools_write_are_read(tmp_path, codec, mark):
+    """A byte-order mark names the encoding (Notepad's UTF-8 mark, Windows PowerShell's `>`
+    UTF-16): read as the same JSON; the same bytes without the mark are not UTF-8 (except
+    UTF-8's own) and are refused by name."""
+    from hdnet.core.files import read_text
+    data = {"fx": 1000.5, "name": "Zoë", "k": [1, 2]}
+    text = json.dumps(data, ensure_ascii=False)
+    (tmp_path / "m.json").write_bytes(mark + text.encode(codec))
+    assert read_json(tmp_path / "m.json", "f") == data
+    assert read_text(tmp_path / "m.json", "f") == text
+    if codec != "utf-8":
+        (tmp_path / "bare.json").write_bytes(text.encode(codec))
+        with pytest.raises(ValueError, match="f: .*bare.json.* is not UTF-8 text"):
+            read_json(tmp_path / "bare.json", "f")
+    if codec != "utf-8":  # cut inside a character
+        (tmp_path / "cut.json").write_bytes(mark + text.encode(codec)[:-1])
+        with pytest.raises(ValueError, match=f"is not {codec.upper()} text"):
+            read_json(tmp_path / "cut.json", "f")
