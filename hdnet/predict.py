@@ -11,6 +11,7 @@ import torch
 
 from .camera import Camera, guess_camera
 from .core.checkpoint import load_model
+from .core.checks import check_device
 from .core.files import write_json
 from .data import HDNetTrainingSet, ImageBatch
 from .data.transforms import Preprocessing, load_image, mirror_framing
@@ -71,7 +72,8 @@ class Predictor:
             :class:`~hdnet.data.Preprocessing`). ``"principal"`` and ``"image"`` framing run
             one pass for all people of an image, ``"person"`` one crop per box. The coordinate
             map always comes from the actual affine.
-        device: where to run (default: the model's device).
+        device: where to run, ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` (default: the model's
+            device); the model the predictor runs (a copy where ``fold_bn``) is moved there.
         channels_last: run the convolutions in channels-last memory format (faster on CPUs; see
             docs/benchmarks.md).
         flip_test: also run every input mirrored and average the two
@@ -104,7 +106,8 @@ class Predictor:
         # caller's model is left as it was)
         self.model: Any = fold_batchnorm(model) if fold_bn else model.eval()
         self.preprocessing = preprocessing
-        self.device = torch.device(device) if device is not None else next(model.parameters()).device
+        self.device = check_device(device) if device is not None else next(model.parameters()).device
+        self.model.to(self.device)
         self.channels_last = channels_last
         self.flip_test = bool(flip_test)
         self.max_batch = max_batch
@@ -339,12 +342,15 @@ def to_rootnet_json(results: List[PersonPrediction], image_id, path: Optional[Un
 
 @torch.no_grad()
 def predict_scenes(model, reader, preprocessing: Optional[Preprocessing] = None, batch_size: int = 32,
-                   flip_test: bool = False) -> List[dict]:
+                   flip_test: bool = False, device=None) -> List[dict]:
     """Run the model on every person of every image of a reader (ground-truth boxes as the
     person masks, and as the crops under ``"person"`` framing): one record per person with the
     prediction and the ground truth, in reader order. ``preprocessing``: default the model's
-    own; ``flip_test``: average with the mirrored inputs (:func:`average_mirrored`)."""
+    own; ``flip_test``: average with the mirrored inputs (:func:`average_mirrored`); ``device``:
+    where the model runs (default: where it is; it is moved there)."""
     model.eval()
+    dev = check_device(device) if device is not None else next(model.parameters()).device
+    model.to(dev)
     prep = preprocessing or getattr(model, "preprocessing", None) or Preprocessing()
     gt_root = resolve_skeleton(reader.skeleton).root
     sets = [HDNetTrainingSet(reader, model.skeleton, model.bins, prep.input_size, framing=prep.framing,
@@ -353,7 +359,9 @@ def predict_scenes(model, reader, preprocessing: Optional[Preprocessing] = None,
 
     def run(ts, start):
         b = ImageBatch.collate([ts[i] for i in range(start, min(start + batch_size, len(ts)))])
-        return b, (model(b) if b.num_people else None)
+        if not b.num_people:
+            return b, None
+        return b, HDNetOutput(*(v.cpu() for v in model(b.to(dev))))
 
     records = []
     for start in range(0, len(sets[0]), batch_size):

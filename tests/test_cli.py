@@ -115,6 +115,23 @@ def test_predict_and_eval_with_the_demo_checkpoint(demo_run, tmp_path, capsys):
     demo = json.loads((demo_run / "report.json").read_text())
     assert res["mrpe_mm"] == pytest.approx(demo["hdnet_single_pass"]["mrpe_mm"], rel=1e-6)
     assert "MRPE" in capsys.readouterr().out
+    # --device: the CPU named gives the same numbers; what this process cannot use is one clear line
+    eval_args = ["eval", "--dataset", "mupots", "--annotations", str(demo_run / "data" / "test" / "MuPoTS-3D.json"),
+                 "--images", str(demo_run / "data" / "test"), "--checkpoint", str(ckpt)]
+    assert main(eval_args + ["--device", "cpu", "--out", str(tmp_path / "cpu.json")]) == 0
+    assert json.loads((tmp_path / "cpu.json").read_text())["mrpe_mm"] == res["mrpe_mm"]
+    predict_args = ["predict", str(img), "--boxes", str(tmp_path / "boxes.json"), "--camera", str(tmp_path / "cam.json"),
+                    "--checkpoint", str(ckpt), "--flip-test"]
+    assert main(predict_args + ["--device", "cpu", "--out", str(tmp_path / "c")]) == 0
+    assert json.loads((tmp_path / "c" / "roots.json").read_text()) == roots
+    capsys.readouterr()
+    for device, says in (("tpu", "--device: expected 'cpu', 'cuda' or 'cuda:N', got 'tpu'"),
+                         ("cuda:99", "--device: 'cuda:99' was asked for but torch sees")):
+        assert main(eval_args + ["--device", device, "--out", str(tmp_path / "x.json")]) == 2
+        assert says in capsys.readouterr().err
+        assert main(predict_args + ["--device", device, "--out", str(tmp_path / "x")]) == 2
+        assert says in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists() and not (tmp_path / "x").exists()
 
 
 def test_bench_runs_a_benchmark_and_lists_them(capsys):

@@ -162,7 +162,8 @@ def test_the_detectors_person_scores_are_kept_and_can_leave_people_out(tmp_path,
     for args, says in ((["--keypoints", str(tmp_path / "plain.json"), "--keypoint-format", "coco_17", "--camera",
                          str(tmp_path / "cam.json"), "--min-score", "0.5"], "carry no person scores"),
                        (common[1:] + ["--min-score", "nan"], "finite number"),
-                       (["a.jpg", "--detector", "mediapipe", "--min-score", "0.5"], "--min-score: does not apply")):
+                       (["a.jpg", "--detector", "mediapipe", "--min-score", "0.5"], "--min-score: does not apply"),
+                       (common[1:] + ["--device", "cpu"], "--device: does not apply to keypoint models")):
         assert main(["predict", *args, "--out", str(tmp_path / "x")]) == 2
         assert says in capsys.readouterr().err
 

@@ -62,6 +62,8 @@ def _add_model_options(p):
                    help="input framing (default: the checkpoint's)")
     p.add_argument("--flip-test", action="store_true",
                    help="also run every input mirrored and average the two (twice the work)")
+    p.add_argument("--device", help="image models: where the network runs, cpu, cuda or cuda:N (default: the "
+                   "first GPU where torch sees one, else the CPU); keypoint models run on the CPU")
 
 
 def _add_eval(sub):
@@ -508,6 +510,20 @@ def _load_model(args):
     return model, dataclasses.replace(prep, **changes) if changes else prep
 
 
+def _image_model_device(args):
+    """``--device`` for an image model (checked: an error where CUDA is asked for and absent),
+    else the first GPU where torch sees one, else the CPU."""
+    import torch
+
+    from ..core.checks import check_device
+    if args.device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return check_device(args.device, "--device")
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+
+
 def _run_eval_keypoints(args) -> int:
     from ..data.mupots_annotations import read_mupots_annotations
     from ..keypoint import evaluate_mupots
@@ -519,7 +535,7 @@ def _run_eval_keypoints(args) -> int:
         raise CLIError(f"--noise-px: expected a finite number of pixels >= 0, got {args.noise_px}")
     if not -90 < args.focal_error < 1000:
         raise CLIError(f"--focal-error: expected a percentage in (-90, 1000), got {args.focal_error}")
-    _refuse(args, ["--input-size", "--framing", "--images"], "to keypoint models")
+    _refuse(args, ["--input-size", "--framing", "--images", "--device"], "to keypoint models (they run on the CPU)")
     out = Path(args.out)
     if out.is_dir():
         raise CLIError(f"--out: {args.out!r} is a folder; give a JSON file name")
@@ -597,7 +613,7 @@ def _mupots_image_sizes(seqs):
 def _run_eval_h36m_keypoints(args) -> int:
     from ..data.mocap import read_h36m_mocap
     from ..keypoint import evaluate_h36m
-    _refuse(args, ["--input-size", "--framing", "--images"], "to keypoint models")
+    _refuse(args, ["--input-size", "--framing", "--images", "--device"], "to keypoint models (they run on the CPU)")
     out = Path(args.out)
     if out.is_dir():
         raise CLIError(f"--out: {args.out!r} is a folder; give a JSON file name")
@@ -676,6 +692,7 @@ def _run_eval(args) -> int:
     _refuse(args, ["--known-heights"], "to image models (keypoint models: --dataset mupots-3d, or h36m with a "
             "motion-capture file)")
     model, prep = _load_model(args)
+    device = _image_model_device(args)
     if args.dataset == "mupots":
         if not args.annotations or not args.images:
             raise CLIError("--annotations and --images are required for --dataset mupots")
@@ -685,7 +702,7 @@ def _run_eval(args) -> int:
         if not args.images:
             raise CLIError("--images (the Human36M root) is required for --dataset h36m")
         reader = build_reader({"type": "h36m", "root": args.images, "split": args.split})
-    records = predict_scenes(model, reader, prep, flip_test=args.flip_test)
+    records = predict_scenes(model, reader, prep, flip_test=args.flip_test, device=device)
     if not records:
         raise CLIError("the dataset has no annotated person")
     r = evaluate_roots(np.array([x["pred_root"] for x in records]),
@@ -1273,7 +1290,7 @@ def _run_predict_keypoints(args) -> int:
     from . import keypoint_predict as kp
     if args.keypoints and args.detector:
         raise CLIError("--keypoints, --detector: give one (keypoints you have, or a detector to run here)")
-    _refuse(args, ["--input-size", "--framing", "--autocast"], "to keypoint models")
+    _refuse(args, ["--input-size", "--framing", "--autocast", "--device"], "to keypoint models (they run on the CPU)")
     if args.keypoints:
         _refuse(args, ["--boxes", "--box-format"], "with --keypoints (the keypoints say where people are)")
     else:
@@ -1564,6 +1581,7 @@ def _run_predict(args) -> int:
     if not args.boxes or not args.images:
         raise CLIError("predict: give images and --boxes (image models), or --keypoints (keypoint models)")
     model, prep = _load_model(args)
+    device = _image_model_device(args)
     boxes_all = _read_json(args.boxes, "--boxes")
     if not isinstance(boxes_all, dict):
         raise CLIError("--boxes: expected a JSON object {image file name: [[x1, y1, x2, y2], ...]}")
@@ -1604,7 +1622,8 @@ def _run_predict(args) -> int:
         if stems.count(stem) > 1:
             stems[k] = f"{stem}_{k}"
     _warn_camera_sizes(sizes, given)
-    predictor = Predictor(model, prep, flip_test=args.flip_test, autocast=args.autocast)
+    predictor = Predictor(model, prep, device=device, flip_test=args.flip_test,
+                          autocast=args.autocast)
     items = ({"image": image, "boxes": boxes, "camera": cam, "box_format": args.box_format or "xyxy",
               "scores": scores}
              for image, _key, boxes, scores, cam, _ in jobs)

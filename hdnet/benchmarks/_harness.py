@@ -17,6 +17,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 import torch
 from torch.utils import benchmark as tbench
 
+from ..core.checks import check_device
+
 __all__ = ["Table", "Report", "bench_parser", "run_main", "median_ms", "peak_memory_mib", "environment",
            "resolve_device", "interleaved_medians", "import_modules", "json_option"]
 
@@ -84,17 +86,9 @@ def run_main(prog: str, doc: Optional[str], repeats: int, quick_help: str,
 
 
 def resolve_device(name: str) -> torch.device:
-    """``--device`` checked: a clear error where CUDA is asked for and absent."""
-    try:
-        dev = torch.device(name)
-    except RuntimeError:
-        raise ValueError(f"--device: expected cpu, cuda or cuda:N, got {name!r}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device: CUDA was asked for but torch sees no GPU "
-                         f"(torch {torch.__version__})")
-    if dev.type not in ("cpu", "cuda"):
-        raise ValueError(f"--device: expected cpu or cuda, got {name!r}")
-    return dev
+    """``--device`` checked (:func:`hdnet.core.checks.check_device`): a clear error where CUDA is
+    asked for and absent."""
+    return check_device(name, "--device")
 
 
 def median_ms(fn: Callable[[], object], repeats: int = 20, warmup: int = 3) -> float:

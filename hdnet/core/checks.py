@@ -28,6 +28,30 @@ def as_tensor(x, **kwargs) -> torch.Tensor:
     return torch.as_tensor(x, **kwargs)
 
 
+def check_device(device, name: str = "device") -> torch.device:
+    """``device`` (``"cpu"``, ``"cuda"``, ``"cuda:N"`` or a :class:`torch.device`) as a device this
+    process can use; a ``ValueError`` naming ``name`` for any other, for CUDA where torch sees no
+    GPU, and for a GPU number past the ones it sees.
+
+    >>> check_device("cpu")
+    device(type='cpu')
+    """
+    try:
+        dev = device if isinstance(device, torch.device) else torch.device(device)
+    except (RuntimeError, TypeError):
+        dev = None
+    if dev is None or dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"{name}: expected 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"{name}: {str(device)!r} was asked for but torch sees no GPU "
+                             f"(torch {torch.__version__})")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"{name}: {str(device)!r} was asked for but torch sees "
+                             f"{torch.cuda.device_count()} GPU(s), numbered from 0")
+    return dev
+
+
 def check_tensor(t, name: str, expected: str, ndim: Optional[int] = None,
                  shape: Optional[Sequence[Optional[int]]] = None, floating: bool = False) -> None:
     """Raise TypeError/ValueError naming ``name`` unless ``t`` is a tensor of the expected form.

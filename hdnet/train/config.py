@@ -24,8 +24,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-import torch
-
+from ..core.checks import check_device
 from ..core.config import ConfigBase, option
 from ..core.registry import Registry
 
@@ -119,14 +118,7 @@ class TrainConfig(ConfigBase):
         for group, cls in (("optim", OptimConfig), ("schedule", ScheduleConfig), ("checkpoint", CheckpointConfig)):
             setattr(self, group, cls.from_dict(getattr(self, group), group))
         if self.device is not None:
-            try:
-                dev: Optional[torch.device] = torch.device(self.device)
-            except (RuntimeError, TypeError):
-                dev = None
-            if dev is None or dev.type not in ("cpu", "cuda"):
-                raise ValueError(f"device: expected 'cpu', 'cuda', 'cuda:N' or none, got {self.device!r}")
-            if dev.type == "cuda" and not torch.cuda.is_available():
-                raise ValueError(f"device: {self.device!r} was asked for but torch sees no GPU")
+            check_device(self.device)
 
     def to_dict(self) -> Dict[str, Any]:
         return {f.name: (getattr(self, f.name).to_dict() if isinstance(getattr(self, f.name), ConfigBase)

@@ -96,3 +96,19 @@ def test_the_field_of_view_check_is_not_an_operator_precedence_bug():
         with pytest.raises(ValueError, match="hfov_deg"):
             VirtualCameraConfig(hfov_deg=bad)
     assert VirtualCameraConfig(hfov_deg=(40.0, 100.0)).hfov_deg == (40.0, 100.0)
+
+
+def test_devices_this_process_cannot_use_are_refused_by_name():
+    import torch
+
+    from hdnet.core.checks import check_device
+    assert check_device("cpu") == torch.device("cpu") == check_device(torch.device("cpu"), "--device")
+    for bad in ("tpu", "gpu:0", "", None, 3.5, "cuda:x"):
+        with pytest.raises(ValueError, match=r"--device: expected 'cpu', 'cuda' or 'cuda:N'"):
+            check_device(bad, "--device")
+    if not torch.cuda.is_available():
+        for name in ("cuda", "cuda:1"):
+            with pytest.raises(ValueError, match=f"device: '{name}' was asked for but torch sees no GPU"):
+                check_device(name)
+    with pytest.raises(ValueError, match="numbered from 0|sees no GPU"):
+        check_device(f"cuda:{torch.cuda.device_count() + 3}")
