@@ -228,6 +228,52 @@ def test_exif_focal_length_is_used_for_named_images(tmp_path):
     assert json.loads((tmp_path / "o2" / "people.json").read_text())[0]["camera"]["fx"] == pytest.approx(400.0)
 
 
+def test_phone_heic_photos_are_read_with_their_exif_camera(tmp_path):
+    """An iPhone's HEIC photo (the heic extra, pillow-heif, writes one here): listed by --images,
+    decoded as the photo it holds, and its EXIF focal length gives the camera, as for a JPEG."""
+    pillow_heif = pytest.importorskip("pillow_heif", reason="needs the heic extra (pip install \"hdnet[heic]\")")
+    from PIL import Image
+
+    from hdnet.camera import Camera
+    from hdnet.data import load_image
+    pixels = np.random.default_rng(3).integers(0, 256, (48, 64, 3), dtype=np.uint8).repeat(4, 0).repeat(4, 1)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0xA405] = 26  # FocalLengthIn35mmFilm, as an iPhone's main camera writes
+    (tmp_path / "photos").mkdir()
+    pillow_heif.from_pillow(Image.fromarray(pixels)).save(tmp_path / "photos" / "IMG_0001.HEIC", quality=95,
+                                                          exif=exif.tobytes())
+    heic = tmp_path / "photos" / "IMG_0001.HEIC"
+    decoded = load_image(heic).permute(1, 2, 0).numpy() * 255
+    assert decoded.shape == pixels.shape and np.abs(decoded - pixels).mean() < 8  # lossy, 4x4 blocks
+    f = 26 * math.hypot(256, 192) / math.hypot(36, 24)  # the 35 mm equivalent on the diagonal
+    assert Camera.from_exif(heic).fx == pytest.approx(f, rel=1e-6)
+    kp, _, _ = _coco_views(1, seed=2)
+    (tmp_path / "kp.json").write_text(json.dumps({"IMG_0001.HEIC": [(kp[0] / 5).tolist()]}))
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17",
+                 "--images", str(tmp_path / "photos"), "--out", str(tmp_path / "o")]) == 0
+    person = json.loads((tmp_path / "o" / "people.json").read_text())[0]
+    assert person["camera_source"].startswith("exif") and person["camera"]["fx"] == pytest.approx(f, rel=1e-6)
+    assert (tmp_path / "o" / "IMG_0001_people.png").is_file()
+
+
+def test_a_heic_photo_without_its_extra_says_how_to_read_it(tmp_path, monkeypatch, capsys):
+    import hdnet.core.files as files
+    monkeypatch.setattr(files, "_heif_registered", False)  # as where pillow-heif is not installed
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "IMG_0002.heic").write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(64))  # not for Pillow
+    with pytest.raises(ValueError, match=r"IMG_0002.heic.*pip install \"hdnet\[heic\]\""):
+        files.open_image(tmp_path / "photos" / "IMG_0002.heic")
+    (tmp_path / "kp.json").write_text(json.dumps({"IMG_0002.heic": [[[1.0, 2.0, 1.0]] * 17]}))
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17",
+                 "--images", str(tmp_path / "photos"), "--out", str(tmp_path / "o")]) == 2
+    assert 'pip install "hdnet[heic]"' in capsys.readouterr().err
+    (tmp_path / "none").mkdir()
+    (tmp_path / "none" / "notes.txt").write_text("no photos here")
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17",
+                 "--images", str(tmp_path / "none"), "--out", str(tmp_path / "o")]) == 2
+    assert "--images: no image in" in capsys.readouterr().err
+
+
 GOOD_CAMERA = {"fx": 1000.0, "fy": 1000.0, "cx": 500.0, "cy": 500.0}
 BAD_CAMERAS = {
     "H36M scalar principal point": ({"f": [1145.0, 1144.0], "c": 512.0}, ["c", "2 numbers"]),

@@ -88,13 +88,14 @@ class PeoplePicture:
         from PIL import Image, ImageDraw
 
         from ..camera.exif import as_shown
+        from ..core.files import open_image
         if isinstance(image_path, np.ndarray):  # a decoded frame, RGB
             if image_path.ndim != 3 or image_path.shape[2] != 3 or image_path.dtype != np.uint8:
                 raise ValueError(f"image: expected an H x W x 3 uint8 RGB array, got {image_path.dtype} "
                                  f"{image_path.shape}")
             img = Image.fromarray(image_path)
         else:
-            with Image.open(image_path) as im:
+            with open_image(image_path) as im:
                 img = as_shown(im).convert("RGB")
         self.w, self.h = img.size
         self.side = self.h

@@ -26,15 +26,11 @@ import torch
 
 from ..camera import Camera, CameraFile, camera_from_fov, guess_camera, read_exif_focal
 from ..camera.estimate import FOV_PRIOR_DEG
-from ..core.files import natural_key
+from ..core.files import IMAGE_SUFFIXES, natural_key, open_image
 from ..graphs import Skeleton
 
 __all__ = ["ImageRef", "IMAGE_SUFFIXES", "list_images", "resolve_images", "coco_image_table", "camera_for",
            "cameras_for", "predict_records", "placeable_people", "draw_people"]
-
-#: Files ``--images DIR`` takes.
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
-
 
 @dataclass
 class ImageRef:
@@ -54,8 +50,11 @@ def list_images(paths: Sequence[str], folder: Optional[str]) -> List[str]:
     if folder is not None:
         if not os.path.isdir(folder):
             raise ValueError(f"--images: {folder!r} is not a folder")
-        out += sorted((os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(IMAGE_SUFFIXES)),
-                      key=lambda p: natural_key(os.path.basename(p)))
+        found = sorted((os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(IMAGE_SUFFIXES)),
+                       key=lambda p: natural_key(os.path.basename(p)))
+        if not found:
+            raise ValueError(f"--images: no image in {folder!r} (hdnet reads {', '.join(IMAGE_SUFFIXES)} files)")
+        out += found
     for p in out:
         if not os.path.isfile(p):
             raise ValueError(f"image: no file at {p!r}")
@@ -77,15 +76,10 @@ def coco_image_table(data: Any, what: str = "--coco-annotations") -> Dict[str, d
 
 
 def _shown_size(path: str) -> Tuple[int, int]:
-    from PIL import Image, UnidentifiedImageError
-
     from ..camera.exif import exif_orientation
-    try:
-        with Image.open(path) as im:
-            w, h = im.size
-            turned = exif_orientation(im) >= 5
-    except (UnidentifiedImageError, OSError) as e:
-        raise ValueError(f"image: {path!r} is not a readable image ({e})") from None
+    with open_image(path) as im:
+        w, h = im.size
+        turned = exif_orientation(im) >= 5
     return (h, w) if turned else (w, h)
 
 

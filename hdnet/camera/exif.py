@@ -90,18 +90,12 @@ def read_exif_focal(path) -> ExifFocal:
         mm-equivalent focal length nor a focal length with the sensor's resolution (name the
         focal length yourself: ``--fov`` or ``--camera``).
     """
-    from PIL import Image, UnidentifiedImageError
-
+    from ..core.files import open_image
     p = os.fspath(path)
-    if not os.path.isfile(p):
-        raise FileNotFoundError(f"image: no file at {p!r}")
-    try:
-        with Image.open(p) as im:
-            stored_w, stored_h = im.size
-            exif = im.getexif()
-            orientation = exif_orientation(im)
-    except (UnidentifiedImageError, OSError) as e:
-        raise ValueError(f"image: {p!r} is not a readable image ({e})") from None
+    with open_image(p) as im:
+        stored_w, stored_h = im.size
+        exif = im.getexif()
+        orientation = exif_orientation(im)
     w, h = (stored_h, stored_w) if orientation >= 5 else (stored_w, stored_h)
     tags = exif.get_ifd(_EXIF_IFD)
     f35 = _number(tags.get(_FOCAL_35))

@@ -1,6 +1,6 @@
 """Files in and out: atomic writes that keep the user's file modes, strict JSON, bounded text and
-JSON reading (UTF-8, or UTF-16/32 where a byte-order mark says so), and HDF5 opening with errors
-that name the file.
+JSON reading (UTF-8, or UTF-16/32 where a byte-order mark says so), and image and HDF5 opening
+with errors that name the file.
 
 >>> import json, os, tempfile
 >>> folder = tempfile.mkdtemp()
@@ -17,10 +17,15 @@ import os
 import re
 import tempfile
 import threading
-from typing import Any, Callable, List
+from typing import Any, Callable, List, Optional
 
 __all__ = ["atomic_write", "write_json", "write_text", "read_json", "read_text", "decode_text", "open_h5",
-           "strict_json", "MAX_JSON_BYTES", "natural_key"]
+           "open_image", "IMAGE_SUFFIXES", "strict_json", "MAX_JSON_BYTES", "natural_key"]
+
+#: The image files hdnet lists in a folder. HEIC/HEIF (phones' photos) are read where the
+#: ``heic`` extra (pillow-heif) is installed; elsewhere opening one says how to get it.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif")
+_HEIF_SUFFIXES = (".heic", ".heif")
 
 #: The largest JSON file :func:`read_json` reads (bytes).
 MAX_JSON_BYTES = 512 * 1024 * 1024
@@ -228,6 +233,44 @@ def read_json(path, what: str, max_bytes: int = MAX_JSON_BYTES) -> Any:
         raise ValueError(f"{what}: {p!r} holds a number hdnet cannot read: {e}") from None
     except ValueError as e:  # JSONDecodeError and the constants above
         raise ValueError(f"{what}: {p!r} is not valid JSON ({e})") from None
+
+
+_heif_registered: Optional[bool] = None
+
+
+def _heif_opener() -> bool:
+    """Pillow taught to open HEIC/HEIF where pillow-heif is installed (once); whether it is."""
+    global _heif_registered
+    if _heif_registered is None:
+        try:
+            import pillow_heif
+        except ImportError:
+            _heif_registered = False
+        else:
+            pillow_heif.register_heif_opener()
+            _heif_registered = True
+    return _heif_registered
+
+
+def open_image(path, what: str = "image"):
+    """``PIL.Image.open`` for a photo (JPEG, PNG, ..., and HEIC/HEIF with the ``heic`` extra),
+    with errors that name ``what`` and the file: a ``FileNotFoundError`` where there is none, a
+    ``ValueError`` for a file Pillow cannot identify (a HEIC without pillow-heif: how to install
+    it). Use it as ``with open_image(p) as im:``; decoding errors come later, at ``im.load()``."""
+    from PIL import Image, UnidentifiedImageError
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise FileNotFoundError(f"{what}: no file at {p!r}")
+    heif = _heif_opener()
+    try:
+        return Image.open(p)
+    except UnidentifiedImageError:
+        hint = ""
+        if p.lower().endswith(_HEIF_SUFFIXES) and not heif:
+            hint = '; HEIC/HEIF photos need pillow-heif: pip install "hdnet[heic]" (or convert them to JPEG)'
+        raise ValueError(f"{what}: {p!r} is not an image file Pillow can read{hint}") from None
+    except OSError as e:
+        raise ValueError(f"{what}: {p!r} cannot be read ({e})") from None
 
 
 def open_h5(path, what: str):

@@ -145,12 +145,11 @@ def _read_image_file(path) -> np.ndarray:
     """Decode an image file to ``H x W x 3`` float32 in ``[0, 1]``: 8-bit images by 255, 16-bit
     ones (PNG, TIFF) by 65535 (their real range, not clipped to 255), float images as they are
     if they lie in ``[0, 1]``; turned as its EXIF orientation says (as shown)."""
-    from PIL import Image, UnidentifiedImageError
-
     from ..camera.exif import as_shown
+    from ..core.files import open_image
     p = os.fspath(path)
     try:
-        with Image.open(p) as opened:
+        with open_image(p) as opened:
             opened.load()
             im = as_shown(opened)
             mode = im.mode
@@ -167,8 +166,6 @@ def _read_image_file(path) -> np.ndarray:
                                      f"(range {np.nanmin(a):g}..{np.nanmax(a):g}); scale it to [0, 1]")
             else:
                 return np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
-    except UnidentifiedImageError:
-        raise ValueError(f"image: {p!r} is not an image file Pillow can read") from None
     except (OSError, SyntaxError) as e:  # truncated or corrupt data
         raise ValueError(f"image: {p!r} cannot be decoded ({e}); is it truncated?") from None
     return np.repeat(a[..., None], 3, axis=2).astype(np.float32)

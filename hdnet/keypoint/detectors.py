@@ -29,16 +29,13 @@ __all__ = ["MediaPipePose", "load_image_as_shown", "DETECTORS", "VideoInfo", "vi
 
 def load_image_as_shown(path) -> np.ndarray:
     """An image file as ``H x W x 3`` uint8 RGB, turned as its EXIF orientation says."""
-    from PIL import Image, UnidentifiedImageError
-
     from ..camera.exif import as_shown
+    from ..core.files import open_image
     p = os.fspath(path)
-    if not os.path.isfile(p):
-        raise FileNotFoundError(f"image: no file at {p!r}")
     try:
-        with Image.open(p) as im:
+        with open_image(p) as im:
             return np.asarray(as_shown(im).convert("RGB"))
-    except (UnidentifiedImageError, OSError) as e:
+    except OSError as e:
         raise ValueError(f"image: {p!r} is not a readable image ({e})") from None
 
 
