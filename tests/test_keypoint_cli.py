@@ -4,6 +4,7 @@ keypoint-format ambiguity, COCO results tied to files, --fov and EXIF cameras.""
 import json
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -71,9 +72,12 @@ def test_a_format_named_wrongly_is_warned_of(tmp_path, capsys):
             "--pictures", "0", "--keypoint-format"]
     capsys.readouterr()
     for named in ("h36m_17", "mupots_17"):
-        assert main(base + [named, "--out", str(tmp_path / named)]) == 0
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert main(base + [named, "--out", str(tmp_path / named)]) == 0
         err = [line for line in capsys.readouterr().err.splitlines() if "--keypoint-format" in line]
         assert len(err) == 1 and f"--keypoint-format {named}: the keypoints look like coco_17" in err[0], err
+        assert not [w for w in caught if "look like" in str(w.message)]  # said once, not again by the model
     assert main(base + ["coco_17", "--out", str(tmp_path / "coco")]) == 0
     assert "--keypoint-format" not in capsys.readouterr().err
     assert main(base[:-1] + ["--out", str(tmp_path / "unnamed")]) == 2  # still required; the error suggests one
@@ -88,6 +92,22 @@ def test_a_format_named_wrongly_is_warned_of(tmp_path, capsys):
     assert np.isnan(bone_spread(np.zeros((1, 17, 3)), "coco_17")[0])  # nothing seen: no evidence
     with pytest.raises(ValueError, match=r"expected \[P, 17, 2 or 3\] for coco_17"):
         bone_spread(kp[:, :16], "coco_17")
+
+
+def test_python_callers_are_warned_of_a_format_named_wrongly():
+    """KeypointHDNet.predict says the same as the command line where its caller names a format the
+    keypoints do not look like; named rightly, or too few people to tell, it says nothing."""
+    from hdnet.keypoint import KeypointHDNet
+    from hdnet.keypoint.formats import KeypointFormatWarning
+    kp, _, _ = _coco_views(6, seed=7)
+    model = KeypointHDNet.pretrained()
+    cam = {"fx": 1000.0, "fy": 1000.0, "cx": 640.0, "cy": 360.0}
+    with pytest.warns(KeypointFormatWarning, match="look like 'coco_17', not 'h36m_17'"):
+        model.predict(kp, cam, format="h36m_17")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", KeypointFormatWarning)
+        model.predict(kp, cam, format="coco_17")
+        model.predict(kp[:2], cam, format="h36m_17")
 
 
 def test_info_says_what_a_keypoint_file_holds(tmp_path, capsys):

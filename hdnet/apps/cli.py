@@ -1228,17 +1228,13 @@ def _warn_unlike_format(people: Dict[str, Any], fmt: str, candidates: List[str],
     format named is likely not theirs, and each would be placed wrongly."""
     import numpy as np
 
-    from ..keypoint.formats import format_evidence
+    from ..keypoint.formats import format_mismatch
     found = [v for v in people.values() if len(v)]
-    if len(candidates) < 2 or sum(len(v) for v in found) < 3:
-        return
-    evidence = {f: v for f, v in format_evidence(np.concatenate(found), candidates).items() if np.isfinite(v)}
-    if fmt not in evidence or len(evidence) < 2:
-        return
-    best = min(evidence, key=lambda f: evidence[f])
-    if best != fmt and evidence[fmt] > ratio * evidence[best]:
+    mismatch = format_mismatch(np.concatenate(found), fmt, candidates, ratio) if found else None
+    if mismatch is not None:
+        best, times = mismatch
         print(f"warning: --keypoint-format {fmt}: the keypoints look like {best} (read as {fmt} their bones are "
-              f"{evidence[fmt] / evidence[best]:.1f}x as long as read as {best}, which joins neighbouring points; "
+              f"{times:.1f}x as long as read as {best}, which joins neighbouring points; "
               "hdnet.keypoint.formats.format_evidence); a wrong format places every person wrongly", file=sys.stderr)
 
 
@@ -1693,9 +1689,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     from ..train import TrainingError
     parser = build_parser()
     args = parser.parse_args(argv)
+    import warnings
     try:
         _import_modules(list(args.imports) + list(getattr(args, "sub_imports", [])))
-        return args.run(args)
+        with warnings.catch_warnings():
+            # a keypoint file's format is judged over the whole file, once (_warn_unlike_format), not
+            # again by KeypointHDNet.predict's KeypointFormatWarning on each batch (matched by its
+            # text, so that commands without a model need not import torch)
+            warnings.filterwarnings("ignore", message="format: the keypoints look like")
+            return args.run(args)
     except CLIError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

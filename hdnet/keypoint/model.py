@@ -34,7 +34,7 @@ from ..core.checks import check_tensor, is_tracing
 from ..core.registry import Registry
 from ..graphs import Skeleton, get_skeleton
 from ..layers import DepthBinHead, DepthBins, SkeletonGNN
-from .formats import FORMATS, INPUT_FORMATS, take_body_part
+from .formats import FORMATS, INPUT_FORMATS, KeypointFormatWarning, format_mismatch, take_body_part
 from .height import check_heights, require_reference_height
 from .inputs import normalize_keypoints, person_scale, turn_towards_axis
 
@@ -627,6 +627,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
             raise ValueError(f"confidence: scores must lie in [0, 1] (NaN: missing), got {conf[bad][:5].tolist()}")
         kp, conf, format = take_body_part(kp, torch.nan_to_num(conf, nan=0.0), format)
         fmt = self.format_of(kp.shape[1], format)
+        self._warn_unlike_format(kp, conf, fmt)
         height_scale = None if height_mm is None else self._height_scale(height_mm, kp.shape[0])  # before the work
         cams = as_cameras(cameras, kp.shape[0], dtype=torch.float64) if kp.shape[0] else None  # read once
         if cams is not None:
@@ -645,6 +646,19 @@ class KeypointHDNet(Checkpointable, nn.Module):
             passes = [run(a, b) for a, b in zip(xy.split(max_batch), conf.split(max_batch), strict=True)]
             out = KeypointOutput(*(torch.cat(field) for field in zip(*passes, strict=True)))
         return out if height_scale is None else self._rescale(out, *height_scale)
+
+    def _warn_unlike_format(self, kp: Tensor, conf: Tensor, fmt: str) -> None:
+        """Warn (:class:`~hdnet.keypoint.formats.KeypointFormatWarning`) where the people, read as
+        ``fmt``, look like another format of their joint count (:func:`format_mismatch`)."""
+        candidates = self.formats_for(kp.shape[1])
+        if len(candidates) < 2 or kp.shape[0] < 3:
+            return
+        mismatch = format_mismatch(torch.cat([kp, conf[..., None]], -1).numpy(), fmt, candidates)
+        if mismatch is not None:
+            best, times = mismatch
+            warnings.warn(f"format: the keypoints look like {best!r}, not {fmt!r}: read as {fmt!r} their bones are "
+                          f"{times:.1f}x as long as read as {best!r} (hdnet.keypoint.formats.format_mismatch); a "
+                          "wrong format places every person wrongly", KeypointFormatWarning, stacklevel=4)
 
     def _warn_unknown_cameras(self, cameras: Optional[Cameras], flip_test: bool) -> None:
         """Warn where a model that knows only a few cameras is asked about others (``cameras``,
