@@ -143,6 +143,64 @@ def test_info_says_what_a_keypoint_file_holds(tmp_path, capsys):
     assert "a folder without keypoint files" in capsys.readouterr().err
 
 
+COCO_NAMES = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",
+              "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee",
+              "left_ankle", "right_ankle"]  # COCO's person category, as its annotation files and CVAT write it
+
+
+def test_coco_annotation_files_are_read_as_their_categories_name_them(tmp_path, capsys):
+    """A COCO keypoint annotation file (COCO's own, CVAT's, Label Studio's or Roboflow's export;
+    PoseTrack's with track ids): its people placed exactly as the same keypoints given as COCO
+    results with the file as --coco-annotations; visibility 1 (occluded) and 2 are positions, 0 is
+    not labelled; crowds and people without a labelled keypoint left out; its images' sizes used;
+    the format its categories name needs no --keypoint-format, another named is an error."""
+    kp, _, _ = _coco_views(3, seed=5)
+    kp[..., :2] *= 0.5  # inside 1280 x 720
+    v = np.full((3, 17), 2)
+    v[0, 3], v[1, 9], v[2, 15] = 1, 0, 1  # an occluded ear, an unlabelled wrist, an occluded ankle
+    labelled = [np.concatenate([np.where(v[i, :, None] > 0, kp[i, :, :2], 0.0), v[i, :, None]], 1) for i in range(3)]
+    images = [{"id": 11, "file_name": "a.jpg", "width": 1280, "height": 720},
+              {"id": 12, "file_name": "b.jpg", "width": 1280, "height": 720},
+              {"id": 13, "file_name": "empty.jpg", "width": 1280, "height": 720}]
+    annotations = [{"id": i + 1, "image_id": 11 + (i > 0), "category_id": 1, "keypoints": labelled[i].ravel().tolist(),
+                    "num_keypoints": int((v[i] > 0).sum()), "iscrowd": 0, "track_id": 7 + i} for i in range(3)]
+    annotations += [{"id": 8, "image_id": 12, "category_id": 1, "keypoints": [0] * 51, "num_keypoints": 0, "iscrowd": 0,
+                     "track_id": 20},
+                    {"id": 9, "image_id": 11, "category_id": 1, "iscrowd": 1, "segmentation": {"counts": []}}]
+    coco = {"images": images, "annotations": annotations,
+            "categories": [{"id": 1, "name": "person", "keypoints": COCO_NAMES, "skeleton": []}]}
+    (tmp_path / "ann.json").write_text(json.dumps(coco))
+    results = [{"image_id": a["image_id"], "keypoints": np.where(np.arange(51) % 3 == 2, np.minimum(
+        np.asarray(a["keypoints"]), 1), a["keypoints"]).tolist(), "track_id": a["track_id"]} for a in annotations[:3]]
+    (tmp_path / "res.json").write_text(json.dumps(results))
+    common = ["predict", "--fov", "60", "--pictures", "0", "--scene", "image"]
+    assert main(common + ["--keypoints", str(tmp_path / "ann.json"), "--out", str(tmp_path / "ann")]) == 0
+    assert main(common + ["--keypoints", str(tmp_path / "res.json"), "--coco-annotations", str(tmp_path / "ann.json"),
+                          "--keypoint-format", "coco_17", "--out", str(tmp_path / "res")]) == 0
+    got = json.loads((tmp_path / "ann" / "people.json").read_text())
+    want = json.loads((tmp_path / "res" / "people.json").read_text())
+    assert [(p["image_id"], p["track_id"]) for p in got] == [("11", 7), ("12", 8), ("12", 9)]
+    assert [p["root_cam"] for p in got] == [p["root_cam"] for p in want]
+    assert got[0]["camera"]["cx"] == pytest.approx(639.5)  # the file's image size, with --fov
+    capsys.readouterr()
+    assert main(["info", str(tmp_path / "ann.json")]) == 0
+    out = capsys.readouterr().out
+    assert "(coco-annotations): 3 people in 3 images" in out and "reads as: coco_17" in out
+    # PoseTrack names head_bottom and head_top where COCO has the eyes: not COCO's keypoints
+    coco["categories"][0]["keypoints"] = COCO_NAMES[:1] + ["head_bottom", "head_top"] + COCO_NAMES[3:]
+    (tmp_path / "posetrack.json").write_text(json.dumps(coco))
+    for extra, says in ((["--keypoint-format", "coco_17"], "1: head_bottom (coco_17: l_eye); 2: head_top"),
+                        ([], "say which (--keypoint-format)")):
+        assert main(common + ["--keypoints", str(tmp_path / "posetrack.json"), *extra, "--out", str(tmp_path / "x")]) == 2
+        assert says in capsys.readouterr().err
+    coco["categories"][0]["keypoints"] = COCO_NAMES
+    coco["annotations"][0]["keypoints"][2] = 0.5  # a score, not a visibility flag
+    (tmp_path / "bad.json").write_text(json.dumps(coco))
+    assert main(common + ["--keypoints", str(tmp_path / "bad.json"), "--out", str(tmp_path / "x")]) == 2
+    assert "annotations[0]: each keypoint's visibility must be 0 (not labelled), 1 (occluded) or 2" in \
+        capsys.readouterr().err
+
+
 def test_coco_results_tied_to_files_and_a_field_of_view(tmp_path):
     kp, _, _ = _coco_views(2, seed=1)
     results = [{"image_id": 5, "category_id": 1, "keypoints": p.ravel().tolist(), "score": 0.9} for p in kp]

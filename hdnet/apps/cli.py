@@ -798,13 +798,22 @@ def _keypoint_info(path: str) -> Dict[str, Any]:
     from ..core.files import read_json
     from ..data.keypoint_files import (
         LABEL_JOINT_COUNTS,
+        annotation_keypoint_names,
         folder_layout,
         parse_keypoints,
         parse_person_scores,
         parse_track_ids,
         read_keypoint_folder,
     )
-    from ..keypoint.formats import FORMATS, INPUT_FORMATS, KEYPOINT_LAYOUTS, format_evidence, likely_format
+    from ..keypoint.formats import (
+        FORMATS,
+        INPUT_FORMATS,
+        KEYPOINT_LAYOUTS,
+        format_evidence,
+        format_of_names,
+        likely_format,
+    )
+    names = None
     try:
         if os.path.isdir(path):
             if not folder_layout(path):
@@ -818,6 +827,7 @@ def _keypoint_info(path: str) -> Dict[str, Any]:
             loaded = read_json(path, "info")
             people, layout = parse_keypoints(loaded, "info")
             tracks, scores = parse_track_ids(loaded, "info"), parse_person_scores(loaded, "info")
+            names = annotation_keypoint_names(loaded)
     except (OSError, ValueError) as e:
         raise CLIError(str(e)) from None
     found = [v for v in people.values() if len(v)]
@@ -830,6 +840,13 @@ def _keypoint_info(path: str) -> Dict[str, Any]:
         layouts = [k for k, (_, n) in KEYPOINT_LAYOUTS.items() if n == j]
         fits = [f for f in INPUT_FORMATS if FORMATS.get(f).skeleton.num_joints == j]
         result["reads_as"] = [f"{KEYPOINT_LAYOUTS[k][0]} (the {k} layout)" for k in layouts] or fits
+        if names is not None:  # a COCO annotation file says what its keypoints are
+            declared = format_of_names(names, [*INPUT_FORMATS, *KEYPOINT_LAYOUTS])
+            result["declared"] = declared or names
+            if declared in KEYPOINT_LAYOUTS:
+                result["reads_as"] = [f"{KEYPOINT_LAYOUTS[declared][0]} (the {declared} layout)"]
+            elif declared is not None:
+                result["reads_as"] = [declared]
         every = np.concatenate(found)
         seen = every[(every[..., 2] > 0) & np.isfinite(every[..., :2]).all(-1)][:, :2]
         if len(seen):
@@ -862,6 +879,11 @@ def _keypoint_info_lines(r: Dict[str, Any]) -> List[str]:
             lines.append("  bone spread read as each (the format they are in is the shortest: "
                          "hdnet.keypoint.formats.format_evidence): "
                          + ", ".join(f"{f} {v:.3f}" for f, v in r["bone_spread"].items()))
+    declared = r.get("declared")
+    if isinstance(declared, str):
+        lines.append(f"  the file's categories name {declared}'s keypoints")
+    elif declared is not None:
+        lines.append(f"  the file's categories name keypoints of no format hdnet reads: {', '.join(declared)}")
     if "x_px" in r:
         lines.append(f"  coordinates: x {r['x_px'][0]:.4g} to {r['x_px'][1]:.4g}, y {r['y_px'][0]:.4g} to "
                      f"{r['y_px'][1]:.4g}"
@@ -1152,7 +1174,9 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
     import numpy as np
 
     from ..data.keypoint_files import (
+        annotation_keypoint_names,
         folder_layout,
+        is_coco_annotations,
         parse_keypoints,
         parse_person_scores,
         parse_track_ids,
@@ -1161,7 +1185,7 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
     )
     from ..keypoint.formats import KEYPOINT_LAYOUTS, body_keypoints, keypoint_layout
     from . import keypoint_predict as kp
-    coco = scores = None
+    coco = scores = declared = None
     if os.path.isdir(args.keypoints):  # OpenPose's --write_json, MMPose's pred_out_dir, Ultralytics' labels
         _refuse(args, ["--coco-annotations"], "to a keypoint folder (its files are named by image)")
         nested = sequences and not folder_layout(args.keypoints)
@@ -1181,12 +1205,15 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
         people, _layout = parse_keypoints(loaded)
         tracks = parse_track_ids(loaded)
         scores = parse_person_scores(loaded)
-        coco = (kp.coco_image_table(_read_json(args.coco_annotations, "--coco-annotations"))
-                if args.coco_annotations else None)
+        if args.coco_annotations:
+            coco = kp.coco_image_table(_read_json(args.coco_annotations, "--coco-annotations"))
+        elif is_coco_annotations(loaded):  # an annotation file: its own images
+            coco = kp.coco_image_table(loaded, "--keypoints")
+        declared = annotation_keypoint_names(loaded)
     counts = sorted({int(v.shape[1]) for v in people.values() if v.shape[0]})
     if len(counts) > 1:
         raise CLIError(f"--keypoints: images with {counts} joints; one file holds one format")
-    named_format = args.keypoint_format
+    named_format = _declared_format(declared, args.keypoint_format, model)
     if not counts:  # nobody in the file: only a layout named says it is one
         layout = named_format if named_format in KEYPOINT_LAYOUTS else None
     else:
@@ -1211,6 +1238,26 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
                                  else "")) from None
     _warn_unlike_format(people, fmt, candidates)
     return people, tracks, fmt, coco, scores
+
+
+def _declared_format(names: Optional[List[str]], named: Optional[str], model) -> Optional[str]:
+    """``--keypoint-format`` checked against the keypoint names a COCO annotation file declares
+    (an error naming the joints that differ); where none is given, the one of the model's
+    formats and layouts those names are (None where they are none of them)."""
+    from ..keypoint.formats import KEYPOINT_LAYOUTS, format_of_names, joint_name_differences
+    if names is None:
+        return named
+    if named is None:
+        return format_of_names(names, [*model.formats, *KEYPOINT_LAYOUTS])
+    try:
+        differ = joint_name_differences(names, named)
+    except LookupError:
+        return named  # an unknown format: refused where it is read, with the option's name
+    if differ:
+        more = f" and {len(differ) - 3} more" if len(differ) > 3 else ""
+        raise CLIError(f"--keypoint-format {named}: the file's categories name its keypoints otherwise "
+                       f"({'; '.join(differ[:3])}{more}); hdnet reads the formats {', '.join(model.formats)}")
+    return named
 
 
 def _likely_format(people: Dict[str, Any], candidates: List[str]) -> Optional[str]:

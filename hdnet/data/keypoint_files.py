@@ -4,7 +4,9 @@ ViTPose write), Ultralytics' ``Results.summary()`` per image (``{image: [{"keypo
 "y", "visible"}, "confidence", "track_id"}, ...]}``, or a folder of ``Results.to_json()``
 files), MMPose's inferencer output for a video (``[{"frame_id", "instances":
 [{"keypoints": [[x, y], ...], "keypoint_scores": [...]}, ...]}, ...]``), OpenPose's JSON by
-image (AlphaPose's ``--format open`` and ``--format cmu``) and folders with a file per image
+image (AlphaPose's ``--format open`` and ``--format cmu``), COCO keypoint annotation files
+(``{"images", "annotations", "categories"}``: COCO's own, CVAT's, Label Studio's and Roboflow's
+exports, PoseTrack's with its ``track_id``) and folders with a file per image
 (OpenPose's ``--write_json``, MMPose's ``pred_out_dir``, OpenPifPaf's ``--json-output``,
 Ultralytics YOLO-pose's ``save_txt`` labels: :func:`read_keypoint_folder`).
 
@@ -24,7 +26,7 @@ import numpy as np
 from ..core.files import natural_key, read_json, read_text
 
 __all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "read_keypoint_folder", "read_keypoint_folders",
-           "folder_layout", "OPENPOSE_SUFFIX", "PIFPAF_SUFFIX"]
+           "folder_layout", "is_coco_annotations", "annotation_keypoint_names", "OPENPOSE_SUFFIX", "PIFPAF_SUFFIX"]
 
 #: How OpenPose names what ``--write_json DIR`` writes: one file per image or video frame,
 #: ``<image name without its extension>_keypoints.json``.
@@ -97,9 +99,71 @@ def _complete_tracks(results: List[dict]) -> List[dict]:
     return [{k: v for k, v in r.items() if k != "track_id"} for r in results]
 
 
+def is_coco_annotations(data: Any) -> bool:
+    """Whether a loaded JSON file is a COCO annotation file (a dataset's ``images`` and
+    ``annotations``), not a detector's results."""
+    return isinstance(data, dict) and isinstance(data.get("images"), list) and isinstance(data.get("annotations"), list)
+
+
+def annotation_keypoint_names(data: Any) -> Optional[List[str]]:
+    """The keypoint names a COCO annotation file's person category gives (``categories[k]
+    ["keypoints"]``), None where it gives none; several categories with keypoints must agree."""
+    if not is_coco_annotations(data) or not isinstance(data.get("categories"), list):
+        return None
+    named = [c["keypoints"] for c in data["categories"] if isinstance(c, dict) and isinstance(c.get("keypoints"), list)
+             and c["keypoints"] and all(isinstance(n, str) for n in c["keypoints"])]
+    if not named:
+        return None
+    if any(n != named[0] for n in named):
+        raise ValueError("--keypoints: the file's categories name different keypoints; hdnet reads one person "
+                         "category")
+    return list(named[0])
+
+
+def _annotation_results(data: dict, what: str) -> List[dict]:
+    """A COCO annotation file's people as COCO results: each annotation with a keypoint labelled
+    (visibility ``v`` 1, occluded, or 2, visible: a position, score 1; 0: not labelled, score 0),
+    ``track_id`` kept (PoseTrack); crowd regions and people without a labelled keypoint left out,
+    as COCO's keypoint evaluation leaves them."""
+    ids = set()
+    for k, im in enumerate(data["images"]):
+        if not isinstance(im, dict) or "id" not in im:
+            raise ValueError(f"{what}: images[{k}] needs an id")
+        ids.add(str(im["id"]))
+    out = []
+    for k, ann in enumerate(data["annotations"]):
+        if not isinstance(ann, dict) or "image_id" not in ann:
+            raise ValueError(f"{what}: annotations[{k}] needs an image_id")
+        if "keypoints" not in ann or ann.get("iscrowd"):
+            continue
+        try:
+            kp = np.asarray(ann["keypoints"], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{what}: annotations[{k}]: keypoints must be [x, y, v, ...] numbers") from None
+        if kp.ndim != 1 or kp.size % 3 or kp.size == 0:
+            raise ValueError(f"{what}: annotations[{k}]: keypoints must be a flat list [x, y, v, ...] of 3 J numbers, "
+                             f"got {kp.size}")
+        v = kp[2::3]
+        if not np.isin(v, (0, 1, 2)).all():
+            raise ValueError(f"{what}: annotations[{k}]: each keypoint's visibility must be 0 (not labelled), "
+                             f"1 (occluded) or 2 (visible), got {sorted(set(v.tolist()) - {0.0, 1.0, 2.0})[:3]}")
+        if str(ann["image_id"]) not in ids:
+            raise ValueError(f"{what}: annotations[{k}]: image_id {ann['image_id']!r} is not in the file's images")
+        if not (v > 0).any():
+            continue
+        kp[2::3] = (v > 0).astype(np.float64)
+        rec = {"image_id": str(ann["image_id"]), "keypoints": kp.tolist()}
+        if "track_id" in ann:
+            rec["track_id"] = ann["track_id"]
+        out.append(rec)
+    return out
+
+
 def _as_results(data: Any, what: str) -> Any:
-    """``data`` with an Ultralytics ``{image: Results.summary()}`` turned into COCO results
-    (other layouts unchanged); images without detections are left out."""
+    """``data`` with an Ultralytics ``{image: Results.summary()}`` or a COCO annotation file
+    turned into COCO results (other layouts unchanged); images without people are left out."""
+    if is_coco_annotations(data):
+        return _annotation_results(data, what)
     if not (isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values())
             and any(_is_ultralytics(v) for v in data.values())):
         return data
@@ -200,7 +264,8 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
     :func:`parse_person_scores` and :func:`parse_track_ids` read), ``"mmpose-video"`` (MMPose's
     inferencer on a video: each frame keyed by its ``frame_id``, frames without people kept) or
     ``"openpose-by-image"`` (``{image: OpenPose's JSON}``, AlphaPose's ``--format open`` and
-    ``--format cmu``). People without
+    ``--format cmu``) or ``"coco-annotations"`` (a COCO keypoint annotation file, keyed by its
+    image ids; every image of its ``images``, those without people too). People without
     a score get 1; a joint with score 0 is missing and its coordinates may be anything (``null``
     included); an image's people may be ``[]`` (nobody found).
 
@@ -211,9 +276,12 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
     """
     out: Dict[str, list] = {}
     converted = _as_results(data, what)
-    if converted is not data:  # Ultralytics' summaries: each image's, those without people too
-        found, _ = parse_keypoints(converted, what)
+    if converted is not data:  # each image's people, those without people too
+        found, _ = parse_keypoints(converted, what) if converted else ({}, "")
         j = next((v.shape[1] for v in found.values()), 17)
+        if is_coco_annotations(data):
+            return {str(im["id"]): found.get(str(im["id"]), np.zeros((0, j, 3))) for im in data["images"]}, \
+                "coco-annotations"
         return {str(k): found.get(str(k), np.zeros((0, j, 3))) for k in data}, "ultralytics-json"
     data = _instance_info(data)
     if isinstance(data, list) and data and all(isinstance(r, dict) and "keypoint_scores" in r and "image_id" not in r

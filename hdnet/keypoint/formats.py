@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple, TypeVar, Union
+from typing import Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 import torch
@@ -48,7 +48,7 @@ from ..graphs import Skeleton, get_skeleton, resolve_skeleton
 __all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "PART_SIZE_RANGE", "synthesize_keypoints", "H36M",
            "face_elevation", "KEYPOINT_LAYOUTS", "keypoint_layout", "layout_indices", "body_keypoints",
            "bone_spread", "format_evidence", "likely_format", "format_mismatch", "KeypointFormatWarning",
-           "take_body_part"]
+           "take_body_part", "format_of_names", "joint_name_differences"]
 
 #: Human3.6M 17-joint indices (``h36m_17``).
 H36M = {name: i for i, name in enumerate(get_skeleton("h36m_17").joints)}
@@ -241,6 +241,45 @@ def likely_format(keypoints, candidates, ratio: float = 1.2, min_people: int = 3
         return None
     best = min(evidence, key=lambda f: evidence[f])
     return best if all(v > ratio * evidence[best] for f, v in evidence.items() if f != best) else None
+
+
+def _joint_key(name: str) -> str:
+    """A joint's name compared across tools: no case, ``left_`` / ``right_`` as ``l_`` / ``r_``."""
+    key = name.strip().lower().replace(" ", "_").replace("-", "_")
+    for side, short in (("left_", "l_"), ("right_", "r_")):
+        if key.startswith(side):
+            key = short + key[len(side):]
+    return key
+
+
+def joint_name_differences(names: Sequence[str], format: str) -> List[str]:
+    """Where a file's keypoint names (a COCO annotation file's category ``keypoints``) are not the
+    joints of ``format`` (a skeleton or layout): ``"k: name (format: joint)"`` for each, compared
+    without case and with ``left_`` / ``right_`` as ``l_`` / ``r_``; ``[]`` where they agree.
+
+    >>> joint_name_differences(["nose", "left_eye"] + ["x"] * 15, "coco_17")[:2]
+    ['2: x (coco_17: r_eye)', '3: x (coco_17: l_ear)']
+    """
+    joints = resolve_skeleton(format).joints
+    if len(names) != len(joints):
+        return [f"{len(names)} keypoints named ({format}: {len(joints)} joints)"]
+    return [f"{k}: {n} ({format}: {j})" for k, (n, j) in enumerate(zip(names, joints, strict=True))
+            if _joint_key(n) != _joint_key(j)]
+
+
+def format_of_names(names: Sequence[str], formats: Sequence[str]) -> Optional[str]:
+    """The one of ``formats`` (skeletons or layouts) whose joints a file names
+    (:func:`joint_name_differences` empty), None where none does: a file that names COCO's
+    keypoints declares ``coco_17``.
+
+    >>> coco = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
+    ...         "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee",
+    ...         "right_knee", "left_ankle", "right_ankle"]
+    >>> format_of_names(coco, ["h36m_17", "coco_17", "mupots_17"])
+    'coco_17'
+    """
+    fits = [f for f in formats if not joint_name_differences(names, f)]
+    return fits[0] if len(fits) == 1 else None
 
 
 class KeypointFormatWarning(UserWarning):
