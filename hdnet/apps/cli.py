@@ -1165,124 +1165,28 @@ def _people(n: int) -> str:
 
 
 def _read_keypoints(args, model, sequences: bool = False, image_size=None):
-    """``--keypoints`` (a file or a folder), ``--keypoint-format`` and ``--coco-annotations`` read:
-    ``(people {image key: [P, J, 3]}, track ids or None, format, COCO image table or None, the
-    people's detector scores or None)``; the format is required where the joint count fits several
-    of the model's. ``sequences``: a folder may hold a folder per sequence instead.
-    ``image_size(key)``: the ``(width, height)`` of the image a key names (Ultralytics' labels
-    are divided by it)."""
-    import numpy as np
+    """``--keypoints`` (a file or a folder), ``--keypoint-format`` and ``--coco-annotations`` read
+    (:func:`hdnet.keypoint.keypoint_file.read_keypoints`): ``(people {image key: [P, J, 3]},
+    track ids or None, format, COCO image table or None, the people's detector scores or None)``;
+    the format is required where the joint count fits several of the model's. ``sequences``: a
+    folder may hold a folder per sequence instead. ``image_size(key)``: the ``(width, height)`` of
+    the image a key names (Ultralytics' labels are divided by it). A format named that the
+    keypoints do not look like is one warning line."""
+    import warnings
 
-    from ..data.keypoint_files import (
-        annotation_keypoint_names,
-        folder_layout,
-        is_coco_annotations,
-        parse_keypoints,
-        parse_person_scores,
-        parse_track_ids,
-        read_keypoint_folder,
-        read_keypoint_folders,
-    )
-    from ..keypoint.formats import KEYPOINT_LAYOUTS, body_keypoints, keypoint_layout
-    from . import keypoint_predict as kp
-    coco = scores = declared = None
-    if os.path.isdir(args.keypoints):  # OpenPose's --write_json, MMPose's pred_out_dir, Ultralytics' labels
-        _refuse(args, ["--coco-annotations"], "to a keypoint folder (its files are named by image)")
-        nested = sequences and not folder_layout(args.keypoints)
-        if args.keypoint_format in KEYPOINT_LAYOUTS:
-            joints = [KEYPOINT_LAYOUTS[args.keypoint_format][1]]
+    from ..keypoint.formats import KeypointFormatWarning
+    from ..keypoint.keypoint_file import read_keypoints
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", KeypointFormatWarning)
+        found = read_keypoints(args.keypoints, args.keypoint_format, formats=model.formats,
+                               coco_annotations=args.coco_annotations, image_size=image_size, sequences=sequences,
+                               names=("--keypoint-format", "--keypoints", "--coco-annotations"))
+    for w in caught:
+        if issubclass(w.category, KeypointFormatWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
         else:
-            try:
-                named = [model.check_format(args.keypoint_format)] if args.keypoint_format else model.formats
-            except ValueError:
-                named = model.formats  # an unknown format is refused below, with the option's name
-            joints = sorted({model.input_skeleton(f).num_joints for f in named}  # and the layouts holding them
-                            | {n for body, n in KEYPOINT_LAYOUTS.values() if body in named})
-        people, tracks, scores = (read_keypoint_folders if nested else read_keypoint_folder)(
-            args.keypoints, joints=joints, image_size=image_size)
-    else:
-        loaded = _read_json(args.keypoints, "--keypoints")
-        people, _layout = parse_keypoints(loaded)
-        tracks = parse_track_ids(loaded)
-        scores = parse_person_scores(loaded)
-        if args.coco_annotations:
-            coco = kp.coco_image_table(_read_json(args.coco_annotations, "--coco-annotations"))
-        elif is_coco_annotations(loaded):  # an annotation file: its own images
-            coco = kp.coco_image_table(loaded, "--keypoints")
-        declared = annotation_keypoint_names(loaded)
-    counts = sorted({int(v.shape[1]) for v in people.values() if v.shape[0]})
-    if len(counts) > 1:
-        raise CLIError(f"--keypoints: images with {counts} joints; one file holds one format")
-    named_format = _declared_format(declared, args.keypoint_format, model)
-    if not counts:  # nobody in the file: only a layout named says it is one
-        layout = named_format if named_format in KEYPOINT_LAYOUTS else None
-    else:
-        try:
-            layout = keypoint_layout(counts[0], named_format)
-        except ValueError as e:
-            raise CLIError(f"--{e}") from None
-    if layout is not None:  # whole-body or OpenPose COCO keypoints: they hold one of the model's formats
-        named_format = KEYPOINT_LAYOUTS[layout][0]
-        body = model.input_skeleton(named_format).num_joints
-        people = {key: body_keypoints(v, layout)[0] if v.shape[0] else np.zeros((0, body) + v.shape[2:], v.dtype)
-                  for key, v in people.items()}
-        counts = [body] if counts else []
-    if not counts:  # nobody in the file: any format reads it
-        return people, tracks, model.check_format(named_format or model.formats[0]), coco, scores
-    candidates = [f for f in model.formats if model.input_skeleton(f).num_joints == counts[0]]
-    try:
-        fmt = model.format_of(counts[0], named_format, names=("--keypoint-format", "--keypoints"))
-    except ValueError as e:
-        likely = _likely_format(people, candidates) if named_format is None else None
-        raise CLIError(str(e) + (f" (they look like {likely}: hdnet.keypoint.formats.format_evidence)" if likely
-                                 else "")) from None
-    _warn_unlike_format(people, fmt, candidates)
-    return people, tracks, fmt, coco, scores
-
-
-def _declared_format(names: Optional[List[str]], named: Optional[str], model) -> Optional[str]:
-    """``--keypoint-format`` checked against the keypoint names a COCO annotation file declares
-    (an error naming the joints that differ); where none is given, the one of the model's
-    formats and layouts those names are (None where they are none of them)."""
-    from ..keypoint.formats import KEYPOINT_LAYOUTS, format_of_names, joint_name_differences
-    if names is None:
-        return named
-    if named is None:
-        return format_of_names(names, [*model.formats, *KEYPOINT_LAYOUTS])
-    try:
-        differ = joint_name_differences(names, named)
-    except LookupError:
-        return named  # an unknown format: refused where it is read, with the option's name
-    if differ:
-        more = f" and {len(differ) - 3} more" if len(differ) > 3 else ""
-        raise CLIError(f"--keypoint-format {named}: the file's categories name its keypoints otherwise "
-                       f"({'; '.join(differ[:3])}{more}); hdnet reads the formats {', '.join(model.formats)}")
-    return named
-
-
-def _likely_format(people: Dict[str, Any], candidates: List[str]) -> Optional[str]:
-    """:func:`hdnet.keypoint.formats.likely_format` of a file's people."""
-    import numpy as np
-
-    from ..keypoint.formats import likely_format
-    found = [v for v in people.values() if len(v)]
-    return likely_format(np.concatenate(found), candidates) if found else None
-
-
-def _warn_unlike_format(people: Dict[str, Any], fmt: str, candidates: List[str], ratio: float = 1.2) -> None:
-    """Warn where a file's people, read as ``fmt``, have bones ``ratio`` times as long as read as
-    another format of their joint count (:func:`hdnet.keypoint.formats.format_evidence`): the
-    format named is likely not theirs, and each would be placed wrongly."""
-    import numpy as np
-
-    from ..keypoint.formats import format_mismatch
-    found = [v for v in people.values() if len(v)]
-    mismatch = format_mismatch(np.concatenate(found), fmt, candidates, ratio) if found else None
-    if mismatch is not None:
-        best, times = mismatch
-        print(f"warning: --keypoint-format {fmt}: the keypoints look like {best} (read as {fmt} their bones are "
-              f"{times:.1f}x as long as read as {best}, which joins neighbouring points; "
-              "hdnet.keypoint.formats.format_evidence); a wrong format places every person wrongly", file=sys.stderr)
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return found.people, found.tracks, found.format, found.images, found.scores
 
 
 def _is_label_folder(path: str) -> bool:
@@ -1740,7 +1644,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         _import_modules(list(args.imports) + list(getattr(args, "sub_imports", [])))
         with warnings.catch_warnings():
-            # a keypoint file's format is judged over the whole file, once (_warn_unlike_format), not
+            # a keypoint file's format is judged over the whole file, once (_read_keypoints), not
             # again by KeypointHDNet.predict's KeypointFormatWarning on each batch (matched by its
             # text, so that commands without a model need not import torch)
             warnings.filterwarnings("ignore", message="format: the keypoints look like")

@@ -27,6 +27,7 @@ import torch
 from ..camera import Camera, CameraFile, camera_from_fov, guess_camera, read_exif_focal
 from ..camera.estimate import FOV_PRIOR_DEG
 from ..core.files import IMAGE_SUFFIXES, natural_key, open_image
+from ..data.keypoint_files import coco_image_table
 from ..graphs import Skeleton
 
 __all__ = ["ImageRef", "IMAGE_SUFFIXES", "list_images", "resolve_images", "coco_image_table", "camera_for",
@@ -59,20 +60,6 @@ def list_images(paths: Sequence[str], folder: Optional[str]) -> List[str]:
         if not os.path.isfile(p):
             raise ValueError(f"image: no file at {p!r}")
     return out
-
-
-def coco_image_table(data: Any, what: str = "--coco-annotations") -> Dict[str, dict]:
-    """``{str(id): {"file_name", "width", "height"}}`` from a COCO annotation file's ``images``."""
-    if not isinstance(data, dict) or not isinstance(data.get("images"), list):
-        raise ValueError(f"{what}: expected a COCO annotation file (an object with an 'images' list)")
-    table = {}
-    for k, im in enumerate(data["images"]):
-        if not isinstance(im, dict) or "id" not in im or not isinstance(im.get("file_name"), str):
-            raise ValueError(f"{what}: images[{k}] needs an id and a file_name")
-        w, h = im.get("width"), im.get("height")
-        ok = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (w, h))
-        table[str(im["id"])] = {"file_name": im["file_name"], "width": w if ok else None, "height": h if ok else None}
-    return table
 
 
 def _shown_size(path: str) -> Tuple[int, int]:

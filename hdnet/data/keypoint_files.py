@@ -26,7 +26,8 @@ import numpy as np
 from ..core.files import natural_key, read_json, read_text
 
 __all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "read_keypoint_folder", "read_keypoint_folders",
-           "folder_layout", "is_coco_annotations", "annotation_keypoint_names", "OPENPOSE_SUFFIX", "PIFPAF_SUFFIX"]
+           "folder_layout", "is_coco_annotations", "annotation_keypoint_names", "coco_image_table", "OPENPOSE_SUFFIX",
+           "PIFPAF_SUFFIX"]
 
 #: How OpenPose names what ``--write_json DIR`` writes: one file per image or video frame,
 #: ``<image name without its extension>_keypoints.json``.
@@ -97,6 +98,20 @@ def _complete_tracks(results: List[dict]) -> List[dict]:
     if all("track_id" in r for r in results):
         return results
     return [{k: v for k, v in r.items() if k != "track_id"} for r in results]
+
+
+def coco_image_table(data: Any, what: str = "--coco-annotations") -> Dict[str, dict]:
+    """``{str(id): {"file_name", "width", "height"}}`` from a COCO annotation file's ``images``."""
+    if not isinstance(data, dict) or not isinstance(data.get("images"), list):
+        raise ValueError(f"{what}: expected a COCO annotation file (an object with an 'images' list)")
+    table = {}
+    for k, im in enumerate(data["images"]):
+        if not isinstance(im, dict) or "id" not in im or not isinstance(im.get("file_name"), str):
+            raise ValueError(f"{what}: images[{k}] needs an id and a file_name")
+        w, h = im.get("width"), im.get("height")
+        ok = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (w, h))
+        table[str(im["id"])] = {"file_name": im["file_name"], "width": w if ok else None, "height": h if ok else None}
+    return table
 
 
 def is_coco_annotations(data: Any) -> bool:

@@ -48,7 +48,8 @@ from ..graphs import Skeleton, get_skeleton, resolve_skeleton
 __all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "PART_SIZE_RANGE", "synthesize_keypoints", "H36M",
            "face_elevation", "KEYPOINT_LAYOUTS", "keypoint_layout", "layout_indices", "body_keypoints",
            "bone_spread", "format_evidence", "likely_format", "format_mismatch", "KeypointFormatWarning",
-           "take_body_part", "format_of_names", "joint_name_differences"]
+           "take_body_part", "format_of_names", "joint_name_differences", "check_format_name", "formats_with",
+           "resolve_format"]
 
 #: Human3.6M 17-joint indices (``h36m_17``).
 H36M = {name: i for i, name in enumerate(get_skeleton("h36m_17").joints)}
@@ -241,6 +242,49 @@ def likely_format(keypoints, candidates, ratio: float = 1.2, min_people: int = 3
         return None
     best = min(evidence, key=lambda f: evidence[f])
     return best if all(v > ratio * evidence[best] for f, v in evidence.items() if f != best) else None
+
+
+def check_format_name(format: str, formats: Sequence[str]) -> str:
+    """``format``'s registered name where it is one of ``formats`` (a model's), else a
+    ``ValueError`` listing them (a ``TypeError`` for a non-string)."""
+    if not isinstance(format, str):
+        raise TypeError(f"format: expected a format name, got {type(format).__name__}")
+    try:
+        name: Optional[str] = FORMATS.get(format).name
+    except LookupError:
+        name = None
+    if name is None or name not in formats:
+        raise ValueError(f"format: {format!r} is not one of this model's formats {list(formats)}")
+    return name
+
+
+def formats_with(num_joints: int, formats: Sequence[str]) -> List[str]:
+    """The ``formats`` of ``num_joints`` joints (more than one: the count cannot tell)."""
+    return [f for f in formats if FORMATS.get(f).skeleton.num_joints == num_joints]
+
+
+def resolve_format(num_joints: int, format: Optional[str], formats: Sequence[str],
+                   names: Tuple[str, str] = ("format", "keypoints_px")) -> str:
+    """The registered name of ``format`` for keypoints of ``num_joints`` joints, or the one of
+    ``formats`` with that many joints when ``format`` is None; a ``ValueError`` where the count
+    fits several (or none) or does not match ``format``, naming the arguments ``names`` (the
+    format's, the keypoints'; the command line passes its options').
+
+    >>> resolve_format(25, None, ["coco_17", "body_25"])
+    'body_25'
+    """
+    fmt_name, kp_name = names
+    if format is None:
+        fits = formats_with(num_joints, formats)
+        if len(fits) != 1:
+            raise ValueError(f"{fmt_name}: {num_joints} joints fit {fits or 'none'} of this model's formats "
+                             f"{list(formats)}; say which ({fmt_name}{'=...' if fmt_name == 'format' else ''})")
+        format = fits[0]
+    fmt = check_format_name(format, formats)
+    want = FORMATS.get(fmt).skeleton.num_joints
+    if num_joints != want:
+        raise ValueError(f"{kp_name}: {num_joints} joints, but format {fmt!r} has {want}")
+    return fmt
 
 
 def _joint_key(name: str) -> str:

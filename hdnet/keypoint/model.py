@@ -34,7 +34,16 @@ from ..core.checks import check_tensor, is_tracing
 from ..core.registry import Registry
 from ..graphs import Skeleton, get_skeleton
 from ..layers import DepthBinHead, DepthBins, SkeletonGNN
-from .formats import FORMATS, INPUT_FORMATS, KeypointFormatWarning, format_mismatch, take_body_part
+from .formats import (
+    FORMATS,
+    INPUT_FORMATS,
+    KeypointFormatWarning,
+    check_format_name,
+    format_mismatch,
+    formats_with,
+    resolve_format,
+    take_body_part,
+)
 from .height import check_heights, require_reference_height
 from .inputs import normalize_keypoints, person_scale, turn_towards_axis
 
@@ -320,15 +329,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
     # ------------------------------------------------------------------ formats
     def check_format(self, format: str) -> str:
         """The format's registered name, or a ``ValueError`` listing this model's formats."""
-        if not isinstance(format, str):
-            raise TypeError(f"format: expected a format name, got {type(format).__name__}")
-        try:
-            name = FORMATS.get(format).name
-        except LookupError:
-            name = None
-        if name not in self.formats:
-            raise ValueError(f"format: {format!r} is not one of this model's formats {list(self.formats)}")
-        return name
+        return check_format_name(format, self.formats)
 
     def input_skeleton(self, format: str) -> Skeleton:
         """The joints of ``format``'s keypoints (what :meth:`predict` takes)."""
@@ -344,22 +345,11 @@ class KeypointHDNet(Checkpointable, nn.Module):
         format of the model with that many joints when ``format`` is None; a ``ValueError`` where
         the count fits several (or none) or does not match ``format``, naming the arguments
         ``names`` (the format's, the keypoints'; the command line passes its options')."""
-        fmt_name, kp_name = names
-        if format is None:
-            fits = self.formats_for(num_joints)
-            if len(fits) != 1:
-                raise ValueError(f"{fmt_name}: {num_joints} joints fit {fits or 'none'} of this model's formats "
-                                 f"{list(self.formats)}; say which ({fmt_name}{'=...' if fmt_name == 'format' else ''})")
-            format = fits[0]
-        fmt = self.check_format(format)
-        want = FORMATS.get(fmt).skeleton.num_joints
-        if num_joints != want:
-            raise ValueError(f"{kp_name}: {num_joints} joints, but format {fmt!r} has {want}")
-        return fmt
+        return resolve_format(num_joints, format, self.formats, names)
 
     def formats_for(self, num_joints: int) -> List[str]:
         """The model's formats with ``num_joints`` joints (more than one: the count cannot tell)."""
-        return [f for f in self.formats if FORMATS.get(f).skeleton.num_joints == num_joints]
+        return formats_with(num_joints, self.formats)
 
     # ------------------------------------------------------------------ checkpoints
     @classmethod

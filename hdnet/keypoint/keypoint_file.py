@@ -1,0 +1,198 @@
+"""A detector's keypoint file (or folder) read for :class:`~hdnet.keypoint.KeypointHDNet`: every
+layout :mod:`hdnet.data.keypoint_files` parses, whole-body and OpenPose-COCO layouts cut to the
+body format they hold, the format checked (named, declared by a COCO annotation file, or the one
+its joint count fits), as ``hdnet predict --keypoints`` reads it.
+
+>>> import json, os, tempfile
+>>> path = os.path.join(tempfile.mkdtemp(), "openpose.json")
+>>> person = [[100.0 + 2 * k, 50.0 + 10 * k, 0.9] for k in range(25)]  # BODY_25: no format to name
+>>> with open(path, "w") as f:
+...     json.dump({"a.jpg": [person], "b.jpg": []}, f)
+>>> found = read_keypoints(path)
+>>> found.format, found.people["a.jpg"].shape, len(found)
+('body_25', (1, 25, 3), 1)
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..core.files import read_json
+from ..data.keypoint_files import (
+    ImageSize,
+    annotation_keypoint_names,
+    coco_image_table,
+    folder_layout,
+    is_coco_annotations,
+    parse_keypoints,
+    parse_person_scores,
+    parse_track_ids,
+    read_keypoint_folder,
+    read_keypoint_folders,
+)
+from .formats import (
+    FORMATS,
+    INPUT_FORMATS,
+    KEYPOINT_LAYOUTS,
+    KeypointFormatWarning,
+    body_keypoints,
+    check_format_name,
+    format_mismatch,
+    format_of_names,
+    formats_with,
+    joint_name_differences,
+    keypoint_layout,
+    likely_format,
+    resolve_format,
+)
+
+__all__ = ["KeypointFile", "read_keypoints"]
+
+
+@dataclass(frozen=True)
+class KeypointFile:
+    """The people of a keypoint file, by image, in one format.
+
+    Args:
+        people: ``{image key: [P, J, 3]}`` pixels and score (0: missing), ``J`` the joints of
+            ``format`` (a whole-body layout's body part).
+        format: the keypoint format they are in (a name of :data:`~hdnet.keypoint.formats.FORMATS`).
+        tracks: ``{image key: [P]}`` track ids where the file gives them (None: it does not).
+        scores: ``{image key: [P]}`` the detector's score of each person (None: none given).
+        images: ``{image id: {"file_name", "width", "height"}}`` from COCO annotations (the file
+            itself, or ``coco_annotations``), None for other files.
+    """
+
+    people: Dict[str, np.ndarray]
+    format: str
+    tracks: Optional[Dict[str, np.ndarray]] = None
+    scores: Optional[Dict[str, np.ndarray]] = None
+    images: Optional[Dict[str, dict]] = None
+
+    def __len__(self) -> int:
+        """How many people the file holds."""
+        return sum(len(v) for v in self.people.values())
+
+    def stacked(self) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every person in one array, for :meth:`~hdnet.keypoint.KeypointHDNet.predict_scene`:
+        ``(keypoints [N, J, 3], image [N], track [N])``: each person's image as its place in the
+        file's order (``list(people)[image[n]]`` is its key; a video's frame number), and track id
+        (-1: none)."""
+        image = np.concatenate([np.full(len(v), i) for i, v in enumerate(self.people.values())] + [np.zeros(0)])
+        j = FORMATS.get(self.format).skeleton.num_joints
+        kp = np.concatenate([v for v in self.people.values() if len(v)]) if len(image) else np.zeros((0, j, 3))
+        tracks = (np.concatenate([self.tracks.get(k, np.full(len(v), -1)) for k, v in self.people.items()])
+                  if self.tracks is not None and len(image) else np.full(len(image), -1))
+        return kp, image.astype(np.int64), tracks.astype(np.int64)
+
+
+def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str] = INPUT_FORMATS,
+                   coco_annotations=None, image_size: Optional[ImageSize] = None, sequences: bool = False,
+                   names: Tuple[str, str, str] = ("format", "path", "coco_annotations")) -> KeypointFile:
+    """The people of a keypoint file or folder (every layout ``hdnet predict --keypoints`` takes:
+    docs/cli.md), in one of ``formats`` (default: the shipped model's).
+
+    Args:
+        path: a JSON file, or a folder of one file per image (OpenPose, MMPose, OpenPifPaf,
+            Ultralytics' labels; with ``sequences``, also a folder per sequence of them).
+        format: the keypoints' format (or a layout holding one: ``coco_wholebody_133``, ...);
+            required where the joint count fits several of ``formats`` and the file does not
+            declare its keypoints (a COCO annotation file's category names them).
+        coco_annotations: a COCO annotation file (path) whose ``images`` tie COCO results'
+            ``image_id`` to files and sizes.
+        image_size: ``key -> (width, height)`` of the image a key names (Ultralytics' labels are
+            fractions of it).
+        names: what to call ``format``, ``path`` and ``coco_annotations`` in errors (the command
+            line: its options).
+
+    Warns:
+        KeypointFormatWarning: the format named does not fit the keypoints
+            (:func:`~hdnet.keypoint.formats.format_mismatch`).
+
+    Raises:
+        ValueError: an unreadable file, images with different joint counts, a format that is not
+            one of ``formats`` or does not fit (the candidates listed, and which they look like).
+    """
+    fmt_name, what, coco_name = names
+    p = os.fspath(path)
+    images = declared = None
+    if os.path.isdir(p):
+        if coco_annotations is not None:
+            raise ValueError(f"{coco_name}: does not apply to a keypoint folder (its files are named by image)")
+        nested = sequences and not folder_layout(p)
+        people, tracks, scores = (read_keypoint_folders if nested else read_keypoint_folder)(
+            p, joints=_joint_counts(format, formats), image_size=image_size)
+    else:
+        loaded = read_json(p, what)
+        people, _ = parse_keypoints(loaded, what)
+        tracks, scores = parse_track_ids(loaded, what), parse_person_scores(loaded, what)
+        if coco_annotations is not None:
+            images = coco_image_table(read_json(coco_annotations, coco_name), coco_name)
+        elif is_coco_annotations(loaded):  # an annotation file: its own images
+            images = coco_image_table(loaded, what)
+        declared = annotation_keypoint_names(loaded)
+    counts = sorted({int(v.shape[1]) for v in people.values() if v.shape[0]})
+    if len(counts) > 1:
+        raise ValueError(f"{what}: images with {counts} joints; one file holds one format")
+    named = _declared_format(declared, format, formats, fmt_name)
+    if counts and named in KEYPOINT_LAYOUTS and KEYPOINT_LAYOUTS[named][1] != counts[0]:
+        raise ValueError(f"{what}: {counts[0]} joints, but {named} has {KEYPOINT_LAYOUTS[named][1]}")
+    layout = keypoint_layout(counts[0], named) if counts else (named if named in KEYPOINT_LAYOUTS else None)
+    if layout is not None:  # whole-body or OpenPose COCO keypoints: they hold one of the formats
+        named = KEYPOINT_LAYOUTS[layout][0]
+        body = FORMATS.get(named).skeleton.num_joints
+        people = {key: body_keypoints(v, layout)[0] if v.shape[0] else np.zeros((0, body) + v.shape[2:], v.dtype)
+                  for key, v in people.items()}
+        counts = [body] if counts else []
+    if not counts:  # nobody in the file: any format reads it
+        return KeypointFile(people, check_format_name(named or formats[0], formats), tracks, scores, images)
+    found = [v for v in people.values() if len(v)]
+    candidates = formats_with(counts[0], formats)
+    try:
+        fmt = resolve_format(counts[0], named, formats, (fmt_name, what))
+    except ValueError as e:
+        likely = likely_format(np.concatenate(found), candidates) if named is None else None
+        raise ValueError(str(e) + (f" (they look like {likely}: hdnet.keypoint.formats.format_evidence)" if likely
+                                   else "")) from None
+    mismatch = format_mismatch(np.concatenate(found), fmt, candidates)
+    if mismatch is not None:
+        warnings.warn(f"{fmt_name} {fmt}: the keypoints look like {mismatch[0]} (read as {fmt} their bones are "
+                      f"{mismatch[1]:.1f}x as long as read as {mismatch[0]}, which joins neighbouring points; "
+                      "hdnet.keypoint.formats.format_evidence); a wrong format places every person wrongly",
+                      KeypointFormatWarning, stacklevel=2)
+    return KeypointFile(people, fmt, tracks, scores, images)
+
+
+def _joint_counts(format: Optional[str], formats: Sequence[str]) -> List[int]:
+    """The joint counts a folder's files may hold: ``format``'s (a layout's), else those of
+    ``formats`` and of the layouts holding one of them."""
+    if format in KEYPOINT_LAYOUTS:
+        return [KEYPOINT_LAYOUTS[format][1]]
+    named = [format] if format is not None and format in formats else list(formats)
+    return sorted({FORMATS.get(f).skeleton.num_joints for f in named}
+                  | {n for body, n in KEYPOINT_LAYOUTS.values() if body in named})
+
+
+def _declared_format(names: Optional[List[str]], named: Optional[str], formats: Sequence[str],
+                     fmt_name: str) -> Optional[str]:
+    """``named`` checked against the keypoint names a COCO annotation file declares (an error
+    naming the joints that differ); where none is named, the one of ``formats`` and the layouts
+    those names are (None where they are none of them)."""
+    if names is None:
+        return named
+    if named is None:
+        return format_of_names(names, [*formats, *KEYPOINT_LAYOUTS])
+    try:
+        differ = joint_name_differences(names, named)
+    except LookupError:
+        return named  # an unknown format: refused where it is resolved, with the argument's name
+    if differ:
+        more = f" and {len(differ) - 3} more" if len(differ) > 3 else ""
+        raise ValueError(f"{fmt_name} {named}: the file's categories name its keypoints otherwise "
+                         f"({'; '.join(differ[:3])}{more}); hdnet reads the formats {', '.join(formats)}")
+    return named

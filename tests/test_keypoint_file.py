@@ -1,0 +1,98 @@
+"""``hdnet.keypoint.read_keypoints``: a detector's file read from Python as the command line reads
+it: the arrays written come back, layouts are cut to their body format, the format is checked,
+and the people go straight into ``KeypointHDNet.predict_scene``."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from hdnet.apps.cli import main
+from hdnet.keypoint import KeypointHDNet, read_keypoints
+from hdnet.keypoint.formats import KeypointFormatWarning, layout_indices
+
+from .test_keypoint_cli import COCO_NAMES, _coco_views
+
+
+def test_the_arrays_written_come_back_with_their_tracks_and_scores(tmp_path):
+    kp, _, _ = _coco_views(4, seed=3)
+    results = [{"image_id": f"f{i // 2}.jpg", "keypoints": p.ravel().tolist(), "score": 0.5 + 0.1 * i, "track_id": i % 2}
+               for i, p in enumerate(kp)]
+    (tmp_path / "res.json").write_text(json.dumps(results))
+    found = read_keypoints(tmp_path / "res.json", "coco_17")
+    assert found.format == "coco_17" and len(found) == 4 and list(found.people) == ["f0.jpg", "f1.jpg"]
+    np.testing.assert_array_equal(found.people["f1.jpg"], kp[2:])
+    assert found.tracks["f1.jpg"].tolist() == [0, 1] and found.scores["f0.jpg"].tolist() == [0.5, 0.6]
+    stacked, image, tracks = found.stacked()
+    np.testing.assert_array_equal(stacked, kp)
+    assert image.tolist() == [0, 0, 1, 1] and tracks.tolist() == [0, 1, 0, 1]
+    assert found.images is None
+    (tmp_path / "nobody.json").write_text(json.dumps({"a.jpg": [], "b.jpg": []}))
+    empty = read_keypoints(tmp_path / "nobody.json", "coco_17")
+    assert len(empty) == 0 and [a.shape for a in empty.stacked()] == [(0, 17, 3), (0,), (0,)]
+
+
+def test_layouts_are_cut_to_their_body_and_formats_checked(tmp_path):
+    kp, _, _ = _coco_views(3, seed=4)
+    whole = np.zeros((3, 133, 3))
+    whole[:, :17] = kp  # COCO-WholeBody: COCO's 17 first, then feet, face and hands
+    (tmp_path / "whole.json").write_text(json.dumps({"a.jpg": whole.tolist()}))
+    found = read_keypoints(tmp_path / "whole.json")
+    assert found.format == "coco_17"
+    np.testing.assert_array_equal(found.people["a.jpg"], kp)
+    op = np.zeros((3, 18, 3))
+    op[:, list(layout_indices("openpose_18"))] = kp  # OpenPose's COCO order, by joint name
+    (tmp_path / "op.json").write_text(json.dumps({"a.jpg": op.tolist()}))
+    np.testing.assert_array_equal(read_keypoints(tmp_path / "op.json").people["a.jpg"], kp)
+    (tmp_path / "coco.json").write_text(json.dumps({"a.jpg": kp.tolist()}))
+    with pytest.raises(ValueError, match=r"format: 17 joints fit .* say which \(format=...\) \(they look like coco_17"):
+        read_keypoints(tmp_path / "coco.json")
+    with pytest.warns(KeypointFormatWarning, match="format h36m_17: the keypoints look like coco_17"):
+        assert read_keypoints(tmp_path / "coco.json", "h36m_17").format == "h36m_17"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", KeypointFormatWarning)
+        read_keypoints(tmp_path / "coco.json", "coco_17")
+    with pytest.raises(ValueError, match="format: 'smpl_24' is not one of this model's formats"):
+        read_keypoints(tmp_path / "coco.json", "smpl_24")
+    with pytest.raises(ValueError, match="path: 17 joints, but coco_wholebody_133 has 133"):
+        read_keypoints(tmp_path / "coco.json", "coco_wholebody_133")
+    with pytest.raises(ValueError, match="path: 17 joints, but format 'body_25' has 25"):
+        read_keypoints(tmp_path / "coco.json", "body_25")
+    with pytest.raises(FileNotFoundError, match="path: no file"):
+        read_keypoints(tmp_path / "none.json")
+
+
+def test_an_annotation_file_declares_its_format_and_images(tmp_path):
+    kp, _, _ = _coco_views(2, seed=6)
+    ann = {"images": [{"id": 3, "file_name": "x.jpg", "width": 640, "height": 480}],
+           "annotations": [{"image_id": 3, "keypoints": np.concatenate([p[:, :2], np.full((17, 1), 2)], 1).ravel().tolist()}
+                           for p in kp],
+           "categories": [{"id": 1, "name": "person", "keypoints": COCO_NAMES}]}
+    (tmp_path / "ann.json").write_text(json.dumps(ann))
+    found = read_keypoints(tmp_path / "ann.json")
+    assert found.format == "coco_17" and found.images == {"3": {"file_name": "x.jpg", "width": 640, "height": 480}}
+    np.testing.assert_array_equal(found.people["3"][..., :2], kp[..., :2])
+    assert (found.people["3"][..., 2] == 1).all()
+    with pytest.raises(ValueError, match="format h36m_17: the file's categories name its keypoints otherwise"):
+        read_keypoints(tmp_path / "ann.json", "h36m_17")
+
+
+def test_a_file_goes_straight_into_predict_scene_as_the_command_line_places_it(tmp_path):
+    """A video's keypoint file with track ids: ``read_keypoints`` then ``predict_scene`` gives
+    the roots ``hdnet predict --scene sequence`` writes for it."""
+    kp, _, _ = _coco_views(6, seed=8)
+    frames = {f"frame_{i:03d}.jpg": [kp[i].tolist()] for i in range(6)}
+    results = [{"image_id": name, "keypoints": np.asarray(people[0]).ravel().tolist(), "track_id": 4}
+               for name, people in frames.items()]
+    (tmp_path / "kp.json").write_text(json.dumps(results))
+    cam = {"fx": 1000.0, "fy": 1000.0, "cx": 640.0, "cy": 360.0}
+    (tmp_path / "cam.json").write_text(json.dumps(cam))
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17", "--camera",
+                 str(tmp_path / "cam.json"), "--scene", "sequence", "--pictures", "0", "--out", str(tmp_path / "o")]) == 0
+    written = json.loads((tmp_path / "o" / "people.json").read_text())
+    found = read_keypoints(tmp_path / "kp.json", "coco_17")
+    stacked, frame, tracks = found.stacked()
+    out, _ = KeypointHDNet.pretrained().predict_scene(stacked, cam, "sequence", format=found.format, image=frame,
+                                                      track=tracks)
+    np.testing.assert_allclose(out.root_mm.numpy(), [p["root_cam"] for p in written], atol=0.01)
