@@ -19,7 +19,7 @@ from .graphs import resolve_skeleton
 from .models.fuse import fold_batchnorm
 from .models.hdnet import HDNetOutput
 
-__all__ = ["Predictor", "PersonPrediction", "guess_camera", "to_rootnet_json", "predict_scenes",
+__all__ = ["Predictor", "PersonPrediction", "guess_camera", "to_rootnet_json", "read_rootnet_json", "predict_scenes",
            "average_mirrored"]
 
 
@@ -337,6 +337,36 @@ def to_rootnet_json(results: List[PersonPrediction], image_id, path: Optional[Un
                         "bbox": [x1, y1, x2 - x1, y2 - y1], "score": float(r.score)})
     if path is not None:
         write_json(path, records, "path", one_item_per_line=True)
+    return records
+
+
+def read_rootnet_json(path) -> List[dict]:
+    """RootNet's ``bbox_root`` format read back (``hdnet predict``'s ``roots.json`` for image models,
+    :func:`to_rootnet_json`, and RootNet's own output), every record checked: ``image_id`` a number
+    or a string, ``root_cam`` three finite numbers (mm) in front of the camera, ``bbox`` x, y,
+    width, height finite with a positive size, ``score`` a finite number. A ``ValueError`` names
+    the file and the record."""
+    from .core.checks import check_number
+    from .core.files import read_json
+    p = os.fspath(path)
+    records = read_json(p, "roots")
+    if not isinstance(records, list):
+        raise ValueError(f"roots: {p!r} holds a {type(records).__name__}, not a list of RootNet records")
+    for k, rec in enumerate(records):
+        where = f"roots: {os.path.basename(p)} record {k}"
+        if not isinstance(rec, dict) or not {"image_id", "root_cam", "bbox", "score"} <= set(rec):
+            raise ValueError(f"{where}: expected an object with image_id, root_cam, bbox and score (RootNet's format)")
+        if isinstance(rec["image_id"], (bool, list, dict)) or rec["image_id"] is None:
+            raise ValueError(f"{where}: image_id must be a number or a string, got {rec['image_id']!r}")
+        for key, n in (("root_cam", 3), ("bbox", 4)):
+            if not isinstance(rec[key], list) or len(rec[key]) != n:
+                raise ValueError(f"{where}: {key} must be {n} numbers, got {rec[key]!r}")
+            for v in rec[key]:
+                check_number(v, f"{where}: {key}")
+        check_number(rec["root_cam"][2], f"{where}: root_cam's depth", low=0.0, low_open=True)
+        for v in rec["bbox"][2:]:
+            check_number(v, f"{where}: bbox's width and height", low=0.0, low_open=True)
+        check_number(rec["score"], f"{where}: score")
     return records
 
 

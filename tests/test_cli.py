@@ -93,6 +93,11 @@ def test_predict_and_eval_with_the_demo_checkpoint(demo_run, tmp_path, capsys):
     roots = json.loads((tmp_path / "p" / "roots.json").read_text())
     assert len(roots) == 2 and roots[0]["image_id"] == "photo.png" and roots[1]["score"] == 0.5
     assert (tmp_path / "p" / "photo_roots.png").is_file()
+    capsys.readouterr()
+    assert main(["info", str(tmp_path / "p" / "roots.json")]) == 0  # summed up, as for a people.json
+    depths = sorted(r["root_cam"][2] / 1000 for r in roots)
+    assert (f"roots file {tmp_path / 'p' / 'roots.json'} (RootNet's format: an image model's roots): 2 people in "
+            f"1 image\n  depth: {depths[0]:.2f} - {depths[1]:.2f} m") in capsys.readouterr().out
     assert main(["predict", str(img), "--boxes", str(tmp_path / "boxes.json"), "--camera",
                  str(tmp_path / "cam.json"), "--checkpoint", str(ckpt), "--out", str(tmp_path / "q"),
                  "--flip-test", "--autocast"]) == 0

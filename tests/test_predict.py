@@ -276,3 +276,24 @@ def test_predict_many_equals_predict(framing, flip, tmp_path):
                 np.testing.assert_allclose(x.joints_2d_px, y.joints_2d_px, atol=1e-3)
     with pytest.raises(TypeError, match="items"):
         list(pred.predict_many([42]))
+
+
+def test_rootnet_files_read_back_and_checked(tmp_path):
+    """RootNet's bbox_root records (as RootNet and hdnet predict write them) come back as written;
+    a record that is not one is named."""
+    from hdnet.predict import read_rootnet_json
+    good = [{"image_id": 7, "root_cam": [-120.5, 300.0, 4210.0], "bbox": [10.0, 20.0, 50.0, 120.0], "score": 0.9},
+            {"image_id": "b.jpg", "root_cam": [0.0, 0.0, 2500.0], "bbox": [0, 0, 5, 5], "score": 1}]
+    (tmp_path / "r.json").write_text(json.dumps(good))
+    assert read_rootnet_json(tmp_path / "r.json") == good
+    for change, says in (({"root_cam": [0.0, 0.0, -10.0]}, "record 1: root_cam's depth"),
+                         ({"bbox": [0, 0, 5]}, "record 1: bbox must be 4 numbers"),
+                         ({"bbox": [0, 0, 0, 5]}, "record 1: bbox's width and height"),
+                         ({"score": "high"}, "record 1: score"),
+                         ({"image_id": None}, "record 1: image_id must be a number or a string")):
+        (tmp_path / "bad.json").write_text(json.dumps([good[0], {**good[1], **change}]))
+        with pytest.raises((ValueError, TypeError), match=says):
+            read_rootnet_json(tmp_path / "bad.json")
+    (tmp_path / "obj.json").write_text(json.dumps({"roots": good}))
+    with pytest.raises(ValueError, match="not a list of RootNet records"):
+        read_rootnet_json(tmp_path / "obj.json")

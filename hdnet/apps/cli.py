@@ -894,21 +894,61 @@ def _keypoint_info_lines(r: Dict[str, Any]) -> List[str]:
     return lines
 
 
-def _is_people_file(path: str) -> bool:
-    """Whether ``path`` is a ``people.json`` of ``hdnet predict`` (a list of person records)."""
+def _json_head(path: str) -> str:
+    """The first 4 KiB of a ``.json`` file as text (``""`` for anything else)."""
     if os.path.splitext(path)[1].lower() != ".json" or not os.path.isfile(path):
-        return False
+        return ""
     from ..core.files import decode_text
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
     except OSError:
-        return False
+        return ""
     try:
-        text = decode_text(head, path).lstrip()
+        return decode_text(head, path).lstrip()
     except ValueError:  # cut inside a character
-        text = head.decode("utf-8", "ignore").lstrip()
+        return head.decode("utf-8", "ignore").lstrip()
+
+
+def _is_roots_file(path: str) -> bool:
+    """Whether ``path`` is RootNet's format (``roots.json`` of ``hdnet predict``'s image models)."""
+    text = _json_head(path)
+    return text.startswith("[") and '"root_cam"' in text and '"bbox"' in text and '"joints_cam"' not in text
+
+
+def _is_people_file(path: str) -> bool:
+    """Whether ``path`` is a ``people.json`` of ``hdnet predict`` (a list of person records)."""
+    text = _json_head(path)
     return text.startswith("[") and ('"root_cam"' in text or "".join(text.split()) == "[]")
+
+
+def _roots_info(path: str) -> Dict[str, Any]:
+    """A RootNet-format file summed up: people, images, depths, scores."""
+    import numpy as np
+
+    from ..predict import read_rootnet_json
+    try:
+        records = read_rootnet_json(path)
+    except (OSError, ValueError, TypeError) as e:
+        raise CLIError(str(e)) from None
+    depth = np.array([r["root_cam"][2] for r in records], dtype=np.float64)
+    score = np.array([r["score"] for r in records], dtype=np.float64)
+    out: Dict[str, Any] = {"file": path, "layout": "rootnet", "people": len(records),
+                           "images": len({str(r["image_id"]) for r in records})}
+    if len(records):
+        out["depth_mm"] = [float(depth.min()), float(np.median(depth)), float(depth.max())]
+        out["score"] = [float(score.min()), float(score.max())]
+    return out
+
+
+def _roots_info_lines(r: Dict[str, Any]) -> List[str]:
+    lines = [f"roots file {r['file']} (RootNet's format: an image model's roots): {_people(r['people'])} in "
+             f"{r['images']} image{'' if r['images'] == 1 else 's'}"]
+    if r["people"]:
+        lo, mid, hi = (d / 1000 for d in r["depth_mm"])
+        lines.append(f"  depth: {lo:.2f} - {hi:.2f} m (median {mid:.2f}); scores {r['score'][0]:.3g} - "
+                     f"{r['score'][1]:.3g} (hdnet.predict.read_rootnet_json reads the file)")
+    return lines
 
 
 def _people_info_lines(path: str, s: Dict[str, Any]) -> List[str]:
@@ -978,6 +1018,9 @@ def _run_info(args) -> int:
         except ImportError as e:
             raise CLIError(str(e)) from None
         print("\n".join(_onnx_info_lines(result)))
+    elif _is_roots_file(args.checkpoint):
+        result = _roots_info(args.checkpoint)
+        print("\n".join(_roots_info_lines(result)))
     elif _is_people_file(args.checkpoint):
         from ..keypoint.people_file import read_people
         try:
