@@ -93,6 +93,12 @@ def test_predict_and_eval_with_the_demo_checkpoint(demo_run, tmp_path, capsys):
     roots = json.loads((tmp_path / "p" / "roots.json").read_text())
     assert len(roots) == 2 and roots[0]["image_id"] == "photo.png" and roots[1]["score"] == 0.5
     assert (tmp_path / "p" / "photo_roots.png").is_file()
+    (tmp_path / "winboxes.json").write_text(json.dumps({"D:\\shoot\\photo.png": [[10, 10, 40, 90, 0.9],
+                                                                                    [60, 5, 100, 80, 0.5]]}))
+    assert main(["predict", str(img), "--boxes", str(tmp_path / "winboxes.json"), "--camera", str(tmp_path / "cam.json"),
+                 "--checkpoint", str(ckpt), "--out", str(tmp_path / "w"), "--flip-test", "--pictures", "0"]) == 0
+    windows = json.loads((tmp_path / "w" / "roots.json").read_text())  # boxes keyed by a Windows path: the same
+    assert [r["root_cam"] for r in windows] == [r["root_cam"] for r in roots]
     capsys.readouterr()
     assert main(["info", str(tmp_path / "p" / "roots.json")]) == 0  # summed up, as for a people.json
     depths = sorted(r["root_cam"][2] / 1000 for r in roots)

@@ -1554,6 +1554,7 @@ def _as_xyxy(boxes, box_format: str, key: str):
 
 
 def _run_predict(args) -> int:
+    from ..core.files import file_name
     from ..data.transforms import load_image
     from ..predict import Predictor, to_rootnet_json
     from .draw import draw_roots
@@ -1584,6 +1585,9 @@ def _run_predict(args) -> int:
     from . import keypoint_predict as kp
     sizes: dict = {}  # image -> its ImageRef (size) and its camera from --camera, checked against each other
     given: dict = {}
+    by_file_name: Dict[str, List[str]] = {}  # boxes keyed by paths of another machine (C:\data\a.jpg)
+    for k in boxes_all:
+        by_file_name.setdefault(file_name(k), []).append(k)
     for image, name in zip(args.images, names, strict=True):
         if not os.path.isfile(image):
             raise CLIError(f"image: no file at {image!r}")
@@ -1591,6 +1595,8 @@ def _run_predict(args) -> int:
             key = image
         elif name in boxes_all and name not in shared:
             key = name
+        elif len(by_file_name.get(name, [])) == 1 and name not in shared:
+            key = by_file_name[name][0]
         elif name in shared:
             raise CLIError(f"--boxes: several images are called {name!r}; key their boxes by the paths "
                            f"given on the command line (e.g. {image!r})")

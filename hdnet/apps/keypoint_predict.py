@@ -26,7 +26,7 @@ import torch
 
 from ..camera import Camera, CameraFile, camera_from_fov, guess_camera, read_exif_focal
 from ..camera.estimate import FOV_PRIOR_DEG
-from ..core.files import IMAGE_SUFFIXES, natural_key, open_image
+from ..core.files import IMAGE_SUFFIXES, file_name, natural_key, open_image
 from ..data.keypoint_files import coco_image_table
 from ..graphs import Skeleton
 
@@ -89,7 +89,7 @@ def resolve_images(keys: Sequence[str], images: Sequence[str], keypoint_file: Op
             name = coco[key]["file_name"]
             if coco[key]["width"]:
                 ref.size = (coco[key]["width"], coco[key]["height"])
-        hits = by_name.get(os.path.basename(name)) or by_stem.get(os.path.basename(name), [])
+        hits = by_name.get(file_name(name)) or by_stem.get(file_name(name), [])  # Windows paths too
         if os.path.normpath(name) in by_path:
             ref.path = by_path[os.path.normpath(name)]
         elif len(hits) == 1:

@@ -45,7 +45,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from ..core.files import read_json, read_text
+from ..core.files import file_name, read_json, read_text
 from .cameras import CAMERA_KEYS, Camera
 
 __all__ = ["CameraFile", "read_cameras", "MAX_CAMERA_FILE_BYTES", "COLMAP_MODELS"]
@@ -101,12 +101,12 @@ class CameraFile:
         if None not in self.cameras:
             key = next((n for n in names if n in self.cameras), None)
             if key is None:
-                key = next((os.path.basename(n) for n in names if n and os.path.basename(n) in self.cameras), None)
-            if key is None:
+                key = next((file_name(n) for n in names if n and file_name(n) in self.cameras), None)
+            if key is None:  # keys that are paths, of this machine or another (C:\data\a.jpg)
                 by_name: Dict[str, List[str]] = {}
                 for k in self.cameras:
-                    by_name.setdefault(os.path.basename(str(k)), []).append(str(k))
-                key = next((by_name[b][0] for b in (os.path.basename(n) for n in names if n)
+                    by_name.setdefault(file_name(str(k)), []).append(str(k))
+                key = next((by_name[b][0] for b in (file_name(n) for n in names if n)
                             if len(by_name.get(b, ())) == 1), None)
             if key is None:
                 shown = [n for n in names if n]

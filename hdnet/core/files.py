@@ -20,7 +20,7 @@ import threading
 from typing import Any, Callable, List, Optional
 
 __all__ = ["atomic_write", "write_json", "write_text", "read_json", "read_text", "decode_text", "open_h5",
-           "open_image", "IMAGE_SUFFIXES", "strict_json", "MAX_JSON_BYTES", "natural_key"]
+           "open_image", "IMAGE_SUFFIXES", "strict_json", "MAX_JSON_BYTES", "natural_key", "file_name"]
 
 #: The image files hdnet lists in a folder. HEIC/HEIF (phones' photos) are read where the
 #: ``heic`` extra (pillow-heif) is installed; elsewhere opening one says how to get it.
@@ -285,6 +285,17 @@ def open_h5(path, what: str):
     except OSError as e:
         raise ValueError(f"{what}: {p!r} is not a readable HDF5 file (empty, truncated or another "
                          f"format: {str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+
+
+def file_name(path: str) -> str:
+    r"""The file name at the end of a path written on any system: ``/`` and, as Windows writes
+    them, ``\`` separators (a keypoint or boxes file made on Windows names its images
+    ``C:\data\img1.jpg``, whose POSIX base name would be all of it).
+
+    >>> file_name(r"C:\Users\al\img1.jpg"), file_name("runs/img2.jpg"), file_name("img3.jpg")
+    ('img1.jpg', 'img2.jpg', 'img3.jpg')
+    """
+    return re.split(r"[\\/]", path)[-1]
 
 
 def natural_key(name: str) -> List[Any]:
