@@ -288,19 +288,20 @@ def test_a_camera_of_another_resolution_is_warned_of(tmp_path, capsys):
 
 
 def test_keypoints_keyed_by_windows_paths_find_their_images(tmp_path):
-    """A keypoint file written on Windows names its images C:\\...\\name.jpg: matched to the images
-    given here by file name, so their EXIF camera and size are used, as for plain names."""
+    """A keypoint file written on Windows names its images C:\\...\\name.jpg, in the case the user
+    typed (Windows and macOS ignore it): matched to the images given here by file name, so their
+    EXIF camera and size are used, as for plain names."""
     PIL = pytest.importorskip("PIL.Image")
     exif = PIL.Exif()
     exif.get_ifd(0x8769)[0xA405] = 26  # FocalLengthIn35mmFilm
     (tmp_path / "photos").mkdir()
     PIL.new("RGB", (800, 600)).save(tmp_path / "photos" / "phone.jpg", exif=exif)
     kp, _, _ = _coco_views(1, seed=2)
-    (tmp_path / "kp.json").write_text(json.dumps({"C:\\Users\\al\\Pictures\\phone.jpg": [kp[0].tolist()]}))
+    (tmp_path / "kp.json").write_text(json.dumps({"C:\\Users\\al\\Pictures\\PHONE.jpg": [kp[0].tolist()]}))
     assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17",
                  "--images", str(tmp_path / "photos"), "--out", str(tmp_path / "o")]) == 0
     person = json.loads((tmp_path / "o" / "people.json").read_text())[0]
-    assert person["image_id"] == "C:\\Users\\al\\Pictures\\phone.jpg" and person["camera_source"].startswith("exif")
+    assert person["image_id"] == "C:\\Users\\al\\Pictures\\PHONE.jpg" and person["camera_source"].startswith("exif")
     assert person["camera"]["fx"] == pytest.approx(26 * math.hypot(800, 600) / math.hypot(36, 24), rel=1e-6)
     assert (tmp_path / "o" / "phone_people.png").is_file()
     # a per-image calibration file written there too: its camera is this image's

@@ -77,9 +77,11 @@ def resolve_images(keys: Sequence[str], images: Sequence[str], keypoint_file: Op
     by_path = {os.path.normpath(p): p for p in images}
     by_name: Dict[str, List[str]] = {}
     by_stem: Dict[str, List[str]] = {}  # OpenPose names its files by the image's name without extension
+    by_folded: Dict[str, List[str]] = {}  # names a Mac or Windows (case-blind) wrote: IMG_1.jpg for IMG_1.JPG
     for p in images:
         by_name.setdefault(os.path.basename(p), []).append(p)
         by_stem.setdefault(os.path.splitext(os.path.basename(p))[0], []).append(p)
+        by_folded.setdefault(os.path.basename(p).casefold(), []).append(p)
     base = os.path.dirname(os.fspath(keypoint_file)) if keypoint_file else None
     out = {}
     for key in keys:
@@ -89,7 +91,8 @@ def resolve_images(keys: Sequence[str], images: Sequence[str], keypoint_file: Op
             name = coco[key]["file_name"]
             if coco[key]["width"]:
                 ref.size = (coco[key]["width"], coco[key]["height"])
-        hits = by_name.get(file_name(name)) or by_stem.get(file_name(name), [])  # Windows paths too
+        hits = (by_name.get(file_name(name)) or by_stem.get(file_name(name))  # Windows paths too
+                or by_folded.get(file_name(name).casefold(), []))
         if os.path.normpath(name) in by_path:
             ref.path = by_path[os.path.normpath(name)]
         elif len(hits) == 1:
