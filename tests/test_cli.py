@@ -99,6 +99,24 @@ def test_predict_and_eval_with_the_demo_checkpoint(demo_run, tmp_path, capsys):
                  "--checkpoint", str(ckpt), "--out", str(tmp_path / "w"), "--flip-test", "--pictures", "0"]) == 0
     windows = json.loads((tmp_path / "w" / "roots.json").read_text())  # boxes keyed by a Windows path: the same
     assert [r["root_cam"] for r in windows] == [r["root_cam"] for r in roots]
+    # RootNet's human detections / Detectron2's results: COCO boxes (x, y, w, h), people category 1, ids
+    detections = [{"image_id": 42, "category_id": 1, "bbox": [10, 10, 30, 80], "score": 0.9},
+                  {"image_id": 42, "category_id": 3, "bbox": [0, 0, 50, 50], "score": 0.99},  # a car: not a person
+                  {"image_id": 42, "category_id": 1, "bbox": [60, 5, 40, 75], "score": 0.5}]
+    (tmp_path / "det.json").write_text(json.dumps(detections))
+    (tmp_path / "ann.json").write_text(json.dumps({"images": [{"id": 42, "file_name": "photo.png"}], "annotations": []}))
+    coco_args = ["predict", str(img), "--boxes", str(tmp_path / "det.json"), "--camera", str(tmp_path / "cam.json"),
+                 "--checkpoint", str(ckpt), "--flip-test", "--pictures", "0"]
+    assert main(coco_args + ["--coco-annotations", str(tmp_path / "ann.json"), "--out", str(tmp_path / "d")]) == 0
+    detected = json.loads((tmp_path / "d" / "roots.json").read_text())
+    assert [r["root_cam"] for r in detected] == [r["root_cam"] for r in roots]
+    assert [(r["image_id"], r["bbox"], r["score"]) for r in detected] == [(42, [10, 10, 30, 80], 0.9),
+                                                                         (42, [60, 5, 40, 75], 0.5)]
+    capsys.readouterr()
+    assert main(coco_args + ["--out", str(tmp_path / "x")]) == 2  # the ids name no image given
+    assert "--boxes: no image given is among its image ids" in capsys.readouterr().err
+    assert main(coco_args + ["--box-format", "xyxy", "--out", str(tmp_path / "x")]) == 2
+    assert "COCO detection results give boxes as x, y, width, height" in capsys.readouterr().err
     capsys.readouterr()
     assert main(["info", str(tmp_path / "p" / "roots.json")]) == 0  # summed up, as for a people.json
     depths = sorted(r["root_cam"][2] / 1000 for r in roots)

@@ -422,7 +422,8 @@ def photos(tmp_path):
     ({"a.png": [[1, 1, 30, 40], [5, 5, 20, 30, 0.9]]}, "all have 4 numbers"),
     ({"a.png": [1, 1, 30, 40]}, "list of boxes"),
     ({"a.png": [["x", 1, 30, 40]]}, "numbers only"),
-    ([[1, 1, 30, 40]], "JSON object"),
+    ([[1, 1, 30, 40]], "COCO detection results"),
+    ({"a.png": [[30, 1, 1, 40]]}, "has no area in xyxy"),
 ])
 @pytest.mark.slow
 def test_cli_malformed_boxes(photos, checkpoint, boxes, needle):

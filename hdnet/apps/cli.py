@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = ["main", "build_parser"]
 
@@ -149,8 +149,10 @@ def _add_predict(sub):
     p.add_argument("images", nargs="*", help="image files (with --keypoints: for their size, EXIF and pictures)")
     p.add_argument("--images", dest="image_dir", metavar="DIR", help="every image in a folder (jpg, png, ...)")
     p.add_argument("--boxes",
-                   help="JSON: {image file name: [[x1, y1, x2, y2, (score)], ...]} (or xywh with --box-format); "
-                   "with --detector: one person per box (default: one person per image)")
+                   help="JSON: {image file name: [[x1, y1, x2, y2, (score)], ...]} (or xywh with --box-format), or "
+                   "COCO detection results [{image_id, bbox: [x, y, w, h], score, category_id}] (RootNet's human "
+                   "detections, Detectron2's, MMDetection's; people: category 1; ids tied to files by "
+                   "--coco-annotations); with --detector: one person per box (default: one person per image)")
     p.add_argument("--keypoints", help="keypoint models: your detector's 2D keypoints, JSON {image name: "
                    "[[[x, y, score], ...], ...]}, COCO results [{image_id, keypoints: [x, y, s, ...]}], Ultralytics' "
                    "{image name: Results.summary()} or MMPose's "
@@ -165,8 +167,8 @@ def _add_predict(sub):
                    "read), OpenPose's COCO model openpose_18 and Sapiens' goliath_308 (read as coco_17); required "
                    "where the joint count fits several)")
     p.add_argument("--coco-annotations", metavar="FILE",
-                   help="COCO annotation file whose 'images' list ties COCO results' image_id to file names "
-                   "and image sizes")
+                   help="COCO annotation file whose 'images' list ties COCO results' image_id (of --keypoints "
+                   "or --boxes) to file names and image sizes")
     _add_min_score(p, "with --keypoints: ")
     p.add_argument("--detector", choices=["mediapipe"],
                    help="run a 2D detector here (mediapipe: BlazePose, pip install \"hdnet[mediapipe]\")")
@@ -1284,8 +1286,10 @@ def _run_predict_keypoints(args) -> int:
     if args.keypoints:
         _refuse(args, ["--boxes", "--box-format"], "with --keypoints (the keypoints say where people are)")
     else:
-        _refuse(args, ["--keypoint-format", "--coco-annotations", "--min-score"], "with --detector (it says its own "
+        _refuse(args, ["--keypoint-format", "--min-score"], "with --detector (it says its own "
                 "format and gives no person scores)")
+        if not args.boxes:
+            _refuse(args, ["--coco-annotations"], "with --detector without --boxes (COCO detection results' ids)")
     if args.camera and args.fov is not None:
         raise CLIError("--camera, --fov: give one (--fov is for images without intrinsics)")
     if args.height is not None and args.heights:
@@ -1332,9 +1336,7 @@ def _run_predict_keypoints(args) -> int:
         from ..keypoint.detectors import DETECTORS
         if not images:
             raise CLIError("--detector: give the images (files, or --images DIR), or --video FILE")
-        boxes_all = _read_json(args.boxes, "--boxes") if args.boxes else None
-        if boxes_all is not None and not isinstance(boxes_all, dict):
-            raise CLIError("--boxes: expected a JSON object {image file name: [[x1, y1, x2, y2], ...]}")
+        boxes_of = _read_boxes(args, images) if args.boxes else None
         try:
             detector = DETECTORS.get(args.detector)()
         except ImportError as e:
@@ -1343,13 +1345,7 @@ def _run_predict_keypoints(args) -> int:
         refs = kp.resolve_images(images, images)
         people = {}
         for k, image in enumerate(images):
-            boxes = None
-            if boxes_all is not None:
-                key = image if image in boxes_all else os.path.basename(image)
-                if key not in boxes_all:
-                    raise CLIError(f"--boxes: no boxes for {image!r}")
-                b, _ = _boxes_for(boxes_all[key], key)
-                boxes = _as_xyxy(b, args.box_format or "xyxy", key)
+            boxes = boxes_of[k][1] if boxes_of is not None else None
             people[image] = detector(image, boxes)
             _say_found(k, image, people[image], f"{len(images)} images")
     if args.detector:  # kept, so that other cameras or scenes need not run the detector again
@@ -1544,17 +1540,91 @@ def _detect_video(args, model):
     return fmt, refs, people, info.fps
 
 
+def _read_boxes(args, images: List[str]) -> List[Tuple[Any, Any, Any]]:
+    """``--boxes`` for each of ``images``, in order: ``(its key in the file, boxes [P, 4] x1 y1 x2 y2,
+    scores [P] or None)``. The file is ``{image: [[x1, y1, x2, y2(, score)], ...]}`` (``--box-format``
+    says the order), or COCO detection results ``[{"image_id", "bbox": [x, y, w, h], "score",
+    "category_id"}]`` (RootNet's human detections, Detectron2's and MMDetection's output: x, y,
+    width, height by definition; people are category 1; ``image_id`` tied to files by
+    ``--coco-annotations`` or naming them; the key is then the ``image_id``, and an image
+    without detections has no people). Keys match images by path, by name (unless several images
+    share it), by file name of a path written elsewhere (``C:\\data\\a.jpg``) or by name in
+    another case."""
+    import numpy as np
+
+    from ..core.files import file_name
+    from ..data.keypoint_files import coco_image_table
+    data = _read_json(args.boxes, "--boxes")
+    if isinstance(data, list):  # COCO detection results
+        if args.box_format == "xyxy":
+            raise CLIError("--box-format xyxy: COCO detection results give boxes as x, y, width, height")
+        table = (coco_image_table(_read_json(args.coco_annotations, "--coco-annotations"))
+                 if args.coco_annotations else {})
+        entries: Dict[str, Tuple[Any, list]] = {}
+        for k, rec in enumerate(data):
+            if not isinstance(rec, dict) or "image_id" not in rec or not isinstance(rec.get("bbox"), list):
+                raise CLIError(f"--boxes: entry {k} must be an object with image_id and bbox (COCO detection results)")
+            if isinstance(rec["image_id"], (bool, list, dict)) or rec["image_id"] is None:
+                raise CLIError(f"--boxes: entry {k}: image_id must be a number or a string, got {rec['image_id']!r}")
+            if rec.get("category_id", 1) != 1:  # COCO's person
+                continue
+            image_id = str(rec["image_id"])
+            name = table[image_id]["file_name"] if image_id in table else image_id
+            entries.setdefault(name, (rec["image_id"], []))[1].append([*rec["bbox"], rec.get("score", 1.0)])
+        box_format, absent_ok = "xywh", True
+    elif isinstance(data, dict):
+        if args.coco_annotations:
+            raise CLIError("--coco-annotations: goes with --boxes as COCO detection results (a list), not a "
+                           "{image: boxes} object")
+        entries = {str(k): (k, v) for k, v in data.items()}
+        box_format, absent_ok = args.box_format or "xyxy", False
+    else:
+        raise CLIError("--boxes: expected a JSON object {image file name: [[x1, y1, x2, y2], ...]} or COCO "
+                       "detection results [{image_id, bbox, score}, ...]")
+    names = [os.path.basename(p) for p in images]
+    shared = {n for n in names if names.count(n) > 1}
+    by_file_name: Dict[str, List[str]] = {}
+    for entry in entries:
+        by_file_name.setdefault(file_name(entry), []).append(entry)
+        if file_name(entry).casefold() != file_name(entry):
+            by_file_name.setdefault(file_name(entry).casefold(), []).append(entry)
+    out, matched = [], 0
+    for image, name in zip(images, names, strict=True):
+        hits = (by_file_name.get(name) or by_file_name.get(name.casefold()) or []) if name not in shared else []
+        if image in entries:
+            key = image
+        elif name in entries and name not in shared:
+            key = name
+        elif len(hits) == 1:
+            key = hits[0]
+        elif name in shared:
+            raise CLIError(f"--boxes: several images are called {name!r}; key their boxes by the paths "
+                           f"given on the command line (e.g. {image!r})")
+        elif absent_ok:
+            out.append((None, np.zeros((0, 4)), None))
+            continue
+        else:
+            raise CLIError(f"--boxes: no boxes for {image!r}")
+        matched += 1
+        b, scores = _boxes_for(entries[key][1], key)
+        out.append((entries[key][0], _as_xyxy(b, box_format, key), scores))
+    if absent_ok and images and not matched:
+        raise CLIError(f"--boxes: no image given is among its image ids ({sorted(entries)[:3]}...); name the images "
+                       "by their ids with --coco-annotations")
+    return [(image if key is None else key, b, s) for image, (key, b, s) in zip(images, out, strict=True)]
+
+
 def _as_xyxy(boxes, box_format: str, key: str):
     b = boxes.copy()
     if box_format == "xywh":
         b[:, 2:] += b[:, :2]
     if (b[:, 2:] <= b[:, :2]).any():
-        raise CLIError(f"--boxes: a box of {key!r} has no area in {box_format} (x2 <= x1 or y2 <= y1)")
+        raise CLIError(f"--boxes: a box of {key!r} has no area in {box_format} (x2 <= x1 or y2 <= y1)"
+                       + ("; are they x, y, width, height? --box-format xywh" if box_format == "xyxy" else ""))
     return b
 
 
 def _run_predict(args) -> int:
-    from ..core.files import file_name
     from ..data.transforms import load_image
     from ..predict import Predictor, to_rootnet_json
     from .draw import draw_roots
@@ -1564,7 +1634,7 @@ def _run_predict(args) -> int:
         return _run_predict_keypoints(args)
     if args.video:
         raise CLIError("--video: runs a keypoint detector on the frames (--detector mediapipe)")
-    _refuse(args, ["--keypoint-format", "--coco-annotations", "--fov", "--lens", "--scene", "--tracks", "--floor",
+    _refuse(args, ["--keypoint-format", "--fov", "--lens", "--scene", "--tracks", "--floor",
                    "--height", "--heights", "--fps"], "to image models (give --camera)")
     if args.image_dir:
         from .keypoint_predict import list_images
@@ -1573,9 +1643,7 @@ def _run_predict(args) -> int:
         raise CLIError("predict: give images and --boxes (image models), or --keypoints (keypoint models)")
     model, prep = _load_model(args)
     device = _image_model_device(args)
-    boxes_all = _read_json(args.boxes, "--boxes")
-    if not isinstance(boxes_all, dict):
-        raise CLIError("--boxes: expected a JSON object {image file name: [[x1, y1, x2, y2], ...]}")
+    boxes_of = _read_boxes(args, args.images)
     cams = _read_cameras(args.camera)
     out = _check_out_folder(args.out)
     # everything is read and checked before anything is written
@@ -1585,24 +1653,9 @@ def _run_predict(args) -> int:
     from . import keypoint_predict as kp
     sizes: dict = {}  # image -> its ImageRef (size) and its camera from --camera, checked against each other
     given: dict = {}
-    by_file_name: Dict[str, List[str]] = {}  # boxes keyed by paths of another machine (C:\data\a.jpg)
-    for k in boxes_all:
-        by_file_name.setdefault(file_name(k), []).append(k)
-    for image, name in zip(args.images, names, strict=True):
+    for image, name, (key, boxes, scores) in zip(args.images, names, boxes_of, strict=True):
         if not os.path.isfile(image):
             raise CLIError(f"image: no file at {image!r}")
-        if image in boxes_all:
-            key = image
-        elif name in boxes_all and name not in shared:
-            key = name
-        elif len(by_file_name.get(name, [])) == 1 and name not in shared:
-            key = by_file_name[name][0]
-        elif name in shared:
-            raise CLIError(f"--boxes: several images are called {name!r}; key their boxes by the paths "
-                           f"given on the command line (e.g. {image!r})")
-        else:
-            raise CLIError(f"--boxes: no boxes for {image!r}")
-        boxes, scores = _boxes_for(boxes_all[key], key)
         # decoded once to check it (a clear error naming the file if it is not a readable
         # image) and dropped: predict_many decodes again ahead of the network, so memory stays
         # flat over a folder of photos
@@ -1620,8 +1673,7 @@ def _run_predict(args) -> int:
     _warn_camera_sizes(sizes, given)
     predictor = Predictor(model, prep, device=device, flip_test=args.flip_test,
                           autocast=args.autocast)
-    items = ({"image": image, "boxes": boxes, "camera": cam, "box_format": args.box_format or "xyxy",
-              "scores": scores}
+    items = ({"image": image, "boxes": boxes, "camera": cam, "box_format": "xyxy", "scores": scores}
              for image, _key, boxes, scores, cam, _ in jobs)
     results = []
     for (_image, key, *_), res in zip(jobs, predictor.predict_many(items), strict=True):
