@@ -117,6 +117,11 @@ def test_predict_and_eval_with_the_demo_checkpoint(demo_run, tmp_path, capsys):
     assert "--boxes: no image given is among its image ids" in capsys.readouterr().err
     assert main(coco_args + ["--box-format", "xyxy", "--out", str(tmp_path / "x")]) == 2
     assert "COCO detection results give boxes as x, y, width, height" in capsys.readouterr().err
+    assert main(["info", str(tmp_path / "det.json")]) == 0  # what --boxes will read
+    out = capsys.readouterr().out
+    assert "(COCO detection results): 2 boxes of people in 1 image" in out and "1 of other categories" in out
+    assert main(["info", str(tmp_path / "boxes.json")]) == 0
+    assert "(boxes by image): 2 boxes of people in 1 image\n  scores 0.5 - 0.9" in capsys.readouterr().out
     capsys.readouterr()
     assert main(["info", str(tmp_path / "p" / "roots.json")]) == 0  # summed up, as for a people.json
     depths = sorted(r["root_cam"][2] / 1000 for r in roots)

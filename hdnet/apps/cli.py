@@ -791,6 +791,48 @@ def _is_keypoint_file(path: str) -> bool:
     return bool(people)
 
 
+def _boxes_info(path: str) -> Optional[Dict[str, Any]]:
+    """What a ``--boxes`` file holds (COCO detection results or ``{image: [[x1, y1, x2, y2(,
+    score)], ...]}``): images, people boxes, other categories left out, the score range; None
+    for a file that is neither."""
+    from ..core.files import read_json
+    if os.path.splitext(path)[1].lower() != ".json" or not os.path.isfile(path):
+        return None
+    try:
+        data = read_json(path, "info")
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, list) and data and all(isinstance(r, dict) and "bbox" in r and "image_id" in r
+                                               and "keypoints" not in r for r in data):
+        people = [r for r in data if r.get("category_id", 1) == 1]
+        scores = [r["score"] for r in people if isinstance(r.get("score"), (int, float))
+                  and not isinstance(r.get("score"), bool)]
+        return {"file": path, "layout": "COCO detection results", "images": len({str(r["image_id"]) for r in people}),
+                "boxes": len(people), "other_categories": len(data) - len(people),
+                "score": [min(scores), max(scores)] if scores else None}
+    is_box = lambda b: isinstance(b, list) and len(b) in (4, 5) and all(  # noqa: E731
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in b)
+    if isinstance(data, dict) and data and all(isinstance(v, list) and all(is_box(b) for b in v)
+                                               for v in data.values()):
+        scores = [b[4] for v in data.values() for b in v if len(b) == 5]
+        return {"file": path, "layout": "boxes by image", "images": len(data),
+                "boxes": sum(len(v) for v in data.values()), "other_categories": 0,
+                "score": [min(scores), max(scores)] if scores else None}
+    return None
+
+
+def _boxes_info_lines(r: Dict[str, Any]) -> List[str]:
+    lines = [f"boxes {r['file']} ({r['layout']}): {r['boxes']} box{'' if r['boxes'] == 1 else 'es'} of people in "
+             f"{r['images']} image{'' if r['images'] == 1 else 's'}"]
+    if r["other_categories"]:
+        lines.append(f"  {r['other_categories']} of other categories (not people: category_id other than 1) left out")
+    if r["score"] is not None:
+        lines.append(f"  scores {r['score'][0]:.3g} - {r['score'][1]:.3g}")
+    if r["layout"] == "COCO detection results":
+        lines.append("  --boxes reads them as x, y, width, height; --coco-annotations ties integer image ids to files")
+    return lines
+
+
 def _keypoint_info(path: str) -> Dict[str, Any]:
     """What a keypoint file or folder holds, as ``--keypoints`` reads it: its layout, images,
     people, joint count, the formats that count fits and the one the people look like, whether
@@ -1023,6 +1065,9 @@ def _run_info(args) -> int:
     elif _is_roots_file(args.checkpoint):
         result = _roots_info(args.checkpoint)
         print("\n".join(_roots_info_lines(result)))
+    elif (boxes := _boxes_info(args.checkpoint)) is not None:
+        result = boxes
+        print("\n".join(_boxes_info_lines(result)))
     elif _is_people_file(args.checkpoint):
         from ..keypoint.people_file import read_people
         try:
