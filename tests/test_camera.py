@@ -262,9 +262,15 @@ def test_as_cameras_reads_camera_matrices_and_dicts():
     skew, row, negative = k.copy(), k.copy(), k.copy()
     skew[0, 1], row[2, 2], negative[0, 0] = 2.0, 2.0, -1000.0
     for bad, says in ((skew, "no skew"), (row, "no skew"), (np.stack([k, skew]), "for camera 1"),
+                      (k.T, "written column by column, as ARKit's simd_float3x3 and GLM store it: give its transpose"),
                       (np.zeros((1, 2, 3, 3)), r"\[3, 3\] or \[N, 3, 3\]"), (negative, "focal lengths must be > 0")):
         with pytest.raises(ValueError, match=says):
             as_cameras(bad)
+    with pytest.raises(ValueError, match="K: .* give its transpose"):  # the same from a file's dictionary
+        as_cameras({"K": k.T.tolist()})
+    with pytest.raises(ValueError, match=r"no skew\), got \[\[1000.0, 2.0") as err:
+        as_cameras(skew)
+    assert "transpose" not in str(err.value)  # only where the transpose is a camera
     with pytest.raises(ValueError, match="cam: missing"):
         as_cameras({"fx": 1.0}, what="cam")
     with pytest.raises(TypeError, match="camera matrices of numbers"):

@@ -114,6 +114,16 @@ def _matrix_numbers(value, what: str) -> list:
                          f"{value!r}") from None
 
 
+def _transposed_hint(m: Sequence[float]) -> str:
+    """A hint where a camera matrix's nine numbers (row by row) are the transpose of one: written
+    column by column, as ARKit's ``simd_float3x3`` and GLM store it."""
+    t = [m[3 * c + r] for r in range(3) for c in range(3)]
+    if t[1] == 0.0 and t[3] == 0.0 and list(t[6:]) == [0.0, 0.0, 1.0] and t[2] != 0.0:
+        return (" (that is a camera matrix written column by column, as ARKit's simd_float3x3 and GLM store it: "
+                "give its transpose)")
+    return ""
+
+
 def _from_opencv(d: dict, what: str, fisheye: bool = False) -> Tuple[Tuple[float, float, float, float],
                                                                      Optional[Tuple[float, ...]],
                                                                      Optional[Tuple[float, float]]]:
@@ -126,7 +136,8 @@ def _from_opencv(d: dict, what: str, fisheye: bool = False) -> Tuple[Tuple[float
     if len(m) != 9:
         raise ValueError(f"{what}: {mkey}: expected a 3x3 matrix (9 numbers), got {len(m)}")
     if m[1] != 0.0 or m[3] != 0.0 or m[6:] != [0.0, 0.0, 1.0]:
-        raise ValueError(f"{what}: {mkey}: expected [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] (no skew), got {m}")
+        raise ValueError(f"{what}: {mkey}: expected [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] (no skew), got {m}"
+                         + _transposed_hint(m))
     dkey = next((k for k in _OPENCV_KEYS if k in d), None)
     if dkey is None:
         return (m[0], m[4], m[2], m[5]), None, None
@@ -609,7 +620,8 @@ def _intrinsics_of_matrices(k: Tensor, what: str) -> Tensor:
     if not form.all():
         bad = int(torch.nonzero(~form)[0])
         raise ValueError(f"{what}: expected camera matrices [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] (no skew), got "
-                         f"{m[bad].tolist()}" + (f" for camera {bad}" if k.ndim == 3 else ""))
+                         f"{m[bad].tolist()}" + (f" for camera {bad}" if k.ndim == 3 else "")
+                         + _transposed_hint(m[bad].reshape(-1).tolist()))
     return torch.stack([m[:, 0, 0], m[:, 1, 1], m[:, 0, 2], m[:, 1, 2]], 1)
 
 
