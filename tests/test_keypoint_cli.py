@@ -359,6 +359,22 @@ def test_phone_heic_photos_are_read_with_their_exif_camera(tmp_path):
     assert (tmp_path / "o" / "IMG_0001_people.png").is_file()
 
 
+def test_avif_photos_are_listed_and_read(tmp_path):
+    from PIL import Image, features
+
+    from hdnet.apps.keypoint_predict import list_images
+    from hdnet.data import load_image
+    if not features.check("avif"):
+        pytest.skip("this Pillow was built without AVIF")
+    y, x = np.mgrid[0:48, 0:64]
+    pixels = np.stack([4 * x, 5 * y, 2 * (x + y)], -1).astype(np.uint8)  # smooth ramps: chroma subsampling keeps them
+    Image.fromarray(pixels).save(tmp_path / "a.avif", quality=95)
+    (tmp_path / "notes.txt").write_text("not an image")
+    assert list_images([], str(tmp_path)) == [str(tmp_path / "a.avif")]
+    decoded = load_image(tmp_path / "a.avif").permute(1, 2, 0).numpy() * 255
+    assert decoded.shape == pixels.shape and np.abs(decoded - pixels).mean() < 8  # lossy
+
+
 def test_a_heic_photo_without_its_extra_says_how_to_read_it(tmp_path, monkeypatch, capsys):
     import hdnet.core.files as files
     monkeypatch.setattr(files, "_heif_registered", False)  # as where pillow-heif is not installed

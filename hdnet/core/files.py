@@ -23,8 +23,9 @@ __all__ = ["atomic_write", "write_json", "write_text", "read_json", "read_text",
            "open_image", "IMAGE_SUFFIXES", "strict_json", "MAX_JSON_BYTES", "natural_key", "file_name"]
 
 #: The image files hdnet lists in a folder. HEIC/HEIF (phones' photos) are read where the
-#: ``heic`` extra (pillow-heif) is installed; elsewhere opening one says how to get it.
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif")
+#: ``heic`` extra (pillow-heif) is installed, elsewhere opening one says how to get it; AVIF
+#: where Pillow was built with it (its wheels since 11.2).
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif")
 _HEIF_SUFFIXES = (".heic", ".heif")
 
 #: The largest JSON file :func:`read_json` reads (bytes).
