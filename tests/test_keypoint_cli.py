@@ -312,6 +312,29 @@ def test_keypoints_keyed_by_windows_paths_find_their_images(tmp_path):
     assert json.loads((tmp_path / "c" / "people.json").read_text())[0]["camera"]["fx"] == 700.0
 
 
+def test_keypoints_found_on_a_turned_photos_stored_pixels_are_warned_of(tmp_path, capsys):
+    """A portrait phone photo stored landscape with EXIF orientation 6: keypoints found on it as
+    shown say nothing; the same people found on the stored pixels (a tool that ignores EXIF) lie
+    on their side as shown, which one warning says."""
+    PIL = pytest.importorskip("PIL.Image")
+    exif = PIL.Exif()
+    exif[0x0112] = 6
+    PIL.new("RGB", (800, 600)).save(tmp_path / "portrait.jpg", exif=exif)  # shown 600 wide, 800 high
+    kp, _, _ = _coco_views(3, seed=9)
+    kp[..., :2] -= kp[..., :2].reshape(-1, 2).min(0)
+    kp[..., :2] *= 550 / kp[..., :2].max()  # upright people inside the shown 600 x 800
+    stored = kp.copy()
+    stored[..., 0], stored[..., 1] = kp[..., 1], 599 - kp[..., 0]  # orientation 6 undone: shown (x, y) at (y, 599 - x)
+    common = ["predict", "--keypoint-format", "coco_17", str(tmp_path / "portrait.jpg"), "--fov", "65",
+              "--pictures", "0"]
+    for name, people, warned in (("shown", kp, False), ("stored", stored, True)):
+        (tmp_path / f"{name}.json").write_text(json.dumps({"portrait.jpg": people.tolist()}))
+        capsys.readouterr()
+        assert main(common + ["--keypoints", str(tmp_path / f"{name}.json"), "--out", str(tmp_path / name)]) == 0
+        err = capsys.readouterr().err
+        assert ("lie on their side as the photo is shown" in err) == warned, err
+
+
 def test_exif_focal_length_is_used_for_named_images(tmp_path):
     PIL = pytest.importorskip("PIL.Image")
     exif = PIL.Exif()

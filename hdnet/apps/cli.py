@@ -1408,6 +1408,12 @@ def _run_predict_keypoints(args) -> int:
     tracks = kp.link_people(people) if source == "linked" else None if source == "none" else tracks
     cameras = kp.cameras_for(people, refs, camera_file, args.fov, args.lens or "pinhole")
     astray = kp.keypoints_outside(people, refs) if args.keypoints else []
+    sideways = kp.sideways_in_turned_images(people, refs, model.input_skeleton(fmt)) if args.keypoints else []
+    if sideways:
+        print(f"warning: --keypoints: the people of {len(sideways)} photo{'' if len(sideways) == 1 else 's'} stored "
+              f"turned (EXIF orientation; first: {sideways[0]!r}) lie on their side as the photo is shown: were the "
+              "keypoints found on the stored pixels, by a tool that ignores EXIF (Pillow's Image.open alone)? "
+              "hdnet reads photos as shown (docs/camera.md)", file=sys.stderr)
     if astray:
         size = refs[astray[0]].size
         print(f"warning: --keypoints: most keypoints of {len(astray)} image{'' if len(astray) == 1 else 's'} lie "

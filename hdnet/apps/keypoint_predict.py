@@ -42,6 +42,7 @@ class ImageRef:
     size: Optional[Tuple[int, int]] = None  #: (width, height)
     video: Optional[str] = None  #: the video file of a frame
     frame: Optional[int] = None  #: which frame of ``video`` (from 0)
+    orientation: int = 1  #: the file's EXIF orientation (5-8: its pixels are stored turned by 90 degrees)
 
 
 def list_images(paths: Sequence[str], folder: Optional[str]) -> List[str]:
@@ -63,11 +64,16 @@ def list_images(paths: Sequence[str], folder: Optional[str]) -> List[str]:
 
 
 def _shown_size(path: str) -> Tuple[int, int]:
+    return _shown(path)[0]
+
+
+def _shown(path: str) -> Tuple[Tuple[int, int], int]:
+    """``((width, height) as shown, EXIF orientation)`` of an image file."""
     from ..camera.exif import exif_orientation
     with open_image(path) as im:
         w, h = im.size
-        turned = exif_orientation(im) >= 5
-    return (h, w) if turned else (w, h)
+        orientation = exif_orientation(im)
+    return ((h, w) if orientation >= 5 else (w, h)), orientation
 
 
 def resolve_images(keys: Sequence[str], images: Sequence[str], keypoint_file: Optional[str] = None,
@@ -104,7 +110,7 @@ def resolve_images(keys: Sequence[str], images: Sequence[str], keypoint_file: Op
         elif base and os.path.isfile(os.path.join(base, name)):
             ref.path = os.path.join(base, name)
         if ref.path is not None:
-            ref.size = _shown_size(ref.path)
+            ref.size, ref.orientation = _shown(ref.path)
         out[key] = ref
     return out
 
@@ -188,6 +194,32 @@ def keypoints_outside(people: Dict[str, np.ndarray], refs: Dict[str, ImageRef], 
             continue
         lo, hi = -margin * np.asarray(size, float), (1 + margin) * np.asarray(size, float)
         if ((seen < lo) | (seen > hi)).any(-1).mean() > 0.5:
+            out.append(key)
+    return out
+
+
+def sideways_in_turned_images(people: Dict[str, np.ndarray], refs: Dict[str, ImageRef], skeleton: Skeleton,
+                              max_tilt_deg: float = 60.0) -> List[str]:
+    """The images stored turned by 90 degrees (EXIF orientation 5-8) whose people mostly lie on
+    their side as shown: their hips-to-shoulders lines (``[P, J, 3]`` in ``skeleton``'s joints,
+    score > 0) lean more than ``max_tilt_deg`` from the image's up, as they do where a tool that
+    ignores EXIF (Pillow's ``Image.open`` alone, OpenCV's ``IMREAD_IGNORE_ORIENTATION``) found the
+    keypoints on the stored pixels. Formats without both hips and shoulders are not checked."""
+    names = ("l_hip", "r_hip", "l_shoulder", "r_shoulder")
+    if not all(n in skeleton.joints for n in names):
+        return []
+    hips, shoulders = [skeleton.joints.index(n) for n in names[:2]], [skeleton.joints.index(n) for n in names[2:]]
+    out = []
+    for key, kp in people.items():
+        ref = refs.get(key)
+        if ref is None or ref.orientation < 5 or not len(kp):
+            continue
+        seen = (kp[:, hips + shoulders, 2] > 0).all(1)
+        if not seen.any():
+            continue
+        axis = kp[seen][:, shoulders, :2].mean(1) - kp[seen][:, hips, :2].mean(1)  # up the body, in pixels
+        tilt = np.degrees(np.arctan2(np.abs(axis[:, 0]), -axis[:, 1]))  # 0: upright, 90: on the side
+        if np.median(tilt) > max_tilt_deg:
             out.append(key)
     return out
 
