@@ -154,7 +154,8 @@ def _add_predict(sub):
                    "detections, Detectron2's, MMDetection's; people: category 1; ids tied to files by "
                    "--coco-annotations); with --detector: one person per box (default: one person per image)")
     p.add_argument("--keypoints", help="keypoint models: your detector's 2D keypoints, JSON {image name: "
-                   "[[[x, y, score], ...], ...]}, COCO results [{image_id, keypoints: [x, y, s, ...]}], Ultralytics' "
+                   "[[[x, y, score], ...], ...]}, COCO results [{image_id, keypoints: [x, y, s, ...]}], a COCO keypoint "
+                   "annotation file (hand labels: CVAT, Label Studio, Roboflow; PoseTrack), Ultralytics' "
                    "{image name: Results.summary()} or MMPose's "
                    "video predictions; or a folder of one file per image: OpenPose's --write_json "
                    "(*_keypoints.json), MMPose's pred_out_dir or Ultralytics' Results.to_json() (<image>.json), "
