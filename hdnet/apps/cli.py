@@ -872,7 +872,7 @@ def _keypoint_info(path: str) -> Dict[str, Any]:
             loaded = read_json(path, "info")
             people, layout = parse_keypoints(loaded, "info")
             tracks, scores = parse_track_ids(loaded, "info"), parse_person_scores(loaded, "info")
-            names = annotation_keypoint_names(loaded)
+            names = annotation_keypoint_names(loaded, "info")
     except (OSError, ValueError) as e:
         raise CLIError(str(e)) from None
     found = [v for v in people.values() if len(v)]

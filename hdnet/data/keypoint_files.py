@@ -120,7 +120,7 @@ def is_coco_annotations(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("images"), list) and isinstance(data.get("annotations"), list)
 
 
-def annotation_keypoint_names(data: Any) -> Optional[List[str]]:
+def annotation_keypoint_names(data: Any, what: str = "--keypoints") -> Optional[List[str]]:
     """The keypoint names a COCO annotation file's person category gives (``categories[k]
     ["keypoints"]``), None where it gives none; several categories with keypoints must agree."""
     if not is_coco_annotations(data) or not isinstance(data.get("categories"), list):
@@ -130,7 +130,7 @@ def annotation_keypoint_names(data: Any) -> Optional[List[str]]:
     if not named:
         return None
     if any(n != named[0] for n in named):
-        raise ValueError("--keypoints: the file's categories name different keypoints; hdnet reads one person "
+        raise ValueError(f"{what}: the file's categories name different keypoints; hdnet reads one person "
                          "category")
     return list(named[0])
 

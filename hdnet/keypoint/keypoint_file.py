@@ -135,7 +135,7 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
             images = coco_image_table(read_json(coco_annotations, coco_name), coco_name)
         elif is_coco_annotations(loaded):  # an annotation file: its own images
             images = coco_image_table(loaded, what)
-        declared = annotation_keypoint_names(loaded)
+        declared = annotation_keypoint_names(loaded, what)
     counts = sorted({int(v.shape[1]) for v in people.values() if v.shape[0]})
     if len(counts) > 1:
         raise ValueError(f"{what}: images with {counts} joints; one file holds one format")
