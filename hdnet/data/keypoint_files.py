@@ -159,7 +159,7 @@ def _annotation_results(data: dict, what: str) -> List[dict]:
             raise ValueError(f"{what}: annotations[{k}]: keypoints must be a flat list [x, y, v, ...] of 3 J numbers, "
                              f"got {kp.size}")
         v = kp[2::3]
-        if not np.isin(v, (0, 1, 2)).all():
+        if not ((v == 0) | (v == 1) | (v == 2)).all():
             raise ValueError(f"{what}: annotations[{k}]: each keypoint's visibility must be 0 (not labelled), "
                              f"1 (occluded) or 2 (visible), got {sorted(set(v.tolist()) - {0.0, 1.0, 2.0})[:3]}")
         if str(ann["image_id"]) not in ids:
