@@ -409,6 +409,19 @@ def test_bad_images(tmp_path):
         load_image(tmp_path / "cut.png")
 
 
+def test_an_image_past_pillows_bomb_guard_is_a_clear_error(tmp_path, monkeypatch):
+    """Pillow refuses to open an image of more than twice MAX_IMAGE_PIXELS (a 200-megapixel phone
+    photo is over it): a ValueError naming the file and saying what to do, not its own exception,
+    from every reader (here with the guard lowered, so that a small image is over it)."""
+    from hdnet.camera import Camera
+    from hdnet.keypoint.detectors import load_image_as_shown
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(tmp_path / "big.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    for read in (load_image, load_image_as_shown, Camera.from_exif):
+        with pytest.raises(ValueError, match=r"big.png.* larger than Pillow opens .* downscale it"):
+            read(tmp_path / "big.png")
+
+
 # ---------------------------------------------------------------------------- 7. files and the CLI
 @pytest.fixture()
 def photos(tmp_path):

@@ -257,7 +257,8 @@ def open_image(path, what: str = "image"):
     """``PIL.Image.open`` for a photo (JPEG, PNG, ..., and HEIC/HEIF with the ``heic`` extra),
     with errors that name ``what`` and the file: a ``FileNotFoundError`` where there is none, a
     ``ValueError`` for a file Pillow cannot identify (a HEIC without pillow-heif: how to install
-    it). Use it as ``with open_image(p) as im:``; decoding errors come later, at ``im.load()``."""
+    it) or will not open (over ``PIL.Image.MAX_IMAGE_PIXELS`` twice, its guard against
+    decompression bombs). Use it as ``with open_image(p) as im:``; decoding errors come later, at ``im.load()``."""
     from PIL import Image, UnidentifiedImageError
     p = os.fspath(path)
     if not os.path.isfile(p):
@@ -265,6 +266,11 @@ def open_image(path, what: str = "image"):
     heif = _heif_opener()
     try:
         return Image.open(p)
+    except Image.DecompressionBombError as e:  # a 200-megapixel phone photo is one too
+        said = str(e).split(", could be")[0]
+        raise ValueError(f"{what}: {p!r} is larger than Pillow opens from a file it does not trust ({said}): "
+                         "downscale it (its keypoints or boxes with it), or raise PIL.Image.MAX_IMAGE_PIXELS in "
+                         "Python where you trust it") from None
     except UnidentifiedImageError:
         hint = ""
         if p.lower().endswith(_HEIF_SUFFIXES) and not heif:
