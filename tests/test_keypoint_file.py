@@ -96,3 +96,31 @@ def test_a_file_goes_straight_into_predict_scene_as_the_command_line_places_it(t
     out, _ = KeypointHDNet.pretrained().predict_scene(stacked, cam, "sequence", format=found.format, image=frame,
                                                       track=tracks)
     np.testing.assert_allclose(out.root_mm.numpy(), [p["root_cam"] for p in written], atol=0.01)
+
+
+def test_a_file_pythons_json_dump_wrote_with_nan_for_missing_joints(tmp_path):
+    """``json.dump`` of keypoints with NaN where a joint was not found writes ``NaN`` tokens (not
+    JSON, but what Python writes): read as missing joints, the same people as with score 0; with
+    or without a score column. ``Infinity`` stays refused, and so does NaN outside keypoint files."""
+    from hdnet.core.files import read_json
+    kp, _, _ = _coco_views(2, seed=11)
+    missing = kp.copy()
+    missing[0, 3:5] = np.nan  # the ears of the first person not found, their scores NaN too
+    (tmp_path / "nan.json").write_text(json.dumps({"a.jpg": missing.tolist()}))  # Python writes NaN
+    assert "NaN" in (tmp_path / "nan.json").read_text()
+    zeroed = kp.copy()
+    zeroed[0, 3:5] = 0.0
+    (tmp_path / "zero.json").write_text(json.dumps({"a.jpg": zeroed.tolist()}))
+    a = read_keypoints(tmp_path / "nan.json", "coco_17").people["a.jpg"]
+    b = read_keypoints(tmp_path / "zero.json", "coco_17").people["a.jpg"]
+    np.testing.assert_array_equal(a[..., 2], b[..., 2])  # the same joints missing
+    np.testing.assert_array_equal(a[a[..., 2] > 0], b[b[..., 2] > 0])  # and the same ones found
+    (tmp_path / "xy.json").write_text(json.dumps({"a.jpg": missing[..., :2].tolist()}))  # no scores: seen or not
+    got = read_keypoints(tmp_path / "xy.json", "coco_17").people["a.jpg"]
+    np.testing.assert_array_equal(got[..., 2], np.isfinite(missing[..., :2]).all(-1).astype(float))
+    (tmp_path / "inf.json").write_text(json.dumps({"a.jpg": np.where(kp > 0, np.inf, kp).tolist()}))
+    with pytest.raises(ValueError, match="Infinity is not JSON"):
+        read_keypoints(tmp_path / "inf.json", "coco_17")
+    (tmp_path / "cam.json").write_text('{"fx": NaN, "fy": 1000, "cx": 500, "cy": 500}')
+    with pytest.raises(ValueError, match="NaN is not JSON"):
+        read_json(tmp_path / "cam.json", "--camera")

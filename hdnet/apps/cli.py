@@ -786,7 +786,7 @@ def _is_keypoint_file(path: str) -> bool:
     if os.path.splitext(path)[1].lower() != ".json" or not os.path.isfile(path):
         return False
     try:
-        people, _ = parse_keypoints(read_json(path, "info"))
+        people, _ = parse_keypoints(read_json(path, "info", nan=True))
     except (ValueError, TypeError, KeyError, OSError):
         return False
     return bool(people)
@@ -869,7 +869,7 @@ def _keypoint_info(path: str) -> Dict[str, Any]:
             people, tracks, scores = read_keypoint_folder(path, "info", joints=counts)
             layout = f"{folder_layout(path)} folder"
         else:
-            loaded = read_json(path, "info")
+            loaded = read_json(path, "info", nan=True)
             people, layout = parse_keypoints(loaded, "info")
             tracks, scores = parse_track_ids(loaded, "info"), parse_person_scores(loaded, "info")
             names = annotation_keypoint_names(loaded, "info")

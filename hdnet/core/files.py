@@ -202,15 +202,18 @@ def read_text(path, what: str, max_bytes: int = MAX_JSON_BYTES) -> str:
         return decode_text(f.read(), f"{what}: {p!r}")
 
 
-def read_json(path, what: str, max_bytes: int = MAX_JSON_BYTES) -> Any:
+def read_json(path, what: str, max_bytes: int = MAX_JSON_BYTES, nan: bool = False) -> Any:
     """``json.load`` with errors that name ``what`` and the file: missing, larger than
     ``max_bytes``, not text (:func:`read_text`), not JSON, nested too deeply to parse, holding
     ``NaN``/``Infinity`` (not JSON) or numbers past a float's range (``1e400``, which Python
-    reads as infinity)."""
+    reads as infinity). ``nan``: read ``NaN`` as a float NaN (Python's ``json.dump`` writes it
+    for one; keypoint files use it for a joint not found), ``Infinity`` still refused."""
     p = os.fspath(path)
     text = read_text(p, what, max_bytes)
 
     def no_constants(name):
+        if nan and name == "NaN":
+            return math.nan
         raise ValueError(f"{name} is not JSON")
 
     def finite_float(text):  # 1e400 would be read as infinity

@@ -281,8 +281,9 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
     ``"openpose-by-image"`` (``{image: OpenPose's JSON}``, AlphaPose's ``--format open`` and
     ``--format cmu``) or ``"coco-annotations"`` (a COCO keypoint annotation file, keyed by its
     image ids; every image of its ``images``, those without people too). People without
-    a score get 1; a joint with score 0 is missing and its coordinates may be anything (``null``
-    included); an image's people may be ``[]`` (nobody found).
+    a score get 1 (where their point is given: one of ``NaN`` or ``null`` is missing); a joint with
+    score 0, ``NaN`` or ``null`` is missing and its coordinates may be anything (``NaN`` and
+    ``null`` included); an image's people may be ``[]`` (nobody found).
 
     Raises:
         ValueError: naming ``what`` and the entry: a malformed entry, people of one image with
@@ -344,8 +345,8 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
                 continue
             if arr.ndim != 3 or arr.shape[-1] not in (2, 3):
                 raise ValueError(f"{what}: the people of {name!r} must have shape [P, J, 2 or 3], got {arr.shape}")
-            if arr.shape[-1] == 2:
-                arr = np.concatenate([arr, np.ones(arr.shape[:2] + (1,))], -1)
+            if arr.shape[-1] == 2:  # no scores: a point given is seen, one of NaN or null is not
+                arr = np.concatenate([arr, np.isfinite(arr).all(-1, keepdims=True).astype(np.float64)], -1)
             out[str(name)] = list(arr)
     else:
         raise ValueError(f"{what}: expected a JSON object {{image: people}} or a list of COCO results")
@@ -355,12 +356,14 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
         if len({len(p) for p in people}) > 1:
             raise ValueError(f"{what}: the people of {name!r} have different joint counts")
         arr = np.asarray(people, dtype=np.float64).reshape(len(people), -1, 3)
+        arr[..., 2][np.isnan(arr[..., 2])] = 0.0  # a score of NaN (or null): not found, as in KeypointHDNet.predict
         scores = arr[..., 2]
         if not np.isfinite(scores).all() or ((scores < 0) | (scores > 1)).any():
             raise ValueError(f"{what}: the scores of {name!r} must lie in [0, 1]")
         if not np.isfinite(arr[..., :2][scores > 0]).all():
             raise ValueError(f"{what}: the keypoints of {name!r} hold NaN, null or inf where the score is above 0 "
                              "(a missing joint has score 0)")
+        out[name] = list(arr)
     counts = {len(v[0]) for v in out.values() if v}
     j = counts.pop() if len(counts) == 1 else 0  # an image with nobody: the others' joint count
     return {k: np.stack(v) if v else np.zeros((0, j, 3)) for k, v in out.items()}, layout
@@ -492,7 +495,7 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
     ids: List[int] = []
     ultralytics, frames = False, 0
     for name in openpose or pifpaf or files:
-        data = read_json(os.path.join(folder, name), what)
+        data = read_json(os.path.join(folder, name), what, nan=True)
         where = f"{what} {name!r}"
         if pifpaf:
             key = name[:-len(PIFPAF_SUFFIX)]

@@ -128,7 +128,7 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
         people, tracks, scores = (read_keypoint_folders if nested else read_keypoint_folder)(
             p, joints=_joint_counts(format, formats), image_size=image_size)
     else:
-        loaded = read_json(p, what)
+        loaded = read_json(p, what, nan=True)
         people, _ = parse_keypoints(loaded, what)
         tracks, scores = parse_track_ids(loaded, what), parse_person_scores(loaded, what)
         if coco_annotations is not None:
