@@ -112,7 +112,14 @@ def test_predict_and_eval_with_the_demo_checkpoint(demo_run, tmp_path, capsys):
     assert [r["root_cam"] for r in detected] == [r["root_cam"] for r in roots]
     assert [(r["image_id"], r["bbox"], r["score"]) for r in detected] == [(42, [10, 10, 30, 80], 0.9),
                                                                          (42, [60, 5, 40, 75], 0.5)]
+    (tmp_path / "cams.json").write_text(json.dumps({"photo.png": json.loads((tmp_path / "cam.json").read_text())}))
+    per_image = coco_args[:4] + ["--camera", str(tmp_path / "cams.json")] + coco_args[6:]  # cameras by file name
+    assert main(per_image + ["--coco-annotations", str(tmp_path / "ann.json"), "--out", str(tmp_path / "d2")]) == 0
+    assert json.loads((tmp_path / "d2" / "roots.json").read_text()) == detected
     capsys.readouterr()
+    (tmp_path / "det3.json").write_text(json.dumps([{"image_id": 42, "bbox": [10, 10, 30], "score": 0.9}]))
+    assert main(coco_args[:3] + [str(tmp_path / "det3.json")] + coco_args[4:] + ["--out", str(tmp_path / "x")]) == 2
+    assert "entry 0: bbox must be 4 numbers (x, y, width, height)" in capsys.readouterr().err
     assert main(coco_args + ["--out", str(tmp_path / "x")]) == 2  # the ids name no image given
     assert "--boxes: no image given is among its image ids" in capsys.readouterr().err
     assert main(coco_args + ["--box-format", "xyxy", "--out", str(tmp_path / "x")]) == 2

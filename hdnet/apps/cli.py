@@ -1616,6 +1616,8 @@ def _read_boxes(args, images: List[str]) -> List[Tuple[Any, Any, Any]]:
         for k, rec in enumerate(data):
             if not isinstance(rec, dict) or "image_id" not in rec or not isinstance(rec.get("bbox"), list):
                 raise CLIError(f"--boxes: entry {k} must be an object with image_id and bbox (COCO detection results)")
+            if len(rec["bbox"]) != 4:
+                raise CLIError(f"--boxes: entry {k}: bbox must be 4 numbers (x, y, width, height), got {rec['bbox']!r}")
             if isinstance(rec["image_id"], (bool, list, dict)) or rec["image_id"] is None:
                 raise CLIError(f"--boxes: entry {k}: image_id must be a number or a string, got {rec['image_id']!r}")
             if rec.get("category_id", 1) != 1:  # COCO's person
@@ -1712,9 +1714,9 @@ def _run_predict(args) -> int:
         # image) and dropped: predict_many decodes again ahead of the network, so memory stays
         # flat over a folder of photos
         height, width = load_image(image).shape[1:]
-        cam = _camera_for(cams, key, image, name, image_size=(width, height))
+        cam = _camera_for(cams, str(key), image, name, image_size=(width, height))
         if cam is not None:
-            sizes[key], given[key] = kp.ImageRef(key, size=(width, height)), (cam, "--camera")
+            sizes[key], given[key] = kp.ImageRef(str(key), size=(width, height)), (cam, "--camera")
         stem = Path(image).stem if name not in shared else \
             "_".join(Path(os.path.normpath(image)).parts[-2:]).rsplit(".", 1)[0].replace(os.sep, "_")
         jobs.append((image, key, boxes, scores, cam, stem))
