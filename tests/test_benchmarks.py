@@ -2,6 +2,7 @@
 
 import functools
 import json
+import math
 
 import pytest
 import torch
@@ -149,3 +150,37 @@ def test_every_benchmark_option_has_help(capsys):
             m = re.match(r"^  (-\S.*?)(\s{2,}\S.*)?$", line)
             if m and not m.group(2) and not (k + 1 < len(lines) and lines[k + 1].startswith(" " * 10)):
                 raise AssertionError(f"hdnet bench {name}: {line.strip()} has no help")
+
+
+def test_peak_memory_reads_each_systems_own_counter(monkeypatch):
+    """Linux's VmHWM (KiB) first; without /proc, getrusage's ru_maxrss, which macOS counts in bytes
+    and Linux in KiB; on Windows (no resource module) not measured, shown as n/a, not a crash."""
+    import builtins
+    import sys
+
+    from hdnet.benchmarks import _harness
+    real_open = builtins.open
+
+    def no_proc(path, *a, **k):
+        if str(path).startswith("/proc/"):
+            raise OSError("no /proc here")
+        return real_open(path, *a, **k)
+    monkeypatch.setattr(builtins, "open", no_proc)
+
+    class Usage:
+        ru_maxrss = 2048.0 * 1024
+
+    class FakeResource:
+        RUSAGE_SELF = 0
+
+        @staticmethod
+        def getrusage(who):
+            return Usage()
+    monkeypatch.setitem(sys.modules, "resource", FakeResource)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert _harness._high_water_kib() == 2048.0 * 1024  # KiB as given
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert _harness._high_water_kib() == 2048.0  # bytes -> KiB
+    monkeypatch.setitem(sys.modules, "resource", None)  # import fails, as on Windows
+    assert math.isnan(_harness._high_water_kib())
+    assert _harness._fmt(math.nan) == "n/a" and _harness._fmt(2.5) == "2.5"

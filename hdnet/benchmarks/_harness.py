@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import multiprocessing as mp
 import os
 import platform
-import resource
 import statistics
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
@@ -127,7 +128,12 @@ def _high_water_kib() -> float:
                     return float(line.split()[1])
     except OSError:
         pass
-    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    try:
+        import resource  # not on Windows
+    except ImportError:
+        return math.nan  # the peak then reads as not measured
+    peak = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return peak / 1024.0 if sys.platform == "darwin" else peak  # macOS counts bytes, Linux KiB
 
 
 def _reset_high_water() -> None:
@@ -198,6 +204,8 @@ def environment(device: Optional[torch.device] = None) -> Dict[str, Any]:
 
 
 def _fmt(v: object) -> str:
+    if isinstance(v, float) and math.isnan(v):
+        return "n/a"  # not measured here (peak memory on a system without /proc or getrusage)
     if isinstance(v, float):
         return f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
     return str(v)
