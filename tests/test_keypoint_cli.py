@@ -398,6 +398,29 @@ def test_avif_photos_are_listed_and_read(tmp_path):
     assert decoded.shape == pixels.shape and np.abs(decoded - pixels).mean() < 8  # lossy
 
 
+def test_what_macos_and_windows_leave_in_folders_is_not_read(tmp_path):
+    """A folder copied from a Mac to a USB drive or a zip holds ._<name> beside each file (macOS's
+    metadata, not an image or JSON), .DS_Store and __MACOSX; Windows leaves Thumbs.db: left out of
+    --images and of keypoint folders, which read as without them."""
+    from PIL import Image
+
+    from hdnet.apps.keypoint_predict import list_images
+    from hdnet.data.keypoint_files import read_keypoint_folder
+    Image.new("RGB", (64, 48)).save(tmp_path / "photo.jpg")
+    for junk in ("._photo.jpg", ".DS_Store", "Thumbs.db"):
+        (tmp_path / junk).write_bytes(b"\x00\x05\x16\x07" + bytes(60))  # AppleDouble's magic, then nothing
+    assert list_images([], str(tmp_path)) == [str(tmp_path / "photo.jpg")]
+    kp, _, _ = _coco_views(1, seed=3)
+    op = tmp_path / "openpose"
+    op.mkdir()
+    (op / "photo_keypoints.json").write_text(json.dumps({"people": [{"pose_keypoints_2d": kp[0].ravel().tolist()}]}))
+    (op / "._photo_keypoints.json").write_bytes(b"\x00\x05\x16\x07" + bytes(60))
+    (op / "__MACOSX").mkdir()
+    people, _, _ = read_keypoint_folder(op, joints=[17])
+    assert list(people) == ["photo"]
+    np.testing.assert_allclose(people["photo"][0], kp[0])
+
+
 def test_a_heic_photo_without_its_extra_says_how_to_read_it(tmp_path, monkeypatch, capsys):
     import hdnet.core.files as files
     monkeypatch.setattr(files, "_heif_registered", False)  # as where pillow-heif is not installed

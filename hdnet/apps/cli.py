@@ -1300,7 +1300,8 @@ def _label_image_sizes(args, images):
         except ImportError as e:
             raise CLIError(str(e)) from None
         return lambda key: (info.width, info.height)
-    stems = [f[:-len(".txt")] for f in os.listdir(args.keypoints) if f.endswith(".txt")]
+    from ..core.files import folder_entries
+    stems = [f[:-len(".txt")] for f in folder_entries(args.keypoints) if f.endswith(".txt")]
     refs = kp.resolve_images(stems, images)
     return lambda key: refs[key].size if key in refs else None
 

@@ -26,7 +26,7 @@ import torch
 
 from ..camera import Camera, CameraFile, camera_from_fov, guess_camera, read_exif_focal
 from ..camera.estimate import FOV_PRIOR_DEG
-from ..core.files import IMAGE_SUFFIXES, file_name, natural_key, open_image
+from ..core.files import IMAGE_SUFFIXES, file_name, folder_entries, natural_key, open_image
 from ..data.keypoint_files import coco_image_table
 from ..graphs import Skeleton
 
@@ -52,7 +52,7 @@ def list_images(paths: Sequence[str], folder: Optional[str]) -> List[str]:
     if folder is not None:
         if not os.path.isdir(folder):
             raise ValueError(f"--images: {folder!r} is not a folder")
-        found = sorted((os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(IMAGE_SUFFIXES)),
+        found = sorted((os.path.join(folder, f) for f in folder_entries(folder) if f.lower().endswith(IMAGE_SUFFIXES)),
                        key=lambda p: natural_key(os.path.basename(p)))
         if not found:
             raise ValueError(f"--images: no image in {folder!r} (hdnet reads {', '.join(IMAGE_SUFFIXES)} files)")

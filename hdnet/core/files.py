@@ -20,7 +20,8 @@ import threading
 from typing import Any, Callable, List, Optional
 
 __all__ = ["atomic_write", "write_json", "write_text", "read_json", "read_text", "decode_text", "open_h5",
-           "open_image", "IMAGE_SUFFIXES", "strict_json", "MAX_JSON_BYTES", "natural_key", "file_name"]
+           "open_image", "IMAGE_SUFFIXES", "strict_json", "MAX_JSON_BYTES", "natural_key", "file_name",
+           "folder_entries"]
 
 #: The image files hdnet lists in a folder. HEIC/HEIF (phones' photos) are read where the
 #: ``heic`` extra (pillow-heif) is installed, elsewhere opening one says how to get it; AVIF
@@ -306,6 +307,19 @@ def file_name(path: str) -> str:
     ('img1.jpg', 'img2.jpg', 'img3.jpg')
     """
     return re.split(r"[\\/]", path)[-1]
+
+
+#: What operating systems leave in a folder beside a user's files: macOS's ``.DS_Store``, its
+#: AppleDouble ``._<name>`` files on other file systems and in zips (``__MACOSX``), Windows's
+#: ``Thumbs.db`` and ``desktop.ini``.
+_SYSTEM_FILES = (".DS_Store", "Thumbs.db", "desktop.ini", "__MACOSX")
+
+
+def folder_entries(folder) -> List[str]:
+    """The names in a folder, without what the operating system leaves there (``._photo.jpg``
+    beside ``photo.jpg`` on a USB drive is macOS's metadata, not an image). Unsorted, as
+    ``os.listdir``."""
+    return [n for n in os.listdir(folder) if not n.startswith("._") and n not in _SYSTEM_FILES]
 
 
 def natural_key(name: str) -> List[Any]:

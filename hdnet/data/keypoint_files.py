@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..core.files import natural_key, read_json, read_text
+from ..core.files import folder_entries, natural_key, read_json, read_text
 
 __all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "read_keypoint_folder", "read_keypoint_folders",
            "folder_layout", "is_coco_annotations", "annotation_keypoint_names", "coco_image_table", "OPENPOSE_SUFFIX",
@@ -436,7 +436,7 @@ def folder_layout(folder) -> str:
     """Which detector's folder ``folder`` is, by its files: ``"openpose"``, ``"openpifpaf"``,
     ``"mmpose"`` (other JSON files), ``"ultralytics"`` (``.txt`` labels, no JSON) or ``""`` (no
     keypoint files: a folder of such folders, or none)."""
-    names = os.listdir(folder)
+    names = folder_entries(folder)
     if any(f.endswith(OPENPOSE_SUFFIX) for f in names):
         return "openpose"
     if any(f.endswith(PIFPAF_SUFFIX) for f in names):
@@ -483,9 +483,9 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
     """
     layout = folder_layout(folder)
     if layout == "ultralytics":
-        return _read_ultralytics_labels(folder, sorted((f for f in os.listdir(folder) if f.endswith(".txt")),
+        return _read_ultralytics_labels(folder, sorted((f for f in folder_entries(folder) if f.endswith(".txt")),
                                                        key=natural_key), what, joints, image_size)
-    files = sorted((f for f in os.listdir(folder) if f.endswith(".json")), key=natural_key)
+    files = sorted((f for f in folder_entries(folder) if f.endswith(".json")), key=natural_key)
     openpose = [f for f in files if f.endswith(OPENPOSE_SUFFIX)] if layout == "openpose" else []
     pifpaf = [f for f in files if f.endswith(PIFPAF_SUFFIX)] if layout == "openpifpaf" else []
     if not files:
@@ -625,7 +625,7 @@ def read_keypoint_folders(folder, what: str = "--keypoints", *, joints: Sequence
     Raises:
         ValueError: naming ``what``: no sub-folder, or any problem :func:`read_keypoint_folder` names.
     """
-    subs = sorted((d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d))), key=natural_key)
+    subs = sorted((d for d in folder_entries(folder) if os.path.isdir(os.path.join(folder, d))), key=natural_key)
     if not subs:
         raise ValueError(f"{what}: {os.fspath(folder)!r} holds no keypoint files and no folders of them")
     people: Dict[str, np.ndarray] = {}
