@@ -296,20 +296,25 @@ def test_keypoints_keyed_by_windows_paths_find_their_images(tmp_path):
     exif.get_ifd(0x8769)[0xA405] = 26  # FocalLengthIn35mmFilm
     (tmp_path / "photos").mkdir()
     PIL.new("RGB", (800, 600)).save(tmp_path / "photos" / "phone.jpg", exif=exif)
+    PIL.new("RGB", (400, 300)).save(tmp_path / "photos" / "cafe\u0301.jpg")  # as macOS writes é: e and an accent
     kp, _, _ = _coco_views(1, seed=2)
-    (tmp_path / "kp.json").write_text(json.dumps({"C:\\Users\\al\\Pictures\\PHONE.jpg": [kp[0].tolist()]}))
+    (tmp_path / "kp.json").write_text(json.dumps({"C:\\Users\\al\\Pictures\\PHONE.jpg": [kp[0].tolist()],
+                                                  "caf\u00e9.jpg": [kp[0].tolist()]}))  # é as one character
     assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17",
                  "--images", str(tmp_path / "photos"), "--out", str(tmp_path / "o")]) == 0
-    person = json.loads((tmp_path / "o" / "people.json").read_text())[0]
+    person, cafe = json.loads((tmp_path / "o" / "people.json").read_text())
+    assert cafe["camera"]["cx"] == pytest.approx(199.5)  # its image found: the 400 x 300 one's centre
     assert person["image_id"] == "C:\\Users\\al\\Pictures\\PHONE.jpg" and person["camera_source"].startswith("exif")
     assert person["camera"]["fx"] == pytest.approx(26 * math.hypot(800, 600) / math.hypot(36, 24), rel=1e-6)
     assert (tmp_path / "o" / "phone_people.png").is_file()
     # a per-image calibration file written there too: its camera is this image's
     (tmp_path / "cams.json").write_text(json.dumps({"D:\\calib\\phone.jpg": {"fx": 700.0, "fy": 700.0, "cx": 400.0,
                                                                                 "cy": 300.0}}))
-    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17", "--camera",
+    (tmp_path / "phone.json").write_text(json.dumps({"C:\\Users\\al\\Pictures\\PHONE.jpg": [kp[0].tolist()]}))
+    assert main(["predict", "--keypoints", str(tmp_path / "phone.json"), "--keypoint-format", "coco_17", "--camera",
                  str(tmp_path / "cams.json"), "--images", str(tmp_path / "photos"), "--out", str(tmp_path / "c")]) == 0
     assert json.loads((tmp_path / "c" / "people.json").read_text())[0]["camera"]["fx"] == 700.0
+    assert (tmp_path / "o" / "cafe\u0301_people.png").is_file()
 
 
 def test_keypoints_found_on_a_turned_photos_stored_pixels_are_warned_of(tmp_path, capsys):

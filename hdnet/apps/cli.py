@@ -1605,7 +1605,7 @@ def _read_boxes(args, images: List[str]) -> List[Tuple[Any, Any, Any]]:
     another case."""
     import numpy as np
 
-    from ..core.files import file_name
+    from ..core.files import file_name, loose_name
     from ..data.keypoint_files import coco_image_table
     data = _read_json(args.boxes, "--boxes")
     if isinstance(data, list):  # COCO detection results
@@ -1641,11 +1641,11 @@ def _read_boxes(args, images: List[str]) -> List[Tuple[Any, Any, Any]]:
     by_file_name: Dict[str, List[str]] = {}
     for entry in entries:
         by_file_name.setdefault(file_name(entry), []).append(entry)
-        if file_name(entry).casefold() != file_name(entry):
-            by_file_name.setdefault(file_name(entry).casefold(), []).append(entry)
+        if loose_name(file_name(entry)) != file_name(entry):
+            by_file_name.setdefault(loose_name(file_name(entry)), []).append(entry)
     out, matched = [], 0
     for image, name in zip(images, names, strict=True):
-        hits = (by_file_name.get(name) or by_file_name.get(name.casefold()) or []) if name not in shared else []
+        hits = (by_file_name.get(name) or by_file_name.get(loose_name(name)) or []) if name not in shared else []
         if image in entries:
             key = image
         elif name in entries and name not in shared:

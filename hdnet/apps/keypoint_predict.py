@@ -26,7 +26,7 @@ import torch
 
 from ..camera import Camera, CameraFile, camera_from_fov, guess_camera, read_exif_focal
 from ..camera.estimate import FOV_PRIOR_DEG
-from ..core.files import IMAGE_SUFFIXES, file_name, folder_entries, natural_key, open_image
+from ..core.files import IMAGE_SUFFIXES, file_name, folder_entries, loose_name, natural_key, open_image
 from ..data.keypoint_files import coco_image_table
 from ..graphs import Skeleton
 
@@ -83,11 +83,11 @@ def resolve_images(keys: Sequence[str], images: Sequence[str], keypoint_file: Op
     by_path = {os.path.normpath(p): p for p in images}
     by_name: Dict[str, List[str]] = {}
     by_stem: Dict[str, List[str]] = {}  # OpenPose names its files by the image's name without extension
-    by_folded: Dict[str, List[str]] = {}  # names a Mac or Windows (case-blind) wrote: IMG_1.jpg for IMG_1.JPG
+    by_folded: Dict[str, List[str]] = {}  # names as Macs and Windows write them loosely: IMG_1.jpg for IMG_1.JPG, é as e + ´
     for p in images:
         by_name.setdefault(os.path.basename(p), []).append(p)
         by_stem.setdefault(os.path.splitext(os.path.basename(p))[0], []).append(p)
-        by_folded.setdefault(os.path.basename(p).casefold(), []).append(p)
+        by_folded.setdefault(loose_name(os.path.basename(p)), []).append(p)
     base = os.path.dirname(os.fspath(keypoint_file)) if keypoint_file else None
     out = {}
     for key in keys:
@@ -98,7 +98,7 @@ def resolve_images(keys: Sequence[str], images: Sequence[str], keypoint_file: Op
             if coco[key]["width"]:
                 ref.size = (coco[key]["width"], coco[key]["height"])
         hits = (by_name.get(file_name(name)) or by_stem.get(file_name(name))  # Windows paths too
-                or by_folded.get(file_name(name).casefold(), []))
+                or by_folded.get(loose_name(file_name(name)), []))
         if os.path.normpath(name) in by_path:
             ref.path = by_path[os.path.normpath(name)]
         elif len(hits) == 1:

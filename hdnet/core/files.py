@@ -17,11 +17,12 @@ import os
 import re
 import tempfile
 import threading
+import unicodedata
 from typing import Any, Callable, List, Optional
 
 __all__ = ["atomic_write", "write_json", "write_text", "read_json", "read_text", "decode_text", "open_h5",
            "open_image", "IMAGE_SUFFIXES", "strict_json", "MAX_JSON_BYTES", "natural_key", "file_name",
-           "folder_entries"]
+           "folder_entries", "loose_name"]
 
 #: The image files hdnet lists in a folder. HEIC/HEIF (phones' photos) are read where the
 #: ``heic`` extra (pillow-heif) is installed, elsewhere opening one says how to get it; AVIF
@@ -320,6 +321,17 @@ def folder_entries(folder) -> List[str]:
     beside ``photo.jpg`` on a USB drive is macOS's metadata, not an image). Unsorted, as
     ``os.listdir``."""
     return [n for n in os.listdir(folder) if not n.startswith("._") and n not in _SYSTEM_FILES]
+
+
+def loose_name(name: str) -> str:
+    """A file name compared as the systems that write names loosely see it: without case (macOS and
+    Windows ignore it) and in one Unicode form (macOS writes ``é`` as ``e`` and an accent, NFD;
+    most tools as one character, NFC).
+
+    >>> loose_name("Caf\u0065\u0301.JPG") == loose_name("caf\u00e9.jpg")
+    True
+    """
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def natural_key(name: str) -> List[Any]:
