@@ -308,7 +308,7 @@ def test_keypoints_keyed_by_windows_paths_find_their_images(tmp_path):
     assert person["camera"]["fx"] == pytest.approx(26 * math.hypot(800, 600) / math.hypot(36, 24), rel=1e-6)
     assert (tmp_path / "o" / "phone_people.png").is_file()
     # a per-image calibration file written there too: its camera is this image's
-    (tmp_path / "cams.json").write_text(json.dumps({"D:\\calib\\phone.jpg": {"fx": 700.0, "fy": 700.0, "cx": 400.0,
+    (tmp_path / "cams.json").write_text(json.dumps({"D:\\calib\\Phone.JPG": {"fx": 700.0, "fy": 700.0, "cx": 400.0,
                                                                                 "cy": 300.0}}))
     (tmp_path / "phone.json").write_text(json.dumps({"C:\\Users\\al\\Pictures\\PHONE.jpg": [kp[0].tolist()]}))
     assert main(["predict", "--keypoints", str(tmp_path / "phone.json"), "--keypoint-format", "coco_17", "--camera",

@@ -45,7 +45,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from ..core.files import file_name, read_json, read_text
+from ..core.files import file_name, loose_name, read_json, read_text
 from .cameras import CAMERA_KEYS, Camera
 
 __all__ = ["CameraFile", "read_cameras", "MAX_CAMERA_FILE_BYTES", "COLMAP_MODELS"]
@@ -102,11 +102,13 @@ class CameraFile:
             key = next((n for n in names if n in self.cameras), None)
             if key is None:
                 key = next((file_name(n) for n in names if n and file_name(n) in self.cameras), None)
-            if key is None:  # keys that are paths, of this machine or another (C:\data\a.jpg)
-                by_name: Dict[str, List[str]] = {}
+            if key is None:  # keys that are paths, of this machine or another (C:\data\a.jpg), or names
+                by_name: Dict[str, List[str]] = {}  # written loosely (IMG_1.jpg for IMG_1.JPG)
                 for k in self.cameras:
                     by_name.setdefault(file_name(str(k)), []).append(str(k))
-                key = next((by_name[b][0] for b in (file_name(n) for n in names if n)
+                    if loose_name(file_name(str(k))) != file_name(str(k)):
+                        by_name.setdefault(loose_name(file_name(str(k))), []).append(str(k))
+                key = next((by_name[b][0] for n in names if n for b in (file_name(n), loose_name(file_name(n)))
                             if len(by_name.get(b, ())) == 1), None)
             if key is None:
                 shown = [n for n in names if n]
