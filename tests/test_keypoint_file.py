@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 
 from hdnet.apps.cli import main
 from hdnet.keypoint import KeypointHDNet, read_keypoints
@@ -124,3 +125,21 @@ def test_a_file_pythons_json_dump_wrote_with_nan_for_missing_joints(tmp_path):
     (tmp_path / "cam.json").write_text('{"fx": NaN, "fy": 1000, "cx": 500, "cy": 500}')
     with pytest.raises(ValueError, match="NaN is not JSON"):
         read_json(tmp_path / "cam.json", "--camera")
+
+
+def test_a_camera_that_is_not_the_keypoints_is_refused_by_name_not_answered_with_nan():
+    """A principal point of 1e30 px or a focal length of a thousandth of a pixel puts the keypoints
+    past 89.99 degrees off the axis, where no lens shows anything: a ValueError naming the camera,
+    not NaN answers; people 85 degrees off the axis (a wide lens's corner) are still answered."""
+    import math
+
+    model = KeypointHDNet.pretrained()
+    kp, _, _ = _coco_views(2, seed=12)
+    for cam in ({"fx": 1000.0, "fy": 1000.0, "cx": 1e30, "cy": 360.0}, {"fx": 1e-3, "fy": 1e-3, "cx": 640.0, "cy": 360.0}):
+        with pytest.raises(ValueError, match=r"cameras: the keypoints of people \[0, 1\] lie all but 90 degrees off"):
+            model.predict(kp, cam, format="coco_17")
+    f = 100.0
+    wide = kp.copy()
+    wide[..., 0] += 640.0 + f * math.tan(math.radians(85.0)) - wide[..., 0].mean()  # 85 degrees to the right
+    out = model.predict(wide, {"fx": f, "fy": f, "cx": 640.0, "cy": 360.0}, format="coco_17")
+    assert torch.isfinite(out.root_mm).all()

@@ -525,6 +525,87 @@ def test_disk_full_while_saving_keeps_the_previous_checkpoint(tmp_path, monkeypa
     assert load_model(path).config() == model.config()
 
 
+def _damaged(obj, rng):
+    """``obj`` with one to three random parts replaced, removed or repeated (a value of another
+    type, a huge or negative number, an empty list or object)."""
+    import copy
+    values = [None, True, -1, 0, 1e300, 2.5, "x", [], {}, [1], [[1]], {"a": 1}, 10 ** 30]
+    obj = copy.deepcopy(obj)
+    for _ in range(int(rng.integers(1, 4))):
+        parent, key, cur = None, None, obj
+        while isinstance(cur, (dict, list)) and cur and rng.random() < 0.8:
+            key = rng.choice(list(cur)) if isinstance(cur, dict) else int(rng.integers(len(cur)))
+            parent, cur = cur, cur[key]
+        if parent is None:
+            return copy.deepcopy(values[int(rng.integers(len(values)))])
+        r = rng.random()
+        if r < 0.6:
+            parent[key] = copy.deepcopy(values[int(rng.integers(len(values)))])
+        elif r < 0.85:
+            del parent[key]
+        elif isinstance(parent, list):
+            parent.append(copy.deepcopy(parent[key]))
+    return obj
+
+
+def test_damaged_input_files_are_an_error_line_never_a_crash(tmp_path, capsys):
+    """Every kind of file a user gives the command line (keypoints in each layout, boxes, cameras,
+    heights, people files), damaged at random: ``hdnet predict`` and ``hdnet info`` end with 0 or
+    with one ``error:`` line (exit 2), never an exception. Seeded; HDNET_FUZZ_RUNS runs more."""
+    from hdnet.apps.cli import main
+    kp = [[[300.0 + 7 * j, 100.0 + 25 * j, 0.9] for j in range(17)]] * 2
+    flat = [v for point in kp[0] for v in point]
+    names = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
+             "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee",
+             "right_knee", "left_ankle", "right_ankle"]
+    cam = {"fx": 1000.0, "fy": 1000.0, "cx": 640.0, "cy": 360.0}
+    Image.new("RGB", (1280, 720)).save(tmp_path / "a.jpg")
+    (tmp_path / "cam.json").write_text(json.dumps(cam))
+    common = ["--keypoint-format", "coco_17", "--pictures", "0", "--out", str(tmp_path / "o")]
+    kinds = {  # name: (a good file, the command line that reads it as {file})
+        "by-image": ({"a.jpg": kp}, ["predict", "--keypoints", "{file}", "--camera", str(tmp_path / "cam.json"),
+                                     "--scene", "image", *common]),
+        "coco-results": ([{"image_id": "a.jpg", "keypoints": flat, "score": 0.9, "track_id": 3}],
+                         ["predict", "--keypoints", "{file}", "--camera", str(tmp_path / "cam.json"), *common]),
+        "coco-annotations": ({"images": [{"id": 1, "file_name": "a.jpg", "width": 1280, "height": 720}],
+                              "annotations": [{"image_id": 1, "keypoints": [v if k % 3 < 2 else 2 for k, v in
+                                                                             enumerate(flat)], "iscrowd": 0}],
+                              "categories": [{"id": 1, "keypoints": names}]},
+                             ["predict", "--keypoints", "{file}", "--fov", "60", "--pictures", "0", "--out",
+                              str(tmp_path / "o")]),
+        "openpose": ({"a.jpg": {"people": [{"pose_keypoints_2d": flat + [0.0, 0.0, 0.0]}]}},
+                     ["predict", "--keypoints", "{file}", "--camera", str(tmp_path / "cam.json"), "--pictures", "0",
+                      "--out", str(tmp_path / "o")]),
+        "camera": ({"a.jpg": {"K": [[1000, 0, 640], [0, 1000, 360], [0, 0, 1]], "D": [0.1, 0.0, 0.0, 0.0]}},
+                   ["predict", "--keypoints", str(tmp_path / "kp.json"), "--camera", "{file}", *common]),
+        "heights": ({"3": 1750.0}, ["predict", "--keypoints", str(tmp_path / "res.json"), "--camera",
+                                    str(tmp_path / "cam.json"), "--heights", "{file}", *common]),
+        "people": ([{"image_id": "a.jpg", "person": 0, "root_cam": [0.0, 0.0, 3000.0], "joints_cam": [[0.0, 0.0, 3000.0]],
+                     "joints": ["pelvis"], "depth_std_mm": 200.0, "camera": cam, "format": "coco_17",
+                     "placed_by": "model"}], ["info", "{file}"]),
+        "detections": ([{"image_id": "a.jpg", "bbox": [100, 50, 200, 600], "score": 0.9, "category_id": 1}],
+                       ["info", "{file}"]),
+    }
+    (tmp_path / "kp.json").write_text(json.dumps({"a.jpg": kp}))
+    (tmp_path / "res.json").write_text(json.dumps(kinds["coco-results"][0]))
+    rng = np.random.default_rng(0)
+    runs = int(os.environ.get("HDNET_FUZZ_RUNS", "160"))
+    for k in range(runs):
+        name = list(kinds)[k % len(kinds)]
+        good, argv = kinds[name]
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(_damaged(good, rng) if k >= len(kinds) else good))  # each good once first
+        code = main([str(path) if a == "{file}" else a for a in argv])
+        err = capsys.readouterr().err
+        assert code in (0, 2), (name, path.read_text()[:300], err)
+        if code == 2:  # warnings first maybe (a camera of another size), then one error line
+            lines = [line for line in err.strip().splitlines() if line.strip()]
+            assert "Traceback" not in err and lines[-1].startswith("error: ") and all(
+                line.startswith("warning: ") for line in lines[:-1]), (name, path.read_text()[:300], err)
+        elif k < len(kinds):
+            assert "error" not in err, (name, err)
+
+
 # ---------------------------------------------------------------------------- 8. memory
 def test_person_framing_runs_in_bounded_batches():
     model = tiny(framing="person")

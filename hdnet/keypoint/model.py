@@ -106,6 +106,24 @@ def _refuse_fractions(kp: Tensor, conf: Tensor, cameras: Cameras) -> None:
                          "normalize=True)? Multiply x by the image's width and y by its height")
 
 
+#: The farthest a seen keypoint may lie from the optical axis, in normalised coordinates
+#: (``|X / Z|``, ``|Y / Z|``): 10,000 is 89.994 degrees. Past it no lens shows a point; the camera
+#: given is not the keypoints' (a principal point or focal length of another image or unit).
+MAX_RAY = 1e4
+
+
+def _refuse_off_the_axis(xy: Tensor, conf: Tensor) -> None:
+    """Refuse people whose seen keypoints, through their camera, lie past :data:`MAX_RAY`: the
+    network's answers there would be NaN or nonsense, blamed on nothing."""
+    far = ((xy.abs() > MAX_RAY).any(-1) & (conf > 0)).any(1)
+    if bool(far.any()):
+        bad = far.nonzero().flatten().tolist()
+        worst = float(xy[far].abs().nan_to_num(nan=0.0).max())
+        raise ValueError(f"cameras: the keypoints of people {bad[:10]} lie all but 90 degrees off their camera's axis "
+                         f"(normalised coordinates up to {worst:.3g}): its principal point or focal length is not "
+                         "these keypoints' (another image's or resolution's, or in other units)")
+
+
 #: The 3D joint sets the model answers in (every format answers in one of them).
 OUTPUTS = ("mupots_17", "h36m_17")
 
@@ -623,6 +641,8 @@ class KeypointHDNet(Checkpointable, nn.Module):
         if cams is not None:
             _refuse_fractions(kp, conf, cams)
         xy = normalize_keypoints(kp, cams) if cams is not None else kp
+        if cams is not None:
+            _refuse_off_the_axis(xy, conf)
         if self.known_cameras is not None:
             self._warn_unknown_cameras(cams, flip_test)
         dev, dtype = self.embed.weight.device, self.embed.weight.dtype
