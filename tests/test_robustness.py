@@ -372,7 +372,7 @@ def test_images_are_read_as_shown(tmp_path, orientation):
     """Every decoder of hdnet sees a photo as a viewer shows it: the image model's load_image,
     the detectors' frames, the pictures and the sizes keypoints are checked against, all in the
     frame of EXIF-aware detectors and of Camera.from_exif."""
-    from hdnet.apps.keypoint_predict import _shown_size
+    from hdnet.apps.keypoint_predict import _shown
     from hdnet.keypoint.detectors import load_image_as_shown
     shown = np.random.default_rng(orientation).integers(0, 256, (30, 50, 3), dtype=np.uint8)
     path = tmp_path / f"o{orientation}.png"  # lossless, so pixels compare exactly
@@ -381,7 +381,7 @@ def test_images_are_read_as_shown(tmp_path, orientation):
     Image.fromarray(np.ascontiguousarray(_STORED[orientation](shown))).save(path, exif=exif)
     np.testing.assert_array_equal(load_image_as_shown(path), shown)
     torch.testing.assert_close(load_image(path), torch.from_numpy(shown).permute(2, 0, 1).float() / 255.0)
-    assert _shown_size(str(path)) == (50, 30)
+    assert _shown(str(path)) == ((50, 30), orientation)
 
 
 def test_sixteen_bit_images_turned_as_shown(tmp_path):

@@ -778,31 +778,35 @@ def _info_lines(d: Dict[str, Any]) -> List[str]:
 _CALIBRATION_SUFFIXES = (".json", ".yaml", ".yml", ".xml", ".txt")
 
 
-def _is_keypoint_file(path: str) -> bool:
-    """Whether ``path`` is a detector's keypoint file that ``--keypoints`` reads (a JSON file
-    that is not a camera file: :func:`hdnet.data.keypoint_files.parse_keypoints` reads it)."""
+def _json_for_info(path: str) -> Any:
+    """A ``.json`` file loaded once for ``hdnet info``'s guesses at what it is (NaN read, as in
+    keypoint files); None for another file or one that is not JSON."""
     from ..core.files import read_json
-    from ..data.keypoint_files import parse_keypoints
     if os.path.splitext(path)[1].lower() != ".json" or not os.path.isfile(path):
+        return None
+    try:
+        return read_json(path, "info", nan=True)
+    except (OSError, ValueError):
+        return None
+
+
+def _is_keypoint_data(data: Any) -> bool:
+    """Whether a loaded JSON file is a detector's keypoint file that ``--keypoints`` reads
+    (:func:`hdnet.data.keypoint_files.parse_keypoints` reads it, and it is not a camera file)."""
+    from ..data.keypoint_files import parse_keypoints
+    if data is None:
         return False
     try:
-        people, _ = parse_keypoints(read_json(path, "info", nan=True))
-    except (ValueError, TypeError, KeyError, OSError):
+        people, _ = parse_keypoints(data)
+    except (ValueError, TypeError, KeyError):
         return False
     return bool(people)
 
 
-def _boxes_info(path: str) -> Optional[Dict[str, Any]]:
-    """What a ``--boxes`` file holds (COCO detection results or ``{image: [[x1, y1, x2, y2(,
-    score)], ...]}``): images, people boxes, other categories left out, the score range; None
-    for a file that is neither."""
-    from ..core.files import read_json
-    if os.path.splitext(path)[1].lower() != ".json" or not os.path.isfile(path):
-        return None
-    try:
-        data = read_json(path, "info")
-    except (OSError, ValueError):
-        return None
+def _boxes_info(path: str, data: Any) -> Optional[Dict[str, Any]]:
+    """What a ``--boxes`` file (loaded: ``data``) holds (COCO detection results or ``{image:
+    [[x1, y1, x2, y2(, score)], ...]}``): images, people boxes, other categories left out, the
+    score range; None for a file that is neither."""
     if isinstance(data, list) and data and all(isinstance(r, dict) and "bbox" in r and "image_id" in r
                                                and "keypoints" not in r for r in data):
         people = [r for r in data if r.get("category_id", 1) == 1]
@@ -834,20 +838,17 @@ def _boxes_info_lines(r: Dict[str, Any]) -> List[str]:
     return lines
 
 
-def _keypoint_info(path: str) -> Dict[str, Any]:
-    """What a keypoint file or folder holds, as ``--keypoints`` reads it: its layout, images,
-    people, joint count, the formats that count fits and the one the people look like, whether
-    it has track ids and person scores, and the range of its coordinates."""
+def _keypoint_info(path: str, loaded: Any = None) -> Dict[str, Any]:
+    """What a keypoint folder or file (loaded: ``loaded``) holds, as ``--keypoints`` reads it: its
+    layout, images, people, joint count, the formats that count fits and the one the people look
+    like, whether it has track ids and person scores, and the range of its coordinates."""
     import numpy as np
 
-    from ..core.files import read_json
     from ..data.keypoint_files import (
         LABEL_JOINT_COUNTS,
         annotation_keypoint_names,
         folder_layout,
-        parse_keypoints,
-        parse_person_scores,
-        parse_track_ids,
+        parse_keypoint_file,
         read_keypoint_folder,
     )
     from ..keypoint.formats import (
@@ -869,9 +870,7 @@ def _keypoint_info(path: str) -> Dict[str, Any]:
             people, tracks, scores = read_keypoint_folder(path, "info", joints=counts)
             layout = f"{folder_layout(path)} folder"
         else:
-            loaded = read_json(path, "info", nan=True)
-            people, layout = parse_keypoints(loaded, "info")
-            tracks, scores = parse_track_ids(loaded, "info"), parse_person_scores(loaded, "info")
+            people, layout, tracks, scores = parse_keypoint_file(loaded, "info")
             names = annotation_keypoint_names(loaded, "info")
     except (OSError, ValueError) as e:
         raise CLIError(str(e)) from None
@@ -1066,9 +1065,6 @@ def _run_info(args) -> int:
     elif _is_roots_file(args.checkpoint):
         result = _roots_info(args.checkpoint)
         print("\n".join(_roots_info_lines(result)))
-    elif (boxes := _boxes_info(args.checkpoint)) is not None:
-        result = boxes
-        print("\n".join(_boxes_info_lines(result)))
     elif _is_people_file(args.checkpoint):
         from ..keypoint.people_file import read_people
         try:
@@ -1076,8 +1072,11 @@ def _run_info(args) -> int:
         except (OSError, ValueError) as e:
             raise CLIError(str(e)) from None
         print("\n".join(_people_info_lines(args.checkpoint, result)))
-    elif os.path.isdir(args.checkpoint) or _is_keypoint_file(args.checkpoint):
-        result = _keypoint_info(args.checkpoint)
+    elif (boxes := _boxes_info(args.checkpoint, loaded := _json_for_info(args.checkpoint))) is not None:
+        result = boxes  # a JSON file is read once for this and the keypoint guess below
+        print("\n".join(_boxes_info_lines(result)))
+    elif os.path.isdir(args.checkpoint) or _is_keypoint_data(loaded):
+        result = _keypoint_info(args.checkpoint, loaded)
         print("\n".join(_keypoint_info_lines(result)))
     elif os.path.splitext(args.checkpoint)[1].lower() in _CALIBRATION_SUFFIXES:
         try:

@@ -63,10 +63,6 @@ def list_images(paths: Sequence[str], folder: Optional[str]) -> List[str]:
     return out
 
 
-def _shown_size(path: str) -> Tuple[int, int]:
-    return _shown(path)[0]
-
-
 def _shown(path: str) -> Tuple[Tuple[int, int], int]:
     """``((width, height) as shown, EXIF orientation)`` of an image file."""
     from ..camera.exif import exif_orientation

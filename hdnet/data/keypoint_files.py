@@ -25,9 +25,9 @@ import numpy as np
 
 from ..core.files import folder_entries, natural_key, read_json, read_text
 
-__all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "read_keypoint_folder", "read_keypoint_folders",
-           "folder_layout", "is_coco_annotations", "annotation_keypoint_names", "coco_image_table", "OPENPOSE_SUFFIX",
-           "PIFPAF_SUFFIX"]
+__all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "parse_keypoint_file", "read_keypoint_folder",
+           "read_keypoint_folders", "folder_layout", "is_coco_annotations", "annotation_keypoint_names",
+           "coco_image_table", "OPENPOSE_SUFFIX", "PIFPAF_SUFFIX"]
 
 #: How OpenPose names what ``--write_json DIR`` writes: one file per image or video frame,
 #: ``<image name without its extension>_keypoints.json``.
@@ -290,8 +290,25 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
             different joint counts, scores outside [0, 1], NaN or infinite coordinates of a
             joint with a score above 0.
     """
-    out: Dict[str, list] = {}
+    return _parse_keypoints(data, _as_results(data, what), what)
+
+
+def parse_keypoint_file(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.ndarray], str,
+                                                                       Optional[Dict[str, np.ndarray]],
+                                                                       Optional[Dict[str, np.ndarray]]]:
+    """``(people, layout, track ids, person scores)`` of a loaded keypoint file:
+    :func:`parse_keypoints`, :func:`parse_track_ids` and :func:`parse_person_scores` at once, a
+    layout that is turned into COCO results (an annotation file, Ultralytics' summaries) turned
+    once."""
     converted = _as_results(data, what)
+    people, layout = _parse_keypoints(data, converted, what)
+    return people, layout, parse_track_ids(converted, what), parse_person_scores(converted, what)
+
+
+def _parse_keypoints(data: Any, converted: Any, what: str) -> Tuple[Dict[str, np.ndarray], str]:
+    """:func:`parse_keypoints` of ``data``, given it as COCO results (``converted``, ``data``
+    itself for layouts that are not turned into them)."""
+    out: Dict[str, list] = {}
     if converted is not data:  # each image's people, those without people too
         found, _ = parse_keypoints(converted, what) if converted else ({}, "")
         j = next((v.shape[1] for v in found.values()), 17)

@@ -29,9 +29,7 @@ from ..data.keypoint_files import (
     coco_image_table,
     folder_layout,
     is_coco_annotations,
-    parse_keypoints,
-    parse_person_scores,
-    parse_track_ids,
+    parse_keypoint_file,
     read_keypoint_folder,
     read_keypoint_folders,
 )
@@ -129,8 +127,7 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
             p, joints=_joint_counts(format, formats), image_size=image_size)
     else:
         loaded = read_json(p, what, nan=True)
-        people, _ = parse_keypoints(loaded, what)
-        tracks, scores = parse_track_ids(loaded, what), parse_person_scores(loaded, what)
+        people, _, tracks, scores = parse_keypoint_file(loaded, what)
         if coco_annotations is not None:
             images = coco_image_table(read_json(coco_annotations, coco_name), coco_name)
         elif is_coco_annotations(loaded):  # an annotation file: its own images

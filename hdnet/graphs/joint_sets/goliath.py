@@ -118,26 +118,11 @@ _LINKS = (
     ("r_shoulder", "r_elbow"), ("l_elbow", "l_wrist"), ("r_elbow", "r_wrist"), ("l_eye", "r_eye"),
     ("nose", "l_eye"), ("nose", "r_eye"), ("l_eye", "l_ear"), ("r_eye", "r_ear"), ("l_ear", "l_shoulder"),
     ("r_ear", "r_shoulder"), ("l_ankle", "l_big_toe"), ("l_ankle", "l_small_toe"), ("l_ankle", "l_heel"),
-    ("r_ankle", "r_big_toe"), ("r_ankle", "r_small_toe"), ("r_ankle", "r_heel"), ("l_wrist", "l_thumb_third_joint"),
-    ("l_thumb_third_joint", "l_thumb2"), ("l_thumb2", "l_thumb3"), ("l_thumb3", "l_thumb4"),
-    ("l_wrist", "l_forefinger_third_joint"), ("l_forefinger_third_joint", "l_forefinger2"),
-    ("l_forefinger2", "l_forefinger3"), ("l_forefinger3", "l_forefinger4"),
-    ("l_wrist", "l_middle_finger_third_joint"), ("l_middle_finger_third_joint", "l_middle_finger2"),
-    ("l_middle_finger2", "l_middle_finger3"), ("l_middle_finger3", "l_middle_finger4"),
-    ("l_wrist", "l_ring_finger_third_joint"), ("l_ring_finger_third_joint", "l_ring_finger2"),
-    ("l_ring_finger2", "l_ring_finger3"), ("l_ring_finger3", "l_ring_finger4"),
-    ("l_wrist", "l_pinky_finger_third_joint"), ("l_pinky_finger_third_joint", "l_pinky_finger2"),
-    ("l_pinky_finger2", "l_pinky_finger3"), ("l_pinky_finger3", "l_pinky_finger4"),
-    ("r_wrist", "r_thumb_third_joint"), ("r_thumb_third_joint", "r_thumb2"), ("r_thumb2", "r_thumb3"),
-    ("r_thumb3", "r_thumb4"), ("r_wrist", "r_forefinger_third_joint"),
-    ("r_forefinger_third_joint", "r_forefinger2"), ("r_forefinger2", "r_forefinger3"),
-    ("r_forefinger3", "r_forefinger4"), ("r_wrist", "r_middle_finger_third_joint"),
-    ("r_middle_finger_third_joint", "r_middle_finger2"), ("r_middle_finger2", "r_middle_finger3"),
-    ("r_middle_finger3", "r_middle_finger4"), ("r_wrist", "r_ring_finger_third_joint"),
-    ("r_ring_finger_third_joint", "r_ring_finger2"), ("r_ring_finger2", "r_ring_finger3"),
-    ("r_ring_finger3", "r_ring_finger4"), ("r_wrist", "r_pinky_finger_third_joint"),
-    ("r_pinky_finger_third_joint", "r_pinky_finger2"), ("r_pinky_finger2", "r_pinky_finger3"),
-    ("r_pinky_finger3", "r_pinky_finger4")
+    ("r_ankle", "r_big_toe"), ("r_ankle", "r_small_toe"), ("r_ankle", "r_heel"),
+) + tuple(  # each hand: the wrist to each finger's third joint, then along the finger (2, 3, 4)
+    link for side in "lr" for finger in ("thumb", "forefinger", "middle_finger", "ring_finger", "pinky_finger")
+    for link in [(f"{side}_wrist", f"{side}_{finger}_third_joint"), (f"{side}_{finger}_third_joint", f"{side}_{finger}2"),
+                 (f"{side}_{finger}2", f"{side}_{finger}3"), (f"{side}_{finger}3", f"{side}_{finger}4")]
 )
 
 #: Goliath's mirror pairs (``swap``), as index pairs.
