@@ -936,6 +936,52 @@ def test_a_detectors_keypoints_are_kept_and_read_back_the_same(tmp_path, monkeyp
     assert again[0]["person"] == first[0]["person"] == 0 and again[0]["root_cam"] == first[0]["root_cam"]
 
 
+def test_max_people_reaches_the_detector_and_its_people_are_placed(tmp_path, monkeypatch, capsys):
+    """``--max-people N`` is handed to the detector (image and video alike) and every person it
+    returns is placed, each as ``predict`` places them alone; it is refused where the boxes or
+    keypoints say who is where, and outside 1-100."""
+    from PIL import Image
+
+    from hdnet.keypoint import KeypointHDNet, detectors
+    kp, cams, _ = _coco_views(3, seed=4)
+    made = []
+
+    class Group:
+        format = "coco_17"
+
+        def __init__(self, **kwargs):
+            made.append(kwargs)
+
+        def __call__(self, image, boxes=None):
+            return kp[:made[-1].get("max_people", 1)]
+
+    monkeypatch.setattr(detectors.DETECTORS, "get", lambda name: Group)
+    (tmp_path / "im").mkdir()
+    Image.new("RGB", (64, 48)).save(tmp_path / "im" / "a.jpg")
+    k = cams.intrinsics[0]
+    cam = {"fx": float(k[0]), "fy": float(k[1]), "cx": float(k[2]), "cy": float(k[3])}
+    (tmp_path / "cam.json").write_text(json.dumps(cam))
+    common = ["--images", str(tmp_path / "im"), "--camera", str(tmp_path / "cam.json"), "--pictures", "0"]
+    assert main(["predict", "--detector", "mediapipe", "--max-people", "3", *common, "--out", str(tmp_path / "o")]) == 0
+    assert made == [{"max_people": 3}]
+    people = json.loads((tmp_path / "o" / "people.json").read_text())
+    assert [p["person"] for p in people] == [0, 1, 2]
+    from hdnet.camera import Camera
+    alone = KeypointHDNet.pretrained("coco_17").predict(torch.from_numpy(kp[:, :, :2]), Camera(**cam),
+                                                        torch.from_numpy(kp[:, :, 2]), format="coco_17")
+    np.testing.assert_allclose([p["root_cam"] for p in people], alone.root_mm.numpy(), atol=0.01)
+    assert main(["predict", "--detector", "mediapipe", *common, "--out", str(tmp_path / "one")]) == 0
+    assert made[-1] == {}  # the detector's own default (one person)
+    (tmp_path / "boxes.json").write_text(json.dumps({"a.jpg": [[0, 0, 10, 10]]}))
+    capsys.readouterr()
+    for extra, match in ((["--boxes", str(tmp_path / "boxes.json")], "--max-people: does not apply with --keypoints "
+                          "or --boxes"), ([], r"--max-people: expected a whole number from 1 to 100, got 0")):
+        n = "0" if not extra else "2"
+        assert main(["predict", "--detector", "mediapipe", "--max-people", n, *extra, *common,
+                     "--out", str(tmp_path / "bad")]) == 2
+        assert re.search(match, capsys.readouterr().err)
+
+
 def test_whole_body_keypoints_are_read_by_their_body_part(tmp_path, capsys):
     """COCO-WholeBody's 133 points begin with COCO's 17 and Halpe's 136 with Halpe's 26, point
     for point: the people are those of the body part alone, whatever the feet, face and hands say."""

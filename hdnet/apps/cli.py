@@ -152,7 +152,8 @@ def _add_predict(sub):
                    help="JSON: {image file name: [[x1, y1, x2, y2, (score)], ...]} (or xywh with --box-format), or "
                    "COCO detection results [{image_id, bbox: [x, y, w, h], score, category_id}] (RootNet's human "
                    "detections, Detectron2's, MMDetection's; people: category 1; ids tied to files by "
-                   "--coco-annotations); with --detector: one person per box (default: one person per image)")
+                   "--coco-annotations); with --detector: one person per box (default: the whole image, "
+                   "--max-people)")
     p.add_argument("--keypoints", help="keypoint models: your detector's 2D keypoints, JSON {image name: "
                    "[[[x, y, score], ...], ...]}, COCO results [{image_id, keypoints: [x, y, s, ...]}], a COCO keypoint "
                    "annotation file (hand labels: CVAT, Label Studio, Roboflow; PoseTrack), Ultralytics' "
@@ -173,8 +174,12 @@ def _add_predict(sub):
     _add_min_score(p, "with --keypoints: ")
     p.add_argument("--detector", choices=["mediapipe"],
                    help="run a 2D detector here (mediapipe: BlazePose, pip install \"hdnet[mediapipe]\")")
+    p.add_argument("--max-people", type=int, default=None, metavar="N",
+                   help="with --detector and no --boxes: find up to N people in each image or video frame "
+                   "(default 1; images are searched whole and in overlapping squares, for a group photo's "
+                   "smaller people; docs/real.md)")
     p.add_argument("--video", metavar="FILE",
-                   help="a video file: with --detector, its frames in order (the detector follows its person "
+                   help="a video file: with --detector, its frames in order (the detector follows its people "
                    "from frame to frame); with --keypoints, the video the keypoints were found in (their keys "
                    "are frame numbers: MMPose's frame_id, OpenPose's <video>_<frame>, Ultralytics' <video>_<frame "
                    "from 1>.txt), for its frame size, "
@@ -1336,6 +1341,10 @@ def _run_predict_keypoints(args) -> int:
                 "format and gives no person scores)")
         if not args.boxes:
             _refuse(args, ["--coco-annotations"], "with --detector without --boxes (COCO detection results' ids)")
+    if args.keypoints or args.boxes:
+        _refuse(args, ["--max-people"], "with --keypoints or --boxes (they say who is where)")
+    if args.max_people is not None and not 1 <= args.max_people <= 100:
+        raise CLIError(f"--max-people: expected a whole number from 1 to 100, got {args.max_people}")
     if args.camera and args.fov is not None:
         raise CLIError("--camera, --fov: give one (--fov is for images without intrinsics)")
     if args.height is not None and args.heights:
@@ -1384,7 +1393,7 @@ def _run_predict_keypoints(args) -> int:
             raise CLIError("--detector: give the images (files, or --images DIR), or --video FILE")
         boxes_of = _read_boxes(args, images) if args.boxes else None
         try:
-            detector = DETECTORS.get(args.detector)()
+            detector = DETECTORS.get(args.detector)(**_max_people(args))
         except ImportError as e:
             raise CLIError(str(e)) from None
         fmt, scores = model.check_format(detector.format), None
@@ -1564,6 +1573,11 @@ def _say_found(k: int, key: str, found, all_of: str) -> None:
         print(f"... running the detector on {all_of}")
 
 
+def _max_people(args) -> Dict[str, int]:
+    """The detector's ``max_people`` where ``--max-people`` is given (its own default else)."""
+    return {} if args.max_people is None else {"max_people": args.max_people}
+
+
 def _detect_video(args, model):
     """The detector on every ``--frame-step``-th frame of ``--video``, in order: ``(format, refs,
     people, frame rate)`` with each frame keyed ``<file name>#<frame>``."""
@@ -1571,7 +1585,7 @@ def _detect_video(args, model):
     from . import keypoint_predict as kp
     try:
         info = detectors.video_info(args.video)
-        detector = detectors.DETECTORS.get(args.detector)(video=True)
+        detector = detectors.DETECTORS.get(args.detector)(video=True, **_max_people(args))
     except ImportError as e:
         raise CLIError(str(e)) from None
     except TypeError:
