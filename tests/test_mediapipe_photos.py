@@ -185,6 +185,21 @@ def test_blazepose_finds_every_person_of_a_group_photo(blazepose, tmp_path):
         for w in want:  # each person once, as on their own photo (median limb within 5 % of the height)
             assert min(np.median(np.linalg.norm(g - w, axis=1)) for g in got) < 20.0, name
     assert len(json.loads((tmp_path / "o" / "people.json").read_text())) == 8
+    cv2 = pytest.importorskip("cv2", reason="the mediapipe extra brings OpenCV")
+    video = cv2.VideoWriter(str(tmp_path / "row.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 25, row.size)
+    for i in range(4):  # the row moving 4 px a frame: each frame searched as a photo, the people linked
+        video.write(np.roll(np.asarray(row)[:, :, ::-1], 4 * i, axis=1))
+    video.release()
+    assert main(["predict", "--video", str(tmp_path / "row.avi"), "--detector", "mediapipe", "--max-people", "4",
+                 "--camera", str(tmp_path / "cam.json"), "--scene", "sequence", "--out", str(tmp_path / "v"),
+                 "--pictures", "0"]) == 0
+    records = json.loads((tmp_path / "v" / "people.json").read_text())
+    assert [sum(r["frame"] == f for r in records) for f in range(4)] == [4, 4, 4, 4]
+    tracks = {r["track_id"] for r in records}
+    assert len(tracks) == 4
+    for track in tracks:  # each track one person: their rays stay within a third of the people's spacing
+        xs = [r["root_cam"][0] / r["root_cam"][2] for r in records if r["track_id"] == track]
+        assert len(xs) == 4 and np.ptp(xs) < 300 / 1145 / 3, xs
     path, found = h36m[2]  # S7, standing
     small = Image.new("RGB", (1000, 1002), (120, 120, 120))
     small.paste(Image.open(path).convert("RGB").resize((350, 351)), (300, 400))

@@ -297,8 +297,11 @@ class MediaPipePose:
             the whole image and overlapping squares of its shorter side and of half of it (a
             group photo's people are too small for BlazePose's person detector in the whole
             image), the answers for one person in several squares merged into one that lies
-            whole inside its square and that most of the others agree with. In a video the whole
-            frame only (MediaPipe follows up to this many people).
+            whole inside its square and stands in for nobody larger (:func:`people_in_windows`).
+            In a video, 1 has
+            MediaPipe follow the person over the frames; more search each frame as a photo
+            (MediaPipe's following lost most people of a group), and the people are linked over
+            the frames afterwards (:func:`hdnet.scene.link_tracks`).
 
     ``detector(image, boxes=None)`` with ``image`` a path or an RGB array and ``boxes [P, 4]``
     (x1, y1, x2, y2 px) returns ``[P, 33, 3]`` (x, y in the image's pixels, visibility in [0, 1]);
@@ -324,6 +327,9 @@ class MediaPipePose:
         self.box_margin = float(box_margin)
         self.min_detection_confidence = float(min_detection_confidence)
         self.video = bool(video)
+        # MediaPipe's video mode follows people over the whole frame; on group photos made into a
+        # video it lost all but one or two of four people who are found in each frame as a photo
+        self._follow = self.video and max_people == 1
         self.max_people = int(max_people)
         self._landmarkers: Dict[int, Any] = {}
         self._frame = 0
@@ -350,7 +356,7 @@ class MediaPipePose:
             from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
             options = PoseLandmarkerOptions(
                 base_options=BaseOptions(model_asset_buffer=blazepose_task_bundle()), num_poses=num_poses,
-                running_mode=RunningMode.VIDEO if self.video else RunningMode.IMAGE,
+                running_mode=RunningMode.VIDEO if self._follow else RunningMode.IMAGE,
                 min_pose_detection_confidence=self.min_detection_confidence)
             with native_logs_held_back():  # its start-up lines
                 self._landmarkers[num_poses] = PoseLandmarker.create_from_options(options)
@@ -364,7 +370,7 @@ class MediaPipePose:
             warnings.filterwarnings("ignore", "SymbolDatabase.GetPrototype", UserWarning)
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
             with native_logs_held_back():  # the first run's lines
-                if self.video:  # MediaPipe's own graphs count a video's frames at 30 per second too
+                if self._follow:  # MediaPipe's own graphs count a video's frames at 30 per second too
                     result = landmarker.detect_for_video(image, self._frame * 33)
                     self._frame += 1
                 else:
@@ -376,7 +382,7 @@ class MediaPipePose:
     def _search(self, rgb: np.ndarray) -> List[np.ndarray]:
         """Up to :attr:`max_people` people in a whole image (see the class docstring), largest first."""
         found = self._find(rgb, self.max_people)
-        if self.video or (self.max_people == 1 and found):
+        if self._follow or (self.max_people == 1 and found):
             return found
         return people_in_windows(lambda x, y, side: self._find(rgb[y:y + side, x:x + side], self.max_people),
                                  rgb.shape[1], rgb.shape[0], self.max_people, found)
