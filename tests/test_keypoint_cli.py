@@ -970,8 +970,10 @@ def test_max_people_reaches_the_detector_and_its_people_are_placed(tmp_path, mon
     alone = KeypointHDNet.pretrained("coco_17").predict(torch.from_numpy(kp[:, :, :2]), Camera(**cam),
                                                         torch.from_numpy(kp[:, :, 2]), format="coco_17")
     np.testing.assert_allclose([p["root_cam"] for p in people], alone.root_mm.numpy(), atol=0.01)
+    capsys.readouterr()
     assert main(["predict", "--detector", "mediapipe", *common, "--out", str(tmp_path / "one")]) == 0
-    assert made[-1] == {}  # the detector's own default (one person)
+    assert made[-1] == {}  # the detector's own default (one person), and the user is told how to find more
+    assert "looking for one person per image (--max-people N" in capsys.readouterr().out
     (tmp_path / "boxes.json").write_text(json.dumps({"a.jpg": [[0, 0, 10, 10]]}))
     capsys.readouterr()
     for extra, match in ((["--boxes", str(tmp_path / "boxes.json")], "--max-people: does not apply with --keypoints "

@@ -1398,6 +1398,8 @@ def _run_predict_keypoints(args) -> int:
             raise CLIError(str(e)) from None
         fmt, scores = model.check_format(detector.format), None
         refs = kp.resolve_images(images, images)
+        if boxes_of is None and args.max_people is None:
+            print("looking for one person per image (--max-people N finds up to N; --boxes, one per box)")
         people = {}
         for k, image in enumerate(images):
             boxes = boxes_of[k][1] if boxes_of is not None else None
