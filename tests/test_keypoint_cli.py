@@ -982,6 +982,9 @@ def test_max_people_reaches_the_detector_and_its_people_are_placed(tmp_path, mon
         assert main(["predict", "--detector", "mediapipe", "--max-people", n, *extra, *common,
                      "--out", str(tmp_path / "bad")]) == 2
         assert re.search(match, capsys.readouterr().err)
+    assert main(["predict", "--images", str(tmp_path / "im"), "--boxes", str(tmp_path / "boxes.json"),
+                 "--max-people", "2", "--out", str(tmp_path / "bad")]) == 2  # an image model's boxes
+    assert "--max-people: does not apply to image models" in capsys.readouterr().err
 
 
 def test_whole_body_keypoints_are_read_by_their_body_part(tmp_path, capsys):

@@ -1705,7 +1705,7 @@ def _run_predict(args) -> int:
     if args.video:
         raise CLIError("--video: runs a keypoint detector on the frames (--detector mediapipe)")
     _refuse(args, ["--keypoint-format", "--fov", "--lens", "--scene", "--tracks", "--floor",
-                   "--height", "--heights", "--fps"], "to image models (give --camera)")
+                   "--height", "--heights", "--fps", "--max-people"], "to image models (give --camera)")
     if args.image_dir:
         from .keypoint_predict import list_images
         args.images = list_images(args.images, args.image_dir)
