@@ -359,6 +359,45 @@ def test_exif_focal_length_is_used_for_named_images(tmp_path):
     assert json.loads((tmp_path / "o2" / "people.json").read_text())[0]["camera"]["fx"] == pytest.approx(400.0)
 
 
+def test_a_damaged_exif_is_one_warning_line_and_what_can_be_read_is_used(tmp_path, capsys):
+    """A photo whose EXIF Make tag claims 2 GB of text past the file's end (as a cut-off copy or a
+    careless editor leaves it): Pillow warns on every open with a line that names neither the
+    photo nor what is lost. ``hdnet predict`` says it once, as one ``warning:`` line naming the
+    photo, and still reads the 35 mm-equivalent focal length from the EXIF's intact part."""
+    PIL = pytest.importorskip("PIL.Image")
+    exif = PIL.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make, in the first IFD
+    exif.get_ifd(0x8769)[0xA405] = 26  # FocalLengthIn35mmFilm, in the Exif IFD
+    PIL.new("RGB", (800, 600)).save(tmp_path / "phone.jpg", exif=exif)
+    data = bytearray((tmp_path / "phone.jpg").read_bytes())
+    tiff = data.index(b"Exif\x00\x00") + 6
+    order = "little" if data[tiff:tiff + 2] == b"II" else "big"  # the TIFF header says its byte order
+    entry = data.index((0x010F).to_bytes(2, order) + (2).to_bytes(2, order), tiff)  # Make, of type ASCII
+    data[entry + 4:entry + 8] = (0x7FFFFFFF).to_bytes(4, order)  # its count: past the end of the file
+    (tmp_path / "phone.jpg").write_bytes(bytes(data))
+    kp, _, _ = _coco_views(1, seed=2)
+    (tmp_path / "kp.json").write_text(json.dumps({"phone.jpg": [kp[0].tolist()]}))
+    capsys.readouterr()
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "coco_17",
+                 str(tmp_path / "phone.jpg"), "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("is damaged") == 1 and f"warning: image: '{tmp_path / 'phone.jpg'}' is damaged" in err, err
+    assert "PIL" not in err and "UserWarning" not in err
+    person = json.loads((tmp_path / "o" / "people.json").read_text())[0]
+    assert person["camera_source"].startswith("exif")
+    assert person["camera"]["fx"] == pytest.approx(26 * math.hypot(800, 600) / math.hypot(36, 24), rel=1e-6)
+    from hdnet.core.files import DamagedImageWarning, open_image
+    (tmp_path / "copy.jpg").write_bytes(bytes(data))
+    with pytest.warns(DamagedImageWarning, match="copy.jpg"):  # in Python: a warning naming the photo,
+        with open_image(tmp_path / "copy.jpg"):
+            pass
+    with warnings.catch_warnings(record=True) as again:  # once per photo and process
+        warnings.simplefilter("always")
+        with open_image(tmp_path / "copy.jpg"):
+            pass
+    assert again == []
+
+
 def test_phone_heic_photos_are_read_with_their_exif_camera(tmp_path):
     """An iPhone's HEIC photo (the heic extra, pillow-heif, writes one here): listed by --images,
     decoded as the photo it holds, and its EXIF focal length gives the camera, as for a JPEG."""

@@ -1807,6 +1807,21 @@ def _read_json(path, what: str):
         raise CLIError(str(e)) from None
 
 
+def _warning_lines(python_show):
+    """A ``warnings.showwarning`` that writes hdnet's own warnings as one ``warning:`` line each,
+    as the command's other warnings are written, and hands anything else's to ``python_show``."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if category.__module__.split(".")[0] != "hdnet" and not os.path.abspath(filename).startswith(package):
+            return python_show(message, category, filename, lineno, file, line)
+        try:
+            print(f"warning: {message}", file=file if file is not None else sys.stderr)
+        except OSError:  # as Python's own: a closed stderr loses the warning, not the run
+            pass
+    return show
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     from ..train import TrainingError
     parser = build_parser()
@@ -1815,6 +1830,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         _import_modules(list(args.imports) + list(getattr(args, "sub_imports", [])))
         with warnings.catch_warnings():
+            warnings.showwarning = _warning_lines(warnings.showwarning)
             # a keypoint file's format is judged over the whole file, once (_read_keypoints), not
             # again by KeypointHDNet.predict's KeypointFormatWarning on each batch (matched by its
             # text, so that commands without a model need not import torch)

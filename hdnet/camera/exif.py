@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional, Tuple
 
 __all__ = ["ExifFocal", "read_exif_focal", "focal_from_35mm", "FULL_FRAME_DIAGONAL_MM", "exif_orientation", "as_shown"]
 
@@ -53,11 +54,26 @@ class ExifFocal:
     orientation: int  #: the EXIF tag (1 upright; 5-8 turned by 90 degrees)
 
 
+def _read_exif(image) -> Tuple[Any, Any]:
+    """An opened Pillow image's EXIF and its Exif sub-IFD (the camera's tags); Pillow's warnings
+    about a damaged block become one :class:`~hdnet.core.files.DamagedImageWarning` naming the
+    photo, and a block its parser gives up on reads as no tags."""
+    from ..core.files import pillow_warnings_named
+    with pillow_warnings_named(str(getattr(image, "filename", "") or "an image")):
+        exif = image.getexif()
+        try:
+            tags = exif.get_ifd(_EXIF_IFD)
+        except (OSError, ValueError, TypeError, KeyError, SyntaxError) as e:  # Pillow's parser on a broken block
+            tags = {}
+            warnings.warn(f"its Exif block cannot be read ({e})", UserWarning, stacklevel=1)
+    return exif, tags
+
+
 def exif_orientation(image) -> int:
     """The EXIF ``Orientation`` of an opened Pillow image: 1 (upright, also where the tag is
     missing or not 1-8) to 8; 5-8 store the pixels turned by 90 degrees."""
     try:
-        value = int(image.getexif().get(_ORIENTATION, 1) or 1)
+        value = int(_read_exif(image)[0].get(_ORIENTATION, 1) or 1)
     except (TypeError, ValueError):
         return 1
     return value if value in range(1, 9) else 1
@@ -94,10 +110,9 @@ def read_exif_focal(path) -> ExifFocal:
     p = os.fspath(path)
     with open_image(p) as im:
         stored_w, stored_h = im.size
-        exif = im.getexif()
         orientation = exif_orientation(im)
+        tags = _read_exif(im)[1]
     w, h = (stored_h, stored_w) if orientation >= 5 else (stored_w, stored_h)
-    tags = exif.get_ifd(_EXIF_IFD)
     f35 = _number(tags.get(_FOCAL_35))
     if f35 is not None:
         return ExifFocal(focal_from_35mm(f35, w, h), w, h, "35mm-equivalent", orientation)

@@ -11,6 +11,7 @@ with errors that name the file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -18,11 +19,12 @@ import re
 import tempfile
 import threading
 import unicodedata
-from typing import Any, Callable, List, Optional
+import warnings
+from typing import Any, Callable, Iterator, List, Optional
 
-__all__ = ["atomic_write", "write_json", "write_text", "read_json", "read_text", "decode_text", "open_h5",
-           "open_image", "IMAGE_SUFFIXES", "strict_json", "MAX_JSON_BYTES", "natural_key", "file_name",
-           "folder_entries", "loose_name"]
+__all__ = ["DamagedImageWarning", "pillow_warnings_named", "atomic_write", "write_json", "write_text", "read_json",
+           "read_text", "decode_text", "open_h5", "open_image", "IMAGE_SUFFIXES", "strict_json", "MAX_JSON_BYTES",
+           "natural_key", "file_name", "folder_entries", "loose_name"]
 
 #: The image files hdnet lists in a folder. HEIC/HEIF (phones' photos) are read where the
 #: ``heic`` extra (pillow-heif) is installed, elsewhere opening one says how to get it; AVIF
@@ -258,6 +260,36 @@ def _heif_opener() -> bool:
     return _heif_registered
 
 
+class DamagedImageWarning(UserWarning):
+    """An image file is damaged where Pillow reads past the damage (an EXIF block whose tags
+    point past the file's end, a truncated tag): what could be read is used. Said once per file
+    and message in a process, naming the file (Pillow's own warnings name neither)."""
+
+
+_DAMAGE_SAID: set = set()
+
+
+@contextlib.contextmanager
+def pillow_warnings_named(path, what: str = "image") -> Iterator[None]:
+    """Inside the block, Pillow's warnings about a damaged file become one
+    :class:`DamagedImageWarning` per file and message that names ``path``; other warnings pass
+    as they are."""
+    p = os.fspath(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        about_the_file = w.category is UserWarning and (f"{os.sep}PIL{os.sep}" in w.filename or "hdnet" in w.filename)
+        if not about_the_file:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            continue
+        key = (os.path.abspath(p), str(w.message))
+        if key not in _DAMAGE_SAID:
+            _DAMAGE_SAID.add(key)
+            warnings.warn(DamagedImageWarning(f"{what}: {p!r} is damaged ({w.message}, Pillow says); what could be "
+                                              "read is used"), stacklevel=3)
+
+
 def open_image(path, what: str = "image"):
     """``PIL.Image.open`` for a photo (JPEG, PNG, ..., and HEIC/HEIF with the ``heic`` extra),
     with errors that name ``what`` and the file: a ``FileNotFoundError`` where there is none, a
@@ -270,7 +302,8 @@ def open_image(path, what: str = "image"):
         raise FileNotFoundError(f"{what}: no file at {p!r}")
     heif = _heif_opener()
     try:
-        return Image.open(p)
+        with pillow_warnings_named(p, what):
+            return Image.open(p)
     except Image.DecompressionBombError as e:  # a 200-megapixel phone photo is one too
         said = str(e).split(", could be")[0]
         raise ValueError(f"{what}: {p!r} is larger than Pillow opens from a file it does not trust ({said}): "
