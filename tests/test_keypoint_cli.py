@@ -186,13 +186,30 @@ def test_coco_annotation_files_are_read_as_their_categories_name_them(tmp_path, 
     assert main(["info", str(tmp_path / "ann.json")]) == 0
     out = capsys.readouterr().out
     assert "(coco-annotations): 3 people in 3 images" in out and "reads as: coco_17" in out
-    # PoseTrack names head_bottom and head_top where COCO has the eyes: not COCO's keypoints
+    # PoseTrack names head_bottom and head_top where COCO has the eyes: not COCO's keypoints, but
+    # PoseTrack's, read as COCO's with the eyes missing: the same people as COCO's keypoints with
+    # the eyes left out (visibility 0)
     coco["categories"][0]["keypoints"] = COCO_NAMES[:1] + ["head_bottom", "head_top"] + COCO_NAMES[3:]
     (tmp_path / "posetrack.json").write_text(json.dumps(coco))
-    for extra, says in ((["--keypoint-format", "coco_17"], "1: head_bottom (coco_17: l_eye); 2: head_top"),
-                        ([], "say which (--keypoint-format)")):
-        assert main(common + ["--keypoints", str(tmp_path / "posetrack.json"), *extra, "--out", str(tmp_path / "x")]) == 2
-        assert says in capsys.readouterr().err
+    assert main(common + ["--keypoints", str(tmp_path / "posetrack.json"), "--keypoint-format", "coco_17",
+                          "--out", str(tmp_path / "x")]) == 2
+    assert "1: head_bottom (coco_17: l_eye); 2: head_top" in capsys.readouterr().err
+    for extra in ([], ["--keypoint-format", "posetrack_17"]):
+        assert main(common + ["--keypoints", str(tmp_path / "posetrack.json"), *extra, "--out",
+                              str(tmp_path / f"pt{len(extra)}")]) == 0
+    eyeless = json.loads(json.dumps(coco))
+    eyeless["categories"][0]["keypoints"] = COCO_NAMES
+    for a in eyeless["annotations"][:3]:
+        a["keypoints"][3:9] = [0, 0, 0, 0, 0, 0]
+    (tmp_path / "eyeless.json").write_text(json.dumps(eyeless))
+    assert main(common + ["--keypoints", str(tmp_path / "eyeless.json"), "--out", str(tmp_path / "eyeless")]) == 0
+    want = [p["root_cam"] for p in json.loads((tmp_path / "eyeless" / "people.json").read_text())]
+    for d in ("pt0", "pt2"):
+        assert [p["root_cam"] for p in json.loads((tmp_path / d / "people.json").read_text())] == want
+    assert want != [p["root_cam"] for p in got]  # the eyes were read before
+    capsys.readouterr()
+    assert main(["info", str(tmp_path / "posetrack.json")]) == 0
+    assert "reads as: coco_17 (the posetrack_17 layout)" in capsys.readouterr().out
     coco["categories"][0]["keypoints"] = COCO_NAMES
     coco["annotations"][0]["keypoints"][2] = 0.5  # a score, not a visibility flag
     (tmp_path / "bad.json").write_text(json.dumps(coco))

@@ -143,3 +143,31 @@ def test_a_camera_that_is_not_the_keypoints_is_refused_by_name_not_answered_with
     wide[..., 0] += 640.0 + f * math.tan(math.radians(85.0)) - wide[..., 0].mean()  # 85 degrees to the right
     out = model.predict(wide, {"fx": f, "fy": f, "cx": 640.0, "cy": 360.0}, format="coco_17")
     assert torch.isfinite(out.root_mm).all()
+
+
+def test_posetrack_keypoints_are_cocos_without_the_eyes_and_named_only(tmp_path):
+    """PoseTrack's 17 points are COCO's with the head's bottom and top in the eyes' slots: named
+    (or by its alias), they are read as COCO's with the eyes missing, so the model places the
+    people as it places COCO keypoints whose eyes were not found; 17 points alone never mean it."""
+    from hdnet import Camera
+    kp, cams, _ = _coco_views(3, seed=6)
+    track = kp.copy()
+    track[:, 1:3, :2] = [[-50.0, -50.0], [900.0, 900.0]]  # head_bottom, head_top: nowhere near the eyes
+    (tmp_path / "pt.json").write_text(json.dumps({"a.jpg": track.tolist()}))
+    for name in ("posetrack_17", "posetrack"):
+        found = read_keypoints(tmp_path / "pt.json", name)
+        assert found.format == "coco_17"
+        got = found.people["a.jpg"]
+        assert np.isnan(got[:, 1:3, :2]).all() and (got[:, 1:3, 2] == 0).all()
+        np.testing.assert_array_equal(np.delete(got, [1, 2], 1), np.delete(kp, [1, 2], 1))
+    model = KeypointHDNet.pretrained("coco_17")
+    k = cams.intrinsics[0]
+    cam = Camera(float(k[0]), float(k[1]), float(k[2]), float(k[3]))
+    eyeless = torch.from_numpy(kp[:, :, 2]).clone()
+    eyeless[:, 1:3] = 0
+    want = model.predict(torch.from_numpy(kp[:, :, :2]), cam, eyeless, format="coco_17").root_mm
+    got = model.predict(torch.from_numpy(track[:, :, :2]), cam, torch.from_numpy(track[:, :, 2]),
+                        format="posetrack_17").root_mm
+    torch.testing.assert_close(got, want)
+    with pytest.raises(ValueError, match="say which"):  # 17 points without a name: not PoseTrack's
+        read_keypoints(tmp_path / "pt.json")

@@ -166,7 +166,8 @@ def _add_predict(sub):
     p.add_argument("--keypoint-format", default=None,
                    help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17, or "
                    "layouts that hold one: the whole-body coco_wholebody_133 and halpe_136 (their body part is "
-                   "read), OpenPose's COCO model openpose_18 and Sapiens' goliath_308 (read as coco_17); required "
+                   "read), OpenPose's COCO model openpose_18, Sapiens' goliath_308 and PoseTrack's posetrack_17 (read as "
+                   "coco_17, PoseTrack's without the eyes); required "
                    "where the joint count fits several)")
     p.add_argument("--coco-annotations", metavar="FILE",
                    help="COCO annotation file whose 'images' list ties COCO results' image_id (of --keypoints "
@@ -860,6 +861,7 @@ def _keypoint_info(path: str, loaded: Any = None) -> Dict[str, Any]:
         FORMATS,
         INPUT_FORMATS,
         KEYPOINT_LAYOUTS,
+        NAMED_LAYOUTS,
         format_evidence,
         format_of_names,
         likely_format,
@@ -886,7 +888,7 @@ def _keypoint_info(path: str, loaded: Any = None) -> Dict[str, Any]:
                               "track_ids": tracks is not None, "person_scores": scores is not None}
     if len(joints) == 1:
         j = joints[0]
-        layouts = [k for k, (_, n) in KEYPOINT_LAYOUTS.items() if n == j]
+        layouts = [k for k, (_, n) in KEYPOINT_LAYOUTS.items() if n == j and k not in NAMED_LAYOUTS]
         fits = [f for f in INPUT_FORMATS if FORMATS.get(f).skeleton.num_joints == j]
         result["reads_as"] = [f"{KEYPOINT_LAYOUTS[k][0]} (the {k} layout)" for k in layouts] or fits
         if names is not None:  # a COCO annotation file says what its keypoints are

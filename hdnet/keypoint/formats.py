@@ -46,7 +46,8 @@ from ..core.registry import Registry
 from ..graphs import Skeleton, get_skeleton, resolve_skeleton
 
 __all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "PART_SIZE_RANGE", "synthesize_keypoints", "H36M",
-           "face_elevation", "KEYPOINT_LAYOUTS", "keypoint_layout", "layout_indices", "body_keypoints",
+           "face_elevation", "KEYPOINT_LAYOUTS", "NAMED_LAYOUTS", "layout_name", "keypoint_layout", "layout_indices",
+           "body_keypoints",
            "bone_spread", "format_evidence", "likely_format", "format_mismatch", "KeypointFormatWarning",
            "take_body_part", "format_of_names", "joint_name_differences", "check_format_name", "formats_with",
            "resolve_format"]
@@ -108,12 +109,36 @@ INPUT_FORMATS = ("mupots_17", "h36m_17", "coco_17", "halpe_26", "body_25", "blaz
 #: within 0.2 points of depth error of ``coco_17`` and posed them 12-17 % worse (``python
 #: scripts/whole_body_choice.py``; docs/experiments.md). OpenPose's COCO model (``openpose_18``) is
 #: COCO's 17 in another order with the neck, the mean of the shoulders; Sapiens' Goliath points
-#: (``goliath_308``) hold COCO's 17 by name, the wrists among the hands' points.
+#: (``goliath_308``) hold COCO's 17 by name, the wrists among the hands' points. PoseTrack's 17
+#: (``posetrack_17``) are COCO's with ``head_bottom`` and ``head_top`` where COCO has the eyes:
+#: read as ``coco_17`` with the eyes missing (:data:`NAMED_LAYOUTS`).
 KEYPOINT_LAYOUTS: Dict[str, Tuple[str, int]] = {"coco_wholebody_133": ("coco_17", 133),
                                                  "halpe_136": ("halpe_26", 136),
                                                  "openpose_18": ("coco_17", 18),
-                                                 "goliath_308": ("coco_17", 308)}
+                                                 "goliath_308": ("coco_17", 308),
+                                                 "posetrack_17": ("coco_17", 17)}
+
+#: Layouts read only where they are named (``--keypoint-format``, a COCO file's keypoint names):
+#: their joint count is a format's own, so a count alone never means them. Their format's joints
+#: that they lack (PoseTrack's eyes) are read as missing.
+NAMED_LAYOUTS = frozenset({"posetrack_17"})
 _Array = TypeVar("_Array", np.ndarray, Tensor)
+
+
+def layout_name(name: Optional[str]) -> Optional[str]:
+    """The registered name of the layout of :data:`KEYPOINT_LAYOUTS` that ``name`` is or is a
+    skeleton alias of, else ``name`` as it is.
+
+    >>> layout_name("goliath"), layout_name("openpose_coco"), layout_name("coco")
+    ('goliath_308', 'openpose_18', 'coco')
+    """
+    if not isinstance(name, str) or name in KEYPOINT_LAYOUTS:
+        return name
+    try:
+        registered = get_skeleton(name).name
+    except (LookupError, ValueError):
+        return name
+    return registered if registered in KEYPOINT_LAYOUTS else name
 
 
 def keypoint_layout(num_joints: int, name: Optional[str] = None) -> Optional[str]:
@@ -127,9 +152,10 @@ def keypoint_layout(num_joints: int, name: Optional[str] = None) -> Optional[str
     Raises:
         ValueError: ``name`` is a layout of another joint count.
     """
+    name = layout_name(name)
     if name is None or name not in KEYPOINT_LAYOUTS:
         return next((k for k, (body, n) in KEYPOINT_LAYOUTS.items()
-                     if n == num_joints and name in (None, body)), None)
+                     if n == num_joints and name in (None, body) and k not in NAMED_LAYOUTS), None)
     want = KEYPOINT_LAYOUTS[name][1]
     if num_joints != want:
         raise ValueError(f"keypoints: {num_joints} joints, but {name} has {want}")
@@ -137,20 +163,34 @@ def keypoint_layout(num_joints: int, name: Optional[str] = None) -> Optional[str
 
 
 def layout_indices(layout: str) -> Tuple[int, ...]:
-    """Where each joint of a layout's format stands in the layout (by joint name).
+    """Where each joint of a layout's format stands in the layout (by joint name), -1 for a joint
+    the layout lacks (PoseTrack's eyes).
 
     >>> layout_indices("openpose_18")[:6]
     (0, 15, 14, 17, 16, 5)
+    >>> layout_indices("posetrack_17")[:4]
+    (0, -1, -1, 3)
     """
     if layout not in KEYPOINT_LAYOUTS:
         raise ValueError(f"layout: expected one of {sorted(KEYPOINT_LAYOUTS)}, got {layout!r}")
     names = get_skeleton(layout).joints
-    return tuple(names.index(j) for j in FORMATS.get(KEYPOINT_LAYOUTS[layout][0]).skeleton.joints)
+    return tuple(names.index(j) if j in names else -1 for j in FORMATS.get(KEYPOINT_LAYOUTS[layout][0]).skeleton.joints)
+
+
+def _take(values: _Array, index: Tuple[int, ...], axis: int, fill: float) -> _Array:
+    """``values`` at ``index`` along ``axis``, ``fill`` where the index is -1."""
+    taken = values[(slice(None),) * (axis % values.ndim) + ([max(i, 0) for i in index],)]
+    lacking = [k for k, i in enumerate(index) if i < 0]
+    if lacking:
+        taken = taken.clone() if isinstance(taken, Tensor) else taken.astype(np.result_type(taken, np.float32))
+        taken[(slice(None),) * (axis % values.ndim) + (lacking,)] = fill
+    return taken
 
 
 def body_keypoints(keypoints: _Array, layout: str) -> Tuple[_Array, str]:
     """Keypoints ``[..., J, C]`` of a layout (``J`` its joints, any ``C``) as the format it holds,
-    ``[..., J_format, C]``, and that format (:data:`KEYPOINT_LAYOUTS`).
+    ``[..., J_format, C]``, and that format (:data:`KEYPOINT_LAYOUTS`); a joint the layout lacks
+    is missing: NaN, with score 0 where ``C`` is 3.
 
     >>> kp, fmt = body_keypoints(np.zeros((2, 133, 3)), "coco_wholebody_133")
     >>> kp.shape, fmt
@@ -160,7 +200,10 @@ def body_keypoints(keypoints: _Array, layout: str) -> Tuple[_Array, str]:
     fmt, n = KEYPOINT_LAYOUTS[layout]
     if keypoints.ndim < 2 or keypoints.shape[-2] != n:
         raise ValueError(f"keypoints: expected [..., {n}, C] for {layout}, got {tuple(keypoints.shape)}")
-    return keypoints[..., list(index), :], fmt
+    body = _take(keypoints, index, -2, float("nan"))
+    if body.shape[-1] == 3 and min(index) < 0:
+        body[..., [k for k, i in enumerate(index) if i < 0], 2] = 0.0
+    return body, fmt
 
 
 def take_body_part(keypoints: _Array, confidence: _Array, format: Optional[str]
@@ -171,7 +214,7 @@ def take_body_part(keypoints: _Array, confidence: _Array, format: Optional[str]
     if layout is None:
         return keypoints, confidence, format
     body, fmt = body_keypoints(keypoints, layout)
-    return body, confidence[:, list(layout_indices(layout))], fmt
+    return body, _take(confidence, layout_indices(layout), -1, 0.0), fmt
 
 
 def bone_spread(keypoints, format: Union[str, Skeleton]) -> np.ndarray:
@@ -254,7 +297,9 @@ def check_format_name(format: str, formats: Sequence[str]) -> str:
     except LookupError:
         name = None
     if name is None or name not in formats:
-        raise ValueError(f"format: {format!r} is not one of this model's formats {list(formats)}")
+        layouts = [k for k, (body, _) in KEYPOINT_LAYOUTS.items() if body in formats]
+        raise ValueError(f"format: {format!r} is not one of this model's formats {list(formats)}"
+                         + (f" or the layouts it reads as one {layouts}" if layouts else ""))
     return name
 
 

@@ -45,6 +45,7 @@ from .formats import (
     formats_with,
     joint_name_differences,
     keypoint_layout,
+    layout_name,
     likely_format,
     resolve_format,
 )
@@ -118,6 +119,7 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
     """
     fmt_name, what, coco_name = names
     p = os.fspath(path)
+    format = layout_name(format)  # a layout's alias ("goliath") as its name
     images = declared = None
     if os.path.isdir(p):
         if coco_annotations is not None:

@@ -1,4 +1,17 @@
 """Joint sets, one module per family; importing this package registers them all."""
 
-from . import blazepose, body_25, coco, goliath, h36m, halpe, mpi_inf_3dhp, mpii, panoptic, smpl, whole_body  # noqa: F401
+from . import (  # noqa: F401
+    blazepose,
+    body_25,
+    coco,
+    goliath,
+    h36m,
+    halpe,
+    mpi_inf_3dhp,
+    mpii,
+    panoptic,
+    posetrack,
+    smpl,
+    whole_body,
+)
 from .mpi_inf_3dhp import MUPOTS_EVAL_JOINTS  # noqa: F401
