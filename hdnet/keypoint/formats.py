@@ -287,20 +287,21 @@ def likely_format(keypoints, candidates, ratio: float = 1.2, min_people: int = 3
     return best if all(v > ratio * evidence[best] for f, v in evidence.items() if f != best) else None
 
 
-def check_format_name(format: str, formats: Sequence[str]) -> str:
+def check_format_name(format: str, formats: Sequence[str], name: str = "format") -> str:
     """``format``'s registered name where it is one of ``formats`` (a model's), else a
-    ``ValueError`` listing them (a ``TypeError`` for a non-string)."""
+    ``ValueError`` listing them (a ``TypeError`` for a non-string); errors begin with ``name``
+    (the command line passes its option's)."""
     if not isinstance(format, str):
-        raise TypeError(f"format: expected a format name, got {type(format).__name__}")
+        raise TypeError(f"{name}: expected a format name, got {type(format).__name__}")
     try:
-        name: Optional[str] = FORMATS.get(format).name
+        registered: Optional[str] = FORMATS.get(format).name
     except LookupError:
-        name = None
-    if name is None or name not in formats:
+        registered = None
+    if registered is None or registered not in formats:
         layouts = [k for k, (body, _) in KEYPOINT_LAYOUTS.items() if body in formats]
-        raise ValueError(f"format: {format!r} is not one of this model's formats {list(formats)}"
+        raise ValueError(f"{name}: {format!r} is not one of this model's formats {list(formats)}"
                          + (f" or the layouts it reads as one {layouts}" if layouts else ""))
-    return name
+    return registered
 
 
 def formats_with(num_joints: int, formats: Sequence[str]) -> List[str]:
@@ -325,7 +326,7 @@ def resolve_format(num_joints: int, format: Optional[str], formats: Sequence[str
             raise ValueError(f"{fmt_name}: {num_joints} joints fit {fits or 'none'} of this model's formats "
                              f"{list(formats)}; say which ({fmt_name}{'=...' if fmt_name == 'format' else ''})")
         format = fits[0]
-    fmt = check_format_name(format, formats)
+    fmt = check_format_name(format, formats, fmt_name)
     want = FORMATS.get(fmt).skeleton.num_joints
     if num_joints != want:
         raise ValueError(f"{kp_name}: {num_joints} joints, but format {fmt!r} has {want}")

@@ -149,7 +149,7 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
                   for key, v in people.items()}
         counts = [body] if counts else []
     if not counts:  # nobody in the file: any format reads it
-        return KeypointFile(people, check_format_name(named or formats[0], formats), tracks, scores, images)
+        return KeypointFile(people, check_format_name(named or formats[0], formats, fmt_name), tracks, scores, images)
     found = [v for v in people.values() if len(v)]
     candidates = formats_with(counts[0], formats)
     try:
