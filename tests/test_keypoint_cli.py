@@ -415,6 +415,32 @@ def test_a_damaged_exif_is_one_warning_line_and_what_can_be_read_is_used(tmp_pat
     assert again == []
 
 
+def test_info_on_a_photo_says_the_camera_predict_takes(tmp_path, capsys):
+    """``hdnet info PHOTO``: the size as shown (a portrait phone photo stored turned, EXIF
+    orientation 6), and the camera ``hdnet predict`` takes for it without --camera or --fov: the
+    35 mm-equivalent focal length on the diagonal; a photo without one gets the 55-degree prior
+    and a hint."""
+    PIL = pytest.importorskip("PIL.Image")
+    exif = PIL.Exif()
+    exif[0x0112] = 6
+    exif.get_ifd(0x8769)[0xA405] = 26
+    PIL.new("RGB", (4032, 3024)).save(tmp_path / "phone.jpg", exif=exif)
+    PIL.new("RGB", (640, 480)).save(tmp_path / "plain.png")
+    capsys.readouterr()
+    assert main(["info", str(tmp_path / "phone.jpg"), "--json", str(tmp_path / "phone.json")]) == 0
+    out = capsys.readouterr().out
+    assert "3024 x 4032 px as shown (EXIF orientation 6: stored turned by 90 degrees)" in out
+    got = json.loads((tmp_path / "phone.json").read_text())
+    f = 26 * math.hypot(4032, 3024) / math.hypot(36, 24)
+    assert got["camera"]["fx"] == pytest.approx(f, rel=1e-9) and got["camera_source"] == "exif (35mm-equivalent)"
+    assert (got["camera"]["cx"], got["camera"]["cy"]) == (1511.5, 2015.5)
+    assert got["fov_deg"][1] == pytest.approx(2 * math.degrees(math.atan(4032 / 2 / f)))
+    assert main(["info", str(tmp_path / "plain.png"), "--json", str(tmp_path / "plain.json")]) == 0
+    out = capsys.readouterr().out
+    assert "from prior (55 degree field of view)" in out and "give --camera or --fov" in out
+    assert json.loads((tmp_path / "plain.json").read_text())["fov_deg"][0] == pytest.approx(55.0)
+
+
 def test_phone_heic_photos_are_read_with_their_exif_camera(tmp_path):
     """An iPhone's HEIC photo (the heic extra, pillow-heif, writes one here): listed by --images,
     decoded as the photo it holds, and its EXIF focal length gives the camera, as for a JPEG."""

@@ -429,10 +429,12 @@ def _add_info(sub):
                        f"({DOCS}/camera.md). A people.json that hdnet predict wrote is summed up: people, "
                        "images, tracks, how they were placed, their depths. A detector's keypoint file or folder "
                        "(what --keypoints reads) is summed up too: its layout, people, joints, the formats they "
-                       "read as and the one they look like.")
+                       "read as and the one they look like. A photo: its size as shown, its EXIF orientation and "
+                       "the camera hdnet predict takes for it without --camera or --fov (EXIF, else the prior).")
     p.add_argument("checkpoint", nargs="?",
                    help="a checkpoint file, 'pretrained[:NAME]' for shipped weights, a calibration file, an "
-                   "exported .onnx file, hdnet predict's people.json, or a detector's keypoint file or folder")
+                   "exported .onnx file, hdnet predict's people.json, a detector's keypoint file or folder, or "
+                   "a photo")
     p.add_argument("--json", metavar="FILE", help="also write the whole description as JSON (with the "
                    "training configuration)")
     p.set_defaults(run=_run_info)
@@ -1079,6 +1081,9 @@ def _run_info(args) -> int:
         except (OSError, ValueError) as e:
             raise CLIError(str(e)) from None
         print("\n".join(_people_info_lines(args.checkpoint, result)))
+    elif args.checkpoint.lower().endswith(_image_suffixes()) and os.path.isfile(args.checkpoint):
+        result = _photo_info(args.checkpoint)
+        print("\n".join(_photo_info_lines(result)))
     elif (boxes := _boxes_info(args.checkpoint, loaded := _json_for_info(args.checkpoint))) is not None:
         result = boxes  # a JSON file is read once for this and the keypoint guess below
         print("\n".join(_boxes_info_lines(result)))
@@ -1098,6 +1103,39 @@ def _run_info(args) -> int:
         _write_json(args.json, result, "--json")
         print(f"wrote {args.json}")
     return 0
+
+
+def _image_suffixes() -> Tuple[str, ...]:
+    from ..core.files import IMAGE_SUFFIXES
+    return tuple(IMAGE_SUFFIXES)
+
+
+def _photo_info(path: str) -> Dict[str, Any]:
+    """What ``hdnet predict`` takes from a photo: its size as shown, its EXIF orientation and
+    the camera it uses without ``--camera`` or ``--fov`` (:func:`~hdnet.apps.keypoint_predict.camera_for`)."""
+    from . import keypoint_predict as kp
+    try:
+        ref = kp.resolve_images([path], [path])[path]
+        camera, source = kp.camera_for(ref)
+    except (OSError, ValueError) as e:
+        raise CLIError(str(e)) from None
+    w, h = ref.size  # type: ignore[misc]  # resolved from the file: known
+    return {"file": path, "size": [w, h], "orientation": ref.orientation, "camera": camera.to_dict(),
+            "camera_source": source, "fov_deg": list(camera.field_of_view(w, h))}
+
+
+def _photo_info_lines(r: Dict[str, Any]) -> List[str]:
+    w, h = r["size"]
+    stored = {1: "upright", 2: "mirrored", 3: "upside down", 4: "upside down, mirrored"}.get(
+        r["orientation"], "turned by 90 degrees")
+    cam, fov = r["camera"], r["fov_deg"]
+    lines = [f"photo {r['file']}",
+             f"  image   {w} x {h} px as shown (EXIF orientation {r['orientation']}: stored {stored})",
+             f"  camera  fx {cam['fx']:.6g}, fy {cam['fy']:.6g}, cx {cam['cx']:.6g}, cy {cam['cy']:.6g}; field of "
+             f"view {fov[0]:.1f} x {fov[1]:.1f} degrees; from {r['camera_source']}"]
+    if r["camera_source"].startswith("prior"):
+        lines.append(f"  the EXIF gives no focal length: give --camera or --fov where you know them ({DOCS}/camera.md)")
+    return lines
 
 
 def _write_json(path, obj, what: str, one_item_per_line: bool = False) -> None:
