@@ -203,3 +203,20 @@ def test_ultralytics_labels_give_the_frames_of_a_video_counted_from_one(tmp_path
     capsys.readouterr()
     assert main(["predict", "--keypoints", str(tmp_path / "labels"), *common, "--out", str(tmp_path / "bad")]) == 2
     assert "'clip_0' names frame 0, but these keypoints count the frames from 1" in capsys.readouterr().err
+
+
+def test_info_on_a_video_says_its_frames_and_the_camera_predict_takes(tmp_path, capfd):
+    """``hdnet info clip.avi``: the frames as decoded, the frame rate and count its header says,
+    and the camera ``hdnet predict --video`` takes without --camera or --fov (the 55-degree prior
+    across the longer side); a damaged video is one error line, without FFmpeg's own."""
+    import math
+    _video(tmp_path / "clip.avi", 12, size=(160, 90))
+    assert main(["info", str(tmp_path / "clip.avi"), "--json", str(tmp_path / "v.json")]) == 0
+    assert "12 of 160 x 90 px as decoded, 10 per second (1.2 s" in capfd.readouterr().out
+    got = json.loads((tmp_path / "v.json").read_text())
+    assert got["frames"] == 12 and got["fps"] == FPS and got["camera_source"].startswith("prior")
+    assert got["camera"]["fx"] == pytest.approx(160 / (2 * math.tan(math.radians(27.5))), rel=1e-9)
+    (tmp_path / "cut.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(40))  # a header, no movie
+    assert main(["info", str(tmp_path / "cut.mp4")]) == 2
+    err = capfd.readouterr().err
+    assert err.strip() == f"error: video: '{tmp_path / 'cut.mp4'}' is not a video OpenCV can read", err

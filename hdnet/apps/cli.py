@@ -430,11 +430,12 @@ def _add_info(sub):
                        "images, tracks, how they were placed, their depths. A detector's keypoint file or folder "
                        "(what --keypoints reads) is summed up too: its layout, people, joints, the formats they "
                        "read as and the one they look like. A photo: its size as shown, its EXIF orientation and "
-                       "the camera hdnet predict takes for it without --camera or --fov (EXIF, else the prior).")
+                       "the camera hdnet predict takes for it without --camera or --fov (EXIF, else the prior); a "
+                       "video, its frames, frame rate and that camera.")
     p.add_argument("checkpoint", nargs="?",
                    help="a checkpoint file, 'pretrained[:NAME]' for shipped weights, a calibration file, an "
-                   "exported .onnx file, hdnet predict's people.json, a detector's keypoint file or folder, or "
-                   "a photo")
+                   "exported .onnx file, hdnet predict's people.json, a detector's keypoint file or folder, a "
+                   "photo or a video")
     p.add_argument("--json", metavar="FILE", help="also write the whole description as JSON (with the "
                    "training configuration)")
     p.set_defaults(run=_run_info)
@@ -1084,6 +1085,9 @@ def _run_info(args) -> int:
     elif args.checkpoint.lower().endswith(_image_suffixes()) and os.path.isfile(args.checkpoint):
         result = _photo_info(args.checkpoint)
         print("\n".join(_photo_info_lines(result)))
+    elif args.checkpoint.lower().endswith(_video_suffixes()) and os.path.isfile(args.checkpoint):
+        result = _video_info(args.checkpoint)
+        print("\n".join(_video_info_lines(result)))
     elif (boxes := _boxes_info(args.checkpoint, loaded := _json_for_info(args.checkpoint))) is not None:
         result = boxes  # a JSON file is read once for this and the keypoint guess below
         print("\n".join(_boxes_info_lines(result)))
@@ -1108,6 +1112,39 @@ def _run_info(args) -> int:
 def _image_suffixes() -> Tuple[str, ...]:
     from ..core.files import IMAGE_SUFFIXES
     return tuple(IMAGE_SUFFIXES)
+
+
+def _video_suffixes() -> Tuple[str, ...]:
+    from ..core.files import VIDEO_SUFFIXES
+    return VIDEO_SUFFIXES
+
+
+def _video_info(path: str) -> Dict[str, Any]:
+    """What ``hdnet predict --video`` takes from a video: its frames' size as decoded, frame rate
+    and count, and the camera it uses without ``--camera`` or ``--fov`` (the prior: a video
+    carries no focal length hdnet reads)."""
+    from ..keypoint.detectors import video_info
+    from . import keypoint_predict as kp
+    try:
+        v = video_info(path)
+    except (ImportError, ValueError) as e:
+        raise CLIError(str(e)) from None
+    camera, source = kp.camera_for(kp.ImageRef(path, None, (v.width, v.height), video=path))
+    return {"file": path, "size": [v.width, v.height], "fps": v.fps, "frames": v.frames,
+            "seconds": v.frames / v.fps, "camera": camera.to_dict(), "camera_source": source,
+            "fov_deg": list(camera.field_of_view(v.width, v.height))}
+
+
+def _video_info_lines(r: Dict[str, Any]) -> List[str]:
+    w, h = r["size"]
+    cam, fov = r["camera"], r["fov_deg"]
+    return [f"video {r['file']}",
+            f"  frames  {r['frames']} of {w} x {h} px as decoded, {r['fps']:.6g} per second ({r['seconds']:.1f} s, as "
+            "its header says)",
+            f"  camera  fx {cam['fx']:.6g}, fy {cam['fy']:.6g}, cx {cam['cx']:.6g}, cy {cam['cy']:.6g}; field of "
+            f"view {fov[0]:.1f} x {fov[1]:.1f} degrees; from {r['camera_source']}",
+            f"  give --camera or --fov where you know them (a phone's main camera: about 65-70 degrees across; "
+            f"{DOCS}/camera.md)"]
 
 
 def _photo_info(path: str) -> Dict[str, Any]:

@@ -23,14 +23,16 @@ import warnings
 from typing import Any, Callable, Iterator, List, Optional
 
 __all__ = ["DamagedImageWarning", "pillow_warnings_named", "atomic_write", "write_json", "write_text", "read_json",
-           "read_text", "decode_text", "open_h5", "open_image", "IMAGE_SUFFIXES", "strict_json", "MAX_JSON_BYTES",
-           "natural_key", "file_name", "folder_entries", "loose_name"]
+           "read_text", "decode_text", "open_h5", "open_image", "IMAGE_SUFFIXES", "VIDEO_SUFFIXES", "strict_json",
+           "MAX_JSON_BYTES", "natural_key", "file_name", "folder_entries", "loose_name"]
 
 #: The image files hdnet lists in a folder. HEIC/HEIF (phones' photos) are read where the
 #: ``heic`` extra (pillow-heif) is installed, elsewhere opening one says how to get it; AVIF
 #: where Pillow was built with it (its wheels since 11.2).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif")
 _HEIF_SUFFIXES = (".heic", ".heif")
+#: Video files ``hdnet info`` recognises by name (``--video`` takes any file OpenCV reads).
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv")
 
 #: The largest JSON file :func:`read_json` reads (bytes).
 MAX_JSON_BYTES = 512 * 1024 * 1024

@@ -68,7 +68,8 @@ def _open_video(path: str):
     cv2 = require_opencv()
     if not os.path.isfile(path):
         raise ValueError(f"video: no file at {path!r}")
-    cap = cv2.VideoCapture(path)
+    with native_logs_held_back():  # FFmpeg's own lines on a damaged file ("moov atom not found"): the error says it
+        cap = cv2.VideoCapture(path)
     if not cap.isOpened():
         cap.release()
         raise ValueError(f"video: {path!r} is not a video OpenCV can read")
