@@ -215,7 +215,7 @@ def _windows(width: int, height: int) -> List[Tuple[int, int, int]]:
 
 
 def _box(person: np.ndarray) -> np.ndarray:
-    """The box ``[x1, y1, x2, y2]`` of a ``[33, 3]`` answer's landmarks."""
+    """The box ``[x1, y1, x2, y2]`` of a ``[J, 3]`` answer's points."""
     return np.concatenate([person[:, :2].min(0), person[:, :2].max(0)])
 
 
@@ -243,8 +243,8 @@ def people_in_windows(find: Callable[[int, int, int], List[np.ndarray]], width: 
     """A one-person-per-view detector's people in a whole image, searched in overlapping squares.
 
     ``find(x, y, side)`` is the detector on the square of that corner and side, its answers
-    ``[33, 3]`` each (x, y in the square's pixels, a score); ``whole`` its answers on the whole
-    image. Shown part of a person (a square that cuts them), BlazePose answers with a whole
+    ``[J, 3]`` each (x, y in the square's pixels, a score; BlazePose's ``J`` is 33, any other
+    top-down detector's works alike); ``whole`` its answers on the whole image. Shown part of a person (a square that cuts them), BlazePose answers with a whole
     smaller body inside that part. So an answer is a stand-in where another answer, whole inside
     its own square, is larger, holds 60 % of its box, and does not fit in its square. The
     answers whole inside their square come first, then those that are no stand-in, then those
