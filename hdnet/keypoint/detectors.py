@@ -244,14 +244,15 @@ def people_in_windows(find: Callable[[int, int, int], List[np.ndarray]], width: 
 
     ``find(x, y, side)`` is the detector on the square of that corner and side, its answers
     ``[J, 3]`` each (x, y in the square's pixels, a score; BlazePose's ``J`` is 33, any other
-    top-down detector's works alike); ``whole`` its answers on the whole image. Shown part of a person (a square that cuts them), BlazePose answers with a whole
-    smaller body inside that part. So an answer is a stand-in where another answer, whole inside
-    its own square, is larger, holds 60 % of its box, and does not fit in its square. The
-    answers whole inside their square come first, then those that are no stand-in, then those
-    most others agree with (landmark boxes overlapping by half their union), then the more
-    confident; an answer whose box lies 60 % inside a kept one is the same person and left out.
-    Returns up to ``max_people`` answers in the image's pixels, largest first. Two people of whom
-    one hides 60 % of the other count as one.
+    top-down detector's works alike); ``whole`` its answers on the whole image. Shown part of a
+    person (a square that cuts them), BlazePose answers with a whole smaller body inside that
+    part. So an answer is a stand-in where another answer, whole inside its own square, is
+    larger, holds 60 % of its box, and does not fit in its square. The answers whole inside
+    their square come first, then those that are no stand-in, then those most others agree with
+    (landmark boxes overlapping by half their union), then the more confident; an answer whose
+    box lies 60 % inside a kept one is the same person and left out. Returns up to
+    ``max_people`` answers in the image's pixels, largest first. Two people of whom one hides
+    60 % of the other count as one.
     """
     people = [np.asarray(p, np.float64) for p in whole]
     windows = [(0, 0, width, height)] * len(people)
