@@ -854,7 +854,6 @@ def _keypoint_info(path: str, loaded: Any = None) -> Dict[str, Any]:
     import numpy as np
 
     from ..data.keypoint_files import (
-        LABEL_JOINT_COUNTS,
         annotation_keypoint_names,
         folder_layout,
         parse_keypoint_file,
@@ -869,14 +868,14 @@ def _keypoint_info(path: str, loaded: Any = None) -> Dict[str, Any]:
         format_of_names,
         likely_format,
     )
+    from ..keypoint.keypoint_file import readable_joint_counts
     names = None
     try:
         if os.path.isdir(path):
             if not folder_layout(path):
                 raise ValueError(f"info: {path!r} is a folder without keypoint files; give a checkpoint, a calibration "
                                  "file, an .onnx file, a people.json, or a detector's keypoint file or folder")
-            counts = sorted({FORMATS.get(f).skeleton.num_joints for f in INPUT_FORMATS}
-                            | {n for _, n in KEYPOINT_LAYOUTS.values()} | set(LABEL_JOINT_COUNTS))
+            counts = readable_joint_counts(None)  # every format's and layout's (Ultralytics' labels' among them)
             people, tracks, scores = read_keypoint_folder(path, "info", joints=counts)
             layout = f"{folder_layout(path)} folder"
         else:

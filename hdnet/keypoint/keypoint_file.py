@@ -50,7 +50,7 @@ from .formats import (
     resolve_format,
 )
 
-__all__ = ["KeypointFile", "read_keypoints"]
+__all__ = ["KeypointFile", "read_keypoints", "readable_joint_counts"]
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
             raise ValueError(f"{coco_name}: does not apply to a keypoint folder (its files are named by image)")
         nested = sequences and not folder_layout(p)
         people, tracks, scores = (read_keypoint_folders if nested else read_keypoint_folder)(
-            p, joints=_joint_counts(format, formats), image_size=image_size)
+            p, joints=readable_joint_counts(format, formats), image_size=image_size)
     else:
         loaded = read_json(p, what, nan=True)
         people, _, tracks, scores = parse_keypoint_file(loaded, what)
@@ -167,9 +167,13 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
     return KeypointFile(people, fmt, tracks, scores, images)
 
 
-def _joint_counts(format: Optional[str], formats: Sequence[str]) -> List[int]:
+def readable_joint_counts(format: Optional[str], formats: Sequence[str] = INPUT_FORMATS) -> List[int]:
     """The joint counts a folder's files may hold: ``format``'s (a layout's), else those of
-    ``formats`` and of the layouts holding one of them."""
+    ``formats`` and of the layouts holding one of them.
+
+    >>> readable_joint_counts("coco_wholebody_133"), readable_joint_counts(None)[:4]
+    ([133], [17, 18, 25, 26])
+    """
     if format in KEYPOINT_LAYOUTS:
         return [KEYPOINT_LAYOUTS[format][1]]
     named = [format] if format is not None and format in formats else list(formats)
