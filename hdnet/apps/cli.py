@@ -1544,9 +1544,8 @@ def _run_predict_keypoints(args) -> int:
     for k, (key, ref) in enumerate(refs.items()):
         mine = by_image.get(key, [])
         if k < SHOWN_IMAGES:
-            print(f"{key}: {_people(len(mine))}; depths (m) "
-                  + ", ".join(f"{r['root_cam'][2] / 1000:.2f}" for r in mine)
-                  + f"; camera from {cameras[key][1] if key in cameras else '-'}")
+            depths = "; depths (m) " + ", ".join(f"{r['root_cam'][2] / 1000:.2f}" for r in mine) if mine else ""
+            print(f"{key}: {_people(len(mine))}{depths}; camera from {cameras[key][1] if key in cameras else '-'}")
         elif k == SHOWN_IMAGES:
             depths = np.array([r["root_cam"][2] for r in records]) / 1000
             print(f"... {len(refs)} images in all, {_people(len(records))}"
@@ -1646,7 +1645,9 @@ def _say_found(k: int, key: str, found, all_of: str) -> None:
     """The detector's ``k``-th image on screen (how many people it found) for the first
     :data:`SHOWN_IMAGES`, then one line for the rest."""
     if k < SHOWN_IMAGES:
-        print(f"{key}: {int((found[:, :, 2] > 0).any(1).sum())} of {_people(len(found))} found by the detector")
+        seen = int((found[:, :, 2] > 0).any(1).sum())
+        print(f"{key}: " + (f"{seen} of {_people(len(found))} found by the detector" if len(found)
+                            else "nobody found by the detector"))
     elif k == SHOWN_IMAGES:
         print(f"... running the detector on {all_of}")
 
@@ -1824,7 +1825,8 @@ def _run_predict(args) -> int:
     results = []
     for (_image, key, *_), res in zip(jobs, predictor.predict_many(items), strict=True):
         results.append(res)
-        print(f"{key}: {_people(len(res))}; depths (m) " + ", ".join(f"{r.depth_mm / 1000:.2f}" for r in res))
+        print(f"{key}: {_people(len(res))}" + ("; depths (m) " + ", ".join(f"{r.depth_mm / 1000:.2f}" for r in res)
+                                                if res else ""))
     records = []
     for k, ((image, key, _boxes, _scores, cam, _stem), res, stem) in enumerate(zip(jobs, results, stems,
                                                                                     strict=True)):
