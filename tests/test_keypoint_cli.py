@@ -1069,6 +1069,30 @@ def test_max_people_reaches_the_detector_and_its_people_are_placed(tmp_path, mon
     assert "--max-people: does not apply to image models" in capsys.readouterr().err
 
 
+def test_an_image_where_the_detector_finds_nobody_says_so(tmp_path, monkeypatch, capsys):
+    from PIL import Image
+
+    from hdnet.keypoint import detectors
+
+    class Nobody:
+        format = "coco_17"
+
+        def __init__(self, **kwargs):
+            pass
+
+        def __call__(self, image, boxes=None):
+            return np.zeros((0, 17, 3))
+
+    monkeypatch.setattr(detectors.DETECTORS, "get", lambda name: Nobody)
+    (tmp_path / "im").mkdir()
+    Image.new("RGB", (64, 48)).save(tmp_path / "im" / "empty.jpg")
+    assert main(["predict", "--detector", "mediapipe", "--max-people", "4", "--images", str(tmp_path / "im"),
+                 "--pictures", "0", "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "empty.jpg: nobody found by the detector" in out and "empty.jpg: 0 people; camera from" in out
+    assert "depths (m) ;" not in out and json.loads((tmp_path / "o" / "people.json").read_text()) == []
+
+
 def test_whole_body_keypoints_are_read_by_their_body_part(tmp_path, capsys):
     """COCO-WholeBody's 133 points begin with COCO's 17 and Halpe's 136 with Halpe's 26, point
     for point: the people are those of the body part alone, whatever the feet, face and hands say."""
