@@ -1544,8 +1544,8 @@ def _run_predict_keypoints(args) -> int:
     for k, (key, ref) in enumerate(refs.items()):
         mine = by_image.get(key, [])
         if k < SHOWN_IMAGES:
-            depths = "; depths (m) " + ", ".join(f"{r['root_cam'][2] / 1000:.2f}" for r in mine) if mine else ""
-            print(f"{key}: {_people(len(mine))}{depths}; camera from {cameras[key][1] if key in cameras else '-'}")
+            listed = "; depths (m) " + ", ".join(f"{r['root_cam'][2] / 1000:.2f}" for r in mine) if mine else ""
+            print(f"{key}: {_people(len(mine))}{listed}; camera from {cameras[key][1] if key in cameras else '-'}")
         elif k == SHOWN_IMAGES:
             depths = np.array([r["root_cam"][2] for r in records]) / 1000
             print(f"... {len(refs)} images in all, {_people(len(records))}"
