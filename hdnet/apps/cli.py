@@ -180,12 +180,12 @@ def _add_predict(sub):
                    "(default 1; images are searched whole and in overlapping squares, for a group photo's "
                    "smaller people; docs/real.md)")
     p.add_argument("--video", metavar="FILE",
-                   help="a video file: with --detector, its frames in order (the detector follows its people "
-                   "from frame to frame); with --keypoints, the video the keypoints were found in (their keys "
-                   "are frame numbers: MMPose's frame_id, OpenPose's <video>_<frame>, Ultralytics' <video>_<frame "
-                   "from 1>.txt), for its frame size, "
-                   "frame rate and pictures; each record says its 'frame'; use with --scene sequence "
-                   "(OpenCV: pip install \"hdnet[video]\")")
+                   help="a video file: with --detector, its frames in order (the detector follows its person "
+                   "from frame to frame; with --max-people it searches each frame); with --keypoints, the video "
+                   "the keypoints were found in (their keys are frame numbers: MMPose's frame_id, OpenPose's "
+                   "<video>_<frame>, Ultralytics' <video>_<frame from 1>.txt), for its frame size, frame rate and "
+                   "pictures; each record says its 'frame'; use with --scene sequence (OpenCV: pip install "
+                   "\"hdnet[video]\")")
     p.add_argument("--frame-step", type=int, default=1, metavar="N",
                    help="with --video --detector: every N-th frame (default 1: each)")
     p.add_argument("--fps", type=float, default=None,
