@@ -799,17 +799,26 @@ def _json_for_info(path: str) -> Any:
         return None
 
 
-def _is_keypoint_data(data: Any) -> bool:
-    """Whether a loaded JSON file is a detector's keypoint file that ``--keypoints`` reads
-    (:func:`hdnet.data.keypoint_files.parse_keypoints` reads it, and it is not a camera file)."""
-    from ..data.keypoint_files import parse_keypoints
+def _keypoint_data(data: Any) -> Optional[tuple]:
+    """A loaded JSON file read as a detector's keypoint file that ``--keypoints`` reads
+    (:func:`hdnet.data.keypoint_files.parse_keypoint_file`: people, layout, track ids, scores),
+    parsed once for ``hdnet info``'s guess and its summary; None where it is no such file (no
+    people: a camera file, say). A keypoint file whose track ids or scores are malformed is a
+    ``CLIError`` saying so."""
+    from ..data.keypoint_files import parse_keypoint_file, parse_keypoints
     if data is None:
-        return False
+        return None
     try:
-        people, _ = parse_keypoints(data)
-    except (ValueError, TypeError, KeyError):
-        return False
-    return bool(people)
+        parsed = parse_keypoint_file(data, "info")
+    except (ValueError, TypeError, KeyError) as e:
+        try:  # people read, their tracks or scores not: a keypoint file, and what is wrong with it
+            people, _ = parse_keypoints(data, "info")
+        except (ValueError, TypeError, KeyError):
+            return None
+        if people and isinstance(e, ValueError):
+            raise CLIError(str(e)) from None
+        return None
+    return parsed if parsed[0] else None
 
 
 def _boxes_info(path: str, data: Any) -> Optional[Dict[str, Any]]:
@@ -847,18 +856,14 @@ def _boxes_info_lines(r: Dict[str, Any]) -> List[str]:
     return lines
 
 
-def _keypoint_info(path: str, loaded: Any = None) -> Dict[str, Any]:
-    """What a keypoint folder or file (loaded: ``loaded``) holds, as ``--keypoints`` reads it: its
+def _keypoint_info(path: str, loaded: Any = None, parsed: Optional[tuple] = None) -> Dict[str, Any]:
+    """What a keypoint folder, or file (loaded: ``loaded``; parsed by :func:`_keypoint_data`:
+    ``parsed``), holds, as ``--keypoints`` reads it: its
     layout, images, people, joint count, the formats that count fits and the one the people look
     like, whether it has track ids and person scores, and the range of its coordinates."""
     import numpy as np
 
-    from ..data.keypoint_files import (
-        annotation_keypoint_names,
-        folder_layout,
-        parse_keypoint_file,
-        read_keypoint_folder,
-    )
+    from ..data.keypoint_files import annotation_keypoint_names, folder_layout, read_keypoint_folder
     from ..keypoint.formats import (
         FORMATS,
         INPUT_FORMATS,
@@ -879,7 +884,7 @@ def _keypoint_info(path: str, loaded: Any = None) -> Dict[str, Any]:
             people, tracks, scores = read_keypoint_folder(path, "info", joints=counts)
             layout = f"{folder_layout(path)} folder"
         else:
-            people, layout, tracks, scores = parse_keypoint_file(loaded, "info")
+            people, layout, tracks, scores = parsed  # type: ignore[misc]  # a file comes parsed
             names = annotation_keypoint_names(loaded, "info")
     except (OSError, ValueError) as e:
         raise CLIError(str(e)) from None
@@ -1055,6 +1060,7 @@ def _camera_info(cameras) -> Dict[str, Any]:
 
 def _run_info(args) -> int:
     from ..core.checkpoint import describe_checkpoint, pretrained_request
+    from ..core.files import IMAGE_SUFFIXES, VIDEO_SUFFIXES
     from ..keypoint.model import SHIPPED_WEIGHTS
     if args.checkpoint is None:
         names = sorted(SHIPPED_WEIGHTS.names(), key=lambda n: n != "keypoint")  # the default first
@@ -1081,17 +1087,20 @@ def _run_info(args) -> int:
         except (OSError, ValueError) as e:
             raise CLIError(str(e)) from None
         print("\n".join(_people_info_lines(args.checkpoint, result)))
-    elif args.checkpoint.lower().endswith(_image_suffixes()) and os.path.isfile(args.checkpoint):
+    elif args.checkpoint.lower().endswith(IMAGE_SUFFIXES) and os.path.isfile(args.checkpoint):
         result = _photo_info(args.checkpoint)
         print("\n".join(_photo_info_lines(result)))
-    elif args.checkpoint.lower().endswith(_video_suffixes()) and os.path.isfile(args.checkpoint):
+    elif args.checkpoint.lower().endswith(VIDEO_SUFFIXES) and os.path.isfile(args.checkpoint):
         result = _video_info(args.checkpoint)
         print("\n".join(_video_info_lines(result)))
     elif (boxes := _boxes_info(args.checkpoint, loaded := _json_for_info(args.checkpoint))) is not None:
         result = boxes  # a JSON file is read once for this and the keypoint guess below
         print("\n".join(_boxes_info_lines(result)))
-    elif os.path.isdir(args.checkpoint) or _is_keypoint_data(loaded):
-        result = _keypoint_info(args.checkpoint, loaded)
+    elif os.path.isdir(args.checkpoint):
+        result = _keypoint_info(args.checkpoint)
+        print("\n".join(_keypoint_info_lines(result)))
+    elif (parsed := _keypoint_data(loaded)) is not None:
+        result = _keypoint_info(args.checkpoint, loaded, parsed)
         print("\n".join(_keypoint_info_lines(result)))
     elif os.path.splitext(args.checkpoint)[1].lower() in _CALIBRATION_SUFFIXES:
         try:
@@ -1106,16 +1115,6 @@ def _run_info(args) -> int:
         _write_json(args.json, result, "--json")
         print(f"wrote {args.json}")
     return 0
-
-
-def _image_suffixes() -> Tuple[str, ...]:
-    from ..core.files import IMAGE_SUFFIXES
-    return tuple(IMAGE_SUFFIXES)
-
-
-def _video_suffixes() -> Tuple[str, ...]:
-    from ..core.files import VIDEO_SUFFIXES
-    return VIDEO_SUFFIXES
 
 
 def _video_info(path: str) -> Dict[str, Any]:

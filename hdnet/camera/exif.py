@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from dataclasses import dataclass
 from typing import Any, Optional, Tuple
 
@@ -57,26 +56,32 @@ class ExifFocal:
 def _read_exif(image) -> Tuple[Any, Any]:
     """An opened Pillow image's EXIF and its Exif sub-IFD (the camera's tags); Pillow's warnings
     about a damaged block become one :class:`~hdnet.core.files.DamagedImageWarning` naming the
-    photo, and a block its parser gives up on reads as no tags."""
-    from ..core.files import pillow_warnings_named
-    with pillow_warnings_named(str(getattr(image, "filename", "") or "an image")):
+    photo, and a block its parser gives up on reads as no tags (and says so the same way)."""
+    from ..core.files import pillow_warnings_named, warn_damaged
+    name = str(getattr(image, "filename", "") or "an image")
+    with pillow_warnings_named(name):
         exif = image.getexif()
         try:
             tags = exif.get_ifd(_EXIF_IFD)
         except (OSError, ValueError, TypeError, KeyError, SyntaxError) as e:  # Pillow's parser on a broken block
             tags = {}
-            warnings.warn(f"its Exif block cannot be read ({e})", UserWarning, stacklevel=1)
+            warn_damaged(name, f"its Exif block cannot be read: {e}")
     return exif, tags
+
+
+def _orientation(exif) -> int:
+    """The ``Orientation`` tag of a read EXIF: 1 to 8, 1 where it is missing or not 1-8."""
+    try:
+        value = int(exif.get(_ORIENTATION, 1) or 1)
+    except (TypeError, ValueError):
+        return 1
+    return value if value in range(1, 9) else 1
 
 
 def exif_orientation(image) -> int:
     """The EXIF ``Orientation`` of an opened Pillow image: 1 (upright, also where the tag is
     missing or not 1-8) to 8; 5-8 store the pixels turned by 90 degrees."""
-    try:
-        value = int(_read_exif(image)[0].get(_ORIENTATION, 1) or 1)
-    except (TypeError, ValueError):
-        return 1
-    return value if value in range(1, 9) else 1
+    return _orientation(_read_exif(image)[0])
 
 
 def as_shown(image):
@@ -110,8 +115,8 @@ def read_exif_focal(path) -> ExifFocal:
     p = os.fspath(path)
     with open_image(p) as im:
         stored_w, stored_h = im.size
-        orientation = exif_orientation(im)
-        tags = _read_exif(im)[1]
+        exif, tags = _read_exif(im)
+        orientation = _orientation(exif)
     w, h = (stored_h, stored_w) if orientation >= 5 else (stored_w, stored_h)
     f35 = _number(tags.get(_FOCAL_35))
     if f35 is not None:

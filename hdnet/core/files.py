@@ -22,9 +22,9 @@ import unicodedata
 import warnings
 from typing import Any, Callable, Iterator, List, Optional
 
-__all__ = ["DamagedImageWarning", "pillow_warnings_named", "atomic_write", "write_json", "write_text", "read_json",
-           "read_text", "decode_text", "open_h5", "open_image", "IMAGE_SUFFIXES", "VIDEO_SUFFIXES", "strict_json",
-           "MAX_JSON_BYTES", "natural_key", "file_name", "folder_entries", "loose_name"]
+__all__ = ["DamagedImageWarning", "warn_damaged", "pillow_warnings_named", "atomic_write", "write_json", "write_text",
+           "read_json", "read_text", "decode_text", "open_h5", "open_image", "IMAGE_SUFFIXES", "VIDEO_SUFFIXES",
+           "strict_json", "MAX_JSON_BYTES", "natural_key", "file_name", "folder_entries", "loose_name"]
 
 #: The image files hdnet lists in a folder. HEIC/HEIF (phones' photos) are read where the
 #: ``heic`` extra (pillow-heif) is installed, elsewhere opening one says how to get it; AVIF
@@ -271,25 +271,30 @@ class DamagedImageWarning(UserWarning):
 _DAMAGE_SAID: set = set()
 
 
+def warn_damaged(path, said: str, what: str = "image", stacklevel: int = 2) -> None:
+    """One :class:`DamagedImageWarning` that the file at ``path`` is damaged (``said``: how), the
+    first time this process hears it of that file."""
+    p = os.fspath(path)
+    key = (os.path.abspath(p), said)
+    if key not in _DAMAGE_SAID:
+        _DAMAGE_SAID.add(key)
+        warnings.warn(DamagedImageWarning(f"{what}: {p!r} is damaged ({said}); what could be read is used"),
+                      stacklevel=stacklevel + 1)
+
+
 @contextlib.contextmanager
 def pillow_warnings_named(path, what: str = "image") -> Iterator[None]:
     """Inside the block, Pillow's warnings about a damaged file become one
-    :class:`DamagedImageWarning` per file and message that names ``path``; other warnings pass
-    as they are."""
-    p = os.fspath(path)
+    :class:`DamagedImageWarning` per file and message that names ``path`` (:func:`warn_damaged`);
+    other warnings pass as they are."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
     for w in caught:
-        about_the_file = w.category is UserWarning and (f"{os.sep}PIL{os.sep}" in w.filename or "hdnet" in w.filename)
-        if not about_the_file:
+        if w.category is UserWarning and f"{os.sep}PIL{os.sep}" in w.filename:
+            warn_damaged(path, f"{w.message}, Pillow says", what, stacklevel=3)
+        else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-            continue
-        key = (os.path.abspath(p), str(w.message))
-        if key not in _DAMAGE_SAID:
-            _DAMAGE_SAID.add(key)
-            warnings.warn(DamagedImageWarning(f"{what}: {p!r} is damaged ({w.message}, Pillow says); what could be "
-                                              "read is used"), stacklevel=3)
 
 
 def open_image(path, what: str = "image"):
