@@ -92,7 +92,7 @@ def test_people_in_windows_finds_each_person_once_and_drops_cut_stand_ins():
 
 
 def test_max_people_is_checked():
-    pytest.importorskip("mediapipe", reason="MediaPipePose needs the mediapipe extra")
+    """Checked before mediapipe is imported: the same error with the extra or without."""
     from hdnet.keypoint.detectors import MediaPipePose
     for bad in (0, 101, 2.5, True, "3"):
         with pytest.raises(ValueError, match="max_people"):

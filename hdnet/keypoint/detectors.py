@@ -316,16 +316,16 @@ class MediaPipePose:
 
     def __init__(self, box_margin: float = 0.25, min_detection_confidence: float = 0.5, video: bool = False,
                  max_people: int = 1):
-        try:
-            import mediapipe  # noqa: F401
-        except ImportError:
-            raise ImportError("MediaPipePose needs mediapipe 0.10.14: pip install \"hdnet[mediapipe]\"") from None
-        if not 0 <= box_margin <= 2:
+        if not 0 <= box_margin <= 2:  # the arguments first: a wrong one is wrong with mediapipe or without
             raise ValueError(f"box_margin: expected a fraction in [0, 2], got {box_margin}")
         if not 0 <= min_detection_confidence <= 1:
             raise ValueError(f"min_detection_confidence: expected a score in [0, 1], got {min_detection_confidence}")
         if isinstance(max_people, bool) or not isinstance(max_people, (int, np.integer)) or not 1 <= max_people <= 100:
             raise ValueError(f"max_people: expected a whole number from 1 to 100, got {max_people!r}")
+        try:
+            import mediapipe  # noqa: F401
+        except ImportError:
+            raise ImportError("MediaPipePose needs mediapipe 0.10.14: pip install \"hdnet[mediapipe]\"") from None
         self.box_margin = float(box_margin)
         self.min_detection_confidence = float(min_detection_confidence)
         self.video = bool(video)
