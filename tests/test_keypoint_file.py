@@ -171,3 +171,65 @@ def test_posetrack_keypoints_are_cocos_without_the_eyes_and_named_only(tmp_path)
     torch.testing.assert_close(got, want)
     with pytest.raises(ValueError, match="say which"):  # 17 points without a name: not PoseTrack's
         read_keypoints(tmp_path / "pt.json")
+
+
+def _rtmpose_like(seed):
+    """Three people's COCO keypoints with scores as RTMPose gives them (SimCC: 0.6-1.15 where a
+    point is seen, one heatmap maximum below 0), and an MMPose folder of one file per image."""
+    kp, _, _ = _coco_views(3, seed=seed)
+    rng = np.random.default_rng(seed)
+    kp[..., 2] = np.where(kp[..., 2] > 0, rng.uniform(0.6, 1.15, kp.shape[:2]), 0.0)
+    kp[1, 4, 2] = -0.03
+    return kp
+
+
+def test_scores_outside_0_1_are_refused_or_read_as_the_nearer_end(tmp_path):
+    """RTMPose's scores run past 1: refused by default, naming the image, the range and the option;
+    with ``clip_scores`` each reads as ``np.clip`` of it (below 0: missing) and the file says how
+    many were; points the format does not read (a whole-body file's face) are not checked."""
+    from .test_keypoint_cli import _mmpose_instances
+    kp = _rtmpose_like(21)
+    (tmp_path / "mm").mkdir()
+    for i, p in enumerate(kp):
+        (tmp_path / "mm" / f"img{i}.json").write_text(json.dumps(_mmpose_instances(p[None])))
+    with pytest.raises(ValueError) as refused:
+        read_keypoints(tmp_path / "mm", "coco_17")
+    said = str(refused.value)
+    assert "'img0'" in said and f"{kp[..., 2].max():.4g}" in said and "-0.03" in said and "clip_scores=True" in said
+    found = read_keypoints(tmp_path / "mm", "coco_17", clip_scores=True)
+    for i in range(3):
+        np.testing.assert_array_equal(found.people[f"img{i}"][0, :, 2], np.clip(kp[i, :, 2], 0.0, 1.0))
+        np.testing.assert_array_equal(found.people[f"img{i}"][0, :, :2], kp[i, :, :2])
+    assert found.people["img1"][0, 4, 2] == 0.0  # below 0: not found
+    assert tuple(found.clipped) == (int((kp[..., 2] > 1).sum()), 1, -0.03, float(kp[..., 2].max()))
+    (tmp_path / "ok.json").write_text(json.dumps({"a.jpg": np.c_[kp[0, :, :2], np.clip(kp[0, :, 2], 0, 1)][None].tolist()}))
+    assert read_keypoints(tmp_path / "ok.json", "coco_17", clip_scores=True).clipped is None
+    whole = np.zeros((1, 133, 3))
+    whole[0, :17] = np.clip(kp[0], 0.0, 1.0)
+    whole[0, 23:91] = [300.0, 200.0, 1.2]  # the face's scores past 1: not read, so not refused
+    (tmp_path / "whole.json").write_text(json.dumps({"a.jpg": whole.tolist()}))
+    np.testing.assert_array_equal(read_keypoints(tmp_path / "whole.json", "coco_wholebody_133").people["a.jpg"][0],
+                                  whole[0, :17])
+
+
+def test_clip_scores_on_the_command_line_places_people_as_the_clipped_file(tmp_path, capsys):
+    from .test_keypoint_cli import _mmpose_instances
+    kp = _rtmpose_like(22)
+    (tmp_path / "mm").mkdir()
+    for i, p in enumerate(kp):
+        (tmp_path / "mm" / f"img{i}.json").write_text(json.dumps(_mmpose_instances(p[None])))
+    (tmp_path / "clipped.json").write_text(json.dumps({f"img{i}": [np.c_[p[:, :2], np.clip(p[:, 2], 0, 1)].tolist()]
+                                                       for i, p in enumerate(kp)}))
+    (tmp_path / "cam.json").write_text(json.dumps({"fx": 1000.0, "fy": 1000.0, "cx": 500.0, "cy": 500.0}))
+    run = ["predict", "--keypoint-format", "coco_17", "--camera", str(tmp_path / "cam.json")]
+    assert main(run + ["--keypoints", str(tmp_path / "mm"), "--out", str(tmp_path / "a")]) == 2
+    assert "--clip-scores reads each" in capsys.readouterr().err
+    assert main(run + ["--keypoints", str(tmp_path / "mm"), "--out", str(tmp_path / "a"), "--clip-scores"]) == 0
+    assert f"{int((kp[..., 2] > 1).sum())} above 1 read as 1, 1 below 0" in capsys.readouterr().out
+    assert main(run + ["--keypoints", str(tmp_path / "clipped.json"), "--out", str(tmp_path / "b")]) == 0
+    a, b = (json.loads((tmp_path / d / "people.json").read_text()) for d in "ab")
+    assert len(a) == 3 and [r["root_cam"] for r in a] == [r["root_cam"] for r in b]
+    assert main(["info", str(tmp_path / "mm")]) == 0
+    assert f"keypoint scores: -0.03 to {kp[..., 2].max():.4g} (outside [0, 1]" in capsys.readouterr().out
+    assert main(["predict", "--images", str(tmp_path), "--detector", "mediapipe", "--clip-scores"]) == 2
+    assert "--clip-scores: does not apply with --detector" in capsys.readouterr().err

@@ -264,10 +264,24 @@ def test_the_annotations_as_detections_score_as_the_annotations(tmp_path, capsys
     assert u["detections"]["below_min_score"] == n and u["detections"]["min_score"] == 0.5
     assert u["people"] == a["people"] and u["detected"] == a["people"] - n
     assert u["hdnet"]["pck3d_rel"] < a["hdnet"]["pck3d_rel"] - 5
+    # --clip-scores: scores past 1 (RTMPose's) read as 1, so every figure is the annotations' again
+    sure = json.loads(Path(dets).read_text())
+    for r in sure:
+        r["keypoints"][2::3] = [1.1 * v for v in r["keypoints"][2::3]]
+    (tmp_path / "sure.json").write_text(json.dumps(sure))
+    assert main(common + ["--keypoints", str(tmp_path / "sure.json"), "--coco-annotations", images,
+                          "--keypoint-format", "mupots_17", "--clip-scores", "--out", str(tmp_path / "c.json")]) == 0
+    c = json.loads((tmp_path / "c.json").read_text())
+    assert c["detections"]["clipped_scores"] == {"above": sum(v > 0 for r in sure for v in r["keypoints"][2::3]),
+                                                 "below": 0, "lowest": pytest.approx(min(v for r in sure for v in
+                                                                                         r["keypoints"][2::3])),
+                                                 "highest": pytest.approx(1.1)}
+    assert c["hdnet"]["mrpe_mm"] == pytest.approx(a["hdnet"]["mrpe_mm"], rel=1e-9)
     # errors, each one line and exit 2
     bad = [(["--keypoints", dets, "--keypoint-format", "mupots_17", "--noise-px", "3"], "come as they are"),
            (["--keypoint-format", "coco_17"], "without --keypoints"),
            (["--min-score", "0.5"], "without --keypoints"),
+           (["--clip-scores"], "without --keypoints"),
            (["--keypoints", dets, "--coco-annotations", images], "say which"),
            (["--keypoints", dets, "--keypoint-format", "mupots_17"], "not a MuPoTS-3D image name"),
            (["--keypoints", dets, "--coco-annotations", images, "--keypoint-format", "mupots_17", "--scene", "image",

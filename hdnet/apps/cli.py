@@ -123,7 +123,7 @@ def _add_eval(sub):
     p.add_argument("--coco-annotations", metavar="FILE",
                    help="mupots-3d with --keypoints: a COCO file whose 'images' tie image_id to file names "
                    "(RootNet's MuPoTS-3D.json)")
-    _add_min_score(p, "mupots-3d with --keypoints: ")
+    _add_score_options(p, "mupots-3d with --keypoints: ")
     p.add_argument("--images", help="image folder (mupots) or the Human36M root (h36m)")
     p.add_argument("--split", default="test", choices=["train", "test"], help="Human3.6M split")
     _add_model_options(p)
@@ -131,10 +131,14 @@ def _add_eval(sub):
     p.set_defaults(run=_run_eval)
 
 
-def _add_min_score(p, where: str) -> None:
+def _add_score_options(p, where: str) -> None:
+    """``--min-score`` and ``--clip-scores``: how a detector's scores in ``--keypoints`` are read."""
     p.add_argument("--min-score", type=float, metavar="S",
                    help=f"{where}leave out the people your detector scored under S (COCO results' 'score', "
                    "how sure it is of the whole person)")
+    p.add_argument("--clip-scores", action="store_true",
+                   help=f"{where}read keypoint scores outside [0, 1] as the nearer of 0 (missing) and 1 (seen) "
+                   "instead of refusing them: RTMPose's, RTMW's and DWPose's run past 1")
 
 
 def _add_predict(sub):
@@ -172,7 +176,7 @@ def _add_predict(sub):
     p.add_argument("--coco-annotations", metavar="FILE",
                    help="COCO annotation file whose 'images' list ties COCO results' image_id (of --keypoints "
                    "or --boxes) to file names and image sizes")
-    _add_min_score(p, "with --keypoints: ")
+    _add_score_options(p, "with --keypoints: ")
     p.add_argument("--detector", choices=["mediapipe"],
                    help="run a 2D detector here (mediapipe: BlazePose, pip install \"hdnet[mediapipe]\")")
     p.add_argument("--max-people", type=int, default=None, metavar="N",
@@ -563,14 +567,14 @@ def _run_eval_keypoints(args) -> int:
             raise CLIError("--noise-px, --detector-like, --known-heights: change the annotated 2D people; with "
                            "--keypoints the detector's people come as they are")
     else:
-        _refuse(args, ["--keypoint-format", "--coco-annotations", "--min-score"], "without --keypoints (they "
-                "describe its file)")
+        _refuse(args, ["--keypoint-format", "--coco-annotations", "--min-score", "--clip-scores"],
+                "without --keypoints (they describe its file)")
     model = _keypoint_model(args)
     seqs = read_mupots_annotations(args.annotations, args.sequences)
     detections = fmt = tracks = scores = None
     if args.keypoints:
-        people, tracks, fmt, coco, scores = _read_keypoints(args, model, sequences=True,
-                                                            image_size=_mupots_image_sizes(seqs))
+        people, tracks, fmt, coco, scores, clipped = _read_keypoints(args, model, sequences=True,
+                                                                     image_size=_mupots_image_sizes(seqs))
         keep, below = _above_min_score(args, people, scores)
         if keep is not None:  # the detector's unsure people are not detections
             people = {key: v[keep[key]] for key, v in people.items()}
@@ -601,6 +605,8 @@ def _run_eval_keypoints(args) -> int:
         report["detections"]["file"] = args.keypoints
         if args.min_score is not None:
             report["detections"].update(min_score=args.min_score, below_min_score=below)
+        if clipped is not None:
+            report["detections"]["clipped_scores"] = clipped._asdict()
     report["model"] = args.checkpoint or "shipped (KeypointHDNet.pretrained())"
     print(report_markdown(report))
     _write_json(args.out, report, "--out")
@@ -694,7 +700,8 @@ def _run_eval(args) -> int:
     if not (args.dataset == "h36m" and args.annotations):
         _refuse(args, ["--keypoints", "--keypoint-format"], "here (a detector's people: --dataset mupots-3d, or h36m "
                 "with a motion-capture file)")
-    _refuse(args, ["--coco-annotations", "--min-score"], "here (a detector's people on MuPoTS-3D: --dataset mupots-3d)")
+    _refuse(args, ["--coco-annotations", "--min-score", "--clip-scores"], "here (a detector's people on MuPoTS-3D: "
+            "--dataset mupots-3d)")
     if args.dataset == "h36m" and args.annotations:
         _refuse(args, ["--detector-like", "--tracks"], "here (MuPoTS-3D keypoint evaluation only: --dataset "
                 "mupots-3d)")
@@ -910,6 +917,9 @@ def _keypoint_info(path: str, loaded: Any = None, parsed: Optional[tuple] = None
         if len(seen):
             result["x_px"] = [float(seen[:, 0].min()), float(seen[:, 0].max())]
             result["y_px"] = [float(seen[:, 1].min()), float(seen[:, 1].max())]
+        given = every[..., 2][every[..., 2] != 0]  # the scores of the joints found (0: missing)
+        if len(given):
+            result["keypoint_scores"] = [float(given.min()), float(given.max())]
         if len(fits) > 1 and not layouts and len(every) >= 3:
             result["bone_spread"] = {f: v for f, v in format_evidence(every, fits).items() if np.isfinite(v)}
             looks = likely_format(every, fits)
@@ -947,6 +957,10 @@ def _keypoint_info_lines(r: Dict[str, Any]) -> List[str]:
                      f"{r['y_px'][1]:.4g}"
                      + (" (all within [0, 1]: fractions of the image? give pixels)" if max(r["x_px"][1], r["y_px"][1]) <= 1
                         else ""))
+    if "keypoint_scores" in r:
+        lo, hi = r["keypoint_scores"]
+        lines.append(f"  keypoint scores: {lo:.4g} to {hi:.4g}" + ("" if 0 <= lo and hi <= 1 else
+                     " (outside [0, 1]: --keypoints refuses them; --clip-scores reads each as the nearer of 0 and 1)"))
     lines.append(f"  track ids: {'yes' if r['track_ids'] else 'none'}; the detector's person scores: "
                  f"{'yes' if r['person_scores'] else 'none'}")
     return lines
@@ -1337,7 +1351,8 @@ def _people(n: int) -> str:
 def _read_keypoints(args, model, sequences: bool = False, image_size=None):
     """``--keypoints`` (a file or a folder), ``--keypoint-format`` and ``--coco-annotations`` read
     (:func:`hdnet.keypoint.keypoint_file.read_keypoints`): ``(people {image key: [P, J, 3]},
-    track ids or None, format, COCO image table or None, the people's detector scores or None)``;
+    track ids or None, format, COCO image table or None, the people's detector scores or None,
+    the joints' scores that ``--clip-scores`` read into [0, 1] or None)``, the last said on screen;
     the format is required where the joint count fits several of the model's. ``sequences``: a
     folder may hold a folder per sequence instead. ``image_size(key)``: the ``(width, height)`` of
     the image a key names (Ultralytics' labels are divided by it). A format named that the
@@ -1350,13 +1365,18 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
         warnings.simplefilter("always", KeypointFormatWarning)
         found = read_keypoints(args.keypoints, args.keypoint_format, formats=model.formats,
                                coco_annotations=args.coco_annotations, image_size=image_size, sequences=sequences,
-                               names=("--keypoint-format", "--keypoints", "--coco-annotations"))
+                               clip_scores=args.clip_scores,
+                               names=("--keypoint-format", "--keypoints", "--coco-annotations", "--clip-scores"))
     for w in caught:
         if issubclass(w.category, KeypointFormatWarning):
             print(f"warning: {w.message}", file=sys.stderr)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return found.people, found.tracks, found.format, found.images, found.scores
+    if found.clipped is not None:
+        c = found.clipped
+        print(f"keypoint scores from {c.lowest:.4g} to {c.highest:.4g}: {c.above} above 1 read as 1, {c.below} below 0 "
+              "read as 0 (missing) (--clip-scores)")
+    return found.people, found.tracks, found.format, found.images, found.scores, found.clipped
 
 
 def _is_label_folder(path: str) -> bool:
@@ -1412,7 +1432,7 @@ def _run_predict_keypoints(args) -> int:
     if args.keypoints:
         _refuse(args, ["--boxes", "--box-format"], "with --keypoints (the keypoints say where people are)")
     else:
-        _refuse(args, ["--keypoint-format", "--min-score"], "with --detector (it says its own "
+        _refuse(args, ["--keypoint-format", "--min-score", "--clip-scores"], "with --detector (it says its own "
                 "format and gives no person scores)")
         if not args.boxes:
             _refuse(args, ["--coco-annotations"], "with --detector without --boxes (COCO detection results' ids)")
@@ -1452,7 +1472,8 @@ def _run_predict_keypoints(args) -> int:
     tracks = None
     frame_rate = 30.0  # images in order: reason_scene's default windows
     if args.keypoints:
-        people, tracks, fmt, coco, scores = _read_keypoints(args, model, image_size=_label_image_sizes(args, images))
+        people, tracks, fmt, coco, scores, _ = _read_keypoints(args, model,
+                                                               image_size=_label_image_sizes(args, images))
         if args.video:  # the file's keys name the video's frames (Ultralytics counts them from 1)
             refs, people, frame_rate = _video_frames_of(args.video, people, int(_is_label_folder(args.keypoints)))
             tracks = None if tracks is None else {key: tracks[key] for key in people}

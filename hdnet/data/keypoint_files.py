@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from ..core.files import folder_entries, natural_key, read_json, read_text
 
 __all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "parse_keypoint_file", "read_keypoint_folder",
            "read_keypoint_folders", "folder_layout", "is_coco_annotations", "annotation_keypoint_names",
-           "coco_image_table", "OPENPOSE_SUFFIX", "PIFPAF_SUFFIX"]
+           "coco_image_table", "check_keypoint_scores", "ClippedScores", "OPENPOSE_SUFFIX", "PIFPAF_SUFFIX"]
 
 #: How OpenPose names what ``--write_json DIR`` writes: one file per image or video frame,
 #: ``<image name without its extension>_keypoints.json``.
@@ -283,12 +283,13 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
     image ids; every image of its ``images``, those without people too). People without
     a score get 1 (where their point is given: one of ``NaN`` or ``null`` is missing); a joint with
     score 0, ``NaN`` or ``null`` is missing and its coordinates may be anything (``NaN`` and
-    ``null`` included); an image's people may be ``[]`` (nobody found).
+    ``null`` included); an image's people may be ``[]`` (nobody found). The scores come as the
+    file gives them: whether they lie in [0, 1] is :func:`check_keypoint_scores`'s to say.
 
     Raises:
         ValueError: naming ``what`` and the entry: a malformed entry, people of one image with
-            different joint counts, scores outside [0, 1], NaN or infinite coordinates of a
-            joint with a score above 0.
+            different joint counts, infinite scores, NaN or infinite coordinates of a joint with a
+            score above 0.
     """
     return _parse_keypoints(data, _as_results(data, what), what)
 
@@ -375,8 +376,8 @@ def _parse_keypoints(data: Any, converted: Any, what: str) -> Tuple[Dict[str, np
         arr = np.asarray(people, dtype=np.float64).reshape(len(people), -1, 3)
         arr[..., 2][np.isnan(arr[..., 2])] = 0.0  # a score of NaN (or null): not found, as in KeypointHDNet.predict
         scores = arr[..., 2]
-        if not np.isfinite(scores).all() or ((scores < 0) | (scores > 1)).any():
-            raise ValueError(f"{what}: the scores of {name!r} must lie in [0, 1]")
+        if not np.isfinite(scores).all():
+            raise ValueError(f"{what}: the scores of {name!r} must be finite numbers (NaN or null: a missing joint)")
         if not np.isfinite(arr[..., :2][scores > 0]).all():
             raise ValueError(f"{what}: the keypoints of {name!r} hold NaN, null or inf where the score is above 0 "
                              "(a missing joint has score 0)")
@@ -384,6 +385,56 @@ def _parse_keypoints(data: Any, converted: Any, what: str) -> Tuple[Dict[str, np
     counts = {len(v[0]) for v in out.values() if v}
     j = counts.pop() if len(counts) == 1 else 0  # an image with nobody: the others' joint count
     return {k: np.stack(v) if v else np.zeros((0, j, 3)) for k, v in out.items()}, layout
+
+
+class ClippedScores(NamedTuple):
+    """What :func:`check_keypoint_scores` read into [0, 1]: how many joints' scores lay above 1
+    (read as 1) and below 0 (read as 0: missing), and the lowest and highest score given."""
+
+    above: int
+    below: int
+    lowest: float
+    highest: float
+
+
+def check_keypoint_scores(people: Dict[str, np.ndarray], what: str = "--keypoints", *, clip: bool = False,
+                          option: str = "clip=True") -> Tuple[Dict[str, np.ndarray], Optional[ClippedScores]]:
+    """Every joint's score in ``people`` (``{image: [P, J, 3]}``, as the readers above give them)
+    within [0, 1], or with ``clip`` each score outside read as the nearer of 0 and 1.
+
+    Scores are not probabilities everywhere: RTMPose's and the other SimCC detectors' (MMPose's
+    RTMPose, RTMW, DWPose) run a little past 1 where they are sure of a point, and heatmap
+    maxima may fall below 0 where there is none. Read as the nearer of 0 and 1, such a score
+    above 1 is a point seen and one below 0 a point missing. That is a choice the caller makes
+    (``clip``): a file whose third number is not a score (a depth, say) must not pass unread.
+
+    Returns:
+        ``(people, clipped)``: the people (clipped where ``clip``) and, where any score lay
+        outside [0, 1] and ``clip`` read it, a :class:`ClippedScores`; else None.
+
+    Raises:
+        ValueError: naming ``what``, the first image with a score outside [0, 1], the range of
+            the file's scores and ``option`` (what turns ``clip`` on), unless ``clip``.
+    """
+    seen = [v[..., 2] for v in people.values() if v.size]
+    if not seen:
+        return people, None
+    flat = np.concatenate([s.reshape(-1) for s in seen])
+    lowest, highest = float(flat.min()), float(flat.max())
+    if lowest >= 0.0 and highest <= 1.0:
+        return people, None
+    if not clip:
+        name = next(k for k, v in people.items() if v.size and ((v[..., 2] < 0) | (v[..., 2] > 1)).any())
+        raise ValueError(f"{what}: keypoint scores must lie in [0, 1]; {name!r} has some outside, and the file's run "
+                         f"from {lowest:.4g} to {highest:.4g} (RTMPose's and other SimCC detectors' scores run past 1: "
+                         f"{option} reads each as the nearer of 0 and 1, 0 being a missing joint)")
+    clipped = ClippedScores(int((flat > 1).sum()), int((flat < 0).sum()), lowest, highest)
+    out = {}
+    for key, v in people.items():
+        v = v.copy()
+        v[..., 2] = np.clip(v[..., 2], 0.0, 1.0)
+        out[key] = v
+    return out, clipped
 
 
 def _instance_info(data: Any) -> Any:
@@ -494,7 +545,8 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
 
     Raises:
         ValueError: naming ``what`` and the file: no such files, a file of none of these kinds, a
-            person without keypoints, scores outside [0, 1], a label line whose length fits no or
+            person without keypoints, infinite scores (in Ultralytics' labels, any outside [0, 1]:
+            elsewhere their range is :func:`check_keypoint_scores`'s), a label line whose length fits no or
             several joint counts, a label file without its image's size, and the like (as
             :func:`parse_keypoints`).
     """

@@ -24,8 +24,10 @@ import numpy as np
 
 from ..core.files import read_json
 from ..data.keypoint_files import (
+    ClippedScores,
     ImageSize,
     annotation_keypoint_names,
+    check_keypoint_scores,
     coco_image_table,
     folder_layout,
     is_coco_annotations,
@@ -65,6 +67,9 @@ class KeypointFile:
         scores: ``{image key: [P]}`` the detector's score of each person (None: none given).
         images: ``{image id: {"file_name", "width", "height"}}`` from COCO annotations (the file
             itself, or ``coco_annotations``), None for other files.
+        clipped: where :func:`read_keypoints` read joints' scores outside [0, 1] into it
+            (``clip_scores``), how many and their range
+            (:class:`~hdnet.data.keypoint_files.ClippedScores`); None where none was.
     """
 
     people: Dict[str, np.ndarray]
@@ -72,6 +77,7 @@ class KeypointFile:
     tracks: Optional[Dict[str, np.ndarray]] = None
     scores: Optional[Dict[str, np.ndarray]] = None
     images: Optional[Dict[str, dict]] = None
+    clipped: Optional[ClippedScores] = None
 
     def __len__(self) -> int:
         """How many people the file holds."""
@@ -92,7 +98,8 @@ class KeypointFile:
 
 def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str] = INPUT_FORMATS,
                    coco_annotations=None, image_size: Optional[ImageSize] = None, sequences: bool = False,
-                   names: Tuple[str, str, str] = ("format", "path", "coco_annotations")) -> KeypointFile:
+                   clip_scores: bool = False,
+                   names: Tuple[str, ...] = ("format", "path", "coco_annotations", "clip_scores=True")) -> KeypointFile:
     """The people of a keypoint file or folder (every layout ``hdnet predict --keypoints`` takes:
     docs/cli.md), in one of ``formats`` (default: the shipped model's).
 
@@ -106,8 +113,11 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
             ``image_id`` to files and sizes.
         image_size: ``key -> (width, height)`` of the image a key names (Ultralytics' labels are
             fractions of it).
-        names: what to call ``format``, ``path`` and ``coco_annotations`` in errors (the command
-            line: its options).
+        clip_scores: read the joints' scores outside [0, 1] as the nearer of 0 and 1
+            (RTMPose's run past 1: :func:`~hdnet.data.keypoint_files.check_keypoint_scores`)
+            instead of refusing them; the file's ``clipped`` says how many were.
+        names: what to call ``format``, ``path``, ``coco_annotations`` and ``clip_scores=True``
+            in errors (the command line: its options).
 
     Warns:
         KeypointFormatWarning: the format named does not fit the keypoints
@@ -115,9 +125,10 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
 
     Raises:
         ValueError: an unreadable file, images with different joint counts, a format that is not
-            one of ``formats`` or does not fit (the candidates listed, and which they look like).
+            one of ``formats`` or does not fit (the candidates listed, and which they look like),
+            scores outside [0, 1] without ``clip_scores``.
     """
-    fmt_name, what, coco_name = names
+    fmt_name, what, coco_name, clip_name = tuple(names) + ("clip_scores=True",) * (4 - len(names))
     p = os.fspath(path)
     format = layout_name(format)  # a layout's alias ("goliath") as its name
     images = declared = None
@@ -148,6 +159,7 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
         people = {key: body_keypoints(v, layout)[0] if v.shape[0] else np.zeros((0, body) + v.shape[2:], v.dtype)
                   for key, v in people.items()}
         counts = [body] if counts else []
+    people, clipped = check_keypoint_scores(people, what, clip=clip_scores, option=clip_name)  # the points read
     if not counts:  # nobody in the file: any format reads it
         return KeypointFile(people, check_format_name(named or formats[0], formats, fmt_name), tracks, scores, images)
     found = [v for v in people.values() if len(v)]
@@ -164,7 +176,7 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
                       f"{mismatch[1]:.1f}x as long as read as {mismatch[0]}, which joins neighbouring points; "
                       "hdnet.keypoint.formats.format_evidence); a wrong format places every person wrongly",
                       KeypointFormatWarning, stacklevel=2)
-    return KeypointFile(people, fmt, tracks, scores, images)
+    return KeypointFile(people, fmt, tracks, scores, images, clipped)
 
 
 def readable_joint_counts(format: Optional[str], formats: Sequence[str] = INPUT_FORMATS) -> List[int]:
