@@ -75,7 +75,7 @@ def test_an_annotation_file_declares_its_format_and_images(tmp_path):
     assert found.format == "coco_17" and found.images == {"3": {"file_name": "x.jpg", "width": 640, "height": 480}}
     np.testing.assert_array_equal(found.people["3"][..., :2], kp[..., :2])
     assert (found.people["3"][..., 2] == 1).all()
-    with pytest.raises(ValueError, match="format h36m_17: the file's categories name its keypoints otherwise"):
+    with pytest.raises(ValueError, match="format h36m_17: the file names its keypoints otherwise"):
         read_keypoints(tmp_path / "ann.json", "h36m_17")
 
 
@@ -233,3 +233,92 @@ def test_clip_scores_on_the_command_line_places_people_as_the_clipped_file(tmp_p
     assert f"keypoint scores: -0.03 to {kp[..., 2].max():.4g} (outside [0, 1]" in capsys.readouterr().out
     assert main(["predict", "--images", str(tmp_path), "--detector", "mediapipe", "--clip-scores"]) == 2
     assert "--clip-scores: does not apply with --detector" in capsys.readouterr().err
+
+
+#: easy_ViTPose's coco_25 joint names, as its --save-json writes them under "skeleton"
+VITPOSE_25_NAMES = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "neck", "left_shoulder", "right_shoulder",
+                    "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "hip",
+                    "left_knee", "right_knee", "left_ankle", "right_ankle", "left_big_toe", "left_small_toe",
+                    "left_heel", "right_big_toe", "right_small_toe", "right_heel"]
+#: where each of them stands in Halpe-26 (AlphaPose's order: ... head 17, neck 18, hip 19, big toes
+#: 20-21, small toes 22-23, heels 24-25)
+VITPOSE_FROM_HALPE = [0, 1, 2, 3, 4, 18, 5, 6, 7, 8, 9, 10, 11, 12, 19, 13, 14, 15, 16, 20, 22, 24, 21, 23, 25]
+
+
+def _halpe_people(n, seed):
+    """``n`` people's Halpe-26 keypoints ``[n, 26, 3]`` (x, y px, score): the body from standing
+    people through virtual cameras, the points MuPoTS lacks put about the body, scores 0.5-1."""
+    from hdnet.data.virtual_cameras import VirtualCameraConfig, VirtualCameras
+    from hdnet.graphs import convert_joints
+
+    from .test_real import standing_people
+    views = VirtualCameras(VirtualCameraConfig(noise_frac=(0.0, 0.0), clean_prob=1.0, drop_prob=0.0, outlier_prob=0.0,
+                                               truncate=False, distortion_prob=0.0, depth_mm=(2500.0, 5000.0)),
+                           seed=seed)(torch.from_numpy(standing_people(n, seed)), "mupots_17")
+    halpe, _ = convert_joints(views["joints_2d_px"].double().numpy(), "mupots_17", "halpe_26")
+    rng = np.random.default_rng(seed)
+    lacking = ~np.isfinite(halpe).all(-1)
+    centre = np.nanmean(halpe, 1, keepdims=True)
+    halpe = np.where(lacking[..., None], centre + rng.normal(0, 20, halpe.shape), halpe)
+    return np.concatenate([halpe, rng.uniform(0.5, 1.0, halpe.shape[:2] + (1,))], -1), views["cameras"]
+
+
+def _easy_vitpose_file(frames, names=VITPOSE_25_NAMES, ids=None):
+    """easy_ViTPose's --save-json: each frame {person id: [[y, x, score], ...]}."""
+    return {"keypoints": [{str(ids[f][p] if ids else p): np.asarray(people)[p][:, [1, 0, 2]].tolist()
+                           for p in range(len(people))} for f, people in enumerate(frames)],
+            "skeleton": {str(k): n for k, n in enumerate(names)}}
+
+
+def test_easy_vitposes_files_read_as_halpe_without_the_head_their_points_turned(tmp_path):
+    """easy_ViTPose writes (y, x, score) and its 25 points (coco_25) in an order of its own, which
+    BODY_25's count would misread: its file names them, so it reads as Halpe-26 with the head
+    missing, x and y in place; a video's frames are keyed by number with its tracker's ids; one
+    image's file and a folder of them are keyed by the image's name; 17 COCO names say coco_17."""
+    halpe, cams = _halpe_people(6, seed=31)
+    vit = halpe[:, VITPOSE_FROM_HALPE]
+    frames = [vit[:2], vit[2:5], vit[5:]]
+    (tmp_path / "clip_result.json").write_text(json.dumps(_easy_vitpose_file(frames, ids=[[1, 2], [1, 2, 3], [3]])))
+    found = read_keypoints(tmp_path / "clip_result.json")
+    assert found.format == "halpe_26" and list(found.people) == ["0", "1", "2"]
+    assert {k: v.tolist() for k, v in found.tracks.items()} == {"0": [1, 2], "1": [1, 2, 3], "2": [3]}
+    got = np.concatenate(list(found.people.values()))
+    seen = np.ones(26, bool)
+    seen[17] = False  # Halpe's head: easy_ViTPose has none
+    np.testing.assert_allclose(got[:, seen], halpe[:, seen])
+    assert (got[:, 17, 2] == 0).all()
+    model = KeypointHDNet.pretrained("halpe_26")
+    expected = halpe.copy()
+    expected[:, 17] = [0.0, 0.0, 0.0]
+    k = torch.as_tensor(cams.intrinsics)
+    from hdnet.camera import Camera
+    cameras = [Camera(*map(float, row)) for row in k]
+    a = model.predict(got[..., :2], cameras, got[..., 2], format="halpe_26")
+    b = model.predict(expected[..., :2], cameras, expected[..., 2], format="halpe_26")
+    torch.testing.assert_close(a.root_mm, b.root_mm)
+    # the same keypoints as a plain file: 25 points are BODY_25's unless named
+    (tmp_path / "plain.json").write_text(json.dumps({"a.jpg": vit.tolist()}))
+    assert read_keypoints(tmp_path / "plain.json").format == "body_25"
+    np.testing.assert_allclose(read_keypoints(tmp_path / "plain.json", "vitpose_25").people["a.jpg"][:, seen],
+                               halpe[:, seen])
+    # one image's file, detections numbered 0, 1, ... (no tracker): keyed by the image, no tracks
+    (tmp_path / "photo_result.json").write_text(json.dumps(_easy_vitpose_file([vit[:3]])))
+    photo = read_keypoints(tmp_path / "photo_result.json")
+    assert list(photo.people) == ["photo"] and photo.tracks is None
+    (tmp_path / "dir").mkdir()
+    for i in range(2):
+        (tmp_path / "dir" / f"im{i}_result.json").write_text(json.dumps(_easy_vitpose_file([vit[3 * i:3 * i + 3]])))
+    folder = read_keypoints(tmp_path / "dir")
+    assert folder.format == "halpe_26" and list(folder.people) == ["im0", "im1"]
+    np.testing.assert_allclose(folder.people["im1"][:, seen], halpe[3:, seen])
+    coco = halpe[:, :17]
+    (tmp_path / "coco_result.json").write_text(json.dumps(_easy_vitpose_file([coco], names=COCO_NAMES)))
+    assert read_keypoints(tmp_path / "coco_result.json").format == "coco_17"  # no format to name
+    with pytest.raises(ValueError, match="names its keypoints otherwise"):
+        read_keypoints(tmp_path / "coco_result.json", "h36m_17")
+    (tmp_path / "dir" / "clip_result.json").write_text(json.dumps(_easy_vitpose_file(frames)))
+    with pytest.raises(ValueError, match="a video's"):
+        read_keypoints(tmp_path / "dir")
+    (tmp_path / "bad_result.json").write_text(json.dumps({"keypoints": [{"0": [[1.0, 2.0]]}], "skeleton": {"0": "a"}}))
+    with pytest.raises(ValueError, match=r"frame 0 person '0': expected \[\[y, x, score\]"):
+        read_keypoints(tmp_path / "bad_result.json")

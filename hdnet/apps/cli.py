@@ -165,13 +165,14 @@ def _add_predict(sub):
                    "video predictions; or a folder of one file per image: OpenPose's --write_json "
                    "(*_keypoints.json), MMPose's pred_out_dir or Ultralytics' Results.to_json() (<image>.json), "
                    "OpenPifPaf's --json-output "
-                   "(*.predictions.json), Ultralytics YOLO-pose's save_txt "
-                   "labels (<image>.txt, with the images: --images DIR)")
+                   "(*.predictions.json), easy_ViTPose's --save-json (*_result.json, or one such file), "
+                   "Ultralytics YOLO-pose's save_txt labels (<image>.txt, with the images: --images DIR)")
     p.add_argument("--keypoint-format", default=None,
                    help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17, or "
                    "layouts that hold one: the whole-body coco_wholebody_133 and halpe_136 (their body part is "
-                   "read), OpenPose's COCO model openpose_18, Sapiens' goliath_308 and PoseTrack's posetrack_17 (read as "
-                   "coco_17, PoseTrack's without the eyes); required "
+                   "read), OpenPose's COCO model openpose_18, Sapiens' goliath_308, PoseTrack's posetrack_17 (read as "
+                   "coco_17, PoseTrack's without the eyes) and easy_ViTPose's vitpose_25 (read as halpe_26 without the "
+                   "head); required "
                    "where the joint count fits several)")
     p.add_argument("--coco-annotations", metavar="FILE",
                    help="COCO annotation file whose 'images' list ties COCO results' image_id (of --keypoints "
@@ -870,7 +871,13 @@ def _keypoint_info(path: str, loaded: Any = None, parsed: Optional[tuple] = None
     like, whether it has track ids and person scores, and the range of its coordinates."""
     import numpy as np
 
-    from ..data.keypoint_files import annotation_keypoint_names, folder_layout, read_keypoint_folder
+    from ..data.keypoint_files import (
+        annotation_keypoint_names,
+        easy_vitpose_folder_names,
+        easy_vitpose_names,
+        folder_layout,
+        read_keypoint_folder,
+    )
     from ..keypoint.formats import (
         FORMATS,
         INPUT_FORMATS,
@@ -880,7 +887,7 @@ def _keypoint_info(path: str, loaded: Any = None, parsed: Optional[tuple] = None
         format_of_names,
         likely_format,
     )
-    from ..keypoint.keypoint_file import readable_joint_counts
+    from ..keypoint.keypoint_file import names_of_a_format, readable_joint_counts
     names = None
     try:
         if os.path.isdir(path):
@@ -890,9 +897,10 @@ def _keypoint_info(path: str, loaded: Any = None, parsed: Optional[tuple] = None
             counts = readable_joint_counts(None)  # every format's and layout's (Ultralytics' labels' among them)
             people, tracks, scores = read_keypoint_folder(path, "info", joints=counts)
             layout = f"{folder_layout(path)} folder"
+            names = names_of_a_format(easy_vitpose_folder_names(path))
         else:
             people, layout, tracks, scores = parsed  # type: ignore[misc]  # a file comes parsed
-            names = annotation_keypoint_names(loaded, "info")
+            names = annotation_keypoint_names(loaded, "info") or names_of_a_format(easy_vitpose_names(loaded))
     except (OSError, ValueError) as e:
         raise CLIError(str(e)) from None
     found = [v for v in people.values() if len(v)]
@@ -949,9 +957,9 @@ def _keypoint_info_lines(r: Dict[str, Any]) -> List[str]:
                          + ", ".join(f"{f} {v:.3f}" for f, v in r["bone_spread"].items()))
     declared = r.get("declared")
     if isinstance(declared, str):
-        lines.append(f"  the file's categories name {declared}'s keypoints")
+        lines.append(f"  the file names {declared}'s keypoints")
     elif declared is not None:
-        lines.append(f"  the file's categories name keypoints of no format hdnet reads: {', '.join(declared)}")
+        lines.append(f"  the file names keypoints of no format hdnet reads: {', '.join(declared)}")
     if "x_px" in r:
         lines.append(f"  coordinates: x {r['x_px'][0]:.4g} to {r['x_px'][1]:.4g}, y {r['y_px'][0]:.4g} to "
                      f"{r['y_px'][1]:.4g}"

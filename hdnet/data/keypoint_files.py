@@ -8,7 +8,10 @@ image (AlphaPose's ``--format open`` and ``--format cmu``), COCO keypoint annota
 (``{"images", "annotations", "categories"}``: COCO's own, CVAT's, Label Studio's and Roboflow's
 exports, PoseTrack's with its ``track_id``) and folders with a file per image
 (OpenPose's ``--write_json``, MMPose's ``pred_out_dir``, OpenPifPaf's ``--json-output``,
-Ultralytics YOLO-pose's ``save_txt`` labels: :func:`read_keypoint_folder`).
+Ultralytics YOLO-pose's ``save_txt`` labels, easy_ViTPose's ``--save-json``:
+:func:`read_keypoint_folder`) and easy_ViTPose's ``--save-json`` file of an image or a video
+(``{"keypoints": [{person id: [[y, x, score], ...]}, ...], "skeleton": {index: name}}``: its
+points are turned to ``x, y``).
 
 >>> people, layout = parse_keypoints({"a.jpg": [[[10.0, 20.0, 0.9], [30.0, 40.0, 0.8]]]})
 >>> layout, people["a.jpg"].shape
@@ -27,7 +30,8 @@ from ..core.files import folder_entries, natural_key, read_json, read_text
 
 __all__ = ["parse_keypoints", "parse_track_ids", "parse_person_scores", "parse_keypoint_file", "read_keypoint_folder",
            "read_keypoint_folders", "folder_layout", "is_coco_annotations", "annotation_keypoint_names",
-           "coco_image_table", "check_keypoint_scores", "ClippedScores", "OPENPOSE_SUFFIX", "PIFPAF_SUFFIX"]
+           "coco_image_table", "check_keypoint_scores", "ClippedScores", "easy_vitpose_names",
+           "easy_vitpose_folder_names", "OPENPOSE_SUFFIX", "PIFPAF_SUFFIX", "EASY_VITPOSE_SUFFIX"]
 
 #: How OpenPose names what ``--write_json DIR`` writes: one file per image or video frame,
 #: ``<image name without its extension>_keypoints.json``.
@@ -35,6 +39,10 @@ OPENPOSE_SUFFIX = "_keypoints.json"
 
 #: How OpenPifPaf names what ``--json-output DIR`` writes: ``<image file name>.predictions.json``.
 PIFPAF_SUFFIX = ".predictions.json"
+
+#: How easy_ViTPose names what ``inference.py --save-json`` writes: ``<input name without its
+#: extension>_result.json``.
+EASY_VITPOSE_SUFFIX = "_result.json"
 
 #: The largest track id read (2^53: a whole number that JSON's doubles and float64 hold exactly).
 MAX_TRACK_ID = 2 ** 53
@@ -80,6 +88,51 @@ def _ultralytics_results(detections: Any, image_id: str, where: str) -> List[dic
             if src in det:
                 rec[dst] = det[src]
         out.append(rec)
+    return out
+
+
+def _is_easy_vitpose(data: Any) -> bool:
+    """Whether ``data`` is what easy_ViTPose's ``--save-json`` writes: ``{"keypoints": [frame,
+    ...], "skeleton": {index: joint name}}``, each frame ``{person id: [[y, x, score], ...]}``."""
+    return (isinstance(data, dict) and set(data) == {"keypoints", "skeleton"} and isinstance(data["keypoints"], list)
+            and isinstance(data["skeleton"], dict) and all(isinstance(f, dict) for f in data["keypoints"]))
+
+
+def easy_vitpose_names(data: Any) -> Optional[List[str]]:
+    """The joint names of an easy_ViTPose file's ``skeleton`` (``{index: name}``) in index order,
+    None where ``data`` is no such file or its indices are not 0 to J - 1."""
+    if not _is_easy_vitpose(data):
+        return None
+    named = data["skeleton"]
+    if sorted(named) != sorted(str(k) for k in range(len(named))) or not all(isinstance(v, str)
+                                                                                for v in named.values()):
+        return None
+    return [named[str(k)] for k in range(len(named))]
+
+
+def _easy_vitpose_results(data: dict, what: str, key: Optional[str] = None) -> List[dict]:
+    """An easy_ViTPose file's people as COCO results, each point turned from ``y, x, score`` to
+    ``x, y, score``; the image ids are the frames' numbers from 0 (``key`` for a file of one
+    image). The person ids are the tracks where they are its tracker's (SORT's, counted from 1 on
+    a video): not where every frame's are 0, 1, ... in order, its count of the people found."""
+    frames = data["keypoints"]
+    ids = [list(frame) for frame in frames]
+    tracked = any(i != [str(k) for k in range(len(i))] for i in ids) and all(
+        k.isdigit() and int(k) <= MAX_TRACK_ID for i in ids for k in i)
+    out = []
+    for f, frame in enumerate(frames):
+        for pid, points in frame.items():
+            try:
+                yxs = np.asarray(points, dtype=np.float64)
+            except (TypeError, ValueError):
+                yxs = np.zeros(0)
+            if yxs.ndim != 2 or yxs.shape[1] != 3 or not len(yxs):
+                raise ValueError(f"{what}: frame {f} person {pid!r}: expected [[y, x, score], ...] (easy_ViTPose)")
+            rec: dict = {"image_id": key if key is not None else str(f),
+                         "keypoints": yxs[:, [1, 0, 2]].reshape(-1).tolist()}
+            if tracked:
+                rec["track_id"] = int(pid)
+            out.append(rec)
     return out
 
 
@@ -179,6 +232,8 @@ def _as_results(data: Any, what: str) -> Any:
     turned into COCO results (other layouts unchanged); images without people are left out."""
     if is_coco_annotations(data):
         return _annotation_results(data, what)
+    if _is_easy_vitpose(data):
+        return _easy_vitpose_results(data, what)
     if not (isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values())
             and any(_is_ultralytics(v) for v in data.values())):
         return data
@@ -279,8 +334,10 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
     :func:`parse_person_scores` and :func:`parse_track_ids` read), ``"mmpose-video"`` (MMPose's
     inferencer on a video: each frame keyed by its ``frame_id``, frames without people kept) or
     ``"openpose-by-image"`` (``{image: OpenPose's JSON}``, AlphaPose's ``--format open`` and
-    ``--format cmu``) or ``"coco-annotations"`` (a COCO keypoint annotation file, keyed by its
-    image ids; every image of its ``images``, those without people too). People without
+    ``--format cmu``), ``"coco-annotations"`` (a COCO keypoint annotation file, keyed by its
+    image ids; every image of its ``images``, those without people too) or ``"easy-vitpose"``
+    (easy_ViTPose's file, keyed by frame numbers from 0, frames without people kept; its person
+    ids are the tracks where its tracker gave them). People without
     a score get 1 (where their point is given: one of ``NaN`` or ``null`` is missing); a joint with
     score 0, ``NaN`` or ``null`` is missing and its coordinates may be anything (``NaN`` and
     ``null`` included); an image's people may be ``[]`` (nobody found). The scores come as the
@@ -316,6 +373,10 @@ def _parse_keypoints(data: Any, converted: Any, what: str) -> Tuple[Dict[str, np
         if is_coco_annotations(data):
             return {str(im["id"]): found.get(str(im["id"]), np.zeros((0, j, 3))) for im in data["images"]}, \
                 "coco-annotations"
+        if _is_easy_vitpose(data):  # every frame, those without people too
+            j = next((v.shape[1] for v in found.values()), len(data["skeleton"]))
+            return {str(f): found.get(str(f), np.zeros((0, j, 3))) for f in range(len(data["keypoints"]))}, \
+                "easy-vitpose"
         return {str(k): found.get(str(k), np.zeros((0, j, 3))) for k in data}, "ultralytics-json"
     data = _instance_info(data)
     if isinstance(data, list) and data and all(isinstance(r, dict) and "keypoint_scores" in r and "image_id" not in r
@@ -502,14 +563,18 @@ def _parse_per_image(results: Dict[str, List[dict]], what: str, joints: int) -> 
 
 def folder_layout(folder) -> str:
     """Which detector's folder ``folder`` is, by its files: ``"openpose"``, ``"openpifpaf"``,
-    ``"mmpose"`` (other JSON files), ``"ultralytics"`` (``.txt`` labels, no JSON) or ``""`` (no
-    keypoint files: a folder of such folders, or none)."""
+    ``"easy_vitpose"`` (every JSON file ``*_result.json``), ``"mmpose"`` (other JSON files),
+    ``"ultralytics"`` (``.txt`` labels, no JSON) or ``""`` (no keypoint files: a folder of such
+    folders, or none)."""
     names = folder_entries(folder)
     if any(f.endswith(OPENPOSE_SUFFIX) for f in names):
         return "openpose"
     if any(f.endswith(PIFPAF_SUFFIX) for f in names):
         return "openpifpaf"
-    if any(f.endswith(".json") for f in names):
+    json_files = [f for f in names if f.endswith(".json")]
+    if json_files and all(f.endswith(EASY_VITPOSE_SUFFIX) for f in json_files):
+        return "easy_vitpose"
+    if json_files:
         return "mmpose"
     return "ultralytics" if any(f.endswith(".txt") for f in names) else ""
 
@@ -536,6 +601,8 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
     - OpenPifPaf's ``--json-output`` folder, ``<image file name>.predictions.json`` (a list of
       ``{"keypoints": [x, y, c, ...], "bbox", "score"}``), keyed by the image's file name; the
       scores are its ``score``;
+    - easy_ViTPose's ``--save-json`` of each image, ``<image>_result.json`` (one frame of
+      ``{person id: [[y, x, score], ...]}``, turned to ``x, y``); no tracks;
     - Ultralytics YOLO-pose's labels (``yolo pose predict save_txt=True``, ``Results.save_txt``),
       ``<image>.txt``: a line per person, ``class cx cy w h`` and then ``x y score`` per joint (or
       ``x y``, a joint at ``0 0`` missing), all divided by the image's width and height, then the
@@ -582,6 +649,12 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
         elif _is_ultralytics(data):
             results[name[:-len(".json")]] = _ultralytics_results(data, name[:-len(".json")], where)
             ultralytics = True
+        elif _is_easy_vitpose(data):  # <image>_result.json: one image's
+            key = name[:-len(EASY_VITPOSE_SUFFIX if name.endswith(EASY_VITPOSE_SUFFIX) else ".json")]
+            if len(data["keypoints"]) != 1:
+                raise ValueError(f"{where}: easy_ViTPose's file of {len(data['keypoints'])} frames (a video's) in a "
+                                 "folder of images; give it alone (--keypoints FILE, with --video VIDEO)")
+            results[key] = _easy_vitpose_results(data, where, key)
         else:
             results[name[:-len(".json")]] = _mmpose_results(_instance_info(data), name[:-len(".json")], where)
     if ultralytics:
@@ -601,6 +674,18 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
         return people, None, None
     split = np.cumsum([len(v) for v in people.values()])[:-1]
     return people, dict(zip(people, np.split(np.asarray(ids, np.int64), split), strict=True)), None
+
+
+def easy_vitpose_folder_names(folder) -> Optional[List[str]]:
+    """The joint names easy_ViTPose's files in ``folder`` give (:func:`easy_vitpose_names` of the
+    first ``*_result.json``; of the first sub-folder's, for a folder of sequences), None where it
+    holds none."""
+    names = folder_entries(folder)
+    files = sorted((f for f in names if f.endswith(EASY_VITPOSE_SUFFIX)), key=natural_key)
+    if files:
+        return easy_vitpose_names(read_json(os.path.join(folder, files[0]), "--keypoints", nan=True))
+    subs = sorted((f for f in names if os.path.isdir(os.path.join(folder, f))), key=natural_key)
+    return easy_vitpose_folder_names(os.path.join(folder, subs[0])) if subs and not folder_layout(folder) else None
 
 
 def _label_layout(n: int, joints: Sequence[int], where: str) -> Tuple[int, int, int]:

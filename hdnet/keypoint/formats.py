@@ -111,17 +111,21 @@ INPUT_FORMATS = ("mupots_17", "h36m_17", "coco_17", "halpe_26", "body_25", "blaz
 #: COCO's 17 in another order with the neck, the mean of the shoulders; Sapiens' Goliath points
 #: (``goliath_308``) hold COCO's 17 by name, the wrists among the hands' points. PoseTrack's 17
 #: (``posetrack_17``) are COCO's with ``head_bottom`` and ``head_top`` where COCO has the eyes:
-#: read as ``coco_17`` with the eyes missing (:data:`NAMED_LAYOUTS`).
+#: read as ``coco_17`` with the eyes missing (:data:`NAMED_LAYOUTS`). easy_ViTPose's 25
+#: (``vitpose_25``) are Halpe's 26 without the head (the neck and mid-hip between COCO's points,
+#: the feet's six): read as ``halpe_26`` with the head missing; OpenPose's BODY_25 has 25 points in
+#: another order, so only a name means them.
 KEYPOINT_LAYOUTS: Dict[str, Tuple[str, int]] = {"coco_wholebody_133": ("coco_17", 133),
                                                  "halpe_136": ("halpe_26", 136),
                                                  "openpose_18": ("coco_17", 18),
                                                  "goliath_308": ("coco_17", 308),
-                                                 "posetrack_17": ("coco_17", 17)}
+                                                 "posetrack_17": ("coco_17", 17),
+                                                 "vitpose_25": ("halpe_26", 25)}
 
-#: Layouts read only where they are named (``--keypoint-format``, a COCO file's keypoint names):
-#: their joint count is a format's own, so a count alone never means them. Their format's joints
-#: that they lack (PoseTrack's eyes) are read as missing.
-NAMED_LAYOUTS = frozenset({"posetrack_17"})
+#: Layouts read only where they are named (``--keypoint-format``, a file's keypoint names): their
+#: joint count is a format's own, so a count alone never means them. Their format's joints that
+#: they lack (PoseTrack's eyes, easy_ViTPose's head) are read as missing.
+NAMED_LAYOUTS = frozenset({"posetrack_17", "vitpose_25"})
 _Array = TypeVar("_Array", np.ndarray, Tensor)
 
 
@@ -334,12 +338,13 @@ def resolve_format(num_joints: int, format: Optional[str], formats: Sequence[str
 
 
 def _joint_key(name: str) -> str:
-    """A joint's name compared across tools: no case, ``left_`` / ``right_`` as ``l_`` / ``r_``."""
+    """A joint's name compared across tools: no case, ``left_`` / ``right_`` as ``l_`` / ``r_``,
+    and a lone ``hip`` as ``pelvis`` (Halpe's and easy_ViTPose's name for the mid-hip)."""
     key = name.strip().lower().replace(" ", "_").replace("-", "_")
     for side, short in (("left_", "l_"), ("right_", "r_")):
         if key.startswith(side):
             key = short + key[len(side):]
-    return key
+    return "pelvis" if key == "hip" else key
 
 
 def joint_name_differences(names: Sequence[str], format: str) -> List[str]:

@@ -24,11 +24,14 @@ import numpy as np
 
 from ..core.files import read_json
 from ..data.keypoint_files import (
+    EASY_VITPOSE_SUFFIX,
     ClippedScores,
     ImageSize,
     annotation_keypoint_names,
     check_keypoint_scores,
     coco_image_table,
+    easy_vitpose_folder_names,
+    easy_vitpose_names,
     folder_layout,
     is_coco_annotations,
     parse_keypoint_file,
@@ -52,7 +55,7 @@ from .formats import (
     resolve_format,
 )
 
-__all__ = ["KeypointFile", "read_keypoints", "readable_joint_counts"]
+__all__ = ["KeypointFile", "read_keypoints", "readable_joint_counts", "names_of_a_format"]
 
 
 @dataclass(frozen=True)
@@ -138,14 +141,19 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
         nested = sequences and not folder_layout(p)
         people, tracks, scores = (read_keypoint_folders if nested else read_keypoint_folder)(
             p, joints=readable_joint_counts(format, formats), image_size=image_size)
+        declared = names_of_a_format(easy_vitpose_folder_names(p), formats)
     else:
         loaded = read_json(p, what, nan=True)
-        people, _, tracks, scores = parse_keypoint_file(loaded, what)
+        people, file_layout, tracks, scores = parse_keypoint_file(loaded, what)
         if coco_annotations is not None:
             images = coco_image_table(read_json(coco_annotations, coco_name), coco_name)
         elif is_coco_annotations(loaded):  # an annotation file: its own images
             images = coco_image_table(loaded, what)
-        declared = annotation_keypoint_names(loaded, what)
+        declared = annotation_keypoint_names(loaded, what) or names_of_a_format(easy_vitpose_names(loaded), formats)
+        if file_layout == "easy-vitpose" and len(people) == 1 and os.path.basename(p).endswith(EASY_VITPOSE_SUFFIX):
+            key = os.path.basename(p)[:-len(EASY_VITPOSE_SUFFIX)]  # <image>_result.json: one image's
+            people = {key: next(iter(people.values()))}
+            tracks = None if tracks is None else {key: next(iter(tracks.values()))}
     counts = sorted({int(v.shape[1]) for v in people.values() if v.shape[0]})
     if len(counts) > 1:
         raise ValueError(f"{what}: images with {counts} joints; one file holds one format")
@@ -179,6 +187,15 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
     return KeypointFile(people, fmt, tracks, scores, images, clipped)
 
 
+def names_of_a_format(names: Optional[List[str]], formats: Sequence[str] = INPUT_FORMATS) -> Optional[List[str]]:
+    """A detector's joint names (easy_ViTPose's ``skeleton``) where they are those of one of
+    ``formats`` or the layouts, so that they say the format; None where they say none (its
+    whole-body names are its own: the joint count says it)."""
+    if names is None or format_of_names(names, [*formats, *KEYPOINT_LAYOUTS]) is None:
+        return None
+    return names
+
+
 def readable_joint_counts(format: Optional[str], formats: Sequence[str] = INPUT_FORMATS) -> List[int]:
     """The joint counts a folder's files may hold: ``format``'s (a layout's), else those of
     ``formats`` and of the layouts holding one of them.
@@ -208,6 +225,6 @@ def _declared_format(names: Optional[List[str]], named: Optional[str], formats: 
         return named  # an unknown format: refused where it is resolved, with the argument's name
     if differ:
         more = f" and {len(differ) - 3} more" if len(differ) > 3 else ""
-        raise ValueError(f"{fmt_name} {named}: the file's categories name its keypoints otherwise "
+        raise ValueError(f"{fmt_name} {named}: the file names its keypoints otherwise "
                          f"({'; '.join(differ[:3])}{more}); hdnet reads the formats {', '.join(formats)}")
     return named

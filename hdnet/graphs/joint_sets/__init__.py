@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     panoptic,
     posetrack,
     smpl,
+    vitpose,
     whole_body,
 )
 from .mpi_inf_3dhp import MUPOTS_EVAL_JOINTS  # noqa: F401
