@@ -357,6 +357,31 @@ def test_keypoints_found_on_a_turned_photos_stored_pixels_are_warned_of(tmp_path
         assert ("lie on their side as the photo is shown" in err) == warned, err
 
 
+def test_keypoints_whose_people_lie_on_their_side_are_warned_of(tmp_path, capsys):
+    """x and y swapped (MoveNet's arrays) or y counted from the bottom (Apple's Vision) put upright
+    people on their side or upside down: one warning says so, with how many; upright people, and
+    one person lying among upright ones, say nothing."""
+    kp, cams, _ = _coco_views(3, seed=12)
+    k = cams.intrinsics
+    (tmp_path / "cam.json").write_text(json.dumps({"fx": float(k[0, 0]), "fy": float(k[0, 1]), "cx": float(k[0, 2]),
+                                                   "cy": float(k[0, 3])}))
+    swapped, from_bottom, one_lying = kp.copy(), kp.copy(), kp.copy()
+    swapped[..., [0, 1]] = kp[..., [1, 0]]
+    from_bottom[..., 1] = 2000.0 - kp[..., 1]
+    one_lying[0, :, [0, 1]] = kp[0, :, [1, 0]]
+    says = "lie on their side or upside down in the images"
+    for name, people, warned in (("upright", kp, False), ("swapped", swapped, True), ("from_bottom", from_bottom, True),
+                                 ("one_lying", one_lying, False)):
+        (tmp_path / f"{name}.json").write_text(json.dumps({"a.jpg": people.tolist()}))
+        capsys.readouterr()
+        assert main(["predict", "--keypoints", str(tmp_path / f"{name}.json"), "--keypoint-format", "coco_17",
+                     "--camera", str(tmp_path / "cam.json"), "--out", str(tmp_path / name)]) == 0
+        err = capsys.readouterr().err
+        assert (says in err) == warned, (name, err)
+        if warned:
+            assert "(3 of 3;" in err
+
+
 def test_exif_focal_length_is_used_for_named_images(tmp_path):
     PIL = pytest.importorskip("PIL.Image")
     exif = PIL.Exif()

@@ -1525,6 +1525,13 @@ def _run_predict_keypoints(args) -> int:
     cameras = kp.cameras_for(people, refs, camera_file, args.fov, args.lens or "pinhole")
     astray = kp.keypoints_outside(people, refs) if args.keypoints else []
     sideways = kp.sideways_in_turned_images(people, refs, model.input_skeleton(fmt)) if args.keypoints else []
+    leaning = kp.mostly_not_upright(people, refs, model.input_skeleton(fmt)) if args.keypoints else None
+    if leaning is not None:
+        print("warning: --keypoints: the people whose hips and shoulders are seen lie on their side or upside down "
+              f"in the images ({leaning[0]} of {leaning[1]}; their hips-to-shoulders lines a median {leaning[2]:.0f} "
+              "degrees from the image's up): are x and y swapped (MoveNet's and easy_ViTPose's own arrays are y, x), "
+              "is y counted from the bottom (Apple's Vision), or are the images turned? The model knows upright "
+              "views (docs/real.md)", file=sys.stderr)
     if sideways:
         print(f"warning: --keypoints: the people of {len(sideways)} photo{'' if len(sideways) == 1 else 's'} stored "
               f"turned (EXIF orientation; first: {sideways[0]!r}) lie on their side as the photo is shown: were the "

@@ -194,30 +194,52 @@ def keypoints_outside(people: Dict[str, np.ndarray], refs: Dict[str, ImageRef], 
     return out
 
 
+def body_tilt_deg(keypoints: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """``[P]`` how far each person's hips-to-shoulders line leans from the image's up (keypoints
+    ``[P, J, 3]`` in ``skeleton``'s joints, score > 0): 0 upright, 90 on their side, 180 upside
+    down; NaN where a hip or shoulder is not seen or the format has none."""
+    names = ("l_hip", "r_hip", "l_shoulder", "r_shoulder")
+    if not all(n in skeleton.joints for n in names) or not len(keypoints):
+        return np.full(len(keypoints), np.nan)
+    hips, shoulders = [skeleton.joints.index(n) for n in names[:2]], [skeleton.joints.index(n) for n in names[2:]]
+    axis = keypoints[:, shoulders, :2].mean(1) - keypoints[:, hips, :2].mean(1)  # up the body, in pixels
+    tilt = np.degrees(np.arctan2(np.abs(axis[:, 0]), -axis[:, 1]))
+    return np.where((keypoints[:, hips + shoulders, 2] > 0).all(1), tilt, np.nan)
+
+
 def sideways_in_turned_images(people: Dict[str, np.ndarray], refs: Dict[str, ImageRef], skeleton: Skeleton,
                               max_tilt_deg: float = 60.0) -> List[str]:
     """The images stored turned by 90 degrees (EXIF orientation 5-8) whose people mostly lie on
-    their side as shown: their hips-to-shoulders lines (``[P, J, 3]`` in ``skeleton``'s joints,
-    score > 0) lean more than ``max_tilt_deg`` from the image's up, as they do where a tool that
-    ignores EXIF (Pillow's ``Image.open`` alone, OpenCV's ``IMREAD_IGNORE_ORIENTATION``) found the
-    keypoints on the stored pixels. Formats without both hips and shoulders are not checked."""
-    names = ("l_hip", "r_hip", "l_shoulder", "r_shoulder")
-    if not all(n in skeleton.joints for n in names):
-        return []
-    hips, shoulders = [skeleton.joints.index(n) for n in names[:2]], [skeleton.joints.index(n) for n in names[2:]]
+    their side as shown (:func:`body_tilt_deg` over ``max_tilt_deg``), as they do where a tool
+    that ignores EXIF (Pillow's ``Image.open`` alone, OpenCV's ``IMREAD_IGNORE_ORIENTATION``)
+    found the keypoints on the stored pixels. Formats without both hips and shoulders are not
+    checked."""
     out = []
     for key, kp in people.items():
         ref = refs.get(key)
-        if ref is None or ref.orientation < 5 or not len(kp):
+        if ref is None or ref.orientation < 5:
             continue
-        seen = (kp[:, hips + shoulders, 2] > 0).all(1)
-        if not seen.any():
-            continue
-        axis = kp[seen][:, shoulders, :2].mean(1) - kp[seen][:, hips, :2].mean(1)  # up the body, in pixels
-        tilt = np.degrees(np.arctan2(np.abs(axis[:, 0]), -axis[:, 1]))  # 0: upright, 90: on the side
-        if np.median(tilt) > max_tilt_deg:
+        tilt = body_tilt_deg(kp, skeleton)
+        if np.isfinite(tilt).any() and np.nanmedian(tilt) > max_tilt_deg:
             out.append(key)
     return out
+
+
+def mostly_not_upright(people: Dict[str, np.ndarray], refs: Dict[str, ImageRef], skeleton: Skeleton,
+                       max_tilt_deg: float = 60.0) -> Optional[Tuple[int, int, float]]:
+    """Where most people of the images not stored turned lean more than ``max_tilt_deg`` from the
+    image's up (:func:`body_tilt_deg`: on their side or upside down), ``(how many lean so, how many
+    were seen, their median tilt in degrees)``; else None. Upright people seen that way are
+    keypoints with x and y swapped (MoveNet's and easy_ViTPose's own arrays are y, x) or y counted
+    from the image's bottom (Apple's Vision), or images turned on their side; a few people lying
+    down among upright ones are not."""
+    tilt = [body_tilt_deg(kp, skeleton) for key, kp in people.items()
+            if refs.get(key) is None or refs[key].orientation < 5]
+    seen = np.concatenate(tilt + [np.zeros(0)])
+    seen = seen[np.isfinite(seen)]
+    if not len(seen) or np.median(seen) <= max_tilt_deg:
+        return None
+    return int((seen > max_tilt_deg).sum()), len(seen), float(np.median(seen))
 
 
 def heights_for(people: Dict[str, np.ndarray], tracks: Optional[Dict[str, np.ndarray]], height: Optional[float],
