@@ -211,3 +211,45 @@ def test_faces_built_on_a_leaning_head_bone_are_turned_level():
     torch.testing.assert_close(synthesize_keypoints(coco, upright, to_mupots(upright), torch.Generator().manual_seed(1)),
                                synthesize_keypoints(coco, upright, to_mupots(upright), torch.Generator().manual_seed(1),
                                                     1.0, torch.zeros(n, dtype=torch.float64)))
+
+
+def test_25_points_in_another_order_than_body_25s_are_warned_of_and_read_by_name(tmp_path):
+    """easy_ViTPose's coco_25 and OpenPose's experimental BODY_25B hold 25 points in orders of
+    their own. Read by their count as BODY_25, a file of either warns, naming the layout it looks
+    like; named, each reads as Halpe-26 with what it lacks missing (the head; the neck and
+    pelvis). A BODY_25 file says nothing."""
+    import json
+    import warnings
+
+    from hdnet import Camera
+    from hdnet.keypoint import read_keypoints
+    from hdnet.keypoint.formats import KeypointFormatWarning
+    h36m = _bodies(24, seed=5)
+    g = torch.Generator().manual_seed(5)
+    camera = Camera(1000.0, 1000.0, 960.0, 540.0)
+    seen = lambda pts: np.concatenate([camera.project(pts.numpy()), np.ones(pts.shape[:2] + (1,))], -1)  # noqa: E731
+    halpe = seen(synthesize_keypoints(FORMATS.get("halpe_26"), h36m, to_mupots(h36m), g))
+    body_25 = seen(synthesize_keypoints(FORMATS.get("body_25"), h36m, to_mupots(h36m), g))
+    upper_neck = halpe[:, 18] + 0.3 * (halpe[:, 17] - halpe[:, 18])  # under the chin: up from the shoulders' middle
+    # the orders, written out: Halpe's head 17, neck 18, hip 19, big toes 20-21, small toes 22-23, heels 24-25
+    vitpose = halpe[:, [0, 1, 2, 3, 4, 18, 5, 6, 7, 8, 9, 10, 11, 12, 19, 13, 14, 15, 16, 20, 22, 24, 21, 23, 25]]
+    body_25b = np.concatenate([halpe[:, :17], upper_neck[:, None], halpe[:, 17:18], halpe[:, [20, 22, 24, 21, 23, 25]]],
+                              1)
+    for name, people, looks in (("vitpose_25", vitpose, "vitpose_25"), ("body_25b", body_25b, "body_25b"),
+                                ("body_25", body_25, None)):
+        (tmp_path / f"{name}.json").write_text(json.dumps({"a.jpg": people.tolist()}))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert read_keypoints(tmp_path / f"{name}.json").format == "body_25"
+        said = [str(w.message) for w in caught if issubclass(w.category, KeypointFormatWarning)]
+        assert (said[0].split("look like ")[1].split(" ")[0] if said else None) == looks, (name, said)
+    lacking = {"vitpose_25": [17], "body_25b": [18, 19]}
+    for name in ("vitpose_25", "body_25b"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", KeypointFormatWarning)
+            found = read_keypoints(tmp_path / f"{name}.json", name)
+        got = found.people["a.jpg"]
+        assert found.format == "halpe_26"
+        keep = [j for j in range(26) if j not in lacking[name]]
+        np.testing.assert_allclose(got[:, keep], halpe[:, keep])
+        assert (got[:, lacking[name], 2] == 0).all()

@@ -171,8 +171,8 @@ def _add_predict(sub):
                    help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17, or "
                    "layouts that hold one: the whole-body coco_wholebody_133 and halpe_136 (their body part is "
                    "read), OpenPose's COCO model openpose_18, Sapiens' goliath_308, PoseTrack's posetrack_17 (read as "
-                   "coco_17, PoseTrack's without the eyes) and easy_ViTPose's vitpose_25 (read as halpe_26 without the "
-                   "head); required "
+                   "coco_17, PoseTrack's without the eyes), easy_ViTPose's vitpose_25 and OpenPose's BODY_25B body_25b "
+                   "(read as halpe_26 without the head, or the neck and pelvis); required "
                    "where the joint count fits several)")
     p.add_argument("--coco-annotations", metavar="FILE",
                    help="COCO annotation file whose 'images' list ties COCO results' image_id (of --keypoints "

@@ -113,19 +113,22 @@ INPUT_FORMATS = ("mupots_17", "h36m_17", "coco_17", "halpe_26", "body_25", "blaz
 #: (``posetrack_17``) are COCO's with ``head_bottom`` and ``head_top`` where COCO has the eyes:
 #: read as ``coco_17`` with the eyes missing (:data:`NAMED_LAYOUTS`). easy_ViTPose's 25
 #: (``vitpose_25``) are Halpe's 26 without the head (the neck and mid-hip between COCO's points,
-#: the feet's six): read as ``halpe_26`` with the head missing; OpenPose's BODY_25 has 25 points in
-#: another order, so only a name means them.
+#: the feet's six): read as ``halpe_26`` with the head missing; OpenPose's experimental BODY_25B
+#: (``body_25b``: COCO's 17, the upper neck, the top of the head, the feet) as ``halpe_26`` with its
+#: neck and pelvis missing (its upper neck is not Halpe's neck, between the shoulders). BODY_25 has
+#: 25 points in another order, so only a name means either.
 KEYPOINT_LAYOUTS: Dict[str, Tuple[str, int]] = {"coco_wholebody_133": ("coco_17", 133),
                                                  "halpe_136": ("halpe_26", 136),
                                                  "openpose_18": ("coco_17", 18),
                                                  "goliath_308": ("coco_17", 308),
                                                  "posetrack_17": ("coco_17", 17),
-                                                 "vitpose_25": ("halpe_26", 25)}
+                                                 "vitpose_25": ("halpe_26", 25),
+                                                 "body_25b": ("halpe_26", 25)}
 
 #: Layouts read only where they are named (``--keypoint-format``, a file's keypoint names): their
 #: joint count is a format's own, so a count alone never means them. Their format's joints that
-#: they lack (PoseTrack's eyes, easy_ViTPose's head) are read as missing.
-NAMED_LAYOUTS = frozenset({"posetrack_17", "vitpose_25"})
+#: they lack (PoseTrack's eyes, easy_ViTPose's head, BODY_25B's neck and pelvis) are read as missing.
+NAMED_LAYOUTS = frozenset({"posetrack_17", "vitpose_25", "body_25b"})
 _Array = TypeVar("_Array", np.ndarray, Tensor)
 
 

@@ -1,4 +1,5 @@
-"""OpenPose's joint sets: BODY_25 (25 joints) and its older COCO model (18 joints).
+"""OpenPose's joint sets: BODY_25 (25 joints), its experimental BODY_25B (25 joints in another
+order) and its older COCO model (18 joints).
 
 ``body_25`` order: OpenPose's BODY_25 output (``pose_keypoints_2d``): 0 nose, 1 neck (between
 the shoulders), 2-7 arms, 8 mid-hip (the mean of OpenPose's own hips, which sit lower than
@@ -9,6 +10,13 @@ BODY_25 pairs.
 COCO's 17 keypoints in OpenPose's order with the neck (between the shoulders) second; the same
 order is written by AlphaPose's ``--format open`` and ``--format cmu`` and by the lightweight
 OpenPose ports. Bones from OpenPose's COCO pairs (a tree from the neck).
+
+``body_25b`` order: OpenPose's experimental BODY_25B model (openpose_train's
+``experimental_models``; Pose2Sim's ``BODY_25B``): COCO's 17 in COCO's order, then the upper
+neck (under the chin, not between the shoulders), the top of the head (``head``, as Halpe's),
+and each foot's big toe, small toe and heel. Not BODY_25, whose 25 points are in another order.
+Bones: a tree through the upper neck, the shoulders to the hips as COCO's. No pelvis: the root is
+the left hip, as in ``coco_17``.
 """
 
 from ..registry import register_skeleton
@@ -36,3 +44,16 @@ OPENPOSE_18 = register_skeleton(Skeleton(
     source="OpenPose COCO model output order (POSE_COCO_BODY_PARTS; AlphaPose --format open); root = neck "
            "(no pelvis)",
 ), aliases=("openpose_coco",))
+
+BODY_25B = register_skeleton(Skeleton(
+    name="body_25b",
+    joints=("nose", "l_eye", "r_eye", "l_ear", "r_ear", "l_shoulder", "r_shoulder", "l_elbow", "r_elbow", "l_wrist",
+            "r_wrist", "l_hip", "r_hip", "l_knee", "r_knee", "l_ankle", "r_ankle", "upper_neck", "head",
+            "l_big_toe", "l_small_toe", "l_heel", "r_big_toe", "r_small_toe", "r_heel"),
+    bones=((0, 1), (0, 2), (1, 3), (2, 4), (0, 17), (17, 18), (17, 5), (17, 6), (5, 7), (7, 9), (6, 8), (8, 10),
+           (5, 11), (6, 12), (11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (15, 19), (19, 20), (15, 21),
+           (16, 22), (22, 23), (16, 24)),
+    root=11,
+    source="OpenPose experimental BODY_25B output order (openpose_train experimental_models; Pose2Sim BODY_25B); "
+           "root = l_hip (no pelvis)",
+), aliases=("openpose_25b",))
