@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from hdnet.apps.cli import main
 from hdnet.graphs import get_skeleton
 from hdnet.keypoint import KeypointHDNet
 from hdnet.keypoint.formats import FORMATS, INPUT_FORMATS, PART_SIZE_RANGE, synthesize_keypoints
@@ -213,7 +214,7 @@ def test_faces_built_on_a_leaning_head_bone_are_turned_level():
                                                     1.0, torch.zeros(n, dtype=torch.float64)))
 
 
-def test_25_points_in_another_order_than_body_25s_are_warned_of_and_read_by_name(tmp_path):
+def test_25_points_in_another_order_than_body_25s_are_warned_of_and_read_by_name(tmp_path, capsys):
     """easy_ViTPose's coco_25 and OpenPose's experimental BODY_25B hold 25 points in orders of
     their own. Read by their count as BODY_25, a file of either warns, naming the layout it looks
     like; named, each reads as Halpe-26 with what it lacks missing (the head; the neck and
@@ -243,6 +244,9 @@ def test_25_points_in_another_order_than_body_25s_are_warned_of_and_read_by_name
             assert read_keypoints(tmp_path / f"{name}.json").format == "body_25"
         said = [str(w.message) for w in caught if issubclass(w.category, KeypointFormatWarning)]
         assert (said[0].split("look like ")[1].split(" ")[0] if said else None) == looks, (name, said)
+        capsys.readouterr()
+        assert main(["info", str(tmp_path / f"{name}.json")]) == 0  # hdnet info says it too
+        assert ("they look like" in capsys.readouterr().out) == (looks is not None)
     lacking = {"vitpose_25": [17], "body_25b": [18, 19]}
     for name in ("vitpose_25", "body_25b"):
         with warnings.catch_warnings():

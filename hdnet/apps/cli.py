@@ -886,6 +886,7 @@ def _keypoint_info(path: str, loaded: Any = None, parsed: Optional[tuple] = None
         format_evidence,
         format_of_names,
         likely_format,
+        reordered_layouts,
     )
     from ..keypoint.keypoint_file import names_of_a_format, readable_joint_counts
     names = None
@@ -928,9 +929,10 @@ def _keypoint_info(path: str, loaded: Any = None, parsed: Optional[tuple] = None
         given = every[..., 2][every[..., 2] != 0]  # the scores of the joints found (0: missing)
         if len(given):
             result["keypoint_scores"] = [float(given.min()), float(given.max())]
-        if len(fits) > 1 and not layouts and len(every) >= 3:
-            result["bone_spread"] = {f: v for f, v in format_evidence(every, fits).items() if np.isfinite(v)}
-            looks = likely_format(every, fits)
+        spread_over = fits + (reordered_layouts(j, fits) if names is None else [])
+        if len(spread_over) > 1 and not layouts and len(every) >= 3:
+            result["bone_spread"] = {f: v for f, v in format_evidence(every, spread_over).items() if np.isfinite(v)}
+            looks = likely_format(every, spread_over)
             if looks is not None:
                 result["looks_like"] = looks
     return result
@@ -946,7 +948,9 @@ def _keypoint_info_lines(r: Dict[str, Any]) -> List[str]:
         if not reads:
             lines.append("  reads as: no format of the shipped model has that many joints")
         elif len(reads) == 1:
-            lines.append(f"  reads as: {reads[0]}")
+            looks = r.get("looks_like")
+            lines.append(f"  reads as: {reads[0]}" + (f"; they look like {looks} (--keypoint-format {looks})"
+                                                      if looks and looks != reads[0] else ""))
         else:
             looks = r.get("looks_like")
             lines.append(f"  reads as: {', '.join(reads)} (name one: --keypoint-format)"

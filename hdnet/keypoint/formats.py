@@ -46,8 +46,8 @@ from ..core.registry import Registry
 from ..graphs import Skeleton, get_skeleton, resolve_skeleton
 
 __all__ = ["InputFormat", "FORMATS", "INPUT_FORMATS", "PART_SIZE_RANGE", "synthesize_keypoints", "H36M",
-           "face_elevation", "KEYPOINT_LAYOUTS", "NAMED_LAYOUTS", "layout_name", "keypoint_layout", "layout_indices",
-           "body_keypoints",
+           "face_elevation", "KEYPOINT_LAYOUTS", "NAMED_LAYOUTS", "reordered_layouts", "layout_name", "keypoint_layout",
+           "layout_indices", "body_keypoints",
            "bone_spread", "format_evidence", "likely_format", "format_mismatch", "KeypointFormatWarning",
            "take_body_part", "format_of_names", "joint_name_differences", "check_format_name", "formats_with",
            "resolve_format"]
@@ -130,6 +130,19 @@ KEYPOINT_LAYOUTS: Dict[str, Tuple[str, int]] = {"coco_wholebody_133": ("coco_17"
 #: they lack (PoseTrack's eyes, easy_ViTPose's head, BODY_25B's neck and pelvis) are read as missing.
 NAMED_LAYOUTS = frozenset({"posetrack_17", "vitpose_25", "body_25b"})
 _Array = TypeVar("_Array", np.ndarray, Tensor)
+
+
+def reordered_layouts(num_joints: int, candidates: Sequence[str]) -> List[str]:
+    """The layouts of :data:`NAMED_LAYOUTS` with ``num_joints`` points that hold a format other
+    than ``candidates`` (the formats of that count): the same count in another order, which bone
+    spread tells apart (:func:`format_evidence`; PoseTrack's, COCO's with two points changed, it
+    does not).
+
+    >>> reordered_layouts(25, ["body_25"]), reordered_layouts(17, ["coco_17", "h36m_17"])
+    (['body_25b', 'vitpose_25'], [])
+    """
+    return sorted(k for k in NAMED_LAYOUTS if KEYPOINT_LAYOUTS[k][1] == num_joints
+                  and KEYPOINT_LAYOUTS[k][0] not in candidates)
 
 
 def layout_name(name: Optional[str]) -> Optional[str]:

@@ -42,7 +42,6 @@ from .formats import (
     FORMATS,
     INPUT_FORMATS,
     KEYPOINT_LAYOUTS,
-    NAMED_LAYOUTS,
     KeypointFormatWarning,
     body_keypoints,
     check_format_name,
@@ -53,6 +52,7 @@ from .formats import (
     keypoint_layout,
     layout_name,
     likely_format,
+    reordered_layouts,
     resolve_format,
 )
 
@@ -179,9 +179,8 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
         likely = likely_format(np.concatenate(found), candidates) if named is None else None
         raise ValueError(str(e) + (f" (they look like {likely}: hdnet.keypoint.formats.format_evidence)" if likely
                                    else "")) from None
-    if layout is None:  # a named layout of this count whose points are another format's in another order
-        candidates = [*candidates, *sorted(k for k in NAMED_LAYOUTS if KEYPOINT_LAYOUTS[k][1] == counts[0]
-                                           and KEYPOINT_LAYOUTS[k][0] not in candidates)]
+    if layout is None:  # named layouts of this count whose points are another format's in another order
+        candidates = [*candidates, *reordered_layouts(counts[0], candidates)]
     mismatch = format_mismatch(np.concatenate(found), fmt, candidates)
     if mismatch is not None:
         warnings.warn(f"{fmt_name} {fmt}: the keypoints look like {mismatch[0]} (read as {fmt} their bones are "
