@@ -339,11 +339,15 @@ def test_fractions_of_the_image_are_refused_with_a_camera_in_pixels():
     px = np.stack([rng.uniform(500, 700, (2, 17)), rng.uniform(150, 650, (2, 17))], -1)
     fractions = px / [width, height]
     fractions[1, 3] = np.nan  # a missing point does not hide the others
-    with pytest.raises(ValueError, match=r"keypoints_px: every keypoint of people \[0, 1\] lies within \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"keypoints_px: every keypoint of people \[0, 1\] lies within \[-1, 1\]"):
         model.predict(fractions, pixel_cam, format="mupots_17")
+    with pytest.raises(ValueError, match="keypoint_scale 3 or 4"):  # OpenPose's [-1, 1] too
+        model.predict(fractions * 2 - 1, pixel_cam, format="mupots_17")
     placed = model.predict(px, pixel_cam, format="mupots_17")
     scaled = model.predict(fractions * [width, height], pixel_cam, format="mupots_17")
     torch.testing.assert_close(scaled.root_mm[0], placed.root_mm[0])  # the fix the message says
+    halved = model.predict((fractions * 2 - 1 + 1) / 2 * [width, height], pixel_cam, format="mupots_17")
+    torch.testing.assert_close(halved.root_mm[0], placed.root_mm[0])
     unit_cam = Camera(1000.0 / width, 1000.0 / height, 639.5 / width, 359.5 / height)  # the same camera in fractions
     torch.testing.assert_close(model.predict(fractions, unit_cam, format="mupots_17").root_mm[0], placed.root_mm[0])
 

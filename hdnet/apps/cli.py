@@ -967,8 +967,8 @@ def _keypoint_info_lines(r: Dict[str, Any]) -> List[str]:
     if "x_px" in r:
         lines.append(f"  coordinates: x {r['x_px'][0]:.4g} to {r['x_px'][1]:.4g}, y {r['y_px'][0]:.4g} to "
                      f"{r['y_px'][1]:.4g}"
-                     + (" (all within [0, 1]: fractions of the image? give pixels)" if max(r["x_px"][1], r["y_px"][1]) <= 1
-                        else ""))
+                     + (" (all within [-1, 1]: fractions of the image? give pixels)"
+                        if max(r["x_px"][1], r["y_px"][1]) <= 1 and min(r["x_px"][0], r["y_px"][0]) >= -1 else ""))
     if "keypoint_scores" in r:
         lo, hi = r["keypoint_scores"]
         lines.append(f"  keypoint scores: {lo:.4g} to {hi:.4g}" + ("" if 0 <= lo and hi <= 1 else

@@ -93,17 +93,18 @@ def placeable(keypoints, confidence=None) -> np.ndarray:
 
 def _refuse_fractions(kp: Tensor, conf: Tensor, cameras: Cameras) -> None:
     """Refuse people given as fractions of the image (MediaPipe's normalised landmarks, a
-    detector's ``normalize=True``) to a camera in pixels: every seen point within ``[0, 1]`` while
-    the principal point lies past 2 px. Read as pixels they would be a person a pixel tall, placed
-    kilometres away without a word."""
+    detector's ``normalize=True``, OpenPose's ``--keypoint_scale`` 3 and 4) to a camera in pixels:
+    every seen point within ``[-1, 1]`` while the principal point lies past 2 px. Read as pixels
+    they would be a person a pixel tall, placed kilometres away without a word."""
     seen = (conf >= MIN_CONFIDENCE) & torch.isfinite(kp).all(-1)
-    inside = ((kp >= 0) & (kp <= 1)).all(-1) | ~seen
+    inside = (kp.abs() <= 1).all(-1) | ~seen
     pixel_camera = (cameras.intrinsics[:, 2:] > 2.0).all(-1)
     bad = (inside.all(1) & (seen.sum(1) >= MIN_JOINTS) & pixel_camera).nonzero().flatten().tolist()
     if bad:
-        raise ValueError(f"keypoints_px: every keypoint of people {bad[:10]} lies within [0, 1] while their camera's "
+        raise ValueError(f"keypoints_px: every keypoint of people {bad[:10]} lies within [-1, 1] while their camera's "
                          "principal point is in pixels: fractions of the image (MediaPipe's normalised landmarks, "
-                         "normalize=True)? Multiply x by the image's width and y by its height")
+                         "normalize=True, OpenPose's --keypoint_scale 3 or 4)? Give pixels: for [0, 1] multiply x by "
+                         "the image's width and y by its height; for [-1, 1] add 1 first and halve")
 
 
 #: The farthest a seen keypoint may lie from the optical axis, in normalised coordinates
