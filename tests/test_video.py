@@ -141,6 +141,31 @@ def test_predict_video_with_a_detectors_keypoints_of_its_frames(tmp_path, capsys
     assert "'12' is past the video's last frame (11)" in capsys.readouterr().err
 
 
+def test_predict_video_with_easy_vitposes_file_of_its_frames(tmp_path):
+    """easy_ViTPose's --save-json of a video: every frame, each person's (y, x, score) under its
+    tracker's id. With the video, each frame's people are at its frame number, swapped back to
+    x, y, and the ids are the tracks ``--scene sequence`` smooths."""
+    from .test_keypoint_cli import COCO_NAMES
+    from .test_scene import CAMERA
+    torch.manual_seed(0)
+    model = KeypointHDNet(("mupots_17", "coco_17"), channels=8, width=16, blocks=0).eval()
+    model.save(tmp_path / "kp.pt")
+    video = _video(tmp_path / "walk.avi", 6)
+    seen = _Walkers(False).frames[:6]
+    (tmp_path / "walk_result.json").write_text(json.dumps({
+        "keypoints": [{str(t + 1): p[:, [1, 0, 2]].tolist() for t, p in enumerate(people)} for people in seen],
+        "skeleton": {str(k): n for k, n in enumerate(COCO_NAMES)}}))
+    (tmp_path / "cam.json").write_text(json.dumps(CAMERA.to_dict()))
+    assert main(["predict", "--keypoints", str(tmp_path / "walk_result.json"), "--video", str(video), "--camera",
+                 str(tmp_path / "cam.json"), "--checkpoint", str(tmp_path / "kp.pt"), "--scene", "sequence",
+                 "--tracks", "given", "--pictures", "0", "--out", str(tmp_path / "out")]) == 0
+    records = json.loads((tmp_path / "out" / "people.json").read_text())
+    assert [(r["frame"], r["track_id"]) for r in records] == [(f, t) for f in range(6) for t in (1, 2)]
+    want, _ = model.predict_scene(np.concatenate(seen), CAMERA, "sequence", format="coco_17",
+                                  image=np.repeat(np.arange(6), 2), track=np.tile([1, 2], 6), frame_rate=FPS)
+    np.testing.assert_allclose([r["root_cam"] for r in records], want.root_mm.numpy(), atol=2e-3)
+
+
 @pytest.mark.parametrize("extra,says", [
     (["--keypoints", "kp.json", "--frame-step", "2"], "--frame-step"),
     ([], "--detector"),
