@@ -385,11 +385,18 @@ def test_images_are_read_as_shown(tmp_path, orientation):
 
 
 def test_sixteen_bit_images_turned_as_shown(tmp_path):
+    """A 16-bit greyscale PNG is read by its own range by the image models and by the detectors
+    (which take 8 bits: a 16-bit level 257 v is the 8-bit level v). Before the detectors shared
+    the image models' decoder, Pillow's RGB conversion clipped it to white."""
+    from hdnet.keypoint.detectors import load_image_as_shown
     grey = np.random.default_rng(0).integers(0, 65536, (20, 30), dtype=np.uint16)
     exif = Image.Exif()
     exif[0x0112] = 6
     Image.fromarray(np.ascontiguousarray(np.rot90(grey, 1))).save(tmp_path / "g.png", exif=exif)
     torch.testing.assert_close(load_image(tmp_path / "g.png")[0], torch.from_numpy(grey.astype(np.float32) / 65535))
+    eight = np.random.default_rng(1).integers(0, 256, (20, 30)).astype(np.uint16)
+    Image.fromarray(eight * 257).save(tmp_path / "g257.png")
+    np.testing.assert_array_equal(load_image_as_shown(tmp_path / "g257.png"), np.repeat(eight[..., None], 3, 2))
 
 
 def test_bad_images(tmp_path):

@@ -20,7 +20,7 @@ from ..camera import Camera, apply_affine, crop_affine, invert_affine, pixel_gri
 from .batch import ImageBatch
 
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "principal_point_framing", "image_framing",
-           "person_framing", "warp_image", "box_masks", "load_image", "normalize_image",
+           "person_framing", "warp_image", "box_masks", "load_image", "read_image_file", "normalize_image",
            "Augmentation", "gaussian_heatmaps", "to_grid", "encode_targets", "affine_scale",
            "bin_focal", "mirror_framing", "DEPTH_REFERENCE_SCALE", "Preprocessing", "FRAMINGS"]
 
@@ -141,10 +141,13 @@ def box_masks(boxes_xyxy, affine, input_size: int, output_size: int) -> Tensor:
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
 
 
-def _read_image_file(path) -> np.ndarray:
-    """Decode an image file to ``H x W x 3`` float32 in ``[0, 1]``: 8-bit images by 255, 16-bit
-    ones (PNG, TIFF) by 65535 (their real range, not clipped to 255), float images as they are
-    if they lie in ``[0, 1]``; turned as its EXIF orientation says (as shown)."""
+def read_image_file(path, as_uint8: bool = False) -> np.ndarray:
+    """Decode an image file to ``H x W x 3`` float32 in ``[0, 1]`` (``as_uint8``: uint8 in 0..255,
+    what a detector such as MediaPipe takes): 8-bit images by 255, 16-bit ones (PNG, TIFF) by
+    65535 (their real range, not clipped to 255), float images as they are if they lie in
+    ``[0, 1]``; greyscale, palette, CMYK and alpha images as RGB; turned as its EXIF orientation
+    says (as shown). The one decoder of image files: image models and detectors see the same
+    pixels."""
     from ..camera.exif import as_shown
     from ..core.files import open_image
     p = os.fspath(path)
@@ -165,10 +168,12 @@ def _read_image_file(path) -> np.ndarray:
                     raise ValueError(f"image: {p!r} is a float image with values outside [0, 1] "
                                      f"(range {np.nanmin(a):g}..{np.nanmax(a):g}); scale it to [0, 1]")
             else:
-                return np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
+                rgb = np.asarray(im.convert("RGB"))
+                return rgb if as_uint8 else rgb.astype(np.float32) / 255.0
     except (OSError, SyntaxError) as e:  # truncated or corrupt data
         raise ValueError(f"image: {p!r} cannot be decoded ({e}); is it truncated?") from None
-    return np.repeat(a[..., None], 3, axis=2).astype(np.float32)
+    grey = np.repeat(a[..., None], 3, axis=2)
+    return np.round(grey * 255.0).astype(np.uint8) if as_uint8 else grey.astype(np.float32)
 
 
 def load_image(image) -> Tensor:
@@ -187,7 +192,7 @@ def load_image(image) -> Tensor:
     if isinstance(image, (str, os.PathLike)):
         if not os.path.isfile(image):
             raise FileNotFoundError(f"image: no file at {os.fspath(image)!r}")
-        return torch.from_numpy(np.ascontiguousarray(_read_image_file(image))).permute(2, 0, 1).contiguous()
+        return torch.from_numpy(np.ascontiguousarray(read_image_file(image))).permute(2, 0, 1).contiguous()
     if isinstance(image, np.ndarray):
         if image.ndim == 2:
             image = np.repeat(image[..., None], 3, axis=2)

@@ -32,15 +32,10 @@ __all__ = ["MediaPipePose", "load_image_as_shown", "DETECTORS", "VideoInfo", "vi
 
 
 def load_image_as_shown(path) -> np.ndarray:
-    """An image file as ``H x W x 3`` uint8 RGB, turned as its EXIF orientation says."""
-    from ..camera.exif import as_shown
-    from ..core.files import open_image
-    p = os.fspath(path)
-    try:
-        with open_image(p) as im:
-            return np.asarray(as_shown(im).convert("RGB"))
-    except OSError as e:
-        raise ValueError(f"image: {p!r} is not a readable image ({e})") from None
+    """An image file as ``H x W x 3`` uint8 RGB, turned as its EXIF orientation says
+    (:func:`hdnet.data.transforms.read_image_file`: a 16-bit file by its own range)."""
+    from ..data.transforms import read_image_file
+    return read_image_file(os.fspath(path), as_uint8=True)
 
 
 def require_opencv():
