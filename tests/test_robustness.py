@@ -397,6 +397,9 @@ def test_sixteen_bit_images_turned_as_shown(tmp_path):
     eight = np.random.default_rng(1).integers(0, 256, (20, 30)).astype(np.uint16)
     Image.fromarray(eight * 257).save(tmp_path / "g257.png")
     np.testing.assert_array_equal(load_image_as_shown(tmp_path / "g257.png"), np.repeat(eight[..., None], 3, 2))
+    from hdnet.apps.draw import PeoplePicture  # and the pictures drawn over it
+    picture = PeoplePicture(tmp_path / "g257.png", np.array([[0.0, 0.0, 3000.0]])).canvas
+    np.testing.assert_array_equal(np.asarray(picture)[:, :30], np.repeat(eight[..., None], 3, 2))
 
 
 def test_bad_images(tmp_path):

@@ -87,16 +87,14 @@ class PeoplePicture:
     def __init__(self, image_path, points_mm, camera=None):
         from PIL import Image, ImageDraw
 
-        from ..camera.exif import as_shown
-        from ..core.files import open_image
+        from ..data.transforms import read_image_file
         if isinstance(image_path, np.ndarray):  # a decoded frame, RGB
             if image_path.ndim != 3 or image_path.shape[2] != 3 or image_path.dtype != np.uint8:
                 raise ValueError(f"image: expected an H x W x 3 uint8 RGB array, got {image_path.dtype} "
                                  f"{image_path.shape}")
             img = Image.fromarray(image_path)
-        else:
-            with open_image(image_path) as im:
-                img = as_shown(im).convert("RGB")
+        else:  # the pixels the detectors and image models see
+            img = Image.fromarray(read_image_file(image_path, as_uint8=True))
         self.w, self.h = img.size
         self.side = self.h
         self.canvas = Image.new("RGB", (self.w + self.side, self.h), (245, 245, 245))
