@@ -510,6 +510,23 @@ def test_avif_photos_are_listed_and_read(tmp_path):
     assert decoded.shape == pixels.shape and np.abs(decoded - pixels).mean() < 8  # lossy
 
 
+def test_gif_images_are_listed_and_their_first_frame_read(tmp_path):
+    """A GIF (palette colours) is an image of the folder; of an animated one the first frame is
+    read, by the image models and the detectors alike."""
+    from PIL import Image
+
+    from hdnet.apps.keypoint_predict import list_images
+    from hdnet.data import load_image
+    from hdnet.keypoint.detectors import load_image_as_shown
+    first = np.zeros((20, 30, 3), np.uint8)
+    first[:, :15] = (255, 0, 0)
+    second = np.full((20, 30, 3), 255, np.uint8)
+    Image.fromarray(first).save(tmp_path / "clip.gif", save_all=True, append_images=[Image.fromarray(second)])
+    assert list_images([], str(tmp_path)) == [str(tmp_path / "clip.gif")]
+    np.testing.assert_array_equal(load_image_as_shown(tmp_path / "clip.gif"), first)
+    np.testing.assert_array_equal(load_image(tmp_path / "clip.gif").permute(1, 2, 0).numpy() * 255, first)
+
+
 def test_what_macos_and_windows_leave_in_folders_is_not_read(tmp_path):
     """A folder copied from a Mac to a USB drive or a zip holds ._<name> beside each file (macOS's
     metadata, not an image or JSON), .DS_Store and __MACOSX; Windows leaves Thumbs.db: left out of

@@ -28,8 +28,9 @@ __all__ = ["DamagedImageWarning", "warn_damaged", "pillow_warnings_named", "atom
 
 #: The image files hdnet lists in a folder. HEIC/HEIF (phones' photos) are read where the
 #: ``heic`` extra (pillow-heif) is installed, elsewhere opening one says how to get it; AVIF
-#: where Pillow was built with it (its wheels since 11.2).
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif")
+#: where Pillow was built with it (its wheels since 11.2). Of an animated GIF or WebP only the
+#: first frame is read.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".gif")
 _HEIF_SUFFIXES = (".heic", ".heif")
 #: Video files ``hdnet info`` recognises by name (``--video`` takes any file OpenCV reads).
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv")
