@@ -960,10 +960,11 @@ def _keypoint_info_lines(r: Dict[str, Any]) -> List[str]:
                          "hdnet.keypoint.formats.format_evidence): "
                          + ", ".join(f"{f} {v:.3f}" for f, v in r["bone_spread"].items()))
     declared = r.get("declared")
+    source = "the files name" if r["layout"].endswith("folder") else "the file names"
     if isinstance(declared, str):
-        lines.append(f"  the file names {declared}'s keypoints")
+        lines.append(f"  {source} {declared}'s keypoints")
     elif declared is not None:
-        lines.append(f"  the file names keypoints of no format hdnet reads: {', '.join(declared)}")
+        lines.append(f"  {source} keypoints of no format hdnet reads: {', '.join(declared)}")
     if "x_px" in r:
         lines.append(f"  coordinates: x {r['x_px'][0]:.4g} to {r['x_px'][1]:.4g}, y {r['y_px'][0]:.4g} to "
                      f"{r['y_px'][1]:.4g}"
