@@ -270,7 +270,7 @@ def _easy_vitpose_file(frames, names=VITPOSE_25_NAMES, ids=None):
             "skeleton": {str(k): n for k, n in enumerate(names)}}
 
 
-def test_easy_vitposes_files_read_as_halpe_without_the_head_their_points_turned(tmp_path):
+def test_easy_vitposes_files_read_as_halpe_without_the_head_their_points_turned(tmp_path, capsys):
     """easy_ViTPose writes (y, x, score) and its 25 points (coco_25) in an order of its own, which
     BODY_25's count would misread: its file names them, so it reads as Halpe-26 with the head
     missing, x and y in place; a video's frames are keyed by number with its tracker's ids; one
@@ -310,6 +310,9 @@ def test_easy_vitposes_files_read_as_halpe_without_the_head_their_points_turned(
         (tmp_path / "dir" / f"im{i}_result.json").write_text(json.dumps(_easy_vitpose_file([vit[3 * i:3 * i + 3]])))
     folder = read_keypoints(tmp_path / "dir")
     assert folder.format == "halpe_26" and list(folder.people) == ["im0", "im1"]
+    capsys.readouterr()
+    assert main(["info", str(tmp_path / "dir")]) == 0
+    assert "(easy_vitpose folder)" in (said := capsys.readouterr().out) and "the files name vitpose_25's" in said
     np.testing.assert_allclose(folder.people["im1"][:, seen], halpe[3:, seen])
     coco = halpe[:, :17]
     (tmp_path / "coco_result.json").write_text(json.dumps(_easy_vitpose_file([coco], names=COCO_NAMES)))
