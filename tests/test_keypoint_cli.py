@@ -909,7 +909,7 @@ def _mmpose_instances(people):
 
 
 def test_mmpose_predictions_read_as_a_video_file_and_as_a_folder_of_images(tmp_path):
-    from hdnet.data.keypoint_files import parse_keypoints, read_keypoint_folder
+    from hdnet.data.keypoint_files import parse_keypoint_file, parse_keypoints, read_keypoint_folder
     rng = np.random.default_rng(1)
     frames = [np.concatenate([rng.uniform(0, 500, (n, 17, 2)), rng.uniform(0, 1, (n, 17, 1))], -1)
               for n in (1, 2, 0, 1)]
@@ -922,8 +922,18 @@ def test_mmpose_predictions_read_as_a_video_file_and_as_a_folder_of_images(tmp_p
     for i, f in enumerate(frames):
         (tmp_path / "mm" / f"img{i * 5}.json").write_text(json.dumps(_mmpose_instances(f)))
     people, tracks, scores = read_keypoint_folder(tmp_path / "mm")
-    assert list(people) == ["img0", "img5", "img10", "img15"] and tracks is None and scores is None
+    assert list(people) == ["img0", "img5", "img10", "img15"] and tracks is None
     np.testing.assert_allclose(people["img5"], frames[1])
+    # the person detector's bbox_score (a number, or a list of one) is each person's score
+    assert {k: v.tolist() for k, v in scores.items()} == {"img0": [0.9], "img5": [0.9, 0.9], "img10": [], "img15": [0.9]}
+    unsure = json.loads(json.dumps(video))
+    unsure[1]["instances"][0]["bbox_score"], unsure[1]["instances"][1]["bbox_score"] = 0.25, [0.75]
+    _, _, _, by_frame = parse_keypoint_file(unsure)
+    assert {k: v.tolist() for k, v in by_frame.items()} == {"0": [0.9], "1": [0.25, 0.75], "3": [0.9]}
+    for inst in unsure[0]["instances"]:
+        del inst["bbox_score"]
+    with pytest.raises(ValueError, match="score must be a finite number on every result when any has one"):
+        parse_keypoint_file(unsure)
     with pytest.raises(ValueError, match="frame 0 needs a whole-number frame_id"):
         parse_keypoints([{"frame_id": "a", "instances": []}])
     with pytest.raises(ValueError, match="frame_id 0 appears twice"):

@@ -234,6 +234,8 @@ def _as_results(data: Any, what: str) -> Any:
         return _annotation_results(data, what)
     if _is_easy_vitpose(data):
         return _easy_vitpose_results(data, what)
+    if _is_mmpose_video(_instance_info(data)):
+        return [r for rs in _mmpose_video_frames(_instance_info(data), what).values() for r in rs]
     if not (isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values())
             and any(_is_ultralytics(v) for v in data.values())):
         return data
@@ -332,7 +334,8 @@ def parse_keypoints(data: Any, what: str = "--keypoints") -> Tuple[Dict[str, np.
     ``layout`` is ``"coco-results"``, ``"by-image"``, ``"ultralytics-json"`` (``{image:
     Results.summary()}``, in pixels; its ``confidence`` and ``track_id`` are what
     :func:`parse_person_scores` and :func:`parse_track_ids` read), ``"mmpose-video"`` (MMPose's
-    inferencer on a video: each frame keyed by its ``frame_id``, frames without people kept) or
+    inferencer on a video: each frame keyed by its ``frame_id``, frames without people kept; its
+    ``bbox_score`` is each person's score) or
     ``"openpose-by-image"`` (``{image: OpenPose's JSON}``, AlphaPose's ``--format open`` and
     ``--format cmu``), ``"coco-annotations"`` (a COCO keypoint annotation file, keyed by its
     image ids; every image of its ``images``, those without people too) or ``"easy-vitpose"``
@@ -377,22 +380,15 @@ def _parse_keypoints(data: Any, converted: Any, what: str) -> Tuple[Dict[str, np
             j = next((v.shape[1] for v in found.values()), len(data["skeleton"]))
             return {str(f): found.get(str(f), np.zeros((0, j, 3))) for f in range(len(data["keypoints"]))}, \
                 "easy-vitpose"
+        if _is_mmpose_video(_instance_info(data)):
+            return {k: found.get(k, np.zeros((0, j, 3))) for k in _mmpose_video_frames(_instance_info(data), what)}, \
+                "mmpose-video"
         return {str(k): found.get(str(k), np.zeros((0, j, 3))) for k in data}, "ultralytics-json"
     data = _instance_info(data)
     if isinstance(data, list) and data and all(isinstance(r, dict) and "keypoint_scores" in r and "image_id" not in r
                                                for r in data):
         raise ValueError(f"{what}: one image's MMPose (or Sapiens) instances, which do not say the image; give the "
                          "folder of such files, each named after its image (--keypoints DIR)")
-    if isinstance(data, list) and data and all(isinstance(r, dict) and "instances" in r for r in data):
-        results: Dict[str, List[dict]] = {}
-        for k, frame in enumerate(data):
-            fid = frame.get("frame_id")
-            if isinstance(fid, bool) or not isinstance(fid, int):
-                raise ValueError(f"{what}: frame {k} needs a whole-number frame_id, got {fid!r}")
-            if str(fid) in results:
-                raise ValueError(f"{what}: frame_id {fid} appears twice")
-            results[str(fid)] = _mmpose_results(frame["instances"], str(fid), f"{what} frame {fid}")
-        return _parse_per_image(results, what, 17), "mmpose-video"
     if isinstance(data, dict) and data and all(_is_openpose_frame(v) for v in data.values()):
         frames = {str(key): _openpose_frame(v, str(key), f"{what} {key!r}")[0] for key, v in data.items()}
         return _parse_per_image(frames, what, 18), "openpose-by-image"
@@ -509,8 +505,9 @@ def _instance_info(data: Any) -> Any:
 
 
 def _mmpose_results(instances: Any, image_id: str, where: str) -> List[dict]:
-    """MMPose's instances of one image (``[{"keypoints": [[x, y], ...], "keypoint_scores": [...]},
-    ...]``, what its inferencer writes) as COCO results of ``image_id``."""
+    """MMPose's instances of one image (``[{"keypoints": [[x, y], ...], "keypoint_scores": [...],
+    "bbox_score"}, ...]``, what its inferencer writes) as COCO results of ``image_id``, the person
+    detector's ``bbox_score`` (a number, or a list of one) as each one's ``score``."""
     if not isinstance(instances, list):
         raise ValueError(f"{where}: expected a list of MMPose instances")
     out = []
@@ -524,8 +521,34 @@ def _mmpose_results(instances: Any, image_id: str, where: str) -> List[dict]:
             xy, sc = np.zeros(0), np.zeros(0)
         if xy.ndim != 2 or xy.shape[-1] != 2 or sc.shape != xy.shape[:1]:
             raise ValueError(f"{where}: instance {k} needs keypoints [[x, y], ...] and one keypoint_score per joint")
-        out.append({"image_id": image_id, "keypoints": np.concatenate([xy, sc[:, None]], 1).reshape(-1).tolist()})
+        rec = {"image_id": image_id, "keypoints": np.concatenate([xy, sc[:, None]], 1).reshape(-1).tolist()}
+        box_score = inst.get("bbox_score")
+        if isinstance(box_score, list) and len(box_score) == 1:
+            box_score = box_score[0]
+        if box_score is not None:
+            rec["score"] = box_score  # parse_person_scores checks it
+        out.append(rec)
     return out
+
+
+def _is_mmpose_video(data: Any) -> bool:
+    """Whether ``data`` (unwrapped by :func:`_instance_info`) is MMPose's inferencer output for a
+    video: ``[{"frame_id", "instances": [...]}, ...]``."""
+    return isinstance(data, list) and bool(data) and all(isinstance(r, dict) and "instances" in r for r in data)
+
+
+def _mmpose_video_frames(data: List[dict], what: str) -> Dict[str, List[dict]]:
+    """MMPose's frames of a video as COCO results by frame (``str(frame_id)``), in the file's
+    order, frames without people kept (an empty list)."""
+    results: Dict[str, List[dict]] = {}
+    for k, frame in enumerate(data):
+        fid = frame.get("frame_id")
+        if isinstance(fid, bool) or not isinstance(fid, int):
+            raise ValueError(f"{what}: frame {k} needs a whole-number frame_id, got {fid!r}")
+        if str(fid) in results:
+            raise ValueError(f"{what}: frame_id {fid} appears twice")
+        results[str(fid)] = _mmpose_results(frame["instances"], str(fid), f"{what} frame {fid}")
+    return results
 
 
 def _is_openpose_frame(data: Any) -> bool:
@@ -593,7 +616,8 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
     - AlphaPose's ``--format open`` ``sep-json`` folder, ``<image>.json`` (OpenPose's JSON, 18
       points: OpenPose's COCO model order);
     - MMPose's inferencer ``pred_out_dir`` for images, ``<image>.json`` (a list of instances
-      ``{"keypoints": [[x, y], ...], "keypoint_scores": [...]}``); no tracks;
+      ``{"keypoints": [[x, y], ...], "keypoint_scores": [...], "bbox_score"}``): the scores are
+      its person detector's ``bbox_score``; no tracks;
     - Ultralytics' ``Results.to_json()`` of each image, ``<image>.json`` (a list of detections
       ``{"keypoints": {"x", "y", "visible"}, "confidence", "track_id"}`` in pixels): the scores
       are the ``confidence``, the tracks the ``track_id`` (``model.track``) where every person has one
@@ -665,15 +689,16 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
         return (people, None if tracks is None else {key: tracks.get(key, np.zeros(0, np.int64)) for key in people},
                 None if scores is None else {key: scores.get(key, np.zeros(0)) for key in people})
     people = _parse_per_image(results, what, 25 if openpose else 17)
+    given = parse_person_scores([r for rs in results.values() for r in rs], what)  # OpenPifPaf's, MMPose's
+    scores = None if given is None else {key: given.get(key, np.zeros(0)) for key in people}
     if pifpaf:
-        scores = parse_person_scores([r for rs in results.values() for r in rs], what)
-        return people, None, None if scores is None else {key: scores.get(key, np.zeros(0)) for key in people}
+        return people, None, scores
     if frames and frames < len(results):
         raise ValueError(f"{what}: {os.fspath(folder)!r} mixes OpenPose's frames with other JSON files")
     if not frames or not ids or min(ids) < 0:
-        return people, None, None
+        return people, None, scores
     split = np.cumsum([len(v) for v in people.values()])[:-1]
-    return people, dict(zip(people, np.split(np.asarray(ids, np.int64), split), strict=True)), None
+    return people, dict(zip(people, np.split(np.asarray(ids, np.int64), split), strict=True)), scores
 
 
 def easy_vitpose_folder_names(folder) -> Optional[List[str]]:
