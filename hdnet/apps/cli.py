@@ -138,7 +138,7 @@ def _add_score_options(p, where: str) -> None:
                    "how sure it is of the whole person)")
     p.add_argument("--clip-scores", action="store_true",
                    help=f"{where}read keypoint scores outside [0, 1] as the nearer of 0 (missing) and 1 (seen) "
-                   "instead of refusing them: RTMPose's, RTMW's and DWPose's run past 1")
+                   "instead of refusing them: RTMPose's, RTMW's, DWPose's and Detectron2's run past 1")
 
 
 def _add_predict(sub):

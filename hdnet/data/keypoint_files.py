@@ -460,8 +460,10 @@ def check_keypoint_scores(people: Dict[str, np.ndarray], what: str = "--keypoint
     within [0, 1], or with ``clip`` each score outside read as the nearer of 0 and 1.
 
     Scores are not probabilities everywhere: RTMPose's and the other SimCC detectors' (MMPose's
-    RTMPose, RTMW, DWPose) run a little past 1 where they are sure of a point, and heatmap
-    maxima may fall below 0 where there is none. Read as the nearer of 0 and 1, such a score
+    RTMPose, RTMW, DWPose) run a little past 1 where they are sure of a point, Detectron2's
+    (Keypoint R-CNN's heatmap scores, normalised but without a maximum: 1-5 and more where it is sure,
+    its own drawing threshold 0.05) further, and heatmap maxima may fall below 0 where there is
+    none. Read as the nearer of 0 and 1, such a score
     above 1 is a point seen and one below 0 a point missing. That is a choice the caller makes
     (``clip``): a file whose third number is not a score (a depth, say) must not pass unread.
 
@@ -483,7 +485,7 @@ def check_keypoint_scores(people: Dict[str, np.ndarray], what: str = "--keypoint
     if not clip:
         name = next(k for k, v in people.items() if v.size and ((v[..., 2] < 0) | (v[..., 2] > 1)).any())
         raise ValueError(f"{what}: keypoint scores must lie in [0, 1]; {name!r} has some outside, and the file's run "
-                         f"from {lowest:.4g} to {highest:.4g} (RTMPose's and other SimCC detectors' scores run past 1: "
+                         f"from {lowest:.4g} to {highest:.4g} (RTMPose's and Detectron2's scores run past 1: "
                          f"{option} reads each as the nearer of 0 and 1, 0 being a missing joint)")
     clipped = ClippedScores(int((flat > 1).sum()), int((flat < 0).sum()), lowest, highest)
     out = {}

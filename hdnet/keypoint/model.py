@@ -634,7 +634,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
         bad = ((conf < 0) | (conf > 1)) & torch.isfinite(conf)
         if bool(bad.any()):
             raise ValueError(f"confidence: scores must lie in [0, 1] (NaN: missing), got {conf[bad][:5].tolist()} "
-                             "(RTMPose's and other SimCC detectors' run past 1: np.clip(scores, 0, 1) reads them as "
+                             "(RTMPose's and Detectron2's run past 1: np.clip(scores, 0, 1) reads them as "
                              "seen, as hdnet.keypoint.read_keypoints(..., clip_scores=True) does)")
         kp, conf, format = take_body_part(kp, torch.nan_to_num(conf, nan=0.0), format)
         fmt = self.format_of(kp.shape[1], format)
