@@ -314,7 +314,9 @@ def _add_export(sub):
                    help="a checkpoint file or 'pretrained[:NAME]' (default: the shipped keypoint model)")
     p.add_argument("--out", required=True, metavar="FILE.onnx", help="the ONNX file to write")
     p.add_argument("--keypoint-format", metavar="FMT", help="keypoint models: the input format the file takes "
-                   "(one per file; required where the model reads several, as the shipped one does)")
+                   "(one per file; required where the model reads several, as the shipped one does), or a layout "
+                   "holding one, whose every point the file then takes (coco_wholebody_133: RTMW's and DWPose's "
+                   "133; its body's are read in the graph)")
     p.add_argument("--input-size", type=int, default=None, help="image models: the square input in px (default: "
                    "the checkpoint's preprocessing)")
     p.add_argument("--images", type=int, default=1, help="image models: images per call, fixed in the file "
@@ -348,7 +350,8 @@ def _run_export(args) -> int:
         if args.keypoint_format is None and len(model.formats) > 1:
             raise CLIError(f"--keypoint-format: this model reads {', '.join(model.formats)}; a file takes one of "
                            "them (export each you need)")
-        options = {"format": model.check_format(args.keypoint_format or model.formats[0])}
+        options = {"format": args.keypoint_format or model.formats[0]}
+        model.export_format(options["format"])  # one of its formats, or a layout holding one
     else:
         if args.keypoint_format:
             raise CLIError(f"--keypoint-format: {source!r} holds a {type(model).__name__}, which takes images")
@@ -404,7 +407,8 @@ def _onnx_info_lines(d: Dict[str, Any], extra=()) -> List[str]:
                                                                  if name in said else ""))
                  for i, (name, s) in enumerate(d[kind].items())]
     if "format" in sig:
-        rows.append(("format", str(sig["format"])))
+        rows.append(("format", str(sig["format"]) + (f" (the {sig['layout']} layout: {sig.get('reads')})"
+                                                     if sig.get("layout") else "")))
         for key, label in (("input_joints", "joints in"), ("output_joints", "joints out")):
             rows.append((label, f"{len(sig[key])}: " + ", ".join(map(str, sig[key]))))
     if sig.get("known_height"):

@@ -37,10 +37,13 @@ from ..layers import DepthBinHead, DepthBins, SkeletonGNN
 from .formats import (
     FORMATS,
     INPUT_FORMATS,
+    KEYPOINT_LAYOUTS,
     KeypointFormatWarning,
     check_format_name,
     format_mismatch,
     formats_with,
+    layout_indices,
+    layout_name,
     resolve_format,
     take_body_part,
 )
@@ -134,13 +137,22 @@ ONNX_OUTPUTS = ("root_mm", "joints_rel_mm", "joints_mm", "depth_mm", "depth_std_
 
 
 class _KeypointExport(nn.Module):
-    """One format of a keypoint model with positional inputs and a tuple of outputs."""
+    """One format of a keypoint model with positional inputs and a tuple of outputs; for a layout
+    (:data:`~hdnet.keypoint.formats.KEYPOINT_LAYOUTS`), its points are taken first: the format's
+    joints by index, those the layout lacks missing (score 0)."""
 
-    def __init__(self, model: "KeypointHDNet", format: str):
+    def __init__(self, model: "KeypointHDNet", format: str, layout: Optional[str] = None):
         super().__init__()
         self.model, self.format = model, format
+        index = layout_indices(layout) if layout is not None else None
+        self.index: Optional[Tensor] = torch.tensor([max(i, 0) for i in index]) if index else None
+        self.present: Optional[Tensor] = torch.tensor([float(i >= 0) for i in index]) if index else None
 
     def forward(self, keypoints_norm: Tensor, confidence: Tensor):
+        if self.index is not None and self.present is not None:
+            index, present = self.index.to(keypoints_norm.device), self.present.to(keypoints_norm)
+            keypoints_norm = keypoints_norm[:, index] * present[:, None]
+            confidence = confidence[:, index] * present
         out = self.model(keypoints_norm, confidence, self.format)
         return tuple(getattr(out, k) for k in ONNX_OUTPUTS)
 
@@ -454,19 +466,30 @@ class KeypointHDNet(Checkpointable, nn.Module):
         self.load_state_dict(state)
 
     # ------------------------------------------------------------------ export
-    def onnx_signature(self, num_people: int = 1, dynamic_people: bool = True, format: Optional[str] = None):
-        """What :func:`hdnet.models.export_onnx` exports for one input ``format`` (required when
-        the model has more than one): inputs ``keypoints_norm [P, J, 2]`` (normalised camera
-        coordinates: :func:`~hdnet.keypoint.normalize_keypoints` of the pixels, outside the graph
-        because undistortion iterates) and ``confidence [P, J]``; outputs :data:`ONNX_OUTPUTS`.
-        Every person needs two joints with a score of at least :data:`MIN_CONFIDENCE` (checked
-        eagerly, not in the graph)."""
+    def export_format(self, format: Optional[str]) -> Tuple[str, Optional[str], Skeleton]:
+        """``(format, layout or None, the joints the export takes)`` of an export's ``format``: one
+        of the model's formats, or a layout holding one (the detector's whole output, its points
+        taken in the graph)."""
         if format is None:
             if len(self.formats) != 1:
                 raise ValueError(f"format: this model reads {list(self.formats)}; export one of them (format=...)")
             format = self.formats[0]
+        layout = layout_name(format)
+        if isinstance(layout, str) and layout in KEYPOINT_LAYOUTS:
+            return self.check_format(KEYPOINT_LAYOUTS[layout][0]), layout, get_skeleton(layout)
         fmt = self.check_format(format)
-        j = FORMATS.get(fmt).skeleton.num_joints
+        return fmt, None, FORMATS.get(fmt).skeleton
+
+    def onnx_signature(self, num_people: int = 1, dynamic_people: bool = True, format: Optional[str] = None):
+        """What :func:`hdnet.models.export_onnx` exports for one input ``format`` (required when
+        the model has more than one; a layout such as ``coco_wholebody_133`` takes the detector's
+        every point and reads its format's in the graph): inputs ``keypoints_norm [P, J, 2]``
+        (normalised camera coordinates: :func:`~hdnet.keypoint.normalize_keypoints` of the pixels,
+        outside the graph because undistortion iterates) and ``confidence [P, J]``; outputs
+        :data:`ONNX_OUTPUTS`. Every person needs two joints with a score of at least
+        :data:`MIN_CONFIDENCE` (checked eagerly, not in the graph)."""
+        fmt, layout, taken = self.export_format(format)
+        j = taken.num_joints
         people = max(num_people, 2) if dynamic_people else num_people  # 1 would be specialised
         angle = torch.linspace(0, 6.28, j)
         kp = torch.stack([torch.cos(angle), torch.sin(angle)], -1)[None].repeat(people, 1, 1) * 0.1
@@ -475,13 +498,12 @@ class KeypointHDNet(Checkpointable, nn.Module):
         if dynamic_people:
             p = torch.export.Dim("people", min=1, max=1 << 16)
             dynamic = ({0: p}, {0: p})
-        return _KeypointExport(self, fmt), args, ("keypoints_norm", "confidence"), ONNX_OUTPUTS, dynamic
+        return _KeypointExport(self, fmt, layout), args, ("keypoints_norm", "confidence"), ONNX_OUTPUTS, dynamic
 
     def onnx_example(self, format: Optional[str] = None, num_people: int = 3, **_) -> Dict[str, Tensor]:
         """Random but valid inputs of the file :meth:`onnx_signature` exports for ``format``:
         ``{"keypoints_norm", "confidence"}`` of ``num_people`` people (scores 0.2-1)."""
-        fmt = self.check_format(format if format is not None else self.formats[0])
-        j = FORMATS.get(fmt).skeleton.num_joints
+        j = self.export_format(format if format is not None else self.formats[0])[2].num_joints
         g = torch.Generator().manual_seed(0)
         return {"keypoints_norm": torch.randn(num_people, j, 2, generator=g) * 0.1,
                 "confidence": torch.rand(num_people, j, generator=g) * 0.8 + 0.2}
@@ -490,12 +512,16 @@ class KeypointHDNet(Checkpointable, nn.Module):
         """What the file :meth:`onnx_signature` exports for ``format`` takes and gives, as plain
         data (written into its metadata, ``hdnet.signature``): the format, the input and output
         joints in order, and each input and output's shape, units and meaning."""
-        fmt = self.check_format(format if format is not None else self.formats[0])
+        fmt, layout, taken = self.export_format(format if format is not None else self.formats[0])
         spec = FORMATS.get(fmt)
         out_sk = get_skeleton(spec.output)
-        j, jo = spec.skeleton.num_joints, out_sk.num_joints
+        j, jo = taken.num_joints, out_sk.num_joints
+        read = {} if layout is None else {
+            "layout": layout, "reads": f"{fmt}'s joints of these points, by name; "
+            + ("the rest are not used" if min(layout_indices(layout)) >= 0 else
+               f"{[n for n, i in zip(spec.skeleton.joints, layout_indices(layout), strict=True) if i < 0]} missing")}
         return {
-            "format": fmt, "input_joints": list(spec.skeleton.joints), "output_joints": list(out_sk.joints),
+            "format": fmt, **read, "input_joints": list(taken.joints), "output_joints": list(out_sk.joints),
             "inputs": {
                 "keypoints_norm": f"[P, {j}, 2] float32, normalised camera coordinates ((u - cx) / fx, (v - cy) / fy) "
                                   "after undoing the lens (hdnet.keypoint.normalize_keypoints); NaN where missing",

@@ -74,6 +74,36 @@ def test_keypoint_model_onnx_export_matches_torch_for_any_number_of_people(tmp_p
                                        err_msg=f"{p} people, {name}")
 
 
+@pytest.mark.slow
+def test_a_layout_exports_taking_the_detectors_every_point(tmp_path):
+    """Exported for a layout, the file takes the detector's whole output (RTMW's 133 points,
+    PoseTrack's 17) and answers as the model does on the format's points: COCO-WholeBody's first
+    17 (its face, hands and feet not used), PoseTrack's with its two eye slots (its head's base
+    and top) missing."""
+    ort = pytest.importorskip("onnxruntime")
+    from hdnet.keypoint import KeypointHDNet
+    from hdnet.models.export import read_onnx_metadata
+    torch.manual_seed(0)
+    model = KeypointHDNet(("mupots_17", "coco_17"), channels=16, width=32, blocks=1).eval()
+    g = torch.Generator().manual_seed(2)
+    for layout, points in (("coco_wholebody_133", 133), ("posetrack_17", 17)):
+        path = export_onnx(model, tmp_path / f"{layout}.onnx", format=layout)
+        said = read_onnx_metadata(path)["hdnet"]["signature"]
+        assert said["format"] == "coco_17" and said["layout"] == layout and len(said["input_joints"]) == points
+        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        kp = torch.randn(4, points, 2, generator=g) * 0.1
+        conf = torch.rand(4, points, generator=g) * 0.8 + 0.2
+        body, body_conf = kp[:, :17].clone(), conf[:, :17].clone()
+        if layout == "posetrack_17":
+            body_conf[:, [1, 2]] = 0.0  # COCO's eyes: PoseTrack's slots hold the head's base and top
+        with torch.no_grad():
+            ref = model(body, body_conf, "coco_17")
+        got = sess.run(None, {"keypoints_norm": kp.numpy(), "confidence": conf.numpy()})
+        np.testing.assert_allclose(got[0], ref.root_mm.numpy(), rtol=1e-4, atol=1e-2, err_msg=layout)
+    with pytest.raises(ValueError, match="not one of this model's formats"):
+        export_onnx(model, tmp_path / "x.onnx", format="halpe_136")  # Halpe's: this model reads no halpe_26
+
+
 def _small_keypoint_checkpoint(tmp_path):
     from hdnet.keypoint import KeypointHDNet
     torch.manual_seed(0)
