@@ -621,6 +621,9 @@ def test_every_shipped_model_is_there_and_says_what_it_is(tmp_path, capsys):
         assert "S9" not in meta["trained_on"] and "S11" not in meta["trained_on"]
     studio = KeypointHDNet.pretrained("h36m_17", weights="h36m_studio")
     assert studio.scale_input and not KeypointHDNet.pretrained().scale_input
+    assert KeypointHDNet.pretrained("coco_wholebody_133").formats  # a layout holding a format it reads
+    with pytest.raises(ValueError, match="holds coco_17's keypoints, which this model does not read"):
+        KeypointHDNet(("mupots_17", "h36m_17"), channels=8, width=16, blocks=0).read_format("coco_wholebody_133")
     assert read_checkpoint(shipped_weights_path("h36m_studio"))["meta"]["recipe"] == "lifting"
     assert pretrained_request("pretrained") == {}  # pretrained()'s default: the keypoint model
     assert inspect.signature(KeypointHDNet.pretrained).parameters["weights"].default == "keypoint"

@@ -351,7 +351,7 @@ def _run_export(args) -> int:
             raise CLIError(f"--keypoint-format: this model reads {', '.join(model.formats)}; a file takes one of "
                            "them (export each you need)")
         options = {"format": args.keypoint_format or model.formats[0]}
-        model.export_format(options["format"])  # one of its formats, or a layout holding one
+        model.read_format(options["format"])  # one of its formats, or a layout holding one
     else:
         if args.keypoint_format:
             raise CLIError(f"--keypoint-format: {source!r} holds a {type(model).__name__}, which takes images")

@@ -394,8 +394,9 @@ class KeypointHDNet(Checkpointable, nn.Module):
         Human3.6M protocol, nothing else.
 
         Args:
-            input_format: the format you will give it, checked (a ``ValueError`` lists the
-                model's formats); None: any of them.
+            input_format: the format you will give it (or a layout holding one, such as
+                ``coco_wholebody_133``), checked (a ``ValueError`` lists the model's formats
+                and layouts); None: any of them.
             weights: which (:data:`SHIPPED_WEIGHTS`; an unknown name lists them).
 
         The weights are research-only, as Human3.6M is (see the model card).
@@ -406,7 +407,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
                                     "missing: installed without its package data?)")
         model = cls.from_checkpoint(path, map_location=map_location)
         if input_format is not None:
-            model.check_format(input_format)
+            model.read_format(input_format)
         return model
 
     def config(self) -> dict:
@@ -466,17 +467,22 @@ class KeypointHDNet(Checkpointable, nn.Module):
         self.load_state_dict(state)
 
     # ------------------------------------------------------------------ export
-    def export_format(self, format: Optional[str]) -> Tuple[str, Optional[str], Skeleton]:
-        """``(format, layout or None, the joints the export takes)`` of an export's ``format``: one
-        of the model's formats, or a layout holding one (the detector's whole output, its points
-        taken in the graph)."""
+    def read_format(self, format: Optional[str]) -> Tuple[str, Optional[str], Skeleton]:
+        """``(format, layout or None, the joints taken)`` of keypoints given as ``format``: one of
+        the model's formats, or a layout holding one (:data:`~hdnet.keypoint.formats.KEYPOINT_LAYOUTS`:
+        a detector's whole output, its format's points read from it, as :meth:`predict` and an
+        export read them); None: the model's one format. A ``ValueError`` lists both."""
         if format is None:
             if len(self.formats) != 1:
                 raise ValueError(f"format: this model reads {list(self.formats)}; export one of them (format=...)")
             format = self.formats[0]
         layout = layout_name(format)
         if isinstance(layout, str) and layout in KEYPOINT_LAYOUTS:
-            return self.check_format(KEYPOINT_LAYOUTS[layout][0]), layout, get_skeleton(layout)
+            body = KEYPOINT_LAYOUTS[layout][0]
+            if body not in self.formats:
+                raise ValueError(f"format: {format!r} holds {body}'s keypoints, which this model does not read (its "
+                                 f"formats: {list(self.formats)})")
+            return self.check_format(body), layout, get_skeleton(layout)
         fmt = self.check_format(format)
         return fmt, None, FORMATS.get(fmt).skeleton
 
@@ -488,7 +494,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
         outside the graph because undistortion iterates) and ``confidence [P, J]``; outputs
         :data:`ONNX_OUTPUTS`. Every person needs two joints with a score of at least
         :data:`MIN_CONFIDENCE` (checked eagerly, not in the graph)."""
-        fmt, layout, taken = self.export_format(format)
+        fmt, layout, taken = self.read_format(format)
         j = taken.num_joints
         people = max(num_people, 2) if dynamic_people else num_people  # 1 would be specialised
         angle = torch.linspace(0, 6.28, j)
@@ -503,7 +509,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
     def onnx_example(self, format: Optional[str] = None, num_people: int = 3, **_) -> Dict[str, Tensor]:
         """Random but valid inputs of the file :meth:`onnx_signature` exports for ``format``:
         ``{"keypoints_norm", "confidence"}`` of ``num_people`` people (scores 0.2-1)."""
-        j = self.export_format(format if format is not None else self.formats[0])[2].num_joints
+        j = self.read_format(format if format is not None else self.formats[0])[2].num_joints
         g = torch.Generator().manual_seed(0)
         return {"keypoints_norm": torch.randn(num_people, j, 2, generator=g) * 0.1,
                 "confidence": torch.rand(num_people, j, generator=g) * 0.8 + 0.2}
@@ -512,7 +518,7 @@ class KeypointHDNet(Checkpointable, nn.Module):
         """What the file :meth:`onnx_signature` exports for ``format`` takes and gives, as plain
         data (written into its metadata, ``hdnet.signature``): the format, the input and output
         joints in order, and each input and output's shape, units and meaning."""
-        fmt, layout, taken = self.export_format(format if format is not None else self.formats[0])
+        fmt, layout, taken = self.read_format(format if format is not None else self.formats[0])
         spec = FORMATS.get(fmt)
         out_sk = get_skeleton(spec.output)
         j, jo = taken.num_joints, out_sk.num_joints
