@@ -44,7 +44,7 @@ class _Runs:
         return (open, (self.path, "w"))
 
 
-@pytest.mark.parametrize("case", ["code", "nested code", "not zip", "no positions", "shape", "nan", "score",
+@pytest.mark.parametrize("case", ["code", "nested code", "not zip", "no positions", "shape", "nan",
                                   "joints", "not dict", "text"])
 def test_bad_files_are_refused_naming_the_problem(tmp_path, case):
     marker = tmp_path / "ran"
@@ -52,7 +52,7 @@ def test_bad_files_are_refused_naming_the_problem(tmp_path, case):
     path = tmp_path / "d.npz"
     says = {"code": "reads data only", "nested code": "reads data only", "not zip": "not a NumPy .npz",
             "no positions": "no 'positions_2d'", "shape": r"expected \[frames, joints, 2 or 3\]", "nan": "NaN",
-            "score": "scores must lie in", "joints": "one file holds one layout", "not dict": "positions_2d must be",
+            "joints": "one file holds one layout", "not dict": "positions_2d must be",
             "text": "not the pickled object"}
     if case == "code":
         np.savez(path, positions_2d=np.array(_Runs(str(marker)), dtype=object), metadata={})
@@ -66,8 +66,6 @@ def test_bad_files_are_refused_naming_the_problem(tmp_path, case):
         _save(path, {"S9": {"Walking": [np.zeros((3, 17))]}})
     elif case == "nan":
         _save(path, {"S9": {"Walking": [np.full((3, 17, 2), np.nan)]}})
-    elif case == "score":
-        _save(path, {"S9": {"Walking": [np.full((3, 17, 3), 2.0)]}})
     elif case == "joints":
         _save(path, {"S9": {"Walking": [good, np.zeros((3, 16, 2))]}})
     elif case == "not dict":
@@ -119,6 +117,17 @@ def test_detections_of_the_videos_score_as_the_ground_truth_they_were_made_from(
         for key in ("people", "mpjpe_mm", "pa_mpjpe_mm", "mrpe_mm"):
             assert det["per_camera"][cid][key] == pytest.approx(gt["per_camera"][cid][key], rel=1e-6), (cid, key)
     assert "a detector's 2D" in det["input"]["keypoints"]
+    # scores past 1 (Detectron2's, RTMPose's): refused, or with --clip-scores read as 1, as the 2-channel videos' are
+    sure = {action: list(views) for action, views in positions["S9"].items()}
+    first = sorted(sure)[0]
+    sure[first][0] = np.concatenate([sure[first][0], np.full(sure[first][0].shape[:2] + (1,), 1.2, np.float32)], -1)
+    npz_sure = _save(tmp_path / "sure.npz", {"S9": sure})
+    assert main(common + ["--keypoints", npz_sure, "--out", str(tmp_path / "x.json")]) == 2
+    assert "--clip-scores reads each" in capsys.readouterr().err
+    assert main(common + ["--keypoints", npz_sure, "--clip-scores", "--out", str(tmp_path / "sure.json")]) == 0
+    clipped = json.loads((tmp_path / "sure.json").read_text())
+    assert clipped["mpjpe_mm"] == pytest.approx(det["mpjpe_mm"], rel=1e-9)
+    assert clipped["input"]["clipped_scores"]["above"] == sure[first][0].shape[0] * 17
     # the file's layout must be Human3.6M's; a wrong capture rate and a coco layout are refused
     coco = _save(tmp_path / "coco.npz", positions, {"layout_name": "coco", "num_joints": 17})
     for extra, says in ((["--keypoints", coco], "scores Human3.6M's joints"),

@@ -123,7 +123,7 @@ def _add_eval(sub):
     p.add_argument("--coco-annotations", metavar="FILE",
                    help="mupots-3d with --keypoints: a COCO file whose 'images' tie image_id to file names "
                    "(RootNet's MuPoTS-3D.json)")
-    _add_score_options(p, "mupots-3d with --keypoints: ")
+    _add_score_options(p, "mupots-3d with --keypoints: ", "with --keypoints: ")
     p.add_argument("--images", help="image folder (mupots) or the Human36M root (h36m)")
     p.add_argument("--split", default="test", choices=["train", "test"], help="Human3.6M split")
     _add_model_options(p)
@@ -131,13 +131,13 @@ def _add_eval(sub):
     p.set_defaults(run=_run_eval)
 
 
-def _add_score_options(p, where: str) -> None:
+def _add_score_options(p, where: str, clip_where: str) -> None:
     """``--min-score`` and ``--clip-scores``: how a detector's scores in ``--keypoints`` are read."""
     p.add_argument("--min-score", type=float, metavar="S",
                    help=f"{where}leave out the people your detector scored under S (COCO results' 'score', "
                    "how sure it is of the whole person)")
     p.add_argument("--clip-scores", action="store_true",
-                   help=f"{where}read keypoint scores outside [0, 1] as the nearer of 0 (missing) and 1 (seen) "
+                   help=f"{clip_where}read keypoint scores outside [0, 1] as the nearer of 0 (missing) and 1 (seen) "
                    "instead of refusing them: RTMPose's, RTMW's, DWPose's and Detectron2's run past 1")
 
 
@@ -177,7 +177,7 @@ def _add_predict(sub):
     p.add_argument("--coco-annotations", metavar="FILE",
                    help="COCO annotation file whose 'images' list ties COCO results' image_id (of --keypoints "
                    "or --boxes) to file names and image sizes")
-    _add_score_options(p, "with --keypoints: ")
+    _add_score_options(p, "with --keypoints: ", "with --keypoints: ")
     p.add_argument("--detector", choices=["mediapipe"],
                    help="run a 2D detector here (mediapipe: BlazePose, pip install \"hdnet[mediapipe]\")")
     p.add_argument("--max-people", type=int, default=None, metavar="N",
@@ -652,11 +652,16 @@ def _run_eval_h36m_keypoints(args) -> int:
     missing = sorted(set(args.subjects) - set(poses.subject.tolist()))
     if missing:
         raise CLIError(f"--subjects: {missing} are not in {args.annotations!r}")
-    detections, every = None, None
+    detections, every, clipped = None, None, None
     if args.keypoints:
         from ..data.h36m_detections import VIDEOPOSE3D_LAYOUTS, read_videopose3d_2d
+        from ..data.keypoint_files import check_keypoint_scores
         from ..data.mocap import mocap_frame_step
         detections, layout = read_videopose3d_2d(args.keypoints)
+        named = {f"{s}/{a} camera {c}": v for (s, a, c), v in detections.items()}
+        named, clipped = check_keypoint_scores(named, "--keypoints", clip=args.clip_scores, option="--clip-scores")
+        detections = dict(zip(detections, named.values(), strict=True))
+        _say_clipped(clipped)
         fmt = VIDEOPOSE3D_LAYOUTS.get(layout)
         if args.keypoint_format and fmt and args.keypoint_format != fmt:
             raise CLIError(f"--keypoint-format: {args.keypoint_format}, but the file's layout is {layout!r} ({fmt})")
@@ -678,6 +683,8 @@ def _run_eval_h36m_keypoints(args) -> int:
                                      if args.keypoints else "ground-truth 2D (projected through the real cameras)"),
                        "format": "h36m_17",
                        "heights": "each subject's, from the motion capture" if args.known_heights else "not given"}
+    if clipped is not None:
+        report["input"]["clipped_scores"] = clipped._asdict()
     placed = (f" (--scene {scene}, floor {report['floor']}: {100 * report['floor_used']:.0f} % placed by it)"
               if scene != "none" else "")
     left = (f"; {report['views_missing']} videos not in --keypoints (first: {'/'.join(report['first_missing'])})"
@@ -703,10 +710,11 @@ def _run_eval(args) -> int:
     if args.dataset == "mupots-3d":
         return _run_eval_keypoints(args)
     if not (args.dataset == "h36m" and args.annotations):
-        _refuse(args, ["--keypoints", "--keypoint-format"], "here (a detector's people: --dataset mupots-3d, or h36m "
-                "with a motion-capture file)")
-    _refuse(args, ["--coco-annotations", "--min-score", "--clip-scores"], "here (a detector's people on MuPoTS-3D: "
-            "--dataset mupots-3d)")
+        _refuse(args, ["--keypoints", "--keypoint-format", "--clip-scores"], "here (a detector's people: --dataset "
+                "mupots-3d, or h36m with a motion-capture file)")
+    elif not args.keypoints:
+        _refuse(args, ["--clip-scores"], "without --keypoints (it reads their scores)")
+    _refuse(args, ["--coco-annotations", "--min-score"], "here (a detector's people on MuPoTS-3D: --dataset mupots-3d)")
     if args.dataset == "h36m" and args.annotations:
         _refuse(args, ["--detector-like", "--tracks"], "here (MuPoTS-3D keypoint evaluation only: --dataset "
                 "mupots-3d)")
@@ -1389,11 +1397,16 @@ def _read_keypoints(args, model, sequences: bool = False, image_size=None):
             print(f"warning: {w.message}", file=sys.stderr)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if found.clipped is not None:
-        c = found.clipped
-        print(f"keypoint scores from {c.lowest:.4g} to {c.highest:.4g}: {c.above} above 1 read as 1, {c.below} below 0 "
-              "read as 0 (missing) (--clip-scores)")
+    _say_clipped(found.clipped)
     return found.people, found.tracks, found.format, found.images, found.scores, found.clipped
+
+
+def _say_clipped(clipped) -> None:
+    """One line of the keypoint scores ``--clip-scores`` read into [0, 1]
+    (:class:`~hdnet.data.keypoint_files.ClippedScores`; None: none)."""
+    if clipped is not None:
+        print(f"keypoint scores from {clipped.lowest:.4g} to {clipped.highest:.4g}: {clipped.above} above 1 read as 1, "
+              f"{clipped.below} below 0 read as 0 (missing) (--clip-scores)")
 
 
 def _is_label_folder(path: str) -> bool:

@@ -84,7 +84,9 @@ def _object(archive: zipfile.ZipFile, name: str, where: str) -> Any:
 
 def read_videopose3d_2d(path) -> Tuple[Dict[Tuple[str, str, str], np.ndarray], str]:
     """``({(subject, action, camera id): [F, J, 3] float64 (x, y, score)}, layout)`` from a
-    VideoPose3D 2D file (see the module docstring). Arrays with two channels get score 1; a
+    VideoPose3D 2D file (see the module docstring). Arrays with two channels get score 1, and
+    the scores of three come as the file gives them (whether they lie in [0, 1]:
+    :func:`~hdnet.data.keypoint_files.check_keypoint_scores`, as ``hdnet eval`` checks them); a
     missing video (``None``) is left out; ``layout`` is the file's ``metadata["layout_name"]``
     (``""`` without one).
 
@@ -126,8 +128,6 @@ def read_videopose3d_2d(path) -> Tuple[Dict[Tuple[str, str, str], np.ndarray], s
                     raise ValueError(f"{at} camera {cam}: NaN or inf")
                 if a.shape[-1] == 2:
                     a = np.concatenate([a, np.ones(a.shape[:2] + (1,))], -1)
-                elif ((a[..., 2] < 0) | (a[..., 2] > 1)).any():
-                    raise ValueError(f"{at} camera {cam}: scores must lie in [0, 1]")
                 joints.add(a.shape[1])
                 out[(str(subject), str(action), cam)] = a
     if len(joints) > 1:
