@@ -100,8 +100,8 @@ def test_a_layout_exports_taking_the_detectors_every_point(tmp_path):
             ref = model(body, body_conf, "coco_17")
         got = sess.run(None, {"keypoints_norm": kp.numpy(), "confidence": conf.numpy()})
         np.testing.assert_allclose(got[0], ref.root_mm.numpy(), rtol=1e-4, atol=1e-2, err_msg=layout)
-    with pytest.raises(ValueError, match="not one of this model's formats"):
-        export_onnx(model, tmp_path / "x.onnx", format="halpe_136")  # Halpe's: this model reads no halpe_26
+    with pytest.raises(ValueError, match="holds halpe_26's keypoints, which this model does not read"):
+        export_onnx(model, tmp_path / "x.onnx", format="halpe_136")
 
 
 def _small_keypoint_checkpoint(tmp_path):
