@@ -325,3 +325,6 @@ def test_easy_vitposes_files_read_as_halpe_without_the_head_their_points_turned(
     (tmp_path / "bad_result.json").write_text(json.dumps({"keypoints": [{"0": [[1.0, 2.0]]}], "skeleton": {"0": "a"}}))
     with pytest.raises(ValueError, match=r"frame 0 person '0': expected \[\[y, x, score\]"):
         read_keypoints(tmp_path / "bad_result.json")
+    (tmp_path / "lists_result.json").write_text(json.dumps({"keypoints": [[[1.0, 2.0, 0.5]]], "skeleton": ["nose"]}))
+    with pytest.raises(ValueError, match="easy_ViTPose's file needs 'keypoints'"):
+        read_keypoints(tmp_path / "lists_result.json")

@@ -92,16 +92,16 @@ def _ultralytics_results(detections: Any, image_id: str, where: str) -> List[dic
 
 
 def _is_easy_vitpose(data: Any) -> bool:
-    """Whether ``data`` is what easy_ViTPose's ``--save-json`` writes: ``{"keypoints": [frame,
-    ...], "skeleton": {index: joint name}}``, each frame ``{person id: [[y, x, score], ...]}``."""
-    return (isinstance(data, dict) and set(data) == {"keypoints", "skeleton"} and isinstance(data["keypoints"], list)
-            and isinstance(data["skeleton"], dict) and all(isinstance(f, dict) for f in data["keypoints"]))
+    """Whether ``data`` is what easy_ViTPose's ``--save-json`` writes, by its two keys:
+    ``{"keypoints": [frame, ...], "skeleton": {index: joint name}}``, each frame ``{person id:
+    [[y, x, score], ...]}`` (its structure is checked where it is read)."""
+    return isinstance(data, dict) and set(data) == {"keypoints", "skeleton"}
 
 
 def easy_vitpose_names(data: Any) -> Optional[List[str]]:
     """The joint names of an easy_ViTPose file's ``skeleton`` (``{index: name}``) in index order,
     None where ``data`` is no such file or its indices are not 0 to J - 1."""
-    if not _is_easy_vitpose(data):
+    if not _is_easy_vitpose(data) or not isinstance(data["skeleton"], dict):
         return None
     named = data["skeleton"]
     if sorted(named) != sorted(str(k) for k in range(len(named))) or not all(isinstance(v, str)
@@ -115,7 +115,10 @@ def _easy_vitpose_results(data: dict, what: str, key: Optional[str] = None) -> L
     ``x, y, score``; the image ids are the frames' numbers from 0 (``key`` for a file of one
     image). The person ids are the tracks where they are its tracker's (SORT's, counted from 1 on
     a video): not where every frame's are 0, 1, ... in order, its count of the people found."""
-    frames = data["keypoints"]
+    frames, named = data["keypoints"], data["skeleton"]
+    if not isinstance(frames, list) or not all(isinstance(f, dict) for f in frames) or not isinstance(named, dict):
+        raise ValueError(f"{what}: easy_ViTPose's file needs 'keypoints': [{{person id: [[y, x, score], ...]}}, ...] "
+                         "(a frame each) and 'skeleton': {index: joint name}")
     ids = [list(frame) for frame in frames]
     tracked = any(i != [str(k) for k in range(len(i))] for i in ids) and all(
         k.isdigit() and int(k) <= MAX_TRACK_ID for i in ids for k in i)
@@ -677,10 +680,10 @@ def read_keypoint_folder(folder, what: str = "--keypoints", *, joints: Sequence[
             ultralytics = True
         elif _is_easy_vitpose(data):  # <image>_result.json: one image's
             key = name[:-len(EASY_VITPOSE_SUFFIX if name.endswith(EASY_VITPOSE_SUFFIX) else ".json")]
+            results[key] = _easy_vitpose_results(data, where, key)
             if len(data["keypoints"]) != 1:
                 raise ValueError(f"{where}: easy_ViTPose's file of {len(data['keypoints'])} frames (a video's) in a "
                                  "folder of images; give it alone (--keypoints FILE, with --video VIDEO)")
-            results[key] = _easy_vitpose_results(data, where, key)
         else:
             results[name[:-len(".json")]] = _mmpose_results(_instance_info(data), name[:-len(".json")], where)
     if ultralytics:
