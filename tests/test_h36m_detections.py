@@ -44,6 +44,22 @@ class _Runs:
         return (open, (self.path, "w"))
 
 
+def test_hdnet_info_says_what_a_videopose3d_file_holds(tmp_path, capsys):
+    """``hdnet info data_2d_h36m_*.npz``: its layout and format, subjects, actions, videos (the
+    cameras' videos missing counted), frames, joints and score range, past 1 pointed out; a file
+    that is no archive is one error line, not torch's own."""
+    a, b = np.full((4, 17, 2), 3.0), np.concatenate([np.full((5, 17, 2), 2.0), np.full((5, 17, 1), 1.3)], -1)
+    path = _save(tmp_path / "d.npz", {"S9": {"Walking": [a, None, b, a]}, "S11": {"Eating 1": [a]}})
+    assert main(["info", path]) == 0
+    out = capsys.readouterr().out
+    assert "(VideoPose3D 2D, layout h36m (h36m_17)): 4 videos (2 actions of S11, S9; 4 of their cameras' videos " \
+           "missing), 17 frames, 17 joints" in out
+    assert "keypoint scores: 1 to 1.3 (outside [0, 1]" in out
+    (tmp_path / "bad.npz").write_text("not a zip")
+    assert main(["info", str(tmp_path / "bad.npz")]) == 2
+    assert "not a NumPy .npz archive" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("case", ["code", "nested code", "not zip", "no positions", "shape", "nan",
                                   "joints", "not dict", "text"])
 def test_bad_files_are_refused_naming_the_problem(tmp_path, case):

@@ -1116,6 +1116,9 @@ def _run_info(args) -> int:
         except ImportError as e:
             raise CLIError(str(e)) from None
         print("\n".join(_onnx_info_lines(result)))
+    elif os.path.splitext(args.checkpoint)[1].lower() == ".npz" and os.path.isfile(args.checkpoint):
+        result = _videopose3d_info(args.checkpoint)
+        print("\n".join(_videopose3d_info_lines(result)))
     elif _is_roots_file(args.checkpoint):
         result = _roots_info(args.checkpoint)
         print("\n".join(_roots_info_lines(result)))
@@ -1154,6 +1157,41 @@ def _run_info(args) -> int:
         _write_json(args.json, result, "--json")
         print(f"wrote {args.json}")
     return 0
+
+
+def _videopose3d_info(path: str) -> Dict[str, Any]:
+    """What a VideoPose3D 2D file (``data_2d_h36m_*.npz``, read as ``hdnet eval --dataset h36m
+    --keypoints`` reads it: as data) holds: its layout and the format it stands for, the
+    subjects, actions and camera videos, their frames and joints, the videos missing and the
+    range of the scores."""
+    import numpy as np
+
+    from ..data.h36m_detections import VIDEOPOSE3D_CAMERAS, VIDEOPOSE3D_LAYOUTS, read_videopose3d_2d
+    try:
+        views, layout = read_videopose3d_2d(path)
+    except (OSError, ValueError) as e:
+        raise CLIError(str(e).replace("--keypoints", "info", 1)) from None
+    subjects = sorted({k[0] for k in views})
+    actions = {(k[0], k[1]) for k in views}
+    scores = np.concatenate([v[..., 2].reshape(-1) for v in views.values()]) if views else np.zeros(0)
+    return {"file": path, "layout": layout, "format": VIDEOPOSE3D_LAYOUTS.get(layout), "subjects": subjects,
+            "actions": len(actions), "videos": len(views), "missing_videos": len(actions) * len(VIDEOPOSE3D_CAMERAS)
+            - len(views), "frames": int(sum(len(v) for v in views.values())),
+            "joints": sorted({int(v.shape[1]) for v in views.values()}),
+            "scores": [float(scores.min()), float(scores.max())] if len(scores) else None}
+
+
+def _videopose3d_info_lines(r: Dict[str, Any]) -> List[str]:
+    fmt = f" ({r['format']})" if r["format"] else " (a layout hdnet does not know: --keypoint-format names it)"
+    lines = [f"keypoints {r['file']} (VideoPose3D 2D, layout {r['layout'] or 'not given'}{fmt}): {r['videos']} videos "
+             f"({r['actions']} actions of {', '.join(r['subjects']) or 'no subject'}; {r['missing_videos']} of their "
+             f"cameras' videos missing), {r['frames']} frames, {' or '.join(map(str, r['joints'])) or 'no'} joints"]
+    if r["scores"] is not None:
+        lo, hi = r["scores"]
+        lines.append(f"  keypoint scores: {lo:.4g} to {hi:.4g}" + ("" if 0 <= lo and hi <= 1 else
+                     " (outside [0, 1]: --keypoints refuses them; --clip-scores reads each as the nearer of 0 and 1)"))
+    lines.append("  hdnet eval --dataset h36m --annotations FILE.h5 --keypoints reads it (docs/real.md)")
+    return lines
 
 
 def _video_info(path: str) -> Dict[str, Any]:
