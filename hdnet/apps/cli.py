@@ -438,7 +438,8 @@ def _add_info(sub):
                        f"({DOCS}/camera.md). A people.json that hdnet predict wrote is summed up: people, "
                        "images, tracks, how they were placed, their depths. A detector's keypoint file or folder "
                        "(what --keypoints reads) is summed up too: its layout, people, joints, the formats they "
-                       "read as and the one they look like. A photo: its size as shown, its EXIF orientation and "
+                       "read as and the one they look like, their score range; so is a VideoPose3D 2D file "
+                       "(data_2d_h36m_*.npz). A photo: its size as shown, its EXIF orientation and "
                        "the camera hdnet predict takes for it without --camera or --fov (EXIF, else the prior); a "
                        "video, its frames, frame rate and that camera.")
     p.add_argument("checkpoint", nargs="?",
