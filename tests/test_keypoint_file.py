@@ -328,3 +328,29 @@ def test_easy_vitposes_files_read_as_halpe_without_the_head_their_points_turned(
     (tmp_path / "lists_result.json").write_text(json.dumps({"keypoints": [[[1.0, 2.0, 0.5]]], "skeleton": ["nose"]}))
     with pytest.raises(ValueError, match="easy_ViTPose's file needs 'keypoints'"):
         read_keypoints(tmp_path / "lists_result.json")
+
+
+def test_videopose3ds_custom_files_read_one_person_a_frame(tmp_path):
+    """VideoPose3D's custom layout (``data_2d_custom_*.npz``, what lifting repositories feed on):
+    each video's frames keyed by number (``<video>#<frame>`` where a file holds several), one
+    person a frame with score 1, the format from its layout; its Human3.6M layout is refused,
+    naming the command that reads it."""
+    kp, _, _ = _coco_views(5, seed=41)
+    xy = kp[..., :2].astype(np.float32)
+    meta = {"layout_name": "coco", "num_joints": 17, "video_metadata": {"walk.mp4": {"w": 1920, "h": 1080}}}
+    np.savez_compressed(tmp_path / "data_2d_custom_one.npz", positions_2d={"walk.mp4": {"custom": [xy]}}, metadata=meta)
+    found = read_keypoints(tmp_path / "data_2d_custom_one.npz")
+    assert found.format == "coco_17" and list(found.people) == ["0", "1", "2", "3", "4"]
+    for f in range(5):
+        np.testing.assert_array_equal(found.people[str(f)][0, :, :2], xy[f])
+        assert (found.people[str(f)][0, :, 2] == 1).all()
+    with pytest.raises(ValueError, match="the file's layout is 'coco' \\(coco_17\\)"):
+        read_keypoints(tmp_path / "data_2d_custom_one.npz", "h36m_17")
+    np.savez_compressed(tmp_path / "data_2d_custom_two.npz", metadata=meta,
+                        positions_2d={"a.mp4": {"custom": [xy[:2]]}, "b.mp4": {"custom": [xy[2:]]}})
+    assert list(read_keypoints(tmp_path / "data_2d_custom_two.npz").people) == ["a.mp4#0", "a.mp4#1", "b.mp4#0",
+                                                                                 "b.mp4#1", "b.mp4#2"]
+    np.savez(tmp_path / "data_2d_h36m.npz", positions_2d={"S9": {"Walking": [xy] * 4}},
+             metadata={"layout_name": "h36m", "num_joints": 17})
+    with pytest.raises(ValueError, match="hdnet eval --dataset h36m --keypoints reads it"):
+        read_keypoints(tmp_path / "data_2d_h36m.npz")

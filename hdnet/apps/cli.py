@@ -166,6 +166,7 @@ def _add_predict(sub):
                    "(*_keypoints.json), MMPose's pred_out_dir or Ultralytics' Results.to_json() (<image>.json), "
                    "OpenPifPaf's --json-output "
                    "(*.predictions.json), easy_ViTPose's --save-json (*_result.json, or one such file), "
+                   "VideoPose3D's custom data_2d_custom_*.npz, "
                    "Ultralytics YOLO-pose's save_txt labels (<image>.txt, with the images: --images DIR)")
     p.add_argument("--keypoint-format", default=None,
                    help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17, or "
@@ -1167,15 +1168,17 @@ def _videopose3d_info(path: str) -> Dict[str, Any]:
     range of the scores."""
     import numpy as np
 
-    from ..data.h36m_detections import VIDEOPOSE3D_CAMERAS, VIDEOPOSE3D_LAYOUTS, read_videopose3d_2d
+    from ..data.h36m_detections import VIDEOPOSE3D_CAMERAS, VIDEOPOSE3D_LAYOUTS, custom_videos, read_videopose3d_2d
     try:
         views, layout = read_videopose3d_2d(path)
     except (OSError, ValueError) as e:
         raise CLIError(str(e).replace("--keypoints", "info", 1)) from None
+    custom = sorted(custom_videos(views))
     subjects = sorted({k[0] for k in views})
     actions = {(k[0], k[1]) for k in views}
     scores = np.concatenate([v[..., 2].reshape(-1) for v in views.values()]) if views else np.zeros(0)
-    return {"file": path, "layout": layout, "format": VIDEOPOSE3D_LAYOUTS.get(layout), "subjects": subjects,
+    return {"file": path, "layout": layout, "format": VIDEOPOSE3D_LAYOUTS.get(layout), "custom_videos": custom,
+            "subjects": subjects,
             "actions": len(actions), "videos": len(views), "missing_videos": len(actions) * len(VIDEOPOSE3D_CAMERAS)
             - len(views), "frames": int(sum(len(v) for v in views.values())),
             "joints": sorted({int(v.shape[1]) for v in views.values()}),
@@ -1184,14 +1187,22 @@ def _videopose3d_info(path: str) -> Dict[str, Any]:
 
 def _videopose3d_info_lines(r: Dict[str, Any]) -> List[str]:
     fmt = f" ({r['format']})" if r["format"] else " (a layout hdnet does not know: --keypoint-format names it)"
-    lines = [f"keypoints {r['file']} (VideoPose3D 2D, layout {r['layout'] or 'not given'}{fmt}): {r['videos']} videos "
-             f"({r['actions']} actions of {', '.join(r['subjects']) or 'no subject'}; {r['missing_videos']} of their "
-             f"cameras' videos missing), {r['frames']} frames, {' or '.join(map(str, r['joints'])) or 'no'} joints"]
+    joints = f"{' or '.join(map(str, r['joints'])) or 'no'} joints"
+    if r["custom_videos"]:
+        lines = [f"keypoints {r['file']} (VideoPose3D custom 2D, layout {r['layout'] or 'not given'}{fmt}): "
+                 f"{len(r['custom_videos'])} video{'' if len(r['custom_videos']) == 1 else 's'} "
+                 f"({', '.join(r['custom_videos'][:5])}{' ...' if len(r['custom_videos']) > 5 else ''}), {r['frames']} "
+                 f"frames of one person each, {joints}"]
+    else:
+        lines = [f"keypoints {r['file']} (VideoPose3D 2D, layout {r['layout'] or 'not given'}{fmt}): {r['videos']} "
+                 f"videos ({r['actions']} actions of {', '.join(r['subjects']) or 'no subject'}; "
+                 f"{r['missing_videos']} of their cameras' videos missing), {r['frames']} frames, {joints}"]
     if r["scores"] is not None:
         lo, hi = r["scores"]
         lines.append(f"  keypoint scores: {lo:.4g} to {hi:.4g}" + ("" if 0 <= lo and hi <= 1 else
                      " (outside [0, 1]: --keypoints refuses them; --clip-scores reads each as the nearer of 0 and 1)"))
-    lines.append("  hdnet eval --dataset h36m --annotations FILE.h5 --keypoints reads it (docs/real.md)")
+    lines.append("  hdnet predict --keypoints FILE --video VIDEO reads it (docs/cli.md)" if r["custom_videos"] else
+                 "  hdnet eval --dataset h36m --annotations FILE.h5 --keypoints reads it (docs/real.md)")
     return lines
 
 

@@ -1,5 +1,6 @@
 """2D detections of the Human3.6M videos in VideoPose3D's file layout (``data_2d_h36m_*.npz``:
-CPN, Mask R-CNN, Detectron, Stacked Hourglass ... the inputs of the lifting benchmarks).
+CPN, Mask R-CNN, Detectron, Stacked Hourglass ... the inputs of the lifting benchmarks), and of
+your own videos in its custom layout (``data_2d_custom_*.npz``: :func:`custom_videos`).
 
 The file is a NumPy ``.npz`` with two pickled objects: ``positions_2d`` ``{subject: {action:
 [4 x [F, J, 2 or 3]]}}`` (pixels, every frame of the 50 fps video, one array per camera in the
@@ -28,7 +29,7 @@ from typing import Any, Dict, Tuple
 import numpy as np
 from numpy.lib import format as npy_format
 
-__all__ = ["read_videopose3d_2d", "VIDEOPOSE3D_CAMERAS", "VIDEOPOSE3D_LAYOUTS"]
+__all__ = ["read_videopose3d_2d", "custom_videos", "VIDEOPOSE3D_CAMERAS", "VIDEOPOSE3D_LAYOUTS"]
 
 #: The order of each action's four arrays: Human3.6M's camera ids (VideoPose3D's ``cam_map``).
 VIDEOPOSE3D_CAMERAS = ("54138969", "55011271", "58860488", "60457274")
@@ -54,6 +55,17 @@ class _DataOnly(pickle.Unpickler):
             from numpy.core import multiarray  # type: ignore[no-redef]
         return {"_reconstruct": multiarray._reconstruct, "scalar": multiarray.scalar, "ndarray": np.ndarray,
                 "dtype": np.dtype}[name]
+
+
+def custom_videos(views: Dict[Tuple[str, str, str], np.ndarray]) -> Dict[str, np.ndarray]:
+    """The videos of VideoPose3D's custom layout (``data_2d_custom_*.npz``, what its
+    ``prepare_data_2d_custom.py`` writes of a detector run on your videos: ``{video: {"custom":
+    [[F, J, 2]]}}``, one person per frame, the frames without one filled between their
+    neighbours) among ``views`` of :func:`read_videopose3d_2d`: ``{video name: [F, J, 3]}``; ``{}``
+    where any view is not such a video (a Human3.6M file: subjects, actions, four cameras)."""
+    if not views or any(action != "custom" or cam != VIDEOPOSE3D_CAMERAS[0] for _, action, cam in views):
+        return {}
+    return {video: v for (video, _, _), v in views.items()}
 
 
 def _object(archive: zipfile.ZipFile, name: str, where: str) -> Any:

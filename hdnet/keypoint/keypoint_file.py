@@ -136,7 +136,12 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
     p = os.fspath(path)
     format = layout_name(format)  # a layout's alias ("goliath") as its name
     images = declared = None
-    if os.path.isdir(p):
+    if p.lower().endswith(".npz") and os.path.isfile(p):  # VideoPose3D's custom layout: one person a frame
+        if coco_annotations is not None:
+            raise ValueError(f"{coco_name}: does not apply to VideoPose3D's files (their frames are numbered)")
+        people, format = _videopose3d_custom(p, format, what, fmt_name)
+        tracks = scores = None
+    elif os.path.isdir(p):
         if coco_annotations is not None:
             raise ValueError(f"{coco_name}: does not apply to a keypoint folder (its files are named by image)")
         nested = sequences and not folder_layout(p)
@@ -188,6 +193,26 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
                       "hdnet.keypoint.formats.format_evidence); a wrong format places every person wrongly",
                       KeypointFormatWarning, stacklevel=2)
     return KeypointFile(people, fmt, tracks, scores, images, clipped)
+
+
+def _videopose3d_custom(path: str, format: Optional[str], what: str, fmt_name: str
+                        ) -> Tuple[Dict[str, np.ndarray], Optional[str]]:
+    """The people of a VideoPose3D custom 2D file (:func:`hdnet.data.h36m_detections.custom_videos`):
+    one person a frame, keyed by the frame's number (``<video>#<frame>`` where the file holds
+    several videos), and the format its layout stands for (checked against ``format``)."""
+    from ..data.h36m_detections import VIDEOPOSE3D_LAYOUTS, custom_videos, read_videopose3d_2d
+    views, layout = read_videopose3d_2d(path)
+    videos = custom_videos(views)
+    if not videos:
+        raise ValueError(f"{what}: {path!r} holds Human3.6M's videos in VideoPose3D's layout (subjects, actions, "
+                         "cameras): hdnet eval --dataset h36m --keypoints reads it; hdnet predict reads its custom "
+                         "layout (data_2d_custom_*.npz)")
+    given = VIDEOPOSE3D_LAYOUTS.get(layout)
+    if format is not None and given is not None and layout_name(format) != given:
+        raise ValueError(f"{fmt_name} {format}: the file's layout is {layout!r} ({given})")
+    one = len(videos) == 1
+    people = {(str(f) if one else f"{name}#{f}"): v[f:f + 1] for name, v in videos.items() for f in range(len(v))}
+    return people, format or given
 
 
 def names_of_a_format(names: Optional[List[str]], formats: Sequence[str] = INPUT_FORMATS) -> Optional[List[str]]:
