@@ -344,6 +344,10 @@ def test_videopose3ds_custom_files_read_one_person_a_frame(tmp_path):
     for f in range(5):
         np.testing.assert_array_equal(found.people[str(f)][0, :, :2], xy[f])
         assert (found.people[str(f)][0, :, 2] == 1).all()
+    assert found.images["3"] == {"file_name": "3", "width": 1920, "height": 1080}  # its video_metadata
+    assert main(["predict", "--keypoints", str(tmp_path / "data_2d_custom_one.npz"), "--fov", "60", "--pictures", "0",
+                 "--out", str(tmp_path / "o")]) == 0  # the video's size: the camera needs no image
+    assert json.loads((tmp_path / "o" / "people.json").read_text())[0]["camera"]["cx"] == 959.5
     with pytest.raises(ValueError, match="the file's layout is 'coco' \\(coco_17\\)"):
         read_keypoints(tmp_path / "data_2d_custom_one.npz", "h36m_17")
     np.savez_compressed(tmp_path / "data_2d_custom_two.npz", metadata=meta,

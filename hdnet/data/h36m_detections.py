@@ -29,7 +29,7 @@ from typing import Any, Dict, Tuple
 import numpy as np
 from numpy.lib import format as npy_format
 
-__all__ = ["read_videopose3d_2d", "custom_videos", "VIDEOPOSE3D_CAMERAS", "VIDEOPOSE3D_LAYOUTS"]
+__all__ = ["read_videopose3d_2d", "custom_videos", "custom_video_sizes", "VIDEOPOSE3D_CAMERAS", "VIDEOPOSE3D_LAYOUTS"]
 
 #: The order of each action's four arrays: Human3.6M's camera ids (VideoPose3D's ``cam_map``).
 VIDEOPOSE3D_CAMERAS = ("54138969", "55011271", "58860488", "60457274")
@@ -66,6 +66,23 @@ def custom_videos(views: Dict[Tuple[str, str, str], np.ndarray]) -> Dict[str, np
     if not views or any(action != "custom" or cam != VIDEOPOSE3D_CAMERAS[0] for _, action, cam in views):
         return {}
     return {video: v for (video, _, _), v in views.items()}
+
+
+def custom_video_sizes(path) -> Dict[str, Tuple[int, int]]:
+    """``{video: (width, height)}`` from a custom file's ``metadata["video_metadata"]`` (``{video:
+    {"w", "h"}}``, as ``prepare_data_2d_custom.py`` writes it), the videos without a whole
+    positive size left out; ``{}`` where it has none."""
+    p = os.fspath(path)
+    with zipfile.ZipFile(p) as archive:
+        metadata = _object(archive, "metadata", f"--keypoints {p!r}") if "metadata.npy" in archive.namelist() else {}
+    videos = metadata.get("video_metadata") if isinstance(metadata, dict) else None
+    out = {}
+    for name, size in (videos.items() if isinstance(videos, dict) else []):
+        w, h = (size.get("w"), size.get("h")) if isinstance(size, dict) else (None, None)
+        if isinstance(w, (int, np.integer)) and isinstance(h, (int, np.integer)) and not isinstance(w, bool) \
+                and not isinstance(h, bool) and w > 0 and h > 0:
+            out[str(name)] = (int(w), int(h))
+    return out
 
 
 def _object(archive: zipfile.ZipFile, name: str, where: str) -> Any:

@@ -139,7 +139,7 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
     if p.lower().endswith(".npz") and os.path.isfile(p):  # VideoPose3D's custom layout: one person a frame
         if coco_annotations is not None:
             raise ValueError(f"{coco_name}: does not apply to VideoPose3D's files (their frames are numbered)")
-        people, format = _videopose3d_custom(p, format, what, fmt_name)
+        people, format, images = _videopose3d_custom(p, format, what, fmt_name)
         tracks = scores = None
     elif os.path.isdir(p):
         if coco_annotations is not None:
@@ -196,11 +196,12 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
 
 
 def _videopose3d_custom(path: str, format: Optional[str], what: str, fmt_name: str
-                        ) -> Tuple[Dict[str, np.ndarray], Optional[str]]:
+                        ) -> Tuple[Dict[str, np.ndarray], Optional[str], Optional[Dict[str, dict]]]:
     """The people of a VideoPose3D custom 2D file (:func:`hdnet.data.h36m_detections.custom_videos`):
     one person a frame, keyed by the frame's number (``<video>#<frame>`` where the file holds
-    several videos), and the format its layout stands for (checked against ``format``)."""
-    from ..data.h36m_detections import VIDEOPOSE3D_LAYOUTS, custom_videos, read_videopose3d_2d
+    several videos), the format its layout stands for (checked against ``format``) and each
+    frame's image size where its metadata gives the video's (as a COCO image table), else None."""
+    from ..data.h36m_detections import VIDEOPOSE3D_LAYOUTS, custom_video_sizes, custom_videos, read_videopose3d_2d
     views, layout = read_videopose3d_2d(path)
     videos = custom_videos(views)
     if not videos:
@@ -211,8 +212,12 @@ def _videopose3d_custom(path: str, format: Optional[str], what: str, fmt_name: s
     if format is not None and given is not None and layout_name(format) != given:
         raise ValueError(f"{fmt_name} {format}: the file's layout is {layout!r} ({given})")
     one = len(videos) == 1
-    people = {(str(f) if one else f"{name}#{f}"): v[f:f + 1] for name, v in videos.items() for f in range(len(v))}
-    return people, format or given
+    keys = {(name, f): str(f) if one else f"{name}#{f}" for name, v in videos.items() for f in range(len(v))}
+    people = {key: videos[name][f:f + 1] for (name, f), key in keys.items()}
+    sizes = custom_video_sizes(path)
+    images = {key: {"file_name": key, "width": sizes[name][0], "height": sizes[name][1]}
+              for (name, _), key in keys.items() if name in sizes}
+    return people, format or given, images or None
 
 
 def names_of_a_format(names: Optional[List[str]], formats: Sequence[str] = INPUT_FORMATS) -> Optional[List[str]]:
