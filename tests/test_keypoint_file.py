@@ -202,6 +202,12 @@ def test_scores_outside_0_1_are_refused_or_read_as_the_nearer_end(tmp_path):
         np.testing.assert_array_equal(found.people[f"img{i}"][0, :, :2], kp[i, :, :2])
     assert found.people["img1"][0, 4, 2] == 0.0  # below 0: not found
     assert tuple(found.clipped) == (int((kp[..., 2] > 1).sum()), 1, -0.03, float(kp[..., 2].max()))
+    flags = np.c_[kp[0, :, :2], np.where(np.arange(17) % 3 == 0, 2.0, np.where(kp[0, :, 2] > 0, 1.0, 0.0))]
+    (tmp_path / "flags.json").write_text(json.dumps({"a.jpg": [flags.tolist()]}))  # COCO's visibility: 0, 1, 2
+    with pytest.raises(ValueError, match="visibility flags are 0, 1 and 2"):
+        read_keypoints(tmp_path / "flags.json", "coco_17")
+    np.testing.assert_array_equal(read_keypoints(tmp_path / "flags.json", "coco_17", clip_scores=True)
+                                  .people["a.jpg"][0, :, 2], (flags[:, 2] > 0).astype(float))  # labelled: seen
     (tmp_path / "ok.json").write_text(json.dumps({"a.jpg": np.c_[kp[0, :, :2], np.clip(kp[0, :, 2], 0, 1)][None].tolist()}))
     assert read_keypoints(tmp_path / "ok.json", "coco_17", clip_scores=True).clipped is None
     whole = np.zeros((1, 133, 3))

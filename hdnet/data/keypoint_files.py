@@ -488,8 +488,9 @@ def check_keypoint_scores(people: Dict[str, np.ndarray], what: str = "--keypoint
     if not clip:
         name = next(k for k, v in people.items() if v.size and ((v[..., 2] < 0) | (v[..., 2] > 1)).any())
         raise ValueError(f"{what}: keypoint scores must lie in [0, 1]; {name!r} has some outside, and the file's run "
-                         f"from {lowest:.4g} to {highest:.4g} (RTMPose's and Detectron2's scores run past 1: "
-                         f"{option} reads each as the nearer of 0 and 1, 0 being a missing joint)")
+                         f"from {lowest:.4g} to {highest:.4g} (RTMPose's and Detectron2's scores run past 1, and COCO's "
+                         f"visibility flags are 0, 1 and 2: {option} reads each as the nearer of 0 and 1, 0 being a "
+                         "missing joint)")
     clipped = ClippedScores(int((flat > 1).sum()), int((flat < 0).sum()), lowest, highest)
     out = {}
     for key, v in people.items():
