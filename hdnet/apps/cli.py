@@ -985,12 +985,17 @@ def _keypoint_info_lines(r: Dict[str, Any]) -> List[str]:
                      + (" (all within [-1, 1]: fractions of the image? give pixels)"
                         if max(r["x_px"][1], r["y_px"][1]) <= 1 and min(r["x_px"][0], r["y_px"][0]) >= -1 else ""))
     if "keypoint_scores" in r:
-        lo, hi = r["keypoint_scores"]
-        lines.append(f"  keypoint scores: {lo:.4g} to {hi:.4g}" + ("" if 0 <= lo and hi <= 1 else
-                     " (outside [0, 1]: --keypoints refuses them; --clip-scores reads each as the nearer of 0 and 1)"))
+        lines.append(_score_range_line(*r["keypoint_scores"]))
     lines.append(f"  track ids: {'yes' if r['track_ids'] else 'none'}; the detector's person scores: "
                  f"{'yes' if r['person_scores'] else 'none'}")
     return lines
+
+
+def _score_range_line(lo: float, hi: float) -> str:
+    """``hdnet info``'s line of a keypoint file's score range, those outside [0, 1] pointed out."""
+    return f"  keypoint scores: {lo:.4g} to {hi:.4g}" + ("" if 0 <= lo and hi <= 1 else
+                                                      " (outside [0, 1]: --keypoints refuses them; --clip-scores "
+                                                      "reads each as the nearer of 0 and 1)")
 
 
 def _json_head(path: str) -> str:
@@ -1198,9 +1203,7 @@ def _videopose3d_info_lines(r: Dict[str, Any]) -> List[str]:
                  f"videos ({r['actions']} actions of {', '.join(r['subjects']) or 'no subject'}; "
                  f"{r['missing_videos']} of their cameras' videos missing), {r['frames']} frames, {joints}"]
     if r["scores"] is not None:
-        lo, hi = r["scores"]
-        lines.append(f"  keypoint scores: {lo:.4g} to {hi:.4g}" + ("" if 0 <= lo and hi <= 1 else
-                     " (outside [0, 1]: --keypoints refuses them; --clip-scores reads each as the nearer of 0 and 1)"))
+        lines.append(_score_range_line(*r["scores"]))
     lines.append("  hdnet predict --keypoints FILE --video VIDEO reads it (docs/cli.md)" if r["custom_videos"] else
                  "  hdnet eval --dataset h36m --annotations FILE.h5 --keypoints reads it (docs/real.md)")
     return lines

@@ -383,9 +383,9 @@ def _parse_keypoints(data: Any, converted: Any, what: str) -> Tuple[Dict[str, np
             j = next((v.shape[1] for v in found.values()), len(data["skeleton"]))
             return {str(f): found.get(str(f), np.zeros((0, j, 3))) for f in range(len(data["keypoints"]))}, \
                 "easy-vitpose"
-        if _is_mmpose_video(_instance_info(data)):
-            return {k: found.get(k, np.zeros((0, j, 3))) for k in _mmpose_video_frames(_instance_info(data), what)}, \
-                "mmpose-video"
+        if _is_mmpose_video(_instance_info(data)):  # its frames' ids, checked when they were turned
+            return {str(f["frame_id"]): found.get(str(f["frame_id"]), np.zeros((0, j, 3)))
+                    for f in _instance_info(data)}, "mmpose-video"
         return {str(k): found.get(str(k), np.zeros((0, j, 3))) for k in data}, "ultralytics-json"
     data = _instance_info(data)
     if isinstance(data, list) and data and all(isinstance(r, dict) and "keypoint_scores" in r and "image_id" not in r
