@@ -364,3 +364,70 @@ def test_videopose3ds_custom_files_read_one_person_a_frame(tmp_path):
              metadata={"layout_name": "h36m", "num_joints": 17})
     with pytest.raises(ValueError, match="hdnet eval --dataset h36m --keypoints reads it"):
         read_keypoints(tmp_path / "data_2d_h36m.npz")
+
+
+def test_numpy_arrays_read_a_frame_a_row_and_a_person_a_slot(tmp_path, capsys):
+    """``np.save``/``np.savez`` of keypoints (a row per frame, a slot per person): the points
+    written come back keyed by frame number, a slot of NaN or of zero scores holds nobody, a
+    separate ``scores`` array (rtmlib's pair) is each joint's score, ``track_ids`` of ``[P]`` is
+    each slot's id throughout; ``hdnet info`` says what the file holds."""
+    kp, _, _ = _coco_views(6, seed=7)
+    slots = kp.reshape(3, 2, 17, 3).copy()          # three frames of two slots
+    slots[1, 1, :, :2] = np.nan                     # frame 1: the second slot empty (NaN)
+    slots[2, 0, :, 2] = 0.0                         # frame 2: the first slot empty (scores 0)
+    np.save(tmp_path / "kp.npy", slots)
+    found = read_keypoints(tmp_path / "kp.npy", "coco_17")
+    assert list(found.people) == ["0", "1", "2"] and found.tracks is None and len(found) == 4
+    np.testing.assert_array_equal(found.people["0"], kp[:2])
+    np.testing.assert_array_equal(found.people["1"], kp[2:3])
+    np.testing.assert_array_equal(found.people["2"], kp[5:6])
+    np.savez(tmp_path / "rtmlib.npz", keypoints=slots[..., :2], scores=slots[..., 2], track_ids=np.array([7, 3]))
+    pair = read_keypoints(tmp_path / "rtmlib.npz", "coco_17")
+    for key in found.people:
+        np.testing.assert_array_equal(pair.people[key], found.people[key])
+    assert {k: v.tolist() for k, v in pair.tracks.items()} == {"0": [7, 3], "1": [7], "2": [3]}
+    np.save(tmp_path / "one.npy", kp[:, :, :2])     # [F, J, 2]: one person a frame, every point seen
+    one = read_keypoints(tmp_path / "one.npy", "coco_17")
+    assert len(one.people) == 6 and (one.people["4"][0, :, 2] == 1).all()
+    np.testing.assert_array_equal(one.people["4"][0, :, :2], kp[4, :, :2])
+    capsys.readouterr()
+    assert main(["info", str(tmp_path / "rtmlib.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "(NumPy arrays, frames numbered from 0): 4 people in 3 images, 17 joints" in out and "track ids: yes" in out
+
+
+@pytest.mark.parametrize("write,says", [
+    (lambda p: np.save(p / "x.npy", np.array([{"a": 1}], dtype=object)), "an object array, which hdnet does not unpickle"),
+    (lambda p: np.save(p / "x.npy", np.zeros((5, 33, 4))), r"got \(5, 33, 4\); MediaPipe's landmarks are \[x, y, z"),
+    (lambda p: np.save(p / "x.npy", np.zeros((5, 17))), r"\[frames, joints, 2 or 3\] .* got \(5, 17\)"),
+    (lambda p: np.save(p / "x.npy", np.full((5, 17, 3), "a")), "keypoints must hold numbers"),
+    (lambda p: np.savez(p / "x.npz", a=np.zeros((3, 17, 3)), b=np.zeros(3)), r"no 'keypoints' array among \['a', 'b'\]"),
+    (lambda p: np.savez(p / "x.npz", keypoints=np.zeros((3, 2, 17, 2)), scores=np.ones((3, 17))),
+     r"scores of shape \(3, 17\) for keypoints of shape \(3, 2, 17, 2\)"),
+    (lambda p: np.savez(p / "x.npz", keypoints=np.zeros((3, 17, 3)), scores=np.ones((3, 17))), "keep one"),
+    (lambda p: np.savez(p / "x.npz", keypoints=np.ones((3, 2, 17, 3)), track_ids=np.array([0, -1])),
+     "track_ids must be whole numbers from 0"),
+    (lambda p: np.savez(p / "x.npz", keypoints=np.ones((3, 2, 17, 3)), track_ids=np.zeros((2, 2))),
+     r"track_ids of shape \(2, 2\) for 3 frames of 2 people"),
+    (lambda p: (p / "x.npz").write_text("not a zip"), "not a NumPy .npz archive"),
+])
+def test_numpy_arrays_that_are_not_keypoints_are_refused_by_name(tmp_path, write, says):
+    write(tmp_path)
+    path = next(tmp_path.glob("x.np*"))
+    with pytest.raises(ValueError, match=says):
+        read_keypoints(path, "coco_17")
+    assert main(["predict", "--keypoints", str(path), "--keypoint-format", "coco_17", "--fov", "60",
+                 "--out", str(tmp_path / "o")]) == 2
+
+
+def test_numpy_arrays_past_the_size_limit_or_with_coco_annotations_are_refused(tmp_path, monkeypatch):
+    from hdnet.data import keypoint_arrays
+    np.save(tmp_path / "kp.npy", np.ones((40, 17, 3)))
+    np.savez_compressed(tmp_path / "kp.npz", keypoints=np.ones((40, 17, 3)))  # compressed: its size once read counts
+    (tmp_path / "coco.json").write_text(json.dumps({"images": [], "annotations": []}))
+    with pytest.raises(ValueError, match="coco_annotations: does not apply to NumPy arrays"):
+        read_keypoints(tmp_path / "kp.npy", "coco_17", coco_annotations=tmp_path / "coco.json")
+    monkeypatch.setattr(keypoint_arrays, "MAX_ARRAY_BYTES", 10_000)
+    for name in ("kp.npy", "kp.npz"):
+        with pytest.raises(ValueError, match="hdnet reads arrays up to 0 MiB"):
+            read_keypoints(tmp_path / name, "coco_17")

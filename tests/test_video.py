@@ -167,9 +167,10 @@ def test_predict_video_with_easy_vitposes_file_of_its_frames(tmp_path):
 
 
 def test_predict_video_with_videopose3ds_custom_file(tmp_path, capsys):
-    """VideoPose3D's ``data_2d_custom_*.npz`` of a video (one person a frame, x and y), given with
-    the video: each frame's person at its frame number, as the same keypoints from a JSON file of
-    frame numbers place them; ``hdnet info`` says what the file holds."""
+    """VideoPose3D's ``data_2d_custom_*.npz`` of a video (one person a frame, x and y), and the
+    same points as a plain ``np.save`` array, given with the video: each frame's person at its
+    frame number, as the same keypoints from a JSON file of frame numbers place them; ``hdnet
+    info`` says what the file holds."""
     from .test_scene import CAMERA
     video = _video(tmp_path / "walk.avi", 6)
     seen = [people[:1] for people in _Walkers(False).frames[:6]]  # VideoPose3D keeps one person a frame
@@ -183,8 +184,12 @@ def test_predict_video_with_videopose3ds_custom_file(tmp_path, capsys):
     assert main(common + ["--keypoints", str(tmp_path / "data_2d_custom_walk.npz"), "--out", str(tmp_path / "a")]) == 0
     assert main(common + ["--keypoints", str(tmp_path / "frames.json"), "--keypoint-format", "coco_17",
                           "--out", str(tmp_path / "b")]) == 0
-    a, b = (json.loads((tmp_path / d / "people.json").read_text()) for d in "ab")
+    np.save(tmp_path / "walk.npy", np.stack([p[0, :, :2] for p in seen]).astype(np.float32))
+    assert main(common + ["--keypoints", str(tmp_path / "walk.npy"), "--keypoint-format", "coco_17",
+                          "--out", str(tmp_path / "c")]) == 0
+    a, b, c = (json.loads((tmp_path / d / "people.json").read_text()) for d in "abc")
     assert [r["frame"] for r in a] == list(range(6)) and [r["root_cam"] for r in a] == [r["root_cam"] for r in b]
+    assert [r["frame"] for r in c] == list(range(6)) and [r["root_cam"] for r in c] == [r["root_cam"] for r in b]
     capsys.readouterr()
     assert main(["info", str(tmp_path / "data_2d_custom_walk.npz")]) == 0
     assert "(VideoPose3D custom 2D, layout coco (coco_17)): 1 video (walk.avi), 6 frames of one person each" in \

@@ -166,7 +166,8 @@ def _add_predict(sub):
                    "(*_keypoints.json), MMPose's pred_out_dir or Ultralytics' Results.to_json() (<image>.json), "
                    "OpenPifPaf's --json-output "
                    "(*.predictions.json), easy_ViTPose's --save-json (*_result.json, or one such file), "
-                   "VideoPose3D's custom data_2d_custom_*.npz, "
+                   "VideoPose3D's custom data_2d_custom_*.npz, NumPy arrays of a video's frames (.npy [F, (P,) J, 2 "
+                   "or 3], .npz with keypoints, scores, track_ids), "
                    "Ultralytics YOLO-pose's save_txt labels (<image>.txt, with the images: --images DIR)")
     p.add_argument("--keypoint-format", default=None,
                    help="joint set of --keypoints: coco_17, halpe_26, body_25, blazepose_33, h36m_17, mupots_17, or "
@@ -1107,6 +1108,7 @@ def _camera_info(cameras) -> Dict[str, Any]:
 def _run_info(args) -> int:
     from ..core.checkpoint import describe_checkpoint, pretrained_request
     from ..core.files import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+    from ..data.keypoint_arrays import is_keypoint_array_file, read_keypoint_arrays
     from ..keypoint.model import SHIPPED_WEIGHTS
     if args.checkpoint is None:
         names = sorted(SHIPPED_WEIGHTS.names(), key=lambda n: n != "keypoint")  # the default first
@@ -1123,6 +1125,13 @@ def _run_info(args) -> int:
         except ImportError as e:
             raise CLIError(str(e)) from None
         print("\n".join(_onnx_info_lines(result)))
+    elif is_keypoint_array_file(args.checkpoint):
+        try:
+            people, tracks = read_keypoint_arrays(args.checkpoint, "info")
+        except (OSError, ValueError) as e:
+            raise CLIError(str(e)) from None
+        result = _keypoint_info(args.checkpoint, None, (people, "NumPy arrays, frames numbered from 0", tracks, None))
+        print("\n".join(_keypoint_info_lines(result)))
     elif os.path.splitext(args.checkpoint)[1].lower() == ".npz" and os.path.isfile(args.checkpoint):
         result = _videopose3d_info(args.checkpoint)
         print("\n".join(_videopose3d_info_lines(result)))

@@ -23,6 +23,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..core.files import read_json
+from ..data.keypoint_arrays import is_keypoint_array_file, read_keypoint_arrays
 from ..data.keypoint_files import (
     EASY_VITPOSE_SUFFIX,
     ClippedScores,
@@ -109,7 +110,9 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
 
     Args:
         path: a JSON file, or a folder of one file per image (OpenPose, MMPose, OpenPifPaf,
-            Ultralytics' labels; with ``sequences``, also a folder per sequence of them).
+            Ultralytics' labels; with ``sequences``, also a folder per sequence of them), or
+            NumPy arrays of a video's frames (``.npy``, ``.npz``:
+            :func:`~hdnet.data.keypoint_arrays.read_keypoint_arrays`; VideoPose3D's custom ``.npz``).
         format: the keypoints' format (or a layout holding one: ``coco_wholebody_133``, ...);
             required where the joint count fits several of ``formats`` and the file does not
             declare its keypoints (a COCO annotation file's category names them).
@@ -136,7 +139,12 @@ def read_keypoints(path, format: Optional[str] = None, *, formats: Sequence[str]
     p = os.fspath(path)
     format = layout_name(format)  # a layout's alias ("goliath") as its name
     images = declared = None
-    if p.lower().endswith(".npz") and os.path.isfile(p):  # VideoPose3D's custom layout: one person a frame
+    if is_keypoint_array_file(p):  # NumPy arrays, a row per frame
+        if coco_annotations is not None:
+            raise ValueError(f"{coco_name}: does not apply to NumPy arrays (their frames are numbered)")
+        people, tracks = read_keypoint_arrays(p, what)
+        scores = None
+    elif p.lower().endswith(".npz") and os.path.isfile(p):  # VideoPose3D's custom layout: one person a frame
         if coco_annotations is not None:
             raise ValueError(f"{coco_name}: does not apply to VideoPose3D's files (their frames are numbered)")
         people, format, images = _videopose3d_custom(p, format, what, fmt_name)
