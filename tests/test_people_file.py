@@ -81,6 +81,8 @@ def test_a_track_comes_in_frame_order_and_missing_fields_read_as_none(tmp_path):
     ([_record(camera={"fx": 1.0})], "record 0: camera: missing"),
     ([_record(joints="pelvis")], "joints must be the list of joint names"),
     ([_record(detector_score=True)], "record 0: detector_score: expected a number"),
+    ([_record(floor=[1600.0, 12.0, 0.0])], "record 0: floor must be an object with camera_height_mm"),
+    ([_record(floor={"camera_height_mm": 1600.0, "pitch_deg": 12.0})], "record 0: floor roll_deg: expected a number"),
 ])
 def test_bad_people_files_name_the_record(tmp_path, content, says):
     (tmp_path / "p.json").write_text(json.dumps(content))

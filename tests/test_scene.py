@@ -523,6 +523,60 @@ def test_predict_keypoints_on_a_given_floor(tmp_path, checkpoint, capsys):
     assert main(args + ["--floor", "1600,12", "--scene", "none", "--out", str(tmp_path / "bad2")]) == 2
 
 
+def test_predict_says_the_floor_it_placed_people_on(tmp_path, capsys):
+    """Each record of ``--scene image|sequence`` says its floor as ``--floor`` takes it: found
+    from the people (the shipped model; exact keypoints of standing people seen from 1.6 m, 12
+    degrees down), within a few per cent and degrees of the construction's; given, the numbers
+    given. The screen says it once, ``read_people`` and ``hdnet info`` read it back; without a
+    scene the records hold no floor."""
+    from hdnet.keypoint import read_people
+    rot, t = _camera_pose(12.0, 1600.0)
+    bodies = standing_people(30, seed=5)
+    bodies[..., 2] -= bodies[:, [L_ANKLE, R_ANKLE], 2].min(1)[:, None] - 101.0  # the lower ankle 101 mm up
+    rng = np.random.default_rng(5)
+    kp = {}
+    for f in range(10):
+        world = [bodies[3 * f + k] - bodies[3 * f + k][PELVIS] * [1, 1, 0]
+                 + [rng.uniform(-2000, 2000), rng.uniform(3500, 7500), 0.0] for k in range(3)]
+        pts = CAMERA.project(np.stack(world) @ rot.T + t)
+        kp[f"f{f}.jpg"] = np.concatenate([pts, np.ones((3, 17, 1))], -1).tolist()
+    (tmp_path / "kp.json").write_text(json.dumps(kp))
+    (tmp_path / "cam.json").write_text(json.dumps(CAMERA.to_dict()))
+    args = ["predict", "--keypoints", str(tmp_path / "kp.json"), "--keypoint-format", "mupots_17",
+            "--camera", str(tmp_path / "cam.json"), "--pictures", "0"]
+    capsys.readouterr()
+    assert main(args + ["--scene", "sequence", "--out", str(tmp_path / "seq")]) == 0
+    said = [line for line in capsys.readouterr().out.splitlines() if line.startswith("floor")]
+    records = json.loads((tmp_path / "seq" / "people.json").read_text())
+    floors = {json.dumps(r["floor"], sort_keys=True) for r in records}
+    assert len(floors) == 1
+    floor = records[0]["floor"]
+    assert floor["source"] == "found" and 15 <= floor["people"] <= 30  # those the model sees standing
+    assert len(said) == 1 and said[0].startswith(f"floor (found from {floor['people']} standing people): the camera 1.")
+    assert abs(floor["camera_height_mm"] / 1600.0 - 1) < 0.08 and abs(floor["pitch_deg"] - 12.0) < 2.0
+    assert abs(floor["roll_deg"]) < 3.0
+    read = read_people(tmp_path / "seq" / "people.json")
+    np.testing.assert_array_equal(read.floor[7], [floor["camera_height_mm"], floor["pitch_deg"], floor["roll_deg"]])
+    assert read.summary()["floors"] == 1 and read.summary()["people_with_a_floor"] == len(records) == 30
+    assert main(["info", str(tmp_path / "seq" / "people.json")]) == 0
+    assert "  floor: the camera 1." in capsys.readouterr().out
+    assert main(args + ["--floor", "1600,12,1.5", "--scene", "sequence", "--out", str(tmp_path / "given")]) == 0
+    assert "floor (given): the camera 1.60 m above the ground, looking 12.0 degrees down, rolled 1.5 degrees" in \
+        capsys.readouterr().out
+    given = json.loads((tmp_path / "given" / "people.json").read_text())
+    assert {json.dumps(r["floor"], sort_keys=True) for r in given} == {json.dumps(
+        {"camera_height_mm": 1600.0, "pitch_deg": 12.0, "roll_deg": 1.5, "source": "given", "people": 0},
+        sort_keys=True)}
+    assert main(args + ["--scene", "image", "--out", str(tmp_path / "image")]) == 0
+    image = json.loads((tmp_path / "image" / "people.json").read_text())
+    assert len({r["image_id"] for r in image if r["floor"] is not None}) >= 5  # three people an image: most find one
+    assert "floors found in " in capsys.readouterr().out
+    assert main(args + ["--out", str(tmp_path / "none")]) == 0
+    none = json.loads((tmp_path / "none" / "people.json").read_text())
+    assert all("floor" not in r for r in none)
+    assert np.isnan(read_people(tmp_path / "none" / "people.json").floor).all()
+
+
 def _walkers(frames=40):
     """Two people walking across a floor seen by ``CAMERA`` from 1.6 m, 12 degrees down: COCO
     results with PoseTrack's ``track_id``."""

@@ -1067,6 +1067,13 @@ def _people_info_lines(path: str, s: Dict[str, Any]) -> List[str]:
         lo, mid, hi = (d / 1000 for d in s["depth_mm"])
         lines.append(f"  depth: {lo:.2f} - {hi:.2f} m (median {mid:.2f}); its uncertainty: median "
                      f"{s['depth_std_mm_median'] / 1000:.2f} m (hdnet.keypoint.read_people reads the file as arrays)")
+    if s.get("floor") is not None:
+        h, pitch, roll = s["floor"]
+        lines.append(f"  floor: the camera {h / 1000:.2f} m above the ground, {_looking(pitch)}, rolled {roll:.1f} "
+                     f"degrees ({_people(s['people_with_a_floor'])} in its scene)")
+    elif s.get("floors"):
+        lines.append(f"  floors: {s['floors']} ({_people(s['people_with_a_floor'])} in scenes with one; each record's "
+                     "'floor')")
     return lines
 
 
@@ -1646,6 +1653,7 @@ def _run_predict_keypoints(args) -> int:
                                  tracks=tracks, heights=heights, floor=_floor_numbers(args.floor),
                                  track_source=source, frame_rate=args.fps or frame_rate,
                                  person_scores=scores, keep=keep)
+    _say_floors(records, scene)
     from ..keypoint.model import WIDEST_TRAINED_DEG
     roots = np.array([r["root_cam"] for r in records]).reshape(-1, 3)
     wide = int((np.degrees(np.arctan2(np.hypot(roots[:, 0], roots[:, 1]), roots[:, 2])) > WIDEST_TRAINED_DEG).sum())
@@ -1685,6 +1693,37 @@ def _run_predict_keypoints(args) -> int:
               f"them, --keypoint-format {fmt})")
     print(f"wrote {out / 'people.json'}")
     return 0
+
+
+def _looking(pitch_deg: float) -> str:
+    return f"looking {abs(pitch_deg):.1f} degrees {'down' if pitch_deg >= 0 else 'up'}"
+
+
+def _say_floors(records: List[dict], scene: str) -> None:
+    """One line of the floor ``--scene`` placed the people on (each record's ``floor``): a
+    sequence's one floor, or how many images had one and their range."""
+    if scene == "none" or not records:
+        return
+    by_image = {r["image_id"]: r.get("floor") for r in records}
+    found = [f for f in by_image.values() if f is not None]
+    if not found:
+        print("floor: none found (too few people stood with both ankles seen): the people are placed as the model "
+              "(and their tracks) placed them")
+        return
+    import numpy as np
+    kinds = {(f["camera_height_mm"], f["pitch_deg"], f["roll_deg"]) for f in found}
+    if len(kinds) == 1 and len(found) == len(by_image) and (scene == "sequence" or found[0]["source"] == "given"):
+        f = found[0]
+        source = "given" if f["source"] == "given" else \
+            f"found from {f['people']} standing {'person' if f['people'] == 1 else 'people'}"
+        print(f"floor ({source}): the camera {f['camera_height_mm'] / 1000:.2f} m above the ground, "
+              f"{_looking(f['pitch_deg'])}, rolled {f['roll_deg']:.1f} degrees")
+        return
+    h = np.array([f["camera_height_mm"] for f in found]) / 1000
+    p = np.array([f["pitch_deg"] for f in found])
+    moved = " (the camera moved: each image placed on its own floor)" if scene == "sequence" else ""
+    print(f"floors found in {len(found)} of {len(by_image)} images{moved}: the camera {h.min():.2f}-{h.max():.2f} m "
+          f"above the ground, looking {p.min():.1f} to {p.max():.1f} degrees down (each record's 'floor')")
 
 
 def _people_video(args, refs, people, by_image, records, cameras, model, fmt, out: Path) -> Path:

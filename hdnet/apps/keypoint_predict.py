@@ -401,7 +401,7 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
     A person the scene moves is scaled with their move (:meth:`hdnet.scene.SceneResult.scaled_pose`),
     so their joints still project onto their keypoints. Millimetres are rounded to 0.001 mm."""
     from ..keypoint.placing import as_floor, place_in_scene
-    from ..scene import PLACED_BY, SCENE_MODES
+    from ..scene import PLACED_BY, SCENE_MODES, ankle_height_for
     if scene not in SCENE_MODES:
         raise ValueError(f"--scene: expected one of {list(SCENE_MODES)}, got {scene!r}")
     given = None
@@ -415,6 +415,7 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
         except (TypeError, ValueError) as e:
             raise ValueError(f"--floor: {str(e).removeprefix('floor: ')}") from None
     joints = list(model.output_skeleton(fmt).joints)
+    ankle = ankle_height_for(model.output_skeleton(fmt)) if scene != "none" else 0.0
     work = []  # (key, keypoints with NaN where missing, scores, heights or None) of the people placed
     kept = []  # their indices among their image's people
     for key, ok in placeable_people(people).items():
@@ -471,12 +472,26 @@ def predict_records(model, people: Dict[str, np.ndarray], fmt: str, refs: Dict[s
                                      format=fmt, image=image, track=track, known_size=known, floor=given,
                                      frame_rate=frame_rate)
         rows = [a[4] + i for a in group for i in range(len(a[1]))]
+        floors = {i: floor_record(placed.floor_for(i), ankle, placed.given_floor) for i in np.unique(image)}
         for k, r in enumerate(rows):
             records[r]["root_cam"] = out.root_mm[k].tolist()
             records[r]["joints_cam"] = out.joints_mm[k].tolist()
             records[r]["depth_std_mm"] = float(out.depth_std_mm[k])
             records[r]["placed_by"] = PLACED_BY[int(placed.method[k])]
+            records[r]["floor"] = floors[image[k]]
     return _rounded(records)
+
+
+def floor_record(floor, ankle_height_mm: float, given: bool = False) -> Optional[dict]:
+    """A record's ``floor``: ``camera_height_mm`` (the camera above the ground), ``pitch_deg``
+    (how far it looks down), ``roll_deg`` (what ``--floor H,PITCH,ROLL`` takes back:
+    :meth:`hdnet.scene.Floor.as_camera`), ``source`` (``given``: ``--floor``; ``found``: from
+    ``people`` standing people); None where no floor was found."""
+    if floor is None:
+        return None
+    height, pitch, roll = floor.as_camera(ankle_height_mm)
+    return {"camera_height_mm": round(height, 1), "pitch_deg": round(pitch, 3), "roll_deg": round(roll, 3),
+            "source": "given" if given else "found", "people": int(floor.people)}
 
 
 #: Decimals of the millimetres in the records: 0.001 mm, far below any error of the model.

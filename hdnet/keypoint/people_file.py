@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -51,6 +51,9 @@ class PeopleFile:
         detector_score: ``[N]`` the detector's score of the person (NaN: none given).
         height_mm: ``[N]`` the standing height given for the person (NaN: not given).
         track_source: ``N`` where each track id came from (``given``, ``linked``; ``""``: none).
+        floor: ``[N, 3]`` the floor each person's scene placed them with (``hdnet predict --scene``):
+            the camera's height above the ground (mm), how far it looks down and its roll
+            (degrees), as ``--floor H,PITCH,ROLL`` takes them; NaN where none was found or asked for.
     """
 
     image_id: Tuple[str, ...]
@@ -67,6 +70,7 @@ class PeopleFile:
     detector_score: np.ndarray
     height_mm: np.ndarray
     track_source: Tuple[str, ...]
+    floor: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
 
     def __len__(self) -> int:
         return len(self.image_id)
@@ -97,13 +101,19 @@ class PeopleFile:
 
     def summary(self) -> Dict[str, Any]:
         """What the file holds, in numbers: people, images, tracks, formats, how people were
-        placed, the depth range (mm) and the median depth uncertainty (mm)."""
+        placed, the depth range (mm), the median depth uncertainty (mm), how many floors placed
+        them (``floors``; ``floor``: the one, where they share one, as :attr:`floor` gives it) and
+        how many people had one (``people_with_a_floor``)."""
         depth = self.root_mm[:, 2]
         placed = {k: self.placed_by.count(k) for k in dict.fromkeys(self.placed_by)}
+        has = np.isfinite(self.floor).all(1) if len(self.floor) == len(self) else np.zeros(len(self), bool)
+        floors = np.unique(self.floor[has], axis=0) if has.any() else np.zeros((0, 3))
         return {"people": len(self), "images": len(self.images()), "tracks": len(self.tracks()),
                 "formats": sorted(set(self.format)), "joints": list(self.joints), "placed_by": placed,
                 "depth_mm": [float(depth.min()), float(np.median(depth)), float(depth.max())] if len(self) else [],
-                "depth_std_mm_median": float(np.median(self.depth_std_mm)) if len(self) else None}
+                "depth_std_mm_median": float(np.median(self.depth_std_mm)) if len(self) else None,
+                "floors": len(floors), "floor": floors[0].tolist() if len(floors) == 1 else None,
+                "people_with_a_floor": int(has.sum())}
 
 
 def _number(value: Any, where: str, field: str, missing: Optional[float] = None, integer: bool = False) -> float:
@@ -154,7 +164,8 @@ def read_people(path) -> PeopleFile:
         raise ValueError(f"{where}: expected a list of person records (hdnet predict's people.json), got "
                          f"{type(data).__name__}")
     rows: Dict[str, list] = {k: [] for k in ("image_id", "person", "frame", "track_id", "root", "joints_mm",
-                                             "std", "cameras", "placed_by", "format", "score", "height", "source")}
+                                             "std", "cameras", "placed_by", "format", "score", "height", "source",
+                                             "floor")}
     joints: Optional[Tuple[str, ...]] = None
     for k, rec in enumerate(data):
         at = f"{where} record {k}"
@@ -188,6 +199,7 @@ def read_people(path) -> PeopleFile:
         rows["score"].append(_number(rec.get("detector_score"), at, "detector_score", missing=math.nan))
         rows["height"].append(_number(rec.get("height_mm"), at, "height_mm", missing=math.nan))
         rows["source"].append(str(rec.get("track_source", "")))
+        rows["floor"].append(_floor(rec.get("floor"), at))
     j = len(joints) if joints is not None else 0
     return PeopleFile(
         image_id=tuple(rows["image_id"]), person=np.asarray(rows["person"], np.int64),
@@ -198,4 +210,17 @@ def read_people(path) -> PeopleFile:
         depth_std_mm=np.asarray(rows["std"], np.float64), cameras=tuple(rows["cameras"]),
         placed_by=tuple(rows["placed_by"]), format=tuple(rows["format"]),
         detector_score=np.asarray(rows["score"], np.float64), height_mm=np.asarray(rows["height"], np.float64),
-        track_source=tuple(rows["source"]))
+        track_source=tuple(rows["source"]), floor=np.asarray(rows["floor"], np.float64).reshape(-1, 3))
+
+
+#: A record's ``floor`` fields, in :attr:`PeopleFile.floor`'s order.
+FLOOR_FIELDS = ("camera_height_mm", "pitch_deg", "roll_deg")
+
+
+def _floor(value: Any, where: str) -> List[float]:
+    """A record's ``floor`` as ``[height, pitch, roll]`` (NaN where it has none)."""
+    if value is None:
+        return [math.nan] * 3
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: floor must be an object with {', '.join(FLOOR_FIELDS)} (or null)")
+    return [_number(value.get(k), where, f"floor {k}") for k in FLOOR_FIELDS]

@@ -146,6 +146,17 @@ class Floor:
                              f"ground), got {h:.1f} mm above the ground")
         return cls(rot @ axis, h - ankle)
 
+    def as_camera(self, ankle_height_mm: float = FLOOR_ANKLE_MM["mpi_inf_3dhp_17"]) -> Tuple[float, float, float]:
+        """``(height_mm, pitch_deg, roll_deg)``: how high the camera stands above the ground
+        (the ankles' plane lowered by ``ankle_height_mm``), how far it looks down and how far it is
+        rolled; what :meth:`from_camera` (and ``hdnet predict --floor H,PITCH,ROLL``) takes back.
+
+        >>> floor = Floor.from_camera(1600.0, 10.0, -2.0)
+        >>> [round(v, 6) for v in floor.as_camera()]
+        [1600.0, 10.0, -2.0]
+        """
+        return self.height_mm + _finite(ankle_height_mm, "ankle_height_mm"), self.pitch_deg, self.roll_deg
+
     @property
     def pitch_deg(self) -> float:
         """How far the camera looks down (> 0) or up, in degrees."""

@@ -69,6 +69,12 @@ class SceneResult(Placement):
     #: averaged over ``window`` frames either side (:func:`~hdnet.scene.smooth_track_poses`)
     pose_smoothing: Optional[Tuple[np.ndarray, np.ndarray, int]] = None
 
+    def floor_for(self, image: int) -> Optional[Floor]:
+        """The floor that placed the people of ``image`` (an id of :class:`ScenePeople`'s
+        ``image``): a sequence's one floor, or where each image was placed on its own (``image``
+        mode, a moving camera) that image's; None where none was found."""
+        return self.floors[-1] if -1 in self.floors else self.floors.get(int(image))
+
     def smoothed_pose(self, joints_rel_mm) -> np.ndarray:
         """The model's root-relative poses ``[P, J, 3]``, each track's averaged over its
         neighbouring frames in a sequence (:attr:`pose_smoothing`), at the model's size."""
