@@ -439,7 +439,7 @@ def checkpoint(tmp_path):
 def test_eval_scene_modes_write_their_keys(tmp_path, checkpoint, capsys):
     from .test_mupots_files import _folder
     d = _folder(tmp_path, "mupots")
-    for mode in ("none", "image", "sequence"):
+    for mode in ("none", "image", "sequence", "live"):
         out = tmp_path / f"{mode}.json"
         assert main(["eval", "--dataset", "mupots-3d", "--annotations", str(d), "--checkpoint", checkpoint,
                      "--scene", mode, "--out", str(out)]) == 0
@@ -454,6 +454,10 @@ def test_scene_is_refused_where_it_does_not_apply(tmp_path, checkpoint, capsys):
     assert main(["eval", "--dataset", "mupots", "--annotations", "x.json", "--images", str(tmp_path),
                  "--scene", "image"]) == 2
     assert "--scene" in capsys.readouterr().err
+    (tmp_path / "poses.h5").write_bytes(b"")
+    assert main(["eval", "--dataset", "h36m", "--annotations", str(tmp_path / "poses.h5"), "--scene", "live",
+                 "--out", str(tmp_path / "h.json")]) == 2
+    assert "--scene live: MuPoTS-3D only" in capsys.readouterr().err
     # a calibrated floor: Human3.6M's motion capture only (MuPoTS-3D ships no camera pose), with a scene
     from .test_mupots_files import _folder
     d = _folder(tmp_path, "mupots")

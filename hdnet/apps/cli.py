@@ -92,10 +92,11 @@ def _add_eval(sub):
     p.add_argument("--focal-error", type=float, default=0.0, metavar="PCT",
                    help="mupots-3d: give the model focal lengths PCT %% off the true ones (e.g. -20), to "
                    "measure what a wrong camera costs")
-    p.add_argument("--scene", choices=["none", "image", "sequence"],
+    p.add_argument("--scene", choices=["none", "image", "sequence", "live"],
                    help="keypoint models (mupots-3d, h36m with --annotations FILE.h5): people who share a floor "
                    "(docs/scene.md): none (default; each person alone), image (each frame's people), sequence "
-                   "(every frame of the static camera)")
+                   "(every frame of the static camera), live (mupots-3d: each frame from the frames before it "
+                   "only, as hdnet.keypoint.LiveScene places a live camera's)")
     p.add_argument("--tracks", choices=["given", "linked", "none"],
                    help="mupots-3d with --scene: who is who over the frames: given (default: the annotations' "
                    "person index), linked (hdnet.scene.link_tracks on the 2D input, as a detector's people would "
@@ -645,6 +646,9 @@ def _run_eval_h36m_keypoints(args) -> int:
         raise CLIError(f"--out: {args.out!r} is a folder; give a JSON file name")
     _refuse_overwrite(out, [args.checkpoint, args.annotations, args.keypoints])
     scene = args.scene or "none"
+    if scene == "live":
+        raise CLIError("--scene live: MuPoTS-3D only (its sequences' frames in order); Human3.6M's views are scored "
+                       "with --scene none, image or sequence")
     if args.floor and scene == "none":
         raise CLIError("--floor: places people with --scene image or sequence")
     if args.known_heights == "first":

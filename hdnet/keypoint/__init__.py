@@ -5,6 +5,8 @@ absolute 3D pose.
 - :mod:`~hdnet.keypoint.inputs`: pixels to normalised coordinates, person size, confidences;
 - :mod:`~hdnet.keypoint.placing`: its answers placed with the floor people share
   (:func:`~hdnet.keypoint.placing.place_in_scene`, :meth:`KeypointHDNet.predict_scene`);
+- :mod:`~hdnet.keypoint.live`: the same frame by frame as a live camera's frames arrive
+  (:class:`~hdnet.keypoint.live.LiveScene`);
 - :mod:`~hdnet.keypoint.task`: the ``keypoint`` training task (motion capture through virtual
   cameras) for :class:`~hdnet.train.Trainer`;
 - :mod:`~hdnet.keypoint.evaluation`: the MuPoTS-3D protocols against the geometric baselines;
@@ -18,6 +20,7 @@ from ..core.checkpoint import register_model
 from .evaluation import evaluate_h36m, evaluate_mupots, mupots_detection_predictions, mupots_predictions
 from .inputs import convert_confidence, normalize_keypoints, person_scale
 from .keypoint_file import KeypointFile, read_keypoints
+from .live import LiveFrame, LiveScene
 from .model import KeypointHDNet, KeypointOutput
 from .people_file import PeopleFile, read_people
 from .task import KeypointDataConfig, KeypointLossConfig, KeypointModelConfig, KeypointTask, keypoint_losses
@@ -27,4 +30,4 @@ register_model(KeypointHDNet)
 __all__ = ["KeypointHDNet", "KeypointOutput", "normalize_keypoints", "person_scale", "convert_confidence",
            "KeypointTask", "KeypointModelConfig", "KeypointDataConfig", "KeypointLossConfig", "keypoint_losses",
            "evaluate_mupots", "mupots_predictions", "mupots_detection_predictions", "evaluate_h36m", "PeopleFile",
-           "read_people", "KeypointFile", "read_keypoints"]
+           "read_people", "KeypointFile", "read_keypoints", "LiveScene", "LiveFrame"]

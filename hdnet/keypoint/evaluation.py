@@ -388,6 +388,11 @@ def _pck(records, joints_key: str, coords: str) -> Dict[str, Any]:
     return pck3d(seqs, mode="all", coords=coords, variant="posenet")
 
 
+#: How :func:`evaluate_mupots` places a sequence's people: :data:`hdnet.scene.SCENE_MODES`, or
+#: ``"live"``: frame by frame, each frame from the frames before it only
+#: (:class:`~hdnet.keypoint.live.LiveScene`).
+MUPOTS_SCENES = (*SCENE_MODES, "live")
+
 #: Where a MuPoTS-3D sequence's tracks come from in a scene: ``given`` (the annotations' person
 #: index), ``linked`` (:func:`hdnet.scene.link_tracks` on the 2D input, as for a detector's
 #: people) or ``none``.
@@ -411,6 +416,9 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str, tracks: str = "given") 
                                          rec["joints_rel_mm"], model.output_skeleton("mupots_17"),
                                          rec["depth_std_mm"], rec["camera"], rec["frames"], track,
                                          np.isfinite(rec["height_mm"]))
+    if scene == "live":
+        _apply_live(model, rec, people)
+        return
     result = reason_scene(people, scene)
     rec["model_joints_rel_mm"] = result.smoothed_pose(rec["joints_rel_mm"])  # a sequence's tracks smoothed
     rec["root_mm"] = result.root_mm
@@ -421,6 +429,27 @@ def _apply_scene(model, rec: Dict[str, Any], scene: str, tracks: str = "given") 
     floor = result.floors.get(-1)
     rec["floor"] = {"moving_camera": result.moving_camera,
                     "images_with_a_floor": int(sum(f is not None for f in result.floors.values())),
+                    **({"pitch_deg": floor.pitch_deg, "roll_deg": floor.roll_deg, "height_mm": floor.height_mm,
+                        "people": floor.people} if floor is not None else {})}
+
+
+def _apply_live(model, rec: Dict[str, Any], people: ScenePeople) -> None:
+    """One sequence's people placed frame by frame, in frame order, as a live camera's would be
+    (:meth:`hdnet.keypoint.live.LiveScene.place`): each frame from the frames before it only."""
+    from .live import LiveScene
+    live = LiveScene(model, rec["camera"], "mupots_17", link=False)
+    root, method = rec["root_mm"].copy(), np.zeros(len(people), np.int64)
+    scale, std = np.ones(len(people)), rec["depth_std_mm"].copy()
+    frames = rec["frames"]
+    floor = None
+    for f in np.unique(frames):
+        mine = np.nonzero(frames == f)[0]
+        placed = live.place(people.subset(mine), int(f), model.output_skeleton("mupots_17"))
+        root[mine], method[mine], scale[mine], std[mine], floor = placed
+    rec["root_mm"], rec["placed_by"], rec["depth_std_mm"] = root, method, std
+    rec["joints_rel_mm"] = rec["joints_rel_mm"] * scale[:, None, None]
+    rec["joints_mm"] = root[:, None] + rec["joints_rel_mm"]
+    rec["floor"] = {"moving_camera": False, "images_with_a_floor": None,
                     **({"pitch_deg": floor.pitch_deg, "roll_deg": floor.roll_deg, "height_mm": floor.height_mm,
                         "people": floor.people} if floor is not None else {})}
 
@@ -471,9 +500,11 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     "k_value": {...}}, "per_sequence": {name: {"people", "hdnet": {...}, "skeleton_fit": {...},
     "k_value": {...}, "floor": {...}}}, "scene": MODE, "tracks": SOURCE}`` (``tracks`` with a
     scene only) with 3DPCK in percent and AP_root as a
-    fraction. ``scene`` (:data:`hdnet.scene.SCENE_MODES`): ``"image"`` re-places each frame's
+    fraction. ``scene`` (:data:`MUPOTS_SCENES`): ``"image"`` re-places each frame's
     people on their shared floor, ``"sequence"`` every frame's (one static camera, a body size
-    per person index); ``floor_used`` is the share of people re-placed. ``known_heights``: each
+    per person index), ``"live"`` each frame's from the frames before it only, as
+    :class:`~hdnet.keypoint.live.LiveScene` places a live camera's; ``floor_used`` is the share of
+    people re-placed. ``known_heights``: each
     person's standing height from the annotations is given to the model (:func:`annotated_heights`;
     ``"first"``: only the first person's of each sequence, who then anchors a scene's floor).
     ``tracks`` (:data:`TRACK_SOURCES`): in a scene, who is who over the frames: the annotations'
@@ -494,8 +525,8 @@ def evaluate_mupots(model, sequences: Sequence[MuPoTSSequence], noise_px: float 
     ``detector_like`` or ``known_heights``, which are about the annotated people.
     """
     whose = _whose_heights(known_heights)
-    if scene not in SCENE_MODES:
-        raise ValueError(f"scene: expected one of {list(SCENE_MODES)}, got {scene!r}")
+    if scene not in MUPOTS_SCENES:
+        raise ValueError(f"scene: expected one of {list(MUPOTS_SCENES)}, got {scene!r}")
     if tracks is None:
         tracks = "given" if detections is None or track_ids is not None else "linked"
     if tracks not in TRACK_SOURCES:

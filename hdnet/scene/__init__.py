@@ -33,10 +33,10 @@ from .placement import (
     smooth_tracks,
 )
 from .reasoning import GIVEN_FLOOR_DEPTH_STD, SCENE_MODES, SceneResult, fit_scene_floor, reason_scene, scene_windows
-from .tracks import keypoint_distance, link_tracks
+from .tracks import TrackLinker, keypoint_distance, link_tracks
 
 __all__ = ["ScenePeople", "ankle_and_neck_indices", "Floor", "floor_normal", "fit_floor", "support_ankle",
            "ankle_heights", "MIN_ANKLE_SCORE", "MIN_STANDING_MM", "body_up", "Placement", "place_on_floor",
            "smooth_tracks", "floor_weight", "PLACED_BY", "SceneResult", "reason_scene", "fit_scene_floor",
            "SCENE_MODES", "FLOOR_ANKLE_MM", "ankle_height_for", "GIVEN_FLOOR_DEPTH_STD", "link_tracks",
-           "keypoint_distance", "BY_FLOOR", "placed_by_floor", "smooth_track_poses", "scene_windows"]
+           "TrackLinker", "keypoint_distance", "BY_FLOOR", "placed_by_floor", "smooth_track_poses", "scene_windows"]

@@ -9,13 +9,13 @@ depth (docs/scene.md, "Tracks").
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional, Tuple
 
 import numpy as np
 
 from .people import whole_numbers
 
-__all__ = ["link_tracks", "keypoint_distance"]
+__all__ = ["link_tracks", "keypoint_distance", "TrackLinker"]
 
 
 def keypoint_distance(a: np.ndarray, seen_a: np.ndarray, b: np.ndarray, seen_b: np.ndarray,
@@ -113,35 +113,79 @@ def link_tracks(keypoints, frame, confidence=None, *, max_cost: float = 0.3, max
         if conf.shape != (p, j):
             raise ValueError(f"confidence: expected [{p}, {j}], got {list(conf.shape)}")
         seen &= np.nan_to_num(conf, nan=0.0) > 0
-    if not (np.isfinite(max_cost) and max_cost > 0):
-        raise ValueError(f"max_cost: expected a positive number, got {max_cost}")
-    if max_gap < 1:
-        raise ValueError(f"max_gap: expected at least 1 frame, got {max_gap}")
-    from scipy.optimize import linear_sum_assignment  # imported here: scipy.optimize changes warning filters
+    linker = TrackLinker(max_cost=max_cost, max_gap=max_gap, min_joints=min_joints)  # checks them
     ids = np.full(p, -1, np.int64)
     if not p:
         return ids
-    last: List[int] = []  # each track's last person (an index into keypoints)
-    active: List[int] = []  # the tracks seen within max_gap frames (older ones never come back)
-    linkable = seen.sum(-1) >= max(min_joints, 1)
     order = np.argsort(fr, kind="stable")
     frames, starts = np.unique(fr[order], return_index=True)
     for f, people in zip(frames, np.split(order, starts[1:]), strict=True):
-        now = [int(i) for i in people if linkable[i]]
-        active = [t for t in active if f - fr[last[t]] <= max_gap]
-        live = [t for t in active if f - fr[last[t]] > 0]
+        ids[people] = linker.step(int(f), kp[people], seen[people])
+    return ids
+
+
+class TrackLinker:
+    """:func:`link_tracks` one frame at a time, for frames that arrive live: each :meth:`step`
+    links a frame's people to the tracks seen within ``max_gap`` frames before it (the same
+    rule and arguments as :func:`link_tracks`, which steps one of these through a sequence).
+
+    Example:
+        >>> linker = TrackLinker()
+        >>> a = np.array([[[0, 0], [0, 100], [40, 100]], [[300, 0], [300, 100], [340, 100]]], float)
+        >>> linker.step(0, a).tolist(), linker.step(1, a[::-1] + 2.0).tolist()
+        ([0, 1], [1, 0])
+    """
+
+    def __init__(self, *, max_cost: float = 0.3, max_gap: int = 10, min_joints: int = 3):
+        if not (np.isfinite(max_cost) and max_cost > 0):
+            raise ValueError(f"max_cost: expected a positive number, got {max_cost}")
+        if max_gap < 1:
+            raise ValueError(f"max_gap: expected at least 1 frame, got {max_gap}")
+        self.max_cost, self.max_gap, self.min_joints = float(max_cost), int(max_gap), int(min_joints)
+        self._last: List[Tuple[np.ndarray, np.ndarray, int]] = []  # each track's last keypoints, seen, frame
+        self._active: List[int] = []  # the tracks seen within max_gap frames (older ones never come back)
+        self._frame: Optional[int] = None
+
+    @property
+    def tracks(self) -> int:
+        """How many tracks have been started."""
+        return len(self._last)
+
+    def step(self, frame: int, keypoints, seen=None) -> np.ndarray:
+        """Track ids ``[N]`` (-1: seen too little to link) for the people ``keypoints [N, J, 2]``
+        (px, NaN: missing; ``seen [N, J]``: the joints found, default the finite ones) of
+        ``frame``, a whole number after the last frame stepped."""
+        from scipy.optimize import linear_sum_assignment  # imported here: scipy.optimize changes warning filters
+        kp = np.asarray(keypoints, np.float64)
+        if kp.ndim != 3 or kp.shape[-1] != 2:
+            raise ValueError(f"keypoints: expected [N, J, 2], got {list(kp.shape)}")
+        ok = np.isfinite(kp).all(-1)
+        seen = ok if seen is None else np.asarray(seen, bool) & ok
+        if seen.shape != kp.shape[:2]:
+            raise ValueError(f"seen: expected {list(kp.shape[:2])}, got {list(seen.shape)}")
+        f = int(whole_numbers(np.asarray([frame]), "frame", "frame numbers")[0])
+        if self._frame is not None and f <= self._frame:
+            raise ValueError(f"frame: {f} does not come after the last frame stepped ({self._frame})")
+        self._frame = f
+        ids = np.full(len(kp), -1, np.int64)
+        now = [i for i in range(len(kp)) if seen[i].sum() >= max(self.min_joints, 1)]
+        self._active = [t for t in self._active if f - self._last[t][2] <= self.max_gap]
         taken = [False] * len(now)
-        if live and now:
-            prev = [last[t] for t in live]
-            cost = _distances(kp[prev], seen[prev], kp[now], seen[now], min_joints)
+        if self._active and now:
+            prev = self._active
+            cost = _distances(np.stack([self._last[t][0] for t in prev]), np.stack([self._last[t][1] for t in prev]),
+                              kp[now], seen[now], self.min_joints)
             rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e9))
             for r, c in zip(rows, cols, strict=True):
-                if cost[r, c] <= max_cost:
-                    ids[now[c]], last[live[r]] = live[r], now[c]
+                if cost[r, c] <= self.max_cost:
+                    ids[now[c]] = prev[r]
                     taken[c] = True
         for i, linked in zip(now, taken, strict=True):
             if not linked:
-                ids[i] = len(last)
-                active.append(len(last))
-                last.append(i)
-    return ids
+                ids[i] = len(self._last)
+                self._active.append(len(self._last))
+                self._last.append((kp[i], seen[i], f))
+        for i in now:
+            t = int(ids[i])
+            self._last[t] = (kp[i], seen[i], f)
+        return ids
