@@ -117,6 +117,14 @@ def test_bad_settings_are_refused_by_name(model):
         LiveScene(model, CAMERA, "mupots_17", history_s=0)
     with pytest.raises(ValueError, match="frame_rate"):
         LiveScene(model, CAMERA, "mupots_17", frame_rate=-1.0)
+    with pytest.raises(ValueError, match="above the people's ankles"):
+        LiveScene(model, CAMERA, "mupots_17", floor=(50.0, 12.0))  # refused at once, not at the first frame
+    live = LiveScene(model, CAMERA, "mupots_17")
+    with pytest.raises(TypeError, match="people: expected a hdnet.scene.ScenePeople"):
+        live.place(np.zeros((1, 17, 2)), 0)
+    live.update(CAMERA.project(_walkers(1)[0]))  # frame 0
+    with pytest.raises(ValueError, match="frame: 0 does not come after the last frame placed"):
+        live.place(live._past[-1][1], 0)
 
 
 def test_the_track_linker_steps_as_link_tracks_links_and_frames_only_go_forward():

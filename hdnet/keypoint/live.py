@@ -112,8 +112,16 @@ class LiveScene:
             raise ValueError(f"history_s: expected seconds in (0, 100000), got {history_s!r}")
         self.history = max(int(round(history_s * frame_rate)), self.track_window + 1)
         self._given = floor
+        if floor is not None:
+            as_floor(floor, self._output_skeleton())  # a floor that cannot be: refused now, not at the first frame
         self.link = bool(link)
         self.reset()
+
+    def _output_skeleton(self):
+        """The joints of the model's answers for ``format`` (its first format where none is named)."""
+        fmt = self.model.formats[0] if self.format is None else \
+            KEYPOINT_LAYOUTS.get(layout_name(self.format) or "", (self.format, 0))[0]
+        return self.model.output_skeleton(fmt)
 
     def reset(self) -> None:
         """Forget every frame (a new video, or the camera was moved): the next is frame 0."""
@@ -221,9 +229,7 @@ class LiveScene:
         """The given floor, else the one found from ``past``, found again every second."""
         if self._floor_given:
             if self._resolved_floor is None:
-                fmt = self.model.formats[0] if self.format is None else \
-                    KEYPOINT_LAYOUTS.get(layout_name(self.format) or "", (self.format, 0))[0]
-                sk = out_skeleton if out_skeleton is not None else self.model.output_skeleton(fmt)
+                sk = out_skeleton if out_skeleton is not None else self._output_skeleton()
                 self._resolved_floor = as_floor(self._given, sk)
             return self._resolved_floor
         if self._floor is None or frame - self._fitted >= self.track_window:
