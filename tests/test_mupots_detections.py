@@ -132,8 +132,9 @@ def test_a_detectors_misses_and_false_positives_count_as_the_protocols_count_the
     assert rec["missed"]["frames"].tolist() == [1] and rec["missed"]["people"].tolist() == [1]
     assert rec["people"].tolist() == [2, 1, 0, 2, -1, 0]  # each frame's people in reverse, the ghost nobody
     # a scene over the frames: the detector's ids, else people linked in 2D; the ghost is placed too
-    placed = evaluate_mupots(model, [seq], scene="sequence", detections=dets, detection_format=fmt)
-    assert placed["tracks"] == "linked" and placed["detections"]["placed"] == 6
+    for scene in ("sequence", "live"):
+        placed = evaluate_mupots(model, [seq], scene=scene, detections=dets, detection_format=fmt)
+        assert placed["tracks"] == "linked" and placed["detections"]["placed"] == 6 and placed["scene"] == scene
     ids = {k: np.arange(len(v)) for k, v in dets.items()}
     assert evaluate_mupots(model, [seq], scene="sequence", detections=dets, detection_format=fmt,
                            track_ids=ids)["tracks"] == "given"
@@ -149,7 +150,7 @@ def test_a_sequence_where_the_detector_found_nobody_scores_nothing_found():
     seqs = [MuPoTSSequence(name, px, j3, j3, np.ones((2, 3), bool), np.zeros((2, 3, 17), bool), cam, 2048, 2048,
                            "test") for name in ("TS7", "TS8")]
     dets = {**_detections(px), "TS8/img_000001.jpg": np.zeros((0, 17, 3))}
-    for scene in ("none", "sequence"):
+    for scene in ("none", "sequence", "live"):
         r = evaluate_mupots(Aside(px, j3), seqs, scene=scene, detections=dets, detection_format="mupots_17")
         row = r["per_sequence"]["TS8"]
         assert row["people"] == 6 and row["detected"] == 0 and row["hdnet"]["mrpe_mm"] is None
