@@ -394,6 +394,10 @@ def test_numpy_arrays_read_a_frame_a_row_and_a_person_a_slot(tmp_path, capsys):
     assert main(["info", str(tmp_path / "rtmlib.npz")]) == 0
     out = capsys.readouterr().out
     assert "(NumPy arrays, frames numbered from 0): 4 people in 3 images, 17 joints" in out and "track ids: yes" in out
+    # frames without their video have no size for --fov: the error names the video
+    assert main(["predict", "--keypoints", str(tmp_path / "kp.npy"), "--keypoint-format", "coco_17", "--fov", "60",
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "or --video VIDEO (its frames' size" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("write,says", [

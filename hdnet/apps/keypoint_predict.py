@@ -118,8 +118,9 @@ def camera_for(ref: ImageRef, cameras: Optional[CameraFile] = None,
     if cameras is not None:
         return cameras.camera_for(ref.key, ref.path, image_size=ref.size)
     if ref.size is None:
+        frame = " or --video VIDEO (its frames' size; the keys are frame numbers)," if ref.key.isdigit() else ""
         raise ValueError(f"--camera: no camera and no image size for {ref.key!r}; pass --camera, or the image "
-                         "(its size, EXIF or --fov give one), or --coco-annotations with image sizes")
+                         f"(its size, EXIF or --fov give one),{frame} or --coco-annotations with image sizes")
     w, h = ref.size
     if fov_deg is not None:
         return camera_from_fov(w, h, fov_deg, lens), f"--fov {fov_deg:g}" + (f" --lens {lens}" if lens != "pinhole"
