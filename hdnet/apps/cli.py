@@ -305,6 +305,81 @@ def _run_data(args) -> int:
     return 0
 
 
+def _add_live(sub):
+    p = sub.add_parser("live", help="a detector's people streamed in frame by frame, where they stand streamed out",
+                       description="Read a live camera's frames as JSON lines (each line one frame's people: "
+                       "[[[x, y, score], ...], ...], or {\"people\": ..., \"track_ids\": ..., \"frame\": N}) and "
+                       "write each frame's people as a JSON line as soon as it is read (frame, joints, people: "
+                       "person, track_id, root_cam, joints_cam, depth_std_mm, placed_by; floor), placed with "
+                       "hdnet.keypoint.LiveScene: on the floor found from the frames before, tracks linked over "
+                       f"them ({DOCS}/scene.md, \"Live\").")
+    p.add_argument("--keypoint-format", default=None, metavar="FMT",
+                   help="the keypoints' format (or a layout holding one); required where the joint count fits "
+                   "several")
+    p.add_argument("--camera", metavar="FILE", help="the camera: a calibration file as hdnet predict reads it "
+                   "(one camera)")
+    p.add_argument("--fov", type=float, metavar="DEG", help="without --camera: the field of view across the "
+                   "longer side, with --image-size")
+    p.add_argument("--image-size", metavar="W,H", help="the frames' size in px (for --fov, or to check --camera)")
+    p.add_argument("--lens", choices=["pinhole", "fisheye"], default=None, help="with --fov: the lens (default "
+                   "pinhole)")
+    p.add_argument("--fps", type=float, default=30.0, help="the frames per second (default 30): tracks are "
+                   "fitted over a second, the floor found again every second")
+    p.add_argument("--history", type=float, default=10.0, metavar="SECONDS",
+                   help="seconds of frames the floor is found from (default 10)")
+    p.add_argument("--floor", metavar="H,PITCH[,ROLL]", help="the camera's height above the ground (mm) and tilt "
+                   "(degrees) where you know them: not searched for")
+    p.add_argument("--checkpoint", default=None, help="a keypoint model (default: the shipped one)")
+    p.add_argument("--clip-scores", action="store_true", help="read keypoint scores outside [0, 1] as the "
+                   "nearer of 0 and 1 (RTMPose's)")
+    p.add_argument("--input", metavar="FILE", help="read the frames from FILE (default: standard input)")
+    p.add_argument("--out", metavar="FILE", help="write the frames to FILE (default: standard output)")
+    p.set_defaults(run=_run_live)
+
+
+def _run_live(args) -> int:
+    from ..keypoint import LiveScene
+    from . import keypoint_predict as kp
+    from .live_stream import stream
+    size = None
+    if args.image_size:
+        try:
+            w, h = (int(v) for v in args.image_size.split(","))
+        except ValueError:
+            raise CLIError(f"--image-size: expected W,H in px, got {args.image_size!r}") from None
+        if w <= 0 or h <= 0:
+            raise CLIError(f"--image-size: expected positive W,H, got {args.image_size!r}")
+        size = (w, h)
+    if args.camera and args.fov is not None:
+        raise CLIError("--camera, --fov: give one (--fov is for a camera without a calibration)")
+    if not args.camera and (args.fov is None or size is None):
+        raise CLIError("--camera FILE, or --fov DEG with --image-size W,H: the live camera is needed")
+    if args.lens and args.fov is None:
+        raise CLIError("--lens: goes with --fov")
+    cameras = _read_cameras(args.camera) if args.camera else None
+    try:
+        camera, _ = kp.camera_for(kp.ImageRef("live", None, size), cameras, args.fov, args.lens or "pinhole")
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+    model = _keypoint_model(args)
+    try:
+        live = LiveScene(model, camera, args.keypoint_format, frame_rate=args.fps, history_s=args.history,
+                         floor=_floor_numbers(args.floor))
+    except ValueError as e:
+        option = {"history_s": "--history", "frame_rate": "--fps"}.get(str(e).split(":")[0], "--floor")
+        raise CLIError(f"{option}: {str(e).split(': ', 1)[-1]}") from None
+    source = open(args.input, encoding="utf-8") if args.input else sys.stdin
+    sink = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
+    try:
+        stream(live, source, sink, clip_scores=args.clip_scores)
+    finally:
+        if args.input:
+            source.close()
+        if args.out:
+            sink.close()
+    return 0
+
+
 def _add_export(sub):
     p = sub.add_parser("export", help="write a model as ONNX, describing itself in the file's metadata",
                        description="Export a model with torch.onnx (dynamo) to FILE.onnx, its weights beside it "
@@ -475,7 +550,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="hdnet's version and those of torch and torch_geometric it runs with, then exit")
     _add_import_option(ap)
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_train, _add_eval, _add_predict, _add_data, _add_info, _add_export, _add_bench, _add_demo):
+    for add in (_add_train, _add_eval, _add_predict, _add_live, _add_data, _add_info, _add_export, _add_bench,
+                _add_demo):
         add(sub)
     for name, p in sub.choices.items():
         if name != "bench":  # bench passes everything after its name to the benchmark

@@ -6,7 +6,8 @@ it places anyone: each track's depth is smoothed over a second either side. A li
 only the frames before. :class:`LiveScene` places each new frame's people with what the frames
 before it tell: the people are linked to the tracks of the frames before
 (:class:`~hdnet.scene.TrackLinker`), the floor is found from the people of the last
-``history_s`` seconds (again every second, so it follows a camera that is moved now and then),
+``history_s`` seconds (again every second, so it follows a camera that is moved now and then,
+and sooner while the people seen are still few),
 each person is placed on it as :func:`~hdnet.scene.place_on_floor` places them, and each track's
 depth is the end of a straight line fitted to its log depths over the second before, this frame
 included. The answer for a frame never changes once given. Poses are not averaged over frames
@@ -67,6 +68,8 @@ class LiveFrame:
         track: ``[K]`` track ids over the frames (-1: none).
         placed_by: ``[K]`` how each was placed, an index of :data:`hdnet.scene.PLACED_BY`.
         floor: the floor they were placed with (None: none found yet).
+        format: the format the keypoints were read as (the joints of the answer:
+            ``model.output_skeleton(format)``).
     """
 
     frame: int
@@ -74,6 +77,7 @@ class LiveFrame:
     track: np.ndarray
     placed_by: np.ndarray
     floor: Optional[Floor]
+    format: str
 
 
 class LivePlacement(NamedTuple):
@@ -117,31 +121,39 @@ class LiveScene:
         self.link = bool(link)
         self.reset()
 
-    def _output_skeleton(self):
-        """The joints of the model's answers for ``format`` (its first format where none is named)."""
-        fmt = self.model.formats[0] if self.format is None else \
+    def _output_format(self) -> str:
+        """The model's format for ``format`` (a layout's; the model's first where none is named)."""
+        return self.model.formats[0] if self.format is None else \
             KEYPOINT_LAYOUTS.get(layout_name(self.format) or "", (self.format, 0))[0]
-        return self.model.output_skeleton(fmt)
+
+    def _output_skeleton(self):
+        """The joints of the model's answers for ``format``."""
+        return self.model.output_skeleton(self._output_format())
 
     def reset(self) -> None:
         """Forget every frame (a new video, or the camera was moved): the next is frame 0."""
         self._frame = 0
+        self._format: Optional[str] = None  # the format the last frame's keypoints were read as
         self._last: Optional[int] = None  # the last frame placed
         self._linker = TrackLinker()
         self._past: Deque[Tuple[int, ScenePeople]] = deque()  # (frame, its people) of the last history frames
         self._floor: Optional[Floor] = None
         self._fitted = -self.track_window  # the frame the floor was last found at
+        self._fit_people = 0  # and from how many people
         self._floor_given = self._given is not None
         self._resolved_floor: Optional[Floor] = None
 
-    def update(self, keypoints, confidence=None, track=None) -> Tuple[KeypointOutput, LiveFrame]:
+    def update(self, keypoints, confidence=None, track=None, frame: Optional[int] = None
+               ) -> Tuple[KeypointOutput, LiveFrame]:
         """Place the next frame's people.
 
         Args:
             keypoints: ``[P, J, 2]`` or ``[P, J, 3]`` (x, y, score) px, as
-                :meth:`~hdnet.keypoint.KeypointHDNet.predict` takes them (``P`` may be 0).
+                :meth:`~hdnet.keypoint.KeypointHDNet.predict` takes them (``P`` may be 0, and
+                then ``J`` too).
             confidence: ``[P, J]`` scores (default: the third column, else 1).
             track: ``[P]`` track ids where your tracker gives them (instead of linking).
+            frame: the frame's number where frames were skipped (default: one after the last).
 
         Returns:
             ``(answer, frame)``: the model's :class:`~hdnet.keypoint.KeypointOutput` of the people
@@ -161,11 +173,20 @@ class LiveScene:
             ids = np.asarray(track)
             if ids.shape != kp.shape[:1] or ids.dtype.kind not in "iu":
                 raise ValueError(f"track: expected [{kp.shape[0]}] whole numbers, got {ids.dtype} {list(ids.shape)}")
-        body, body_conf, fmt_in = take_body_part(kp, conf, self.format)
+        if frame is None:
+            frame = self._frame
+        elif isinstance(frame, bool) or not isinstance(frame, (int, np.integer)) or frame < self._frame:
+            raise ValueError(f"frame: expected a whole number from {self._frame} (after the last frame), got {frame!r}")
+        named = self.format
+        if not kp.shape[0] and (not kp.shape[1] or self._format is not None):  # nobody: the format seen before
+            named = self._format or self._output_format()
+            kp = np.zeros((0, FORMATS.get(named).skeleton.num_joints, kp.shape[-1]))
+            conf = np.zeros(kp.shape[:2])
+        body, body_conf, fmt_in = take_body_part(kp, conf, named)
         fmt = self.model.format_of(body.shape[1], fmt_in)
+        self._format = fmt
         ok = placeable(body[..., :2], body_conf)
         person = np.nonzero(ok)[0]
-        frame = self._frame
         out = self.model.predict(body[person][..., :2], self.camera, confidence=body_conf[person], format=fmt)
         seen = np.nan_to_num(body_conf, nan=0.0) > 0
         if ids is not None:
@@ -188,7 +209,7 @@ class LiveScene:
         root = placed.root_mm
         answer = out._replace(root_mm=back(root), joints_rel_mm=back(pose), joints_mm=back(root[:, None] + pose),
                               depth_mm=back(root[:, 2]), depth_std_mm=back(placed.depth_std_mm))
-        return answer, LiveFrame(frame, person, tracks, placed.method, placed.floor)
+        return answer, LiveFrame(int(frame), person, tracks, placed.method, placed.floor, fmt)
 
     def place(self, people: ScenePeople, frame: int, output_skeleton=None) -> LivePlacement:
         """Place one frame's people, as a model answered them (:class:`~hdnet.scene.ScenePeople`,
@@ -232,9 +253,12 @@ class LiveScene:
                 sk = out_skeleton if out_skeleton is not None else self._output_skeleton()
                 self._resolved_floor = as_floor(self._given, sk)
             return self._resolved_floor
-        if self._floor is None or frame - self._fitted >= self.track_window:
+        # found again every second, and sooner while the people seen are still few (each time
+        # their number has doubled since it was found), so the first seconds do not keep the
+        # floor of the first frame
+        if self._floor is None or frame - self._fitted >= self.track_window or len(past) >= 2 * self._fit_people:
             self._floor = fit_scene_floor(past) if len(past) else None
-            self._fitted = frame
+            self._fitted, self._fit_people = frame, len(past)
         return self._floor
 
 
