@@ -181,19 +181,19 @@ def test_hdnet_live_streams_each_frame_as_livescene_places_it(model, tmp_path, m
     truth = _walkers(12)
     kp = CAMERA.project(truth.reshape(-1, 17, 3)).reshape(12, 3, 17, 2)
     (tmp_path / "cam.json").write_text(json.dumps(CAMERA.to_dict()))
-    _frames_file(tmp_path / "in.jsonl", kp[:10], ["", json.dumps({"people": kp[10].tolist(), "frame": 12,
-                                                                  "track_ids": [5, 6, 7]})])
+    _frames_file(tmp_path / "in.jsonl", kp[:10], ["", "[]", json.dumps({"people": kp[10].tolist(), "frame": 12,
+                                                                        "track_ids": [5, 6, 7]})])
     args = ["live", "--keypoint-format", "mupots_17", "--camera", str(tmp_path / "cam.json")]
     assert main(args + ["--input", str(tmp_path / "in.jsonl"), "--out", str(tmp_path / "out.jsonl")]) == 0
     lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
-    assert [d["frame"] for d in lines] == list(range(10)) + [12]
+    assert [d["frame"] for d in lines] == list(range(10)) + [10, 12] and lines[10]["people"] == []
     live = LiveScene(model, CAMERA, "mupots_17")
     for f, d in enumerate(lines[:10]):
         answer, frame = live.update(kp[f])
         np.testing.assert_allclose([p["root_cam"] for p in d["people"]], answer.root_mm.double().numpy(), atol=1e-3)
         assert [p["track_id"] for p in d["people"]] == frame.track.tolist()
         assert d["joints"] == list(model.output_skeleton("mupots_17").joints)
-    assert [p["track_id"] for p in lines[10]["people"]] == [5, 6, 7]
+    assert [p["track_id"] for p in lines[11]["people"]] == [5, 6, 7]
     assert lines[9]["floor"]["source"] == "found" and lines[9]["floor"]["people"] >= 3
     monkeypatch.setattr("sys.stdin", io.StringIO((tmp_path / "in.jsonl").read_text()))
     assert main(args + ["--out", str(tmp_path / "piped.jsonl")]) == 0
