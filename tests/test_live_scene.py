@@ -202,7 +202,7 @@ def test_hdnet_live_streams_each_frame_as_livescene_places_it(model, tmp_path, m
 
 @pytest.mark.parametrize("extra, says", [
     (["{\"people\": [], \"frame\": 1}"], "line 4: frame 1 does not come after frame 2"),
-    (["[[[1, 2, 3]]]"], "line 4: keypoint scores from 3 to 3, outside"),
+    (["[[[1, 2, 3]]]"], "line 4: keypoint scores must lie in [0, 1]; 'frame 3' has some outside"),
     (["{\"persons\": []}"], "line 4: a frame object holds people"),
     (["not json"], "line 4: not JSON"),
     (["[[[1, 2], [3]]]"], "line 4: people must be"),
@@ -229,3 +229,17 @@ def test_hdnet_live_refuses_a_bad_line_by_its_number_after_the_frames_before(tmp
 def test_hdnet_live_refuses_bad_options_by_name(tmp_path, capsys, args, says):
     assert main(["live", "--keypoint-format", "mupots_17", *args, "--input", str(tmp_path / "none.jsonl")]) == 2
     assert says in capsys.readouterr().err
+
+
+def test_hdnet_live_reads_scores_past_1_with_clip_scores(tmp_path):
+    kp = CAMERA.project(_walkers(2).reshape(-1, 17, 3)).reshape(2, 3, 17, 2)
+    (tmp_path / "cam.json").write_text(json.dumps(CAMERA.to_dict()))
+    with open(tmp_path / "in.jsonl", "w") as f:
+        for frame in kp:  # RTMPose-like scores a little past 1
+            f.write(json.dumps(np.concatenate([frame, np.full(frame.shape[:2] + (1,), 1.1)], -1).tolist()) + "\n")
+    _frames_file(tmp_path / "one.jsonl", kp)  # the same with scores 1
+    args = ["live", "--keypoint-format", "mupots_17", "--camera", str(tmp_path / "cam.json")]
+    assert main(args + ["--input", str(tmp_path / "in.jsonl"), "--out", str(tmp_path / "a.jsonl")]) == 2
+    assert main(args + ["--clip-scores", "--input", str(tmp_path / "in.jsonl"), "--out", str(tmp_path / "a.jsonl")]) == 0
+    assert main(args + ["--input", str(tmp_path / "one.jsonl"), "--out", str(tmp_path / "b.jsonl")]) == 0
+    assert (tmp_path / "a.jsonl").read_text() == (tmp_path / "b.jsonl").read_text()

@@ -86,6 +86,7 @@ def stream(live, source: IO[str], sink: IO[str], clip_scores: bool = False) -> i
     """Read frames from ``source`` and write each one's people to ``sink`` as they come (see the
     module); returns how many frames were written. A bad line is a ``ValueError`` naming it,
     after the frames before it were written."""
+    from ..data.keypoint_files import check_keypoint_scores
     from ..scene import ankle_height_for
     joints: Optional[List[str]] = None
     ankle = 0.0
@@ -99,13 +100,10 @@ def stream(live, source: IO[str], sink: IO[str], clip_scores: bool = False) -> i
         frame = next_frame if frame is None else frame
         if frame < next_frame:
             raise ValueError(f"line {n}: frame {frame} does not come after frame {next_frame - 1}")
-        if kp.shape[-1] == 3:
-            scores = kp[..., 2]
-            outside = np.isfinite(scores) & ((scores < 0) | (scores > 1))
-            if outside.any() and not clip_scores:
-                raise ValueError(f"line {n}: keypoint scores from {np.nanmin(scores):.4g} to {np.nanmax(scores):.4g}, "
-                                 "outside [0, 1] (RTMPose's run past 1: --clip-scores reads them as the nearer end)")
-            kp[..., 2] = np.where(outside, np.clip(scores, 0.0, 1.0), scores)
+        if kp.shape[-1] == 3:  # as the keypoint files' scores are read (NaN: a joint not found)
+            kp[..., 2] = np.nan_to_num(kp[..., 2], nan=0.0, posinf=np.inf, neginf=-np.inf)
+            kp = check_keypoint_scores({f"frame {frame}": kp}, f"line {n}", clip=clip_scores,
+                                       option="--clip-scores")[0][f"frame {frame}"]
         try:
             answer, info = live.update(kp, track=ids, frame=frame)
         except (ValueError, TypeError) as e:
