@@ -88,7 +88,8 @@ def stream(live, source: IO[str], sink: IO[str], clip_scores: bool = False) -> i
     after the frames before it were written."""
     from ..data.keypoint_files import check_keypoint_scores
     from ..scene import ankle_height_for
-    joints: Optional[List[str]] = None
+    joints: List[str] = []
+    read_as: Optional[str] = None
     ankle = 0.0
     written = 0
     next_frame = 0
@@ -108,9 +109,9 @@ def stream(live, source: IO[str], sink: IO[str], clip_scores: bool = False) -> i
             answer, info = live.update(kp, track=ids, frame=frame)
         except (ValueError, TypeError) as e:
             raise ValueError(f"line {n}: {e}") from None
-        if joints is None:
+        if info.format != read_as:  # the first frame's format (its answer's joints), or another
             skeleton = live.model.output_skeleton(info.format)
-            joints, ankle = list(skeleton.joints), ankle_height_for(skeleton)
+            joints, ankle, read_as = list(skeleton.joints), ankle_height_for(skeleton), info.format
         sink.write(json.dumps(frame_record(frame, joints, answer, info, ankle)) + "\n")
         sink.flush()
         written += 1
