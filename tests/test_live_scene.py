@@ -227,8 +227,18 @@ def test_hdnet_live_refuses_a_bad_line_by_its_number_after_the_frames_before(tmp
     (["--fov", "60", "--image-size", "1920,1080", "--lens", "fisheye", "--fps", "0"], "--fps: expected frames"),
 ])
 def test_hdnet_live_refuses_bad_options_by_name(tmp_path, capsys, args, says):
-    assert main(["live", "--keypoint-format", "mupots_17", *args, "--input", str(tmp_path / "none.jsonl")]) == 2
+    (tmp_path / "in.jsonl").write_text("[]\n")
+    assert main(["live", "--keypoint-format", "mupots_17", *args, "--input", str(tmp_path / "in.jsonl")]) == 2
     assert says in capsys.readouterr().err
+
+
+def test_hdnet_live_refuses_a_missing_input_and_writing_over_it(tmp_path, capsys):
+    common = ["live", "--keypoint-format", "mupots_17", "--fov", "60", "--image-size", "640,480"]
+    assert main(common + ["--input", str(tmp_path / "none.jsonl")]) == 2
+    assert "--input: no file at" in capsys.readouterr().err
+    (tmp_path / "in.jsonl").write_text("[]\n")
+    assert main(common + ["--input", str(tmp_path / "in.jsonl"), "--out", str(tmp_path / "in.jsonl")]) == 2
+    assert "would overwrite the input" in capsys.readouterr().err and (tmp_path / "in.jsonl").read_text() == "[]\n"
 
 
 def test_hdnet_live_reads_scores_past_1_with_clip_scores(tmp_path):

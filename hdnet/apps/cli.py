@@ -356,6 +356,10 @@ def _run_live(args) -> int:
         raise CLIError("--camera FILE, or --fov DEG with --image-size W,H: the live camera is needed")
     if args.lens and args.fov is None:
         raise CLIError("--lens: goes with --fov")
+    if args.input and not os.path.isfile(args.input):
+        raise CLIError(f"--input: no file at {args.input!r}")
+    if args.out:
+        _refuse_overwrite(Path(args.out), [args.input, args.camera, args.checkpoint])
     cameras = _read_cameras(args.camera) if args.camera else None
     try:
         camera, _ = kp.camera_for(kp.ImageRef("live", None, size), cameras, args.fov, args.lens or "pinhole")
