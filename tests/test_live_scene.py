@@ -207,6 +207,7 @@ def test_hdnet_live_streams_each_frame_as_livescene_places_it(model, tmp_path, m
     (["not json"], "line 4: not JSON"),
     (["[[[1, 2], [3]]]"], "line 4: people must be"),
     (["{\"people\": [[[1, 2, 1]]], \"track_ids\": [-1]}"], "line 4: track_ids must be 1 whole numbers >= 0"),
+    (["[[[1e400, 2, 1]]]"], "line 4: a number out of range (infinite)"),
 ])
 def test_hdnet_live_refuses_a_bad_line_by_its_number_after_the_frames_before(tmp_path, capsys, extra, says):
     kp = CAMERA.project(_walkers(3).reshape(-1, 17, 3)).reshape(3, 3, 17, 2)

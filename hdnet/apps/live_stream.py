@@ -53,6 +53,8 @@ def parse_frame(line: str, where: str) -> Optional[Tuple[np.ndarray, Optional[np
         raise ValueError(f"{where}: people must be [[[x, y, score], ...], ...] numbers, one joint count") from None
     if kp.ndim != 3 or kp.shape[-1] not in (2, 3):
         raise ValueError(f"{where}: people must have shape [P, J, 2 or 3], got {list(kp.shape)}")
+    if np.isinf(kp).any():  # 1e400 reads as infinity; NaN is a joint not found
+        raise ValueError(f"{where}: a number out of range (infinite); a joint not found is NaN or score 0")
     ids = None
     if tracks is not None:
         ids = np.asarray(tracks)
