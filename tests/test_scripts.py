@@ -64,3 +64,14 @@ def test_format_evidence_picks_each_format_on_the_training_views():
         right = right.rstrip(")").split(", ")[-1]
         ratios = {f: float(r) for f, r in re.findall(r"(\w+_17) [\d.]+ \(([\d.]+)x\)", line)}
         assert ratios[right] == 1.0 and all(r > 1.2 for f, r in ratios.items() if f != right), line
+
+
+def test_live_speed_walkers_are_seen_standing_in_the_image():
+    """``scripts/live_speed.py``'s made-up video: every body in the 1920 x 1080 frame, upright
+    (head above feet in the image), moving a few pixels from frame to frame."""
+    script = _script("live_speed")
+    kp = script.walkers(5, 3)
+    assert kp.shape == (5, 3, 17, 2)
+    assert (kp[..., 0] > 0).all() and (kp[..., 0] < 1920).all() and (kp[..., 1] > 0).all() and (kp[..., 1] < 1080).all()
+    assert (kp[:, :, 16, 1] < kp[:, :, [10, 13], 1].min(-1)).all()  # the head (MuPoTS joint 16) above the ankles
+    assert 0 < np.abs(np.diff(kp, axis=0)).max() < 20
