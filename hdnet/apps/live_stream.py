@@ -69,9 +69,10 @@ def _refuse(name: str):
     raise ValueError(f"{name} is not a number here")
 
 
-def frame_record(frame: int, joints: List[str], answer, info, ankle_height_mm: float) -> Dict[str, Any]:
+def frame_record(frame: int, joints: List[str], answer, info, ankle_height_mm: float,
+                 floor_given: bool = False) -> Dict[str, Any]:
     """One output line's object for a :meth:`~hdnet.keypoint.LiveScene.update` (``answer``,
-    ``info``), millimetres to 0.001 mm."""
+    ``info``; ``floor_given``: its floor was given, not found), millimetres to 0.001 mm."""
     from ..scene import PLACED_BY
     from .keypoint_predict import MM_DECIMALS, floor_record
     root = np.round(answer.root_mm.double().numpy(), MM_DECIMALS)
@@ -81,7 +82,7 @@ def frame_record(frame: int, joints: List[str], answer, info, ankle_height_mm: f
                "depth_std_mm": float(s), "placed_by": PLACED_BY[int(m)]}
               for p, t, r, j, s, m in zip(info.person, info.track, root, joints_mm, std, info.placed_by, strict=True)]
     return {"frame": frame, "joints": joints, "people": people,
-            "floor": floor_record(info.floor, ankle_height_mm, info.floor is not None and info.floor.people == 0)}
+            "floor": floor_record(info.floor, ankle_height_mm, floor_given)}
 
 
 def stream(live, source: IO[str], sink: IO[str], clip_scores: bool = False) -> int:
@@ -114,7 +115,7 @@ def stream(live, source: IO[str], sink: IO[str], clip_scores: bool = False) -> i
         if info.format != read_as:  # the first frame's format (its answer's joints), or another
             skeleton = live.model.output_skeleton(info.format)
             joints, ankle, read_as = list(skeleton.joints), ankle_height_for(skeleton), info.format
-        sink.write(json.dumps(frame_record(frame, joints, answer, info, ankle)) + "\n")
+        sink.write(json.dumps(frame_record(frame, joints, answer, info, ankle, live.floor_given)) + "\n")
         sink.flush()
         written += 1
         next_frame = frame + 1

@@ -48,6 +48,7 @@ from ..scene import (
     place_on_floor,
     scene_windows,
 )
+from ..scene.placement import line_level
 from ..scene.reasoning import SceneResult
 from .formats import FORMATS, KEYPOINT_LAYOUTS, layout_name, take_body_part
 from .model import KeypointOutput, placeable
@@ -116,6 +117,7 @@ class LiveScene:
             raise ValueError(f"history_s: expected seconds in (0, 100000), got {history_s!r}")
         self.history = max(int(round(history_s * frame_rate)), self.track_window + 1)
         self._given = floor
+        self.floor_given = floor is not None  #: the floor was given (not found from the people)
         if floor is not None:
             as_floor(floor, self._output_skeleton())  # a floor that cannot be: refused now, not at the first frame
         self.link = bool(link)
@@ -140,7 +142,6 @@ class LiveScene:
         self._floor: Optional[Floor] = None
         self._fitted = -self.track_window  # the frame the floor was last found at
         self._fit_people = 0  # and from how many people
-        self._floor_given = self._given is not None
         self._resolved_floor: Optional[Floor] = None
 
     def update(self, keypoints, confidence=None, track=None, frame: Optional[int] = None
@@ -234,7 +235,7 @@ class LiveScene:
         self._past.append((int(frame), people))
         while self._past[0][0] <= frame - self.history:
             self._past.popleft()
-        past = _concat([p for _, p in self._past], self.camera)
+        past = ScenePeople.concatenate([p for _, p in self._past], self.camera)
         floor = self._current_floor(past, int(frame), output_skeleton)
         placed = place_on_floor(past, floor) if floor is not None else \
             Placement(past.root_mm.copy(), np.zeros(len(past), np.int64))
@@ -243,12 +244,12 @@ class LiveScene:
                                             PLACED_BY.index("track" if floor is not None else "smoothed"))
         z0 = people.root_mm[:, 2]
         scale = np.where(np.isfinite(root[:, 2]) & (z0 > 0), root[:, 2] / np.where(z0 > 0, z0, 1.0), 1.0)
-        std = SceneResult(root, method, given_floor=self._floor_given, scale=scale).depth_std_mm(people.depth_std_mm)
+        std = SceneResult(root, method, given_floor=self.floor_given, scale=scale).depth_std_mm(people.depth_std_mm)
         return LivePlacement(root, method, scale, std, floor)
 
     def _current_floor(self, past: ScenePeople, frame: int, out_skeleton) -> Optional[Floor]:
         """The given floor, else the one found from ``past``, found again every second."""
-        if self._floor_given:
+        if self.floor_given:
             if self._resolved_floor is None:
                 sk = out_skeleton if out_skeleton is not None else self._output_skeleton()
                 self._resolved_floor = as_floor(self._given, sk)
@@ -262,25 +263,13 @@ class LiveScene:
         return self._floor
 
 
-def _concat(frames: Sequence[ScenePeople], camera) -> ScenePeople:
-    """The people of several frames as one :class:`~hdnet.scene.ScenePeople`."""
-    def cat(name: str, shape: Tuple[int, ...]) -> np.ndarray:
-        parts = [getattr(f, name) for f in frames]
-        return np.concatenate(parts) if parts else np.zeros(shape)
-    track = [f.track if f.track is not None else np.full(len(f), -1, np.int64) for f in frames]
-    return ScenePeople(cat("ankles_px", (0, 2, 2)), cat("ankle_scores", (0, 2)), cat("root_mm", (0, 3)),
-                       cat("ankles_rel_mm", (0, 2, 3)), cat("neck_rel_mm", (0, 3)), cat("depth_std_mm", (0,)), camera,
-                       cat("image", (0,)).astype(np.int64),
-                       np.concatenate(track).astype(np.int64) if track else np.zeros(0, np.int64),
-                       cat("known_size", (0,)).astype(bool))
-
-
 def _causal_track_depths(past: ScenePeople, placed: Placement, now: np.ndarray, frame: int, window: int,
                          label: int) -> Tuple[np.ndarray, np.ndarray]:
     """The placed roots and methods of the rows ``now`` (this frame's people), each with a
     track moved along their root's ray to the end of a straight line fitted by least squares to
     the track's placed log depths over the ``window`` frames up to ``frame`` (3 frames at
-    least; :func:`~hdnet.scene.smooth_tracks` fits the same line centred on a frame)."""
+    least: :func:`~hdnet.scene.placement.line_level`; :func:`~hdnet.scene.smooth_tracks` reads the same
+    line centred on a frame)."""
     root, method = placed.root_mm[now].copy(), placed.method[now].copy()
     frames = past.image.astype(np.float64)
     log_z = np.log(np.maximum(placed.root_mm[:, 2], 1e-6))
@@ -289,10 +278,9 @@ def _causal_track_depths(past: ScenePeople, placed: Placement, now: np.ndarray, 
         if t < 0 or past.known_size[i]:  # no track, or a given height: not moved
             continue
         near = (past.track == t) & (frames >= frame - window)
-        if near.sum() < 3 or np.ptp(frames[near]) == 0:
+        level = line_level(frames[near] - frame, log_z[near])
+        if level is None:
             continue
-        df = frames[near] - frame
-        level = np.linalg.lstsq(np.stack([np.ones_like(df), df], 1), log_z[near], rcond=None)[0][0]
         root[k] = placed.root_mm[i] * np.exp(level - log_z[i])
         if method[k] == 0:
             method[k] = label

@@ -147,6 +147,20 @@ class ScenePeople:
                            self.camera, self.image[mask], None if self.track is None else self.track[mask],
                            self.known_size[mask])
 
+    @classmethod
+    def concatenate(cls, parts: Sequence["ScenePeople"], camera: Camera) -> "ScenePeople":
+        """The people of ``parts`` (seen by ``camera``) as one, in order; people of a part
+        without tracks get -1 (none)."""
+        def cat(name: str, shape: Tuple[int, ...]) -> np.ndarray:
+            arrays = [getattr(p, name) for p in parts]
+            return np.concatenate(arrays) if arrays else np.zeros(shape)
+        track = [p.track if p.track is not None else np.full(len(p), -1, np.int64) for p in parts]
+        return cls(cat("ankles_px", (0, 2, 2)), cat("ankle_scores", (0, 2)), cat("root_mm", (0, 3)),
+                   cat("ankles_rel_mm", (0, 2, 3)), cat("neck_rel_mm", (0, 3)), cat("depth_std_mm", (0,)), camera,
+                   cat("image", (0,)).astype(np.int64),
+                   np.concatenate(track).astype(np.int64) if track else np.zeros(0, np.int64),
+                   cat("known_size", (0,)).astype(bool))
+
     def rays(self, points_px: np.ndarray) -> np.ndarray:
         """Pixels ``[..., 2]`` to unit rays ``[..., 3]`` (undistorted; NaN where not seen)."""
         pts = np.asarray(points_px, np.float64)

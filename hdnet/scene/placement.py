@@ -35,7 +35,8 @@ import numpy as np
 from .floor import Floor, body_up, support_ankle
 from .people import ScenePeople
 
-__all__ = ["Placement", "place_on_floor", "smooth_tracks", "smooth_track_poses", "floor_weight", "PLACED_BY",
+__all__ = ["Placement", "place_on_floor", "smooth_tracks", "smooth_track_poses", "line_level", "floor_weight",
+           "PLACED_BY",
            "BY_FLOOR", "placed_by_floor"]
 
 #: How each person was placed, the values of :attr:`Placement.method`: the model's answer as it
@@ -177,12 +178,25 @@ def smooth_tracks(people: ScenePeople, placement: Placement, window: int = 30, l
             if people.known_size[i]:  # a given height: not moved
                 continue
             near = np.abs(f - f[k]) <= window
-            if near.sum() < 3 or np.ptp(f[near]) == 0:
+            level = line_level(f[near] - f[k], z[near])
+            if level is None:
                 continue
-            df = f[near] - f[k]
-            a = np.stack([np.ones_like(df), df], 1)
-            level = np.linalg.lstsq(a, z[near], rcond=None)[0][0]
             root[i] = placement.root_mm[i] * np.exp(level - z[k])
             if method[i] == 0:
                 method[i] = label
     return Placement(root, method)
+
+
+def line_level(offsets: np.ndarray, values: np.ndarray) -> Optional[float]:
+    """Where a straight line fitted by least squares to ``values [N]`` at frame ``offsets [N]``
+    (from the frame it is read at) stands at offset 0; None with fewer than 3 values or a single
+    frame. A track's log depth read so is :func:`smooth_tracks`' (offsets either side) and
+    :class:`hdnet.keypoint.LiveScene`'s (offsets up to 0).
+
+    >>> round(line_level(np.array([-2.0, -1.0, 0.0]), np.array([1.0, 2.0, 3.0])), 9)
+    3.0
+    """
+    if len(offsets) < 3 or np.ptp(offsets) == 0:
+        return None
+    a = np.stack([np.ones_like(offsets), offsets], 1)
+    return float(np.linalg.lstsq(a, values, rcond=None)[0][0])
